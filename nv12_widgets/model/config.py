@@ -1,0 +1,581 @@
+"""`PreprocessConfig`: everything a deployment engineer sets, and the other tools' spellings.
+
+Conventions, all per channel, ``x`` in pixel units (0..255):
+
+=============================  ===========================================  ==========================
+tool                           formula                                      our fields
+=============================  ===========================================  ==========================
+this package / hbdk4           ``(x / divisor - mean) / std``               divisor, mean, std
+Horizon hb_mapper yaml         ``(x - mean_value) * scale_value``           mean*divisor, 1/(std*divisor)
+RKNN ``rknn.config``           ``(x - mean_values) / std_values``           mean*divisor, std*divisor
+OpenVINO ``mo``                ``(x - mean_values) / scale_values``         mean*divisor, std*divisor
+=============================  ===========================================  ==========================
+
+So with divisor ``d``, mean ``m`` and std ``s`` the equivalent pixel-domain mean is
+``m * d`` and the pixel-domain std ``s * d`` (:attr:`PreprocessConfig.pixel_mean`,
+:attr:`PreprocessConfig.pixel_std`). The ``from_*`` constructors build configs with
+``divisor=1`` and pixel-domain values; the ``to_*`` methods and :func:`snippets` go the
+other way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from nv12_widgets.core import InputError
+
+__all__ = [
+    "CHROMAS",
+    "INTERPOLATIONS",
+    "LAYOUTS",
+    "MATRICES",
+    "NOISE_KINDS",
+    "PROFILES",
+    "RESIZE_POLICIES",
+    "SWINGS",
+    "TRAIN_FORMATS",
+    "UPSAMPLES",
+    "PreprocessConfig",
+    "snippets",
+]
+
+TRAIN_FORMATS = ("rgb", "bgr", "yuv444", "gray")
+SWINGS = ("full", "studio")
+MATRICES = ("bt601", "bt709")
+PROFILES = ("vendor-pil", "horizon", "opencv")
+CHROMAS = ("mean", "decimate")
+UPSAMPLES = ("nearest", "bilinear")
+LAYOUTS = ("NCHW", "NHWC")
+RESIZE_POLICIES = ("resize", "center-crop", "letterbox")
+INTERPOLATIONS = ("bilinear", "area", "nearest")
+NOISE_KINDS = ("uniform", "symmetric", "gaussian")
+
+# The swing each named profile encodes with (core's PROFILES hold the full presets).
+_PROFILE_SWING = {"vendor-pil": "full", "horizon": "full", "opencv": "studio"}
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    """How a model was trained, and how the device turns NV12 frames into its input.
+
+    Parameters
+    ----------
+    train_format : {"rgb", "bgr", "yuv444", "gray"}
+        What the model was trained on (the vendor's ``input_type_train``).
+    swing : {"full", "studio"}
+        The swing of the NV12 frames the camera / pyramid / resizer delivers.
+    decode_swing : {"full", "studio"} or None
+        The swing the device-side conversion *assumes* (hb_mapper's
+        ``input_space_and_range``); for ``train_format="yuv444"`` the swing of the
+        training YUV. None (default) = same as ``swing`` (matched). Set it to model the
+        classic bug: full-swing frames decoded as studio, or vice versa.
+    matrix : {"bt601", "bt709"}
+        Colour matrix of the NV12 conversion (and of YUV training data).
+    profile : {None, "vendor-pil", "horizon", "opencv"}
+        A named conversion of :mod:`nv12_widgets.core`; when set, its own arithmetic,
+        swing, chroma and upsampling are used and ``swing``/``chroma``/``upsample`` are
+        ignored for the NV12 path (``decode_swing``, when set and different from the
+        profile's swing, decodes with the plain keyword conversion instead).
+    chroma : {"mean", "decimate"}
+        How the 2x2 chroma blocks are reduced when making NV12.
+    upsample : {"nearest", "bilinear"}
+        How the device upsamples chroma back to full resolution.
+    divisor : float
+        ``(x / divisor - mean) / std``; non-zero and finite.
+    mean, std : tuple of float
+        One value (all channels) or one per channel (3, or 1 for gray); std non-zero.
+        A scalar is accepted and stored as a 1-tuple.
+    layout : {None, "NCHW", "NHWC"}
+        The model input's layout; None = the model's own (guessed from its shape).
+    size : (int, int) or None
+        ``(height, width)`` of the model input; None = the model's own static size.
+    resize_policy : {"resize", "center-crop", "letterbox"}
+        How an image is fitted to ``size`` (see ``nv12_widgets.core.fit_image``).
+    interpolation : {"bilinear", "area", "nearest"}
+        The resize filter.
+    noise_amplitude : float
+        Noise in pixel units for the vendor's fragility test (>= 0; 0 disables it).
+    noise_kind : {"uniform", "symmetric", "gaussian"}
+        ``uniform`` is U(0, a) (the vendor's test), ``symmetric`` U(-a, a), ``gaussian``
+        sigma = a.
+    noise_seed : int or None
+        Seed of the noise (None = fresh noise on every run).
+
+    Raises
+    ------
+    InputError
+        For unknown values, std or divisor of 0, non-finite numbers, or mean/std whose
+        length is neither 1 nor the format's channel count.
+    """
+
+    train_format: Literal["rgb", "bgr", "yuv444", "gray"] = "rgb"
+    swing: Literal["full", "studio"] = "full"
+    decode_swing: Literal["full", "studio"] | None = None
+    matrix: Literal["bt601", "bt709"] = "bt601"
+    profile: Literal["vendor-pil", "horizon", "opencv"] | None = None
+    chroma: Literal["mean", "decimate"] = "mean"
+    upsample: Literal["nearest", "bilinear"] = "nearest"
+    divisor: float = 255.0
+    mean: tuple[float, ...] = (0.0,)
+    std: tuple[float, ...] = (1.0,)
+    layout: Literal["NCHW", "NHWC"] | None = None
+    size: tuple[int, int] | None = None
+    resize_policy: Literal["resize", "center-crop", "letterbox"] = "resize"
+    interpolation: Literal["bilinear", "area", "nearest"] = "bilinear"
+    noise_amplitude: float = 2.0
+    noise_kind: Literal["uniform", "symmetric", "gaussian"] = "uniform"
+    noise_seed: int | None = 0
+
+    # ------------------------------------------------------------------ validation
+    def __post_init__(self) -> None:
+        _choice("train_format", self.train_format, TRAIN_FORMATS)
+        _choice("swing", self.swing, SWINGS)
+        _choice("decode_swing", self.decode_swing, SWINGS, optional=True)
+        _choice("matrix", self.matrix, MATRICES)
+        _choice("profile", self.profile, PROFILES, optional=True)
+        _choice("chroma", self.chroma, CHROMAS)
+        _choice("upsample", self.upsample, UPSAMPLES)
+        _choice("layout", self.layout, LAYOUTS, optional=True)
+        _choice("resize_policy", self.resize_policy, RESIZE_POLICIES)
+        _choice("interpolation", self.interpolation, INTERPOLATIONS)
+        _choice("noise_kind", self.noise_kind, NOISE_KINDS)
+
+        divisor = _finite("divisor", self.divisor)
+        if divisor == 0:
+            raise InputError(
+                "divisor must not be 0: the device computes (x / divisor - mean) / std."
+            )
+        object.__setattr__(self, "divisor", divisor)
+
+        channels = self.channels
+        mean = _per_channel("mean", self.mean, channels, self.train_format)
+        std = _per_channel("std", self.std, channels, self.train_format)
+        if any(s == 0 for s in std):
+            raise InputError(f"std must not contain 0 (got {list(std)}): it divides.")
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "std", std)
+
+        if self.size is not None:
+            size = self.size
+            if (
+                isinstance(size, str | bytes)
+                or not isinstance(size, Iterable)
+                or len(size := tuple(size)) != 2
+                or not all(_is_int(v) and int(v) > 0 for v in size)
+            ):
+                raise InputError(
+                    f"size must be (height, width) with two positive integers or None, got {self.size!r}."
+                )
+            object.__setattr__(self, "size", (int(size[0]), int(size[1])))
+
+        amplitude = _finite("noise_amplitude", self.noise_amplitude)
+        if amplitude < 0:
+            raise InputError(f"noise_amplitude must be >= 0 (pixel units), got {amplitude}.")
+        object.__setattr__(self, "noise_amplitude", amplitude)
+        if self.noise_seed is not None:
+            if not _is_int(self.noise_seed) or int(self.noise_seed) < 0:
+                raise InputError(
+                    f"noise_seed must be a non-negative integer or None, got {self.noise_seed!r}."
+                )
+            object.__setattr__(self, "noise_seed", int(self.noise_seed))
+
+    # ------------------------------------------------------------------ derived values
+    @property
+    def channels(self) -> int:
+        """Channels of the training format: 1 for gray, else 3."""
+        return 1 if self.train_format == "gray" else 3
+
+    @property
+    def effective_swing(self) -> str:
+        """The swing the NV12 frames are encoded with (the profile's when one is set)."""
+        return _PROFILE_SWING[self.profile] if self.profile else self.swing
+
+    @property
+    def effective_decode_swing(self) -> str:
+        """The swing the device-side conversion assumes."""
+        return self.decode_swing if self.decode_swing is not None else self.effective_swing
+
+    @property
+    def pixel_mean(self) -> tuple[float, ...]:
+        """``mean * divisor`` per channel (expanded to ``channels`` values)."""
+        return tuple(m * self.divisor for m in self._expanded(self.mean))
+
+    @property
+    def pixel_std(self) -> tuple[float, ...]:
+        """``std * divisor`` per channel (expanded to ``channels`` values)."""
+        return tuple(s * self.divisor for s in self._expanded(self.std))
+
+    def _expanded(self, values: tuple[float, ...]) -> tuple[float, ...]:
+        return values * self.channels if len(values) == 1 else values
+
+    def normalize_params(self) -> dict[str, Any]:
+        """Keyword arguments for ``nv12_widgets.core.normalize`` (divisor, mean, std)."""
+        return {
+            "divisor": self.divisor,
+            "mean": np.asarray(self._expanded(self.mean), dtype=np.float32),
+            "std": np.asarray(self._expanded(self.std), dtype=np.float32),
+        }
+
+    # ------------------------------------------------------------------ copies and (de)serialisation
+    def replace(self, **changes: Any) -> PreprocessConfig:
+        """A copy with some fields changed (validated like the constructor)."""
+        unknown = sorted(set(changes) - set(_FIELD_NAMES))
+        if unknown:
+            raise InputError(
+                f"Unknown PreprocessConfig field(s) {unknown}; valid fields are {list(_FIELD_NAMES)}."
+            )
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-compatible dict of every field (tuples become lists)."""
+        out: dict[str, Any] = {}
+        for name in _FIELD_NAMES:
+            value = getattr(self, name)
+            out[name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PreprocessConfig:
+        """Inverse of :meth:`to_dict`; missing keys take their defaults.
+
+        Raises
+        ------
+        InputError
+            For keys that are not fields (a typo must not be silently ignored), or for
+            invalid values.
+        """
+        if not isinstance(data, Mapping):
+            raise InputError(
+                f"PreprocessConfig.from_dict needs a mapping, got {type(data).__name__}."
+            )
+        unknown = sorted(set(data) - set(_FIELD_NAMES))
+        if unknown:
+            raise InputError(
+                f"Unknown PreprocessConfig key(s) {unknown}; valid keys are {list(_FIELD_NAMES)}."
+            )
+        kwargs = dict(data)
+        for key in ("mean", "std", "size"):
+            if isinstance(kwargs.get(key), list):
+                kwargs[key] = tuple(kwargs[key])
+        return cls(**kwargs)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """``json.dumps(self.to_dict(), **kwargs)``."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> PreprocessConfig:
+        """Inverse of :meth:`to_json`."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"Not valid JSON for a PreprocessConfig: {exc}.") from exc
+        return cls.from_dict(data)
+
+    # ------------------------------------------------------------------ other tools' conventions
+    @classmethod
+    def from_hbdk4(
+        cls, divisor: float, mean: float | Sequence[float], std: float | Sequence[float], **kw: Any
+    ) -> PreprocessConfig:
+        """From hbdk4's ``insert_image_preprocess(divisor=, mean=, std=)`` (same formula)."""
+        return cls(divisor=divisor, mean=_values("mean", mean), std=_values("std", std), **kw)
+
+    def to_hbdk4(self) -> dict[str, Any]:
+        """``{"divisor": d, "mean": [...], "std": [...]}`` per channel, for hbdk4."""
+        return {
+            "divisor": self.divisor,
+            "mean": list(self._expanded(self.mean)),
+            "std": list(self._expanded(self.std)),
+        }
+
+    @classmethod
+    def from_horizon(
+        cls,
+        mean_value: float | str | Sequence[float],
+        scale_value: float | str | Sequence[float],
+        **kw: Any,
+    ) -> PreprocessConfig:
+        """From hb_mapper's yaml ``mean_value`` / ``scale_value``: ``(x - mean) * scale``.
+
+        Values may be numbers, sequences, or the yaml's space-separated strings
+        (``"123.675 116.28 103.53"``). Gives ``divisor=1``, ``mean=mean_value``,
+        ``std=1/scale_value``.
+        """
+        scale = _values("scale_value", scale_value)
+        if any(s == 0 for s in scale):
+            raise InputError(f"scale_value must not contain 0 (got {list(scale)}).")
+        return cls(
+            divisor=1.0,
+            mean=_values("mean_value", mean_value),
+            std=tuple(1.0 / s for s in scale),
+            **kw,
+        )
+
+    def to_horizon(self) -> dict[str, list[float]]:
+        """``{"mean_value": [...], "scale_value": [...]}``: pixel mean and 1 / pixel std."""
+        return {
+            "mean_value": list(self.pixel_mean),
+            "scale_value": [1.0 / s for s in self.pixel_std],
+        }
+
+    @classmethod
+    def from_rknn(
+        cls,
+        mean_values: float | Sequence[float] | Sequence[Sequence[float]],
+        std_values: float | Sequence[float] | Sequence[Sequence[float]],
+        **kw: Any,
+    ) -> PreprocessConfig:
+        """From RKNN's ``rknn.config(mean_values=[[...]], std_values=[[...]])``: ``(x - m) / s``.
+
+        The per-input nesting (``[[...]]``) may be kept or dropped; a model with several
+        inputs must pass the image input's list. Gives ``divisor=1``.
+        """
+        return cls(
+            divisor=1.0,
+            mean=_values("mean_values", _unnest(mean_values)),
+            std=_values("std_values", _unnest(std_values)),
+            **kw,
+        )
+
+    def to_rknn(self) -> dict[str, list[list[float]]]:
+        """``{"mean_values": [[...]], "std_values": [[...]]}`` in pixel units."""
+        return {"mean_values": [list(self.pixel_mean)], "std_values": [list(self.pixel_std)]}
+
+    @classmethod
+    def from_openvino(
+        cls,
+        mean_values: float | str | Sequence[float],
+        scale_values: float | str | Sequence[float],
+        **kw: Any,
+    ) -> PreprocessConfig:
+        """From OpenVINO ``--mean_values`` / ``--scale_values``: ``(x - mean) / scale``.
+
+        Strings as on the ``mo`` command line are accepted: ``"[123.675,116.28,103.53]"``
+        or with the input name, ``"x[123.675,116.28,103.53]"``. Gives ``divisor=1``.
+        """
+        return cls(
+            divisor=1.0,
+            mean=_values("mean_values", mean_values),
+            std=_values("scale_values", scale_values),
+            **kw,
+        )
+
+    def to_openvino(self) -> dict[str, list[float]]:
+        """``{"mean_values": [...], "scale_values": [...]}`` in pixel units."""
+        return {"mean_values": list(self.pixel_mean), "scale_values": list(self.pixel_std)}
+
+
+_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(PreprocessConfig))
+
+
+# ---------------------------------------------------------------------- snippets
+def _num(v: float) -> str:
+    """Short, exact-enough number text: 255.0 -> '255', 1/127.5 -> '0.007843137255'."""
+    return f"{v:.10g}"
+
+
+def _list(values: Iterable[float], sep: str = ", ") -> str:
+    return sep.join(_num(v) for v in values)
+
+
+def snippets(
+    config: PreprocessConfig,
+    *,
+    input_name: str = "input",
+    target_platform: str = "rk3588",
+    model_path: str = "model.onnx",
+) -> dict[str, str]:
+    """The text a user pastes into each deployment toolchain for this config.
+
+    Parameters
+    ----------
+    config : PreprocessConfig
+    input_name : str
+        The model's image input name, used where a toolchain wants it.
+    target_platform : str
+        RKNN's ``target_platform``.
+    model_path : str
+        The model file named in command lines.
+
+    Returns
+    -------
+    dict of str to str
+        Keys ``"hbdk4"`` (``insert_image_preprocess`` + ``insert_image_convert("nv12")``),
+        ``"hb_mapper"`` (yaml ``input_parameters``), ``"rknn"`` (``rknn.config(...)``),
+        ``"openvino"`` (``mo`` command line) and ``"openvino_ppp"`` (the
+        PrePostProcessor equivalent with an NV12 two-plane input). All numbers are the
+        same normalisation in each tool's own convention.
+    """
+    c = config
+    fmt = c.train_format
+    decode = c.effective_decode_swing
+    hb = c.to_hbdk4()
+    hz = c.to_horizon()
+    layout = c.layout or "NCHW"
+
+    # hbdk4: the mode names the colour conversion done after NV12 -> YUV444.
+    if fmt in ("rgb", "bgr"):
+        mode = f'"yuvbt601{"full" if decode == "full" else "video"}2{fmt}"'
+    else:
+        mode = "None"
+    hbdk4_lines = [
+        "# hbdk4 (Horizon OpenExplorer); mode = the colour conversion after NV12 (None: YUV as-is)",
+        "for inp in func.flatten_inputs[::-1]:",
+        f"    if inp.name == {input_name!r}:",
+    ]
+    if layout == "NCHW":  # the pyramid / resizer deliver NHWC
+        hbdk4_lines.append("        node = inp.insert_transpose(permutes=[0, 3, 1, 2])")
+    else:
+        hbdk4_lines.append("        node = inp")
+    hbdk4_lines += [
+        f"        node = node.insert_image_preprocess(mode={mode}, divisor={_num(hb['divisor'])}, "
+        f"mean=[{_list(hb['mean'])}], std=[{_list(hb['std'])}])",
+        '        node.insert_image_convert("nv12")',
+    ]
+    if c.matrix != "bt601":
+        hbdk4_lines.append(
+            "# note: hbdk4's image modes are BT.601; a BT.709 camera needs its own conversion"
+        )
+
+    # hb_mapper: norm_type depends on which of mean / scale are non-trivial.
+    has_mean = any(m != 0 for m in hz["mean_value"])
+    has_scale = any(s != 1 for s in hz["scale_value"])
+    norm_type = {
+        (True, True): "data_mean_and_scale",
+        (True, False): "data_mean",
+        (False, True): "data_scale",
+        (False, False): "no_preprocess",
+    }[(has_mean, has_scale)]
+    space = "regular" if decode == "full" else "bt601_video"
+    hb_lines = [
+        "input_parameters:",
+        f"  input_name: {input_name}",
+        "  input_type_rt: nv12",
+        f"  input_space_and_range: {space}  # regular = full swing 0..255, bt601_video = 16..235",
+        f"  input_type_train: {fmt}",
+        f"  input_layout_train: {layout}",
+        f"  norm_type: {norm_type}",
+    ]
+    if has_mean:
+        hb_lines.append(f"  mean_value: {_list(hz['mean_value'], ' ')}")
+    if has_scale:
+        hb_lines.append(f"  scale_value: {_list(hz['scale_value'], ' ')}")
+
+    rk = c.to_rknn()
+    rknn_lines = [
+        f"# RKNN Toolkit2: (x - mean_values) / std_values, channels in the order the model takes ({fmt})",
+        f"rknn.config(mean_values=[[{_list(rk['mean_values'][0])}]], "
+        f"std_values=[[{_list(rk['std_values'][0])}]], target_platform={target_platform!r})",
+    ]
+
+    ov = c.to_openvino()
+    mean_ov = ",".join(_num(v) for v in ov["mean_values"])
+    scale_ov = ",".join(_num(v) for v in ov["scale_values"])
+    ov_lines = [
+        "# OpenVINO Model Optimizer: (x - mean_values) / scale_values",
+        f"mo --input_model {model_path} --input {input_name} --layout {input_name}({layout}) "
+        f"--mean_values {input_name}[{mean_ov}] --scale_values {input_name}[{scale_ov}]",
+    ]
+    ov_color = {"rgb": "RGB", "bgr": "BGR", "gray": "GRAY", "yuv444": None}[fmt]
+    ppp_lines = [
+        "from openvino import Layout, Type",
+        "from openvino.preprocess import ColorFormat, PrePostProcessor",
+        "ppp = PrePostProcessor(model)",
+        f"ppp.input({input_name!r}).tensor().set_element_type(Type.u8)"
+        '.set_color_format(ColorFormat.NV12_TWO_PLANES, ["y", "uv"])',
+        f"ppp.input({input_name!r}).model().set_layout(Layout({layout!r}))",
+    ]
+    if ov_color is not None:
+        ppp_lines.append(
+            f"ppp.input({input_name!r}).preprocess().convert_color(ColorFormat.{ov_color})"
+            f".convert_element_type(Type.f32).mean([{_list(ov['mean_values'])}])"
+            f".scale([{_list(ov['scale_values'])}])"
+        )
+        if decode == "full":
+            ppp_lines.append(
+                "# note: OpenVINO's NV12 conversion assumes BT.601 studio swing (16..235); "
+                "full-swing frames need their own conversion"
+            )
+    else:
+        ppp_lines.append(
+            "# yuv444 training: OpenVINO has no NV12 -> YUV444 step; convert on the host"
+        )
+    ppp_lines.append("model = ppp.build()")
+
+    return {
+        "hbdk4": "\n".join(hbdk4_lines),
+        "hb_mapper": "\n".join(hb_lines),
+        "rknn": "\n".join(rknn_lines),
+        "openvino": "\n".join(ov_lines),
+        "openvino_ppp": "\n".join(ppp_lines),
+    }
+
+
+# ---------------------------------------------------------------------- helpers
+def _choice(name: str, value: Any, allowed: Sequence[str], optional: bool = False) -> None:
+    if optional and value is None:
+        return
+    if value not in allowed:
+        extra = " or None" if optional else ""
+        raise InputError(f"{name} must be one of {list(allowed)}{extra}, got {value!r}.")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int | np.integer) and not isinstance(v, bool)
+
+
+def _finite(name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number, got {value!r}.") from None
+    if not math.isfinite(number):
+        raise InputError(f"{name} must be finite, got {number}.")
+    return number
+
+
+def _values(name: str, value: Any) -> tuple[float, ...]:
+    """Numbers from a scalar, a sequence or a text list ('1 2 3', '[1,2,3]', 'x[1,2,3]')."""
+    if isinstance(value, str):
+        text = re.sub(r"^[^\[\]]*\[", "[", value.strip())
+        parts = [p for p in re.split(r"[\s,\[\]]+", text) if p]
+        if not parts:
+            raise InputError(f"{name}: no numbers in {value!r}.")
+        value = parts
+    if isinstance(value, int | float | np.number):
+        return (_finite(name, value),)
+    try:
+        items = list(value)
+    except TypeError:
+        raise InputError(f"{name} must be a number or a list of numbers, got {value!r}.") from None
+    return tuple(_finite(name, v) for v in items)
+
+
+def _unnest(value: Any) -> Any:
+    if isinstance(value, list | tuple) and len(value) == 1 and isinstance(value[0], list | tuple):
+        return value[0]
+    if isinstance(value, list | tuple) and value and isinstance(value[0], list | tuple):
+        raise InputError(
+            f"Several per-input lists given ({len(value)}); pass the image input's list only."
+        )
+    return value
+
+
+def _per_channel(name: str, value: Any, channels: int, fmt: str) -> tuple[float, ...]:
+    if isinstance(value, str):
+        raise InputError(f"{name} must be a number or a list of numbers, got the text {value!r}.")
+    values = _values(name, value)
+    if len(values) not in (1, channels):
+        raise InputError(
+            f"{name} has {len(values)} values but train_format={fmt!r} has {channels} "
+            f"channel(s): give {'1 value' if channels == 1 else f'1 value (all channels) or {channels}'}."
+        )
+    return values
