@@ -1,0 +1,24 @@
+"""Report layer: record findings in the dashboard and export them as one offline HTML file.
+
+Depends only on numpy, Pillow and the standard library (matplotlib figures are accepted
+through :func:`figure_to_png` without importing matplotlib here).
+"""
+
+from .findings import Finding, Findings, next_free_path
+from .html import COSINE_FAIR, COSINE_GOOD, DEFAULT_TITLE, MAX_DISPLAY_SIDE, render_html
+from .media import encode_png, figure_to_png
+from .versions import package_versions
+
+__all__ = [
+    "COSINE_FAIR",
+    "COSINE_GOOD",
+    "DEFAULT_TITLE",
+    "MAX_DISPLAY_SIDE",
+    "Finding",
+    "Findings",
+    "encode_png",
+    "figure_to_png",
+    "next_free_path",
+    "package_versions",
+    "render_html",
+]
