@@ -1,0 +1,92 @@
+"""The conversion core: NV12 packing, colour conversion, normalisation, noise, metrics.
+
+Pure functions over numpy arrays (OpenCV and Pillow where they are the reference);
+no widgets, no onnxruntime. Shapes and dtypes are in each docstring; bad input raises
+:class:`InputError` (a ``ValueError``) saying what was wrong and what to do.
+"""
+
+from ._checks import InputError
+from .color import (
+    MATRICES,
+    ORDERS,
+    SWINGS,
+    TRAIN_FORMATS,
+    from_centered,
+    rgb_to_format,
+    rgb_to_yuv444,
+    to_centered,
+    yuv444_to_rgb,
+    yuv_matrix,
+)
+from .convert import (
+    CHROMA_DOWNSAMPLING,
+    CHROMA_UPSAMPLING,
+    nv12_to_format,
+    nv12_to_rgb,
+    nv12_to_yuv444,
+    rgb_to_nv12,
+    upsample_uv,
+)
+from .image import (
+    INTERPOLATIONS,
+    READERS,
+    RESIZE_POLICIES,
+    ImageConversionWarning,
+    crop_even,
+    fit_image,
+    load_image,
+    load_image_with_notes,
+    pad_even,
+)
+from .metrics import cosine_similarity, max_abs_error, mean_abs_error, sqnr_db, topk_agreement
+from .noise import NOISE_KINDS, add_noise
+from .normalize import LAYOUTS, denormalize, dequantize, normalize, quantize, to_layout
+from .nv12 import NV12
+from .profiles import PROFILES, Profile, get_profile
+
+__all__ = [
+    "CHROMA_DOWNSAMPLING",
+    "CHROMA_UPSAMPLING",
+    "INTERPOLATIONS",
+    "LAYOUTS",
+    "MATRICES",
+    "NOISE_KINDS",
+    "NV12",
+    "ORDERS",
+    "PROFILES",
+    "READERS",
+    "RESIZE_POLICIES",
+    "SWINGS",
+    "TRAIN_FORMATS",
+    "ImageConversionWarning",
+    "InputError",
+    "Profile",
+    "add_noise",
+    "cosine_similarity",
+    "crop_even",
+    "denormalize",
+    "dequantize",
+    "fit_image",
+    "from_centered",
+    "get_profile",
+    "load_image",
+    "load_image_with_notes",
+    "max_abs_error",
+    "mean_abs_error",
+    "normalize",
+    "nv12_to_format",
+    "nv12_to_rgb",
+    "nv12_to_yuv444",
+    "pad_even",
+    "quantize",
+    "rgb_to_format",
+    "rgb_to_nv12",
+    "rgb_to_yuv444",
+    "sqnr_db",
+    "to_centered",
+    "to_layout",
+    "topk_agreement",
+    "upsample_uv",
+    "yuv444_to_rgb",
+    "yuv_matrix",
+]

@@ -1,0 +1,286 @@
+"""Reading images the way PC-side pipelines do, and fitting them to a model's input."""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+from typing import BinaryIO
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ._checks import InputError, check_choice, check_image
+
+__all__ = [
+    "ImageConversionWarning",
+    "READERS",
+    "RESIZE_POLICIES",
+    "INTERPOLATIONS",
+    "load_image",
+    "load_image_with_notes",
+    "crop_even",
+    "pad_even",
+    "fit_image",
+]
+
+READERS = ("pil", "opencv")
+RESIZE_POLICIES = ("resize", "center-crop", "letterbox")
+INTERPOLATIONS = {
+    "bilinear": cv2.INTER_LINEAR,
+    "area": cv2.INTER_AREA,
+    "nearest": cv2.INTER_NEAREST,
+    "bicubic": cv2.INTER_CUBIC,
+}
+#: Grey level of letterbox padding (the YOLO convention).
+LETTERBOX_FILL = 114
+
+
+class ImageConversionWarning(UserWarning):
+    """Loading changed the pixels (rotation, alpha, bit depth, colour model)."""
+
+
+Source = str | os.PathLike | bytes | bytearray | BinaryIO
+
+
+def _read_bytes(source: Source) -> tuple[bytes, str]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), "<bytes>"
+    if hasattr(source, "read"):
+        return source.read(), getattr(source, "name", "<stream>")
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source).expanduser()
+        if not path.is_file():
+            raise InputError(f"no image file at {str(path)!r}; check the path.")
+        return path.read_bytes(), str(path)
+    raise InputError(
+        f"load_image() takes a path, bytes or a binary file, got {type(source).__name__}."
+    )
+
+
+def load_image_with_notes(source: Source, *, reader: str = "pil") -> tuple[np.ndarray, list[str]]:
+    """Read an image as RGB uint8 and say what the reading changed.
+
+    Parameters
+    ----------
+    source : path, bytes or binary file object
+    reader : {"pil", "opencv"}
+        "pil" uses Pillow (EXIF orientation applied, Pillow's decompression-bomb guard
+        on); "opencv" uses ``cv2.imdecode`` (EXIF orientation applied by OpenCV, BGR
+        turned to RGB), so the two readers' differences can be measured.
+
+    Returns
+    -------
+    rgb : numpy.ndarray
+        (H, W, 3) uint8 RGB.
+    notes : list of str
+        One sentence per conversion (EXIF rotation, alpha dropped, 16-bit reduced,
+        CMYK / grey / palette converted); empty when the file was plain 8-bit RGB.
+
+    Raises
+    ------
+    InputError
+        Unreadable, truncated or corrupt files, and decompression bombs.
+    """
+    check_choice("reader", reader, READERS)
+    data, name = _read_bytes(source)
+    if not data:
+        raise InputError(f"{name} is empty; it is not an image.")
+    if reader == "pil":
+        return _load_pil(data, name)
+    return _load_opencv(data, name)
+
+
+def load_image(source: Source, *, reader: str = "pil") -> np.ndarray:
+    """Read an image as (H, W, 3) uint8 RGB.
+
+    Each conversion loading made (see :func:`load_image_with_notes`) is reported as an
+    :class:`ImageConversionWarning`, never silently.
+    """
+    rgb, notes = load_image_with_notes(source, reader=reader)
+    for note in notes:
+        warnings.warn(note, ImageConversionWarning, stacklevel=2)
+    return rgb
+
+
+def _load_pil(data: bytes, name: str) -> tuple[np.ndarray, list[str]]:
+    notes: list[str] = []
+    try:
+        with warnings.catch_warnings():
+            # A bomb *warning* (over MAX_IMAGE_PIXELS, under twice that) becomes an error.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            img.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InputError(
+            f"{name} is refused as a possible decompression bomb ({exc}); if the image "
+            "is genuine, downscale it before loading."
+        ) from exc
+    except UnidentifiedImageError as exc:
+        raise InputError(
+            f"{name} is not an image Pillow can read (corrupt or unknown format)."
+        ) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputError(
+            f"{name} could not be decoded ({exc}); the file is truncated or corrupt."
+        ) from exc
+
+    orientation = img.getexif().get(0x0112, 1)
+    if orientation not in (None, 1):
+        img = ImageOps.exif_transpose(img)
+        notes.append(f"EXIF orientation {orientation} applied (image rotated/flipped upright).")
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        arr = np.asarray(img)
+        top = 65535 if arr.max(initial=0) > 255 or mode.startswith("I;16") else 255
+        grey = np.clip(np.rint(arr.astype(np.float64) * 255.0 / top), 0, 255).astype(np.uint8)
+        notes.append(
+            f"{mode} grey image ({'16' if top > 255 else '32'}-bit) reduced to 8 bits and expanded to RGB."
+        )
+        return np.repeat(grey[..., None], 3, axis=2), notes
+    if mode == "F":
+        raise InputError(f"{name} is a floating-point image; save it as 8-bit PNG first.")
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info):
+        notes.append(f"{mode} image: alpha channel dropped (not composited).")
+    if mode == "CMYK":
+        notes.append("CMYK image converted to RGB (naive, no ICC profile).")
+    elif mode in ("L", "1", "LA"):
+        notes.append(f"grey image ({mode}) expanded to RGB (three equal channels).")
+    elif mode in ("P", "PA"):
+        notes.append("palette image converted to RGB.")
+    elif mode not in ("RGB", "RGBA", "RGBX"):
+        notes.append(f"{mode} image converted to RGB.")
+    rgb = np.array(img.convert("RGB"), dtype=np.uint8)
+    return rgb, notes
+
+
+def _load_opencv(data: bytes, name: str) -> tuple[np.ndarray, list[str]]:
+    notes: list[str] = []
+    # Same size guard as Pillow's: refuse before OpenCV allocates the pixels.
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            w, h = probe.size
+    except Image.DecompressionBombError as exc:
+        raise InputError(
+            f"{name} is refused as a possible decompression bomb ({exc}); if the image "
+            "is genuine, downscale it before loading."
+        ) from exc
+    except Exception:  # noqa: BLE001 - OpenCV may read formats Pillow does not
+        w = h = None
+    if w is not None and Image.MAX_IMAGE_PIXELS and w * h > Image.MAX_IMAGE_PIXELS:
+        raise InputError(
+            f"{name} is {w}x{h} pixels, over Pillow's decompression-bomb limit "
+            f"({Image.MAX_IMAGE_PIXELS}); downscale it before loading."
+        )
+    buf = np.frombuffer(data, np.uint8)
+    arr = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    if arr is None:
+        raise InputError(
+            f"{name} could not be decoded by OpenCV (corrupt, truncated or unknown format)."
+        )
+    oriented = cv2.imdecode(buf, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+    if arr.ndim == 3 and oriented is not None and oriented.shape[:2] != arr.shape[:2]:
+        notes.append("EXIF orientation applied by OpenCV (image rotated upright).")
+    if arr.dtype == np.uint16:
+        notes.append("16-bit image reduced to 8 bits (value >> 8, OpenCV style).")
+    if arr.ndim == 2:
+        notes.append("grey image expanded to RGB (three equal channels).")
+    elif arr.shape[2] == 4:
+        notes.append("alpha channel dropped (not composited).")
+    bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)  # applies EXIF orientation, 8-bit, 3 channels
+    if bgr is None:
+        raise InputError(f"{name} could not be decoded by OpenCV.")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), notes
+
+
+def crop_even(image: np.ndarray) -> np.ndarray:
+    """Drop the last row and/or column so both sides are even (4:2:0 needs 2x2 blocks).
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        (H, W) or (H, W, C), any dtype.
+
+    Returns
+    -------
+    numpy.ndarray
+        (H - H % 2, W - W % 2[, C]), a view.
+    """
+    check_image(image, "image", channels=None, dtype=None)
+    h, w = image.shape[:2]
+    return image[: h - h % 2, : w - w % 2]
+
+
+def pad_even(image: np.ndarray) -> np.ndarray:
+    """Repeat the last row and/or column so both sides are even.
+
+    Returns
+    -------
+    numpy.ndarray
+        (H + H % 2, W + W % 2[, C]), a new array when padding was needed.
+    """
+    check_image(image, "image", channels=None, dtype=None)
+    h, w = image.shape[:2]
+    if h % 2 == 0 and w % 2 == 0:
+        return image
+    pad = [(0, h % 2), (0, w % 2)] + [(0, 0)] * (image.ndim - 2)
+    return np.pad(image, pad, mode="edge")
+
+
+def fit_image(
+    rgb: np.ndarray,
+    size: tuple[int, int],
+    *,
+    policy: str = "resize",
+    interpolation: str = "bilinear",
+) -> np.ndarray:
+    """Fit an image to a model's input size.
+
+    Parameters
+    ----------
+    rgb : numpy.ndarray
+        (H, W, C) uint8.
+    size : (int, int)
+        Target (height, width).
+    policy : {"resize", "center-crop", "letterbox"}
+        "resize" stretches to the size; "center-crop" scales the short side to fit and
+        crops the centre; "letterbox" scales the long side to fit and pads with grey 114.
+    interpolation : {"bilinear", "area", "nearest", "bicubic"}
+        OpenCV interpolation.
+
+    Returns
+    -------
+    numpy.ndarray
+        (height, width, C) uint8; ``rgb`` itself when it already has that size.
+    """
+    check_image(rgb, "rgb", channels=None)
+    check_choice("policy", policy, RESIZE_POLICIES)
+    check_choice("interpolation", interpolation, INTERPOLATIONS)
+    try:
+        th, tw = (int(s) for s in size)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"size must be (height, width), got {size!r}.") from exc
+    if th <= 0 or tw <= 0:
+        raise InputError(f"size must be positive, got {size!r}.")
+    h, w = rgb.shape[:2]
+    if (h, w) == (th, tw):
+        return rgb
+    interp = INTERPOLATIONS[interpolation]
+    if policy == "resize":
+        out = cv2.resize(rgb, (tw, th), interpolation=interp)
+    elif policy == "center-crop":
+        scale = max(th / h, tw / w)
+        nh, nw = max(th, round(h * scale)), max(tw, round(w * scale))
+        scaled = cv2.resize(rgb, (nw, nh), interpolation=interp)
+        top, left = (nh - th) // 2, (nw - tw) // 2
+        out = scaled[top : top + th, left : left + tw]
+    else:
+        scale = min(th / h, tw / w)
+        nh, nw = min(th, max(1, round(h * scale))), min(tw, max(1, round(w * scale)))
+        scaled = cv2.resize(rgb, (nw, nh), interpolation=interp)
+        out = np.full((th, tw) + rgb.shape[2:], LETTERBOX_FILL, np.uint8)
+        top, left = (th - nh) // 2, (tw - nw) // 2
+        out[top : top + nh, left : left + nw] = scaled.reshape((nh, nw) + rgb.shape[2:])
+    return np.ascontiguousarray(out.reshape((th, tw) + rgb.shape[2:]))

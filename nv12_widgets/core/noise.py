@@ -1,0 +1,55 @@
+"""The vendor's noise test: small pixel-unit perturbations of a model input."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import InputError, check_choice
+
+__all__ = ["NOISE_KINDS", "add_noise"]
+
+#: "uniform": U(0, a) as in the vendor's test; "symmetric": U(-a, a); "gaussian": N(0, a).
+NOISE_KINDS = ("uniform", "symmetric", "gaussian")
+
+
+def add_noise(
+    x: np.ndarray,
+    amplitude: float,
+    *,
+    kind: str = "uniform",
+    seed: int | np.random.Generator | None = None,
+) -> np.ndarray:
+    """Add noise in pixel units (grey levels) to an input.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Pixel-domain data (0..255 codes, before normalisation), any shape and dtype.
+    amplitude : float
+        Noise size in grey levels, >= 0. The vendor's test uses 2.
+    kind : {"uniform", "symmetric", "gaussian"}
+        "uniform" adds U(0, amplitude) (the vendor's test: it also shifts the mean by
+        amplitude / 2), "symmetric" U(-amplitude, amplitude), "gaussian"
+        N(0, amplitude).
+    seed : int, numpy.random.Generator or None
+        Same seed, same noise.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, same shape; not clipped (the model sees what the vendor feeds it).
+    """
+    check_choice("kind", kind, NOISE_KINDS)
+    if not np.isfinite(amplitude) or amplitude < 0:
+        raise InputError(f"amplitude must be a finite number >= 0, got {amplitude!r}.")
+    x = np.asarray(x, dtype=np.float32)
+    if amplitude == 0:
+        return x.copy()
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    if kind == "uniform":
+        noise = rng.uniform(0.0, amplitude, size=x.shape)
+    elif kind == "symmetric":
+        noise = rng.uniform(-amplitude, amplitude, size=x.shape)
+    else:
+        noise = rng.normal(0.0, amplitude, size=x.shape)
+    return x + noise.astype(np.float32)

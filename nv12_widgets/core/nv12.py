@@ -1,0 +1,252 @@
+"""The NV12 frame: a luma plane and one interleaved, half-resolution chroma plane."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import InputError, check_even
+
+__all__ = ["NV12"]
+
+
+def _as_buffer(buf: bytes | bytearray | memoryview | np.ndarray) -> np.ndarray:
+    if isinstance(buf, np.ndarray):
+        if buf.dtype != np.uint8:
+            raise InputError(f"a raw frame buffer must be uint8 bytes, got {buf.dtype}.")
+        return buf.reshape(-1)
+    if isinstance(buf, (bytes, bytearray, memoryview)):
+        return np.frombuffer(buf, dtype=np.uint8)
+    raise InputError(
+        f"expected bytes or a uint8 array, got {type(buf).__name__}; "
+        "read files with open(path, 'rb').read() or NV12.fromfile()."
+    )
+
+
+def _frozen(arr: np.ndarray) -> np.ndarray:
+    """A read-only C-contiguous array: ``arr`` itself when already so, else a copy."""
+    if arr.flags.writeable or not arr.flags.c_contiguous:
+        arr = np.array(arr, order="C", copy=True)
+        arr.flags.writeable = False
+    return arr
+
+
+def _check_size(buf: np.ndarray, width: int, height: int, fmt: str) -> None:
+    if not (isinstance(width, (int, np.integer)) and isinstance(height, (int, np.integer))):
+        raise InputError("width and height must be integers.")
+    if width <= 0 or height <= 0:
+        raise InputError(f"width and height must be positive, got {width}x{height}.")
+    check_even(height, width, fmt)
+    expected = width * height * 3 // 2
+    if buf.size != expected:
+        hint = ""
+        if buf.size % (width * 3 // 2) == 0 and buf.size > 0:
+            hint = f" (it would fit a height of {buf.size * 2 // (3 * width)})"
+        raise InputError(
+            f"a {width}x{height} {fmt} frame is {expected} bytes, the buffer has "
+            f"{buf.size}{hint}; check width, height and that the file is {fmt} "
+            "(not NV12 with row padding / stride, not RGB)."
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class NV12:
+    """One NV12 (YUV 4:2:0, semi-planar) frame.
+
+    Attributes
+    ----------
+    y : numpy.ndarray
+        (H, W) uint8 luma plane.
+    uv : numpy.ndarray
+        (H/2, W/2, 2) uint8 chroma plane, U (Cb) then V (Cr) interleaved: the bytes of
+        each row are ``U V U V ...``.
+
+    The arrays are stored read-only, so a frame can be cached and shared safely.
+    """
+
+    y: np.ndarray
+    uv: np.ndarray
+
+    def __post_init__(self) -> None:
+        y, uv = self.y, self.uv
+        for name, arr, ndim in (("y", y, 2), ("uv", uv, 3)):
+            if not isinstance(arr, np.ndarray):
+                raise InputError(f"NV12.{name} must be a numpy array, got {type(arr).__name__}.")
+            if arr.dtype != np.uint8:
+                raise InputError(f"NV12.{name} must be uint8, got {arr.dtype}.")
+            if arr.ndim != ndim:
+                raise InputError(
+                    f"NV12.{name} must have {ndim} dimensions, got shape {arr.shape}; "
+                    "model-shaped arrays go through NV12.from_model_inputs(y, uv)."
+                )
+        h, w = y.shape
+        check_even(h, w)
+        if uv.shape != (h // 2, w // 2, 2):
+            raise InputError(
+                f"NV12.uv must have shape {(h // 2, w // 2, 2)} for a {w}x{h} luma plane, "
+                f"got {uv.shape}."
+            )
+        # Snapshot semantics: copy what the caller could still write to, freeze it.
+        object.__setattr__(self, "y", _frozen(y))
+        object.__setattr__(self, "uv", _frozen(uv))
+
+    @classmethod
+    def _adopt(cls, y: np.ndarray, uv: np.ndarray) -> NV12:
+        """Wrap freshly computed planes without copying (internal: caller gives up y, uv)."""
+        y.flags.writeable = False
+        uv.flags.writeable = False
+        return cls(y, uv)
+
+    # -- geometry -------------------------------------------------------------------
+    @property
+    def height(self) -> int:
+        """Luma height H in pixels."""
+        return int(self.y.shape[0])
+
+    @property
+    def width(self) -> int:
+        """Luma width W in pixels."""
+        return int(self.y.shape[1])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(H, W) of the luma plane."""
+        return self.height, self.width
+
+    @property
+    def u(self) -> np.ndarray:
+        """(H/2, W/2) uint8 U (Cb) plane (a strided view)."""
+        return self.uv[..., 0]
+
+    @property
+    def v(self) -> np.ndarray:
+        """(H/2, W/2) uint8 V (Cr) plane (a strided view)."""
+        return self.uv[..., 1]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, NV12):
+            return NotImplemented
+        return np.array_equal(self.y, other.y) and np.array_equal(self.uv, other.uv)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"NV12({self.width}x{self.height})"
+
+    def uv_interleaved_image(self) -> np.ndarray:
+        """The UV plane's bytes as a grey image: (H/2, W) uint8, columns ``U V U V ...``."""
+        return self.uv.reshape(self.height // 2, self.width)
+
+    # -- raw buffers ----------------------------------------------------------------
+    def tobytes(self) -> bytes:
+        """The standard contiguous NV12 buffer: H rows of Y, then H/2 rows of UV.
+
+        Returns
+        -------
+        bytes
+            W * H * 3 / 2 bytes.
+        """
+        return self.y.tobytes() + self.uv.tobytes()
+
+    @classmethod
+    def frombuffer(
+        cls, buf: bytes | bytearray | memoryview | np.ndarray, width: int, height: int
+    ) -> NV12:
+        """Read a contiguous NV12 buffer (a raw ``.nv12`` / ``.yuv`` file, a board dump).
+
+        Parameters
+        ----------
+        buf : bytes or uint8 array
+            Exactly ``width * height * 3 / 2`` bytes, no row padding.
+        width, height : int
+            Even frame size in pixels.
+        """
+        data = _as_buffer(buf)
+        _check_size(data, width, height, "NV12")
+        n = width * height
+        return cls(data[:n].reshape(height, width), data[n:].reshape(height // 2, width // 2, 2))
+
+    @classmethod
+    def fromfile(cls, path, width: int, height: int, *, fmt: str = "nv12") -> NV12:
+        """Read a raw frame file; ``fmt`` is "nv12", "nv21" or "i420" (alias "yuv420p")."""
+        with open(path, "rb") as fh:
+            data = fh.read()
+        readers = {
+            "nv12": cls.frombuffer,
+            "nv21": cls.from_nv21,
+            "i420": cls.from_i420,
+            "yuv420p": cls.from_i420,
+        }
+        if fmt not in readers:
+            raise InputError(f"fmt={fmt!r} is not supported; use one of {', '.join(readers)}.")
+        return readers[fmt](data, width, height)
+
+    def to_nv21_bytes(self) -> bytes:
+        """NV21 buffer (Android camera default): Y rows, then ``V U V U ...`` rows."""
+        return self.y.tobytes() + self.uv[..., ::-1].tobytes()
+
+    @classmethod
+    def from_nv21(
+        cls, buf: bytes | bytearray | memoryview | np.ndarray, width: int, height: int
+    ) -> NV12:
+        """Read an NV21 buffer (VU order) into an NV12 frame."""
+        data = _as_buffer(buf)
+        _check_size(data, width, height, "NV21")
+        n = width * height
+        y = data[:n].reshape(height, width)
+        vu = data[n:].reshape(height // 2, width // 2, 2)
+        return cls(y, np.ascontiguousarray(vu[..., ::-1]))
+
+    def to_i420_bytes(self) -> bytes:
+        """I420 (YUV420p) buffer: Y plane, then the whole U plane, then the whole V plane."""
+        return self.y.tobytes() + self.u.tobytes() + self.v.tobytes()
+
+    @classmethod
+    def from_i420(
+        cls, buf: bytes | bytearray | memoryview | np.ndarray, width: int, height: int
+    ) -> NV12:
+        """Read an I420 buffer (planar U then V, as OpenCV's ``COLOR_RGB2YUV_I420``)."""
+        data = _as_buffer(buf)
+        _check_size(data, width, height, "I420")
+        n, q = width * height, width * height // 4
+        y = data[:n].reshape(height, width)
+        u = data[n : n + q].reshape(height // 2, width // 2)
+        v = data[n + q :].reshape(height // 2, width // 2)
+        return cls.from_planes(y, u, v)
+
+    @classmethod
+    def from_planes(cls, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> NV12:
+        """Build a frame from a (H, W) Y plane and (H/2, W/2) U and V planes (uint8)."""
+        for name, arr in (("u", u), ("v", v)):
+            if not isinstance(arr, np.ndarray) or arr.ndim != 2:
+                raise InputError(f"{name} must be a 2-D (H/2, W/2) array.")
+        if u.shape != v.shape:
+            raise InputError(f"u and v must have the same shape, got {u.shape} and {v.shape}.")
+        if u.dtype != np.uint8 or v.dtype != np.uint8:
+            raise InputError("u and v must be uint8.")
+        uv = np.empty(u.shape + (2,), np.uint8)
+        uv[..., 0] = u
+        uv[..., 1] = v
+        return cls(y, uv)
+
+    # -- model inputs ---------------------------------------------------------------
+    def as_model_inputs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The two inputs of an NV12-inserted model.
+
+        Returns
+        -------
+        (y, uv) : tuple of numpy.ndarray
+            y (1, H, W, 1) uint8 and uv (1, H/2, W/2, 2) uint8 (read-only views).
+        """
+        return self.y[None, :, :, None], self.uv[None]
+
+    @classmethod
+    def from_model_inputs(cls, y: np.ndarray, uv: np.ndarray) -> NV12:
+        """Inverse of :meth:`as_model_inputs`: y (1, H, W, 1), uv (1, H/2, W/2, 2) uint8."""
+        y, uv = np.asarray(y), np.asarray(uv)
+        if y.ndim != 4 or y.shape[0] != 1 or y.shape[3] != 1:
+            raise InputError(f"y must have shape (1, H, W, 1), got {y.shape}.")
+        if uv.ndim != 4 or uv.shape[0] != 1 or uv.shape[3] != 2:
+            raise InputError(f"uv must have shape (1, H/2, W/2, 2), got {uv.shape}.")
+        return cls(y[0, :, :, 0], uv[0])
