@@ -43,6 +43,7 @@ from .noise import NOISE_KINDS, add_noise
 from .normalize import LAYOUTS, denormalize, dequantize, normalize, quantize, to_layout
 from .nv12 import NV12
 from .profiles import PROFILES, Profile, get_profile
+from .visual import display_downscale, error_map, heatmap, image_like_output, png_bytes
 
 __all__ = [
     "CHROMA_DOWNSAMPLING",
@@ -65,6 +66,11 @@ __all__ = [
     "cosine_similarity",
     "crop_even",
     "denormalize",
+    "display_downscale",
+    "error_map",
+    "heatmap",
+    "image_like_output",
+    "png_bytes",
     "dequantize",
     "fit_image",
     "from_centered",

@@ -1,0 +1,179 @@
+"""Pixels for people: error maps, heatmaps, lossless PNG encoding, display downscaling.
+
+The widgets and the report show only what these functions compute, so what is on
+screen is tested here.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ._checks import InputError, check_image
+
+__all__ = [
+    "error_map",
+    "heatmap",
+    "image_like_output",
+    "display_downscale",
+    "png_bytes",
+]
+
+_COLORMAPS = {
+    "viridis": cv2.COLORMAP_VIRIDIS,
+    "inferno": cv2.COLORMAP_INFERNO,
+    "magma": cv2.COLORMAP_MAGMA,
+    "gray": None,
+}
+
+
+def error_map(a: np.ndarray, b: np.ndarray, *, gain: float = 16.0) -> np.ndarray:
+    """Amplified absolute difference of two images, the largest over channels.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        (H, W) or (H, W, C), same shape, any numeric dtype (pixel units).
+    gain : float
+        Multiplier, > 0: with the default 16 a 1-level difference shows as 16 and
+        anything >= 16 levels saturates at 255.
+
+    Returns
+    -------
+    numpy.ndarray
+        (H, W) uint8, ``min(255, round(gain * max_c |a - b|))``.
+    """
+    a = np.asarray(a)
+    b = np.asarray(b)
+    if a.shape != b.shape or a.ndim not in (2, 3):
+        raise InputError(
+            f"error_map() takes two (H, W) or (H, W, C) images of the same shape, got "
+            f"{a.shape} and {b.shape}."
+        )
+    if not gain > 0:
+        raise InputError(f"gain must be > 0, got {gain!r}.")
+    d = cv2.absdiff(a.astype(np.float32), b.astype(np.float32))
+    if d.ndim == 3:
+        d = d.max(axis=2)
+    return np.clip(np.rint(d * gain), 0, 255).astype(np.uint8)
+
+
+def heatmap(
+    x: np.ndarray,
+    *,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    cmap: str = "viridis",
+) -> np.ndarray:
+    """Colour a 2-D array for display.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (H, W), any real dtype; NaN shows as the low end.
+    vmin, vmax : float or None
+        Value range mapped to the colour map; default: the data's min and max
+        (a constant array maps to the low end).
+    cmap : {"viridis", "inferno", "magma", "gray"}
+
+    Returns
+    -------
+    numpy.ndarray
+        (H, W, 3) uint8 RGB.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.size == 0:
+        raise InputError(f"heatmap() takes a non-empty 2-D array, got shape {x.shape}.")
+    if cmap not in _COLORMAPS:
+        raise InputError(f"cmap={cmap!r} is not supported; use one of {', '.join(_COLORMAPS)}.")
+    finite = x[np.isfinite(x)]
+    lo = vmin if vmin is not None else (float(finite.min()) if finite.size else 0.0)
+    hi = vmax if vmax is not None else (float(finite.max()) if finite.size else 1.0)
+    span = hi - lo
+    scaled = np.zeros_like(x) if span <= 0 else (x - lo) / span
+    codes = np.clip(np.rint(np.nan_to_num(scaled, nan=0.0) * 255.0), 0, 255).astype(np.uint8)
+    if _COLORMAPS[cmap] is None:
+        return np.repeat(codes[..., None], 3, axis=2)
+    return cv2.cvtColor(cv2.applyColorMap(codes, _COLORMAPS[cmap]), cv2.COLOR_BGR2RGB)
+
+
+def image_like_output(output: np.ndarray) -> np.ndarray | None:
+    """The 2-D map of a dense, image-shaped model output, or None for other outputs.
+
+    Parameters
+    ----------
+    output : numpy.ndarray
+        A model output: (N, 1, H, W), (N, H, W, 1), (N, H, W) or (H, W) with H, W >= 8
+        counts as image-like (e.g. a text detector's probability map); (N, C, H, W)
+        with C > 1 gives its first channel.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        (H, W) float32 view of the first batch item and channel, or None.
+    """
+    a = np.asarray(output)
+    if a.ndim == 4:
+        a = a[0]
+        # channels-first unless the last axis is the small one
+        a = a[..., 0] if a.shape[-1] <= 4 < a.shape[0] else a[0]
+    elif a.ndim == 3:
+        a = a[0]
+    if a.ndim != 2 or min(a.shape) < 8:
+        return None
+    return a.astype(np.float32, copy=False)
+
+
+def display_downscale(image: np.ndarray, max_side: int = 640) -> tuple[np.ndarray, int]:
+    """Shrink an image by a whole factor so its longest side fits ``max_side``.
+
+    Uses nearest-neighbour decimation, so the codes shown are codes of the image
+    (no averaging that would hide a 1-level difference).
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        (H, W) or (H, W, C) uint8.
+    max_side : int
+
+    Returns
+    -------
+    (numpy.ndarray, int)
+        The image (itself when it fits) and the factor (1 when unchanged).
+    """
+    check_image(image, "image", channels=None)
+    side = max(image.shape[:2])
+    factor = max(1, -(-side // max(1, int(max_side))))
+    if factor == 1:
+        return image, 1
+    return np.ascontiguousarray(image[::factor, ::factor]), factor
+
+
+def png_bytes(image: np.ndarray, *, compression: int = 1) -> bytes:
+    """Encode an RGB or grey uint8 image as lossless PNG.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        (H, W), (H, W, 1) or (H, W, 3) uint8 RGB.
+    compression : int
+        zlib level 0-9; 1 is fast and still small for planes.
+
+    Returns
+    -------
+    bytes
+        The PNG file.
+    """
+    check_image(image, "image", channels=None)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if image.ndim == 3:
+        if image.shape[2] != 3:
+            raise InputError(
+                f"png_bytes() takes grey or RGB images, got {image.shape[2]} channels."
+            )
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, int(compression)])
+    if not ok:  # pragma: no cover - OpenCV only fails on invalid input, checked above
+        raise InputError("PNG encoding failed.")
+    return buf.tobytes()
