@@ -43,7 +43,15 @@ from .noise import NOISE_KINDS, add_noise
 from .normalize import LAYOUTS, denormalize, dequantize, normalize, quantize, to_layout
 from .nv12 import NV12
 from .profiles import PROFILES, Profile, get_profile
-from .visual import display_downscale, error_map, heatmap, image_like_output, png_bytes
+from .visual import (
+    crop_zoom,
+    display_downscale,
+    error_map,
+    heatmap,
+    image_like_output,
+    output_heatmaps,
+    png_bytes,
+)
 
 __all__ = [
     "CHROMA_DOWNSAMPLING",
@@ -65,6 +73,8 @@ __all__ = [
     "add_noise",
     "cosine_similarity",
     "crop_even",
+    "crop_zoom",
+    "output_heatmaps",
     "denormalize",
     "display_downscale",
     "error_map",

@@ -12,6 +12,8 @@ import numpy as np
 from ._checks import InputError, check_image
 
 __all__ = [
+    "crop_zoom",
+    "output_heatmaps",
     "error_map",
     "heatmap",
     "image_like_output",
@@ -177,3 +179,66 @@ def png_bytes(image: np.ndarray, *, compression: int = 1) -> bytes:
     if not ok:  # pragma: no cover - OpenCV only fails on invalid input, checked above
         raise InputError("PNG encoding failed.")
     return buf.tobytes()
+
+
+def crop_zoom(
+    image: np.ndarray, row: int, col: int, *, half: int = 12, scale: int = 8
+) -> np.ndarray:
+    """A square crop centred on a pixel, enlarged with nearest neighbour (pixels stay crisp).
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        (H, W) or (H, W, C) uint8.
+    row, col : int
+        The centre pixel (clamped into the image).
+    half : int
+        Half the crop side: the crop is (2 * half + 1) pixels wide, fewer at the borders.
+    scale : int
+        Enlargement factor.
+
+    Returns
+    -------
+    numpy.ndarray
+        (h * scale, w * scale[, C]) uint8.
+    """
+    check_image(image, "image", channels=None)
+    h, w = image.shape[:2]
+    r = min(max(int(row), 0), h - 1)
+    c = min(max(int(col), 0), w - 1)
+    crop = image[max(0, r - half) : r + half + 1, max(0, c - half) : c + half + 1]
+    return np.ascontiguousarray(np.repeat(np.repeat(crop, scale, axis=0), scale, axis=1))
+
+
+def output_heatmaps(
+    reference: np.ndarray, test: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, float]]:
+    """Heatmaps of two dense outputs on one colour scale, and of their difference.
+
+    Parameters
+    ----------
+    reference, test : numpy.ndarray
+        (H, W) float maps (see :func:`image_like_output`).
+
+    Returns
+    -------
+    (ref_rgb, test_rgb, diff_rgb, scale)
+        Three (H, W, 3) uint8 RGB images (viridis on the shared range; inferno for
+        ``|reference - test|`` from 0 to its max) and ``scale`` = {"lo", "hi", "diff_max"}.
+    """
+    a = np.asarray(reference, np.float32)
+    b = np.asarray(test, np.float32)
+    if a.shape != b.shape or a.ndim != 2:
+        raise InputError(
+            f"output_heatmaps() takes two (H, W) maps of one shape, got {a.shape} and {b.shape}."
+        )
+    lo = float(min(a.min(), b.min()))
+    hi = float(max(a.max(), b.max()))
+    diff = np.abs(a - b)
+    dmax = float(diff.max())
+    return (
+        heatmap(a, vmin=lo, vmax=hi),
+        heatmap(b, vmin=lo, vmax=hi),
+        heatmap(diff, vmin=0.0, vmax=dmax if dmax > 0 else 1.0, cmap="inferno"),
+        {"lo": lo, "hi": hi, "diff_max": dmax},
+    )

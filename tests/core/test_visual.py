@@ -6,10 +6,12 @@ import pytest
 
 from nv12_widgets.core import (
     InputError,
+    crop_zoom,
     display_downscale,
     error_map,
     heatmap,
     image_like_output,
+    output_heatmaps,
     png_bytes,
 )
 
@@ -88,3 +90,25 @@ def test_png_bytes_is_lossless_for_grey_and_rgb():
     assert np.array_equal(back, grey)
     with pytest.raises(InputError):
         png_bytes(np.zeros((2, 2, 2), np.uint8))
+
+
+def test_crop_zoom_centres_and_clamps():
+    img = np.arange(100, dtype=np.uint8).reshape(10, 10)
+    z = crop_zoom(img, 5, 5, half=1, scale=2)
+    assert z.shape == (6, 6)
+    assert z[0, 0] == img[4, 4] and z[5, 5] == img[6, 6] and z[2, 2] == img[5, 5]
+    corner = crop_zoom(img, -3, 99, half=1, scale=1)  # clamped to (0, 9)
+    assert corner.tolist() == img[0:2, 8:10].tolist()
+
+
+def test_output_heatmaps_share_one_scale():
+    a = np.zeros((8, 8), np.float32)
+    b = a.copy()
+    b[0, 0] = 1.0
+    ra, rb, rd, scale = output_heatmaps(a, b)
+    assert scale == {"lo": 0.0, "hi": 1.0, "diff_max": 1.0}
+    assert np.array_equal(ra[1, 1], rb[1, 1])  # equal values, equal colours
+    assert not np.array_equal(rb[0, 0], rb[1, 1])
+    assert not np.array_equal(rd[0, 0], rd[1, 1])
+    with pytest.raises(InputError):
+        output_heatmaps(a, np.zeros((8, 9)))
