@@ -1,0 +1,21 @@
+"""The widget layer: ipywidgets over the model and core layers, no maths of its own.
+
+``NV12Debugger()`` opens the whole dashboard; its panels (:class:`ImagePanel`,
+:class:`PreprocessPanel`, :class:`NoisePanel`, :class:`PlanesPanel`,
+:class:`SimilarityPanel`, :class:`SweepPanel`, :class:`FindingsPanel`) work on their own.
+"""
+
+from .debugger import NV12Debugger
+from .findings import FindingsPanel, SweepPanel
+from .panels import ImagePanel, NoisePanel, PlanesPanel, PreprocessPanel, SimilarityPanel
+
+__all__ = [
+    "FindingsPanel",
+    "ImagePanel",
+    "NV12Debugger",
+    "NoisePanel",
+    "PlanesPanel",
+    "PreprocessPanel",
+    "SimilarityPanel",
+    "SweepPanel",
+]

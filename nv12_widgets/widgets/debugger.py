@@ -1,0 +1,246 @@
+"""NV12Debugger: the whole dashboard in one line of a notebook."""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import ipywidgets as W
+import numpy as np
+
+from nv12_widgets.core import load_image_with_notes
+from nv12_widgets.model import Model, PreprocessConfig, demo_config, demo_image_paths, demo_model
+from nv12_widgets.model.compare import Comparator
+
+from ._common import STYLE, ErrorArea
+from .findings import FindingsPanel, SweepPanel
+from .panels import ImagePanel, NoisePanel, PlanesPanel, PreprocessPanel, SimilarityPanel
+
+_NOISE_FIELDS = ("noise_amplitude", "noise_kind", "noise_seed")
+
+
+class NV12Debugger(W.VBox):
+    """Live NV12 debugging dashboard.
+
+    Parameters
+    ----------
+    model : Model, path, bytes or onnx.ModelProto, optional
+        The float model. Default: the bundled PaddleOCR text detector.
+    image : numpy.ndarray or path, optional
+        (H, W, 3) uint8 RGB or an image file. Default: the first bundled photo.
+    config : PreprocessConfig, optional
+        The model's training preprocessing. Default: the demo model's
+        (:func:`~nv12_widgets.model.demo_config`) with the demo model, else
+        ``PreprocessConfig()``.
+    samples : sequence of paths, optional
+        Images offered in the sample list (default: the bundled photos).
+
+    Attributes
+    ----------
+    comparison : Comparison or None
+        What the dashboard currently shows (the last good state).
+    findings : nv12_widgets.report.Findings
+        Everything recorded, also exportable from plain Python.
+    """
+
+    def __init__(
+        self,
+        model=None,
+        image: np.ndarray | str | Path | None = None,
+        config: PreprocessConfig | None = None,
+        *,
+        samples: Sequence[str | Path] | None = None,
+    ):
+        if model is None:
+            model, config = demo_model(), config or demo_config()
+        self.model = model if isinstance(model, Model) else Model(model)
+        self.comparator = Comparator(self.model)
+        config = config or PreprocessConfig()
+        self.comparison = None
+        self.image: np.ndarray | None = None
+        self.image_name = ""
+        self.image_notes: list[str] = []
+        self.snippets: dict[str, str] = {}
+        self.last_update_ms = float("nan")
+        self._shown_key = None
+        self._ready = False
+
+        self.errors = ErrorArea()
+        self.image_panel = ImagePanel(
+            samples if samples is not None else demo_image_paths(),
+            self._image_loaded,
+            self.report_error,
+        )
+        self.preprocess = PreprocessPanel(config, self.settings_changed)
+        self.noise = NoisePanel(config, self.settings_changed)
+        self.planes = PlanesPanel()
+        self.similarity = SimilarityPanel()
+        self.sweep = SweepPanel(self._run_sweep, self.report_error)
+        self.findings_panel = FindingsPanel(self._snapshot, self.report_error)
+        self.findings = self.findings_panel.findings
+        self.status = W.HTML("")
+        self.status.add_class("nv12-status")
+        info = self.model.image
+        header = W.HTML(
+            f"<span class='nv12-title'>NV12 debugger</span> &mdash; model "
+            f"<code>{html.escape(self.model.name)}</code>, image input "
+            f"<code>{html.escape(info.name)}</code> {html.escape(info.describe())}"
+        )
+        left = W.VBox([self.image_panel, self.preprocess, self.noise], layout=W.Layout(width="50%"))
+        right = W.VBox([self.similarity, self.status], layout=W.Layout(width="50%"))
+        super().__init__(
+            [
+                STYLE,
+                header,
+                self.errors,
+                W.HBox([left, right]),
+                self.planes,
+                self.sweep,
+                self.findings_panel,
+            ]
+        )
+        self.add_class("nv12-dashboard")
+        self._ready = True
+        if image is None:
+            # the coffee photo has text on the cup: the demo detector has something to find
+            names = list(self.image_panel.samples)
+            if "coffee.png" in names:
+                self.image_panel.sample.value = "coffee.png"
+            if self.image is None:
+                self.image_panel.load_sample()
+        elif isinstance(image, np.ndarray):
+            self.set_image(image, "image")
+        else:
+            try:
+                rgb, notes = load_image_with_notes(image)
+            except Exception as exc:  # noqa: BLE001
+                self.report_error(f"Loading {image}", exc)
+            else:
+                self.set_image(rgb, Path(image).name, notes)
+
+    # ------------------------------------------------------------------ state changes
+    def report_error(self, what: str, exc: BaseException) -> None:
+        """Show an error in the dashboard's error area; the views keep their last state."""
+        self.errors.report(what, exc)
+
+    def set_image(self, rgb: np.ndarray, name: str = "image", notes: Sequence[str] = ()) -> None:
+        """Show a new (H, W, 3) uint8 RGB image (as if loaded in the image panel)."""
+        self.image_panel.show(rgb, name, notes)
+        self._image_loaded(rgb, name, list(notes))
+
+    def _image_loaded(self, rgb: np.ndarray, name: str, notes: list[str]) -> None:
+        previous = self.image, self.image_name, self.image_notes
+        self.image, self.image_name, self.image_notes = rgb, name, list(notes)
+        if not self._ready:
+            return
+        if not self.refresh(force=True):
+            self.image, self.image_name, self.image_notes = previous
+
+    def settings_changed(self) -> None:
+        """Observer of every control: rebuild the config and update what depends on it."""
+        if self._ready:
+            self.refresh()
+
+    def current_config(self) -> PreprocessConfig:
+        """The config the controls describe (ValueError with a clear message if invalid)."""
+        return self.preprocess.config(**self.noise.fields())
+
+    def refresh(self, force: bool = False) -> bool:
+        """Recompute and redraw; returns False (and shows the error) when it failed."""
+        if self.image is None:
+            return False
+        t0 = time.perf_counter()
+        try:
+            config = self.current_config()
+            cmp = self.comparator.compare(self.image, config)
+        except Exception as exc:  # noqa: BLE001 - shown, never lost
+            self.report_error("Updating", exc)
+            return False
+        try:
+            key = (id(self.image), config.replace(**_display_noise()))
+            if force or key != self._shown_key:
+                self.planes.show(cmp)
+                self.similarity.show_outputs(cmp)
+                self.snippets = self.preprocess.show_snippets(config, cmp.image_input)
+                self._shown_key = key
+            self.similarity.show_metrics(cmp)
+        except Exception as exc:  # noqa: BLE001
+            self.report_error("Drawing", exc)
+            return False
+        self.comparison = cmp
+        self.errors.clear()
+        self.last_update_ms = (time.perf_counter() - t0) * 1e3
+        self.status.value = (
+            f"<span class='nv12-caption'>updated in {self.last_update_ms:.0f} ms "
+            f"({cmp.inferences} inference{'s' if cmp.inferences != 1 else ''}); model input "
+            f"{cmp.size[1]}x{cmp.size[0]} {cmp.layout}</span>"
+        )
+        return True
+
+    # --------------------------------------------------------------------- findings
+    def _snapshot(self) -> dict:
+        cmp = self.comparison
+        if cmp is None:
+            raise ValueError("nothing to record yet: load an image first.")
+        images = {
+            "Image fitted to the model input": cmp.fitted_image,
+            "Y plane": self.planes.y.array,
+            "UV plane (interleaved)": self.planes.uv.array,
+            "RGB rebuilt from NV12": self.planes.rgb.array,
+            self.planes.error.title.value.replace("<b>", "").replace(
+                "</b>", ""
+            ): self.planes.error.array,
+        }
+        if self.similarity.maps.layout.display != "none":
+            images["Output: reference"] = self.similarity.ref_map.array
+            images["Output: NV12 path"] = self.similarity.nv12_map.array
+            images["Output: |reference - NV12|"] = self.similarity.diff_map.array
+        charts = {"Sweep": self.sweep.chart_png} if self.sweep.chart_png else {}
+        metrics = {
+            out: {k: v for k, v in m.items() if v is None or isinstance(v, (int, float, str))}
+            for out, m in cmp.to_dict().items()
+        }
+        verdict = cmp.verdict()
+        return {
+            "title": verdict.title,
+            "config": cmp.config.to_dict(),
+            "metrics": metrics,
+            "verdict": f"{verdict.title}. {verdict.text}",
+            "images": {k: v for k, v in images.items() if v is not None},
+            "charts": charts,
+            "snippets": dict(self.snippets),
+            "context": {
+                "model": self.model.name,
+                "model input": f"{cmp.image_input} {cmp.size[1]}x{cmp.size[0]} {cmp.layout}",
+                "image": self.image_name,
+                "image size": f"{self.image.shape[1]}x{self.image.shape[0]}",
+                "loading notes": "; ".join(self.image_notes) or "none",
+            },
+        }
+
+    def record(self, note: str = "", title: str = "") -> None:
+        """Record the current state as a finding (what the Record button does)."""
+        self.findings_panel.note.value = note
+        self.findings_panel.title.value = title
+        self.findings_panel.record_finding()
+
+    # ------------------------------------------------------------------------ sweep
+    def _run_sweep(self, progress, cancel):
+        from nv12_widgets.model.sweep import common_variants, sweep
+
+        config = self.current_config()
+        return sweep(
+            self.model,
+            [self.image],
+            config,
+            variants=common_variants(config),
+            progress=progress,
+            cancel=cancel,
+        )
+
+
+def _display_noise() -> dict:
+    """Noise fields set to fixed values: what the planes do not depend on."""
+    return {"noise_amplitude": 0.0, "noise_kind": "uniform", "noise_seed": 0}

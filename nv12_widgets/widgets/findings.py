@@ -1,0 +1,187 @@
+"""Findings panel (note, record, list, export) and sweep panel (progress, cancel, chart)."""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import ipywidgets as W
+
+from nv12_widgets.report import Findings, figure_to_png, next_free_path
+
+from ._common import ImageView
+
+
+class FindingsPanel(W.VBox):
+    """Record snapshots of the dashboard and export them as one offline HTML file.
+
+    ``snapshot()`` (given by the dashboard) returns the keyword arguments of
+    :meth:`nv12_widgets.report.Findings.record` for the current state.
+    """
+
+    def __init__(
+        self, snapshot: Callable[[], dict], on_error: Callable, findings: Findings | None = None
+    ):
+        self.findings = findings if findings is not None else Findings()
+        self._snapshot, self._on_error = snapshot, on_error
+        self.note = W.Textarea(
+            placeholder="What did you see? e.g. 'studio swing decoded as full: cosine drops to 0.99'",
+            layout=W.Layout(width="60%", height="60px"),
+        )
+        self.title = W.Text(placeholder="title (optional)", description="Title")
+        self.record = W.Button(
+            description="Record finding", icon="bookmark", button_style="primary"
+        )
+        self.record.add_class("nv12-record")
+        self.listing = W.HTML("<i>No findings recorded yet.</i>")
+        self.listing.add_class("nv12-findings")
+        self.filename = W.Text(value="nv12_report.html", description="File")
+        self.overwrite = W.Checkbox(value=False, description="overwrite", indent=False)
+        self.export = W.Button(description="Export HTML", icon="download")
+        self.export.add_class("nv12-export")
+        self.status = W.HTML("")
+        self.status.add_class("nv12-export-status")
+        self.last_export: Path | None = None
+        self.record.on_click(lambda _: self.record_finding())
+        self.export.on_click(lambda _: self.export_html())
+        super().__init__(
+            [
+                W.HTML("<span class='nv12-title'>Findings</span>"),
+                W.HBox([self.note, W.VBox([self.title, self.record])]),
+                self.listing,
+                W.HBox([self.filename, self.overwrite, self.export]),
+                self.status,
+            ]
+        )
+
+    def record_finding(self) -> None:
+        try:
+            fields = self._snapshot()
+            title = (
+                self.title.value.strip()
+                or fields.pop("title", None)
+                or f"Finding {len(self.findings) + 1}"
+            )
+            fields.pop("title", None)
+            finding = self.findings.record(title=title, note=self.note.value, **fields)
+        except Exception as exc:  # noqa: BLE001
+            self._on_error("Recording the finding", exc)
+            return
+        self.note.value = ""
+        self.title.value = ""
+        self._list()
+        self.status.value = f"Recorded <b>{html.escape(finding.title)}</b>."
+
+    def _list(self) -> None:
+        items = "".join(
+            f"<li><b>{html.escape(f.title)}</b> <span class='nv12-caption'>"
+            f"{f.created:%H:%M:%S} UTC</span>{': ' + html.escape(f.note[:80]) if f.note else ''}</li>"
+            for f in self.findings
+        )
+        self.listing.value = f"<ol>{items}</ol>" if items else "<i>No findings recorded yet.</i>"
+
+    def export_html(self) -> Path | None:
+        name = self.filename.value.strip()
+        if not name:
+            self._on_error("Exporting", ValueError("type a file name ending in .html first."))
+            return None
+        path = Path(name).expanduser()
+        if path.suffix.lower() not in (".html", ".htm"):
+            path = path.with_suffix(".html")
+        try:
+            written = self.findings.export_html(path, overwrite=self.overwrite.value)
+        except FileExistsError:
+            free = next_free_path(path)
+            self.filename.value = str(free)
+            self.status.value = (
+                f"<b>{html.escape(str(path))}</b> already exists and was left untouched. "
+                f"The name is now <b>{html.escape(str(free))}</b>: click Export again, or tick "
+                "'overwrite' to replace the old file."
+            )
+            return None
+        except Exception as exc:  # noqa: BLE001
+            self._on_error("Exporting", exc)
+            return None
+        self.last_export = written
+        self.status.value = (
+            f"Exported {len(self.findings)} finding(s) to <b>{html.escape(str(written))}</b> "
+            "(one self-contained file, opens offline)."
+        )
+        return written
+
+
+class SweepPanel(W.VBox):
+    """Cosine vs noise amplitude, and preprocessing variants ranked, with progress and cancel.
+
+    ``run_sweep(progress, cancel)`` (given by the dashboard) runs the model-layer sweep
+    and returns a result with ``.plot()`` and ``.summary()``; ``progress(done, total)``
+    is called as work items finish; ``cancel`` is a ``threading.Event``.
+    """
+
+    def __init__(self, run_sweep: Callable, on_error: Callable):
+        self._run_sweep, self._on_error = run_sweep, on_error
+        self.start = W.Button(description="Run sweep", icon="line-chart")
+        self.start.add_class("nv12-sweep")
+        self.cancel = W.Button(description="Cancel", icon="stop", disabled=True)
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="Sweep")
+        self.info = W.HTML("")
+        self.chart = ImageView("Cosine vs noise and variants", width="640px")
+        self.chart.layout.display = "none"
+        self.result = None
+        self.chart_png: bytes | None = None
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.start.on_click(lambda _: self.run(background=True))
+        self.cancel.on_click(lambda _: self._cancel.set())
+        super().__init__(
+            [
+                W.HTML("<span class='nv12-title'>Sweep</span> <span class='nv12-caption'>"
+                       "noise amplitudes x seeds, and the NV12 cosine of common preprocessing "
+                       "variants</span>"),
+                W.HBox([self.start, self.cancel, self.progress]),
+                self.info,
+                self.chart,
+            ]
+        )  # fmt: skip
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.max = max(1, total)
+        self.progress.value = done
+
+    def run(self, background: bool = False) -> None:
+        """Run the sweep; in a thread when ``background`` (the button), so Cancel works."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._cancel.clear()
+        self.start.disabled, self.cancel.disabled = True, False
+        self.info.value = "running..."
+        if background:
+            self._thread = threading.Thread(target=self._work, daemon=True)
+            self._thread.start()
+        else:
+            self._work()
+
+    def _work(self) -> None:
+        try:
+            result = self._run_sweep(self._progress, self._cancel)
+            self.result = result
+            fig = result.plot()
+            self.chart_png = figure_to_png(fig)
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+            self.chart.image.value = self.chart_png
+            self.chart.layout.display = None
+            state = "cancelled: partial result" if getattr(result, "cancelled", False) else "done"
+            self.info.value = f"{state}. {html.escape(getattr(result, 'headline', lambda: '')())}"
+        except Exception as exc:  # noqa: BLE001
+            self.info.value = ""
+            self._on_error("The sweep", exc)
+        finally:
+            self.start.disabled, self.cancel.disabled = False, True
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
