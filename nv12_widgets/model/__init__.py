@@ -8,19 +8,26 @@ and the board-exchange helpers live in their own modules.
 from importlib.util import find_spec as _find_spec
 
 from .assets import demo_config, demo_image_paths, demo_model, demo_model_path
+from .compare import Comparator, Comparison, OutputMetrics, Verdict, compare, verdict
 from .config import PreprocessConfig, snippets
 from .session import Model, TensorInfo, guess_layout
 
 __all__ = [
+    "Comparator",
+    "Comparison",
     "Model",
+    "OutputMetrics",
     "PreprocessConfig",
     "TensorInfo",
+    "Verdict",
+    "compare",
     "demo_config",
     "demo_image_paths",
     "demo_model",
     "demo_model_path",
     "guess_layout",
     "snippets",
+    "verdict",
 ]
 
 # Modules written in parallel by other engineers: imported (plainly, so their errors

@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+import nv12_widgets.core as _core
 from nv12_widgets.core import InputError
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
     "LAYOUTS",
     "MATRICES",
     "NOISE_KINDS",
-    "PROFILES",
+    "PROFILE_NAMES",
     "RESIZE_POLICIES",
     "SWINGS",
     "TRAIN_FORMATS",
@@ -47,19 +48,17 @@ __all__ = [
     "snippets",
 ]
 
-TRAIN_FORMATS = ("rgb", "bgr", "yuv444", "gray")
-SWINGS = ("full", "studio")
-MATRICES = ("bt601", "bt709")
-PROFILES = ("vendor-pil", "horizon", "opencv")
-CHROMAS = ("mean", "decimate")
-UPSAMPLES = ("nearest", "bilinear")
-LAYOUTS = ("NCHW", "NHWC")
-RESIZE_POLICIES = ("resize", "center-crop", "letterbox")
-INTERPOLATIONS = ("bilinear", "area", "nearest")
-NOISE_KINDS = ("uniform", "symmetric", "gaussian")
-
-# The swing each named profile encodes with (core's PROFILES hold the full presets).
-_PROFILE_SWING = {"vendor-pil": "full", "horizon": "full", "opencv": "studio"}
+# The allowed values come from the core, so the two layers cannot drift apart.
+TRAIN_FORMATS: tuple[str, ...] = tuple(_core.TRAIN_FORMATS)
+SWINGS: tuple[str, ...] = tuple(_core.SWINGS)
+MATRICES: tuple[str, ...] = tuple(_core.MATRICES)
+PROFILE_NAMES: tuple[str, ...] = tuple(_core.PROFILES)
+CHROMAS: tuple[str, ...] = tuple(_core.CHROMA_DOWNSAMPLING)
+UPSAMPLES: tuple[str, ...] = tuple(_core.CHROMA_UPSAMPLING)
+LAYOUTS: tuple[str, ...] = tuple(_core.LAYOUTS)
+RESIZE_POLICIES: tuple[str, ...] = tuple(_core.RESIZE_POLICIES)
+INTERPOLATIONS: tuple[str, ...] = tuple(_core.INTERPOLATIONS)
+NOISE_KINDS: tuple[str, ...] = tuple(_core.NOISE_KINDS)
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ class PreprocessConfig:
         ``(height, width)`` of the model input; None = the model's own static size.
     resize_policy : {"resize", "center-crop", "letterbox"}
         How an image is fitted to ``size`` (see ``nv12_widgets.core.fit_image``).
-    interpolation : {"bilinear", "area", "nearest"}
+    interpolation : {"bilinear", "area", "nearest", "bicubic"}
         The resize filter.
     noise_amplitude : float
         Noise in pixel units for the vendor's fragility test (>= 0; 0 disables it).
@@ -129,7 +128,7 @@ class PreprocessConfig:
     layout: Literal["NCHW", "NHWC"] | None = None
     size: tuple[int, int] | None = None
     resize_policy: Literal["resize", "center-crop", "letterbox"] = "resize"
-    interpolation: Literal["bilinear", "area", "nearest"] = "bilinear"
+    interpolation: Literal["bilinear", "area", "nearest", "bicubic"] = "bilinear"
     noise_amplitude: float = 2.0
     noise_kind: Literal["uniform", "symmetric", "gaussian"] = "uniform"
     noise_seed: int | None = 0
@@ -140,7 +139,7 @@ class PreprocessConfig:
         _choice("swing", self.swing, SWINGS)
         _choice("decode_swing", self.decode_swing, SWINGS, optional=True)
         _choice("matrix", self.matrix, MATRICES)
-        _choice("profile", self.profile, PROFILES, optional=True)
+        _choice("profile", self.profile, PROFILE_NAMES, optional=True)
         _choice("chroma", self.chroma, CHROMAS)
         _choice("upsample", self.upsample, UPSAMPLES)
         _choice("layout", self.layout, LAYOUTS, optional=True)
@@ -196,7 +195,7 @@ class PreprocessConfig:
     @property
     def effective_swing(self) -> str:
         """The swing the NV12 frames are encoded with (the profile's when one is set)."""
-        return _PROFILE_SWING[self.profile] if self.profile else self.swing
+        return _core.PROFILES[self.profile].swing if self.profile else self.swing
 
     @property
     def effective_decode_swing(self) -> str:
