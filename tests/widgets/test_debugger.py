@@ -1,0 +1,190 @@
+"""Headless dashboard tests: set a control's value, assert on what the dashboard shows."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nv12_widgets.core import nv12_to_rgb, rgb_to_nv12
+from nv12_widgets.widgets import NV12Debugger
+
+
+def _cosines(d) -> list[str]:
+    return re.findall(r"\d\.\d{6}", d.similarity.table.value)
+
+
+def test_opens_with_metrics_planes_and_verdict(dashboard):
+    d = dashboard
+    assert "prob" in d.similarity.table.value
+    assert _cosines(d), d.similarity.table.value
+    assert d.similarity.verdict.value
+    assert bytes(d.planes.y.image.value).startswith(b"\x89PNG")
+    assert d.planes.uv.array.shape == (16, 32)  # H/2 rows of U V U V bytes, W wide
+    assert d.planes.y.array.shape == (32, 32)
+    assert d.errors.value == ""
+    assert "insert_image_preprocess" in d.preprocess.snippets.value
+
+
+def test_shown_planes_are_the_nv12_frame_of_the_fitted_image(dashboard):
+    d = dashboard
+    frame = rgb_to_nv12(d.comparison.fitted_image)  # default config: float, full, mean
+    assert np.array_equal(d.planes.y.array, frame.y)
+    assert np.array_equal(d.planes.uv.array, frame.uv.reshape(16, 32))
+    assert np.array_equal(d.planes.rgb.array, nv12_to_rgb(frame))
+
+
+def test_noise_change_updates_cosine_text_with_one_inference(dashboard):
+    d = dashboard
+    before = d.similarity.table.value
+    y_shown = d.planes.y.array
+    runs = d.comparator.inferences
+    d.noise.amplitude.value = 2.0
+    assert d.similarity.table.value != before
+    assert d.comparator.inferences == runs + 1
+    assert d.planes.y.array is y_shown  # planes do not depend on noise: not redrawn
+    assert d.comparison.config.noise_amplitude == 2.0
+
+
+def test_noise_zero_gives_cosine_exactly_one(dashboard):
+    d = dashboard
+    d.noise.amplitude.value = 0.0
+    assert d.comparison.to_dict()["prob"]["cosine_noise"] == 1.0
+    assert "1.000000" in d.similarity.table.value
+
+
+def test_swing_change_redraws_planes(dashboard):
+    d = dashboard
+    y_before = d.planes.y.array.copy()
+    d.preprocess.swing.value = "studio"
+    assert not np.array_equal(d.planes.y.array, y_before)
+    assert d.planes.y.array.min() >= 16 and d.planes.y.array.max() <= 235
+    assert d.comparison.config.swing == "studio"
+
+
+def test_profile_change_disables_generic_controls_and_changes_frame(dashboard):
+    d = dashboard
+    uv_before = d.planes.uv.array.copy()
+    d.preprocess.profile.value = "horizon"
+    assert d.preprocess.swing.disabled and d.preprocess.chroma.disabled
+    assert not np.array_equal(d.planes.uv.array, uv_before)
+    d.preprocess.profile.value = None
+    assert not d.preprocess.swing.disabled
+
+
+def test_bad_mean_shows_error_and_keeps_last_good_state(dashboard):
+    d = dashboard
+    table = d.similarity.table.value
+    good = d.comparison
+    d.preprocess.mean.value = "0.5, 0.5"  # 2 values for 3 channels
+    assert "mean" in d.errors.value.lower() and "3" in d.errors.value
+    assert "last good state" in d.errors.value
+    assert d.similarity.table.value == table
+    assert d.comparison is good
+    d.preprocess.mean.value = "abc"
+    assert "numbers" in d.errors.message
+    d.preprocess.mean.value = "0.5"
+    assert d.errors.value == ""
+    d.preprocess.std.value = "0"
+    assert "std" in d.errors.message.lower()
+    assert d.comparison.config.std == (0.5,)
+
+
+def test_bad_image_file_shows_error_and_keeps_image(dashboard, tmp_path):
+    d = dashboard
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    before = d.image
+    d.image_panel.load_path(str(bad))
+    assert "broken.png" in d.errors.value
+    assert d.image is before
+    d.image_panel.load_path(str(tmp_path / "missing.jpg"))
+    assert "no image file" in d.errors.message
+
+
+def test_loading_an_image_reports_conversions(dashboard, tmp_path):
+    d = dashboard
+    rgba = np.zeros((40, 50, 4), np.uint8)
+    rgba[..., 0] = 200
+    rgba[..., 3] = 128
+    path = tmp_path / "alpha.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    d.image_panel.load_path(str(path))
+    assert d.errors.value == ""
+    assert d.image.shape == (40, 50, 3)
+    assert "alpha" in d.image_panel.info.value
+    assert "alpha" in d.image_notes[0]
+
+
+def test_pixel_readout_shows_codes_and_normalised_values(dashboard):
+    d = dashboard
+    d.planes.row.value = 5
+    d.planes.col.value = 7
+    f = d.comparison.nv12_frame
+    text = d.planes.readout.value
+    assert f"{f.y[5, 7]}, {f.uv[2, 3, 0]}, {f.uv[2, 3, 1]}" in text
+    ref = d.comparison.reference_input[5, 7]
+    assert f"{(ref[0] / 255 - 0.5) / 0.5:+.5f}" in text
+
+
+def test_image_like_output_heatmaps_are_shown(dashboard):
+    d = dashboard
+    assert d.similarity.maps.layout.display != "none"
+    assert d.similarity.ref_map.array.shape == (32, 32, 3)
+
+
+def test_record_and_export_never_overwrite(dashboard, tmp_path):
+    d = dashboard
+    d.record(note="<script>alert(1)</script>")
+    assert len(d.findings) == 1
+    assert "&lt;script&gt;" in d.findings_panel.listing.value
+    f = d.findings[0]
+    assert {"Y plane", "UV plane (interleaved)"} <= set(f.images)
+    assert f.metrics["prob"]["cosine_nv12"] == d.comparison.to_dict()["prob"]["cosine_nv12"]
+    target = tmp_path / "report.html"
+    d.findings_panel.filename.value = str(target)
+    assert d.findings_panel.export_html() == target
+    text = target.read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "<script>alert" not in text
+    # second export: the file is kept, a new name is offered
+    assert d.findings_panel.export_html() is None
+    assert target.read_text() == text
+    assert d.findings_panel.filename.value == str(tmp_path / "report-1.html")
+    assert "already exists" in d.findings_panel.status.value
+    assert d.findings_panel.export_html() == tmp_path / "report-1.html"
+
+
+def test_record_with_nothing_loaded_reports_error(tiny_model, tiny_config, tmp_path):
+    bad = tmp_path / "x.png"
+    bad.write_bytes(b"junk")
+    d = NV12Debugger(tiny_model, bad, tiny_config, samples=[])
+    assert d.comparison is None and "x.png" in d.errors.value
+    d.record(note="n")
+    assert "nothing to record" in d.errors.message
+    assert len(d.findings) == 0
+
+
+def test_sample_dropdown_loads_bundled_photo(tiny_model, tiny_config):
+    from nv12_widgets.model import demo_image_paths
+
+    d = NV12Debugger(tiny_model, None, tiny_config)
+    assert d.image_name == "coffee.png"
+    d.image_panel.sample.value = "astronaut.png"
+    assert d.image_name == "astronaut.png" and d.image.shape == (512, 512, 3)
+    assert Path(d.image_panel.samples["astronaut.png"]) in demo_image_paths()
+
+
+@pytest.mark.parametrize("fmt", ["bgr", "gray", "yuv444"])
+def test_train_format_change_is_reflected(dashboard, fmt):
+    d = dashboard
+    cos_before = d.comparison.to_dict()["prob"]["cosine_nv12"]
+    d.preprocess.train_format.value = fmt
+    if fmt == "gray":
+        assert "channel" in d.errors.message.lower()  # the 3-channel model cannot take grey
+    else:
+        assert d.errors.value == ""
+        assert d.comparison.config.train_format == fmt
+        assert d.comparison.to_dict()["prob"]["cosine_nv12"] != cos_before
