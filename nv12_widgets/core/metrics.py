@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._checks import InputError
@@ -41,12 +43,15 @@ def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
         non-zero inputs give exactly 1.0.
     """
     fa, fb = _pair(a, b)
-    na, nb = np.linalg.norm(fa), np.linalg.norm(fb)
+    # einsum, not np.dot / np.linalg.norm: BLAS threads thrash on a busy 2-core machine
+    # (measured 22 ms vs 0.1 ms for 1e5 elements); float64 accumulation either way.
+    na = math.sqrt(float(np.einsum("i,i->", fa, fa)))
+    nb = math.sqrt(float(np.einsum("i,i->", fb, fb)))
     if na == 0.0 or nb == 0.0:
         return 0.0
     if np.array_equal(fa, fb):
         return 1.0
-    return float(np.clip(np.dot(fa, fb) / (na * nb), -1.0, 1.0))
+    return float(np.clip(np.einsum("i,i->", fa, fb) / (na * nb), -1.0, 1.0))
 
 
 def sqnr_db(reference: np.ndarray, test: np.ndarray) -> float:
@@ -56,8 +61,9 @@ def sqnr_db(reference: np.ndarray, test: np.ndarray) -> float:
     the test is not.
     """
     fr, ft = _pair(reference, test)
-    noise = float(np.sum((fr - ft) ** 2))
-    signal = float(np.sum(fr**2))
+    d = fr - ft
+    noise = float(np.einsum("i,i->", d, d))
+    signal = float(np.einsum("i,i->", fr, fr))
     if noise == 0.0:
         return float("inf")
     if signal == 0.0:
