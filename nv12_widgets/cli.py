@@ -1,0 +1,837 @@
+"""The ``nv12-widgets`` command line: HTML reports for CI, and raw NV12 file conversion.
+
+Two commands:
+
+``nv12-widgets report``
+    Runs the dashboard's comparison (reference vs NV12 path vs the vendor's noise test,
+    :func:`nv12_widgets.model.compare.compare`) on one or more images, prints one line
+    per image and model output, and writes the same self-contained HTML report as the
+    dashboard's export (:meth:`nv12_widgets.report.Findings.export_html`).
+``nv12-widgets convert``
+    Image -> raw NV12 / NV21 / I420 bytes (what board tools and cameras exchange), and
+    raw -> image (PNG) given the frame's width and height.
+
+Exit codes: 0 success; 1 ``report --min-cosine`` gate failed (some output's NV12
+cosine is below the threshold); 2 usage or input error, reported as one line on
+stderr starting ``nv12-widgets: error:`` (no traceback).
+
+The command is also reachable as ``python -m nv12_widgets``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import nv12_widgets.core as core
+from nv12_widgets import __version__
+from nv12_widgets.core import InputError
+
+__all__ = ["EXIT_BELOW_THRESHOLD", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+
+PROG = "nv12-widgets"
+
+EXIT_OK = 0
+#: ``report --min-cosine``: at least one output's NV12 cosine is below the threshold.
+EXIT_BELOW_THRESHOLD = 1
+#: Usage or input error (bad option, unreadable file, existing output, ...).
+EXIT_USAGE = 2
+
+RAW_FORMATS = ("nv12", "nv21", "i420")
+#: Extensions read / written as raw frames, and the format each one implies (None: the
+#: name does not say; NV12 unless ``--format`` says otherwise).
+RAW_EXTENSIONS: dict[str, str | None] = {
+    ".nv12": "nv12",
+    ".nv21": "nv21",
+    ".i420": "i420",
+    ".yuv": None,
+    ".bin": None,
+}
+
+#: |reference - NV12| differences are multiplied by this in the report's error map (as in
+#: the dashboard's planes panel).
+ERROR_MAP_GAIN = 16
+#: At most this many image-like outputs get reference / NV12 / difference heatmaps.
+MAX_OUTPUT_HEATMAPS = 3
+
+
+class UsageError(Exception):
+    """A command-line mistake: reported on one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with errors raised (one line, exit 2) instead of usage + ``sys.exit``."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30, width=100)
+
+
+# ---------------------------------------------------------------------- parser
+_EXIT_CODES = """\
+exit codes:
+  0  success
+  1  report --min-cosine: an output's NV12 cosine is below the threshold (CI gate)
+  2  usage or input error (bad option, unreadable model/image/config, wrong raw size,
+     existing output without --overwrite): one line on stderr, "nv12-widgets: error: ..."
+"""
+
+_CONVERT_EXIT_CODES = """\
+exit codes:
+  0  success
+  2  usage or input error (bad option, missing or unreadable input, odd image size without
+     --crop/--pad, raw file size not matching --width/--height, existing output without
+     --overwrite): one line on stderr, "nv12-widgets: error: ..."
+"""
+
+_MAIN_EPILOG = f"""\
+examples:
+  nv12-widgets report --model det.onnx --image street.jpg --swing full --train-format bgr \\
+      --divisor 255 --mean 0.5 0.5 0.5 --std 0.5 0.5 0.5 --size 320 320 -o report.html
+  nv12-widgets report --demo -o demo.html            (bundled PP-OCRv4 detector and photos)
+  nv12-widgets convert photo.jpg -o frame.nv12       (prints the size needed to read it back)
+  nv12-widgets convert frame.nv12 --width 640 --height 480 -o frame.png
+
+Run "nv12-widgets COMMAND --help" for every option of a command.
+
+{_EXIT_CODES}"""
+
+_REPORT_DESCRIPTION = """\
+Run the dashboard's comparison on each image and write its self-contained HTML report.
+
+Per image, the model runs on four inputs built at the model's input size: the reference
+(the training preprocessing, no NV12), the NV12 path (RGB -> NV12 -> the device's
+conversion back to the training format), the vendor's noise test (reference plus noise in
+pixel units) and an ideal NV12 round trip (what the 4:2:0 format itself costs). Every
+output is compared with the reference output (cosine similarity, SQNR, ...), and a verdict
+names the dominant effect: the model's fragility, the NV12 format itself, or a
+preprocessing mismatch.
+
+One line per image and output is printed:
+  IMAGE  OUTPUT: cosine NV12 0.997287, cosine noise 0.998865 - Fragile model
+and the report gets one finding per image, as the dashboard records it: the config, every
+metric, the verdict, the fitted image, the Y and interleaved UV planes, the RGB rebuilt
+from NV12, an error map (|reference - NV12| x 16, in the training format), heatmaps of
+image-like outputs, the deployment snippets (hbdk4, hb_mapper, RKNN, OpenVINO) and the
+context (model, image, sizes).
+
+Preprocessing: --config loads a saved PreprocessConfig (JSON from
+PreprocessConfig.to_json()); the options below override single fields of it. Without
+--config the starting point is PreprocessConfig() (rgb, divisor 255, mean 0, std 1,
+full swing, BT.601), or demo_config() when --model is not given."""
+
+_CONVERT_DESCRIPTION = """\
+Convert between images and raw NV12 / NV21 / I420 frames (the files board tools,
+cameras and ISP dumps exchange: no header, no row padding).
+
+Direction, from the input's name:
+  - .nv12 .nv21 .i420 .yuv .bin: a raw frame, converted to an image (give --width and
+    --height; --format defaults to the extension's format, NV12 for .yuv/.bin);
+  - a known image extension (.jpg .png .bmp ...): an image, converted to a raw frame
+    (--format defaults to the output extension's format, NV12 otherwise);
+  - any other name: raw when --width/--height are given, else an image.
+
+Image -> raw uses rgb_to_nv12 (--swing, --matrix, --chroma, or a --profile); raw ->
+image uses nv12_to_rgb (--swing, --matrix, --upsample, or a --profile). NV12 needs an
+even width and height: odd-sized images need --crop (drop the last row/column) or --pad
+(repeat it)."""
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group(
+        "preprocessing (each overrides the same field of --config; defaults in brackets "
+        "are PreprocessConfig's)"
+    )
+    g.add_argument(
+        "--config",
+        metavar="CFG.json",
+        help="a saved PreprocessConfig (JSON written by PreprocessConfig.to_json() or the "
+        'dashboard), e.g. {"train_format": "bgr", "divisor": 255, "mean": [0.5, 0.5, 0.5], '
+        '"std": [0.5, 0.5, 0.5], "size": [320, 320]}; unknown keys are an error',
+    )
+    g.add_argument(
+        "--train-format",
+        choices=core.TRAIN_FORMATS,
+        help="what the model was trained on, the vendor's input_type_train [rgb]",
+    )
+    g.add_argument(
+        "--swing",
+        choices=core.SWINGS,
+        help="swing of the NV12 frames the camera / pyramid delivers: full = Y,U,V 0..255 "
+        "(JPEG, BPU pyramid), studio = Y 16..235, UV 16..240 [full]",
+    )
+    g.add_argument(
+        "--decode-swing",
+        choices=(*core.SWINGS, "same"),
+        help="swing the device-side conversion assumes (hb_mapper input_space_and_range); "
+        "'same' = as --swing. Set it to model the classic bug, e.g. --swing full "
+        "--decode-swing studio [same]",
+    )
+    g.add_argument("--matrix", choices=core.MATRICES, help="YUV colour matrix [bt601]")
+    g.add_argument(
+        "--profile",
+        choices=(*core.PROFILES, "none"),
+        help="reproduce a real pipeline's exact arithmetic (vendor-pil: the vendor's PIL "
+        "generator; horizon: Horizon's integer BT.601; opencv: cv2 I420, studio swing); it "
+        "sets swing, chroma and upsampling itself; 'none' clears a profile from --config "
+        "[none]",
+    )
+    g.add_argument(
+        "--chroma",
+        choices=core.CHROMA_DOWNSAMPLING,
+        help="how each 2x2 chroma block becomes one sample when making NV12: its mean, or "
+        "its top-left sample (decimate) [mean]",
+    )
+    g.add_argument(
+        "--upsample",
+        choices=core.CHROMA_UPSAMPLING,
+        help="how the device upsamples chroma back to full resolution [nearest]",
+    )
+    g.add_argument(
+        "--divisor",
+        type=float,
+        metavar="D",
+        help="normalisation (x / D - mean) / std, x in 0..255 [255]",
+    )
+    g.add_argument(
+        "--mean",
+        type=float,
+        nargs="+",
+        metavar="M",
+        help="one value for all channels or one per channel, in the training format's "
+        "channel order, e.g. --mean 0.485 0.456 0.406 [0]",
+    )
+    g.add_argument(
+        "--std",
+        type=float,
+        nargs="+",
+        metavar="S",
+        help="one value or one per channel, non-zero, e.g. --std 0.229 0.224 0.225 [1]",
+    )
+    g.add_argument(
+        "--size",
+        type=int,
+        nargs=2,
+        metavar=("H", "W"),
+        help="model input height and width (even); needed when the model's size is "
+        "dynamic [the model's static size]",
+    )
+    g.add_argument(
+        "--resize-policy",
+        choices=core.RESIZE_POLICIES,
+        help="how an image is fitted to the input size: stretch, scale + centre crop, or "
+        "scale + pad with grey 114 [resize]",
+    )
+    g.add_argument(
+        "--interpolation",
+        choices=tuple(core.INTERPOLATIONS),
+        help="resize filter (OpenCV) [bilinear]",
+    )
+    g.add_argument(
+        "--layout",
+        choices=(*core.LAYOUTS, "auto"),
+        help="model input layout; 'auto' guesses it from the input shape [auto]",
+    )
+    g.add_argument(
+        "--noise-amplitude",
+        type=float,
+        metavar="A",
+        help="noise of the vendor's fragility test in grey levels, 0 disables it [2]",
+    )
+    g.add_argument(
+        "--noise-kind",
+        choices=core.NOISE_KINDS,
+        help="uniform = U(0, A) (the vendor's test), symmetric = U(-A, A), gaussian = "
+        "sigma A [uniform]",
+    )
+    g.add_argument(
+        "--noise-seed",
+        metavar="N|none",
+        help="seed of the noise, 'none' for fresh noise on every run [0]",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``nv12-widgets`` argument parser (errors raise :class:`UsageError`)."""
+    parser = _Parser(
+        prog=PROG,
+        description="Debug the accuracy a vision model loses when an NPU is fed NV12 frames: "
+        "HTML reports for scripts and CI, and raw NV12/NV21/I420 file conversion.",
+        epilog=_MAIN_EPILOG,
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    # -- report ------------------------------------------------------------------------
+    rep = sub.add_parser(
+        "report",
+        help="compare reference / NV12 / noise paths per image and write an HTML report",
+        description=_REPORT_DESCRIPTION,
+        epilog=f"""\
+examples:
+  nv12-widgets report --model det.onnx --image a.jpg --image b.png \\
+      --train-format bgr --mean 0.5 0.5 0.5 --std 0.5 0.5 0.5 --size 320 320 -o report.html
+  nv12-widgets report --model cls.onnx --image a.jpg --config cfg.json --swing studio \\
+      -o report.html --overwrite --min-cosine 0.999 --title "cls, studio camera"
+  nv12-widgets report --demo -o demo.html
+
+{_EXIT_CODES}""",
+        formatter_class=_Formatter,
+    )
+    io_group = rep.add_argument_group("inputs and output")
+    io_group.add_argument(
+        "--model",
+        metavar="M.onnx",
+        help="the float ONNX model (one 4-D image input, NCHW or NHWC) [the bundled "
+        "PP-OCRv4 text detector, with demo_config() as the starting config]",
+    )
+    io_group.add_argument(
+        "--image",
+        action="extend",
+        nargs="+",
+        metavar="IMG",
+        help="image file(s) (any format Pillow reads; EXIF rotation applied, alpha dropped); "
+        "repeat the option or list several; required unless --demo",
+    )
+    io_group.add_argument(
+        "--demo",
+        action="store_true",
+        help="also run on the bundled photos (astronaut, coffee, chelsea)",
+    )
+    io_group.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="REPORT.html",
+        help="the HTML report to write (self-contained, works offline)",
+    )
+    io_group.add_argument(
+        "--overwrite", action="store_true", help="replace an existing report [refuse, exit 2]"
+    )
+    io_group.add_argument(
+        "--min-cosine",
+        type=float,
+        metavar="C",
+        help="CI gate: exit 1 when any output's NV12 cosine is below C (or not measurable), "
+        "e.g. 0.999; the report is written anyway [no gate]",
+    )
+    io_group.add_argument("--title", metavar="T", help='report title ["NV12 debugging report"]')
+    io_group.add_argument(
+        "--note",
+        metavar="TEXT",
+        default="",
+        help="free text attached to every finding (what was tested, build id, ...) [none]",
+    )
+    _add_config_options(rep)
+    rep.set_defaults(func=_cmd_report)
+
+    # -- convert -----------------------------------------------------------------------
+    conv = sub.add_parser(
+        "convert",
+        help="image -> raw NV12/NV21/I420 frame, or raw frame -> image",
+        description=_CONVERT_DESCRIPTION,
+        epilog=f"""\
+examples:
+  nv12-widgets convert photo.jpg -o frame.nv12
+  nv12-widgets convert photo.jpg -o frame.yuv --format i420 --swing studio --pad
+  nv12-widgets convert photo.jpg -o frame.nv12 --profile horizon
+  nv12-widgets convert frame.nv12 --width 640 --height 480 -o frame.png
+  nv12-widgets convert dump.bin --format nv21 --width 1280 --height 720 --upsample bilinear \\
+      -o dump.png
+
+{_CONVERT_EXIT_CODES}""",
+        formatter_class=_Formatter,
+    )
+    conv.add_argument("input", metavar="INPUT", help="an image, or a raw frame file")
+    conv.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUTPUT",
+        help="the raw frame (for an image input) or the image (for a raw input; PNG is "
+        "lossless, the format follows the extension) to write",
+    )
+    conv.add_argument(
+        "--overwrite", action="store_true", help="replace an existing output [refuse, exit 2]"
+    )
+    conv.add_argument(
+        "--format",
+        choices=RAW_FORMATS,
+        help="raw layout: nv12 = Y then interleaved U V; nv21 = Y then V U (Android); "
+        "i420 = Y, U plane, V plane [from the raw file's extension, else nv12]",
+    )
+    conv.add_argument(
+        "--width", type=int, metavar="W", help="raw input only: frame width in pixels (even)"
+    )
+    conv.add_argument(
+        "--height", type=int, metavar="H", help="raw input only: frame height in pixels (even)"
+    )
+    conv.add_argument(
+        "--swing",
+        choices=core.SWINGS,
+        help="YUV swing written / assumed: full = 0..255 (JPEG), studio = 16..235 [full]",
+    )
+    conv.add_argument("--matrix", choices=core.MATRICES, help="YUV colour matrix [bt601]")
+    conv.add_argument(
+        "--profile",
+        choices=tuple(core.PROFILES),
+        help="use a real pipeline's exact arithmetic (vendor-pil, horizon, opencv); it "
+        "replaces --swing, --matrix, --chroma and --upsample [none]",
+    )
+    conv.add_argument(
+        "--chroma",
+        choices=core.CHROMA_DOWNSAMPLING,
+        help="image input only: 2x2 chroma block -> mean or top-left sample [mean]",
+    )
+    conv.add_argument(
+        "--upsample",
+        choices=core.CHROMA_UPSAMPLING,
+        help="raw input only: chroma upsampling, nearest (as NPUs) or bilinear (as JPEG "
+        "decoders) [nearest]",
+    )
+    odd = conv.add_mutually_exclusive_group()
+    odd.add_argument(
+        "--crop",
+        action="store_true",
+        help="image input only: drop the last row/column of an odd-sized image",
+    )
+    odd.add_argument(
+        "--pad",
+        action="store_true",
+        help="image input only: repeat the last row/column of an odd-sized image",
+    )
+    conv.set_defaults(func=_cmd_convert)
+    return parser
+
+
+# ---------------------------------------------------------------------- main
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0, 1 or 2, see the module docstring)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args_list if a in ("report", "convert")), None)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+        if args.command is None:
+            raise UsageError("no command given; choose 'report' or 'convert'")
+        return int(args.func(args))
+    except SystemExit as exc:  # --help and --version print, then "exit" 0
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except UsageError as exc:
+        hint = f"{PROG} {command}" if command else PROG
+        return _error(f"{exc} (see '{hint} --help')")
+    except FileExistsError as exc:
+        return _error(_os_message(exc))
+    except InputError as exc:
+        return _error(str(exc))
+    except (ValueError, OSError) as exc:
+        return _error(_os_message(exc) if isinstance(exc, OSError) else str(exc))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _error(message: str) -> int:
+    one_line = " ".join(str(message).split()) or "unknown error"
+    print(f"{PROG}: error: {one_line}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _os_message(exc: OSError) -> str:
+    if isinstance(exc, FileExistsError) and exc.filename is None:
+        return str(exc)  # our own message (report export), already says what to do
+    if exc.strerror and exc.filename is not None:
+        return f"{exc.strerror}: {os.fspath(exc.filename)!r}"
+    return str(exc)
+
+
+def _note(text: str) -> None:
+    """Informational lines go to stdout; stderr is kept for errors."""
+    print(f"note: {text}")
+
+
+def _check_output(path_text: str, overwrite: bool) -> Path:
+    """Refuse an existing output without --overwrite, a folder, or a missing folder."""
+    path = Path(path_text).expanduser()
+    if path.is_dir():
+        raise UsageError(f"output {str(path)!r} is a folder; give a file name")
+    if path.exists() and not overwrite:
+        raise FileExistsError(
+            f"output {str(path)!r} already exists; pass --overwrite to replace it"
+        )
+    parent = path.parent
+    if not parent.is_dir():
+        raise UsageError(f"the folder of output {str(path)!r} does not exist")
+    return path
+
+
+def _write_bytes(path: Path, data: bytes, overwrite: bool) -> None:
+    """Write ``data``; without ``overwrite`` the file must not exist (checked atomically)."""
+    try:
+        with open(path, "wb" if overwrite else "xb") as fh:
+            fh.write(data)
+    except FileExistsError:
+        raise FileExistsError(
+            f"output {str(path)!r} already exists; pass --overwrite to replace it"
+        ) from None
+
+
+# ---------------------------------------------------------------------- report
+_FIELD_OPTIONS = (
+    "train_format",
+    "swing",
+    "decode_swing",
+    "matrix",
+    "profile",
+    "chroma",
+    "upsample",
+    "divisor",
+    "mean",
+    "std",
+    "size",
+    "resize_policy",
+    "interpolation",
+    "layout",
+    "noise_amplitude",
+    "noise_kind",
+    "noise_seed",
+)
+# Option values meaning "None" for the config fields that accept None.
+_NONE_WORDS = {"decode_swing": "same", "profile": "none", "layout": "auto", "noise_seed": "none"}
+
+
+def _config_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The config fields given explicitly on the command line."""
+    overrides: dict[str, Any] = {}
+    for name in _FIELD_OPTIONS:
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if _NONE_WORDS.get(name) == value:
+            value = None
+        elif name == "noise_seed":
+            try:
+                value = int(value)
+            except ValueError:
+                raise UsageError(
+                    f"argument --noise-seed: expected an integer or 'none', got {value!r}"
+                ) from None
+        elif name in ("mean", "std", "size"):
+            value = tuple(value)
+        overrides[name] = value
+    return overrides
+
+
+def _report_config(args: argparse.Namespace):
+    from nv12_widgets.model import PreprocessConfig, demo_config
+
+    if args.config is not None:
+        path = Path(args.config).expanduser()
+        if not path.is_file():
+            raise InputError(f"no config file at {str(path)!r} (--config); check the path")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"--config {str(path)!r} is not UTF-8 JSON text") from None
+        try:
+            base = PreprocessConfig.from_json(text)
+        except InputError as exc:
+            raise InputError(f"--config {str(path)!r}: {exc}") from None
+    elif args.model is None:
+        base = demo_config()
+    else:
+        base = PreprocessConfig()
+    overrides = _config_overrides(args)
+    return base.replace(**overrides) if overrides else base
+
+
+def _finding_metrics(comparison) -> dict[str, dict[str, Any]]:
+    """``Comparison.to_dict()`` with its list values flattened to report metric values."""
+    metrics: dict[str, dict[str, Any]] = {}
+    for output, values in comparison.to_dict().items():
+        row: dict[str, Any] = {}
+        for key, value in values.items():
+            if key == "name":
+                continue
+            if key == "shape":
+                value = "x".join(str(d) for d in value)
+            elif key == "notes":
+                if not value:
+                    continue
+                value = "; ".join(value)
+            row[key] = value
+        metrics[output] = row
+    return metrics
+
+
+def _finding_images(comparison) -> dict[str, np.ndarray]:
+    """The dashboard's pictures of one comparison (planes, error map, output heatmaps)."""
+    frame = comparison.nv12_frame
+    images = {
+        "Image fitted to the model input": np.ascontiguousarray(comparison.fitted_image),
+        "Y plane": frame.y,
+        "UV plane (interleaved)": frame.uv_interleaved_image(),
+        "RGB rebuilt from NV12": _nv12_rgb(comparison),
+        f"|reference - NV12| x {ERROR_MAP_GAIN}": core.error_map(
+            comparison.reference_input, comparison.nv12_input, gain=ERROR_MAP_GAIN
+        ),
+    }
+    shown = 0
+    for name, ref_out in comparison.outputs_reference.items():
+        ref = core.image_like_output(ref_out)
+        dev = core.image_like_output(comparison.outputs_nv12[name])
+        if ref is None or dev is None or ref.shape != dev.shape or shown >= MAX_OUTPUT_HEATMAPS:
+            continue
+        if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(dev))):
+            continue
+        ref_rgb, dev_rgb, diff_rgb, scale = core.output_heatmaps(ref, dev)
+        images[f"Output {name}: reference ({scale['lo']:.3g}..{scale['hi']:.3g})"] = ref_rgb
+        images[f"Output {name}: NV12 path (same scale)"] = dev_rgb
+        images[f"Output {name}: |reference - NV12| (0..{scale['diff_max']:.3g})"] = diff_rgb
+        shown += 1
+    return images
+
+
+def _nv12_rgb(comparison) -> np.ndarray:
+    """The NV12 frame decoded to RGB as the device's conversion does (same rule as compare)."""
+    device = comparison.device_config
+    decode_swing = device.effective_decode_swing
+    profile = device.profile if decode_swing == device.effective_swing else None
+    return core.nv12_to_rgb(
+        comparison.nv12_frame,
+        swing=decode_swing,
+        matrix=device.matrix,
+        upsample=device.upsample,
+        profile=profile,
+    )
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    output = _check_output(args.output, args.overwrite)
+    if args.min_cosine is not None and not -1.0 <= args.min_cosine <= 1.0:
+        raise UsageError(f"argument --min-cosine: must be between -1 and 1, got {args.min_cosine}")
+    if args.title is not None and not args.title.strip():
+        raise UsageError("argument --title: must not be empty")
+
+    from nv12_widgets.model import Model, demo_image_paths, demo_model_path, snippets
+    from nv12_widgets.model.compare import compare, verdict
+    from nv12_widgets.report import DEFAULT_TITLE, Findings
+
+    images = [Path(p) for p in (args.image or [])]
+    if args.demo:
+        images += demo_image_paths()
+    if not images:
+        raise UsageError("give at least one --image IMG (or --demo for the bundled photos)")
+
+    config = _report_config(args)
+    if args.model is None:
+        model_path = demo_model_path()
+        _note(f"no --model: using the bundled demo model {model_path.name}")
+    else:
+        model_path = Path(args.model).expanduser()
+    model = Model(model_path)
+
+    loaded = []
+    for path in images:
+        rgb, notes = core.load_image_with_notes(path)
+        for text in notes:
+            _note(f"{path}: {text}")
+        loaded.append((path, rgb, notes))
+
+    findings = Findings()
+    failures: list[str] = []
+    gate = args.min_cosine
+    for path, rgb, load_notes in loaded:
+        comparison = compare(model, rgb, config)
+        image_verdict = comparison.verdict()
+        for name, m in comparison.metrics.items():
+            v = verdict(m, noise_amplitude=comparison.config.noise_amplitude)
+            print(
+                f"{path}  {name}: cosine NV12 {m.cosine_nv12:.6f}, "
+                f"cosine noise {m.cosine_noise:.6f} - {v.title}"
+            )
+            if gate is not None and not m.cosine_nv12 >= gate:
+                shown = "not measurable" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
+                failures.append(f"{path} output {name!r}: cosine NV12 {shown} < {gate:g}")
+        h, w = comparison.size
+        findings.record(
+            title=f"{path.name}: {image_verdict.title}",
+            note=args.note,
+            config=comparison.config.to_dict(),
+            metrics=_finding_metrics(comparison),
+            verdict=comparison.verdict_text(),
+            images=_finding_images(comparison),
+            snippets=snippets(
+                comparison.config, input_name=comparison.image_input, model_path=model_path.name
+            ),
+            context={
+                "model": str(model_path),
+                "model input": comparison.image_input,
+                "image": str(path),
+                "image size (WxH)": f"{rgb.shape[1]}x{rgb.shape[0]}",
+                "model input size (WxH)": f"{w}x{h}",
+                "layout": comparison.layout,
+                "verdict": image_verdict.code,
+                "min cosine (gate)": gate,
+                "image loading notes": list(load_notes),
+                "comparison notes": list(comparison.notes),
+                "command": "nv12-widgets report",
+            },
+        )
+
+    written = findings.export_html(
+        output, title=args.title or DEFAULT_TITLE, overwrite=args.overwrite
+    )
+    count = len(findings)
+    print(f"wrote {written} ({count} finding{'s' if count != 1 else ''})")
+    if failures:
+        for line in failures:
+            print(f"{PROG}: below --min-cosine: {line}", file=sys.stderr)
+        return EXIT_BELOW_THRESHOLD
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- convert
+def _image_extensions() -> set[str]:
+    from PIL import Image
+
+    return {ext.lower() for ext in Image.registered_extensions()}
+
+
+def _input_is_raw(path: Path, args: argparse.Namespace) -> bool:
+    ext = path.suffix.lower()
+    if ext in RAW_EXTENSIONS:
+        return True
+    if ext in _image_extensions():
+        return False
+    return args.width is not None or args.height is not None
+
+
+def _raw_format(path: Path, fmt: str | None, role: str) -> str:
+    """--format, else the format the raw file's extension implies, else nv12."""
+    implied = RAW_EXTENSIONS.get(path.suffix.lower())
+    if fmt is not None and implied is not None and fmt != implied:
+        raise UsageError(
+            f"--format {fmt} contradicts the {role} name {path.name!r} (a {implied} file); "
+            f"rename it or drop --format"
+        )
+    return fmt or implied or "nv12"
+
+
+def _reject(args: argparse.Namespace, names: Sequence[str], why: str) -> None:
+    given = [f"--{n}" for n in names if getattr(args, n) not in (None, False)]
+    if given:
+        raise UsageError(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} {why}")
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    src = Path(args.input).expanduser()
+    if not src.is_file():
+        raise InputError(f"no input file at {str(src)!r}; check the path")
+    output = _check_output(args.output, args.overwrite)
+    if args.profile is not None:
+        ignored = [f"--{n}" for n in ("swing", "matrix", "chroma", "upsample") if getattr(args, n)]
+        if ignored:
+            _note(f"--profile {args.profile} sets its own arithmetic; {', '.join(ignored)} ignored")
+    if _input_is_raw(src, args):
+        return _raw_to_image(src, output, args)
+    return _image_to_raw(src, output, args)
+
+
+def _image_to_raw(src: Path, output: Path, args: argparse.Namespace) -> int:
+    _reject(args, ("width", "height", "upsample"), "to raw inputs only")
+    if output.suffix.lower() in _image_extensions():
+        raise UsageError(
+            f"output {output.name!r} has an image extension; a raw frame is written as "
+            f"{', '.join(RAW_EXTENSIONS)}"
+        )
+    fmt = _raw_format(output, args.format, "output")
+    rgb, notes = core.load_image_with_notes(src)
+    for text in notes:
+        _note(f"{src}: {text}")
+    h, w = rgb.shape[:2]
+    if h % 2 or w % 2:
+        if not (args.crop or args.pad):
+            raise InputError(
+                f"{src.name} is {w}x{h}; NV12 needs an even width and height: add --crop "
+                "(drop the last row/column) or --pad (repeat it)"
+            )
+        rgb = core.crop_even(rgb) if args.crop else core.pad_even(rgb)
+        _note(f"{'cropped' if args.crop else 'padded'} {w}x{h} to {rgb.shape[1]}x{rgb.shape[0]}")
+    frame = core.rgb_to_nv12(
+        np.ascontiguousarray(rgb),
+        swing=args.swing or "full",
+        matrix=args.matrix or "bt601",
+        chroma=args.chroma or "mean",
+        profile=args.profile,
+    )
+    data = {
+        "nv12": frame.tobytes,
+        "nv21": frame.to_nv21_bytes,
+        "i420": frame.to_i420_bytes,
+    }[fmt]()
+    _write_bytes(output, data, args.overwrite)
+    print(
+        f"wrote {output}: {fmt.upper()} width={frame.width} height={frame.height} "
+        f"({len(data)} bytes)"
+    )
+    print(
+        f"read it back with: {PROG} convert {output} --width {frame.width} "
+        f"--height {frame.height}"
+        + (f" --format {fmt}" if RAW_EXTENSIONS.get(output.suffix.lower()) != fmt else "")
+        + f" -o {output.with_suffix('.png').name}"
+        + (f" --profile {args.profile}" if args.profile else "")
+        + (f" --swing {args.swing}" if args.swing and not args.profile else "")
+        + (f" --matrix {args.matrix}" if args.matrix and not args.profile else "")
+    )
+    return EXIT_OK
+
+
+def _raw_to_image(src: Path, output: Path, args: argparse.Namespace) -> int:
+    from PIL import Image
+
+    _reject(args, ("chroma", "crop", "pad"), "to image inputs only")
+    if args.width is None or args.height is None:
+        raise UsageError(
+            f"reading the raw frame {src.name!r} needs --width and --height (in pixels)"
+        )
+    ext = output.suffix.lower()
+    if ext in RAW_EXTENSIONS:
+        raise UsageError(
+            f"output {output.name!r} is a raw frame name; converting a raw frame writes an "
+            "image (.png)"
+        )
+    pil_format = Image.registered_extensions().get(ext)
+    if pil_format is None or pil_format not in Image.SAVE:
+        raise UsageError(
+            f"cannot write an image named {output.name!r}; use .png (lossless), .bmp or .tiff"
+        )
+    fmt = _raw_format(src, args.format, "input")
+    frame = core.NV12.fromfile(src, args.width, args.height, fmt=fmt)
+    rgb = core.nv12_to_rgb(
+        frame,
+        swing=args.swing or "full",
+        matrix=args.matrix or "bt601",
+        upsample=args.upsample or "nearest",
+        profile=args.profile,
+    )
+    buf = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buf, format=pil_format)
+    _write_bytes(output, buf.getvalue(), args.overwrite)
+    if pil_format == "JPEG":
+        _note("JPEG is lossy: its artefacts are as large as NV12 errors; prefer .png")
+    print(f"wrote {output}: {frame.width}x{frame.height} RGB from {fmt.upper()} {src.name}")
+    return EXIT_OK
