@@ -11,6 +11,7 @@ from .assets import demo_config, demo_image_paths, demo_model, demo_model_path
 from .compare import Comparator, Comparison, OutputMetrics, Verdict, compare, verdict
 from .config import PreprocessConfig, snippets
 from .session import Model, TensorInfo, guess_layout
+from .sweep import SweepResult, common_variants, sweep
 
 __all__ = [
     "Comparator",
@@ -18,8 +19,10 @@ __all__ = [
     "Model",
     "OutputMetrics",
     "PreprocessConfig",
+    "SweepResult",
     "TensorInfo",
     "Verdict",
+    "common_variants",
     "compare",
     "demo_config",
     "demo_image_paths",
@@ -27,6 +30,7 @@ __all__ = [
     "demo_model_path",
     "guess_layout",
     "snippets",
+    "sweep",
     "verdict",
 ]
 
