@@ -25,8 +25,20 @@ def _as_buffer(buf: bytes | bytearray | memoryview | np.ndarray) -> np.ndarray:
 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:
-    """A read-only C-contiguous array: ``arr`` itself when already so, else a copy."""
-    if arr.flags.writeable or not arr.flags.c_contiguous:
+    """A read-only C-contiguous array nobody else can write to: ``arr`` or a copy.
+
+    ``arr`` is kept only when it is read-only, contiguous, and its memory is its own or
+    an immutable ``bytes`` object's; a read-only *view* of a writable array is copied.
+    """
+    base = arr
+    while isinstance(base, np.ndarray) and base.base is not None:
+        base = base.base
+    safe_memory = (
+        base is arr
+        or isinstance(base, bytes)
+        or (isinstance(base, np.ndarray) and not base.flags.writeable and base.flags.owndata)
+    )
+    if arr.flags.writeable or not arr.flags.c_contiguous or not safe_memory:
         arr = np.array(arr, order="C", copy=True)
         arr.flags.writeable = False
     return arr
@@ -93,10 +105,16 @@ class NV12:
 
     @classmethod
     def _adopt(cls, y: np.ndarray, uv: np.ndarray) -> NV12:
-        """Wrap freshly computed planes without copying (internal: caller gives up y, uv)."""
-        y.flags.writeable = False
-        uv.flags.writeable = False
-        return cls(y, uv)
+        """Wrap freshly computed planes without copying (internal: the caller gives up
+        ``y`` and ``uv`` and keeps no other reference that could write to them)."""
+        planes = []
+        for arr in (np.ascontiguousarray(y), np.ascontiguousarray(uv)):
+            chain = arr
+            while isinstance(chain, np.ndarray):  # freeze the view and what it views
+                chain.flags.writeable = False
+                chain = chain.base
+            planes.append(arr)
+        return cls(*planes)  # validates; nothing left to copy
 
     # -- geometry -------------------------------------------------------------------
     @property
