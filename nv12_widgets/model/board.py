@@ -37,6 +37,7 @@ from nv12_widgets.core import (
     NV12,
     InputError,
     cosine_similarity,
+    dequantize,
     max_abs_error,
     mean_abs_error,
     sqnr_db,
@@ -384,6 +385,8 @@ def load_device_output(
         z = z.reshape(bshape) if z.ndim == 1 else z
     if not np.all(np.isfinite(s)) or np.any(s <= 0):
         raise InputError(f"scale must be positive and finite, got {scale!r}.")
+    if s.ndim == 0 and z.ndim == 0:
+        return dequantize(q, float(s), int(z) if float(z).is_integer() else float(z))
     return ((q.astype(np.float64) - z) * s).astype(np.float32)
 
 
