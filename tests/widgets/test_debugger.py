@@ -188,3 +188,36 @@ def test_train_format_change_is_reflected(dashboard, fmt):
         assert d.errors.value == ""
         assert d.comparison.config.train_format == fmt
         assert d.comparison.to_dict()["prob"]["cosine_nv12"] != cos_before
+
+
+def test_sweep_shows_progress_chart_and_is_recorded(dashboard):
+    d = dashboard
+    d.sweep.run(background=False)
+    assert d.errors.value == "", d.errors.message
+    assert d.sweep.progress.value == d.sweep.progress.max > 1
+    assert d.sweep.chart_png.startswith(b"\x89PNG")
+    assert d.sweep.chart.layout.display != "none"
+    assert "done" in d.sweep.info.value
+    assert not d.sweep.start.disabled and d.sweep.cancel.disabled
+    d.record(note="after sweep")
+    assert "Sweep" in d.findings[0].charts
+
+
+def test_sweep_cancel_gives_partial_result(dashboard):
+    d = dashboard
+
+    def run_and_cancel(progress, cancel):
+        cancel.set()
+        return d._run_sweep(progress, cancel)
+
+    d.sweep._run_sweep = run_and_cancel
+    d.sweep.run(background=False)
+    assert d.sweep.result.cancelled
+    assert "cancelled" in d.sweep.info.value
+
+
+def test_sweep_in_background_thread_finishes(dashboard):
+    d = dashboard
+    d.sweep.run(background=True)
+    d.sweep.wait(timeout=120)
+    assert d.sweep.result is not None and d.errors.value == ""
