@@ -673,6 +673,11 @@ def insert_nv12_preprocess(
     if not isinstance(config, PreprocessConfig):
         raise InputError(f"config must be a PreprocessConfig, got {type(config).__name__}.")
     proto = load_proto(model)
+    if input_name is None and is_nv12_model(proto):
+        raise InputError(
+            "The model is NV12-inserted already (it takes uint8 NV12 planes); insert into "
+            "the float model."
+        )
     plan = image_input_plan(proto, config, input_name=input_name)
     profile, swing, matrix, upsample = decode_spec(config)
     fmt = config.train_format
