@@ -553,10 +553,13 @@ class Comparator:
         c_axis, h_axis, w_axis = (1, 2, 3) if layout == "NCHW" else (3, 1, 2)
         model_c = info.shape[c_axis]
         if isinstance(model_c, int) and model_c != config.channels:
+            if model_c in (1, 3):
+                fix = f"use train_format={'gray' if model_c == 1 else 'rgb/bgr/yuv444'!r}"
+            else:
+                fix = f"layout={layout!r} looks wrong for this shape: set config.layout"
             raise InputError(
-                f"Input {info.describe()} takes {model_c} channel(s) but "
-                f"train_format={config.train_format!r} gives {config.channels}; "
-                f"choose {'gray' if model_c == 1 else 'rgb/bgr/yuv444'} (or set config.layout)."
+                f"Input {info.describe()} takes {model_c} channel(s) in layout {layout} but "
+                f"train_format={config.train_format!r} gives {config.channels}; {fix}."
             )
         h, w = info.shape[h_axis], info.shape[w_axis]
         static = (h, w) if isinstance(h, int) and isinstance(w, int) else None
@@ -1011,7 +1014,7 @@ def _output_metrics(
     shape, dtype = tuple(ref.shape), str(ref.dtype)
     if ref.dtype == object or not (np.issubdtype(ref.dtype, np.number) or ref.dtype == np.bool_):
         notes.append(f"non-numeric output ({ref.dtype}): not compared")
-        return OutputMetrics(name, shape, dtype, *((nan,) * 9), notes=tuple(notes))
+        return OutputMetrics(name, shape, dtype, *((nan,) * 10), notes=tuple(notes))
     if np.issubdtype(ref.dtype, np.integer) or ref.dtype == np.bool_:
         notes.append(
             f"integer output ({ref.dtype}): cosine/SQNR are computed on its values; "
@@ -1019,7 +1022,7 @@ def _output_metrics(
         )
     if not _comparable(ref):
         notes.append("reference output contains NaN/Inf: not measurable (check the model/input)")
-        return OutputMetrics(name, shape, dtype, *((nan,) * 9), notes=tuple(notes))
+        return OutputMetrics(name, shape, dtype, *((nan,) * 10), notes=tuple(notes))
 
     p_nv, p_fm, p_cv = fixed["nv12"], fixed["format"], fixed["conversion"]
     p_nz = _pair_metrics(ref, np.asarray(noise), noise_is_ref)
