@@ -1,0 +1,108 @@
+"""Benchmark: a Comparator after a noise change vs a bare onnxruntime run.
+
+For the bundled PP-OCRv4 text detector at 320x320 on a bundled photo, measures in the
+same run (interleaved, so machine load affects both alike):
+
+* ``session.run`` on a prepared (1, 3, 320, 320) float32 tensor, with the Model's own
+  session and with a session built with onnxruntime's default options;
+* ``Comparator.compare`` after changing only ``noise_amplitude`` (a new value every
+  time, so the noise path is never cached): image hash, cached fit / reference / NV12
+  / matched paths, noise, normalisation, one inference, all metrics, the Comparison.
+
+Acceptance (issue 3): median compare time <= 1.5x the median bare run.
+
+Usage: ``python benchmarks/bench_model.py [--repeats 40] [--image astronaut]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import warnings
+
+import onnxruntime as ort
+
+from nv12_widgets.core import load_image, normalize, rgb_to_format, to_layout
+from nv12_widgets.model import Comparator, demo_config, demo_image_paths, demo_model
+
+ACCEPTANCE = 1.5
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=40)
+    parser.add_argument("--image", default="astronaut", choices=["astronaut", "coffee", "chelsea"])
+    args = parser.parse_args(argv)
+
+    model = demo_model("detector")
+    config = demo_config("detector")
+    path = next(p for p in demo_image_paths() if p.stem == args.image)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        image = load_image(path)
+    comparator = Comparator(model)
+    first = comparator.compare(image, config)  # fills the caches (reference, NV12, ...)
+
+    # The same tensor compare() feeds on its reference path.
+    tensor = to_layout(
+        normalize(
+            rgb_to_format(first.fitted_image, config.train_format), **config.normalize_params()
+        ),
+        "NCHW",
+    )
+    feeds = {model.image_input: tensor}
+    default_session = ort.InferenceSession(model.model_bytes, providers=["CPUExecutionProvider"])
+    for _ in range(3):  # warm-up
+        model.session.run(None, feeds)
+        default_session.run(None, feeds)
+
+    bare: list[float] = []
+    bare_default: list[float] = []
+    noise_change: list[float] = []
+    inferences: set[int] = set()
+    for i in range(args.repeats):
+        t = time.perf_counter()
+        model.session.run(None, feeds)
+        bare.append(time.perf_counter() - t)
+
+        t = time.perf_counter()
+        default_session.run(None, feeds)
+        bare_default.append(time.perf_counter() - t)
+
+        amplitude = 0.5 + 0.01 * (i % 150)  # never the same key twice in a row
+        t = time.perf_counter()
+        cmp = comparator.compare(image, config.replace(noise_amplitude=amplitude))
+        noise_change.append(time.perf_counter() - t)
+        inferences.add(cmp.inferences)
+
+    med = {k: statistics.median(v) * 1e3 for k, v in {
+        "bare": bare, "default": bare_default, "compare": noise_change}.items()}  # fmt: skip
+    ratio = med["compare"] / med["bare"]
+    rows = [
+        ("session.run (Model's session)", med["bare"], 1.0),
+        ("session.run (onnxruntime defaults)", med["default"], med["default"] / med["bare"]),
+        ("Comparator.compare after a noise change", med["compare"], ratio),
+    ]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"PP-OCRv4 detector, {config.size[0]}x{config.size[1]}, image {args.image} "
+        f"({image.shape[1]}x{image.shape[0]}), {args.repeats} repeats, "
+        f"{os.cpu_count()} CPUs, load {load:.1f}, Model threads {model.threads}"
+    )
+    print(f"| {'measurement':<42} | {'median ms':>9} | {'x bare':>6} |")
+    print(f"|{'-' * 44}|{'-' * 11}|{'-' * 8}|")
+    for name, ms, r in rows:
+        print(f"| {name:<42} | {ms:>9.2f} | {r:>6.2f} |")
+    print(f"inferences per compare after a noise change: {sorted(inferences)}")
+    ok = ratio <= ACCEPTANCE and inferences == {1}
+    print(
+        f"acceptance: compare <= {ACCEPTANCE}x bare run -> {'PASS' if ok else 'FAIL'} ({ratio:.2f}x)"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
