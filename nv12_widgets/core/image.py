@@ -159,9 +159,11 @@ def _load_pil(data: bytes, name: str) -> tuple[np.ndarray, list[str]]:
 def _load_opencv(data: bytes, name: str) -> tuple[np.ndarray, list[str]]:
     notes: list[str] = []
     # Same size guard as Pillow's: refuse before OpenCV allocates the pixels.
+    mode = None
     try:
         with Image.open(io.BytesIO(data)) as probe:
             w, h = probe.size
+            mode = probe.mode
     except Image.DecompressionBombError as exc:
         raise InputError(
             f"{name} is refused as a possible decompression bomb ({exc}); if the image "
@@ -180,18 +182,26 @@ def _load_opencv(data: bytes, name: str) -> tuple[np.ndarray, list[str]]:
         raise InputError(
             f"{name} could not be decoded by OpenCV (corrupt, truncated or unknown format)."
         )
-    oriented = cv2.imdecode(buf, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
-    if arr.ndim == 3 and oriented is not None and oriented.shape[:2] != arr.shape[:2]:
-        notes.append("EXIF orientation applied by OpenCV (image rotated upright).")
+    bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)  # applies EXIF orientation, 8-bit, 3 channels
+    if bgr is None:
+        raise InputError(f"{name} could not be decoded by OpenCV.")
+    # Compare pixels, not shapes: a 180-degree turn, a flip or a square image keep the shape.
+    unturned = cv2.imdecode(buf, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    if unturned is not None and (unturned.shape != bgr.shape or not np.array_equal(unturned, bgr)):
+        notes.append("EXIF orientation applied by OpenCV (image rotated/flipped upright).")
     if arr.dtype == np.uint16:
         notes.append("16-bit image reduced to 8 bits (value >> 8, OpenCV style).")
     if arr.ndim == 2:
         notes.append("grey image expanded to RGB (three equal channels).")
     elif arr.shape[2] == 4:
         notes.append("alpha channel dropped (not composited).")
-    bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)  # applies EXIF orientation, 8-bit, 3 channels
-    if bgr is None:
-        raise InputError(f"{name} could not be decoded by OpenCV.")
+    # OpenCV converts these to BGR without a trace in the decoded array: report them too.
+    if mode == "CMYK":
+        notes.append("CMYK image converted to RGB by OpenCV (naive, no ICC profile).")
+    elif mode in ("P", "PA"):
+        notes.append("palette image converted to RGB.")
+    elif mode in ("LA", "La") and arr.ndim == 3:
+        notes.append("grey image expanded to RGB (three equal channels).")
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), notes
 
 

@@ -77,8 +77,10 @@ def test_hand_readers(reader, data):
     assert f == hand_frame()
 
 
-@pytest.mark.parametrize(("fmt", "data"), [("nv12", NV12_BYTES), ("nv21", NV21_BYTES),
-                                           ("i420", I420_BYTES), ("yuv420p", I420_BYTES)])
+@pytest.mark.parametrize(
+    ("fmt", "data"),
+    [("nv12", NV12_BYTES), ("nv21", NV21_BYTES), ("i420", I420_BYTES), ("yuv420p", I420_BYTES)],
+)
 def test_fromfile(tmp_path, fmt, data):
     path = tmp_path / f"frame.{fmt}"
     path.write_bytes(data)
@@ -221,12 +223,22 @@ def test_snapshot_of_read_only_view_of_writable_array():
     f = NV12(view, np.array([[[10, 11], [12, 13]]], np.uint8))
     y[0, 0] = 99
     assert f == hand_frame()
+    # A read-only memoryview of a bytearray (e.g. a camera buffer) is still writable memory.
+    buf = bytearray(NV12_BYTES)
+    f = NV12.frombuffer(memoryview(buf).toreadonly(), 4, 2)
+    buf[0] = 99
+    assert f == hand_frame()
+    # Views of one frame's planes (already frozen, nobody can write) are shared, not copied.
+    g = NV12.from_model_inputs(*f.as_model_inputs())
+    assert g == f
 
 
 # -- bad input ----------------------------------------------------------------------------
 @pytest.mark.parametrize(("w", "h"), [(3, 2), (4, 3), (5, 5)])
 def test_odd_sizes(w, h):
-    with pytest.raises(InputError, match=rf"even width and height, got {w}x{h}.*crop_even.*pad_even"):
+    with pytest.raises(
+        InputError, match=rf"even width and height, got {w}x{h}.*crop_even.*pad_even"
+    ):
         NV12(np.zeros((h, w), np.uint8), np.zeros((h // 2, w // 2, 2), np.uint8))
     n = w * h * 3 // 2
     with pytest.raises(InputError, match="even width and height.*crop_even"):
