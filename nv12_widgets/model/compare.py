@@ -275,7 +275,7 @@ def verdict(
         return Verdict(
             "preprocessing",
             "Preprocessing differs from training",
-            f"The device's conversion moves the output {lc / max(lf, lz, NO_LOSS):.0f}x more "
+            f"The device's conversion moves the output {lc / max(lf, lz, NO_LOSS):.1f}x more "
             f"than the NV12 format itself or the noise do ({nums}). Check the swing (full vs "
             "studio, hb_mapper input_space_and_range), the channel order (RGB vs BGR), "
             "mean/std/divisor (normalised twice?), the colour matrix and the chroma "
@@ -299,9 +299,9 @@ def verdict(
         "format",
         "The NV12 format itself costs this",
         f"The conversion is consistent with training, but the 4:2:0 chroma as this device "
-        f"samples it loses more than the noise{noise_part} ({nums}). Try better chroma "
-        "handling (2x2 mean instead of decimation, bilinear upsampling) if the hardware "
-        "allows, else fine-tune on NV12 round-tripped images or QAT with the NV12 input.",
+        f"samples it loses more than the noise{noise_part} ({nums}). Try other chroma "
+        "down/up-sampling if the hardware allows (the sweep ranks them), else fine-tune "
+        "on NV12 round-tripped images or QAT with the NV12 input.",
         m.name,
         *losses,
     )
@@ -334,7 +334,8 @@ class Comparison:
     noisy_input : numpy.ndarray
         (h, w, C) float32: reference plus noise, pixel units, not clipped.
     format_input : numpy.ndarray
-        (h, w, C) uint8: the ideal NV12 round trip.
+        (h, w, C) uint8: the NV12 frame decoded by the matched float conversion into
+        the training format (see the module docstring).
     outputs_reference, outputs_nv12, outputs_noise, outputs_format : dict
         Output name -> array, per path.
     metrics : dict of str to OutputMetrics
@@ -396,12 +397,12 @@ class Comparison:
     def summary(self) -> str:
         """A plain-text table of the main metrics and the verdict."""
         rows = [
-            f"{'output':<24} {'cos NV12':>10} {'cos noise':>10} {'cos ideal':>10} {'SQNR NV12':>10}"
+            f"{'output':<24} {'cos NV12':>10} {'cos noise':>10} {'cos matched':>11} {'SQNR NV12':>10}"
         ]
         for m in self.metrics.values():
             rows.append(
                 f"{m.name[:24]:<24} {m.cosine_nv12:>10.6f} {m.cosine_noise:>10.6f} "
-                f"{m.cosine_format:>10.6f} {m.sqnr_nv12_db:>8.2f}dB"
+                f"{m.cosine_format:>11.6f} {m.sqnr_nv12_db:>8.2f}dB"
             )
         return "\n".join(rows) + "\n" + self.verdict_text()
 
@@ -446,7 +447,7 @@ class _Nv12:
     frame: NV12
     pixels: np.ndarray
     outputs: dict[str, np.ndarray]
-    # metrics that do not depend on the noise, per reference: id(ref) -> (ref, metrics)
+    # noise-independent metrics: (id(ref), id(matched)) -> (ref, matched, metrics)
     memo: dict = field(default_factory=dict)
 
 
@@ -495,10 +496,12 @@ class Comparator:
     changed in place is a new image), then
 
     * fitted image: size, resize policy, interpolation;
-    * reference and ideal round trip: + train format, layout, divisor, mean, std (and
-      the decode swing and matrix for yuv444 / gray, which define the training pixels);
-    * NV12 path: + the NV12 config's format, swing, decode swing, matrix, profile,
+    * reference: + train format, layout, divisor, mean, std (and the decode swing and
+      matrix for yuv444 / gray, which define the training pixels);
+    * NV12 path: + the device config's format, swing, decode swing, matrix, profile,
       chroma, upsampling, divisor, mean, std;
+    * matched path: + the NV12 key and the training format and normalisation (reused
+      from the NV12 path when both are the same pixels, as for plain keyword configs);
     * noise path: + amplitude, kind and seed (not cached when the seed is None).
 
     Not thread-safe: use one Comparator per thread.
@@ -778,7 +781,7 @@ class Comparator:
         *,
         device: PreprocessConfig | None = None,
     ) -> Comparison:
-        """Compare the reference, NV12, noise and ideal-NV12 paths for one image.
+        """Compare the reference, NV12, noise and matched paths for one image.
 
         Parameters
         ----------
@@ -984,7 +987,7 @@ def _fixed_metrics(
     nv12_outputs: dict[str, np.ndarray],
     format_outputs: dict[str, np.ndarray],
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """The metrics that do not depend on the noise (NV12, ideal round trip, conversion)."""
+    """The metrics that do not depend on the noise (NV12, matched, conversion)."""
     out = {}
     for name, ref in ref_outputs.items():
         nv12, fmt = nv12_outputs[name], format_outputs[name]
@@ -1030,7 +1033,7 @@ def _output_metrics(
 
     p_nv, p_fm, p_cv = fixed["nv12"], fixed["format"], fixed["conversion"]
     p_nz = _pair_metrics(ref, np.asarray(noise), noise_is_ref)
-    for label, p in (("NV12", p_nv), ("noise", p_nz), ("ideal NV12", p_fm)):
+    for label, p in (("NV12", p_nv), ("noise", p_nz), ("matched NV12", p_fm)):
         if "note" in p:
             notes.append(f"{label} output {p['note']}: its metrics are NaN")
     return OutputMetrics(
