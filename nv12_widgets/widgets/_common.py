@@ -19,7 +19,9 @@ STYLE = W.HTML(
 .nv12-dashboard .nv12-title {font-size: 1.15em; font-weight: 600;}
 .nv12-dashboard .nv12-caption {color: #555; font-size: 0.85em;}
 .nv12-dashboard img {image-rendering: pixelated;}
+.nv12-metrics {overflow-x: auto;}
 .nv12-metrics table {border-collapse: collapse; font-size: 0.92em;}
+.nv12-metrics th {white-space: nowrap;}
 .nv12-metrics th, .nv12-metrics td {padding: 2px 8px; border-bottom: 1px solid #ddd;
   text-align: right; font-variant-numeric: tabular-nums;}
 .nv12-metrics th:first-child, .nv12-metrics td:first-child {text-align: left;}
@@ -35,13 +37,19 @@ STYLE = W.HTML(
 
 
 class ImageView(W.VBox):
-    """A titled, lossless (PNG) image with a caption saying its size and any downscale."""
+    """A titled, lossless (PNG) image with a caption saying its size and any downscale.
 
-    def __init__(self, title: str, css_class: str | None = None, width: str = "240px"):
+    Shown at a whole-number zoom (1x, 2x, ...) of its pixels, chosen so the image is
+    about ``target`` CSS pixels wide: fractional zooms draw uneven stripes over the
+    ``U V U V`` columns of an interleaved plane.
+    """
+
+    def __init__(self, title: str, css_class: str | None = None, target: int = 320):
         self.title = W.HTML(f"<b>{html.escape(title)}</b>")
-        self.image = W.Image(format="png", layout=W.Layout(width=width, height="auto"))
+        self.image = W.Image(format="png")
         self.caption = W.HTML("", _dom_classes=("nv12-caption",))
         self.array: np.ndarray | None = None
+        self.target = target
         super().__init__([self.title, self.image, self.caption])
         if css_class:
             self.add_class(css_class)
@@ -51,8 +59,10 @@ class ImageView(W.VBox):
         shown, factor = display_downscale(array, DISPLAY_MAX_SIDE)
         self.array = array
         self.image.value = png_bytes(shown)
+        zoom = max(1, self.target // shown.shape[1])
+        self.image.layout.width = f"{shown.shape[1] * zoom}px"
         size = f"{array.shape[1]}x{array.shape[0]}"
-        extra = f", shown 1:{factor}" if factor > 1 else ""
+        extra = f", shown 1:{factor}" if factor > 1 else (f", shown {zoom}x" if zoom > 1 else "")
         self.caption.value = html.escape(f"{size}{extra}{'. ' + caption if caption else ''}")
 
 

@@ -86,7 +86,7 @@ class NV12Debugger(W.VBox):
         header = W.HTML(
             f"<span class='nv12-title'>NV12 debugger</span> &mdash; model "
             f"<code>{html.escape(self.model.name)}</code>, image input "
-            f"<code>{html.escape(info.name)}</code> {html.escape(info.describe())}"
+            f"<code>{html.escape(info.describe())}</code>"
         )
         left = W.VBox([self.image_panel, self.preprocess, self.noise], layout=W.Layout(width="50%"))
         right = W.VBox([self.similarity, self.status], layout=W.Layout(width="50%"))

@@ -127,7 +127,7 @@ class SweepPanel(W.VBox):
         self.cancel = W.Button(description="Cancel", icon="stop", disabled=True)
         self.progress = W.IntProgress(value=0, min=0, max=1, description="Sweep")
         self.info = W.HTML("")
-        self.chart = ImageView("Cosine vs noise and variants", width="640px")
+        self.chart = ImageView("Cosine vs noise and variants", target=640)
         self.chart.layout.display = "none"
         self.result = None
         self.chart_png: bytes | None = None

@@ -25,7 +25,15 @@ from nv12_widgets.report.html import cosine_class, format_metric
 
 from ._common import ImageView, parse_floats
 
-FLOAT_PROFILE = "float (ideal)"
+#: Dropdown values standing for None (ipywidgets 8 shows a None value as "nothing selected").
+FLOAT_PROFILE = "float"
+SAME_SWING = "same"
+MODEL_LAYOUT = "model"
+_NONE = {FLOAT_PROFILE, SAME_SWING, MODEL_LAYOUT}
+
+
+def _none(value):
+    return None if value in _NONE else value
 
 
 # ------------------------------------------------------------------------------ image
@@ -42,7 +50,7 @@ class ImagePanel(W.VBox):
         self.reader = W.ToggleButtons(
             options=[("PIL", "pil"), ("OpenCV", "opencv")], description="Reader"
         )
-        self.view = ImageView("Image", "nv12-image", width="200px")
+        self.view = ImageView("Image", "nv12-image", target=200)
         self.info = W.HTML("")
         self.sample.observe(lambda _: self.load_sample(), "value")
         self.upload.observe(self._uploaded, "value")
@@ -113,14 +121,14 @@ class PreprocessPanel(W.VBox):
         self.swing = W.ToggleButtons(options=["full", "studio"], value=c.swing, description="Swing")
         self.swing.add_class("nv12-swing")
         self.decode_swing = W.Dropdown(
-            options=[("same as encode", None), ("full", "full"), ("studio", "studio")],
-            value=c.decode_swing,
+            options=[("same as encode", SAME_SWING), ("full", "full"), ("studio", "studio")],
+            value=c.decode_swing or SAME_SWING,
             description="Decode as",
         )
         self.matrix = W.Dropdown(options=["bt601", "bt709"], value=c.matrix, description="Matrix")
         self.profile = W.Dropdown(
-            options=[(FLOAT_PROFILE, None)] + [(n, n) for n in PROFILES],
-            value=c.profile,
+            options=[("float (ideal)", FLOAT_PROFILE)] + [(n, n) for n in PROFILES],
+            value=c.profile or FLOAT_PROFILE,
             description="Profile",
         )
         self.chroma = W.Dropdown(
@@ -138,8 +146,8 @@ class PreprocessPanel(W.VBox):
         for t in (self.mean, self.std):
             t.continuous_update = False
         self.layout_ = W.Dropdown(
-            options=[("model's own", None), ("NCHW", "NCHW"), ("NHWC", "NHWC")],
-            value=c.layout,
+            options=[("model's own", MODEL_LAYOUT), ("NCHW", "NCHW"), ("NHWC", "NHWC")],
+            value=c.layout or MODEL_LAYOUT,
             description="Layout",
         )
         self.resize_policy = W.Dropdown(
@@ -174,7 +182,7 @@ class PreprocessPanel(W.VBox):
         )
 
     def _profile_changed(self, *_):
-        fixed = self.profile.value is not None
+        fixed = self.profile.value != FLOAT_PROFILE
         for w in (self.swing, self.matrix, self.chroma, self.upsample):
             w.disabled = fixed
 
@@ -182,16 +190,16 @@ class PreprocessPanel(W.VBox):
         """The config the controls describe (raises ValueError with a clear message)."""
         return self._base.replace(
             swing=self.swing.value,
-            decode_swing=self.decode_swing.value,
+            decode_swing=_none(self.decode_swing.value),
             matrix=self.matrix.value,
-            profile=self.profile.value,
+            profile=_none(self.profile.value),
             chroma=self.chroma.value,
             upsample=self.upsample.value,
             train_format=self.train_format.value,
             divisor=self.divisor.value,
             mean=parse_floats(self.mean.value, "Mean"),
             std=parse_floats(self.std.value, "Std"),
-            layout=self.layout_.value,
+            layout=_none(self.layout_.value),
             resize_policy=self.resize_policy.value,
             **noise,
         )
@@ -227,7 +235,8 @@ class NoisePanel(W.VBox):
                 W.HTML("<span class='nv12-title'>Noise</span> "
                        "<span class='nv12-caption'>grey levels added before normalisation; "
                        "uniform = U(0, a), the vendor's test</span>"),
-                W.HBox([self.amplitude, self.kind, self.seed]),
+                self.amplitude,
+                W.HBox([self.kind, self.seed]),
             ]
         )  # fmt: skip
 
@@ -247,15 +256,15 @@ class PlanesPanel(W.VBox):
 
     def __init__(self):
         self.y = ImageView("Y plane", "nv12-y-plane")
-        self.uv = ImageView("UV plane (interleaved U V U V ...)", "nv12-uv-plane", width="480px")
-        self.u = ImageView("U (Cb)", width="120px")
-        self.v = ImageView("V (Cr)", width="120px")
+        self.uv = ImageView("UV plane (interleaved U V U V ...)", "nv12-uv-plane")
+        self.u = ImageView("U (Cb)", target=160)
+        self.v = ImageView("V (Cr)", target=160)
         self.rgb = ImageView("RGB rebuilt from NV12")
         self.error = ImageView(f"|reference - NV12| x {self.ERROR_GAIN}", "nv12-error-map")
         self.row = W.IntSlider(0, min=0, max=1, description="Row", continuous_update=False)
         self.col = W.IntSlider(0, min=0, max=1, description="Column", continuous_update=False)
-        self.zoom_y = ImageView("Zoom: Y", width="160px")
-        self.zoom_err = ImageView("Zoom: error", width="160px")
+        self.zoom_y = ImageView("Zoom: Y", target=160)
+        self.zoom_err = ImageView("Zoom: error", target=160)
         self.readout = W.HTML("")
         self.readout.add_class("nv12-readout")
         self.row.observe(lambda _: self.show_pixel(), "value")
@@ -357,9 +366,9 @@ class SimilarityPanel(W.VBox):
         self.table.add_class("nv12-metrics")
         self.verdict = W.HTML("")
         self.verdict.add_class("nv12-verdict")
-        self.ref_map = ImageView("Output: reference", width="200px")
-        self.nv12_map = ImageView("Output: NV12 path", width="200px")
-        self.diff_map = ImageView("|reference - NV12|", width="200px")
+        self.ref_map = ImageView("Output: reference", target=200)
+        self.nv12_map = ImageView("Output: NV12 path", target=200)
+        self.diff_map = ImageView("|reference - NV12|", target=200)
         self.maps = W.HBox([self.ref_map, self.nv12_map, self.diff_map])
         self.maps.layout.display = "none"
         super().__init__(

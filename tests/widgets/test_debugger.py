@@ -71,7 +71,7 @@ def test_profile_change_disables_generic_controls_and_changes_frame(dashboard):
     d.preprocess.profile.value = "horizon"
     assert d.preprocess.swing.disabled and d.preprocess.chroma.disabled
     assert not np.array_equal(d.planes.uv.array, uv_before)
-    d.preprocess.profile.value = None
+    d.preprocess.profile.value = "float"
     assert not d.preprocess.swing.disabled
 
 
@@ -221,3 +221,25 @@ def test_sweep_in_background_thread_finishes(dashboard):
     d.sweep.run(background=True)
     d.sweep.wait(timeout=120)
     assert d.sweep.result is not None and d.errors.value == ""
+
+
+def test_none_settings_have_visible_options(dashboard):
+    d = dashboard
+    p = d.preprocess
+    # ipywidgets 8 shows a None value as "nothing selected": None settings need labels
+    for w in (p.profile, p.decode_swing, p.layout_):
+        assert w.value is not None and w.label
+    assert d.comparison.config.profile is None
+    assert d.comparison.config.decode_swing is None
+    assert d.comparison.config.layout is None
+    p.decode_swing.value = "studio"
+    assert d.comparison.device_config.decode_swing == "studio"
+    p.decode_swing.value = "same"
+    assert d.comparison.config.decode_swing is None
+
+
+def test_planes_are_shown_at_whole_number_zoom(dashboard):
+    d = dashboard
+    for view in (d.planes.y, d.planes.uv, d.planes.u):
+        width = int(view.image.layout.width.removesuffix("px"))
+        assert width % view.array.shape[1] == 0
