@@ -584,7 +584,7 @@ def _finding_images(comparison) -> dict[str, np.ndarray]:
         "Image fitted to the model input": np.ascontiguousarray(comparison.fitted_image),
         "Y plane": frame.y,
         "UV plane (interleaved)": frame.uv_interleaved_image(),
-        "RGB rebuilt from NV12": _nv12_rgb(comparison),
+        "RGB rebuilt from NV12": comparison.nv12_rgb(),
         f"|reference - NV12| x {ERROR_MAP_GAIN}": core.error_map(
             comparison.reference_input, comparison.nv12_input, gain=ERROR_MAP_GAIN
         ),
@@ -603,20 +603,6 @@ def _finding_images(comparison) -> dict[str, np.ndarray]:
         images[f"Output {name}: |reference - NV12| (0..{scale['diff_max']:.3g})"] = diff_rgb
         shown += 1
     return images
-
-
-def _nv12_rgb(comparison) -> np.ndarray:
-    """The NV12 frame decoded to RGB as the device's conversion does (same rule as compare)."""
-    device = comparison.device_config
-    decode_swing = device.effective_decode_swing
-    profile = device.profile if decode_swing == device.effective_swing else None
-    return core.nv12_to_rgb(
-        comparison.nv12_frame,
-        swing=decode_swing,
-        matrix=device.matrix,
-        upsample=device.upsample,
-        profile=profile,
-    )
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -367,6 +367,10 @@ class Comparison:
         """Output name -> that output's metrics (``cosine_nv12``, ``cosine_noise``, ...)."""
         return {name: m.to_dict() for name, m in self.metrics.items()}
 
+    def nv12_rgb(self) -> np.ndarray:
+        """(h, w, 3) uint8: the NV12 frame decoded to RGB as the device's conversion does."""
+        return nv12_to_rgb(self.nv12_frame, **self.device_config.decode_kwargs())
+
     def verdict(self) -> Verdict:
         """The verdict for this image (see :func:`verdict`)."""
         return verdict(self)
@@ -682,20 +686,7 @@ class Comparator:
             chroma=device.chroma,
             profile=device.profile,
         )
-        decode_swing = device.effective_decode_swing
-        # A profile decodes with its own arithmetic - unless the device is told to assume
-        # another swing than the profile encodes, which the plain conversion models.
-        decode_profile = device.profile if decode_swing == device.effective_swing else None
-        pixels = np.array(
-            nv12_to_format(
-                frame,
-                device.train_format,
-                swing=decode_swing,
-                matrix=device.matrix,
-                upsample=device.upsample,
-                profile=decode_profile,
-            )
-        )
+        pixels = np.array(nv12_to_format(frame, device.train_format, **device.decode_kwargs()))
         pixels.flags.writeable = False
         if pixels.shape[-1] != plan.channels:
             raise InputError(

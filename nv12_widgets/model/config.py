@@ -202,6 +202,20 @@ class PreprocessConfig:
         """The swing the device-side conversion assumes."""
         return self.decode_swing if self.decode_swing is not None else self.effective_swing
 
+    def decode_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of ``nv12_to_rgb`` / ``nv12_to_format`` for the device's decode.
+
+        A profile decodes with its own arithmetic, unless the device is told to assume
+        another swing than the profile encodes: the plain conversion models that.
+        """
+        swing = self.effective_decode_swing
+        return {
+            "swing": swing,
+            "matrix": self.matrix,
+            "upsample": self.upsample,
+            "profile": self.profile if swing == self.effective_swing else None,
+        }
+
     @property
     def pixel_mean(self) -> tuple[float, ...]:
         """``mean * divisor`` per channel (expanded to ``channels`` values)."""

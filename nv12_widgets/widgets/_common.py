@@ -44,19 +44,25 @@ class ImageView(W.VBox):
     ``U V U V`` columns of an interleaved plane.
     """
 
-    def __init__(self, title: str, css_class: str | None = None, target: int = 320):
+    def __init__(
+        self,
+        title: str,
+        css_class: str | None = None,
+        target: int = 320,
+        max_side: int = DISPLAY_MAX_SIDE,
+    ):
         self.title = W.HTML(f"<b>{html.escape(title)}</b>")
         self.image = W.Image(format="png")
         self.caption = W.HTML("", _dom_classes=("nv12-caption",))
         self.array: np.ndarray | None = None
-        self.target = target
+        self.target, self.max_side = target, max_side
         super().__init__([self.title, self.image, self.caption])
         if css_class:
             self.add_class(css_class)
 
     def show(self, array: np.ndarray, caption: str = "") -> None:
         """Display an (H, W) or (H, W, 3) uint8 array (kept in ``.array``)."""
-        shown, factor = display_downscale(array, DISPLAY_MAX_SIDE)
+        shown, factor = display_downscale(array, self.max_side)
         self.array = array
         self.image.value = png_bytes(shown)
         zoom = max(1, self.target // shown.shape[1])

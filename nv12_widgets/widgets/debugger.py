@@ -88,8 +88,9 @@ class NV12Debugger(W.VBox):
             f"<code>{html.escape(self.model.name)}</code>, image input "
             f"<code>{html.escape(info.describe())}</code>"
         )
-        left = W.VBox([self.image_panel, self.preprocess, self.noise], layout=W.Layout(width="50%"))
-        right = W.VBox([self.similarity, self.status], layout=W.Layout(width="50%"))
+        # controls on the left, what they change on the right: no scrolling between them
+        left = W.VBox([self.image_panel, self.noise, self.preprocess], layout=W.Layout(width="44%"))
+        right = W.VBox([self.similarity, self.status], layout=W.Layout(width="56%"))
         super().__init__(
             [
                 STYLE,

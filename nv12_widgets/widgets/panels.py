@@ -17,7 +17,6 @@ from nv12_widgets.core import (
     image_like_output,
     load_image_with_notes,
     normalize,
-    nv12_to_rgb,
     output_heatmaps,
 )
 from nv12_widgets.model import PreprocessConfig, snippets
@@ -50,7 +49,7 @@ class ImagePanel(W.VBox):
         self.reader = W.ToggleButtons(
             options=[("PIL", "pil"), ("OpenCV", "opencv")], description="Reader"
         )
-        self.view = ImageView("Image", "nv12-image", target=200)
+        self.view = ImageView("Image", "nv12-image", target=200, max_side=240)
         self.info = W.HTML("")
         self.sample.observe(lambda _: self.load_sample(), "value")
         self.upload.observe(self._uploaded, "value")
@@ -283,17 +282,12 @@ class PlanesPanel(W.VBox):
     def show(self, cmp) -> None:
         """Show a :class:`~nv12_widgets.model.compare.Comparison`'s planes."""
         self._cmp = cmp
-        frame, dev = cmp.nv12_frame, cmp.device_config
+        frame = cmp.nv12_frame
         self.y.show(frame.y)
         self.uv.show(frame.uv_interleaved_image())
         self.u.show(np.ascontiguousarray(frame.u))
         self.v.show(np.ascontiguousarray(frame.v))
-        self.rgb.show(
-            nv12_to_rgb(
-                frame, swing=dev.effective_decode_swing, matrix=dev.matrix,
-                upsample=dev.upsample, profile=dev.profile,
-            )
-        )  # fmt: skip
+        self.rgb.show(cmp.nv12_rgb())
         self.error.show(error_map(cmp.reference_input, cmp.nv12_input, gain=self.ERROR_GAIN))
         self.row.max, self.col.max = frame.height - 1, frame.width - 1
         self.show_pixel()
@@ -332,7 +326,7 @@ class PlanesPanel(W.VBox):
 _COLUMNS = [
     ("cosine_nv12", "cos NV12"),
     ("cosine_noise", "cos noise"),
-    ("cosine_format", "cos ideal 4:2:0"),
+    ("cosine_format", "cos matched"),
     ("cosine_conversion", "cos conversion"),
     ("sqnr_nv12_db", "SQNR NV12 dB"),
     ("sqnr_noise_db", "SQNR noise dB"),

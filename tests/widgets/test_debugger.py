@@ -243,3 +243,14 @@ def test_planes_are_shown_at_whole_number_zoom(dashboard):
     for view in (d.planes.y, d.planes.uv, d.planes.u):
         width = int(view.image.layout.width.removesuffix("px"))
         assert width % view.array.shape[1] == 0
+
+
+def test_rebuilt_rgb_shows_a_decode_swing_mismatch_even_with_a_profile(dashboard):
+    d = dashboard
+    d.preprocess.profile.value = "horizon"
+    matched = d.planes.rgb.array.copy()
+    d.preprocess.decode_swing.value = "studio"  # full-swing frames decoded as studio
+    assert d.errors.value == "", d.errors.message
+    frame = d.comparison.nv12_frame
+    assert np.array_equal(d.planes.rgb.array, nv12_to_rgb(frame, swing="studio"))
+    assert not np.array_equal(d.planes.rgb.array, matched)
