@@ -49,6 +49,7 @@ class ImagePanel(W.VBox):
         self.reader = W.ToggleButtons(
             options=[("PIL", "pil"), ("OpenCV", "opencv")], description="Reader"
         )
+        self.reader.style.button_width = "64px"
         self.view = ImageView("Image", "nv12-image", target=200, max_side=240)
         self.info = W.HTML("")
         self.sample.observe(lambda _: self.load_sample(), "value")
@@ -118,6 +119,7 @@ class PreprocessPanel(W.VBox):
     def __init__(self, config: PreprocessConfig, on_change: Callable):
         c = config
         self.swing = W.ToggleButtons(options=["full", "studio"], value=c.swing, description="Swing")
+        self.swing.style.button_width = "64px"
         self.swing.add_class("nv12-swing")
         self.decode_swing = W.Dropdown(
             options=[("same as encode", SAME_SWING), ("full", "full"), ("studio", "studio")],
