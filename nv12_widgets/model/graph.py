@@ -436,13 +436,13 @@ def image_input_plan(
 def decode_spec(config: PreprocessConfig) -> tuple[str | None, str, str, str]:
     """How the device decodes NV12 for ``config``: (profile, swing, matrix, upsample).
 
-    The same rule as the NV12 path of :func:`~nv12_widgets.model.compare`: the profile's
-    own arithmetic, unless ``decode_swing`` differs from the profile's swing (then the
-    plain keyword conversion with that swing).
+    ``config.decode_kwargs()``, the rule the NV12 path of
+    :func:`~nv12_widgets.model.compare` uses: the profile's own arithmetic, unless
+    ``decode_swing`` differs from the profile's swing (then the plain keyword
+    conversion with that swing).
     """
-    decode_swing = config.effective_decode_swing
-    profile = config.profile if decode_swing == config.effective_swing else None
-    return profile, decode_swing, config.matrix, config.upsample
+    kw = config.decode_kwargs()
+    return kw["profile"], kw["swing"], kw["matrix"], kw["upsample"]
 
 
 class _Builder:
@@ -520,16 +520,30 @@ def _upsample(b: _Builder, uv_f: str, mode: str) -> str:
 
 
 def _round_clip(b: _Builder, x: str) -> str:
+    """Round half to even (``np.rint``) and clip to 0..255, in float32."""
+    return _clip_u8(b, b.op("Round", [x], "rounded"))
+
+
+def _clip_u8(b: _Builder, x: str) -> str:
+    """Clip float32 codes to 0..255 (Clip on float32: every opset >= 11 has it)."""
     lo = b.const("zero", np.array(0.0, np.float32))
     hi = b.const("max255", np.array(255.0, np.float32))
-    return b.op("Clip", [b.op("Round", [x], "rounded"), lo, hi], "pixels")
+    return b.op("Clip", [x, lo, hi], "pixels")
 
 
-def _affine(b: _Builder, yuv: str, m: np.ndarray) -> str:
-    """``yuv @ m[:, :3].T + m[:, 3]`` on NHWC float32 (cv2.transform's arithmetic)."""
-    w = b.const("yuv2rgb_matrix", np.ascontiguousarray(m[:, :3].T).astype(np.float32))
-    off = b.const("yuv2rgb_offset", m[:, 3].astype(np.float32))
-    return b.op("Add", [b.op("MatMul", [yuv, w], "rgb_linear"), off], "rgb_affine")
+def _affine_round(b: _Builder, yuv: str, m: np.ndarray) -> str:
+    """``floor(yuv @ m[:, :3].T + m[:, 3] + 0.5)`` clipped to 0..255, on NHWC data.
+
+    Evaluated in float64 (exact to ~1e-13 for 8-bit inputs), then rounded to nearest
+    with ties up: ``nv12_widgets.core``'s rounding of the exact affine value.
+    """
+    d = np.float64
+    yuv64 = b.op("Cast", [yuv], "yuv444_f64", to=TensorProto.DOUBLE)
+    w = b.const("yuv2rgb_matrix", np.ascontiguousarray(m[:, :3].T).astype(d))
+    off = b.const("yuv2rgb_offset_plus_half", (m[:, 3] + 0.5).astype(d))
+    exact = b.op("Add", [b.op("MatMul", [yuv64, w], "rgb_linear"), off], "rgb_plus_half")
+    rounded = b.op("Floor", [exact], "rgb_rounded_f64")
+    return _clip_u8(b, b.op("Cast", [rounded], "rgb_rounded", to=TensorProto.FLOAT))
 
 
 def _convert(
@@ -543,7 +557,7 @@ def _convert(
         return yuv
     rows = [0, 1, 2] if fmt == "rgb" else [2, 1, 0]
     if profile is None:
-        return _round_clip(b, _affine(b, yuv, _inverse_affine(swing, matrix)[rows]))
+        return _affine_round(b, yuv, _inverse_affine(swing, matrix)[rows])
     if profile == "horizon":
         # rgb = y + (uv - 128) @ DEC.T, in float32, rint, clip (core.profiles._horizon_decode).
         c128 = b.const("c128", np.array(128.0, np.float32))
@@ -584,16 +598,8 @@ def _convert(
             ],
             "rgb_shifted",
         )
-        clipped = b.op(
-            "Clip",
-            [
-                shifted,
-                b.const("zero_f64", np.array(0.0, d)),
-                b.const("max255_f64", np.array(255.0, d)),
-            ],
-            "pixels_f64",
-        )
-        return b.op("Cast", [clipped], "pixels", to=TensorProto.FLOAT)
+        # integers below 2^24 after the shift: exact in float32
+        return _clip_u8(b, b.op("Cast", [shifted], "rgb_shifted_f32", to=TensorProto.FLOAT))
     raise InputError(_UNSUPPORTED_PROFILE.format(profile=profile))
 
 
@@ -635,11 +641,11 @@ def insert_nv12_preprocess(
           ``nv12_to_yuv444``; ``"bilinear"``: mode linear, half_pixel, then
           ``Floor(x + 0.5)``: within +-1 code of OpenCV's fixed-point ``INTER_LINEAR``);
         * ``Concat`` Y, U, V; for ``rgb``/``bgr`` the inverse of the config's swing /
-          matrix as ``MatMul`` + ``Add`` in float32, then ``Round`` (half to even) and
-          ``Clip`` 0..255, exactly as ``nv12_to_format`` rounds (profile
-          ``"horizon"``: its centred float coefficients; ``"opencv"``: OpenCV's integer
-          arithmetic in float64); ``yuv444``: the upsampled planes as they are;
-          ``gray``: Y;
+          matrix as ``MatMul`` + ``Add`` in float64, then ``Floor(x + 0.5)`` and
+          ``Clip`` 0..255: the exact value rounded with ties up, as ``nv12_to_format``
+          rounds (profile ``"horizon"``: its centred float32 coefficients and
+          ``Round``, as ``np.rint``; ``"opencv"``: OpenCV's integer arithmetic, exact in
+          float64); ``yuv444``: the upsampled planes as they are; ``gray``: Y;
         * ``Mul`` + ``Add`` per channel: ``x * (1 / (divisor * std)) - mean / std``, the
           same float32 arithmetic as ``nv12_widgets.core.normalize``;
         * ``Transpose`` to NCHW when the model is NCHW, ``Cast`` when its input is not

@@ -128,7 +128,7 @@ def test_inputs_are_y_and_uv_uint8_with_fixed_shapes_and_the_rest_is_kept():
     ops = [n.op_type for n in inserted.graph.node]
     assert ops[-2:] == ["Conv", "Tanh"]
     assert all(n.name.startswith("nv12_preprocess/") for n in inserted.graph.node[:-2])
-    assert {"Resize", "Round", "Clip", "MatMul", "Transpose"} <= set(ops)
+    assert {"Resize", "Floor", "Clip", "MatMul", "Transpose"} <= set(ops)
     assert [o.name for o in inserted.graph.output] == ["y"]
     assert preprocess_metadata(inserted)["replaced_input"] == "x"
     assert nv12_input_names(inserted) == NAMES and is_nv12_model(inserted)
