@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,10 @@ class LayerRow:
         Largest ``|A - B|`` (NaN with NaN/Inf).
     note : str
         Why a metric is NaN, else "".
+    input_cosine : float
+        The lowest cosine among the tensors the node reads (compared graph inputs and
+        node outputs; through nodes that were not compared, their own inputs;
+        weights and constants count as 1.0). NaN when one of them is NaN.
     """
 
     index: int
@@ -75,6 +79,17 @@ class LayerRow:
     sqnr_db: float
     max_abs: float
     note: str = ""
+    input_cosine: float = 1.0
+
+    @property
+    def drop(self) -> float:
+        """``input_cosine - cosine``: how much this node itself lowers the similarity.
+
+        The accumulated cosine (:attr:`cosine`) carries every earlier layer's error; the
+        drop isolates the layer that introduces or amplifies it (a large drop with a high
+        input cosine is the layer to keep in float / examine).
+        """
+        return self.input_cosine - self.cosine
 
     def below(self, threshold: float) -> bool:
         """True when the cosine is under ``threshold`` (NaN counts as below)."""
@@ -125,6 +140,16 @@ class LayerwiseResult:
         )
         return (nan_rows + rest)[:n]
 
+    def largest_drops(self, n: int = 5) -> list[LayerRow]:
+        """The ``n`` rows whose node lowers the cosine most (:attr:`LayerRow.drop`).
+
+        Rows with a NaN drop are left out. Ties keep topological order.
+        """
+        if n < 0:
+            raise InputError(f"n must be >= 0, got {n}.")
+        rows = [r for r in self.rows if not math.isnan(r.drop)]
+        return sorted(rows, key=lambda r: (-r.drop, r.index))[:n]
+
     def row(self, name: str) -> LayerRow:
         """The row of a tensor or node name (InputError when not compared)."""
         for r in self.rows:
@@ -150,14 +175,14 @@ class LayerwiseResult:
         """A markdown table of ``rows`` (default: all), marking the first row below."""
         rows = self.rows if rows is None else rows
         lines = [
-            "| # | node | op | tensor | shape | cosine | SQNR dB | max abs |",
-            "|---:|---|---|---|---|---:|---:|---:|",
+            "| # | node | op | tensor | shape | cosine | drop | SQNR dB | max abs |",
+            "|---:|---|---|---|---|---:|---:|---:|---:|",
         ]
         for r in rows:
             mark = " **<- first below**" if r is self.first_below else ""
             lines.append(
                 f"| {r.index} | {r.node} | {r.op_type} | {r.tensor} | {list(r.shape)} | "
-                f"{r.cosine:.6f}{mark} | {r.sqnr_db:.2f} | {r.max_abs:.4g} |"
+                f"{r.cosine:.6f}{mark} | {r.drop:.2e} | {r.sqnr_db:.2f} | {r.max_abs:.4g} |"
             )
         return "\n".join(lines)
 
@@ -347,6 +372,30 @@ def _metrics(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, str]:
     return cosine_similarity(a, b), sqnr_db(a, b), max_abs_error(a, b), ""
 
 
+def _nan_min(values: list[float]) -> float:
+    if any(math.isnan(v) for v in values):
+        return math.nan
+    return min(values, default=1.0)
+
+
+def _with_input_cosines(
+    rows: list[LayerRow],
+    input_rows: list[LayerRow],
+    nodes: list[onnx.NodeProto],
+) -> list[LayerRow]:
+    """Fill :attr:`LayerRow.input_cosine` by one pass in topological order."""
+    effective: dict[str, float] = {r.tensor: r.cosine for r in input_rows}
+    measured = {r.tensor: r.cosine for r in rows}
+    node_input: dict[int, float] = {}
+    for index, node in enumerate(nodes):
+        reads = _nan_min([effective.get(t, 1.0) for t in node.input if t])
+        node_input[index] = reads
+        for t in node.output:
+            if t:
+                effective[t] = measured.get(t, reads)
+    return [replace(r, input_cosine=float(node_input.get(r.index, 1.0))) for r in rows]
+
+
 def layerwise(
     model: ModelLike,
     feeds_a: Mapping[str, np.ndarray] | np.ndarray,
@@ -480,7 +529,6 @@ def layerwise(
 
     rows: list[LayerRow] = []
     graph_outputs = {o.name for o in proto_a.graph.output}
-    out_rows: list[LayerRow] = []
     for index, node, t, _, _ in plan:
         a = np.asarray(values_a[t])
         b = np.asarray(values_b[name_b[t]])
@@ -497,8 +545,6 @@ def layerwise(
             note=note,
         )
         rows.append(row)
-        if t in graph_outputs:
-            out_rows.append(row)
     input_rows = []
     for name, a in fa.items():
         b_name = name if name in fb else None
@@ -510,6 +556,8 @@ def layerwise(
                 -1, name, "Input", name, tuple(a.shape), float(cos), float(sq), float(mx), note
             )
         )
+    rows = _with_input_cosines(rows, input_rows, nodes)
+    out_rows = [r for r in rows if r.tensor in graph_outputs]
     first = next((r for r in rows if r.below(threshold)), None)
     return LayerwiseResult(
         rows=rows,

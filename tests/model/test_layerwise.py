@@ -84,6 +84,14 @@ def test_rows_match_hand_computed_metrics_in_topological_order(feeds, shuffled):
     assert res.first_below is not None and res.first_below.tensor == first == "b"
     assert [r.tensor for r in res.outputs] == ["d"]
     assert res.inputs[0].op_type == "Input" and res.inputs[0].cosine == cosine_similarity(xa, xb)
+    # each node's input cosine is its producer's cosine (the constant k counts as 1.0)
+    upstream = {"a": cosine_similarity(xa, xb), "b": cos["a"], "c": cos["b"], "d": cos["c"]}
+    for r in res.rows:
+        assert r.input_cosine == upstream[r.tensor]
+        assert r.drop == upstream[r.tensor] - cos[r.tensor]
+    drops = sorted(res.rows, key=lambda r: -(upstream[r.tensor] - cos[r.tensor]))
+    assert res.largest_drops(2) == drops[:2]
+    assert res.largest_drops(2)[0].tensor == "b"  # centring on 0 is where it is lost
 
 
 def test_identical_feeds_give_cosine_one_and_no_first_below(feeds):
