@@ -232,6 +232,21 @@ def test_cancel_and_progress(conv, images, tmp_path):
     with pytest.raises(CalibrationCancelled, match="after 0 image"):
         quantize_model(conv, images, CFG, cancel=stop, save_path=out, progress=False)
     assert not out.exists()
+
+    class StopsAfterTwo(threading.Event):
+        """An event that becomes set once two images have been calibrated."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.checks = 0
+
+        def is_set(self) -> bool:
+            self.checks += 1
+            return self.checks > 2
+
+    with pytest.raises(CalibrationCancelled, match="after 2 image"):
+        quantize_model(conv, images, CFG, cancel=StopsAfterTwo(), save_path=out, progress=True)
+    assert not out.exists()
     q = quantize_model(conv, images, CFG, save_path=out, progress=True)
     assert out.is_file() and onnx.load(str(out)).graph.node[0].op_type == q.graph.node[0].op_type
 
