@@ -639,7 +639,9 @@ def insert_nv12_preprocess(
         * ``Cast`` to float, ``Resize`` x2 of ``uv`` (``upsample="nearest"``: mode
           nearest, asymmetric, floor = each sample repeated over its 2x2 block, exactly
           ``nv12_to_yuv444``; ``"bilinear"``: mode linear, half_pixel, then
-          ``Floor(x + 0.5)``: within +-1 code of OpenCV's fixed-point ``INTER_LINEAR``);
+          ``Floor(x + 0.5)``: bit-exact to ``cv2.INTER_LINEAR_EXACT``, within one code
+          of the ``cv2.INTER_LINEAR`` that ``nv12_to_yuv444`` uses, whose SIMD fixed
+          point truncates);
         * ``Concat`` Y, U, V; for ``rgb``/``bgr`` the inverse of the config's swing /
           matrix as ``MatMul`` + ``Add`` in float64, then ``Floor(x + 0.5)`` and
           ``Clip`` 0..255: the exact value rounded with ties up, as ``nv12_to_format``
@@ -667,10 +669,11 @@ def insert_nv12_preprocess(
 
     Notes
     -----
-    Equivalence: for ``upsample="nearest"`` the converted pixels equal
-    ``nv12_to_format`` bit for bit (up to float32 ties, not seen in tests), so the
-    model output matches the numpy NV12 path followed by the float model (cosine
-    >= 0.99999, measured on the bundled detector).
+    Equivalence: with ``upsample="nearest"`` (and for the horizon and opencv
+    profiles) the converted pixels equal ``nv12_to_format`` bit for bit, so the model
+    output equals the numpy NV12 path followed by the float model (measured on the
+    bundled detector: identical outputs, cosine 1.0). With ``"bilinear"`` a few chroma
+    samples differ by one code (see above): cosine 0.99996 on the detector.
 
     Quantisation: :func:`~nv12_widgets.model.quantize_model` recognises the ``y`` /
     ``uv`` inputs, calibrates with NV12 frames and leaves these preprocessing nodes in

@@ -150,17 +150,29 @@ def test_conv_nhwc_and_gray_models_match_the_numpy_path(rgb_image):
         assert np.array_equal(got[0], expected[0])
 
 
-def test_bilinear_upsampling_is_within_one_code_of_opencv(noise_image):
+def test_bilinear_upsampling_is_opencv_linear_exact(noise_image):
+    """Bilinear chroma: bit-exact to cv2.INTER_LINEAR_EXACT, within a code of INTER_LINEAR."""
+    import cv2
+
     model = onnx_builders.identity_nchw(size=(24, 32))
     # divisor 1, mean 0, std 1: the identity output is the pixel codes themselves
-    for fmt in ("yuv444", "rgb"):
-        cfg = PreprocessConfig(train_format=fmt, upsample="bilinear", divisor=1.0)
-        inserted = insert_nv12_preprocess(model, cfg, input_names=NAMES)
-        frame, pixels, _ = _numpy_path(model, noise_image, cfg, "NCHW")
-        (got,) = _graph_path(inserted, frame)
-        diff = np.abs(got[0].transpose(1, 2, 0) - pixels.astype(np.float32))
-        assert diff.max() <= (1.0 if fmt == "yuv444" else 2.0)
-        assert np.mean(diff > 0) < 0.1
+    cfg = PreprocessConfig(train_format="yuv444", upsample="bilinear", divisor=1.0)
+    inserted = insert_nv12_preprocess(model, cfg, input_names=NAMES)
+    frame, pixels, _ = _numpy_path(model, noise_image, cfg, "NCHW")
+    (got,) = _graph_path(inserted, frame)
+    got = got[0].transpose(1, 2, 0)
+    exact_uv = cv2.resize(frame.uv, (32, 24), interpolation=cv2.INTER_LINEAR_EXACT)
+    assert np.array_equal(got[..., 0], frame.y)
+    assert np.array_equal(got[..., 1:], exact_uv)
+    # core's nv12_to_format uses cv2.INTER_LINEAR (SIMD fixed point): within one code
+    diff = np.abs(got - pixels.astype(np.float32))
+    assert diff.max() <= 1.0 and np.mean(diff > 0) < 0.1
+    cfg_rgb = cfg.replace(train_format="rgb")
+    inserted = insert_nv12_preprocess(model, cfg_rgb, input_names=NAMES)
+    _, pixels, _ = _numpy_path(model, noise_image, cfg_rgb, "NCHW")
+    (got,) = _graph_path(inserted, frame)
+    diff = np.abs(got[0].transpose(1, 2, 0) - pixels.astype(np.float32))
+    assert diff.max() <= 2.0 and np.mean(diff > 0) < 0.1
 
 
 def test_low_opset_model_is_raised_to_11():
