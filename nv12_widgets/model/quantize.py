@@ -126,10 +126,11 @@ def _image_list(images: Iterable[ImageSource] | str | os.PathLike[str]) -> list[
     if isinstance(images, np.ndarray):
         if images.ndim == 3:
             return [images]
-        if images.ndim == 4:
+        if images.ndim == 4 and len(images):
             return list(images)
         raise InputError(
-            f"calibration images array must be (H, W, 3) or (N, H, W, 3), got {images.shape}."
+            f"calibration images array must be (H, W, 3) or (N, H, W, 3) with N >= 1, got "
+            f"{images.shape}."
         )
     if isinstance(images, str | os.PathLike):
         path = Path(images)

@@ -278,6 +278,10 @@ def test_bad_options(conv, images, kwargs, match):
 def test_bad_inputs(conv, images, tmp_path):
     with pytest.raises(InputError, match="empty"):
         quantize_model(conv, [], CFG, progress=False)
+    with pytest.raises(InputError, match="N >= 1"):
+        quantize_model(conv, np.zeros((0, 8, 8, 3), np.uint8), CFG, progress=False)
+    q = quantize_model(conv, np.stack(images[:1] * 2), CFG, progress=False)  # (N, H, W, 3)
+    assert quantization_settings(q)["calibration_images"] == 2
     with pytest.raises(InputError, match="No images"):
         quantize_model(conv, tmp_path, CFG, progress=False)
     with pytest.raises(InputError, match="no image-like input"):
