@@ -5,7 +5,7 @@ onnxruntime + onnx, no widgets. See ``Model``, ``PreprocessConfig``, ``compare``
 and the board-exchange helpers live in their own modules.
 """
 
-from importlib.util import find_spec as _find_spec
+import importlib
 
 from .assets import demo_config, demo_image_paths, demo_model, demo_model_path
 from .compare import Comparator, Comparison, OutputMetrics, Verdict, compare, verdict
@@ -34,21 +34,29 @@ __all__ = [
     "verdict",
 ]
 
-# Modules written in parallel by other engineers: imported (plainly, so their errors
-# surface) once their files exist.
-if _find_spec(__name__ + ".layerwise") is not None:
-    from .layerwise import LayerwiseResult, layerwise
+_LAZY = {
+    "layerwise": ("layerwise", "layerwise"),
+    "LayerwiseResult": ("layerwise", "LayerwiseResult"),
+    "LayerRow": ("layerwise", "LayerRow"),
+    "quantize_model": ("quantize", "quantize_model"),
+    "quant_matrix": ("quantize", "quant_matrix"),
+    "QuantMatrix": ("quantize", "QuantMatrix"),
+    "CalibrationCancelled": ("quantize", "CalibrationCancelled"),
+    "insert_nv12_preprocess": ("graph", "insert_nv12_preprocess"),
+    "save_tensor": ("board", "save_tensor"),
+    "load_tensor": ("board", "load_tensor"),
+    "load_device_output": ("board", "load_device_output"),
+    "compare_device_output": ("board", "compare_device_output"),
+    "save_nv12": ("board", "save_nv12"),
+    "load_nv12": ("board", "load_nv12"),
+}
+__all__ += sorted(_LAZY)
 
-    __all__ += ["LayerwiseResult", "layerwise"]
-if _find_spec(__name__ + ".quantize") is not None:
-    from .quantize import quant_matrix, quantize_model
 
-    __all__ += ["quant_matrix", "quantize_model"]
-if _find_spec(__name__ + ".graph") is not None:
-    from .graph import insert_nv12_preprocess
-
-    __all__ += ["insert_nv12_preprocess"]
-if _find_spec(__name__ + ".board") is not None:
-    from .board import compare_device_output, load_device_output, load_tensor, save_tensor
-
-    __all__ += ["compare_device_output", "load_device_output", "load_tensor", "save_tensor"]
+def __getattr__(name: str):
+    """Import the graph-surgery, quantisation and board helpers on first use
+    (onnxruntime.quantization is slow to import and the dashboard does not need it)."""
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
