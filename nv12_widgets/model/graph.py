@@ -803,16 +803,21 @@ def insert_nv12_preprocess(
     return proto
 
 
-def preprocess_metadata(model: ModelLike) -> dict[str, Any] | None:
-    """What :func:`insert_nv12_preprocess` recorded in the model, or None."""
+def json_metadata(model: ModelLike, key: str) -> dict[str, Any] | None:
+    """The JSON value stored under ``key`` in the model's metadata_props, or None."""
     proto = load_proto(model, copy=False)
     for p in proto.metadata_props:
-        if p.key == METADATA_KEY:
+        if p.key == key:
             try:
                 return json.loads(p.value)
             except json.JSONDecodeError:
                 return None
     return None
+
+
+def preprocess_metadata(model: ModelLike) -> dict[str, Any] | None:
+    """What :func:`insert_nv12_preprocess` recorded in the model, or None."""
+    return json_metadata(model, METADATA_KEY)
 
 
 def preprocess_node_names(proto: onnx.ModelProto) -> list[str]:

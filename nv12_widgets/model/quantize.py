@@ -66,6 +66,7 @@ from .graph import (
     fix_input_shape,
     graph_inputs,
     image_input_plan,
+    json_metadata,
     load_proto,
     nv12_input_names,
     opset_version,
@@ -698,14 +699,7 @@ def quantize_model(
 
 def quantization_settings(model: ModelLike) -> dict[str, Any] | None:
     """The settings :func:`quantize_model` recorded in a quantised model, or None."""
-    proto = load_proto(model, copy=False)
-    for p in proto.metadata_props:
-        if p.key == METADATA_KEY:
-            try:
-                return json.loads(p.value)
-            except json.JSONDecodeError:
-                return None
-    return None
+    return json_metadata(model, METADATA_KEY)
 
 
 # ---------------------------------------------------------------------- the 2x2 table
