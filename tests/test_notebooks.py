@@ -1,0 +1,190 @@
+"""Execute every notebook in ``notebooks/`` top to bottom, offline, and check what it shows.
+
+Each notebook runs with nbclient on the ``python3`` kernel in a scratch copy of the
+notebooks folder (the kernel's working directory), so the reports, board files and
+calibration tensors they write land there. Besides "no cell raised", each notebook has a
+few facts checked: the exported HTML report exists and is self-contained, and the
+numbers the prose tells the reader to look at were actually printed.
+
+Also checks (fast, unmarked) that the notebooks are committed with their outputs cleared.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
+CELL_TIMEOUT_S = 600
+
+
+# ---------------------------------------------------------------------- helpers
+def _outputs(nb) -> list[dict]:
+    return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])]
+
+
+def _text(nb) -> str:
+    """Everything the notebook printed or displayed as text / markdown, in order."""
+    parts = []
+    for out in _outputs(nb):
+        if out.get("output_type") == "stream":
+            parts.append(out.get("text", ""))
+        data = out.get("data", {})
+        for mime in ("text/markdown", "text/plain"):
+            if mime in data:
+                parts.append(data[mime])
+    return "\n".join(parts)
+
+
+def _pngs(nb) -> int:
+    return sum("image/png" in out.get("data", {}) for out in _outputs(nb))
+
+
+def _check_report(path: Path, *must_contain: str) -> None:
+    assert path.is_file(), f"the notebook did not export {path.name}"
+    html = path.read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html"), path
+    # self-contained: no network resources (data URIs only)
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html), path
+    for text in must_contain:
+        assert text in html, f"{path.name} lacks {text!r}"
+
+
+def _float(pattern: str, text: str) -> float:
+    match = re.search(pattern, text)
+    assert match, f"no match for {pattern!r} in the notebook's output"
+    return float(match.group(1))
+
+
+# ---------------------------------------------------------------------- per-notebook facts
+def _facts_01(nb, cwd: Path, text: str) -> None:
+    widget = [
+        out
+        for out in _outputs(nb)
+        if "application/vnd.jupyter.widget-view+json" in out.get("data", {})
+    ]
+    assert widget, "the dashboard (first code cell) displayed no widget"
+    match = re.search(r"(\d+) finding\(s\) written to (\S+\.html)", text)
+    assert match, "the last cell did not export the report"
+    _check_report(Path(match.group(2)), "cosine_nv12")
+
+
+def _facts_02(nb, cwd: Path, text: str) -> None:
+    _check_report(cwd / "02_noise_sensitivity_report.html", "Noise sensitivity", "coffee")
+    # the hand-made cosine, the seeds, the curve table, the three sources and the verdicts
+    cos = _float(r"sigmoid_0\.tmp_0: cosine ([0-9.]+) \(library", text)
+    assert 0.99 < cos < 1.0
+    assert "1 - cosine of the noise path" in text
+    for name in ("astronaut", "coffee", "chelsea"):
+        assert re.search(rf"^{name}\s+as configured\s", text, re.M), name
+    assert re.search(r"coffee\s+full decoded as studio.*preprocessing", text)
+    assert "photos whose map has detections" in text and "'coffee'" in text
+    assert _pngs(nb) >= 1
+
+
+def _facts_03(nb, cwd: Path, text: str) -> None:
+    _check_report(cwd / "03_preprocessing_mismatch_report.html", "normalised twice")
+    assert (cwd / "calib_coffee.npy").is_file()
+    ranking = re.findall(r"^\s*(\d+) (.+?)\s{2,}(PC|device)\s+([0-9.e+-]+)", text, re.M)
+    assert len(ranking) >= 15, ranking
+    losses = [float(r[3]) for r in ranking]
+    assert losses == sorted(losses, reverse=True), "the ranking is not sorted by damage"
+    assert ranking[0][1].startswith("normalised twice")
+    best = re.search(r"candidate\(s\) at the smallest distance: (.+)", text)
+    assert best and "PIL bilinear, RGB, normalised x1" in best.group(1), best
+    assert "PIL frames into the device decoder" in text
+    assert _pngs(nb) >= 1
+
+
+def _facts_04(nb, cwd: Path, text: str) -> None:
+    _check_report(cwd / "04_quantized_vs_float_report.html", "int8 PTQ")
+    rows = re.findall(
+        r"^(minmax|entropy|percentile)\s+(True|False)\s+[0-9.]+\s+([0-9.]+)", text, re.M
+    )
+    assert len(rows) == 6, rows  # 3 calibration methods x per-channel off/on
+    assert "best int8 setting on this image" in text
+    assert "| quantized |" in text and "symptom 1" in text  # the 2x2 table
+    assert re.search(r"tensors compared, threshold", text)  # layerwise
+    assert "kept in float:" in text and "quantized, featuremap input: cosine" in text
+    int16 = _float(r"int16 activations\s+([0-9.]+)", text)
+    assert 0.0 <= int16 <= 1.0
+    assert _pngs(nb) >= 1
+
+
+def _facts_05(nb, cwd: Path, text: str) -> None:
+    _check_report(cwd / "05_board_dump_report.html", "FABRICATED")
+    board = cwd / "board_exchange"
+    assert (board / "frame.nv12").stat().st_size == 320 * 320 * 3 // 2
+    assert (board / "input_y.bin").stat().st_size == 320 * 320
+    assert (board / "input_featuremap.bin").stat().st_size == 3 * 320 * 320 * 4
+    assert json.loads((board / "input_featuremap.json").read_text())["shape"] == [1, 3, 320, 320]
+    assert (board / "output0.bin").stat().st_size == 320 * 320  # int8 codes
+    # the NV12-inserted graph reproduces the NumPy NV12 path (bit for bit up to float ties)
+    assert (
+        _float(r"NV12 model vs NumPy NV12 path \+ float model: max abs ([0-9.e+-]+)", text) < 1e-3
+    )
+    assert re.search(r"device vs reference \[1, 1, 320, 320\]: PASS", text)
+    assert re.search(r"device vs reference \[1, 1, 320, 320\]: FAIL", text)
+    assert "InputError: output0.bin has 102400 bytes" in text
+    assert _pngs(nb) >= 1
+
+
+FACTS: dict[str, Callable] = {
+    "01_quickstart.ipynb": _facts_01,
+    "02_noise_sensitivity.ipynb": _facts_02,
+    "03_preprocessing_mismatch.ipynb": _facts_03,
+    "04_quantized_vs_float.ipynb": _facts_04,
+    "05_board_dump.ipynb": _facts_05,
+}
+
+
+# ---------------------------------------------------------------------- tests
+def test_every_notebook_has_checks():
+    assert NOTEBOOK_FILES, f"no notebooks in {NOTEBOOKS}"
+    assert sorted(FACTS) == [p.name for p in NOTEBOOK_FILES]
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=[p.stem for p in NOTEBOOK_FILES])
+def test_committed_without_outputs(path):
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert not cell.outputs, (
+                f"{path.name} cell {i} has outputs: clear them before committing"
+            )
+            assert cell.execution_count is None, f"{path.name} cell {i} has an execution count"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=[p.stem for p in NOTEBOOK_FILES])
+def test_notebook_runs(path, tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    work = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    nb = nbformat.read(work / path.name, as_version=4)
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(work)}},
+    )
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except nbclient.exceptions.CellExecutionError as exc:
+        pytest.fail(f"{path.name} raised in a cell:\n{exc}")
+    elapsed = time.perf_counter() - start
+    errors = [out for out in _outputs(nb) if out.get("output_type") == "error"]
+    assert not errors, f"{path.name}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+    FACTS[path.name](nb, work, _text(nb))
+    print(f"{path.name}: {elapsed:.1f} s")
