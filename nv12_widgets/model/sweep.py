@@ -251,7 +251,9 @@ class SweepResult:
         parts = []
         if AS_CONFIGURED in self.variant_names:
             j = self.variant_names.index(AS_CONFIGURED)
-            parts.append(f"NV12 cosine {_fmt(np.nanmean(self.variants[out][:, j]))}")
+            parts.append(
+                f"NV12 cosine {_fmt(_nanstat(np.nanmean, self.variants[out][:, j][None])[0])}"
+            )
         if self.amplitudes:
             curve = self.noise_curve(out)
             parts.append(f"noise {self.amplitudes[-1]:g} grey levels {_fmt(curve['mean'][-1])}")
@@ -347,7 +349,7 @@ class SweepResult:
         )
         if AS_CONFIGURED in self.variant_names:
             j = self.variant_names.index(AS_CONFIGURED)
-            nv12 = float(np.nanmean(self.variants[out][:, j]))
+            nv12 = float(_nanstat(np.nanmean, self.variants[out][:, j][None])[0])
             if math.isfinite(nv12):
                 a0.axhline(nv12, color="C3", linestyle="--", label=f"NV12 as configured {nv12:.5f}")
         a0.set_xlabel(f"noise amplitude ({self.config.noise_kind}, grey levels)")
