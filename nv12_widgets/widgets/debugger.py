@@ -75,7 +75,7 @@ class NV12Debugger(W.VBox):
         )
         self.preprocess = PreprocessPanel(config, self.settings_changed)
         self.noise = NoisePanel(config, self.settings_changed)
-        self.planes = PlanesPanel()
+        self.planes = PlanesPanel(self.report_error)
         self.similarity = SimilarityPanel()
         self.sweep = SweepPanel(self._run_sweep, self.report_error)
         self.findings_panel = FindingsPanel(self._snapshot, self.report_error)

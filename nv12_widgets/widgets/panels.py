@@ -255,7 +255,8 @@ class PlanesPanel(W.VBox):
 
     ERROR_GAIN = 16
 
-    def __init__(self):
+    def __init__(self, on_error: Callable | None = None):
+        self._on_error = on_error
         self.y = ImageView("Y plane", "nv12-y-plane")
         self.uv = ImageView("UV plane (interleaved U V U V ...)", "nv12-uv-plane")
         self.u = ImageView("U (Cb)", target=160)
@@ -268,8 +269,8 @@ class PlanesPanel(W.VBox):
         self.zoom_err = ImageView("Zoom: error", target=160)
         self.readout = W.HTML("")
         self.readout.add_class("nv12-readout")
-        self.row.observe(lambda _: self.show_pixel(), "value")
-        self.col.observe(lambda _: self.show_pixel(), "value")
+        self.row.observe(lambda _: self._pixel_moved(), "value")
+        self.col.observe(lambda _: self._pixel_moved(), "value")
         self._cmp = None
         super().__init__(
             [
@@ -293,6 +294,14 @@ class PlanesPanel(W.VBox):
         self.error.show(error_map(cmp.reference_input, cmp.nv12_input, gain=self.ERROR_GAIN))
         self.row.max, self.col.max = frame.height - 1, frame.width - 1
         self.show_pixel()
+
+    def _pixel_moved(self) -> None:
+        try:
+            self.show_pixel()
+        except Exception as exc:  # noqa: BLE001 - shown in the dashboard, never lost
+            if self._on_error is None:
+                raise
+            self._on_error("The pixel readout", exc)
 
     def show_pixel(self) -> None:
         cmp = self._cmp

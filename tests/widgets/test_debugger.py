@@ -254,3 +254,15 @@ def test_rebuilt_rgb_shows_a_decode_swing_mismatch_even_with_a_profile(dashboard
     frame = d.comparison.nv12_frame
     assert np.array_equal(d.planes.rgb.array, nv12_to_rgb(frame, swing="studio"))
     assert not np.array_equal(d.planes.rgb.array, matched)
+
+
+def test_readout_errors_land_in_the_error_area(dashboard, monkeypatch):
+    d = dashboard
+
+    def broken(*args, **kwargs):
+        raise ValueError("readout exploded")
+
+    monkeypatch.setattr("nv12_widgets.widgets.panels.crop_zoom", broken)
+    d.planes.row.value = 3
+    assert "readout exploded" in d.errors.value
+    assert "pixel readout" in d.errors.value
