@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -266,3 +267,24 @@ def test_readout_errors_land_in_the_error_area(dashboard, monkeypatch):
     d.planes.row.value = 3
     assert "readout exploded" in d.errors.value
     assert "pixel readout" in d.errors.value
+
+
+def test_file_upload_loads_the_image(dashboard):
+    import io
+
+    d = dashboard
+    buf = io.BytesIO()
+    Image.fromarray(np.full((30, 40, 3), (10, 200, 30), np.uint8)).save(buf, format="PNG")
+    data = buf.getvalue()
+    d.image_panel.upload.value = (
+        {
+            "name": "uploaded.png",
+            "type": "image/png",
+            "size": len(data),
+            "content": memoryview(data),
+            "last_modified": datetime.now(timezone.utc),
+        },
+    )
+    assert d.errors.value == "", d.errors.message
+    assert d.image_name == "uploaded.png" and d.image.shape == (30, 40, 3)
+    assert "uploaded.png" in d.image_panel.info.value
