@@ -28,6 +28,7 @@ import numpy as np
 from PIL import Image
 
 from ._checks import check_choice
+from .color import _MAX_WORKERS, _PARALLEL_MIN_PIXELS, _get_pool
 from .convert import upsample_uv
 from .nv12 import NV12
 
@@ -66,8 +67,14 @@ def _vendor_pil_encode(rgb: np.ndarray) -> NV12:
     y, u, v = Image.fromarray(rgb, "RGB").convert("YCbCr").split()
     half = (w // 2, h // 2)
     uv = np.empty((h // 2, w // 2, 2), np.uint8)
-    uv[..., 0] = np.asarray(u.resize(half))
-    uv[..., 1] = np.asarray(v.resize(half))
+    if h * w >= _PARALLEL_MIN_PIXELS and _MAX_WORKERS > 1:
+        # PIL releases the GIL while resizing: U on a pool thread, V here.
+        u_small = _get_pool().submit(u.resize, half)
+        uv[..., 1] = np.asarray(v.resize(half))
+        uv[..., 0] = np.asarray(u_small.result())
+    else:
+        uv[..., 0] = np.asarray(u.resize(half))
+        uv[..., 1] = np.asarray(v.resize(half))
     return NV12._adopt(np.array(y), uv)
 
 
