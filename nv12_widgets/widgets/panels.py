@@ -49,7 +49,7 @@ class ImagePanel(W.VBox):
         self.reader = W.ToggleButtons(
             options=[("PIL", "pil"), ("OpenCV", "opencv")], description="Reader"
         )
-        self.reader.style.button_width = "64px"
+        self.reader.style.button_width = "80px"
         self.view = ImageView("Image", "nv12-image", target=200, max_side=240)
         self.info = W.HTML("")
         self.sample.observe(lambda _: self.load_sample(), "value")
