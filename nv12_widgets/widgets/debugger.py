@@ -132,6 +132,10 @@ class NV12Debugger(W.VBox):
         self._image_loaded(rgb, name, list(notes))
 
     def _image_loaded(self, rgb: np.ndarray, name: str, notes: list[str]) -> None:
+        # The dashboard's own read-only copy: nothing can change it behind our back, and
+        # the comparator hashes it once instead of on every slider move.
+        rgb = np.array(rgb, copy=True)
+        rgb.flags.writeable = False
         previous = self.image, self.image_name, self.image_notes
         self.image, self.image_name, self.image_notes = rgb, name, list(notes)
         if not self._ready:
