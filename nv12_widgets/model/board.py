@@ -156,17 +156,22 @@ def save_tensor(
         "sha256": _sha256(raw),
         "files": {k: p.name for k, p in paths.items()},
     }
-    try:
-        sidecar.update(_jsonable(extra))
-        text = json.dumps(sidecar, indent=2, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"extra must hold JSON values (numbers, strings, lists, dicts; finite floats): {exc}."
-        ) from exc
+    text = _sidecar_text(sidecar, extra)
     data.tofile(paths["bin"])
     np.save(paths["npy"], data, allow_pickle=False)
     paths["json"].write_text(text + "\n", encoding="utf-8")
     return paths
+
+
+def _sidecar_text(meta: dict[str, Any], extra: Any) -> str:
+    """``meta`` updated with the caller's ``extra`` values, as indented strict JSON."""
+    try:
+        meta.update(_jsonable(extra))
+        return json.dumps(meta, indent=2, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"extra must hold JSON values (numbers, strings, lists, dicts; finite floats): {exc}."
+        ) from exc
 
 
 def read_sidecar(path: PathLike) -> dict[str, Any]:
@@ -594,11 +599,7 @@ def save_nv12(
         "sha256": _sha256(raw),
         "files": {k: p.name for k, p in paths.items()},
     }
-    try:
-        meta.update(_jsonable(extra))
-        text = json.dumps(meta, indent=2, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"extra must hold JSON values: {exc}.") from exc
+    text = _sidecar_text(meta, extra)
     paths["nv12"].write_bytes(raw)
     paths["json"].write_text(text + "\n", encoding="utf-8")
     return paths
