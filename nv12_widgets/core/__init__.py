@@ -38,8 +38,17 @@ from .image import (
     load_image_with_notes,
     pad_even,
 )
-from .metrics import cosine_similarity, max_abs_error, mean_abs_error, sqnr_db, topk_agreement
-from .noise import NOISE_KINDS, add_noise
+from .metrics import (
+    PairMetrics,
+    compare_arrays,
+    cosine_similarity,
+    is_classifier_shaped,
+    max_abs_error,
+    mean_abs_error,
+    sqnr_db,
+    topk_agreement,
+)
+from .noise import NOISE_KINDS, add_noise, scale_noise, unit_noise
 from .normalize import LAYOUTS, denormalize, dequantize, normalize, quantize, to_layout
 from .nv12 import NV12
 from .profiles import PROFILES, Profile, get_profile
@@ -61,6 +70,7 @@ __all__ = [
     "MATRICES",
     "NOISE_KINDS",
     "NV12",
+    "PairMetrics",
     "ORDERS",
     "PROFILES",
     "READERS",
@@ -71,6 +81,8 @@ __all__ = [
     "InputError",
     "Profile",
     "add_noise",
+    "compare_arrays",
+    "is_classifier_shaped",
     "cosine_similarity",
     "crop_even",
     "crop_zoom",
@@ -98,10 +110,12 @@ __all__ = [
     "rgb_to_format",
     "rgb_to_nv12",
     "rgb_to_yuv444",
+    "scale_noise",
     "sqnr_db",
     "to_centered",
     "to_layout",
     "topk_agreement",
+    "unit_noise",
     "upsample_uv",
     "yuv444_to_rgb",
     "yuv_matrix",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from ._checks import InputError
 
 __all__ = [
+    "PairMetrics",
+    "compare_arrays",
     "cosine_similarity",
     "sqnr_db",
     "max_abs_error",
@@ -114,3 +117,141 @@ def topk_agreement(reference: np.ndarray, test: np.ndarray, k: int = 1) -> float
     top_t = np.argsort(-t2, axis=1, kind="stable")[:, :k]
     hits = [len(set(a) & set(b)) for a, b in zip(top_r.tolist(), top_t.tolist(), strict=True)]
     return float(np.mean(hits) / k)
+
+
+@dataclass(frozen=True)
+class PairMetrics:
+    """Every metric of one array against a reference (see :func:`compare_arrays`).
+
+    Attributes
+    ----------
+    cosine, sqnr_db, max_abs, mean_abs : float
+        NaN when not measurable (then ``note`` says why).
+    top1, top5 : float or None
+        Top-k agreement for classifier-shaped outputs ((N, C) float, C >= 2; top-5 needs
+        C > 5), else None.
+    agreement : float or None
+        Fraction of equal elements for integer / boolean outputs, else None.
+    note : str
+        Why the metrics are NaN ("" when they are measured).
+    """
+
+    cosine: float
+    sqnr_db: float
+    max_abs: float
+    mean_abs: float
+    top1: float | None = None
+    top5: float | None = None
+    agreement: float | None = None
+    note: str = ""
+
+    @property
+    def measured(self) -> bool:
+        """True when the metrics were computed (no ``note``)."""
+        return not self.note
+
+    def to_dict(self) -> dict:
+        """The fields as a plain dict."""
+        return asdict(self)
+
+
+def _numeric(a: np.ndarray) -> bool:
+    return a.dtype != object and (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_)
+
+
+def is_classifier_shaped(a: np.ndarray) -> bool:
+    """(N, C) floating point with C >= 2: scores over classes, where top-k is meaningful."""
+    return a.ndim == 2 and a.shape[1] >= 2 and np.issubdtype(a.dtype, np.floating)
+
+
+def compare_arrays(reference: np.ndarray, test: np.ndarray) -> PairMetrics:
+    """The one metric bundle: ``test`` against ``reference``, defined for every input.
+
+    Every comparison of two arrays in the package (NV12 / noise / matched paths, the
+    quantisation table, layer-by-layer runs, device dumps) uses this function, so the
+    rules below hold everywhere:
+
+    * non-numeric data, different shapes, or NaN/Inf in either array: every metric is
+      NaN and ``note`` says why (a NaN never passes for a number);
+    * identical arrays (``test is reference`` or equal element by element): cosine 1,
+      SQNR ``inf``, errors 0 - even for all-zero arrays, whose cosine would otherwise
+      be 0 by the vendor's convention;
+    * otherwise cosine (:func:`cosine_similarity`), SQNR (:func:`sqnr_db`) and the
+      absolute errors, all accumulated in float64;
+    * top-1 / top-5 agreement (:func:`topk_agreement`) for classifier-shaped arrays
+      (:func:`is_classifier_shaped`), the fraction of equal elements for integer and
+      boolean arrays.
+
+    Parameters
+    ----------
+    reference, test : numpy.ndarray
+
+    Returns
+    -------
+    PairMetrics
+
+    Examples
+    --------
+    >>> m = compare_arrays(np.array([1.0, 2.0]), np.array([1.0, 2.5]))
+    >>> round(m.cosine, 4), m.max_abs
+    (0.9965, 0.5)
+    >>> compare_arrays(np.zeros(3), np.zeros(3)).cosine
+    1.0
+    >>> compare_arrays(np.zeros(3), np.zeros(4)).note
+    'shapes differ: reference (3,), this path (4,)'
+    """
+    nan = math.nan
+    ref = np.asarray(reference)
+    out = np.asarray(test)
+    if not (_numeric(ref) and _numeric(out)):
+        bad = ref.dtype if not _numeric(ref) else out.dtype
+        return PairMetrics(nan, nan, nan, nan, note=f"non-numeric output ({bad}): not compared")
+    if ref.shape != out.shape:
+        return PairMetrics(
+            nan, nan, nan, nan, note=f"shapes differ: reference {ref.shape}, this path {out.shape}"
+        )
+    integer = np.issubdtype(ref.dtype, np.integer) or ref.dtype == np.bool_
+    classifier = is_classifier_shaped(ref)
+    if test is reference or np.array_equal(ref, out):
+        if not integer and not np.all(np.isfinite(ref)):
+            return PairMetrics(nan, nan, nan, nan, note="reference contains NaN/Inf")
+        return PairMetrics(
+            1.0,
+            math.inf,
+            0.0,
+            0.0,
+            top1=1.0 if classifier else None,
+            top5=(1.0 if ref.shape[1] > 5 else None) if classifier else None,
+            agreement=1.0 if integer else None,
+        )
+    fr = ref.reshape(-1).astype(np.float64)
+    ft = out.reshape(-1).astype(np.float64)
+    if not np.all(np.isfinite(fr)):
+        return PairMetrics(nan, nan, nan, nan, note="reference contains NaN/Inf")
+    if not np.all(np.isfinite(ft)):
+        return PairMetrics(nan, nan, nan, nan, note="contains NaN/Inf")
+    d = fr - ft
+    signal = float(np.einsum("i,i->", fr, fr))
+    power = float(np.einsum("i,i->", ft, ft))
+    noise = float(np.einsum("i,i->", d, d))
+    if signal == 0.0 or power == 0.0:
+        cosine = 0.0
+    else:
+        dot = float(np.einsum("i,i->", fr, ft))
+        cosine = float(np.clip(dot / (math.sqrt(signal) * math.sqrt(power)), -1.0, 1.0))
+    if noise == 0.0:
+        sqnr = math.inf
+    elif signal == 0.0:
+        sqnr = -math.inf
+    else:
+        sqnr = float(10.0 * np.log10(signal / noise))
+    absd = np.abs(d)
+    return PairMetrics(
+        cosine,
+        sqnr,
+        float(absd.max()) if absd.size else 0.0,
+        float(absd.mean()) if absd.size else 0.0,
+        top1=topk_agreement(ref, out, k=1) if classifier else None,
+        top5=(topk_agreement(ref, out, k=5) if ref.shape[1] > 5 else None) if classifier else None,
+        agreement=float(np.mean(ref == out)) if integer else None,
+    )

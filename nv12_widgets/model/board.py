@@ -36,11 +36,8 @@ import numpy as np
 from nv12_widgets.core import (
     NV12,
     InputError,
-    cosine_similarity,
+    compare_arrays,
     dequantize,
-    max_abs_error,
-    mean_abs_error,
-    sqnr_db,
 )
 
 __all__ = [
@@ -514,13 +511,8 @@ def compare_device_output(
     r = ref.astype(np.float64)
     finite = np.isfinite(d) & np.isfinite(r)
     nonfinite = int(np.count_nonzero(~np.isfinite(d)))
-    if finite.all():
-        cos = float(cosine_similarity(r, d))
-        sq = float(sqnr_db(r, d))
-        mx = float(max_abs_error(r, d))
-        mean = float(mean_abs_error(r, d))
-    else:
-        cos = sq = mx = mean = float("nan")
+    pair = compare_arrays(r, d)  # NaN metrics when either holds NaN/Inf
+    cos, sq, mx, mean = pair.cosine, pair.sqnr_db, pair.max_abs, pair.mean_abs
     diff = np.abs(d - r)
     nz = (r != 0) & finite
     max_rel = float(np.max(diff[nz] / np.abs(r[nz]))) if nz.any() else 0.0

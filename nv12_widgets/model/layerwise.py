@@ -24,7 +24,7 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper
 
-from nv12_widgets.core import InputError, cosine_similarity, max_abs_error, sqnr_db
+from nv12_widgets.core import InputError, compare_arrays
 
 from .graph import ModelLike, graph_inputs, load_proto, topological_nodes
 
@@ -362,14 +362,8 @@ def _run_chunks(
 
 
 def _metrics(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, str]:
-    if a.shape != b.shape:
-        return math.nan, math.nan, math.nan, f"shapes differ: {a.shape} vs {b.shape}"
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        which = "A" if not np.all(np.isfinite(a)) else "B"
-        return math.nan, math.nan, math.nan, f"NaN/Inf in run {which}"
-    if np.array_equal(a, b):
-        return 1.0, math.inf, 0.0, ""
-    return cosine_similarity(a, b), sqnr_db(a, b), max_abs_error(a, b), ""
+    m = compare_arrays(a, b)  # run A is the reference
+    return m.cosine, m.sqnr_db, m.max_abs, m.note
 
 
 def _nan_min(values: list[float]) -> float:

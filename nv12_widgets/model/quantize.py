@@ -46,32 +46,23 @@ import onnx
 from nv12_widgets.core import (
     NV12,
     InputError,
-    cosine_similarity,
-    fit_image,
+    compare_arrays,
     load_image_with_notes,
-    max_abs_error,
-    normalize,
-    nv12_to_format,
-    rgb_to_format,
-    rgb_to_nv12,
-    sqnr_db,
-    to_layout,
 )
 
 from .config import PreprocessConfig
 from .graph import (
     ModelLike,
-    decode_spec,
     ensure_opset,
     fix_input_shape,
     graph_inputs,
-    image_input_plan,
     json_metadata,
     load_proto,
     nv12_input_names,
     opset_version,
     preprocess_node_names,
 )
+from .pipeline import EncodeStage, FitStage, Pipeline, value_info_dims
 from .session import Model
 
 __all__ = [
@@ -100,13 +91,6 @@ class CalibrationCancelled(RuntimeError):
 
 
 # ---------------------------------------------------------------------- inputs
-def _training_swing_matrix(config: PreprocessConfig) -> tuple[str, str]:
-    """Swing / matrix of the training pixels (compare's rule: they matter for yuv444/gray)."""
-    if config.train_format in ("yuv444", "gray"):
-        return config.effective_decode_swing, config.matrix
-    return "full", "bt601"
-
-
 def _as_rgb(image: ImageSource) -> np.ndarray:
     if isinstance(image, str | os.PathLike):
         rgb, _notes = load_image_with_notes(image)
@@ -155,7 +139,8 @@ def _image_list(images: Iterable[ImageSource] | str | os.PathLike[str]) -> list[
 
 
 class _Prep:
-    """The config's preprocessing for one model: image -> model feeds (featuremap or NV12)."""
+    """The config's :class:`~nv12_widgets.model.pipeline.Pipeline` for one model: image ->
+    model feeds (the reference tensor, or the NV12 planes for an NV12-inserted model)."""
 
     def __init__(
         self,
@@ -168,26 +153,25 @@ class _Prep:
         self.config = config
         self.extra = {k: np.asarray(v) for k, v in (extra_feeds or {}).items()}
         self.nv12_names = nv12_input_names(proto)
+        self.pipeline: Pipeline | None = None
         if self.nv12_names is not None:
             y = next(i for i in graph_inputs(proto) if i.name == self.nv12_names[0])
-            dims = [
-                d.dim_value if d.HasField("dim_value") else None
-                for d in y.type.tensor_type.shape.dim
-            ]
-            if len(dims) != 4 or dims[1] is None or dims[2] is None:
+            dims = value_info_dims(y)
+            if len(dims) != 4 or not isinstance(dims[1], int) or not isinstance(dims[2], int):
                 raise InputError(f"NV12 input {y.name!r} must be (1, H, W, 1) with a static H, W.")
             size = (int(dims[1]), int(dims[2]))
             if config.size is not None and tuple(config.size) != size:
                 raise InputError(
                     f"config.size={tuple(config.size)} but the NV12 model takes {size}; use size=None."
                 )
-            self.size = size
-            self.plan = None
+            # the device's camera side only: fit and encode (the graph decodes)
+            self.fit = FitStage(size, config.resize_policy, config.interpolation)
+            self.encode = EncodeStage.of(config)
             image_names = set(self.nv12_names)
         else:
-            self.plan = image_input_plan(proto, config)
-            self.size = self.plan.size
-            image_names = {self.plan.name}
+            self.pipeline = Pipeline.for_proto(proto, config)
+            self.fit, self.encode = self.pipeline.fit, self.pipeline.encode
+            image_names = {self.pipeline.plan.name}
         others = [i.name for i in graph_inputs(proto) if i.name not in image_names]
         missing = [n for n in others if n not in self.extra]
         if missing:
@@ -195,39 +179,12 @@ class _Prep:
                 f"The model has other inputs {missing}: pass their values with extra_feeds={{name: array}}."
             )
 
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.fit.size
+
     def fitted(self, image: ImageSource) -> np.ndarray:
-        c = self.config
-        return fit_image(
-            _as_rgb(image), self.size, policy=c.resize_policy, interpolation=c.interpolation
-        )
-
-    def frame(self, fitted: np.ndarray) -> NV12:
-        c = self.config
-        return rgb_to_nv12(
-            fitted, swing=c.swing, matrix=c.matrix, chroma=c.chroma, profile=c.profile
-        )
-
-    def reference_pixels(self, fitted: np.ndarray) -> np.ndarray:
-        swing, matrix = _training_swing_matrix(self.config)
-        return rgb_to_format(fitted, self.config.train_format, swing=swing, matrix=matrix)
-
-    def nv12_pixels(self, frame: NV12) -> np.ndarray:
-        profile, swing, matrix, upsample = decode_spec(self.config)
-        return nv12_to_format(
-            frame,
-            self.config.train_format,
-            swing=swing,
-            matrix=matrix,
-            upsample=upsample,
-            profile=profile,
-        )
-
-    def tensor(self, pixels: np.ndarray) -> np.ndarray:
-        """(H, W, C) pixels -> the normalised model tensor (layout, dtype)."""
-        assert self.plan is not None
-        x = normalize(pixels, layout="NHWC", **self.config.normalize_params())
-        t = to_layout(x, self.plan.layout)
-        return t if t.dtype == self.plan.dtype else t.astype(self.plan.dtype)
+        return self.fit.numpy(_as_rgb(image))
 
     def nv12_feeds(self, frame: NV12) -> dict[str, np.ndarray]:
         assert self.nv12_names is not None
@@ -241,10 +198,10 @@ class _Prep:
     def feeds(self, image: ImageSource) -> dict[str, np.ndarray]:
         """Calibration feeds of one image: reference tensor, or NV12 planes for NV12 models."""
         fitted = self.fitted(image)
-        if self.nv12_names is not None:
-            return self.nv12_feeds(self.frame(fitted))
-        assert self.plan is not None
-        return {self.plan.name: self.tensor(self.reference_pixels(fitted)), **self.extra}
+        if self.pipeline is None:
+            return self.nv12_feeds(self.encode.numpy(fitted))
+        p = self.pipeline
+        return {p.plan.name: p.normalize.numpy(p.train_pixels.numpy(fitted)), **self.extra}
 
 
 class CalibrationFeeds:
@@ -579,7 +536,7 @@ def quantize_model(
     Raises
     ------
     InputError
-        Bad model / images / config (see :func:`~nv12_widgets.model.graph.image_input_plan`),
+        Bad model / images / config (see :func:`~nv12_widgets.model.pipeline.plan_input`),
         unknown method or types, a failing pre-processing step.
     CalibrationCancelled
         When ``cancel`` was set.
@@ -605,8 +562,8 @@ def quantize_model(
         proto, calibration_images, config, extra_feeds=extra_feeds, progress=progress, cancel=cancel
     )
     prep = feeds.prep
-    if prep.plan is not None:
-        proto = fix_input_shape(proto, prep.plan.name, prep.plan.shape)
+    if prep.pipeline is not None:
+        proto = fix_input_shape(proto, prep.pipeline.plan.name, prep.pipeline.plan.shape)
     original_opset = opset_version(proto)
     proto = ensure_opset(proto, 13 if per_channel else 11)
 
@@ -729,17 +686,8 @@ class QuantCell:
 
 
 def _cell(ref: np.ndarray, out: np.ndarray) -> QuantCell:
-    ref = np.asarray(ref)
-    out = np.asarray(out)
-    if ref.shape != out.shape:
-        return QuantCell(math.nan, math.nan, math.nan, f"shape {out.shape} vs {ref.shape}")
-    if ref.dtype.kind not in "fiub" or out.dtype.kind not in "fiub":
-        return QuantCell(math.nan, math.nan, math.nan, f"non-numeric output ({out.dtype})")
-    if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(out))):
-        return QuantCell(math.nan, math.nan, math.nan, "NaN/Inf in an output")
-    if np.array_equal(ref, out):
-        return QuantCell(1.0, math.inf, 0.0)
-    return QuantCell(cosine_similarity(ref, out), sqnr_db(ref, out), max_abs_error(ref, out))
+    m = compare_arrays(ref, out)
+    return QuantCell(m.cosine, m.sqnr_db, m.max_abs, m.note)
 
 
 @dataclass(frozen=True, eq=False)
@@ -887,12 +835,10 @@ def quant_matrix(
             "of the table is its output on the featuremap input)."
         )
     prep = _Prep(fproto, config, extra_feeds)
-    fitted = prep.fitted(image)
-    frame = prep.frame(fitted)
-    x_ref = prep.tensor(prep.reference_pixels(fitted))
-    x_nv12 = prep.tensor(prep.nv12_pixels(frame))
-    assert prep.plan is not None
-    name = prep.plan.name
+    assert prep.pipeline is not None
+    run = prep.pipeline.run(_as_rgb(image))
+    frame, x_ref, x_nv12 = run.frame, run.reference_tensor, run.device_tensor
+    name = prep.pipeline.plan.name
     extra = prep.extra
 
     def run(model: Model, column: str) -> dict[str, np.ndarray] | None:

@@ -19,8 +19,8 @@ from nv12_widgets.core import (
     to_layout,
 )
 from nv12_widgets.model import PreprocessConfig, demo_config, demo_model_path
+from nv12_widgets.model.pipeline import Pipeline
 from nv12_widgets.model.graph import (
-    decode_spec,
     insert_nv12_preprocess,
     is_nv12_model,
     load_proto,
@@ -39,15 +39,15 @@ def _run(proto: onnx.ModelProto, feeds: dict) -> list[np.ndarray]:
 
 
 def _numpy_path(model: onnx.ModelProto, rgb: np.ndarray, cfg: PreprocessConfig, layout: str):
-    """The numpy NV12 path (compare()'s rule) followed by the float model."""
+    """The numpy NV12 path (the Pipeline's numpy executor) followed by the float model."""
     frame = rgb_to_nv12(
         rgb, swing=cfg.swing, matrix=cfg.matrix, chroma=cfg.chroma, profile=cfg.profile
     )
-    profile, swing, matrix, upsample = decode_spec(cfg)
-    pixels = nv12_to_format(
-        frame, cfg.train_format, swing=swing, matrix=matrix, upsample=upsample, profile=profile
-    )
+    kw = cfg.decode_kwargs()  # the device decode, written out with core calls
+    pixels = nv12_to_format(frame, cfg.train_format, **kw)
     x = to_layout(normalize(pixels, layout="NHWC", **cfg.normalize_params()), layout)
+    pipe = Pipeline.for_proto(model, cfg.replace(size=rgb.shape[:2], layout=layout))
+    assert np.array_equal(pipe.device_tensor(frame), x)  # the executor is these core calls
     name = [i.name for i in model.graph.input][0]
     return frame, pixels, _run(model, {name: x})
 

@@ -1,0 +1,864 @@
+"""The device path, described once: stages as data, a numpy and an ONNX executor.
+
+A frame travels::
+
+    image --fit--> fitted RGB --encode--> NV12 frame --decode--> pixels --normalize--> tensor
+                        \\--train_pixels--> reference pixels -----normalize--> reference tensor
+
+* ``fit`` (:class:`FitStage`): the image fitted to the model input size (the device's
+  resizer delivers NV12 at model size, so fitting comes first);
+* ``encode`` (:class:`EncodeStage`): RGB -> NV12 as the camera / pyramid / resizer
+  produces it (a profile's arithmetic, or swing / matrix / chroma reduction);
+* ``decode`` (:class:`DecodeStage`): NV12 -> the training format's pixels as the
+  device's conversion node does (its decode swing, matrix, chroma upsampling,
+  profile); ``matched`` is the same frame decoded right (float, the true swing, into
+  the training format) - the PC's best decode of what the device saw;
+* ``train_pixels`` (:class:`TrainPixelsStage`): the fitted RGB in the training format,
+  no NV12 (the reference);
+* ``normalize`` (:class:`NormalizeStage`): ``(x / divisor - mean) / std``, the model's
+  layout and dtype.
+
+:class:`Pipeline` holds these stages for one model input and one
+:class:`~nv12_widgets.model.PreprocessConfig` (plus an optional device-side config).
+:meth:`Pipeline.run` is the numpy executor (every intermediate, see
+:class:`PipelineRun`); :meth:`Pipeline.to_onnx` is the ONNX executor: it emits the
+device stages that run on the device (decode, normalize, layout) as graph nodes in
+front of the model. The two agree exactly, stage by stage (tests/model/test_pipeline.py).
+:class:`~nv12_widgets.model.Comparator` is a cache over the numpy executor; quantisation
+calibration, sweeps and the board exchange build their tensors with it.
+
+Every stage is a frozen dataclass: hashable (the Comparator's cache keys are the
+stages themselves) and printable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from nv12_widgets.core import (
+    CHROMA_UPSAMPLING,
+    NV12,
+    InputError,
+    fit_image,
+    get_profile,
+    normalize,
+    nv12_to_format,
+    nv12_to_rgb,
+    rgb_to_format,
+    rgb_to_nv12,
+    to_layout,
+    yuv_matrix,
+)
+
+from .config import PreprocessConfig
+from .session import Model, guess_layout
+
+__all__ = [
+    "DecodeStage",
+    "EncodeStage",
+    "FitStage",
+    "GraphBuilder",
+    "InputPlan",
+    "NormalizeStage",
+    "Pipeline",
+    "PipelineRun",
+    "TrainPixelsStage",
+    "is_dynamic",
+    "plan_input",
+]
+
+#: Float element types an image input may have (ONNX enum -> numpy).
+FLOAT_TYPES = {
+    TensorProto.FLOAT: np.dtype(np.float32),
+    TensorProto.FLOAT16: np.dtype(np.float16),
+    TensorProto.DOUBLE: np.dtype(np.float64),
+}
+
+
+# ---------------------------------------------------------------------- the model input
+def is_dynamic(dim: Any) -> bool:
+    """True for a dynamic dimension: None, a symbolic name, or an int <= 0.
+
+    Paddle2ONNX writes ``dim_value: -1`` for dynamic dimensions; onnxruntime reports
+    them as -1 or as names.
+
+    >>> [is_dynamic(d) for d in (None, "N", -1, 0, 3)]
+    [True, True, True, True, False]
+    """
+    return dim is None or isinstance(dim, str) or (isinstance(dim, int) and dim <= 0)
+
+
+@dataclass(frozen=True)
+class InputPlan:
+    """How a config feeds a model's image input.
+
+    Attributes
+    ----------
+    name : str
+        The image input's name.
+    layout : {"NCHW", "NHWC"}
+    size : (int, int)
+        (height, width) the model is fed at.
+    channels : int
+        1 or 3.
+    dtype : numpy.dtype
+        The input's element type (float32 for a float model).
+    shape : tuple of int
+        The full static input shape, batch 1.
+    """
+
+    name: str
+    layout: str
+    size: tuple[int, int]
+    channels: int
+    dtype: np.dtype
+    shape: tuple[int, ...]
+
+
+def plan_input(
+    name: str,
+    dims: Sequence[Any],
+    dtype: np.dtype | None,
+    config: PreprocessConfig,
+    *,
+    require_even: bool = True,
+) -> InputPlan:
+    """The one rule for feeding a config to an image input (or an InputError saying why not).
+
+    Parameters
+    ----------
+    name : str
+        The input's name.
+    dims : sequence
+        Its dimensions; dynamic ones as None, names or ints <= 0 (:func:`is_dynamic`).
+    dtype : numpy.dtype or None
+        Its element type; None when not a floating type numpy knows.
+    config : PreprocessConfig
+    require_even : bool
+        Reject odd sizes (NV12 needs even height and width).
+
+    Rules: the layout is ``config.layout`` or guessed from the shape; the batch must be
+    1 or dynamic; the channels must match the training format; the size is the model's
+    static size or ``config.size`` (they must agree when both exist; a dynamic size
+    needs ``config.size``).
+
+    Examples
+    --------
+    >>> p = plan_input("x", [1, 3, 224, 224], np.dtype("float32"), PreprocessConfig())
+    >>> p.layout, p.size, p.shape
+    ('NCHW', (224, 224), (1, 3, 224, 224))
+    """
+    dims = [None if is_dynamic(d) else int(d) for d in dims]
+    shown = "[" + ", ".join("?" if d is None else str(d) for d in dims) + "]"
+    described = f"{name!r} {shown}"
+    if dtype is None or not np.issubdtype(dtype, np.floating):
+        raise InputError(
+            f"Input {described} is {dtype if dtype is not None else 'not a float tensor'}, not "
+            "floating point: the NV12 path feeds normalised float values (an NV12-inserted or "
+            "already-quantized model takes raw codes; give its float original)."
+        )
+    if len(dims) != 4:
+        raise InputError(
+            f"Input {described} is not 4-D: an image input is (N, C, H, W) or (N, H, W, C)."
+        )
+    layout = config.layout or guess_layout(dims)
+    if layout is None:
+        raise InputError(f"Cannot tell the layout of input {described}; set config.layout.")
+    if dims[0] is not None and dims[0] != 1:
+        raise InputError(f"Input {described} has a fixed batch of {dims[0]}; need 1.")
+    c_ax, h_ax, w_ax = (1, 2, 3) if layout == "NCHW" else (3, 1, 2)
+    c = dims[c_ax]
+    if c is not None and c != config.channels:
+        if c in (1, 3):
+            fix = f"use train_format={'gray' if c == 1 else 'rgb/bgr/yuv444'!r}"
+        else:
+            fix = f"layout={layout!r} looks wrong for this shape: set config.layout"
+        raise InputError(
+            f"Input {described} takes {c} channel(s) in layout {layout} but "
+            f"train_format={config.train_format!r} gives {config.channels}; {fix}."
+        )
+    h, w = dims[h_ax], dims[w_ax]
+    static = (h, w) if h is not None and w is not None else None
+    size = tuple(config.size) if config.size is not None else static
+    if size is None:
+        raise InputError(f"Input {described} has a dynamic size; set config.size=(height, width).")
+    if static is not None and config.size is not None and size != static:
+        raise InputError(
+            f"config.size={size} but input {name!r} is fixed at {static}; use size=None or {static}."
+        )
+    for ax, v in ((h_ax, size[0]), (w_ax, size[1])):
+        if dims[ax] is not None and dims[ax] != v:
+            raise InputError(f"Input {described} cannot take size {size} (height, width).")
+    if require_even and (size[0] % 2 or size[1] % 2):
+        raise InputError(
+            f"Model input size {size} (height, width) is odd; NV12 (4:2:0) needs even height "
+            "and width. Set config.size to even numbers."
+        )
+    shape = (1, config.channels, *size) if layout == "NCHW" else (1, *size, config.channels)
+    return InputPlan(name, layout, (int(size[0]), int(size[1])), config.channels, dtype, shape)
+
+
+# ---------------------------------------------------------------------- graph building
+class GraphBuilder:
+    """Collects ONNX nodes and constants with unique, prefixed names (the ONNX executor).
+
+    Parameters
+    ----------
+    prefix : str
+        Prepended to every node, tensor and initializer name.
+    taken : set of str
+        Names already used in the graph (extended as names are made).
+    """
+
+    def __init__(self, prefix: str, taken: set[str] | None = None) -> None:
+        self.prefix = prefix
+        self.taken = taken if taken is not None else set()
+        self.nodes: list[onnx.NodeProto] = []
+        self.inits: list[onnx.TensorProto] = []
+
+    def name(self, base: str) -> str:
+        """A new unique name from ``base``."""
+        candidate = self.prefix + base
+        k = 1
+        while candidate in self.taken:
+            candidate = f"{self.prefix}{base}_{k}"
+            k += 1
+        self.taken.add(candidate)
+        return candidate
+
+    def const(self, base: str, value: np.ndarray) -> str:
+        """Add an initializer; returns its name."""
+        name = self.name(base)
+        self.inits.append(numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    def op(
+        self, op_type: str, inputs: list[str], base: str, *, output: str | None = None, **attrs
+    ) -> str:
+        """Add one node; returns the name of its (single) output."""
+        out = output if output is not None else self.name(base)
+        self.nodes.append(
+            helper.make_node(op_type, inputs, [out], name=self.name(base + "_node"), **attrs)
+        )
+        return out
+
+    def clip_u8(self, x: str) -> str:
+        """Clip float32 codes to 0..255."""
+        lo = self.const("zero", np.array(0.0, np.float32))
+        hi = self.const("max255", np.array(255.0, np.float32))
+        return self.op("Clip", [x, lo, hi], "pixels")
+
+
+def yuv_to_rgb_affine(swing: str, matrix: str) -> np.ndarray:
+    """(3, 4) float64 YUV -> RGB affine matrix: the inverse of ``core.yuv_matrix``.
+
+    ``inv(M)`` and offset ``-inv(M) @ o``, the coefficients ``nv12_to_rgb`` applies.
+    """
+    m = yuv_matrix(swing, matrix)
+    inv = np.linalg.inv(m[:, :3])
+    out = np.empty((3, 4))
+    out[:, :3] = inv
+    out[:, 3] = -inv @ m[:, 3]
+    return out
+
+
+# Horizon's float centered_yuv2rgb coefficients (core.profiles "horizon").
+_HORIZON_DEC = np.array([[0.0, 1.402], [-0.3441, -0.7141], [1.772, 0.0]], np.float32)
+# OpenCV's COLOR_YUV2RGB_NV12 integer coefficients (modules/imgproc/src/color_yuv.simd.hpp).
+_CV_SHIFT = 20
+_CV_CY = 1220542
+_CV_CUB = 2116026
+_CV_CUG = -409993
+_CV_CVG = -852492
+_CV_CVR = 1673527
+
+
+def _emit_upsample(b: GraphBuilder, uv_f: str, mode: str) -> str:
+    """(1, h, w, 2) float -> (1, 2h, 2w, 2): Resize on the H and W axes of NHWC data."""
+    roi = b.const("roi", np.zeros(0, np.float32))
+    scales = b.const("uv_scales", np.array([1.0, 2.0, 2.0, 1.0], np.float32))
+    if mode == "nearest":
+        # out[i] = in[floor(i / 2)]: each chroma sample repeated over its 2x2 block.
+        return b.op(
+            "Resize",
+            [uv_f, roi, scales],
+            "uv_up",
+            mode="nearest",
+            coordinate_transformation_mode="asymmetric",
+            nearest_mode="floor",
+        )
+    # Centre-sited bilinear (cv2 geometry), then round half up to uint8 codes:
+    # bit-exact to cv2.INTER_LINEAR_EXACT.
+    lin = b.op(
+        "Resize",
+        [uv_f, roi, scales],
+        "uv_linear",
+        mode="linear",
+        coordinate_transformation_mode="half_pixel",
+    )
+    half = b.const("half", np.array(0.5, np.float32))
+    return b.op("Floor", [b.op("Add", [lin, half], "uv_linear_half")], "uv_up")
+
+
+def _emit_affine_round(b: GraphBuilder, yuv: str, m: np.ndarray) -> str:
+    """``floor(yuv @ m[:, :3].T + m[:, 3] + 0.5)`` clipped to 0..255, in float64."""
+    d = np.float64
+    yuv64 = b.op("Cast", [yuv], "yuv444_f64", to=TensorProto.DOUBLE)
+    w = b.const("yuv2rgb_matrix", np.ascontiguousarray(m[:, :3].T).astype(d))
+    off = b.const("yuv2rgb_offset_plus_half", (m[:, 3] + 0.5).astype(d))
+    exact = b.op("Add", [b.op("MatMul", [yuv64, w], "rgb_linear"), off], "rgb_plus_half")
+    rounded = b.op("Floor", [exact], "rgb_rounded_f64")
+    return b.clip_u8(b.op("Cast", [rounded], "rgb_rounded", to=TensorProto.FLOAT))
+
+
+def _emit_horizon(b: GraphBuilder, y_f: str, uv_up: str, rows: list[int]) -> str:
+    # rgb = y + (uv - 128) @ DEC.T, in float32, rint, clip (core.profiles "horizon").
+    c128 = b.const("c128", np.array(128.0, np.float32))
+    centred = b.op("Sub", [uv_up, c128], "uv_centred")
+    dec = b.const("centered_yuv2rgb", np.ascontiguousarray(_HORIZON_DEC[rows].T))
+    chroma = b.op("MatMul", [centred, dec], "rgb_chroma")
+    return b.clip_u8(b.op("Round", [b.op("Add", [y_f, chroma], "rgb_float")], "rounded"))
+
+
+def _emit_opencv(b: GraphBuilder, y_f: str, uv_up: str, rows: list[int]) -> str:
+    # cv2.cvtColor(COLOR_YUV2RGB_NV12): integer arithmetic, exact in float64.
+    d = np.float64
+    yd = b.op("Cast", [y_f], "y_f64", to=TensorProto.DOUBLE)
+    uvd = b.op("Cast", [uv_up], "uv_f64", to=TensorProto.DOUBLE)
+    y16 = b.op("Relu", [b.op("Sub", [yd, b.const("c16", np.array(16.0, d))], "y_m16")], "y_m16_pos")
+    yc = b.op("Mul", [y16, b.const("cy", np.array(float(_CV_CY), d))], "y_scaled")
+    uvc = b.op("Sub", [uvd, b.const("c128_f64", np.array(128.0, d))], "uv_centred")
+    coef = np.array([[0.0, _CV_CVR], [_CV_CUG, _CV_CVG], [_CV_CUB, 0.0]], d)[rows].T
+    chroma = b.op("MatMul", [uvc, b.const("cv_coef", coef)], "rgb_chroma")
+    total = b.op(
+        "Add",
+        [
+            b.op("Add", [yc, chroma], "rgb_fixed"),
+            b.const("cv_round", np.array(float(1 << (_CV_SHIFT - 1)), d)),
+        ],
+        "rgb_fixed_round",
+    )
+    scaled = b.op(
+        "Mul", [total, b.const("cv_shift", np.array(1.0 / (1 << _CV_SHIFT), d))], "rgb_scaled"
+    )
+    shifted = b.op("Floor", [scaled], "rgb_shifted")
+    # integers below 2^24 after the shift: exact in float32
+    return b.clip_u8(b.op("Cast", [shifted], "rgb_shifted_f32", to=TensorProto.FLOAT))
+
+
+#: Profiles whose device decode has an ONNX emitter: name -> (upsampling, emitter of
+#: float NHWC (Y, upsampled UV, channel rows) -> float codes 0..255).
+PROFILE_GRAPHS = {"horizon": ("nearest", _emit_horizon), "opencv": ("nearest", _emit_opencv)}
+
+
+# ---------------------------------------------------------------------- stages
+@dataclass(frozen=True)
+class FitStage:
+    """Fit an (H, W, 3) image to the model input: ``core.fit_image``."""
+
+    size: tuple[int, int]
+    policy: str
+    interpolation: str
+
+    def numpy(self, image: np.ndarray) -> np.ndarray:
+        """(H, W, 3) uint8 -> (h, w, 3) uint8 at ``size`` (height, width)."""
+        return fit_image(image, self.size, policy=self.policy, interpolation=self.interpolation)
+
+
+@dataclass(frozen=True)
+class TrainPixelsStage:
+    """RGB -> the training format's pixels, no NV12 (the reference): ``core.rgb_to_format``.
+
+    ``swing``/``matrix`` matter for yuv444 / gray training only (they define those
+    pixels); for rgb / bgr they are fixed to ("full", "bt601") so that equal pipelines
+    have equal stages.
+    """
+
+    fmt: str
+    swing: str
+    matrix: str
+
+    @classmethod
+    def of(cls, config: PreprocessConfig) -> TrainPixelsStage:
+        """The training pixels of ``config``: for yuv444 / gray the swing and matrix the
+        model was trained with, which is what the device assumes (its decode swing)."""
+        if config.train_format in ("yuv444", "gray"):
+            return cls(config.train_format, config.effective_decode_swing, config.matrix)
+        return cls(config.train_format, "full", "bt601")
+
+    def numpy(self, rgb: np.ndarray) -> np.ndarray:
+        """(h, w, 3) uint8 RGB -> (h, w, C) uint8."""
+        return np.asarray(rgb_to_format(rgb, self.fmt, swing=self.swing, matrix=self.matrix))
+
+
+@dataclass(frozen=True)
+class EncodeStage:
+    """RGB -> NV12 as the camera / pyramid / resizer produces it: ``core.rgb_to_nv12``."""
+
+    profile: str | None
+    swing: str
+    matrix: str
+    chroma: str
+
+    @classmethod
+    def of(cls, config: PreprocessConfig) -> EncodeStage:
+        if config.profile is not None:  # the profile's own arithmetic decides everything
+            return cls(
+                config.profile,
+                config.effective_swing,
+                get_profile(config.profile).matrix,
+                "profile",
+            )
+        return cls(None, config.swing, config.matrix, config.chroma)
+
+    def numpy(self, rgb: np.ndarray) -> NV12:
+        """(h, w, 3) uint8 RGB -> :class:`~nv12_widgets.core.NV12`."""
+        if self.profile is not None:
+            return rgb_to_nv12(rgb, profile=self.profile)
+        return rgb_to_nv12(rgb, swing=self.swing, matrix=self.matrix, chroma=self.chroma)
+
+
+@dataclass(frozen=True)
+class DecodeStage:
+    """NV12 -> pixels of a training format: ``core.nv12_to_format``.
+
+    Attributes
+    ----------
+    fmt : {"rgb", "bgr", "yuv444", "gray"}
+    profile : str or None
+        Decode with a profile's own arithmetic (its upsampling too).
+    swing, matrix : str
+        What the decode assumes.
+    upsample : {"nearest", "bilinear"}
+    out_swing, out_matrix : str or None
+        yuv444 / gray only: when the training YUV has another swing or matrix than
+        the frame, the frame is decoded to RGB and re-encoded with these.
+    """
+
+    fmt: str
+    profile: str | None
+    swing: str
+    matrix: str
+    upsample: str
+    out_swing: str | None = None
+    out_matrix: str | None = None
+
+    @classmethod
+    def device(cls, config: PreprocessConfig) -> DecodeStage:
+        """The device's decode for ``config`` (the rule of ``config.decode_kwargs()``)."""
+        kw = config.decode_kwargs()
+        return cls(config.train_format, kw["profile"], kw["swing"], kw["matrix"], kw["upsample"])
+
+    @classmethod
+    def matched(cls, device: PreprocessConfig, config: PreprocessConfig) -> DecodeStage:
+        """The device's frame decoded right, on the PC, into the *training* format.
+
+        The swing and matrix the frame was encoded with (a profile's own), the
+        device's chroma upsampling (a profile's filter the keywords cannot express -
+        PIL's bicubic - maps to "bilinear", OpenCV's 2x2 replication to "nearest"),
+        float arithmetic. It differs from the device decode only by the conversion
+        arithmetic (fixed point, swing or matrix mismatch, channel order), and from the
+        reference only by the 4:2:0 format as this pipeline produces it.
+        """
+        if device.profile is None:
+            swing, matrix, upsample = device.swing, device.matrix, device.upsample
+        else:
+            prof = get_profile(device.profile)
+            swing, matrix = prof.swing, prof.matrix
+            if prof.upsample in CHROMA_UPSAMPLING:
+                upsample = prof.upsample
+            else:
+                upsample = "bilinear" if "bicubic" in prof.upsample else "nearest"
+        train = TrainPixelsStage.of(config)
+        fmt = config.train_format
+        if fmt in ("rgb", "bgr") or (swing, matrix) == (train.swing, train.matrix):
+            return cls(fmt, None, swing, matrix, upsample)
+        return cls(fmt, None, swing, matrix, upsample, train.swing, train.matrix)
+
+    def numpy(self, frame: NV12) -> np.ndarray:
+        """:class:`~nv12_widgets.core.NV12` -> (h, w, C) uint8."""
+        if self.out_swing is None:
+            return np.asarray(
+                nv12_to_format(
+                    frame,
+                    self.fmt,
+                    swing=self.swing,
+                    matrix=self.matrix,
+                    upsample=self.upsample,
+                    profile=self.profile,
+                )
+            )
+        rgb = nv12_to_rgb(frame, swing=self.swing, matrix=self.matrix, upsample=self.upsample)
+        return np.asarray(
+            rgb_to_format(rgb, self.fmt, swing=self.out_swing, matrix=self.out_matrix)
+        )
+
+    def rgb(self, frame: NV12) -> np.ndarray:
+        """The frame decoded to RGB by this decode's arithmetic (for display)."""
+        return nv12_to_rgb(
+            frame,
+            swing=self.swing,
+            matrix=self.matrix,
+            upsample=self.upsample,
+            profile=self.profile,
+        )
+
+    def graph_check(self) -> None:
+        """InputError when this decode has no ONNX form."""
+        if self.out_swing is not None:
+            raise InputError("A YUV re-encoding decode has no ONNX form (it is a PC-side stage).")
+        if self.profile is not None and self.fmt != "gray":
+            if self.profile not in PROFILE_GRAPHS:
+                raise InputError(
+                    f"profile={self.profile!r} has no ONNX form: the graph reproduces "
+                    f"{sorted(PROFILE_GRAPHS)} and the plain keyword conversions "
+                    "(vendor-pil's PIL bicubic resampler has no ONNX equivalent)."
+                )
+            if self.profile == "opencv" and self.fmt == "yuv444":
+                raise InputError(
+                    "profile='opencv' has no YUV444 decoding (OpenCV converts NV12 straight to "
+                    "RGB); use profile=None with upsample='nearest' for a yuv444 model."
+                )
+
+    def onnx(self, b: GraphBuilder, y_f: str, uv_f: str) -> str:
+        """Emit this decode: float NHWC Y (1,h,w,1) and half-size UV -> float NHWC codes."""
+        self.graph_check()
+        if self.fmt == "gray":
+            return y_f
+        upsample = self.upsample
+        if self.profile is not None:
+            upsample = PROFILE_GRAPHS[self.profile][0]
+        uv_up = _emit_upsample(b, uv_f, upsample)
+        if self.fmt == "yuv444":
+            return b.op("Concat", [y_f, uv_up], "yuv444", axis=3)
+        rows = [0, 1, 2] if self.fmt == "rgb" else [2, 1, 0]
+        if self.profile is not None:
+            return PROFILE_GRAPHS[self.profile][1](b, y_f, uv_up, rows)
+        yuv = b.op("Concat", [y_f, uv_up], "yuv444", axis=3)
+        return _emit_affine_round(b, yuv, yuv_to_rgb_affine(self.swing, self.matrix)[rows])
+
+    def describe(self) -> dict[str, Any]:
+        """The decode as plain data (profile, swing, matrix, upsample)."""
+        return {
+            "profile": self.profile,
+            "swing": self.swing,
+            "matrix": self.matrix,
+            "upsample": self.upsample,
+        }
+
+
+@dataclass(frozen=True)
+class NormalizeStage:
+    """Pixels -> the model tensor: layout, ``(x / divisor - mean) / std``, dtype.
+
+    ``core.normalize`` computes ``x * (1 / (divisor * std)) + (-mean / std)`` in float32
+    with the constants computed in float64; the ONNX form is the same ``Mul`` + ``Add``
+    with the same float32 constants, so both are bit-identical.
+    """
+
+    divisor: float
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    layout: str
+    dtype: str
+
+    @classmethod
+    def of(cls, config: PreprocessConfig, plan: InputPlan) -> NormalizeStage:
+        p = config.normalize_params()
+        return cls(
+            float(p["divisor"]),
+            tuple(float(v) for v in p["mean"]),
+            tuple(float(v) for v in p["std"]),
+            plan.layout,
+            str(np.dtype(plan.dtype)),
+        )
+
+    def _constants(self) -> tuple[np.ndarray, np.ndarray]:
+        m = np.asarray(self.mean, np.float64)
+        s = np.asarray(self.std, np.float64)
+        return (1.0 / (self.divisor * s)).astype(np.float32), (-m / s).astype(np.float32)
+
+    def numpy(self, pixels: np.ndarray) -> np.ndarray:
+        """(h, w, C) pixels (any numeric dtype) -> (1, C, h, w) / (1, h, w, C) tensor."""
+        # Lay out first, normalise second: the same per-element float32 arithmetic, but
+        # with the channel axis outermost numpy's inner loops run over whole rows.
+        tensor = normalize(
+            to_layout(pixels, self.layout),
+            layout=self.layout,
+            divisor=self.divisor,
+            mean=np.asarray(self.mean, np.float32),
+            std=np.asarray(self.std, np.float32),
+        )
+        return tensor if tensor.dtype == self.dtype else tensor.astype(self.dtype)
+
+    def onnx(self, b: GraphBuilder, pixels: str, output: str) -> str:
+        """Emit on float NHWC pixels; the last node writes ``output``."""
+        scale, offset = self._constants()
+        x = b.op("Mul", [pixels, b.const("norm_scale", scale)], "scaled")
+        tail: list[tuple[str, dict[str, Any]]] = []
+        if self.layout == "NCHW":
+            tail.append(("Transpose", {"perm": [0, 3, 1, 2]}))
+        if np.dtype(self.dtype) != np.float32:
+            tail.append(("Cast", {"to": helper.np_dtype_to_tensor_dtype(np.dtype(self.dtype))}))
+        x = b.op(
+            "Add",
+            [x, b.const("norm_offset", offset)],
+            "normalized",
+            output=None if tail else output,
+        )
+        for i, (op_type, attrs) in enumerate(tail):
+            last = i == len(tail) - 1
+            x = b.op(op_type, [x], op_type.lower(), output=output if last else None, **attrs)
+        return x
+
+
+# ---------------------------------------------------------------------- the pipeline
+@dataclass(frozen=True, eq=False)
+class PipelineRun:
+    """Every intermediate of one image through a :class:`Pipeline` (numpy executor).
+
+    Attributes
+    ----------
+    fitted : numpy.ndarray
+        (h, w, 3) uint8 RGB at the model size.
+    reference_pixels, reference_tensor : numpy.ndarray
+        Training-format pixels (h, w, C) uint8 and the model tensor made from them.
+    frame : NV12
+        The frame the device's camera / resizer delivers.
+    device_pixels, device_tensor : numpy.ndarray
+        What the device's decode gives, and the tensor it feeds the model.
+    matched_pixels, matched_tensor : numpy.ndarray
+        The same frame decoded right (float, true swing, training format).
+    """
+
+    fitted: np.ndarray
+    reference_pixels: np.ndarray
+    reference_tensor: np.ndarray
+    frame: NV12
+    device_pixels: np.ndarray
+    device_tensor: np.ndarray
+    matched_pixels: np.ndarray
+    matched_tensor: np.ndarray
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The device path for one model input and config, described once.
+
+    Build with :meth:`for_model` (a :class:`~nv12_widgets.model.Model`) or
+    :meth:`for_proto` (an ``onnx.ModelProto``).
+
+    Attributes
+    ----------
+    plan : InputPlan
+    config : PreprocessConfig
+        Training side (reference, noise and matched paths).
+    device_config : PreprocessConfig
+        Device side (encode, decode, device normalisation); ``config`` when consistent.
+    fit, train_pixels, encode, decode, matched, normalize, device_normalize : stages
+    """
+
+    plan: InputPlan
+    config: PreprocessConfig
+    device_config: PreprocessConfig
+    fit: FitStage
+    train_pixels: TrainPixelsStage
+    encode: EncodeStage
+    decode: DecodeStage
+    matched: DecodeStage
+    normalize: NormalizeStage
+    device_normalize: NormalizeStage
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_plan(
+        cls,
+        plan: InputPlan,
+        config: PreprocessConfig,
+        device: PreprocessConfig | None = None,
+    ) -> Pipeline:
+        """Stages for a resolved input plan."""
+        device = device if device is not None else config
+        if not isinstance(config, PreprocessConfig) or not isinstance(device, PreprocessConfig):
+            raise InputError("config and device must be PreprocessConfig instances.")
+        if device.channels != plan.channels:
+            raise InputError(
+                f"The NV12 path gives {device.channels} channel(s) "
+                f"(train_format={device.train_format!r}) but the model takes {plan.channels}."
+            )
+        return cls(
+            plan=plan,
+            config=config,
+            device_config=device,
+            fit=FitStage(plan.size, config.resize_policy, config.interpolation),
+            train_pixels=TrainPixelsStage.of(config),
+            encode=EncodeStage.of(device),
+            decode=DecodeStage.device(device),
+            matched=DecodeStage.matched(device, config),
+            normalize=NormalizeStage.of(config, plan),
+            device_normalize=NormalizeStage.of(device, plan),
+        )
+
+    @classmethod
+    def for_model(
+        cls,
+        model: Model,
+        config: PreprocessConfig | None = None,
+        device: PreprocessConfig | None = None,
+    ) -> Pipeline:
+        """Stages for ``model``'s image input (or InputError)."""
+        config = config if config is not None else PreprocessConfig()
+        if not isinstance(config, PreprocessConfig):
+            raise InputError(f"config must be a PreprocessConfig, got {type(config).__name__}.")
+        info = model.image  # InputError when there is no image input
+        dtype = info.dtype if np.issubdtype(info.dtype, np.floating) else None
+        if dtype is None and info.dtype != np.dtype(object):
+            dtype = info.dtype  # let plan_input name it
+        return cls.from_plan(plan_input(info.name, info.shape, dtype, config), config, device)
+
+    @classmethod
+    def for_proto(
+        cls,
+        proto: onnx.ModelProto,
+        config: PreprocessConfig,
+        *,
+        input_name: str | None = None,
+        device: PreprocessConfig | None = None,
+    ) -> Pipeline:
+        """Stages for the image input of an ``onnx.ModelProto`` (default: the single
+        4-D float input with 1 or 3 channels)."""
+        if not isinstance(config, PreprocessConfig):
+            raise InputError(f"config must be a PreprocessConfig, got {type(config).__name__}.")
+        inputs = [
+            i for i in proto.graph.input if i.name not in {t.name for t in proto.graph.initializer}
+        ]
+        described = ", ".join(f"{i.name} {value_info_dims(i)}" for i in inputs) or "none"
+        if input_name is not None:
+            chosen = next((i for i in inputs if i.name == input_name), None)
+            if chosen is None:
+                raise InputError(
+                    f"The model has no input {input_name!r}; its inputs are: {described}."
+                )
+        else:
+            candidates = [
+                i
+                for i in inputs
+                if i.type.tensor_type.elem_type in FLOAT_TYPES
+                and guess_layout(value_info_dims(i)) is not None
+            ]
+            if not candidates:
+                raise InputError(
+                    "The model has no image-like input (a 4-D float tensor with 1 or 3 channels, "
+                    f"NCHW or NHWC); its inputs are: {described}. Pass input_name= when the "
+                    "image input has another shape."
+                )
+            if len(candidates) > 1:
+                raise InputError(
+                    f"The model has several image-like inputs {[c.name for c in candidates]}: "
+                    "choose one with input_name=."
+                )
+            chosen = candidates[0]
+        elem = chosen.type.tensor_type.elem_type
+        dtype = FLOAT_TYPES.get(elem)
+        if dtype is None:
+            dtype = np.dtype(helper.tensor_dtype_to_np_dtype(elem)) if elem else None
+        plan = plan_input(chosen.name, value_info_dims(chosen), dtype, config)
+        return cls.from_plan(plan, config, device)
+
+    # ------------------------------------------------------------------ numpy executor
+    def run(self, image: np.ndarray) -> PipelineRun:
+        """Every intermediate for one (H, W, 3) uint8 RGB image (numpy executor)."""
+        fitted = self.fit.numpy(image)
+        reference = self.train_pixels.numpy(fitted)
+        frame = self.encode.numpy(fitted)
+        device = self.decode.numpy(frame)
+        matched = self.matched.numpy(frame)
+        return PipelineRun(
+            fitted=fitted,
+            reference_pixels=reference,
+            reference_tensor=self.normalize.numpy(reference),
+            frame=frame,
+            device_pixels=device,
+            device_tensor=self.device_normalize.numpy(device),
+            matched_pixels=matched,
+            matched_tensor=self.normalize.numpy(matched),
+        )
+
+    def device_tensor(self, frame: NV12) -> np.ndarray:
+        """The tensor the device feeds the model for ``frame``: decode + normalize."""
+        return self.device_normalize.numpy(self.decode.numpy(frame))
+
+    def reference_tensor(self, image: np.ndarray) -> np.ndarray:
+        """The training tensor of an (H, W, 3) image: fit + train pixels + normalize."""
+        return self.normalize.numpy(self.train_pixels.numpy(self.fit.numpy(image)))
+
+    # ------------------------------------------------------------------ ONNX executor
+    def emit(self, b: GraphBuilder, y: str, uv: str, output: str) -> None:
+        """Emit the device stages (decode, normalize, layout) from uint8 NV12 planes
+        ``y`` (1, h, w, 1) and ``uv`` (1, h/2, w/2, 2); the last node writes ``output``."""
+        self.decode.graph_check()
+        y_f = b.op("Cast", [y], "y_float", to=TensorProto.FLOAT)
+        uv_f = b.op("Cast", [uv], "uv_float", to=TensorProto.FLOAT)
+        pixels = self.decode.onnx(b, y_f, uv_f)
+        self.device_normalize.onnx(b, pixels, output)
+
+    def preprocess_model(
+        self, input_names: tuple[str, str] = ("y", "uv"), output: str = "tensor"
+    ) -> onnx.ModelProto:
+        """A stand-alone ONNX model of the device stages: NV12 planes -> model tensor."""
+        h, w = self.plan.size
+        b = GraphBuilder("", set(input_names) | {output})
+        self.emit(b, input_names[0], input_names[1], output)
+        graph = helper.make_graph(
+            b.nodes,
+            "nv12_preprocess",
+            [
+                helper.make_tensor_value_info(input_names[0], TensorProto.UINT8, [1, h, w, 1]),
+                helper.make_tensor_value_info(
+                    input_names[1], TensorProto.UINT8, [1, h // 2, w // 2, 2]
+                ),
+            ],
+            [
+                helper.make_tensor_value_info(
+                    output,
+                    helper.np_dtype_to_tensor_dtype(np.dtype(self.plan.dtype)),
+                    list(self.plan.shape),
+                )
+            ],
+            initializer=b.inits,
+        )
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+    def metadata(self, replaced_input: str, inputs: tuple[str, str]) -> str:
+        """The JSON an NV12-inserted model records about its preprocessing."""
+        return json.dumps(
+            {
+                "config": self.device_config.to_dict(),
+                "replaced_input": replaced_input,
+                "inputs": list(inputs),
+                "layout": self.plan.layout,
+                "size": list(self.plan.size),
+                "decode": self.decode.describe(),
+            }
+        )
+
+
+def value_info_dims(value_info: onnx.ValueInfoProto) -> list[int | str | None]:
+    """Dimensions of a graph input: ints, symbolic names, or None (unknown); a
+    ``dim_value`` <= 0 (Paddle2ONNX's -1) is dynamic (None)."""
+    dims: list[int | str | None] = []
+    for d in value_info.type.tensor_type.shape.dim:
+        if d.HasField("dim_value") and d.dim_value > 0:
+            dims.append(int(d.dim_value))
+        elif d.HasField("dim_param") and d.dim_param:
+            dims.append(d.dim_param)
+        else:
+            dims.append(None)
+    return dims
