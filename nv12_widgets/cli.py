@@ -56,13 +56,6 @@ RAW_EXTENSIONS: dict[str, str | None] = {
     ".bin": None,
 }
 
-#: |reference - NV12| differences are multiplied by this in the report's error map (as in
-#: the dashboard's planes panel).
-ERROR_MAP_GAIN = 16
-#: At most this many image-like outputs get reference / NV12 / difference heatmaps.
-MAX_OUTPUT_HEATMAPS = 3
-
-
 class UsageError(Exception):
     """A command-line mistake: reported on one line, exit code 2."""
 
@@ -558,53 +551,6 @@ def _report_config(args: argparse.Namespace):
     return base.replace(**overrides) if overrides else base
 
 
-def _finding_metrics(comparison) -> dict[str, dict[str, Any]]:
-    """``Comparison.to_dict()`` with its list values flattened to report metric values."""
-    metrics: dict[str, dict[str, Any]] = {}
-    for output, values in comparison.to_dict().items():
-        row: dict[str, Any] = {}
-        for key, value in values.items():
-            if key == "name":
-                continue
-            if key == "shape":
-                value = "x".join(str(d) for d in value)
-            elif key == "notes":
-                if not value:
-                    continue
-                value = "; ".join(value)
-            row[key] = value
-        metrics[output] = row
-    return metrics
-
-
-def _finding_images(comparison) -> dict[str, np.ndarray]:
-    """The dashboard's pictures of one comparison (planes, error map, output heatmaps)."""
-    frame = comparison.nv12_frame
-    images = {
-        "Image fitted to the model input": np.ascontiguousarray(comparison.fitted_image),
-        "Y plane": frame.y,
-        "UV plane (interleaved)": frame.uv_interleaved_image(),
-        "RGB rebuilt from NV12": comparison.nv12_rgb(),
-        f"|reference - NV12| x {ERROR_MAP_GAIN}": core.error_map(
-            comparison.reference_input, comparison.nv12_input, gain=ERROR_MAP_GAIN
-        ),
-    }
-    shown = 0
-    for name, ref_out in comparison.outputs_reference.items():
-        ref = core.image_like_output(ref_out)
-        dev = core.image_like_output(comparison.outputs_nv12[name])
-        if ref is None or dev is None or ref.shape != dev.shape or shown >= MAX_OUTPUT_HEATMAPS:
-            continue
-        if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(dev))):
-            continue
-        ref_rgb, dev_rgb, diff_rgb, scale = core.output_heatmaps(ref, dev)
-        images[f"Output {name}: reference ({scale['lo']:.3g}..{scale['hi']:.3g})"] = ref_rgb
-        images[f"Output {name}: NV12 path (same scale)"] = dev_rgb
-        images[f"Output {name}: |reference - NV12| (0..{scale['diff_max']:.3g})"] = diff_rgb
-        shown += 1
-    return images
-
-
 def _cmd_report(args: argparse.Namespace) -> int:
     output = _check_output(args.output, args.overwrite)
     if args.min_cosine is not None and not -1.0 <= args.min_cosine <= 1.0:
@@ -612,8 +558,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.title is not None and not args.title.strip():
         raise UsageError("argument --title: must not be empty")
 
-    from nv12_widgets.model import Model, demo_image_paths, demo_model_path, snippets
+    from nv12_widgets.model import Model, demo_image_paths, demo_model_path
     from nv12_widgets.model.compare import compare, verdict
+    from nv12_widgets.model.findings import finding_fields
     from nv12_widgets.report import DEFAULT_TITLE, Findings
 
     images = [Path(p) for p in (args.image or [])]
@@ -652,30 +599,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
             if gate is not None and not m.cosine_nv12 >= gate:
                 shown = "not measurable" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
                 failures.append(f"{path} output {name!r}: cosine NV12 {shown} < {gate:g}")
-        h, w = comparison.size
         findings.record(
-            title=f"{path.name}: {image_verdict.title}",
-            note=args.note,
-            config=comparison.config.to_dict(),
-            metrics=_finding_metrics(comparison),
-            verdict=comparison.verdict_text(),
-            images=_finding_images(comparison),
-            snippets=snippets(
-                comparison.config, input_name=comparison.image_input, model_path=model_path.name
-            ),
-            context={
-                "model": str(model_path),
-                "model input": comparison.image_input,
-                "image": str(path),
-                "image size (WxH)": f"{rgb.shape[1]}x{rgb.shape[0]}",
-                "model input size (WxH)": f"{w}x{h}",
-                "layout": comparison.layout,
-                "verdict": image_verdict.code,
-                "min cosine (gate)": gate,
-                "image loading notes": list(load_notes),
-                "comparison notes": list(comparison.notes),
-                "command": "nv12-widgets report",
-            },
+            **finding_fields(
+                comparison,
+                image_name=str(path),
+                image_size=rgb.shape[:2],
+                loading_notes=load_notes,
+                model_path=str(model_path),
+                note=args.note,
+                title=f"{path.name}: {image_verdict.title}",
+                context={"min cosine (gate)": gate, "command": "nv12-widgets report"},
+            )
         )
 
     written = findings.export_html(

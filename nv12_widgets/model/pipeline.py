@@ -70,6 +70,7 @@ __all__ = [
     "Pipeline",
     "PipelineRun",
     "TrainPixelsStage",
+    "device_path_key",
     "is_dynamic",
     "plan_input",
 ]
@@ -454,7 +455,10 @@ class DecodeStage:
     def device(cls, config: PreprocessConfig) -> DecodeStage:
         """The device's decode for ``config`` (the rule of ``config.decode_kwargs()``)."""
         kw = config.decode_kwargs()
-        return cls(config.train_format, kw["profile"], kw["swing"], kw["matrix"], kw["upsample"])
+        upsample = kw["upsample"]
+        if kw["profile"] is not None:  # a profile upsamples its own way
+            upsample = get_profile(kw["profile"]).upsample
+        return cls(config.train_format, kw["profile"], kw["swing"], kw["matrix"], upsample)
 
     @classmethod
     def matched(cls, device: PreprocessConfig, config: PreprocessConfig) -> DecodeStage:
@@ -617,6 +621,20 @@ class NormalizeStage:
             last = i == len(tail) - 1
             x = b.op(op_type, [x], op_type.lower(), output=output if last else None, **attrs)
         return x
+
+
+def device_path_key(config: PreprocessConfig) -> tuple:
+    """What defines a config's device path (encode, decode, normalisation), as a hashable
+    key: two configs with equal keys give the same NV12 path whatever their other fields.
+    """
+    p = config.normalize_params()
+    return (
+        EncodeStage.of(config),
+        DecodeStage.device(config),
+        float(p["divisor"]),
+        tuple(float(v) for v in p["mean"]),
+        tuple(float(v) for v in p["std"]),
+    )
 
 
 # ---------------------------------------------------------------------- the pipeline

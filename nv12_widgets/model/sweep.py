@@ -40,6 +40,7 @@ from nv12_widgets.core import InputError, load_image
 
 from .compare import Comparator
 from .config import PreprocessConfig
+from .pipeline import device_path_key
 from .session import Model
 
 __all__ = ["IMAGE_SUFFIXES", "SweepResult", "common_variants", "sweep"]
@@ -86,24 +87,9 @@ def common_variants(config: PreprocessConfig) -> dict[str, PreprocessConfig]:
         candidates.append(("R/B swapped", config.replace(train_format=other)))
     out: dict[str, PreprocessConfig] = {}
     for name, cfg in candidates:
-        if all(_device_fields(cfg) != _device_fields(c) for c in out.values()):
+        if all(device_path_key(cfg) != device_path_key(c) for c in out.values()):
             out[name] = cfg
     return out
-
-
-def _device_fields(c: PreprocessConfig) -> tuple:
-    return (
-        c.train_format,
-        c.effective_swing,
-        c.effective_decode_swing,
-        c.matrix,
-        c.profile,
-        c.chroma if c.profile is None else None,
-        c.upsample if c.profile is None else None,
-        c.divisor,
-        c.mean,
-        c.std,
-    )
 
 
 def _describe(base: PreprocessConfig, cfg: PreprocessConfig) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 from nv12_widgets.core import load_image_with_notes
 from nv12_widgets.model import Model, PreprocessConfig, demo_config, demo_image_paths, demo_model
 from nv12_widgets.model.compare import Comparator
+from nv12_widgets.model.findings import finding_fields
 
 from ._common import STYLE, ErrorArea
 from .findings import FindingsPanel, SweepPanel
@@ -189,41 +190,16 @@ class NV12Debugger(W.VBox):
         cmp = self.comparison
         if cmp is None:
             raise ValueError("nothing to record yet: load an image first.")
-        images = {
-            "Image fitted to the model input": cmp.fitted_image,
-            "Y plane": self.planes.y.array,
-            "UV plane (interleaved)": self.planes.uv.array,
-            "RGB rebuilt from NV12": self.planes.rgb.array,
-            self.planes.error.title.value.replace("<b>", "").replace(
-                "</b>", ""
-            ): self.planes.error.array,
-        }
-        if self.similarity.maps.layout.display != "none":
-            images["Output: reference"] = self.similarity.ref_map.array
-            images["Output: NV12 path"] = self.similarity.nv12_map.array
-            images["Output: |reference - NV12|"] = self.similarity.diff_map.array
         charts = {"Sweep": self.sweep.chart_png} if self.sweep.chart_png else {}
-        metrics = {
-            out: {k: v for k, v in m.items() if v is None or isinstance(v, (int, float, str))}
-            for out, m in cmp.to_dict().items()
-        }
-        verdict = cmp.verdict()
-        return {
-            "title": verdict.title,
-            "config": cmp.config.to_dict(),
-            "metrics": metrics,
-            "verdict": f"{verdict.title}. {verdict.text}",
-            "images": {k: v for k, v in images.items() if v is not None},
-            "charts": charts,
-            "snippets": dict(self.snippets),
-            "context": {
-                "model": self.model.name,
-                "model input": f"{cmp.image_input} {cmp.size[1]}x{cmp.size[0]} {cmp.layout}",
-                "image": self.image_name,
-                "image size": f"{self.image.shape[1]}x{self.image.shape[0]}",
-                "loading notes": "; ".join(self.image_notes) or "none",
-            },
-        }
+        fields = finding_fields(
+            cmp,
+            image_name=self.image_name,
+            image_size=self.image.shape[:2],
+            loading_notes=self.image_notes,
+            charts=charts,
+        )
+        fields.pop("note")  # the Findings panel adds the user's note
+        return fields
 
     def record(self, note: str = "", title: str = "") -> None:
         """Record the current state as a finding (what the Record button does)."""

@@ -20,6 +20,7 @@ from nv12_widgets.core import (
     output_heatmaps,
 )
 from nv12_widgets.model import PreprocessConfig, snippets
+from nv12_widgets.model.findings import ERROR_MAP_GAIN, error_map_title
 from nv12_widgets.report.html import cosine_class, format_metric
 
 from ._common import ImageView, parse_floats
@@ -253,7 +254,7 @@ class NoisePanel(W.VBox):
 class PlanesPanel(W.VBox):
     """Y, interleaved UV, U, V, RGB rebuilt from NV12, amplified error map, zoom + readout."""
 
-    ERROR_GAIN = 16
+    ERROR_GAIN = ERROR_MAP_GAIN
 
     def __init__(self, on_error: Callable | None = None):
         self._on_error = on_error
@@ -262,7 +263,7 @@ class PlanesPanel(W.VBox):
         self.u = ImageView("U (Cb)", target=160)
         self.v = ImageView("V (Cr)", target=160)
         self.rgb = ImageView("RGB rebuilt from NV12")
-        self.error = ImageView(f"|reference - NV12| x {self.ERROR_GAIN}", "nv12-error-map")
+        self.error = ImageView(error_map_title(self.ERROR_GAIN), "nv12-error-map")
         self.row = W.IntSlider(0, min=0, max=1, description="Row", continuous_update=False)
         self.col = W.IntSlider(0, min=0, max=1, description="Column", continuous_update=False)
         self.zoom_y = ImageView("Zoom: Y", target=160)

@@ -1,0 +1,151 @@
+"""One Comparison -> Finding assembler, used by the dashboard's Record button and the CLI.
+
+:func:`finding_fields` turns a :class:`~nv12_widgets.model.Comparison` into the keyword
+arguments of :meth:`nv12_widgets.report.Findings.record`: title, config, metrics, verdict,
+the pictures (planes, error map, output heatmaps), snippets and context. Everything is
+built from the comparison's own data (never read back out of widgets), so the dashboard
+and ``nv12-widgets report`` record the same finding for the same comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from nv12_widgets.core import error_map, image_like_output, output_heatmaps
+
+from .config import snippets as config_snippets
+from .results import Comparison
+
+__all__ = [
+    "ERROR_MAP_GAIN",
+    "MAX_OUTPUT_HEATMAPS",
+    "error_map_title",
+    "finding_fields",
+    "finding_images",
+    "finding_metrics",
+]
+
+#: Gain of the ``|reference - NV12|`` picture (one grey level becomes 16).
+ERROR_MAP_GAIN = 16
+#: At most this many image-like outputs get reference / NV12 / difference heatmaps.
+MAX_OUTPUT_HEATMAPS = 3
+
+
+def finding_metrics(comparison: Comparison) -> dict[str, dict[str, Any]]:
+    """``Comparison.to_dict()`` flattened to a finding's metric values (shape as
+    ``"1x1x320x320"``, notes joined, the name dropped)."""
+    metrics: dict[str, dict[str, Any]] = {}
+    for output, values in comparison.to_dict().items():
+        row: dict[str, Any] = {}
+        for key, value in values.items():
+            if key == "name":
+                continue
+            if key == "shape":
+                value = "x".join(str(d) for d in value)
+            elif key == "notes":
+                if not value:
+                    continue
+                value = "; ".join(value)
+            row[key] = value
+        metrics[output] = row
+    return metrics
+
+
+def error_map_title(gain: int = ERROR_MAP_GAIN) -> str:
+    """The title of the error picture, e.g. ``|reference - NV12| x 16``."""
+    return f"|reference - NV12| x {gain}"
+
+
+def finding_images(comparison: Comparison) -> dict[str, np.ndarray]:
+    """The pictures of one comparison: fitted image, Y, interleaved UV, the RGB the
+    device's decode rebuilds, the error map, and output heatmaps of image-like outputs."""
+    frame = comparison.nv12_frame
+    images = {
+        "Image fitted to the model input": np.ascontiguousarray(comparison.fitted_image),
+        "Y plane": frame.y,
+        "UV plane (interleaved)": frame.uv_interleaved_image(),
+        "RGB rebuilt from NV12": comparison.nv12_rgb(),
+        error_map_title(): error_map(
+            comparison.reference_input, comparison.nv12_input, gain=ERROR_MAP_GAIN
+        ),
+    }
+    shown = 0
+    for name, ref_out in comparison.outputs_reference.items():
+        ref = image_like_output(ref_out)
+        dev = image_like_output(comparison.outputs_nv12[name])
+        if ref is None or dev is None or ref.shape != dev.shape or shown >= MAX_OUTPUT_HEATMAPS:
+            continue
+        if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(dev))):
+            continue
+        ref_rgb, dev_rgb, diff_rgb, scale = output_heatmaps(ref, dev)
+        images[f"Output {name}: reference ({scale['lo']:.3g}..{scale['hi']:.3g})"] = ref_rgb
+        images[f"Output {name}: NV12 path (same scale)"] = dev_rgb
+        images[f"Output {name}: |reference - NV12| (0..{scale['diff_max']:.3g})"] = diff_rgb
+        shown += 1
+    return images
+
+
+def finding_fields(
+    comparison: Comparison,
+    *,
+    image_name: str,
+    image_size: tuple[int, int] | None = None,
+    loading_notes: Iterable[str] = (),
+    model_path: str | None = None,
+    note: str = "",
+    title: str | None = None,
+    charts: Mapping[str, bytes] | None = None,
+    context: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The keyword arguments of ``Findings.record`` for one comparison.
+
+    Parameters
+    ----------
+    comparison : Comparison
+    image_name : str
+        The image's name or path as the user knows it.
+    image_size : (int, int), optional
+        (height, width) of the source image.
+    loading_notes : iterable of str
+        What loading the image changed (EXIF rotation, alpha dropped...).
+    model_path : str, optional
+        Shown in the context and named in the snippets' command lines.
+    note, title : str
+        The user's note; the title (default ``"<image>: <verdict title>"``).
+    charts : mapping, optional
+        Title -> PNG bytes (e.g. the sweep chart).
+    context : mapping, optional
+        More context rows (they win over the defaults).
+    """
+    v = comparison.verdict()
+    h, w = comparison.size
+    ctx: dict[str, Any] = {
+        "model": model_path or comparison.model_name,
+        "model input": comparison.image_input,
+        "model input size (HxW)": f"{h}x{w}",
+        "layout": comparison.layout,
+        "image": image_name,
+        "verdict": v.code,
+        "image loading notes": list(loading_notes),
+        "comparison notes": list(comparison.notes),
+    }
+    if image_size is not None:
+        ctx["image size (HxW)"] = f"{image_size[0]}x{image_size[1]}"
+    ctx.update(context or {})
+    model_file = (model_path or comparison.model_name).replace("\\", "/").rsplit("/", 1)[-1]
+    return {
+        "title": title or f"{image_name}: {v.title}",
+        "note": note,
+        "config": comparison.config.to_dict(),
+        "metrics": finding_metrics(comparison),
+        "verdict": str(v),
+        "images": finding_images(comparison),
+        "charts": dict(charts or {}),
+        "snippets": config_snippets(
+            comparison.config, input_name=comparison.image_input, model_path=model_file
+        ),
+        "context": ctx,
+    }
