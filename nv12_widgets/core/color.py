@@ -107,7 +107,7 @@ def _reorder_rows(m: np.ndarray, order: str) -> np.ndarray:
 # (floor(x + 0.5)), and saturates to 0..255. Two kernels do it quickly, with OpenCV's
 # vectorised primitives only:
 #
-# * encoding (and studio-swing decoding), "hi-byte transform": cv2.transform on uint16
+# * encoding, "hi-byte transform": cv2.transform on uint16
 #   input evaluates z = 256 * x + 127.5 + 256 * _TIE_GUARD in float32 (24-bit mantissa:
 #   an absolute error of a few 1e-5 levels of x), rounds z to an integer and saturates
 #   it to 0..65535; the high byte of that uint16 is floor(x + 0.5) clipped to 0..255 --
@@ -117,7 +117,8 @@ def _reorder_rows(m: np.ndarray, order: str) -> np.ndarray:
 #   Full-swing BT.601 values never get that close (they are multiples of 1/7088 at
 #   worst): exact for every input. Measured exhaustively, full-swing BT.709 is exact
 #   except its mean chroma (0.0007 % of all possible 2x2 blocks, within 6.4e-5 of a
-#   tie); studio swing differs on about 0.006 % of the samples.
+#   tie); studio-swing encoding differs on about 0.006 % of the samples.
+# * studio-swing decoding: the affine in float64 (exact: see _affine_exact_u8).
 # * full-swing decoding, "chroma tables": R, G, B = Y + c(U, V) with an integer Y, so
 #   round(Y + c) = Y + round(c). round(c) is tabulated exactly (float64) for all 65536
 #   (U, V) pairs, split into its positive and negative parts P, N (uint8), and the output
@@ -353,6 +354,31 @@ def affine_u8(image: np.ndarray, m: np.ndarray) -> np.ndarray:
     return out
 
 
+def _affine_exact_u8(image: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``floor(m[:, :3] @ pixel + m[:, 3] + 0.5)`` clipped to 0..255, evaluated in float64.
+
+    Exact for the studio-swing YUV -> RGB matrices: over all 2^24 8-bit inputs the
+    exact value is never closer than 1.0e-7 (BT.601) / 3.2e-7 (BT.709) to a .5 tie
+    (measured exhaustively), far above float64's ~1e-13 error, so any evaluation order
+    (this one, or the ``MatMul`` + ``Add`` + ``Floor`` of the ONNX executor) gives the
+    exactly rounded result.
+    """
+    h, w = image.shape[:2]
+    out = np.empty((h, w, 3), np.uint8)
+    mt = np.ascontiguousarray(m[:, :3].T, dtype=np.float64)
+    offset = m[:, 3] + 0.5
+
+    def band(r0: int, r1: int) -> None:
+        v = image[r0:r1].astype(np.float64) @ mt
+        v += offset
+        np.floor(v, out=v)
+        np.clip(v, 0, 255, out=v)
+        out[r0:r1] = v
+
+    _for_row_bands(band, h, w, align=1)
+    return out
+
+
 def rgb_to_yuv444(
     rgb: np.ndarray, *, swing: str = "full", matrix: str = "bt601", order: str = "rgb"
 ) -> np.ndarray:
@@ -420,16 +446,15 @@ def yuv444_to_rgb(
     Rounded once, to nearest with ties up, then clipped. Full swing: R, G, B = Y + c(U, V)
     and round(c) comes from a table computed exactly in float64 for all 65536 (U, V)
     pairs, so the result is exact for every input (the "chroma tables" in this module's
-    notes). Studio swing: the hi-byte transform (float32 on values scaled by 256); over
-    all 2^24 codes it differs from exact rounding on under 0.005 % of the samples, by
-    one level, each within ~1e-4 of a tie. ``nv12_to_rgb`` uses the same arithmetic.
+    notes). Studio swing: the affine evaluated in float64, exact for every input too
+    (no input comes within 1e-7 of a tie). ``nv12_to_rgb`` uses the same arithmetic.
     """
     check_image(yuv, "yuv")
     check_choice("swing", swing, SWINGS)
     check_choice("matrix", matrix, MATRICES)
     check_choice("order", order, ORDERS)
     if swing == "studio":
-        return affine_u8(yuv, _reorder_rows(_inverse_matrix(swing, matrix), order))
+        return _affine_exact_u8(yuv, _reorder_rows(_inverse_matrix(swing, matrix), order))
     h, w = yuv.shape[:2]
     tables = _chroma_tables(matrix, order, False)
     out = np.empty((h, w, 3), np.uint8)

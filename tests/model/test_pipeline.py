@@ -1,0 +1,231 @@
+"""The Pipeline: its numpy executor and its ONNX executor agree exactly, stage by stage.
+
+Every device stage that runs on the device (decode with every profile that has an ONNX
+form, normalize + layout + dtype) is emitted alone into a small ONNX model, run with
+onnxruntime on real photos, and compared with the numpy executor bit for bit.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper
+
+from nv12_widgets.core import PROFILES, InputError, fit_image, load_image
+from nv12_widgets.model import PreprocessConfig, demo_image_paths
+from nv12_widgets.model.pipeline import (
+    DecodeStage,
+    EncodeStage,
+    GraphBuilder,
+    InputPlan,
+    NormalizeStage,
+    Pipeline,
+    device_path_key,
+    is_dynamic,
+    plan_input,
+)
+
+SIZE = (96, 128)  # (height, width): small, but real photo content
+
+
+@pytest.fixture(scope="module")
+def photos() -> dict[str, np.ndarray]:
+    return {
+        p.stem: fit_image(load_image(p), SIZE, policy="resize", interpolation="area")
+        for p in demo_image_paths()
+    }
+
+
+def _plan(channels: int, layout: str = "NCHW", dtype=np.float32) -> InputPlan:
+    shape = (1, channels, *SIZE) if layout == "NCHW" else (1, *SIZE, channels)
+    return InputPlan("x", layout, SIZE, channels, np.dtype(dtype), shape)
+
+
+def _run_decode_graph(stage: DecodeStage, frame) -> np.ndarray:
+    b = GraphBuilder("t/", {"y", "uv", "out"})
+    y_f = b.op("Cast", ["y"], "y_f", to=TensorProto.FLOAT)
+    uv_f = b.op("Cast", ["uv"], "uv_f", to=TensorProto.FLOAT)
+    pixels = stage.onnx(b, y_f, uv_f)
+    b.op("Identity", [pixels], "id", output="out")
+    h, w = frame.height, frame.width
+    graph = helper.make_graph(
+        b.nodes,
+        "decode",
+        [
+            helper.make_tensor_value_info("y", TensorProto.UINT8, [1, h, w, 1]),
+            helper.make_tensor_value_info("uv", TensorProto.UINT8, [1, h // 2, w // 2, 2]),
+        ],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)],
+        initializer=b.inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    y, uv = frame.as_model_inputs()
+    return sess.run(None, {"y": np.ascontiguousarray(y), "uv": np.ascontiguousarray(uv)})[0][0]
+
+
+def _graph_profiles() -> list[str | None]:
+    from nv12_widgets.model.pipeline import PROFILE_GRAPHS
+
+    return [None, *sorted(PROFILE_GRAPHS)]
+
+
+DECODES = [
+    # (train_format, profile, swing, decode_swing, matrix, upsample)
+    (fmt, None, swing, dswing, matrix, up)
+    for fmt, swing, dswing, matrix, up in itertools.product(
+        ("rgb", "bgr", "yuv444", "gray"),
+        ("full", "studio"),
+        (None, "full", "studio"),
+        ("bt601", "bt709"),
+        ("nearest", "bilinear"),
+    )
+    if dswing is None or dswing != swing
+]
+
+
+@pytest.mark.parametrize("fmt,profile,swing,dswing,matrix,upsample", DECODES)
+def test_decode_stage_numpy_equals_onnx_generic(photos, fmt, profile, swing, dswing, matrix, upsample):
+    cfg = PreprocessConfig(
+        train_format=fmt, swing=swing, decode_swing=dswing, matrix=matrix, upsample=upsample
+    )
+    pipe = Pipeline.from_plan(_plan(cfg.channels), cfg)
+    for rgb in photos.values():
+        frame = pipe.encode.numpy(rgb)
+        expected = pipe.decode.numpy(frame).astype(np.float32)
+        assert np.array_equal(_run_decode_graph(pipe.decode, frame), expected)
+
+
+@pytest.mark.parametrize("profile", [p for p in _graph_profiles() if p is not None])
+@pytest.mark.parametrize("fmt", ["rgb", "bgr", "gray"])
+def test_decode_stage_numpy_equals_onnx_per_profile(photos, profile, fmt):
+    cfg = PreprocessConfig(train_format=fmt, profile=profile)
+    pipe = Pipeline.from_plan(_plan(cfg.channels), cfg)
+    for rgb in photos.values():
+        frame = pipe.encode.numpy(rgb)
+        expected = pipe.decode.numpy(frame).astype(np.float32)
+        assert np.array_equal(_run_decode_graph(pipe.decode, frame), expected), profile
+
+
+@pytest.mark.parametrize(
+    "layout,dtype,divisor,mean,std",
+    [
+        ("NCHW", np.float32, 255.0, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+        ("NHWC", np.float32, 1.0, (123.675, 116.28, 103.53), (58.395, 57.12, 57.375)),
+        ("NCHW", np.float16, 1.0, (128.0,), (128.0,)),
+        ("NHWC", np.float64, 255.0, (0.5,), (0.5,)),
+    ],
+)
+def test_normalize_stage_numpy_equals_onnx(photos, layout, dtype, divisor, mean, std):
+    cfg = PreprocessConfig(divisor=divisor, mean=mean, std=std, layout=layout)
+    stage = NormalizeStage.of(cfg, _plan(3, layout, dtype))
+    b = GraphBuilder("t/", {"px", "out"})
+    stage.onnx(b, "px", "out")
+    graph = helper.make_graph(
+        b.nodes,
+        "norm",
+        [helper.make_tensor_value_info("px", TensorProto.FLOAT, [1, *SIZE, 3])],
+        [helper.make_tensor_value_info("out", helper.np_dtype_to_tensor_dtype(np.dtype(dtype)), None)],
+        initializer=b.inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    for rgb in photos.values():
+        got = sess.run(None, {"px": rgb[None].astype(np.float32)})[0]
+        want = stage.numpy(rgb)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("profile", _graph_profiles())
+@pytest.mark.parametrize("fmt,layout", [("rgb", "NCHW"), ("bgr", "NHWC"), ("yuv444", "NCHW")])
+def test_whole_device_path_numpy_equals_onnx(photos, profile, fmt, layout):
+    if profile == "opencv" and fmt == "yuv444":
+        pytest.skip("OpenCV has no NV12 -> YUV444 decode")
+    cfg = PreprocessConfig(
+        train_format=fmt, profile=profile, layout=layout, mean=(0.5,), std=(0.25,), divisor=255
+    )
+    pipe = Pipeline.from_plan(_plan(3, layout), cfg)
+    sess = ort.InferenceSession(
+        pipe.preprocess_model().SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    for rgb in photos.values():
+        run = pipe.run(rgb)
+        y, uv = run.frame.as_model_inputs()
+        got = sess.run(None, {"y": np.ascontiguousarray(y), "uv": np.ascontiguousarray(uv)})[0]
+        assert np.array_equal(got, run.device_tensor)
+
+
+def test_run_gives_every_intermediate(photos):
+    cfg = PreprocessConfig(mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225))
+    pipe = Pipeline.from_plan(_plan(3), cfg)
+    run = pipe.run(photos["coffee"])
+    assert run.fitted.shape == (*SIZE, 3)
+    assert run.reference_pixels.shape == (*SIZE, 3) and run.reference_pixels.dtype == np.uint8
+    assert run.reference_tensor.shape == (1, 3, *SIZE)
+    assert (run.frame.height, run.frame.width) == SIZE
+    # a consistent full-swing float pipeline: matched == device decode
+    assert np.array_equal(run.device_pixels, run.matched_pixels)
+    assert np.array_equal(pipe.device_tensor(run.frame), run.device_tensor)
+    assert np.array_equal(pipe.reference_tensor(photos["coffee"]), run.reference_tensor)
+    # the NV12 path is close to, not equal to, the reference
+    diff = np.abs(run.device_pixels.astype(int) - run.reference_pixels.astype(int))
+    assert 0 < diff.max() < 64
+
+
+def test_matched_decode_is_the_true_swing_while_the_device_assumes_another(photos):
+    cfg = PreprocessConfig(swing="full", decode_swing="studio")
+    pipe = Pipeline.from_plan(_plan(3), cfg)
+    assert pipe.decode.swing == "studio" and pipe.matched.swing == "full"
+    run = pipe.run(photos["chelsea"])
+    assert not np.array_equal(run.device_pixels, run.matched_pixels)
+
+
+def test_profiles_decode_with_their_own_upsampling():
+    for name, prof in PROFILES.items():
+        stage = DecodeStage.device(PreprocessConfig(profile=name, upsample="bilinear"))
+        assert stage.profile == name and stage.upsample == prof.upsample
+    enc = EncodeStage.of(PreprocessConfig(profile="opencv", swing="full"))
+    assert enc.swing == "studio"  # the profile's own swing wins
+
+
+def test_device_path_key_ignores_what_does_not_change_the_path():
+    a = PreprocessConfig(profile="horizon", chroma="mean", noise_amplitude=1.0)
+    b = PreprocessConfig(profile="horizon", chroma="decimate", noise_amplitude=2.0, size=(32, 32))
+    assert device_path_key(a) == device_path_key(b)
+    assert device_path_key(a) != device_path_key(a.replace(train_format="bgr"))
+    assert device_path_key(PreprocessConfig(mean=0.5)) == device_path_key(PreprocessConfig(mean=(0.5,) * 3))
+
+
+def test_vendor_pil_has_no_onnx_form(photos):
+    pipe = Pipeline.from_plan(_plan(3), PreprocessConfig(profile="vendor-pil"))
+    with pytest.raises(InputError, match="no ONNX form"):
+        pipe.preprocess_model()
+
+
+@pytest.mark.parametrize(
+    "dims,config,match",
+    [
+        ([2, 3, 8, 8], PreprocessConfig(), "fixed batch of 2"),
+        ([1, 3, "h", "w"], PreprocessConfig(), r"dynamic size; set config.size"),
+        ([1, 3, 8, 8], PreprocessConfig(size=(16, 16)), r"fixed at \(8, 8\)"),
+        ([1, 1, 8, 8], PreprocessConfig(), "takes 1 channel"),
+        ([1, 3, 7, 8], PreprocessConfig(), "odd"),
+        ([1, 3, 8], PreprocessConfig(), "not 4-D"),
+        ([1, 8, 5, 5], PreprocessConfig(), "layout"),
+    ],
+)
+def test_plan_input_errors(dims, config, match):
+    with pytest.raises(InputError, match=match):
+        plan_input("x", dims, np.dtype(np.float32), config)
+
+
+def test_plan_input_treats_minus_one_as_dynamic():
+    plan = plan_input("x", [-1, 3, -1, -1], np.dtype(np.float32), PreprocessConfig(size=(48, 320)))
+    assert plan.shape == (1, 3, 48, 320)
+    assert is_dynamic(-1) and is_dynamic(0) and is_dynamic("N") and not is_dynamic(1)
+    with pytest.raises(InputError, match="not floating point"):
+        plan_input("x", [1, 3, 8, 8], np.dtype(np.uint8), PreprocessConfig())
