@@ -1,8 +1,18 @@
-"""The model layer: run an ONNX model on the reference, NV12 and noisy paths and compare.
+"""The model layer: one description of the device path, run and compared.
 
-onnxruntime + onnx, no widgets. See ``Model``, ``PreprocessConfig``, ``compare`` and
-``sweep``; ``layerwise``, ``quantize_model``/``quant_matrix``, ``insert_nv12_preprocess``
-and the board-exchange helpers live in their own modules.
+onnxruntime + onnx, no widgets. Where things live:
+
+* ``config.py``: :class:`PreprocessConfig`, what a user sets, and other tools' spellings;
+* ``pipeline.py``: :class:`Pipeline`, the device path described once (fit -> encode ->
+  decode -> normalize, as frozen stage objects) with a numpy executor (every
+  intermediate) and an ONNX executor (the device stages as graph nodes);
+* ``compare.py``: :class:`Comparator`, a cache over the pipeline that runs the model on
+  the reference / NV12 / noise / matched paths; ``results.py``: what it returns
+  (:class:`Comparison`, :class:`OutputMetrics`, :class:`Verdict`, the verdict rules);
+* ``findings.py``: one Comparison -> finding assembler (dashboard and CLI);
+* users of the pipeline: ``sweep.py``, ``quantize.py``, ``layerwise.py``, ``graph.py``
+  (NV12 insertion), ``board.py`` (board exchange). Numbers are computed here and in
+  :mod:`nv12_widgets.core`; the widgets show them; :mod:`nv12_widgets.report` writes them.
 """
 
 import importlib
@@ -10,14 +20,18 @@ import importlib
 from .assets import demo_config, demo_image_paths, demo_model, demo_model_path
 from .compare import Comparator, Comparison, OutputMetrics, Verdict, compare, verdict
 from .config import PreprocessConfig, snippets
+from .pipeline import InputPlan, Pipeline, PipelineRun
 from .session import Model, TensorInfo, guess_layout
 from .sweep import SweepResult, common_variants, sweep
 
 __all__ = [
     "Comparator",
     "Comparison",
+    "InputPlan",
     "Model",
     "OutputMetrics",
+    "Pipeline",
+    "PipelineRun",
     "PreprocessConfig",
     "SweepResult",
     "TensorInfo",
