@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from nv12_widgets.core import (
+    NV12,
     InputError,
     compare_arrays,
     load_image,
@@ -158,7 +159,7 @@ class Comparator:
         self._hash_memo: dict[int, tuple] = {}
         self._fit = _LRU(cache_size)
         self._ref = _LRU(cache_size)
-        self._frame = _LRU(cache_size)
+        self._frame_cache = _LRU(cache_size)
         self._nv12 = _LRU(cache_size)
         self._format = _LRU(cache_size)
         self._noise = _LRU(cache_size * 4)
@@ -213,6 +214,11 @@ class Comparator:
             self._hash_memo[id(image)] = (weakref.ref(image), key)
         return key
 
+    def _frame_key(self, frame: NV12) -> tuple:
+        digest = hashlib.sha1(memoryview(np.ascontiguousarray(frame.y)), usedforsecurity=False)
+        digest.update(memoryview(np.ascontiguousarray(frame.uv)))
+        return ("nv12", frame.height, frame.width, digest.hexdigest())
+
     def _run(self, tensor: np.ndarray, name: str) -> dict[str, np.ndarray]:
         feeds = dict(self.extra_feeds)
         feeds[name] = tensor
@@ -233,6 +239,18 @@ class Comparator:
         self._fit.put(key, fitted)
         return key, fitted
 
+    def _fitted_frame(self, frame: NV12, image_key: tuple, p: Pipeline):
+        """A raw frame fitted in the NV12 domain, and its best PC decode (the 'fitted' RGB)."""
+        key = (image_key, p.frame_fit, p.frame_reference)
+        hit = self._fit.get(key)
+        if hit is not None:
+            self.hits["fit"] += 1
+            return key, hit
+        fitted_frame = p.frame_fit.numpy(frame)
+        rgb = _frozen(np.array(p.frame_reference.numpy(fitted_frame)))
+        self._fit.put(key, (fitted_frame, rgb))
+        return key, (fitted_frame, rgb)
+
     def _reference(self, fit_key: tuple, fitted: np.ndarray, p: Pipeline) -> tuple[tuple, _Path]:
         key = (fit_key, p.train_pixels, p.normalize)
         hit = self._ref.get(key)
@@ -244,17 +262,20 @@ class Comparator:
         self._ref.put(key, ref)
         return key, ref
 
-    def _nv12_path(self, fit_key: tuple, fitted: np.ndarray, p: Pipeline, ref: _Path):
+    def _frame(self, fit_key: tuple, fitted: np.ndarray, p: Pipeline) -> tuple[tuple, NV12]:
         frame_key = (fit_key, p.encode)
-        frame = self._frame.get(frame_key)
+        frame = self._frame_cache.get(frame_key)
         if frame is None:
             frame = p.encode.numpy(fitted)
-            self._frame.put(frame_key, frame)
+            self._frame_cache.put(frame_key, frame)
+        return frame_key, frame
+
+    def _nv12_path(self, frame_key: tuple, frame: NV12, p: Pipeline, ref: _Path) -> _Path:
         key = (frame_key, p.decode, p.device_normalize)
         hit = self._nv12.get(key)
         if hit is not None:
             self.hits["nv12"] += 1
-            return frame_key, frame, hit
+            return hit
         pixels = _frozen(p.decode.numpy(frame))
         if p.device_normalize == p.normalize and np.array_equal(pixels, ref.pixels):
             outputs = ref.outputs  # e.g. a gray model fed the Y plane: nothing to run
@@ -262,7 +283,7 @@ class Comparator:
             outputs = self._run(p.device_normalize.numpy(pixels), p.plan.name)
         nv = _Path(pixels, outputs)
         self._nv12.put(key, nv)
-        return frame_key, frame, nv
+        return nv
 
     def _matched_path(self, frame_key: tuple, frame, p: Pipeline, ref: _Path, nv: _Path) -> _Path:
         key = (frame_key, p.matched, p.normalize)
@@ -320,10 +341,13 @@ class Comparator:
 
         Parameters
         ----------
-        image : numpy.ndarray or path
+        image : numpy.ndarray, NV12 or path
             (H, W, 3) uint8 RGB (any size: it is fitted to the model input with the
-            config's resize policy), or an image file path (read with
-            ``nv12_widgets.core.load_image``).
+            config's resize policy), an image file path (read with
+            ``nv12_widgets.core.load_image``), or a raw camera frame
+            (:class:`~nv12_widgets.core.NV12`, resized in the NV12 domain when its size
+            differs; see :meth:`Pipeline.run_frame`: the format's own loss is then not
+            measurable, its metrics are NaN with a note).
         config : PreprocessConfig, optional
             Training-side preprocessing (default ``PreprocessConfig()``).
         device : PreprocessConfig, optional
@@ -346,12 +370,17 @@ class Comparator:
             device is None or isinstance(device, PreprocessConfig)
         ):
             raise InputError("config and device must be PreprocessConfig instances.")
-        image = _as_rgb(image)
+        source = image if isinstance(image, NV12) else _as_rgb(image)
         before = self.inferences
         p = self.pipeline(config, device)
-        fit_key, fitted = self._fitted(image, self._image_key(image), p)
+        if isinstance(source, NV12):
+            fit_key, (frame, fitted) = self._fitted_frame(source, self._frame_key(source), p)
+            frame_key = fit_key  # the frame is the device's own: nothing to encode
+        else:
+            fit_key, fitted = self._fitted(source, self._image_key(source), p)
+            frame_key, frame = self._frame(fit_key, fitted, p)
         ref_key, ref = self._reference(fit_key, fitted, p)
-        frame_key, frame, nv = self._nv12_path(fit_key, fitted, p, ref)
+        nv = self._nv12_path(frame_key, frame, p, ref)
         fm = self._matched_path(frame_key, frame, p, ref, nv)
         nz = self._noise_path(ref_key, p, ref)
 
@@ -363,7 +392,9 @@ class Comparator:
                 r,
                 nv12=self._pair((id(ref), id(nv), name), r, nv.outputs[name]),
                 noise=compare_arrays(r, nz.outputs[name]),
-                matched=self._pair((id(ref), id(fm), name), r, fm.outputs[name]),
+                matched=None
+                if isinstance(source, NV12)
+                else self._pair((id(ref), id(fm), name), r, fm.outputs[name]),
                 conversion=self._pair((id(fm), id(nv), name), fm.outputs[name], nv.outputs[name]),
             )
         return Comparison(
@@ -385,6 +416,7 @@ class Comparator:
             outputs_format=fm.outputs,
             metrics=metrics,
             inferences=self.inferences - before,
+            source="frame" if isinstance(source, NV12) else "image",
         )
 
     def _pair(self, key: tuple, reference: np.ndarray, test: np.ndarray):

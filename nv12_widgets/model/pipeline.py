@@ -64,6 +64,7 @@ __all__ = [
     "DecodeStage",
     "EncodeStage",
     "FitStage",
+    "FrameFitStage",
     "GraphBuilder",
     "InputPlan",
     "NormalizeStage",
@@ -374,6 +375,26 @@ class FitStage:
 
 
 @dataclass(frozen=True)
+class FrameFitStage:
+    """Fit a raw NV12 frame to the model input, in the NV12 domain.
+
+    A device's resizer / pyramid scales Y and the interleaved UV plane apart (UV at half
+    size); ``core.resize_nv12`` does the same with ``interpolation``. A frame already at
+    the model size passes unchanged.
+    """
+
+    size: tuple[int, int]
+    interpolation: str
+
+    def numpy(self, frame: NV12) -> NV12:
+        if (frame.height, frame.width) == tuple(self.size):
+            return frame
+        from nv12_widgets.core import resize_nv12
+
+        return resize_nv12(frame, self.size, interpolation=self.interpolation)
+
+
+@dataclass(frozen=True)
 class TrainPixelsStage:
     """RGB -> the training format's pixels, no NV12 (the reference): ``core.rgb_to_format``.
 
@@ -503,6 +524,13 @@ class DecodeStage:
         return np.asarray(
             rgb_to_format(rgb, self.fmt, swing=self.out_swing, matrix=self.out_matrix)
         )
+
+    @classmethod
+    def best(cls, config: PreprocessConfig) -> DecodeStage:
+        """The PC's best decode of a raw frame: float arithmetic, the frame's true swing
+        and matrix, bilinear (centre-sited, exactly rounded) chroma, to RGB. The
+        reference of a raw camera frame, which has no full-resolution RGB."""
+        return cls("rgb", None, config.effective_swing, config.matrix, "bilinear")
 
     def rgb(self, frame: NV12) -> np.ndarray:
         """The frame decoded to RGB by this decode's arithmetic (for display)."""
@@ -681,6 +709,9 @@ class Pipeline:
     device_config : PreprocessConfig
         Device side (encode, decode, device normalisation); ``config`` when consistent.
     fit, train_pixels, encode, decode, matched, normalize, device_normalize : stages
+    frame_fit, frame_reference : stages
+        For a raw NV12 frame as the source: the NV12-domain resize, and the PC's best
+        decode that stands in for the fitted RGB (see :meth:`run_frame`).
     """
 
     plan: InputPlan
@@ -693,6 +724,8 @@ class Pipeline:
     matched: DecodeStage
     normalize: NormalizeStage
     device_normalize: NormalizeStage
+    frame_fit: FrameFitStage
+    frame_reference: DecodeStage
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -722,6 +755,8 @@ class Pipeline:
             matched=DecodeStage.matched(device, config),
             normalize=NormalizeStage.of(config, plan),
             device_normalize=NormalizeStage.of(device, plan),
+            frame_fit=FrameFitStage(plan.size, config.interpolation),
+            frame_reference=DecodeStage.best(device),
         )
 
     @classmethod
@@ -796,6 +831,31 @@ class Pipeline:
         fitted = self.fit.numpy(image)
         reference = self.train_pixels.numpy(fitted)
         frame = self.encode.numpy(fitted)
+        device = self.decode.numpy(frame)
+        matched = self.matched.numpy(frame)
+        return PipelineRun(
+            fitted=fitted,
+            reference_pixels=reference,
+            reference_tensor=self.normalize.numpy(reference),
+            frame=frame,
+            device_pixels=device,
+            device_tensor=self.device_normalize.numpy(device),
+            matched_pixels=matched,
+            matched_tensor=self.normalize.numpy(matched),
+        )
+
+    def run_frame(self, frame: NV12) -> PipelineRun:
+        """Every intermediate for a raw NV12 frame (numpy executor).
+
+        The frame is fitted in the NV12 domain (``frame_fit``); there is no
+        full-resolution RGB, so ``fitted`` is the frame's best PC decode
+        (``frame_reference``) and the reference is built from it; the device path is
+        the device's decode of the frame itself, and ``matched`` the same frame decoded
+        right (so the 4:2:0 format's own loss cannot be measured, only the conversion).
+        """
+        frame = self.frame_fit.numpy(frame)
+        fitted = self.frame_reference.numpy(frame)
+        reference = self.train_pixels.numpy(fitted)
         device = self.decode.numpy(frame)
         matched = self.matched.numpy(frame)
         return PipelineRun(

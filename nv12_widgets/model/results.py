@@ -299,6 +299,11 @@ class Comparison:
     metrics : dict of str to OutputMetrics
     inferences : int
         Model runs this comparison needed (cached paths cost none).
+    notes : tuple of str
+    source : {"image", "frame"}
+        What was compared: an RGB image (fitted, then encoded to NV12), or a raw camera
+        frame (fitted in the NV12 domain; ``fitted_image`` is its best PC decode and the
+        format's own loss is not measurable).
     """
 
     model_name: str
@@ -320,6 +325,7 @@ class Comparison:
     metrics: dict[str, OutputMetrics]
     inferences: int = 0
     notes: tuple[str, ...] = field(default=())
+    source: str = "image"
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Output name -> that output's metrics (``cosine_nv12``, ``cosine_noise``, ...)."""
@@ -376,13 +382,20 @@ class Comparison:
         return f"Comparison({self.model_name!r}, {self.size[0]}x{self.size[1]}, {cos})"
 
 
+#: The note of the format's metrics when the source is a raw camera frame.
+FORMAT_NOT_MEASURABLE = (
+    "raw camera frame: the 4:2:0 format's own loss is not measurable (there is no "
+    "full-resolution RGB); the reference is the frame's best PC decode"
+)
+
+
 def output_metrics(
     name: str,
     reference: np.ndarray,
     *,
     nv12: PairMetrics,
     noise: PairMetrics,
-    matched: PairMetrics,
+    matched: PairMetrics | None,
     conversion: PairMetrics,
 ) -> OutputMetrics:
     """One output's :class:`OutputMetrics` from the pair metrics of each path.
@@ -390,10 +403,14 @@ def output_metrics(
     ``nv12``, ``noise`` and ``matched`` compare each path's output with the reference
     output, ``conversion`` the NV12 path's with the matched path's
     (``nv12_widgets.core.compare_arrays``); a pair that could not be measured leaves
-    its metrics NaN and a note.
+    its metrics NaN and a note. ``matched=None``: the source was a raw frame, there
+    is no full-resolution RGB, the format's own loss is not measurable.
     """
     ref = np.asarray(reference)
     notes: list[str] = []
+    if matched is None:
+        nan = math.nan
+        matched = PairMetrics(nan, nan, nan, nan, note=FORMAT_NOT_MEASURABLE)
     if np.issubdtype(ref.dtype, np.integer) or ref.dtype == np.bool_:
         notes.append(
             f"integer output ({ref.dtype}): cosine/SQNR are computed on its values; "
@@ -412,7 +429,9 @@ def output_metrics(
             notes.append(reference_note)
     else:
         for label, p in (("NV12", nv12), ("noise", noise), ("matched NV12", matched)):
-            if p.note:
+            if p.note == FORMAT_NOT_MEASURABLE:
+                notes.append(FORMAT_NOT_MEASURABLE)
+            elif p.note:
                 notes.append(f"{label} output {p.note}: its metrics are NaN")
     return OutputMetrics(
         name=name,

@@ -321,3 +321,32 @@ def test_detector_on_astronaut(detector, astronaut):
     horizon = comparator.compare(astronaut, cfg.replace(profile="horizon"))
     assert horizon.verdict().code in ("fragile", "format")
     assert horizon.metrics[out].cosine_conversion > 0.99
+
+
+# ---------------------------------------------------------------------- raw frames
+def test_raw_frame_gives_the_same_device_path_as_the_frame_made_from_rgb(
+    conv_model, rgb_image, tiny_config
+):
+    from nv12_widgets.core import fit_image, rgb_to_nv12
+    from nv12_widgets.model.results import FORMAT_NOT_MEASURABLE
+
+    comparator = Comparator(conv_model)
+    from_rgb = comparator.compare(rgb_image, tiny_config)
+    fitted = fit_image(rgb_image, (8, 8), policy="resize", interpolation="bilinear")
+    assert np.array_equal(fitted, from_rgb.fitted_image)
+    frame = rgb_to_nv12(fitted)  # the same bytes the camera side produced
+    from_frame = comparator.compare(frame, tiny_config)
+    assert from_frame.source == "frame" and from_rgb.source == "image"
+    assert np.array_equal(from_frame.nv12_frame.tobytes(), from_rgb.nv12_frame.tobytes())
+    assert np.array_equal(from_frame.nv12_input, from_rgb.nv12_input)
+    for name in conv_model.output_names:
+        assert np.array_equal(from_frame.outputs_nv12[name], from_rgb.outputs_nv12[name])
+        m = from_frame.metrics[name]
+        assert math.isnan(m.cosine_format) and FORMAT_NOT_MEASURABLE in m.notes
+        assert math.isfinite(m.cosine_conversion) and math.isfinite(m.cosine_nv12)
+    # the reference of a frame is its best PC decode (float, bilinear chroma)
+    from nv12_widgets.core import nv12_to_rgb
+
+    assert np.array_equal(from_frame.fitted_image, nv12_to_rgb(frame, upsample="bilinear"))
+    # cached: the same frame again costs no inference
+    assert comparator.compare(frame, tiny_config).inferences == 0
