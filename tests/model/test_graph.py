@@ -19,7 +19,6 @@ from nv12_widgets.core import (
     to_layout,
 )
 from nv12_widgets.model import PreprocessConfig, demo_config, demo_model_path
-from nv12_widgets.model.pipeline import Pipeline
 from nv12_widgets.model.graph import (
     insert_nv12_preprocess,
     is_nv12_model,
@@ -29,6 +28,7 @@ from nv12_widgets.model.graph import (
     preprocess_node_names,
     topological_nodes,
 )
+from nv12_widgets.model.pipeline import Pipeline
 
 NAMES = ("nv12_y", "nv12_uv")  # the tiny builders call their output "y"
 
