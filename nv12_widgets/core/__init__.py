@@ -27,6 +27,14 @@ from .convert import (
     rgb_to_nv12,
     upsample_uv,
 )
+from .frames import (
+    RAW_EXTENSIONS,
+    RAW_FORMATS,
+    is_raw_frame_path,
+    load_frame,
+    load_source,
+    parse_size_from_name,
+)
 from .image import (
     INTERPOLATIONS,
     READERS,
@@ -63,6 +71,8 @@ __all__ = [
     "NV12",
     "ORDERS",
     "PROFILES",
+    "RAW_EXTENSIONS",
+    "RAW_FORMATS",
     "READERS",
     "RESIZE_POLICIES",
     "SWINGS",
@@ -80,6 +90,10 @@ __all__ = [
     "error_map",
     "heatmap",
     "image_like_output",
+    "is_raw_frame_path",
+    "load_frame",
+    "load_source",
+    "parse_size_from_name",
     "png_bytes",
     "dequantize",
     "fit_image",
