@@ -34,6 +34,7 @@ from .frames import (
     load_frame,
     load_source,
     parse_size_from_name,
+    resize_nv12,
 )
 from .image import (
     INTERPOLATIONS,
@@ -94,6 +95,7 @@ __all__ = [
     "load_frame",
     "load_source",
     "parse_size_from_name",
+    "resize_nv12",
     "png_bytes",
     "dequantize",
     "fit_image",

@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from ._checks import InputError, check_choice, check_even
@@ -54,7 +55,9 @@ __all__ = [
     "is_raw_frame_path",
     "load_frame",
     "load_source",
+    "NV12_INTERPOLATIONS",
     "parse_size_from_name",
+    "resize_nv12",
     "read_sidecar",
     "sidecar_path",
     "size_mismatch_message",
@@ -558,3 +561,76 @@ def _describe_fmt(label: str | None, fmt: str | None, source: Any) -> str:
         if side:
             return side.upper()
     return "NV12"
+
+
+# ------------------------------------------------------------------------ resizing
+#: ``resize_nv12`` filters: name -> OpenCV flag.
+NV12_INTERPOLATIONS = {
+    "bilinear": cv2.INTER_LINEAR_EXACT,
+    "area": cv2.INTER_AREA,
+    "nearest": cv2.INTER_NEAREST_EXACT,
+}
+
+
+def resize_nv12(frame: NV12, size: tuple[int, int], *, interpolation: str = "bilinear") -> NV12:
+    """Resize a frame in the NV12 domain: Y and UV apart, as a device's resizer does.
+
+    The device's resizer / image pyramid (Horizon BPU pyramid, Rockchip RGA, ...) never
+    goes through RGB: it scales the luma plane to ``size`` and the interleaved chroma
+    plane, both channels together, to ``size / 2``. This does the same with OpenCV.
+
+    Parameters
+    ----------
+    frame : NV12
+        The frame, any even size.
+    size : (int, int)
+        Target ``(height, width)``, both even (4:2:0).
+    interpolation : {"bilinear", "area", "nearest"}
+        ``"bilinear"``: ``cv2.INTER_LINEAR_EXACT`` (bit-exact fixed-point bilinear, the
+        same on every CPU: what a hardware scaler's bilinear mode computes, up to its
+        own rounding); ``"area"``: ``cv2.INTER_AREA`` (pixel-area averaging, the
+        anti-aliased choice when shrinking a lot); ``"nearest"``:
+        ``cv2.INTER_NEAREST_EXACT`` (pixel-centre nearest, as PIL / scikit-image).
+        All use half-pixel centres (``src = (dst + 0.5) * in / out - 0.5``, i.e.
+        ``align_corners=False``) on each plane independently, which treats chroma as
+        centred in its 2x2 block (JPEG / MPEG-1 siting); a resizer honouring MPEG-2
+        left siting would place chroma up to 1/4 chroma pixel differently. Source:
+        OpenCV ``modules/imgproc/src/resize.cpp`` (4.x / 5.0).
+
+    Returns
+    -------
+    NV12
+        ``(height, width)``; ``frame`` itself when it already has that size.
+
+    Raises
+    ------
+    InputError
+        Not an NV12 frame, an odd or non-positive size, an unknown filter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = NV12(np.tile(np.array([0, 100], np.uint8).repeat(2), (4, 1)),
+    ...          np.full((2, 2, 2), 128, np.uint8))
+    >>> resize_nv12(f, (2, 2)).y.tolist()
+    [[0, 100], [0, 100]]
+    """
+    if not isinstance(frame, NV12):
+        raise InputError(
+            f"resize_nv12 needs an NV12 frame, got {type(frame).__name__}; "
+            "resize RGB images with nv12_widgets.core.fit_image."
+        )
+    check_choice("interpolation", interpolation, NV12_INTERPOLATIONS)
+    try:
+        th, tw = (int(s) for s in size)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"size must be (height, width), got {size!r}.") from exc
+    if th <= 0 or tw <= 0:
+        raise InputError(f"size must be positive, got {size!r}.")
+    check_even(th, tw, "a resized NV12 frame")
+    if (th, tw) == frame.shape:
+        return frame
+    flag = NV12_INTERPOLATIONS[interpolation]
+    y = cv2.resize(frame.y, (tw, th), interpolation=flag)
+    uv = cv2.resize(np.ascontiguousarray(frame.uv), (tw // 2, th // 2), interpolation=flag)
+    return NV12(y, uv.reshape(th // 2, tw // 2, 2))
