@@ -10,7 +10,7 @@ import importlib
 from .assets import demo_config, demo_image_paths, demo_model, demo_model_path
 from .compare import Comparator, Comparison, OutputMetrics, Verdict, compare, verdict
 from .config import PreprocessConfig, snippets
-from .session import Model, TensorInfo, guess_layout
+from .session import Model, TensorInfo, default_size, guess_layout, is_dynamic, size_presets
 from .sweep import SweepResult, common_variants, sweep
 
 __all__ = [
@@ -24,11 +24,14 @@ __all__ = [
     "Verdict",
     "common_variants",
     "compare",
+    "default_size",
     "demo_config",
     "demo_image_paths",
     "demo_model",
     "demo_model_path",
     "guess_layout",
+    "is_dynamic",
+    "size_presets",
     "snippets",
     "sweep",
     "verdict",
