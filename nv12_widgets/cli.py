@@ -45,16 +45,10 @@ EXIT_BELOW_THRESHOLD = 1
 #: Usage or input error (bad option, unreadable file, existing output, ...).
 EXIT_USAGE = 2
 
-RAW_FORMATS = ("nv12", "nv21", "i420")
+RAW_FORMATS = core.RAW_FORMATS
 #: Extensions read / written as raw frames, and the format each one implies (None: the
-#: name does not say; NV12 unless ``--format`` says otherwise).
-RAW_EXTENSIONS: dict[str, str | None] = {
-    ".nv12": "nv12",
-    ".nv21": "nv21",
-    ".i420": "i420",
-    ".yuv": None,
-    ".bin": None,
-}
+#: name does not say; NV12 unless ``--format`` says otherwise). One home: core.frames.
+RAW_EXTENSIONS: dict[str, str | None] = core.RAW_EXTENSIONS
 
 #: |reference - NV12| differences are multiplied by this in the report's error map (as in
 #: the dashboard's planes panel).
@@ -303,8 +297,32 @@ examples:
         action="extend",
         nargs="+",
         metavar="IMG",
-        help="image file(s) (any format Pillow reads; EXIF rotation applied, alpha dropped); "
-        "repeat the option or list several; required unless --demo",
+        help="image file(s) (any format Pillow reads; EXIF rotation applied, alpha dropped) "
+        "or raw frames (.nv12 .nv21 .i420 .yuv .raw: size from --width/--height, a JSON "
+        "sidecar or WxH in the name); repeat the option or list several; required unless "
+        "--demo",
+    )
+    raw_group = rep.add_argument_group(
+        "raw frames (--image files with a raw extension)",
+        "the frame is decoded on the PC (full swing, bilinear chroma) and compared like an "
+        "image for now",
+    )
+    raw_group.add_argument(
+        "--raw-format",
+        choices=RAW_FORMATS,
+        help="raw layout [from the extension, the sidecar, else nv12]",
+    )
+    raw_group.add_argument("--width", type=int, metavar="W", help="frame width in pixels")
+    raw_group.add_argument("--height", type=int, metavar="H", help="frame height in pixels")
+    raw_group.add_argument(
+        "--stride", type=int, metavar="BYTES", help="bytes per luma row (padding) [width]"
+    )
+    raw_group.add_argument(
+        "--frame-index",
+        type=int,
+        default=0,
+        metavar="I",
+        help="which frame of a file holding several (negative: from the end) [0]",
     )
     io_group.add_argument(
         "--demo",
@@ -630,9 +648,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
         model_path = Path(args.model).expanduser()
     model = Model(model_path)
 
+    if not any(core.is_raw_frame_path(p) for p in images):
+        _reject(args, ("raw_format", "width", "height", "stride"), "to raw --image files only")
+        if args.frame_index:
+            raise UsageError("--frame-index applies to raw --image files only")
     loaded = []
     for path in images:
-        rgb, notes = core.load_image_with_notes(path)
+        rgb, notes = _load_report_image(path, args)
         for text in notes:
             _note(f"{path}: {text}")
         loaded.append((path, rgb, notes))
@@ -641,7 +663,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     failures: list[str] = []
     gate = args.min_cosine
     for path, rgb, load_notes in loaded:
-        comparison = compare(model, rgb, config)
+        comparison = compare(model, rgb, _with_default_size(config, model, rgb))
         image_verdict = comparison.verdict()
         for name, m in comparison.metrics.items():
             v = verdict(m, noise_amplitude=comparison.config.noise_amplitude)
@@ -690,6 +712,39 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _with_default_size(config, model, rgb: np.ndarray):
+    """``config`` with the model's default size for this image when the model's input
+    size is dynamic and no --size was given (fixed dimensions kept, dynamic ones from
+    the image's aspect ratio rounded to multiples of 32: session.default_size)."""
+    from nv12_widgets.model.session import default_size, is_dynamic
+
+    if config.size is not None or model.image_input is None:
+        return config
+    spatial = model.image.spatial
+    if spatial is None or not any(is_dynamic(d) for d in spatial):
+        return config
+    size = default_size(model.image, rgb.shape[:2])
+    _note(f"dynamic input size: using --size {size[0]} {size[1]} (height width) for this image")
+    return config.replace(size=size)
+
+
+def _load_report_image(path: Path, args: argparse.Namespace) -> tuple[np.ndarray, list[str]]:
+    """An --image: an image file, or a raw frame (decoded on the PC for now)."""
+    if not core.is_raw_frame_path(path):
+        return core.load_image_with_notes(path)
+    frame, notes = core.load_source(
+        path,
+        fmt=args.raw_format,
+        width=args.width,
+        height=args.height,
+        stride=args.stride,
+        index=args.frame_index,
+    )
+    # TODO(pipeline): feed the frame itself; for now it is decoded the best way on the PC.
+    rgb = core.nv12_to_rgb(frame, swing="full", upsample="bilinear")
+    return rgb, [*notes, "decoded to RGB on the PC (full swing, bilinear chroma)"]
+
+
 # ---------------------------------------------------------------------- convert
 def _image_extensions() -> set[str]:
     from PIL import Image
@@ -718,7 +773,7 @@ def _raw_format(path: Path, fmt: str | None, role: str) -> str:
 
 
 def _reject(args: argparse.Namespace, names: Sequence[str], why: str) -> None:
-    given = [f"--{n}" for n in names if getattr(args, n) not in (None, False)]
+    given = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) not in (None, False)]
     if given:
         raise UsageError(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} {why}")
 
