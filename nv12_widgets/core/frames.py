@@ -367,8 +367,8 @@ def _resolve(
             width, height = sidecar["width"], sidecar["height"]
         elif named is not None:
             width, height = named
-    if stride is None:
-        stride = sidecar.get("stride")
+    if stride is None and sidecar.get("width") == width:
+        stride = sidecar.get("stride")  # the sidecar's stride goes with the sidecar's width
     if width is None or height is None:
         s = stride or width
         if width is not None and height is None and (2 * nbytes) % (3 * s) == 0:
@@ -546,7 +546,7 @@ def load_source(
         what = f"raw {_describe_fmt(label, fmt, source)} frame {frame.width}x{frame.height}"
         if index:
             what += f", frame index {index}"
-        return frame, [what + " (the planes are the file's bytes)"]
+        return frame, [what]
     return load_image_with_notes(source, reader=reader)
 
 

@@ -145,6 +145,7 @@ class NV12Debugger(W.VBox):
             # TODO(pipeline): feed the frame itself (its planes are the device's input);
             # for now the comparator gets it decoded the best way on the PC.
             rgb = nv12_to_rgb(frame, swing="full", upsample="bilinear")
+            notes = [*notes, "decoded to RGB on the PC for now (full swing, bilinear chroma)"]
         else:
             rgb = source
         # The dashboard's own read-only copy: nothing can change it behind our back, and
