@@ -337,7 +337,7 @@ class PreprocessPanel(W.VBox):
             self.size_preset.options = [("custom", CUSTOM_SIZE)] + [
                 (lbl, tuple(v)) for lbl, v in presets
             ]
-            if not self._size_touched:
+            if fixed or not self._size_touched:  # a fixed model input admits one size
                 self.size_h.value, self.size_w.value = (int(v) for v in default)
             current = (self.size_h.value, self.size_w.value)
             known = [tuple(v) for _, v in presets]
