@@ -45,16 +45,10 @@ EXIT_BELOW_THRESHOLD = 1
 #: Usage or input error (bad option, unreadable file, existing output, ...).
 EXIT_USAGE = 2
 
-RAW_FORMATS = ("nv12", "nv21", "i420")
+RAW_FORMATS = core.RAW_FORMATS
 #: Extensions read / written as raw frames, and the format each one implies (None: the
-#: name does not say; NV12 unless ``--format`` says otherwise).
-RAW_EXTENSIONS: dict[str, str | None] = {
-    ".nv12": "nv12",
-    ".nv21": "nv21",
-    ".i420": "i420",
-    ".yuv": None,
-    ".bin": None,
-}
+#: name does not say; NV12 unless ``--format`` says otherwise). One home: core.frames.
+RAW_EXTENSIONS: dict[str, str | None] = core.RAW_EXTENSIONS
 
 class UsageError(Exception):
     """A command-line mistake: reported on one line, exit code 2."""
@@ -296,8 +290,32 @@ examples:
         action="extend",
         nargs="+",
         metavar="IMG",
-        help="image file(s) (any format Pillow reads; EXIF rotation applied, alpha dropped); "
-        "repeat the option or list several; required unless --demo",
+        help="image file(s) (any format Pillow reads; EXIF rotation applied, alpha dropped) "
+        "or raw frames (.nv12 .nv21 .i420 .yuv .raw: size from --width/--height, a JSON "
+        "sidecar or WxH in the name); repeat the option or list several; required unless "
+        "--demo",
+    )
+    raw_group = rep.add_argument_group(
+        "raw frames (--image files with a raw extension)",
+        "the frame is decoded on the PC (full swing, bilinear chroma) and compared like an "
+        "image for now",
+    )
+    raw_group.add_argument(
+        "--raw-format",
+        choices=RAW_FORMATS,
+        help="raw layout [from the extension, the sidecar, else nv12]",
+    )
+    raw_group.add_argument("--width", type=int, metavar="W", help="frame width in pixels")
+    raw_group.add_argument("--height", type=int, metavar="H", help="frame height in pixels")
+    raw_group.add_argument(
+        "--stride", type=int, metavar="BYTES", help="bytes per luma row (padding) [width]"
+    )
+    raw_group.add_argument(
+        "--frame-index",
+        type=int,
+        default=0,
+        metavar="I",
+        help="which frame of a file holding several (negative: from the end) [0]",
     )
     io_group.add_argument(
         "--demo",
@@ -577,9 +595,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
         model_path = Path(args.model).expanduser()
     model = Model(model_path)
 
+    if not any(core.is_raw_frame_path(p) for p in images):
+        _reject(args, ("raw_format", "width", "height", "stride"), "to raw --image files only")
+        if args.frame_index:
+            raise UsageError("--frame-index applies to raw --image files only")
     loaded = []
     for path in images:
-        rgb, notes = core.load_image_with_notes(path)
+        rgb, notes = _load_report_image(path, args)
         for text in notes:
             _note(f"{path}: {text}")
         loaded.append((path, rgb, notes))
@@ -588,7 +610,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     failures: list[str] = []
     gate = args.min_cosine
     for path, rgb, load_notes in loaded:
-        comparison = compare(model, rgb, config)
+        comparison = compare(model, rgb, _with_default_size(config, model, rgb))
         image_verdict = comparison.verdict()
         for name, m in comparison.metrics.items():
             v = verdict(m, noise_amplitude=comparison.config.noise_amplitude)
@@ -603,7 +625,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             **finding_fields(
                 comparison,
                 image_name=str(path),
-                image_size=rgb.shape[:2],
+                image_size=_source_hw(rgb),
                 loading_notes=load_notes,
                 model_path=str(model_path),
                 note=args.note,
@@ -622,6 +644,44 @@ def _cmd_report(args: argparse.Namespace) -> int:
             print(f"{PROG}: below --min-cosine: {line}", file=sys.stderr)
         return EXIT_BELOW_THRESHOLD
     return EXIT_OK
+
+
+def _with_default_size(config, model, rgb: np.ndarray):
+    """``config`` with the model's default size for this image when the model's input
+    size is dynamic and no --size was given (fixed dimensions kept, dynamic ones from
+    the image's aspect ratio rounded to multiples of 32: session.default_size)."""
+    from nv12_widgets.model.session import default_size, is_dynamic
+
+    if config.size is not None or model.image_input is None:
+        return config
+    spatial = model.image.spatial
+    if spatial is None or not any(is_dynamic(d) for d in spatial):
+        return config
+    size = default_size(model.image, _source_hw(rgb))
+    _note(f"dynamic input size: using --size {size[0]} {size[1]} (height width) for this image")
+    return config.replace(size=size)
+
+
+def _source_hw(source: Any) -> tuple[int, int]:
+    """(height, width) of an RGB array or an NV12 frame."""
+    if isinstance(source, core.NV12):
+        return (source.height, source.width)
+    return source.shape[:2]
+
+
+def _load_report_image(path: Path, args: argparse.Namespace) -> tuple[Any, list[str]]:
+    """An --image: an image file (RGB array), or a raw camera frame (NV12)."""
+    if not core.is_raw_frame_path(path):
+        return core.load_image_with_notes(path)
+    frame, notes = core.load_source(
+        path,
+        fmt=args.raw_format,
+        width=args.width,
+        height=args.height,
+        stride=args.stride,
+        index=args.frame_index,
+    )
+    return frame, notes  # compared as a raw frame: its planes are the device's input
 
 
 # ---------------------------------------------------------------------- convert
@@ -652,7 +712,7 @@ def _raw_format(path: Path, fmt: str | None, role: str) -> str:
 
 
 def _reject(args: argparse.Namespace, names: Sequence[str], why: str) -> None:
-    given = [f"--{n}" for n in names if getattr(args, n) not in (None, False)]
+    given = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) not in (None, False)]
     if given:
         raise UsageError(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} {why}")
 

@@ -27,6 +27,15 @@ from .convert import (
     rgb_to_nv12,
     upsample_uv,
 )
+from .frames import (
+    RAW_EXTENSIONS,
+    RAW_FORMATS,
+    is_raw_frame_path,
+    load_frame,
+    load_source,
+    parse_size_from_name,
+    resize_nv12,
+)
 from .image import (
     INTERPOLATIONS,
     READERS,
@@ -73,6 +82,8 @@ __all__ = [
     "PairMetrics",
     "ORDERS",
     "PROFILES",
+    "RAW_EXTENSIONS",
+    "RAW_FORMATS",
     "READERS",
     "RESIZE_POLICIES",
     "SWINGS",
@@ -92,6 +103,11 @@ __all__ = [
     "error_map",
     "heatmap",
     "image_like_output",
+    "is_raw_frame_path",
+    "load_frame",
+    "load_source",
+    "parse_size_from_name",
+    "resize_nv12",
     "png_bytes",
     "dequantize",
     "fit_image",

@@ -50,16 +50,10 @@ def _check_size(buf: np.ndarray, width: int, height: int, fmt: str) -> None:
     if width <= 0 or height <= 0:
         raise InputError(f"width and height must be positive, got {width}x{height}.")
     check_even(height, width, fmt)
-    expected = width * height * 3 // 2
-    if buf.size != expected:
-        hint = ""
-        if buf.size % (width * 3 // 2) == 0 and buf.size > 0:
-            hint = f" (it would fit a height of {buf.size * 2 // (3 * width)})"
-        raise InputError(
-            f"a {width}x{height} {fmt} frame is {expected} bytes, the buffer has "
-            f"{buf.size}{hint}; check width, height and that the file is {fmt} "
-            "(not NV12 with row padding / stride, not RGB)."
-        )
+    if buf.size != width * height * 3 // 2:
+        from .frames import size_mismatch_message  # the one home of the size rule
+
+        raise InputError(size_mismatch_message(buf.size, width, height, fmt.lower()))
 
 
 @dataclass(frozen=True, eq=False)

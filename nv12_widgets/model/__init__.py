@@ -21,7 +21,7 @@ from .assets import demo_config, demo_image_paths, demo_model, demo_model_path
 from .compare import Comparator, Comparison, OutputMetrics, Verdict, compare, verdict
 from .config import PreprocessConfig, snippets
 from .pipeline import InputPlan, Pipeline, PipelineRun
-from .session import Model, TensorInfo, guess_layout
+from .session import Model, TensorInfo, default_size, guess_layout, is_dynamic, size_presets
 from .sweep import SweepResult, common_variants, sweep
 
 __all__ = [
@@ -38,11 +38,14 @@ __all__ = [
     "Verdict",
     "common_variants",
     "compare",
+    "default_size",
     "demo_config",
     "demo_image_paths",
     "demo_model",
     "demo_model_path",
     "guess_layout",
+    "is_dynamic",
+    "size_presets",
     "snippets",
     "sweep",
     "verdict",

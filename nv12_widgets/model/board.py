@@ -39,6 +39,7 @@ from nv12_widgets.core import (
     compare_arrays,
     dequantize,
 )
+from nv12_widgets.core.frames import read_sidecar as read_sidecar_json
 
 __all__ = [
     "DeviceComparison",
@@ -183,23 +184,14 @@ def read_sidecar(path: PathLike) -> dict[str, Any]:
     Raises
     ------
     InputError
-        When the sidecar is missing or not valid JSON.
+        When the sidecar is missing or not valid JSON (the parsing rule is
+        :func:`nv12_widgets.core.frames.read_sidecar`).
     """
-    stem = _stem(path)
-    side = stem.with_name(stem.name + ".json")
-    if not side.is_file():
-        raise InputError(
-            f"No sidecar {side} next to {Path(path).name}: a raw dump does not say its shape "
-            "or dtype. Save with save_tensor(), or read it with "
-            "load_device_output(path, shape, dtype)."
-        )
-    try:
-        meta = json.loads(side.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"Sidecar {side} is not valid JSON: {exc}.") from exc
-    if not isinstance(meta, dict):
-        raise InputError(f"Sidecar {side} must hold a JSON object, got {type(meta).__name__}.")
-    return meta
+    return read_sidecar_json(
+        path,
+        missing_hint="a raw dump does not say its shape or dtype. Save with save_tensor(), or "
+        "read it with load_device_output(path, shape, dtype).",
+    )
 
 
 def _numeric_dtype(dtype: Any, where: str) -> np.dtype:

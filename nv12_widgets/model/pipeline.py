@@ -58,7 +58,7 @@ from nv12_widgets.core import (
 )
 
 from .config import PreprocessConfig
-from .session import Model, guess_layout
+from .session import Model, guess_layout, is_dynamic
 
 __all__ = [
     "DecodeStage",
@@ -72,7 +72,6 @@ __all__ = [
     "PipelineRun",
     "TrainPixelsStage",
     "device_path_key",
-    "is_dynamic",
     "plan_input",
 ]
 
@@ -85,18 +84,6 @@ FLOAT_TYPES = {
 
 
 # ---------------------------------------------------------------------- the model input
-def is_dynamic(dim: Any) -> bool:
-    """True for a dynamic dimension: None, a symbolic name, or an int <= 0.
-
-    Paddle2ONNX writes ``dim_value: -1`` for dynamic dimensions; onnxruntime reports
-    them as -1 or as names.
-
-    >>> [is_dynamic(d) for d in (None, "N", -1, 0, 3)]
-    [True, True, True, True, False]
-    """
-    return dim is None or isinstance(dim, str) or (isinstance(dim, int) and dim <= 0)
-
-
 @dataclass(frozen=True)
 class InputPlan:
     """How a config feeds a model's image input.
@@ -195,13 +182,22 @@ def plan_input(
         raise InputError(
             f"config.size={size} but input {name!r} is fixed at {static}; use size=None or {static}."
         )
-    for ax, v in ((h_ax, size[0]), (w_ax, size[1])):
-        if dims[ax] is not None and dims[ax] != v:
-            raise InputError(f"Input {described} cannot take size {size} (height, width).")
     if require_even and (size[0] % 2 or size[1] % 2):
         raise InputError(
             f"Model input size {size} (height, width) is odd; NV12 (4:2:0) needs even height "
             "and width. Set config.size to even numbers."
+        )
+    if (h is not None and h != size[0]) or (w is not None and w != size[1]):
+
+        def declared(d: int | None) -> str:
+            return "dynamic (?)" if d is None else f"fixed at {d}"
+
+        suggestion = (h if h is not None else size[0], w if w is not None else size[1])
+        raise InputError(
+            f"The model does not accept size {size[0]} x {size[1]} (height x width); input "
+            f"{described} declares height {declared(h)}, width {declared(w)}. Try "
+            f"config.size={suggestion}: keep the model's fixed dimension, the other side is "
+            "free (multiples of 32 are safest)."
         )
     shape = (1, config.channels, *size) if layout == "NCHW" else (1, *size, config.channels)
     return InputPlan(name, layout, (int(size[0]), int(size[1])), config.channels, dtype, shape)

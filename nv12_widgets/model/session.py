@@ -11,17 +11,33 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import onnx
 import onnxruntime as ort
+from onnx.external_data_helper import load_external_data_for_model, uses_external_data
 
 from nv12_widgets.core import InputError
 
-__all__ = ["Model", "TensorInfo", "guess_layout"]
+__all__ = [
+    "DEFAULT_DYNAMIC_SIDE",
+    "Model",
+    "TensorInfo",
+    "default_size",
+    "guess_layout",
+    "is_dynamic",
+    "size_presets",
+]
+
+# Raw onnxruntime log lines (its C++ logger writes to the process's stderr, which a
+# notebook shows in the cell) are never what the user needs: every failure is raised as
+# an InputError instead. Errors only for the process-wide default logger; sessions and
+# runs of Model are silenced completely (their errors become exceptions).
+ort.set_default_logger_severity(3)
+_SILENT = 4  # onnxruntime's FATAL level: nothing an exception does not already say
 
 Layout = Literal["NCHW", "NHWC"]
 Dim = int | str | None
@@ -45,6 +61,37 @@ _ORT_DTYPES: dict[str, np.dtype] = {
 _IMAGE_CHANNELS = (1, 3)
 
 
+def is_dynamic(dim: object) -> bool:
+    """True when a declared dimension is not a fixed size.
+
+    A dimension is dynamic when it is None (unset), a string (a ``dim_param`` name such
+    as ``"N"`` or ``"p2o.DynamicDimension.0"``), or an integer ``<= 0``: Paddle2ONNX and
+    some other exporters write ``dim_value: -1`` (and a few ``0``) for "any size", which
+    the ONNX spec does not define. onnxruntime reports ``-1`` as unknown (None) but
+    enforces ``0`` literally when running, so a ``0`` dimension is described as dynamic
+    yet still has to be re-exported to run at another size.
+
+    The graph insertion and the pipeline's planning must use this test (not
+    ``isinstance(d, int)``) when they read dimensions from an ``onnx.ModelProto``.
+
+    Examples
+    --------
+    >>> [is_dynamic(d) for d in (None, "N", -1, 0, 1, 48)]
+    [True, True, True, True, False, False]
+    """
+    if dim is None or isinstance(dim, str):
+        return True
+    if isinstance(dim, bool):
+        return True
+    if isinstance(dim, (int, np.integer)):
+        return int(dim) <= 0
+    return True
+
+
+def _fixed(dim: object) -> bool:
+    return not is_dynamic(dim)
+
+
 def guess_layout(shape: Sequence[Dim]) -> Layout | None:
     """Guess whether a 4-D shape is NCHW or NHWC from where a 1- or 3-channel axis is.
 
@@ -63,8 +110,8 @@ def guess_layout(shape: Sequence[Dim]) -> Layout | None:
     if len(shape) != 4:
         return None
     c1, c3 = shape[1], shape[3]
-    ch1 = isinstance(c1, int) and c1 in _IMAGE_CHANNELS
-    ch3 = isinstance(c3, int) and c3 in _IMAGE_CHANNELS
+    ch1 = _fixed(c1) and c1 in _IMAGE_CHANNELS
+    ch3 = _fixed(c3) and c3 in _IMAGE_CHANNELS
     if ch1:
         return "NCHW"
     if ch3:
@@ -82,7 +129,8 @@ class TensorInfo:
     name : str
         The ONNX tensor name.
     shape : tuple
-        Dimensions; a dynamic dimension is its symbolic name (str) or None.
+        Dimensions; a dynamic dimension (see :func:`is_dynamic`) is its symbolic name
+        (str) or None (``dim_value <= 0`` and unset dimensions become None).
     dtype : numpy.dtype
         Element type (``np.dtype('float32')`` for ``tensor(float)``); ``np.dtype(object)``
         for types numpy cannot hold (strings, sequences, maps).
@@ -92,6 +140,10 @@ class TensorInfo:
         The channel count for a 4-D tensor with a known layout and static channel axis.
     size : (int, int) or None
         Spatial size ``(height, width)`` when both are static, else None.
+    dim_names : tuple of str
+        Each dimension as the model declares it (``"p2o.DynamicDimension.0"``, ``"-1"``,
+        ``"3"``; ``"?"`` when unset): for a tooltip next to :meth:`describe`. Not part
+        of equality.
     """
 
     name: str
@@ -100,11 +152,16 @@ class TensorInfo:
     layout: Layout | None
     channels: int | None
     size: tuple[int, int] | None
+    dim_names: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
     def from_ort(cls, node: Any) -> TensorInfo:
         """Build from an onnxruntime ``NodeArg``."""
-        shape = tuple(node.shape) if node.shape is not None else ()
+        declared = tuple(node.shape) if node.shape is not None else ()
+        names = tuple("?" if d is None else str(d) for d in declared)
+        shape = tuple(
+            d if isinstance(d, str) or (d is not None and _fixed(d)) else None for d in declared
+        )
         dtype = _ORT_DTYPES.get(node.type, np.dtype(object))
         layout = guess_layout(shape)
         channels = size = None
@@ -113,10 +170,10 @@ class TensorInfo:
                 c, h, w = shape[1], shape[2], shape[3]
             else:
                 h, w, c = shape[1], shape[2], shape[3]
-            channels = c if isinstance(c, int) else None
-            if isinstance(h, int) and isinstance(w, int):
+            channels = c if _fixed(c) else None
+            if _fixed(h) and _fixed(w):
                 size = (h, w)
-        return cls(node.name, shape, dtype, layout, channels, size)
+        return cls(node.name, shape, dtype, layout, channels, size, names)
 
     @property
     def is_image(self) -> bool:
@@ -127,11 +184,186 @@ class TensorInfo:
     def rank(self) -> int:
         return len(self.shape)
 
+    @property
+    def spatial(self) -> tuple[Dim, Dim] | None:
+        """The declared ``(height, width)`` dimensions (dynamic ones as None / names), or
+        None when the layout is unknown."""
+        if self.layout is None:
+            return None
+        h_axis, w_axis = (2, 3) if self.layout == "NCHW" else (1, 2)
+        return self.shape[h_axis], self.shape[w_axis]
+
     def describe(self) -> str:
-        """Short human-readable form, e.g. ``x: float32 [N, 3, 320, 320] (NCHW)``."""
-        dims = ", ".join("?" if d is None else str(d) for d in self.shape)
+        """Short human-readable form, ``?`` for dynamic dimensions.
+
+        e.g. ``x: float32 [?, 3, 48, ?] (NCHW)``; the declared names are in
+        :attr:`dim_names` and :meth:`dims_tooltip`.
+        """
         layout = f" ({self.layout})" if self.layout else ""
-        return f"{self.name}: {self.dtype} [{dims}]{layout}"
+        return f"{self.name}: {self.dtype} {_fmt_dims(self.shape)}{layout}"
+
+    def dims_tooltip(self) -> str:
+        """Each dimension with its axis letter and declared value, for a tooltip.
+
+        e.g. ``N = p2o.DynamicDimension.0 (dynamic), C = 3, H = 48, W = ? (dynamic)``.
+        """
+        letters = self.layout if self.layout and len(self.shape) == 4 else None
+        names = self.dim_names or tuple("?" if d is None else str(d) for d in self.shape)
+        parts = []
+        for i, (d, declared) in enumerate(zip(self.shape, names, strict=False)):
+            axis = letters[i] if letters else f"dim {i}"
+            parts.append(f"{axis} = {declared}" + (" (dynamic)" if is_dynamic(d) else ""))
+        return ", ".join(parts)
+
+
+#: Side given to a dynamic dimension when there is no image to derive it from (PaddleOCR's
+#: recogniser runs at width 320, its detector at multiples of 32 around it).
+DEFAULT_DYNAMIC_SIDE = 320
+#: Longest side a derived (dynamic) dimension gets by default: large photos are scaled
+#: down to it, keeping their aspect ratio.
+DEFAULT_MAX_SIDE = 640
+
+
+def _round_to(value: float, multiple: int) -> int:
+    return max(multiple, int(round(value / multiple)) * multiple)
+
+
+def _image_hw(image_hw: Sequence[int] | None) -> tuple[int, int] | None:
+    if image_hw is None:
+        return None
+    try:
+        h, w = (int(v) for v in tuple(image_hw)[:2])
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"image_hw must be (height, width), got {image_hw!r}.") from exc
+    if h <= 0 or w <= 0:
+        raise InputError(f"image_hw must be positive, got {image_hw!r}.")
+    return h, w
+
+
+def default_size(
+    info: TensorInfo,
+    image_hw: Sequence[int] | None = None,
+    multiple: int = 32,
+    *,
+    max_side: int = DEFAULT_MAX_SIDE,
+) -> tuple[int, int]:
+    """The input size ``(height, width)`` to use when the config gives none.
+
+    The rule:
+
+    * fixed dimensions are kept;
+    * both dynamic: the image's own size, scaled down (never up) so its longest side is
+      at most ``max_side``, each side rounded to the nearest multiple of ``multiple``
+      (at least ``multiple``);
+    * one dynamic: derived from the fixed one and the image's aspect ratio
+      (``width = height * image_w / image_h``), rounded the same way, capped at
+      ``max_side`` (rounded down to a multiple);
+    * no image: dynamic dimensions get :data:`DEFAULT_DYNAMIC_SIDE` (320).
+
+    Multiples of 32 are what detection / recognition backbones with five stride-2 stages
+    need (PaddleOCR's ``DetResizeForTest`` rounds to 32 for that reason); they are also
+    even, as NV12 needs.
+
+    Parameters
+    ----------
+    info : TensorInfo
+        The image input (its layout must be known).
+    image_hw : (int, int), optional
+        The image's (height, width).
+    multiple : int
+        Rounding step of derived dimensions (positive, even).
+    max_side : int
+        Cap of derived dimensions.
+
+    Returns
+    -------
+    (int, int)
+
+    Raises
+    ------
+    InputError
+        An input whose layout is unknown, bad ``multiple`` / ``image_hw``.
+
+    Examples
+    --------
+    A recogniser ``[?, 3, 48, ?]`` and a 100 x 400 text line:
+
+    >>> rec = TensorInfo("x", (None, 3, 48, None), np.dtype("float32"), "NCHW", 3, None)
+    >>> default_size(rec, (100, 400))
+    (48, 192)
+    >>> det = TensorInfo("x", (None, 3, None, None), np.dtype("float32"), "NCHW", 3, None)
+    >>> default_size(det, (1080, 1920)), default_size(det)
+    ((352, 640), (320, 320))
+    """
+    if isinstance(multiple, bool) or not isinstance(multiple, int) or multiple <= 0 or multiple % 2:
+        raise InputError(f"multiple must be a positive even integer, got {multiple!r}.")
+    spatial = info.spatial
+    if spatial is None:
+        raise InputError(
+            f"Cannot tell height and width of input {info.describe()}: its layout is unknown; "
+            "set config.layout and config.size."
+        )
+    h, w = (None if is_dynamic(d) else int(d) for d in spatial)
+    if h is not None and w is not None:
+        return h, w
+    cap = max(multiple, max_side // multiple * multiple)
+    img = _image_hw(image_hw)
+    if img is None:
+        side = DEFAULT_DYNAMIC_SIDE
+        return (h if h is not None else side, w if w is not None else side)
+    ih, iw = img
+    if h is None and w is None:
+        scale = min(1.0, max_side / max(ih, iw))
+        return min(cap, _round_to(ih * scale, multiple)), min(cap, _round_to(iw * scale, multiple))
+    if h is not None:
+        return h, min(cap, _round_to(h * iw / ih, multiple))
+    return min(cap, _round_to(w * ih / iw, multiple)), w
+
+
+def size_presets(
+    info: TensorInfo, image_hw: Sequence[int] | None = None, multiple: int = 32
+) -> list[tuple[str, tuple[int, int]]]:
+    """Sizes worth offering in a size control, as ``(label, (height, width))``.
+
+    The model's fixed size when it has one (then it is the only choice); otherwise the
+    :func:`default_size` (image aspect ratio rounded to ``multiple``), the image aspect
+    at longest sides 320 and 960 (PaddleOCR's detector limits), and for a fixed height or
+    width the PaddleOCR recogniser's 320-pixel width, for fully dynamic inputs the
+    squares 224, 320 and 640. Labels say height x width.
+
+    Examples
+    --------
+    >>> rec = TensorInfo("x", (None, 3, 48, None), np.dtype("float32"), "NCHW", 3, None)
+    >>> size_presets(rec, (100, 400))[:2]
+    [('48 x 192 (image aspect, /32)', (48, 192)), ('48 x 320', (48, 320))]
+    """
+    spatial = info.spatial
+    if spatial is not None and not any(is_dynamic(d) for d in spatial):
+        h, w = (int(d) for d in spatial)
+        return [(f"{h} x {w} (the model's fixed size)", (h, w))]
+    out: list[tuple[str, tuple[int, int]]] = []
+
+    def add(label: str, size: tuple[int, int]) -> None:
+        if size not in [s for _, s in out]:
+            out.append((f"{size[0]} x {size[1]}{label}", size))
+
+    img = _image_hw(image_hw)
+    add(" (image aspect, /32)" if img else " (default)", default_size(info, img, multiple))
+    h, w = (None if is_dynamic(d) else int(d) for d in spatial)
+    if h is not None or w is not None:
+        add("", (h, 320) if h is not None else (320, w))
+        if img:
+            add(" (image aspect, up to 960)", default_size(info, img, multiple, max_side=960))
+    else:
+        if img:
+            for side in (320, 960):
+                add(
+                    f" (image aspect, long side {side})",
+                    default_size(info, img, multiple, max_side=side),
+                )
+        for side in (224, 320, 640):
+            add("", (side, side))
+    return out
 
 
 def _default_threads() -> int:
@@ -193,7 +425,7 @@ class Model:
             graph_name = ""
         elif isinstance(source, str | os.PathLike):
             self.path = Path(source)
-            data = _read_model_file(self.path)
+            data, self._proto = _read_model_file(self.path)
             graph_name = ""
         else:
             raise InputError(
@@ -210,7 +442,7 @@ class Model:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3  # errors only; warnings are noise in a notebook
+        options.log_severity_level = _SILENT  # failures are raised as InputError instead
         # Idle intra-op threads would otherwise spin after each run, stealing the CPU
         # from the numpy work (conversions, metrics) done between runs.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -220,10 +452,19 @@ class Model:
                 data, sess_options=options, providers=list(providers)
             )
         except Exception as exc:  # onnxruntime raises its own exception types
+            hint = (
+                " The model keeps its weights in external data files: load it by path, "
+                "Model('folder/model.onnx'), with the data file next to it."
+                if "external" in str(exc).lower()
+                else ""
+            )
             raise InputError(
                 f"onnxruntime could not load the model from {where}: {_first_line(exc)}. "
-                "Check that it is a complete, valid .onnx file (not truncated, not another format)."
+                "Check that it is a complete, valid .onnx file (not truncated, not another "
+                f"format).{hint}"
             ) from exc
+        self._run_options = ort.RunOptions()
+        self._run_options.log_severity_level = _SILENT
 
         self.inputs: list[TensorInfo] = [TensorInfo.from_ort(n) for n in self.session.get_inputs()]
         self.outputs: list[TensorInfo] = [
@@ -350,11 +591,12 @@ class Model:
                     f"(convert with .astype(np.{info.dtype}))."
                 )
             if value.ndim != len(info.shape) or any(
-                isinstance(d, int) and d != g for d, g in zip(info.shape, value.shape, strict=False)
+                not is_dynamic(d) and d != g for d, g in zip(info.shape, value.shape, strict=False)
             ):
+                hint = self._size_hint({info.name: value}, rejected=False)
                 raise InputError(
                     f"Input {info.name!r} expects shape {_fmt_shape(info.shape)}, "
-                    f"got {tuple(value.shape)}."
+                    f"got {tuple(value.shape)}{hint or '.'}"
                 )
             arrays[info.name] = value
         return arrays
@@ -388,13 +630,51 @@ class Model:
         if bad:
             raise InputError(f"Unknown output name(s) {bad}; the outputs are {self.output_names}.")
         try:
-            values = self.session.run(names, arrays)
+            values = self.session.run(names, arrays, self._run_options)
         except Exception as exc:
             shapes = {k: (tuple(v.shape), str(v.dtype)) for k, v in arrays.items()}
             raise InputError(
-                f"onnxruntime failed running {self.name!r} with inputs {shapes}: {_first_line(exc)}"
+                f"onnxruntime failed running {self.name!r} with inputs {shapes}: "
+                f"{_first_line(exc)}{self._size_hint(arrays, rejected=True)}"
             ) from exc
         return dict(zip(names, values, strict=True))
+
+    def _size_hint(self, arrays: Mapping[str, np.ndarray], *, rejected: bool) -> str:
+        """For a failure while feeding the image input: the size tried (height x width),
+        the dimensions the model declares and what to try ('' when not applicable)."""
+        if self.image_input is None or self.image_input not in arrays:
+            return ""
+        info = self.image
+        value = arrays[self.image_input]
+        if info.spatial is None or value.ndim != 4:
+            return ""
+        h_axis, w_axis = (2, 3) if info.layout == "NCHW" else (1, 2)
+        tried = (int(value.shape[h_axis]), int(value.shape[w_axis]))
+        declared = info.spatial
+        fixed = [
+            f"{axis} {d}"
+            for axis, d in zip(("height", "width"), declared, strict=True)
+            if not is_dynamic(d)
+        ]
+        suggestion = default_size(info, tried)
+        what = "rejected" if rejected else "does not accept"
+        if fixed:
+            try_ = (
+                f"config.size={suggestion}: keep the model's {' and '.join(fixed)}, the "
+                "other side is free (multiples of 32 are safest)"
+            )
+        elif suggestion == tried:
+            try_ = (
+                "the size the model was exported / trained at (see its documentation), or "
+                "another multiple of 32, e.g. config.size=(320, 320)"
+            )
+        else:
+            try_ = f"multiples of 32, e.g. config.size={suggestion}"
+        return (
+            f". The model {what} size {tried[0]} x {tried[1]} (height x width); input "
+            f"{info.describe()} declares height {_fmt_dim(declared[0])}, width "
+            f"{_fmt_dim(declared[1])}. Try {try_}."
+        )
 
     def run_image(
         self, tensor: np.ndarray, extra_feeds: Mapping[str, Any] | None = None
@@ -448,7 +728,10 @@ class Model:
             self.name = self.path.name
 
 
-def _read_model_file(path: Path) -> bytes:
+def _read_model_file(path: Path) -> tuple[bytes, onnx.ModelProto | None]:
+    """The model's bytes, with any external data (``model.onnx.data``) read in from the
+    model's own folder, whatever the working directory; and the parsed proto when it
+    had to be parsed (None otherwise)."""
     if not path.exists():
         raise InputError(f"Model file not found: {path}. Check the path (cwd is {Path.cwd()}).")
     if path.is_dir():
@@ -456,7 +739,42 @@ def _read_model_file(path: Path) -> bytes:
     data = path.read_bytes()
     if not data:
         raise InputError(f"Model file {path} is empty (0 bytes); re-export or re-download it.")
-    return data
+    if b"location" not in data:  # cheap test: external data entries have a "location" key
+        return data, None
+    try:
+        proto = onnx.load_model_from_string(data)
+    except Exception:  # noqa: BLE001 - corrupt: let onnxruntime report it
+        return data, None
+    if not any(uses_external_data(t) for t in _all_tensors(proto)):
+        return data, proto
+    try:
+        load_external_data_for_model(proto, str(path.resolve().parent))
+    except Exception as exc:  # noqa: BLE001 - onnx raises OSError or its ValidationError
+        raise InputError(
+            f"Model {path.name} keeps its weights in external data files that could not be "
+            f"read from {path.resolve().parent} ({exc}); copy the .data file(s) next to it."
+        ) from exc
+    return proto.SerializeToString(), proto
+
+
+def _all_tensors(proto: onnx.ModelProto):
+    """Every TensorProto of the model: initializers and attribute tensors, subgraphs too."""
+    graphs = [proto.graph]
+    while graphs:
+        graph = graphs.pop()
+        yield from graph.initializer
+        for node in graph.node:
+            for attr in node.attribute:
+                if attr.HasField("t"):
+                    yield attr.t
+                yield from attr.tensors
+                if attr.HasField("g"):
+                    graphs.append(attr.g)
+                graphs.extend(attr.graphs)
+
+
+def _fmt_dim(dim: Dim) -> str:
+    return "dynamic (?)" if is_dynamic(dim) else f"fixed at {dim}"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -465,4 +783,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _fmt_shape(shape: Sequence[Dim]) -> str:
-    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
+    return "(" + ", ".join("?" if is_dynamic(d) else str(d) for d in shape) + ")"
+
+
+def _fmt_dims(shape: Sequence[Dim]) -> str:
+    return "[" + ", ".join("?" if is_dynamic(d) else str(d) for d in shape) + "]"

@@ -10,10 +10,11 @@ from pathlib import Path
 import ipywidgets as W
 import numpy as np
 
-from nv12_widgets.core import load_image_with_notes
+from nv12_widgets.core import NV12, load_source
 from nv12_widgets.model import Model, PreprocessConfig, demo_config, demo_image_paths, demo_model
 from nv12_widgets.model.compare import Comparator
 from nv12_widgets.model.findings import finding_fields
+from nv12_widgets.model.session import default_size, is_dynamic, size_presets
 
 from ._common import STYLE, ErrorArea
 from .findings import FindingsPanel, SweepPanel
@@ -29,8 +30,10 @@ class NV12Debugger(W.VBox):
     ----------
     model : Model, path, bytes or onnx.ModelProto, optional
         The float model. Default: the bundled PaddleOCR text detector.
-    image : numpy.ndarray or path, optional
-        (H, W, 3) uint8 RGB or an image file. Default: the first bundled photo.
+    image : numpy.ndarray, NV12 or path, optional
+        (H, W, 3) uint8 RGB, an NV12 frame, an image file or a raw frame file
+        (``.nv12 .nv21 .i420 .yuv .raw`` with ``WxH`` in the name or a JSON sidecar).
+        Default: the first bundled photo.
     config : PreprocessConfig, optional
         The model's training preprocessing. Default: the demo model's
         (:func:`~nv12_widgets.model.demo_config`) with the demo model, else
@@ -60,7 +63,8 @@ class NV12Debugger(W.VBox):
         self.comparator = Comparator(self.model)
         config = config or PreprocessConfig()
         self.comparison = None
-        self.image: np.ndarray | None = None
+        self.image: np.ndarray | NV12 | None = None  # RGB, or the raw frame itself
+        self.frame: NV12 | None = None  # the raw frame loaded, when the source is one
         self.image_name = ""
         self.image_notes: list[str] = []
         self.snippets: dict[str, str] = {}
@@ -87,7 +91,8 @@ class NV12Debugger(W.VBox):
         header = W.HTML(
             f"<span class='nv12-title'>NV12 debugger</span> &mdash; model "
             f"<code>{html.escape(self.model.name)}</code>, image input "
-            f"<code>{html.escape(info.describe())}</code>"
+            f"<code title='{html.escape(info.dims_tooltip(), quote=True)}'>"
+            f"{html.escape(info.describe())}</code>"
         )
         # controls on the left, what they change on the right: no scrolling between them
         left = W.VBox([self.image_panel, self.noise, self.preprocess], layout=W.Layout(width="44%"))
@@ -112,37 +117,65 @@ class NV12Debugger(W.VBox):
                 self.image_panel.sample.value = "coffee.png"
             if self.image is None:
                 self.image_panel.load_sample()
-        elif isinstance(image, np.ndarray):
+        elif isinstance(image, np.ndarray | NV12):
             self.set_image(image, "image")
         else:
             try:
-                rgb, notes = load_image_with_notes(image)
+                source, notes = load_source(image)
             except Exception as exc:  # noqa: BLE001
                 self.report_error(f"Loading {image}", exc)
             else:
-                self.set_image(rgb, Path(image).name, notes)
+                self.set_image(source, Path(image).name, notes)
 
     # ------------------------------------------------------------------ state changes
     def report_error(self, what: str, exc: BaseException) -> None:
         """Show an error in the dashboard's error area; the views keep their last state."""
         self.errors.report(what, exc)
 
-    def set_image(self, rgb: np.ndarray, name: str = "image", notes: Sequence[str] = ()) -> None:
-        """Show a new (H, W, 3) uint8 RGB image (as if loaded in the image panel)."""
+    def set_image(
+        self, rgb: np.ndarray | NV12, name: str = "image", notes: Sequence[str] = ()
+    ) -> None:
+        """Show a new (H, W, 3) uint8 RGB image or NV12 frame (as if loaded in the image
+        panel)."""
         self.image_panel.show(rgb, name, notes)
         self._image_loaded(rgb, name, list(notes))
 
-    def _image_loaded(self, rgb: np.ndarray, name: str, notes: list[str]) -> None:
-        # The dashboard's own read-only copy: nothing can change it behind our back, and
-        # the comparator hashes it once instead of on every slider move.
-        rgb = np.array(rgb, copy=True)
-        rgb.flags.writeable = False
-        previous = self.image, self.image_name, self.image_notes
-        self.image, self.image_name, self.image_notes = rgb, name, list(notes)
+    def _image_loaded(self, source: np.ndarray | NV12, name: str, notes: list[str]) -> None:
+        frame = source if isinstance(source, NV12) else None
+        if frame is not None:
+            # A raw camera frame is compared as such: its planes are the device's input
+            # (an NV12 frame is immutable: nothing to copy).
+            src, hw = frame, (frame.height, frame.width)
+        else:
+            # The dashboard's own read-only copy: nothing can change it behind our back,
+            # and the comparator hashes it once instead of on every slider move.
+            src = np.array(source, copy=True)
+            src.flags.writeable = False
+            hw = src.shape[:2]
+        previous = self.image, self.frame, self.image_name, self.image_notes
+        self.image, self.frame, self.image_name, self.image_notes = src, frame, name, list(notes)
+        self._offer_sizes(hw)
         if not self._ready:
             return
         if not self.refresh(force=True):
-            self.image, self.image_name, self.image_notes = previous
+            self.image, self.frame, self.image_name, self.image_notes = previous
+
+    def _offer_sizes(self, image_hw: tuple[int, int]) -> None:
+        """Fill the size control: presets for this image, the default size when the user
+        has not chosen one (fixed dimensions kept, dynamic ones from the image)."""
+        info = self.model.image if self.model.image_input is not None else None
+        if info is None or info.spatial is None:
+            return
+        fixed = not any(is_dynamic(d) for d in info.spatial)
+        note = (
+            "the model's input size is fixed"
+            if fixed
+            else f"{info.describe()}: fixed dimensions kept, dynamic ones from the image's "
+            "aspect ratio rounded to multiples of 32 (height x width)"
+        )
+        self.preprocess.set_size_choices(
+            size_presets(info, image_hw), default_size(info, image_hw), note, fixed=fixed
+        )
 
     def settings_changed(self) -> None:
         """Observer of every control: rebuild the config and update what depends on it."""
@@ -181,7 +214,7 @@ class NV12Debugger(W.VBox):
         self.status.value = (
             f"<span class='nv12-caption'>updated in {self.last_update_ms:.0f} ms "
             f"({cmp.inferences} inference{'s' if cmp.inferences != 1 else ''}); model input "
-            f"{cmp.size[1]}x{cmp.size[0]} {cmp.layout}</span>"
+            f"{cmp.size[0]} x {cmp.size[1]} (height x width) {cmp.layout}</span>"
         )
         return True
 
@@ -194,7 +227,11 @@ class NV12Debugger(W.VBox):
         fields = finding_fields(
             cmp,
             image_name=self.image_name,
-            image_size=self.image.shape[:2],
+            image_size=(
+                (self.frame.height, self.frame.width)
+                if self.frame is not None
+                else self.image.shape[:2]
+            ),
             loading_notes=self.image_notes,
             charts=charts,
         )

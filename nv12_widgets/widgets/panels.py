@@ -11,11 +11,13 @@ import ipywidgets as W
 import numpy as np
 
 from nv12_widgets.core import (
+    NV12,
     PROFILES,
     crop_zoom,
     error_map,
     image_like_output,
-    load_image_with_notes,
+    is_raw_frame_path,
+    load_source,
     normalize,
     output_heatmaps,
 )
@@ -30,6 +32,8 @@ FLOAT_PROFILE = "float"
 SAME_SWING = "same"
 MODEL_LAYOUT = "model"
 _NONE = {FLOAT_PROFILE, SAME_SWING, MODEL_LAYOUT}
+#: Size-preset entry for a height / width typed by hand.
+CUSTOM_SIZE = "custom"
 
 
 def _none(value):
@@ -37,26 +41,74 @@ def _none(value):
 
 
 # ------------------------------------------------------------------------------ image
+#: What the upload button offers: images, and raw frames (read with core.load_frame).
+UPLOAD_ACCEPT = "image/*,.nv12,.nv21,.yuv,.i420,.raw"
+#: The sample-list entry standing for the image / frame loaded by path or upload.
+YOUR_IMAGE = "(your image)"
+#: Raw format choice meaning "from the name / sidecar".
+RAW_AUTO = "auto"
+
+
 class ImagePanel(W.VBox):
-    """Pick the image: upload, a bundled sample, or a path. Calls ``on_image(rgb, name, notes)``."""
+    """Pick the image: upload, a bundled sample, or a path; images or raw NV12 / NV21 /
+    I420 frames (``.nv12 .nv21 .i420 .yuv .raw``, size from the controls, a JSON sidecar
+    or ``WxH`` in the name). Calls ``on_image(source, name, notes)`` with ``source`` an
+    (H, W, 3) uint8 RGB array or an :class:`~nv12_widgets.core.NV12` frame, also kept in
+    :attr:`source`."""
 
     def __init__(self, samples: Sequence[Path], on_image: Callable, on_error: Callable):
         self._on_image, self._on_error = on_image, on_error
         self.samples = {Path(p).name: Path(p) for p in samples}
         self.sample = W.Dropdown(options=list(self.samples), description="Sample")
-        self.upload = W.FileUpload(accept="image/*", multiple=False, description="Upload")
-        self.path = W.Text(placeholder="/path/to/image.jpg", description="Path")
+        self.upload = W.FileUpload(accept=UPLOAD_ACCEPT, multiple=False, description="Upload")
+        self.path = W.Text(
+            placeholder="/path/to/image.jpg or frame_1920x1080.nv12", description="Path"
+        )
         self.load = W.Button(description="Load", icon="folder-open")
         self.reader = W.ToggleButtons(
             options=[("PIL", "pil"), ("OpenCV", "opencv")], description="Reader"
         )
         self.reader.style.button_width = "80px"
+        # raw frame controls: 0 = "from the sidecar / the name" (stride: no padding)
+        self.raw_format = W.Dropdown(
+            options=[("from name", RAW_AUTO), ("NV12", "nv12"), ("NV21", "nv21"), ("I420", "i420")],
+            description="Format",
+        )
+        self.raw_width = W.IntText(0, description="Width")
+        self.raw_height = W.IntText(0, description="Height")
+        self.raw_stride = W.IntText(0, description="Stride")
+        self.raw_index = W.IntText(0, description="Frame #")
+        for w in (self.raw_width, self.raw_height, self.raw_stride, self.raw_index):
+            w.layout.width = "170px"
+        self.raw_box = W.VBox(
+            [
+                W.HTML("<span class='nv12-caption'>raw frame: 0 = from the JSON sidecar or "
+                       "WxH in the name; stride = bytes per row (0: no padding)</span>"),
+                W.HBox([self.raw_format, self.raw_index]),
+                W.HBox([self.raw_width, self.raw_height, self.raw_stride]),
+            ]
+        )  # fmt: skip
+        self.raw_box.add_class("nv12-raw-controls")
+        self.raw_box.layout.display = "none"
         self.view = ImageView("Image", "nv12-image", target=200, max_side=240)
         self.info = W.HTML("")
+        self.source: np.ndarray | NV12 | None = None
+        self.source_name = ""
+        self._filling = False
+        self._yours: tuple[str, object] | None = None
+        self._raw_pending: tuple[str, object] | None = None
         self.sample.observe(lambda _: self.load_sample(), "value")
         self.upload.observe(self._uploaded, "value")
         self.load.on_click(lambda _: self.load_path(self.path.value))
         self.reader.observe(lambda _: self._reload(), "value")
+        for w in (
+            self.raw_format,
+            self.raw_width,
+            self.raw_height,
+            self.raw_stride,
+            self.raw_index,
+        ):
+            w.observe(lambda _: self._raw_changed(), "value")
         self._last: tuple[str, object] | None = None
         super().__init__(
             [
@@ -64,22 +116,30 @@ class ImagePanel(W.VBox):
                 W.HBox([self.sample, self.upload]),
                 W.HBox([self.path, self.load]),
                 self.reader,
+                self.raw_box,
                 W.HBox([self.view, self.info]),
             ]
         )
 
     def load_sample(self) -> None:
-        if self.sample.value:
-            self._load(self.samples[self.sample.value], self.sample.value)
+        if self._filling or not self.sample.value:
+            return
+        if self.sample.value == YOUR_IMAGE:
+            if self._yours is not None and self._last != self._yours:
+                self._load(self._yours[1], self._yours[0])
+            return
+        self._load(self.samples[self.sample.value], self.sample.value)
 
     def load_path(self, path: str) -> None:
         if not path.strip():
-            self._on_error("Loading the image", ValueError("type a path to an image file first."))
+            self._on_error(
+                "Loading the image", ValueError("type a path to an image or raw frame file first.")
+            )
             return
-        self._load(Path(path.strip()).expanduser(), Path(path.strip()).name)
+        self._load(Path(path.strip()).expanduser(), Path(path.strip()).name, yours=True, fresh=True)
 
     def load_bytes(self, data: bytes, name: str) -> None:
-        self._load(bytes(data), name)
+        self._load(bytes(data), name, yours=True, fresh=True)
 
     def _uploaded(self, change) -> None:
         files = change["new"]
@@ -96,20 +156,75 @@ class ImagePanel(W.VBox):
         if self._last is not None:
             self._load(self._last[1], self._last[0])
 
-    def _load(self, source, name: str) -> None:
+    def _raw_changed(self) -> None:
+        # reload the raw file last tried (even when it failed: e.g. its size was unknown)
+        if not self._filling and self._raw_pending is not None:
+            name, source = self._raw_pending
+            self._load(source, name, yours=True)
+
+    def raw_args(self) -> dict:
+        """The raw-frame controls as :func:`~nv12_widgets.core.load_frame` arguments."""
+        return {
+            "fmt": None if self.raw_format.value == RAW_AUTO else self.raw_format.value,
+            "width": self.raw_width.value or None,
+            "height": self.raw_height.value or None,
+            "stride": self.raw_stride.value or None,
+            "index": int(self.raw_index.value),
+        }
+
+    def _set_raw_fields(self, **values) -> None:
+        self._filling = True
         try:
-            rgb, notes = load_image_with_notes(source, reader=self.reader.value)
+            for key, value in values.items():
+                getattr(self, f"raw_{key}").value = value
+        finally:
+            self._filling = False
+
+    def _load(self, source, name: str, *, yours: bool = False, fresh: bool = False) -> None:
+        raw = is_raw_frame_path(name)
+        self.raw_box.layout.display = None if raw else "none"
+        self._raw_pending = (name, source) if raw else None
+        if fresh and raw:  # a new file: its own sidecar / name decide, not the last one's
+            self._set_raw_fields(format=RAW_AUTO, width=0, height=0, stride=0, index=0)
+        try:
+            if raw:
+                loaded, notes = load_source(source, name=name, **self.raw_args())
+            else:
+                loaded, notes = load_source(source, reader=self.reader.value)
         except Exception as exc:  # noqa: BLE001 - every failure goes to the error area
             self._on_error(f"Loading {name}", exc)
             return
+        if isinstance(loaded, NV12):
+            self._set_raw_fields(width=loaded.width, height=loaded.height)
         self._last = (name, source)
-        self.show(rgb, name, notes)
-        self._on_image(rgb, name, notes)
+        if yours:
+            self._yours = self._last
+            self._filling = True
+            try:
+                if YOUR_IMAGE not in self.sample.options:
+                    self.sample.options = [YOUR_IMAGE, *self.samples]
+                self.sample.value = YOUR_IMAGE
+            finally:
+                self._filling = False
+        self.source, self.source_name = loaded, name
+        self.show(loaded, name, notes)
+        self._on_image(loaded, name, notes)
 
-    def show(self, rgb: np.ndarray, name: str, notes: Sequence[str]) -> None:
-        self.view.show(rgb)
-        lines = [f"<b>{html.escape(name)}</b>", f"{rgb.shape[1]} x {rgb.shape[0]} px RGB"]
-        lines += [f"&bull; {html.escape(n)}" for n in notes] or ["&bull; loaded as is (8-bit RGB)"]
+    def show(self, source: np.ndarray | NV12, name: str, notes: Sequence[str]) -> None:
+        """Show an (H, W, 3) RGB image, or an NV12 frame's Y plane."""
+        if isinstance(source, NV12):
+            self.view.show(source.y, "Y plane")
+            lines = [
+                f"<b>{html.escape(name)}</b>",
+                f"{source.width} x {source.height} px raw frame (Y plane shown)",
+            ]
+            lines += [f"&bull; {html.escape(n)}" for n in notes]
+        else:
+            self.view.show(source)
+            lines = [f"<b>{html.escape(name)}</b>", f"{source.shape[1]} x {source.shape[0]} px RGB"]
+            lines += [f"&bull; {html.escape(n)}" for n in notes] or [
+                "&bull; loaded as is (8-bit RGB)"
+            ]
         self.info.value = "<br>".join(lines)
 
 
@@ -157,6 +272,25 @@ class PreprocessPanel(W.VBox):
             value=c.resize_policy,
             description="Resize",
         )
+        # model input size, (height, width) in that order; filled by set_size_choices()
+        self.size_preset = W.Dropdown(options=[], description="Size")
+        self.size_h = W.BoundedIntText(
+            value=(c.size or (0, 0))[0], min=0, max=16384, step=2, description="Height"
+        )
+        self.size_w = W.BoundedIntText(
+            value=(c.size or (0, 0))[1], min=0, max=16384, step=2, description="Width"
+        )
+        for w in (self.size_h, self.size_w):
+            w.layout.width = "170px"
+        self.size_note = W.HTML("")
+        self.size_box = W.VBox(
+            [W.HBox([self.size_preset]), W.HBox([self.size_h, self.size_w]), self.size_note]
+        )
+        self.size_box.add_class("nv12-size")
+        self.size_box.layout.display = "none"
+        self._size_filling = False
+        self._size_touched = c.size is not None
+        self.size_preset.observe(self._preset_chosen, "value")
         self.snippets = W.HTML("")
         self.snippets.add_class("nv12-snippets")
         self._base = c
@@ -167,6 +301,9 @@ class PreprocessPanel(W.VBox):
         ]  # fmt: skip
         for w in self._controls:
             w.observe(lambda _: on_change(), "value")
+        self._on_change = on_change
+        for w in (self.size_h, self.size_w):
+            w.observe(self._size_typed, "value")
         self.profile.observe(self._profile_changed, "value")
         self._profile_changed()
         super().__init__(
@@ -179,9 +316,72 @@ class PreprocessPanel(W.VBox):
                     ]
                 ),
                 W.HBox([W.VBox([self.divisor, self.mean]), W.VBox([self.std, self.resize_policy])]),
+                self.size_box,
                 W.Accordion([self.snippets], titles=("Vendor config snippets",)),
             ]
         )
+
+    # -- size ---------------------------------------------------------------------
+    def set_size_choices(
+        self,
+        presets: Sequence[tuple[str, tuple[int, int]]],
+        default: tuple[int, int],
+        note: str = "",
+        *,
+        fixed: bool = False,
+    ) -> None:
+        """Offer ``presets`` ((label, (height, width)) pairs) and show the control; the
+        height / width fields take ``default`` unless the user already chose a size.
+        Does not call ``on_change`` (the caller refreshes)."""
+        self._size_filling = True
+        try:
+            self.size_preset.options = [("custom", CUSTOM_SIZE)] + [
+                (lbl, tuple(v)) for lbl, v in presets
+            ]
+            if fixed or not self._size_touched:  # a fixed model input admits one size
+                self.size_h.value, self.size_w.value = (int(v) for v in default)
+            current = (self.size_h.value, self.size_w.value)
+            known = [tuple(v) for _, v in presets]
+            self.size_preset.value = current if current in known else CUSTOM_SIZE
+        finally:
+            self._size_filling = False
+        self.size_h.disabled = self.size_w.disabled = fixed
+        self.size_note.value = f"<span class='nv12-caption'>{html.escape(note)}</span>"
+        self.size_box.layout.display = None
+
+    def _preset_chosen(self, change) -> None:
+        if self._size_filling or change["new"] == CUSTOM_SIZE:
+            return
+        self._size_touched = True
+        self._size_filling = True
+        try:
+            self.size_h.value, self.size_w.value = change["new"]
+        finally:
+            self._size_filling = False
+        self._on_change()
+
+    def _size_typed(self, _change) -> None:
+        if self._size_filling:
+            return
+        self._size_touched = True
+        current = (self.size_h.value, self.size_w.value)
+        self._size_filling = True
+        try:
+            values = [v for _, v in self.size_preset.options]
+            self.size_preset.value = current if current in values else CUSTOM_SIZE
+        finally:
+            self._size_filling = False
+        self._on_change()
+
+    @property
+    def size(self) -> tuple[int, int] | None:
+        """(height, width) of the size control; None while it is hidden (model's own)."""
+        if self.size_box.layout.display == "none":
+            return self._base.size
+        h, w = int(self.size_h.value), int(self.size_w.value)
+        if h <= 0 or w <= 0:
+            raise ValueError(f"Size {h} x {w} (height x width) must be positive; pick a preset.")
+        return h, w
 
     def _profile_changed(self, *_):
         fixed = self.profile.value != FLOAT_PROFILE
@@ -203,6 +403,7 @@ class PreprocessPanel(W.VBox):
             std=parse_floats(self.std.value, "Std"),
             layout=_none(self.layout_.value),
             resize_policy=self.resize_policy.value,
+            size=self.size,
             **noise,
         )
 

@@ -270,7 +270,7 @@ def test_buffer_errors(reader):
     fmt = {"frombuffer": "NV12", "from_nv21": "NV21", "from_i420": "I420"}[reader]
     with pytest.raises(InputError, match=rf"4x2 {fmt} frame is 12 bytes, the buffer has 11"):
         read(NV12_BYTES[:-1], 4, 2)
-    with pytest.raises(InputError, match=r"buffer has 24 \(it would fit a height of 4\).*stride"):
+    with pytest.raises(InputError, match=r"buffer has 24 \(it would fit a height of 4[;)].*stride"):
         read(NV12_BYTES * 2, 4, 2)
     with pytest.raises(InputError, match="buffer has 0"):
         read(b"", 4, 2)

@@ -24,9 +24,9 @@ from nv12_widgets.model.pipeline import (
     NormalizeStage,
     Pipeline,
     device_path_key,
-    is_dynamic,
     plan_input,
 )
+from nv12_widgets.model.session import is_dynamic
 
 SIZE = (96, 128)  # (height, width): small, but real photo content
 

@@ -1,0 +1,636 @@
+"""Raw camera frames as a source: NV12 / NV21 / I420 files with stride, sidecar and index.
+
+A board or camera dump is a file of raw bytes with no header: its width, height, row
+stride and pixel format come from elsewhere. :func:`load_frame` takes them, in this order,
+from the arguments, from the JSON sidecar :func:`nv12_widgets.model.board.save_nv12`
+writes next to the file (``frame.json`` for ``frame.nv12``), or from the file name
+(``frame_1920x1080.nv12``, ``cam0-1280x720.yuv``). A file may hold several frames back to
+back; ``index`` picks one. :func:`load_source` reads either an image (via
+:func:`~nv12_widgets.core.load_image`) or a raw frame, so every entry point accepts both.
+
+Memory layouts read here (``stride`` = bytes per luma row, ``>= width``; every row,
+the last one included, is padded to it, as in a camera buffer dump):
+
+``nv12``
+    ``height`` rows of Y, then ``height / 2`` rows of interleaved ``U V U V ...``; the
+    chroma rows use the same ``stride`` (they hold ``width`` bytes each).
+``nv21``
+    as nv12 with ``V U`` order (the Android camera default).
+``i420`` (alias ``yuv420p``)
+    ``height`` rows of Y, then the U plane, then the V plane, each ``height / 2`` rows of
+    ``width / 2`` bytes padded to ``stride / 2`` (FFmpeg's ``yuv420p`` with
+    ``linesize = [stride, stride/2, stride/2]``).
+
+So a frame is ``stride * height * 3 / 2`` bytes in all three formats. Source of the
+layouts: the V4L2 pixel format pages (``V4L2_PIX_FMT_NV12``, ``V4L2_PIX_FMT_NV21``,
+``V4L2_PIX_FMT_YUV420``; Linux kernel ``Documentation/userspace-api/media/v4l/
+pixfmt-yuv-planar.rst``) and FFmpeg ``libavutil/pixdesc.c`` (``nv12``, ``nv21``,
+``yuv420p``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ._checks import InputError, check_choice, check_even
+from .nv12 import NV12
+
+__all__ = [
+    "COMMON_SIZES",
+    "RAW_EXTENSIONS",
+    "RAW_FORMATS",
+    "SIDECAR_SUFFIXES",
+    "fitting_sizes",
+    "frame_nbytes",
+    "frame_sidecar",
+    "frames_in",
+    "is_raw_frame_path",
+    "load_frame",
+    "load_source",
+    "NV12_INTERPOLATIONS",
+    "parse_size_from_name",
+    "resize_nv12",
+    "read_sidecar",
+    "sidecar_path",
+    "size_mismatch_message",
+]
+
+#: Raw pixel formats read and written (``yuv420p`` is accepted as an alias of ``i420``).
+RAW_FORMATS = ("nv12", "nv21", "i420")
+_ALIASES = {"yuv420p": "i420", "nv12": "nv12", "nv21": "nv21", "i420": "i420"}
+#: File extensions taken as raw frames, and the format each implies (None: the name
+#: does not say; NV12 unless told otherwise).
+RAW_EXTENSIONS: dict[str, str | None] = {
+    ".nv12": "nv12",
+    ".nv21": "nv21",
+    ".i420": "i420",
+    ".yuv": None,
+    ".raw": None,
+    ".bin": None,
+}
+#: Suffixes dropped to find a file's JSON sidecar (``a/b.nv12`` -> ``a/b.json``).
+SIDECAR_SUFFIXES = (".bin", ".npy", ".json", ".nv12", ".nv21", ".i420", ".yuv", ".raw")
+#: Camera / video sizes (width, height) proposed when a file's size does not fit.
+COMMON_SIZES = (
+    (320, 240), (640, 360), (640, 480), (720, 480), (720, 576), (800, 600), (960, 540),
+    (1024, 768), (1280, 720), (1280, 800), (1280, 960), (1280, 1024), (1600, 1200),
+    (1920, 1080), (1920, 1088), (1920, 1200), (2560, 1440), (2592, 1944), (3840, 2160),
+)  # fmt: skip
+
+_NAME_SIZE = re.compile(r"(?<![0-9])([0-9]{1,5})[xX]([0-9]{1,5})(?![0-9])")
+
+
+# ------------------------------------------------------------------------ names
+def _fmt(fmt: str) -> str:
+    if not isinstance(fmt, str) or fmt.lower() not in _ALIASES:
+        check_choice("fmt", fmt, RAW_FORMATS)
+    return _ALIASES[fmt.lower()]
+
+
+def is_raw_frame_path(path: str | os.PathLike | None) -> bool:
+    """True when the name's extension is a raw frame's (see :data:`RAW_EXTENSIONS`).
+
+    Examples
+    --------
+    >>> is_raw_frame_path("dump/frame_1280x720.NV12"), is_raw_frame_path("photo.jpg")
+    (True, False)
+    """
+    if path is None:
+        return False
+    return Path(str(path)).suffix.lower() in RAW_EXTENSIONS
+
+
+def parse_size_from_name(name: str | os.PathLike) -> tuple[int, int] | None:
+    """``(width, height)`` written in a file name as ``WxH``, else None.
+
+    The last ``<digits>x<digits>`` group of the name (not the folders) counts, so
+    ``cam2_1280x720_0001.nv12`` gives (1280, 720).
+
+    Examples
+    --------
+    >>> parse_size_from_name("out/frame_1920x1080.nv12")
+    (1920, 1080)
+    >>> parse_size_from_name("frame.nv12") is None
+    True
+    """
+    found = _NAME_SIZE.findall(Path(str(name)).name)
+    if not found:
+        return None
+    w, h = (int(v) for v in found[-1])
+    return (w, h) if w > 0 and h > 0 else None
+
+
+# ------------------------------------------------------------------------ sidecar
+def sidecar_path(path: str | os.PathLike) -> Path:
+    """Where the JSON sidecar of ``path`` lives: the known suffix replaced by ``.json``.
+
+    Examples
+    --------
+    >>> sidecar_path("out/frame.nv12").as_posix(), sidecar_path("out/t.v2").as_posix()
+    ('out/frame.json', 'out/t.v2.json')
+    """
+    p = Path(path)
+    stem = p.with_suffix("") if p.suffix.lower() in SIDECAR_SUFFIXES else p
+    return stem.with_name(stem.name + ".json")
+
+
+def read_sidecar(path: str | os.PathLike, *, missing_hint: str | None = None) -> dict[str, Any]:
+    """Read the JSON sidecar of a file (the one home of the sidecar parsing rule).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The data file (``.nv12``, ``.bin``, ...), the ``.json`` itself, or the path
+        without extension.
+    missing_hint : str, optional
+        What to tell the user when there is no sidecar.
+
+    Returns
+    -------
+    dict
+        The sidecar's JSON object.
+
+    Raises
+    ------
+    InputError
+        Missing sidecar, invalid JSON, or JSON that is not an object.
+    """
+    side = sidecar_path(path)
+    if not side.is_file():
+        hint = missing_hint or "pass the width and height yourself."
+        raise InputError(f"No sidecar {side} next to {Path(path).name}: {hint}")
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"Sidecar {side} is not valid JSON: {exc}.") from exc
+    if not isinstance(meta, dict):
+        raise InputError(f"Sidecar {side} must hold a JSON object, got {type(meta).__name__}.")
+    return meta
+
+
+def frame_sidecar(path: str | os.PathLike) -> dict[str, Any]:
+    """The frame geometry a sidecar gives: a dict with any of ``width``, ``height``,
+    ``stride`` (ints) and ``format`` (a :data:`RAW_FORMATS` name); ``{}`` when there is
+    no sidecar.
+
+    Raises
+    ------
+    InputError
+        A sidecar that is not valid JSON, or whose geometry values are not positive
+        integers / a known format.
+    """
+    if not sidecar_path(path).is_file():
+        return {}
+    meta = read_sidecar(path)
+    side = sidecar_path(path).name
+    out: dict[str, Any] = {}
+    for key in ("width", "height", "stride"):
+        if meta.get(key) is not None:
+            value = meta[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise InputError(
+                    f"Sidecar {side}: {key} must be a positive integer, got {value!r}."
+                )
+            out[key] = value
+    if meta.get("format") is not None:
+        try:
+            out["format"] = _fmt(meta["format"])
+        except InputError as exc:
+            raise InputError(f"Sidecar {side}: {exc}") from None
+    return out
+
+
+# ------------------------------------------------------------------------ sizes
+def frame_nbytes(width: int, height: int, fmt: str = "nv12", stride: int | None = None) -> int:
+    """Bytes of one raw 4:2:0 frame: ``stride * height * 3 / 2`` (stride defaults to width).
+
+    Raises
+    ------
+    InputError
+        Non-positive or odd sizes, a stride narrower than the width, an odd stride for
+        I420 (its chroma rows are ``stride / 2`` bytes).
+
+    Examples
+    --------
+    >>> frame_nbytes(640, 480), frame_nbytes(640, 480, stride=704)
+    (460800, 506880)
+    """
+    fmt = _fmt(fmt)
+    for name, v in (("width", width), ("height", height), ("stride", stride)):
+        if v is None and name == "stride":
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise InputError(f"{name} must be an integer, got {v!r}.")
+        if v <= 0:
+            raise InputError(f"{name} must be positive, got {v}.")
+    check_even(height, width, fmt.upper())
+    stride = width if stride is None else int(stride)
+    if stride < width:
+        raise InputError(
+            f"stride {stride} is smaller than the width {width}: the stride is the bytes per "
+            "luma row including padding, so at least the width."
+        )
+    if fmt == "i420" and stride % 2:
+        raise InputError(f"an I420 stride must be even (chroma rows are stride/2), got {stride}.")
+    return int(stride) * int(height) * 3 // 2
+
+
+def fitting_sizes(
+    nbytes: int, *, width: int | None = None, height: int | None = None, limit: int = 6
+) -> list[str]:
+    """Frame geometries a byte count would fit, as short phrases for error messages.
+
+    Parameters
+    ----------
+    nbytes : int
+        The file / buffer size.
+    width, height : int, optional
+        What the user gave: keeping the width, the height it fits (one frame); keeping
+        width and height, the row stride it fits (one frame).
+    limit : int
+        At most this many phrases.
+
+    Returns
+    -------
+    list of str
+        e.g. ``["a height of 4", "1280x720 (2 frames)"]``; empty when nothing fits.
+
+    Examples
+    --------
+    >>> fitting_sizes(24, width=4)
+    ['a height of 4']
+    >>> fitting_sizes(2 * 1280 * 720 * 3 // 2)[:1]
+    ['1280x720 (2 frames)']
+    """
+    out: list[str] = []
+    if nbytes <= 0:
+        return out
+    if width and width > 0 and (2 * nbytes) % (3 * width) == 0:
+        h = 2 * nbytes // (3 * width)
+        if h % 2 == 0 and h != height:
+            out.append(f"a height of {h}")
+    if width and height and height > 0 and (2 * nbytes) % (3 * height) == 0:
+        s = 2 * nbytes // (3 * height)
+        if s > width:
+            out.append(f"a row stride of {s} bytes at {width}x{height}")
+    common = [
+        (nbytes // (w * h * 3 // 2), w, h)
+        for w, h in COMMON_SIZES
+        if nbytes % (w * h * 3 // 2) == 0 and (w, h) != (width, height)
+    ]
+    for n, w, h in sorted(common):  # fewest frames (largest size) first
+        out.append(f"{w}x{h} ({n} frame{'s' if n != 1 else ''})")
+    return out[:limit]
+
+
+def frames_in(nbytes: int, width: int, height: int, fmt: str = "nv12", stride=None) -> int:
+    """How many whole frames ``nbytes`` holds; InputError naming sizes that would fit when
+    it is not a whole, non-zero number of frames.
+
+    Examples
+    --------
+    >>> frames_in(3 * 24, 4, 4)
+    3
+    """
+    per = frame_nbytes(width, height, fmt, stride)
+    if nbytes >= per and nbytes % per == 0:
+        return nbytes // per
+    raise InputError(size_mismatch_message(nbytes, width, height, fmt, stride, several=True))
+
+
+def size_mismatch_message(
+    nbytes: int, width: int, height: int, fmt: str, stride: int | None = None, *, several=False
+) -> str:
+    """The message for a buffer of ``nbytes`` that is not (a whole number of) frames."""
+    per = frame_nbytes(width, height, fmt, stride)
+    what = f"a {width}x{height} {_fmt(fmt).upper()} frame"
+    if stride is not None and stride != width:
+        what += f" with a row stride of {stride} bytes"
+    fits = fitting_sizes(nbytes, width=width, height=height)
+    hint = f" (it would fit {'; '.join(fits)})" if fits else ""
+    count = ", not a whole number of frames" if several and nbytes > per else ""
+    return (
+        f"{what} is {per} bytes, the buffer has {nbytes}{count}{hint}; check width, height, "
+        f"stride and that the file is {_fmt(fmt).upper()} (not another layout, not RGB)."
+    )
+
+
+# ------------------------------------------------------------------------ reading
+def _decode(buf: np.ndarray, width: int, height: int, fmt: str, stride: int) -> NV12:
+    """One frame's bytes (exactly ``frame_nbytes``) -> NV12, padding dropped."""
+    n_y = stride * height
+    y = buf[:n_y].reshape(height, stride)[:, :width]
+    if fmt in ("nv12", "nv21"):
+        uv = buf[n_y : n_y + n_y // 2].reshape(height // 2, stride)[:, :width]
+        uv = uv.reshape(height // 2, width // 2, 2)
+        if fmt == "nv21":
+            uv = uv[..., ::-1]
+        return NV12(y, uv)
+    cs, ch = stride // 2, height // 2
+    u = buf[n_y : n_y + cs * ch].reshape(ch, cs)[:, : width // 2]
+    v = buf[n_y + cs * ch : n_y + 2 * cs * ch].reshape(ch, cs)[:, : width // 2]
+    return NV12.from_planes(
+        np.ascontiguousarray(y), np.ascontiguousarray(u), np.ascontiguousarray(v)
+    )
+
+
+def _resolve(
+    name: str | None,
+    sidecar: Mapping[str, Any],
+    fmt: str | None,
+    width: int | None,
+    height: int | None,
+    stride: int | None,
+    nbytes: int,
+) -> tuple[str, int, int, int | None]:
+    implied = RAW_EXTENSIONS.get(Path(name).suffix.lower()) if name else None
+    if fmt is not None:
+        fmt = _fmt(fmt)
+        if implied is not None and fmt != implied:
+            raise InputError(
+                f"fmt={fmt!r} contradicts the name {Path(name).name!r} (a {implied} file); "
+                "rename the file or drop fmt."
+            )
+    else:
+        fmt = implied or sidecar.get("format") or "nv12"
+    named = parse_size_from_name(name) if name else None
+    if width is None and height is None:
+        if "width" in sidecar and "height" in sidecar:
+            width, height = sidecar["width"], sidecar["height"]
+        elif named is not None:
+            width, height = named
+    if stride is None and sidecar.get("width") == width:
+        stride = sidecar.get("stride")  # the sidecar's stride goes with the sidecar's width
+    if width is None or height is None:
+        s = stride or width
+        if width is not None and height is None and (2 * nbytes) % (3 * s) == 0:
+            height = 2 * nbytes // (3 * s)  # one frame of the given width
+        elif (
+            height is not None
+            and width is None
+            and stride is None
+            and (2 * nbytes) % (3 * height) == 0
+        ):
+            width = 2 * nbytes // (3 * height)
+        else:
+            fits = fitting_sizes(nbytes)
+            hint = f" ({nbytes} bytes would fit {', '.join(fits)})" if fits else ""
+            raise InputError(
+                f"the raw frame {Path(name).name if name else '<bytes>'} does not say its size: "
+                'give width and height, write a JSON sidecar ({"width": W, "height": H}) '
+                f"or put WxH in the file name (frame_1920x1080.nv12){hint}."
+            )
+    for key, v in (("width", width), ("height", height), ("stride", stride)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+            raise InputError(f"{key} must be an integer, got {v!r}.")
+    if stride is not None and int(stride) == int(width):
+        stride = None
+    return fmt, int(width), int(height), None if stride is None else int(stride)
+
+
+def load_frame(
+    source: str | os.PathLike | bytes | bytearray | memoryview,
+    *,
+    fmt: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    stride: int | None = None,
+    index: int = 0,
+    name: str | None = None,
+) -> NV12:
+    """Read one raw NV12 / NV21 / I420 frame from a file or bytes.
+
+    Parameters
+    ----------
+    source : path or bytes
+        A raw frame file (no header), or its bytes (an upload).
+    fmt : {"nv12", "nv21", "i420"}, optional
+        Default: the extension's (``.nv12`` / ``.nv21`` / ``.i420``), else the sidecar's
+        ``format``, else ``"nv12"`` (``.yuv``, ``.raw``, ``.bin``). A ``fmt`` that
+        contradicts the extension is an error.
+    width, height : int, optional
+        Frame size in pixels (even). Default: the sidecar's ``width`` / ``height``, else
+        ``WxH`` in the name. With only one given, the other is what makes the file one
+        frame.
+    stride : int, optional
+        Bytes per luma row including padding (camera buffers pad rows to 16/64/256
+        bytes). NV12/NV21 chroma rows use the same stride, I420's U and V rows
+        ``stride / 2``. Default: the sidecar's ``stride``, else ``width`` (no padding).
+    index : int
+        Which frame of a file holding several back to back (negative counts from the end).
+    name : str, optional
+        The file name of ``bytes`` (an upload), used for the extension and ``WxH``.
+
+    Returns
+    -------
+    NV12
+        The frame (H, W) with padding dropped, NV21 / I420 repacked as NV12.
+
+    Raises
+    ------
+    InputError
+        Missing file, unknown size, a file that is not a whole number of frames (the
+        message names the sizes it would fit), an index out of range.
+
+    Examples
+    --------
+    >>> from nv12_widgets.core import NV12
+    >>> import numpy as np
+    >>> f = NV12(np.zeros((2, 4), np.uint8), np.full((1, 2, 2), 128, np.uint8))
+    >>> load_frame(f.tobytes() * 3, width=4, height=2, index=2) == f
+    True
+    """
+    path: Path | None = None
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data: bytes | None = bytes(source)
+        nbytes = len(data)
+        sidecar: Mapping[str, Any] = {}
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source).expanduser()
+        if not path.is_file():
+            raise InputError(f"no raw frame file at {str(path)!r}; check the path.")
+        data = None
+        nbytes = os.stat(path).st_size
+        sidecar = frame_sidecar(path)
+        name = name or str(path)
+    else:
+        raise InputError(
+            f"load_frame() takes a path or bytes, got {type(source).__name__}; "
+            "an NV12 object is already a frame."
+        )
+    label = Path(name).name if name else "<bytes>"
+    if nbytes == 0:
+        raise InputError(f"{label} is empty (0 bytes); it is not a raw frame.")
+    fmt, width, height, stride = _resolve(name, sidecar, fmt, width, height, stride, nbytes)
+    per = frame_nbytes(width, height, fmt, stride)
+    try:
+        count = frames_in(nbytes, width, height, fmt, stride)
+    except InputError as exc:
+        raise InputError(f"{label}: {exc}") from None
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise InputError(f"index must be an integer, got {index!r}.")
+    if not -count <= index < count:
+        raise InputError(
+            f"{label} holds {count} frame{'s' if count != 1 else ''} of {width}x{height}; "
+            f"index {index} is out of range (use 0..{count - 1})."
+        )
+    index = int(index) % count
+    if data is None:
+        with open(path, "rb") as fh:
+            fh.seek(index * per)
+            chunk = fh.read(per)
+        if len(chunk) != per:  # the file shrank under us
+            raise InputError(f"{label} changed while being read; try again.")
+        buf = np.frombuffer(chunk, np.uint8)
+    else:
+        buf = np.frombuffer(data, np.uint8)[index * per : (index + 1) * per]
+    return _decode(buf, width, height, fmt, stride or width)
+
+
+def load_source(
+    source: Any,
+    *,
+    fmt: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    stride: int | None = None,
+    index: int = 0,
+    name: str | None = None,
+    reader: str = "pil",
+) -> tuple[np.ndarray | NV12, list[str]]:
+    """Read an image or a raw frame, whichever ``source`` is.
+
+    Parameters
+    ----------
+    source : path, bytes, (H, W, 3) uint8 array or NV12
+        A path with a raw extension (:func:`is_raw_frame_path`), or bytes whose ``name``
+        has one, or any raw-frame argument given (``fmt``, ``width``, ``height``,
+        ``stride``), is read with :func:`load_frame`; anything else with
+        :func:`~nv12_widgets.core.load_image_with_notes`. Arrays and NV12 frames pass through.
+    fmt, width, height, stride, index, name
+        As in :func:`load_frame`.
+    reader : {"pil", "opencv"}
+        The image reader (images only).
+
+    Returns
+    -------
+    source : numpy.ndarray or NV12
+        (H, W, 3) uint8 RGB, or the NV12 frame.
+    notes : list of str
+        Image loading notes, or one line describing the raw frame read.
+    """
+    from .image import load_image_with_notes
+
+    if isinstance(source, NV12):
+        return source, []
+    if isinstance(source, np.ndarray):
+        return source, []
+    label = (
+        name
+        if name is not None
+        else (str(source) if isinstance(source, (str, os.PathLike)) else None)
+    )
+    raw_args = any(v is not None for v in (fmt, width, height, stride))
+    if is_raw_frame_path(label) or raw_args:
+        frame = load_frame(
+            source, fmt=fmt, width=width, height=height, stride=stride, index=index, name=label
+        )
+        what = f"raw {_describe_fmt(label, fmt, source)} frame {frame.width}x{frame.height}"
+        if index:
+            what += f", frame index {index}"
+        return frame, [what]
+    return load_image_with_notes(source, reader=reader)
+
+
+def _describe_fmt(label: str | None, fmt: str | None, source: Any) -> str:
+    if fmt is not None:
+        return _fmt(fmt).upper()
+    implied = RAW_EXTENSIONS.get(Path(label).suffix.lower()) if label else None
+    if implied:
+        return implied.upper()
+    if isinstance(source, (str, os.PathLike)):
+        side = frame_sidecar(source).get("format")
+        if side:
+            return side.upper()
+    return "NV12"
+
+
+# ------------------------------------------------------------------------ resizing
+#: ``resize_nv12`` filters: name -> OpenCV flag.
+NV12_INTERPOLATIONS = {
+    "bilinear": cv2.INTER_LINEAR_EXACT,
+    "area": cv2.INTER_AREA,
+    "nearest": cv2.INTER_NEAREST_EXACT,
+}
+
+
+def resize_nv12(frame: NV12, size: tuple[int, int], *, interpolation: str = "bilinear") -> NV12:
+    """Resize a frame in the NV12 domain: Y and UV apart, as a device's resizer does.
+
+    The device's resizer / image pyramid (Horizon BPU pyramid, Rockchip RGA, ...) never
+    goes through RGB: it scales the luma plane to ``size`` and the interleaved chroma
+    plane, both channels together, to ``size / 2``. This does the same with OpenCV.
+
+    Parameters
+    ----------
+    frame : NV12
+        The frame, any even size.
+    size : (int, int)
+        Target ``(height, width)``, both even (4:2:0).
+    interpolation : {"bilinear", "area", "nearest"}
+        ``"bilinear"``: ``cv2.INTER_LINEAR_EXACT`` (bit-exact fixed-point bilinear, the
+        same on every CPU: what a hardware scaler's bilinear mode computes, up to its
+        own rounding); ``"area"``: ``cv2.INTER_AREA`` (pixel-area averaging, the
+        anti-aliased choice when shrinking a lot); ``"nearest"``:
+        ``cv2.INTER_NEAREST_EXACT`` (pixel-centre nearest, as PIL / scikit-image).
+        All use half-pixel centres (``src = (dst + 0.5) * in / out - 0.5``, i.e.
+        ``align_corners=False``) on each plane independently, which treats chroma as
+        centred in its 2x2 block (JPEG / MPEG-1 siting); a resizer honouring MPEG-2
+        left siting would place chroma up to 1/4 chroma pixel differently. Source:
+        OpenCV ``modules/imgproc/src/resize.cpp`` (4.x / 5.0).
+
+    Returns
+    -------
+    NV12
+        ``(height, width)``; ``frame`` itself when it already has that size.
+
+    Raises
+    ------
+    InputError
+        Not an NV12 frame, an odd or non-positive size, an unknown filter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = NV12(np.tile(np.array([0, 100], np.uint8).repeat(2), (4, 1)),
+    ...          np.full((2, 2, 2), 128, np.uint8))
+    >>> resize_nv12(f, (2, 2)).y.tolist()
+    [[0, 100], [0, 100]]
+    """
+    if not isinstance(frame, NV12):
+        raise InputError(
+            f"resize_nv12 needs an NV12 frame, got {type(frame).__name__}; "
+            "resize RGB images with nv12_widgets.core.fit_image."
+        )
+    check_choice("interpolation", interpolation, NV12_INTERPOLATIONS)
+    try:
+        th, tw = (int(s) for s in size)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"size must be (height, width), got {size!r}.") from exc
+    if th <= 0 or tw <= 0:
+        raise InputError(f"size must be positive, got {size!r}.")
+    check_even(th, tw, "a resized NV12 frame")
+    if (th, tw) == frame.shape:
+        return frame
+    flag = NV12_INTERPOLATIONS[interpolation]
+    y = cv2.resize(frame.y, (tw, th), interpolation=flag)
+    uv = cv2.resize(np.ascontiguousarray(frame.uv), (tw // 2, th // 2), interpolation=flag)
+    return NV12(y, uv.reshape(th // 2, tw // 2, 2))
