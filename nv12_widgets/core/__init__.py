@@ -52,6 +52,7 @@ from .noise import NOISE_KINDS, add_noise, scale_noise, unit_noise
 from .normalize import LAYOUTS, denormalize, dequantize, normalize, quantize, to_layout
 from .nv12 import NV12
 from .profiles import PROFILES, Profile, get_profile
+from .signal import PairEvidence, Signal, pair_evidence, signal_of
 from .visual import (
     crop_zoom,
     display_downscale,
@@ -119,4 +120,8 @@ __all__ = [
     "upsample_uv",
     "yuv444_to_rgb",
     "yuv_matrix",
+    "PairEvidence",
+    "Signal",
+    "pair_evidence",
+    "signal_of",
 ]
