@@ -53,6 +53,7 @@ from .normalize import LAYOUTS, denormalize, dequantize, normalize, quantize, to
 from .nv12 import NV12
 from .profiles import PROFILES, Profile, get_profile
 from .signal import PairEvidence, Signal, pair_evidence, signal_of
+from .tasks import Interpreter, OutputInterpreter, interpret, output_kind, task_agreement
 from .visual import (
     crop_zoom,
     display_downscale,
@@ -124,4 +125,9 @@ __all__ = [
     "Signal",
     "pair_evidence",
     "signal_of",
+    "Interpreter",
+    "OutputInterpreter",
+    "interpret",
+    "output_kind",
+    "task_agreement",
 ]

@@ -195,9 +195,7 @@ def signal_of(reference: Any, *, scale: float | None = None) -> Signal:
             f"integer output ({a.dtype}): exact values, compared by agreement",
         )
     if not np.all(np.isfinite(a)):
-        return Signal(
-            False, float("nan"), float("nan"), "output contains NaN/Inf: not measurable"
-        )
+        return Signal(False, float("nan"), float("nan"), "output contains NaN/Inf: not measurable")
     lo, hi = float(np.min(a)), float(np.max(a))
     peak = max(abs(lo), abs(hi))
     eps = rounding_eps(a.dtype)
