@@ -1,0 +1,274 @@
+"""lint(): every code triggered and not triggered, on tiny configs and images.
+
+Expected values are recomputed here in pixel units (pm = mean * divisor,
+ps = std * divisor), independent of PreprocessConfig.pixel_mean / pixel_std.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from nv12_widgets.core import InputError
+from nv12_widgets.model import PreprocessConfig
+from nv12_widgets.model.lint import (
+    LINT_CODES,
+    MAX_ASPECT_DISTORTION,
+    LintFinding,
+    lint,
+)
+
+IMAGENET = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
+IMAGENET_PX = {"divisor": 1.0, "mean": (123.675, 116.28, 103.53), "std": (58.395, 57.12, 57.375)}
+
+
+def codes(findings):
+    return [f.code for f in findings]
+
+
+def photo_like(h=48, w=48, seed=0):
+    """Smooth colour ramps plus noise: pixel std ~ 60 grey levels."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    base = np.stack([x * 255 / w, y * 255 / h, (x + y) * 127 / (h + w)], axis=-1)
+    return np.clip(base + rng.normal(0, 10, base.shape), 0, 255).astype(np.uint8)
+
+
+# ---------------------------------------------------------------------- clean configs
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        IMAGENET,
+        IMAGENET_PX,
+        {"divisor": 255.0, "mean": (0.5,), "std": (0.5,)},
+        {"divisor": 127.5, "mean": (1.0,), "std": (1.0,)},
+        {"divisor": 1.0, "mean": (0.0,), "std": (1.0,)},  # raw codes
+        {"divisor": 255.0, "mean": (0.0,), "std": (1 / 255,)},  # x / 255 * 255
+        {"profile": "opencv", "swing": "studio"},
+        {"profile": "horizon"},
+        {"train_format": "yuv444", "decode_swing": "full"},
+    ],
+)
+def test_correct_configs_have_no_findings(kw):
+    assert lint(PreprocessConfig(**kw)) == []
+    assert lint(PreprocessConfig(size=(48, 48), **kw), image=photo_like()) == []
+
+
+# ---------------------------------------------------------------------- decode-swing
+def test_decode_swing():
+    f = lint(PreprocessConfig(decode_swing="studio"))
+    assert codes(f) == ["decode-swing"] and f[0].severity == "error"
+    assert f[0].fields == ("swing", "decode_swing")
+    assert "decode_swing='full'" in f[0].message
+    assert lint(PreprocessConfig(swing="studio", decode_swing="studio")) == []
+    # a profile encodes its own swing: the opencv profile is studio
+    f = lint(PreprocessConfig(profile="opencv", swing="studio", decode_swing="full"))
+    assert codes(f) == ["decode-swing"] and f[0].fields == ("profile", "decode_swing")
+    f = lint(PreprocessConfig(train_format="yuv444", swing="full", decode_swing="studio"))
+    assert codes(f) == ["decode-swing"] and "trained on studio-swing YUV" in f[0].message
+
+
+# ---------------------------------------------------------------------- device vs training
+def test_matrix_mismatch_needs_a_device_and_is_an_error_for_yuv_training():
+    c = PreprocessConfig()
+    assert lint(c, device=c) == []
+    f = lint(c, device=c.replace(matrix="bt709"))
+    assert codes(f) == ["matrix-mismatch"] and f[0].severity == "warning"
+    assert f[0].fields == ("matrix", "device.matrix")
+    y = PreprocessConfig(train_format="yuv444")
+    f = lint(y, device=y.replace(matrix="bt709"))
+    assert codes(f) == ["matrix-mismatch"] and f[0].severity == "error"
+
+
+def test_channel_order():
+    c = PreprocessConfig(train_format="bgr")
+    f = lint(c, device=c.replace(train_format="rgb"))
+    assert codes(f) == ["channel-order"] and f[0].severity == "error"
+    assert "BGR" in f[0].message and f[0].fields == ("train_format", "device.train_format")
+    assert lint(c, device=c.replace(chroma="decimate")) == []
+
+
+def test_normalization_mismatch_compares_pixel_units():
+    c = PreprocessConfig(**IMAGENET)
+    # the same normalisation written in pixel units is not a mismatch
+    assert lint(c, device=PreprocessConfig(**IMAGENET_PX)) == []
+    f = lint(c, device=c.replace(mean=(0.5, 0.5, 0.5)))
+    assert codes(f) == ["normalization-mismatch"]
+    assert dict(f[0].numbers)["max_mean_diff"] == pytest.approx((0.5 - 0.406) * 255)
+
+
+def test_device_config_is_linted_too():
+    c = PreprocessConfig()
+    f = lint(c, device=c.replace(decode_swing="studio"))
+    assert codes(f) == ["decode-swing"] and f[0].fields == ("device.swing", "device.decode_swing")
+    assert f[0].message.startswith("device: ")
+
+
+# ---------------------------------------------------------------------- units
+@pytest.mark.parametrize(
+    ("divisor", "mean", "pixel_mean"),
+    [(255.0, (123.675, 116.28, 103.53), 123.675 * 255), (1.0, (300.0,), 300.0)],
+)
+def test_mean_above_the_8bit_range(divisor, mean, pixel_mean):
+    f = lint(PreprocessConfig(divisor=divisor, mean=mean))
+    assert codes(f) == ["mean-units"] and f[0].severity == "error"
+    assert dict(f[0].numbers)["pixel_mean_max"] == pytest.approx(pixel_mean)
+    assert f[0].fields == ("mean", "divisor")
+
+
+def test_mean_suggestion_divides_by_the_divisor():
+    f = lint(PreprocessConfig(mean=(123.675, 116.28, 103.53)))
+    assert "mean=(0.485, 0.456, 0.406)" in f[0].message
+
+
+def test_mean_in_unit_range_with_divisor_one():
+    f = lint(PreprocessConfig(divisor=1.0, mean=(0.485, 0.456, 0.406), std=(58.395,)))
+    assert codes(f) == ["mean-units"] and "divisor=255" in f[0].message
+    assert "(123.675, 116.28, 103.53)" in f[0].message
+
+
+def test_negative_mean_is_a_warning():
+    f = lint(PreprocessConfig(mean=(-0.5,)))
+    assert codes(f) == ["mean-units"] and f[0].severity == "warning"
+
+
+def test_std_in_unit_range_with_divisor_one():
+    f = lint(
+        PreprocessConfig(divisor=1.0, mean=(123.675, 116.28, 103.53), std=(0.229, 0.224, 0.225))
+    )
+    assert codes(f) == ["std-units"] and f[0].severity == "error"
+    assert dict(f[0].numbers)["pixel_std_min"] == pytest.approx(0.224)
+    assert "std=(58.395, 57.12, 57.375)" in f[0].message
+
+
+def test_std_in_pixel_units_with_divisor_255():
+    f = lint(PreprocessConfig(divisor=255.0, mean=IMAGENET["mean"], std=(58.395, 57.12, 57.375)))
+    assert codes(f) == ["std-units"]
+    assert dict(f[0].numbers)["pixel_std_max"] == pytest.approx(58.395 * 255)
+    assert "std=(0.229, 0.224, 0.225)" in f[0].message
+
+
+def test_std_bounds_are_inclusive_and_negative_std_warns():
+    assert lint(PreprocessConfig(divisor=1.0, std=(1.0,))) == []
+    assert lint(PreprocessConfig(divisor=1.0, std=(512.0,))) == []
+    assert codes(lint(PreprocessConfig(divisor=1.0, std=(513.0,)))) == ["std-units"]
+    f = lint(PreprocessConfig(std=(-0.5,)))
+    assert codes(f) == ["std-units"] and f[0].severity == "warning"
+
+
+# ---------------------------------------------------------------------- profile
+def test_profile_contradiction():
+    f = lint(PreprocessConfig(profile="opencv"))  # studio profile, swing left at "full"
+    assert codes(f) == ["profile-contradiction"] and f[0].fields == ("profile", "swing")
+    f = lint(PreprocessConfig(profile="horizon", matrix="bt709"))
+    assert codes(f) == ["profile-contradiction"] and f[0].fields == ("profile", "matrix")
+    assert lint(PreprocessConfig(profile="vendor-pil", swing="full", matrix="bt601")) == []
+
+
+# ---------------------------------------------------------------------- image checks
+def test_aspect_ratio_from_config_size():
+    c = PreprocessConfig(size=(48, 48))
+    f = lint(c, image=photo_like(48, 72))  # 1.5 vs 1.0
+    assert codes(f) == ["aspect-ratio"] and f[0].severity == "warning"
+    assert dict(f[0].numbers)["distortion"] == pytest.approx(0.5)
+    assert lint(c.replace(resize_policy="letterbox"), image=photo_like(48, 72)) == []
+    assert lint(c.replace(resize_policy="center-crop"), image=photo_like(48, 72)) == []
+    # 10 % is allowed, a little more is not
+    assert lint(c, image=photo_like(100, 110)) == []
+    assert codes(lint(c, image=photo_like(100, 112))) == ["aspect-ratio"]
+    assert MAX_ASPECT_DISTORTION == 0.10
+
+
+def test_aspect_ratio_uses_the_model_size(conv_model):
+    # conv_model is NCHW [1, 3, 8, 8]
+    f = lint(PreprocessConfig(), conv_model, photo_like(40, 60))
+    assert codes(f) == ["aspect-ratio"]
+    assert dict(f[0].numbers)["model_aspect"] == 1.0
+
+
+def test_size_unknown_without_size_or_model():
+    f = lint(PreprocessConfig(), image=photo_like())
+    assert codes(f) == ["size-unknown"] and f[0].severity == "info"
+    assert lint(PreprocessConfig(), image=None) == []
+
+
+def tensor_stats(config, image):
+    """Per-channel mean / std / max|t| of (x / d - m) / s, written out plainly."""
+    x = image.astype(np.float64)
+    if config.train_format == "bgr":
+        x = x[..., ::-1]
+    d = config.divisor
+    m = np.broadcast_to(np.array(config.mean), (3,))
+    s = np.broadcast_to(np.array(config.std), (3,))
+    t = (x / d - m) / s
+    return t.reshape(-1, 3).mean(0), t.reshape(-1, 3).std(0), np.abs(t).max()
+
+
+@pytest.mark.parametrize(
+    ("kw", "what"),
+    [
+        ({"divisor": 255.0 * 255.0, "mean": (0.0,), "std": (1.0,)}, "nearly constant"),
+        ({"divisor": 255.0, "mean": (0.0,), "std": (50.0,)}, "nearly constant"),
+        ({"divisor": 1.0, "mean": (0.0,), "std": (0.5,)}, "amplified"),
+        ({"divisor": 255.0, "mean": (10.0,), "std": (1.0,)}, "offset"),
+    ],
+)
+def test_tensor_stats_triggered(kw, what):
+    c = PreprocessConfig(size=(48, 48), **kw)
+    img = photo_like()
+    f = [x for x in lint(c, image=img) if x.code == "tensor-stats"]
+    assert len(f) == 1 and what in f[0].message and f[0].severity == "warning"
+    mean, std, peak = tensor_stats(c, img)
+    nums = dict(f[0].numbers)
+    assert nums["tensor_std_min"] == pytest.approx(std.min(), rel=1e-4)
+    assert nums["tensor_mean_min"] == pytest.approx(mean.min(), rel=1e-4, abs=1e-6)
+    assert nums["tensor_max_abs"] == pytest.approx(peak, rel=1e-5)
+
+
+def test_tensor_stats_not_triggered_by_usual_normalisations():
+    img = photo_like()
+    for kw in ({}, IMAGENET, IMAGENET_PX, {"divisor": 1.0}, {"mean": (0.5,), "std": (0.5,)}):
+        assert lint(PreprocessConfig(size=(48, 48), **kw), image=img) == []
+
+
+def test_flat_image_is_not_judged():
+    grey = np.full((48, 48, 3), 128, np.uint8)
+    f = lint(PreprocessConfig(size=(48, 48), divisor=255.0 * 255.0, mean=(0.5,)), image=grey)
+    assert "tensor-stats" not in codes(f)
+    assert codes(f) == ["mean-units", "std-units", "flat-image"]  # errors first, info last
+
+
+# ---------------------------------------------------------------------- the finding
+def test_finding_is_frozen_and_serialisable():
+    f = lint(PreprocessConfig(mean=(200.0,)))[0]
+    assert isinstance(f, LintFinding)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        f.code = "x"  # type: ignore[misc]
+    d = f.to_dict()
+    assert d["code"] == "mean-units" and isinstance(d["numbers"], dict)
+    assert str(f).startswith("[error] mean-units: ")
+
+
+def test_every_code_is_documented_and_bad_arguments_raise():
+    assert set(LINT_CODES) == {
+        "decode-swing",
+        "matrix-mismatch",
+        "channel-order",
+        "normalization-mismatch",
+        "mean-units",
+        "std-units",
+        "tensor-stats",
+        "profile-contradiction",
+        "aspect-ratio",
+        "flat-image",
+        "size-unknown",
+    }
+    with pytest.raises(InputError):
+        lint({"divisor": 255})  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        lint(PreprocessConfig(), device="rgb")  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        lint(PreprocessConfig(size=(8, 8)), image=np.zeros((8, 8), np.uint8))
