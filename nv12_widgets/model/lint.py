@@ -92,6 +92,7 @@ __all__ = [
     "TENSOR_MAX_ABS",
     "TENSOR_MIN_MEAN",
     "LintFinding",
+    "apply_fixes",
     "lint",
 ]
 
@@ -147,6 +148,11 @@ class LintFinding:
         The config fields involved (``device.`` prefix: the device config).
     numbers : tuple of (str, float)
         The values the rule used, by name.
+    fix : tuple of (str, value)
+        Field changes that resolve the finding (``device.`` prefix: on the device
+        config); empty when there is no safe automatic fix (``tensor-stats``,
+        ``aspect-ratio``, negative mean / std, infos). :func:`apply_fixes` applies
+        them, so a verdict can measure what the mistake costs on this image.
     """
 
     code: str
@@ -154,6 +160,7 @@ class LintFinding:
     message: str
     fields: tuple[str, ...] = ()
     numbers: tuple[tuple[str, float], ...] = ()
+    fix: tuple[tuple[str, Any], ...] = ()
 
     def __str__(self) -> str:
         return f"[{self.severity}] {self.code}: {self.message}"
@@ -166,6 +173,7 @@ class LintFinding:
             "message": self.message,
             "fields": list(self.fields),
             "numbers": {k: float(v) for k, v in self.numbers},
+            "fix": {k: list(v) if isinstance(v, tuple) else v for k, v in self.fix},
         }
 
 
@@ -204,6 +212,7 @@ def _single(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
                 f"{'regular' if enc == 'full' else 'bt601_video'}) or make the camera / "
                 f"resizer deliver {dec} swing.",
                 f("profile" if c.profile else "swing", "decode_swing"),
+                fix=((prefix + "decode_swing", None),),
             )
         )
 
@@ -219,6 +228,7 @@ def _single(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
                     f"is set. Set swing={prof.swing!r}, or drop the profile if the camera "
                     f"really delivers {c.swing} swing.",
                     f("profile", "swing"),
+                    fix=((prefix + "swing", prof.swing),),
                 )
             )
         if prof.matrix != c.matrix:
@@ -230,6 +240,7 @@ def _single(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
                     f"matrix={c.matrix!r}. Set matrix={prof.matrix!r}, or drop the profile "
                     "and use the keyword conversion with your matrix.",
                     f("profile", "matrix"),
+                    fix=((prefix + "matrix", prof.matrix),),
                 )
             )
 
@@ -253,6 +264,7 @@ def _single(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
                 f"levels, more than the 0..255 range; {fix}.",
                 f("mean", "divisor"),
                 _nums(divisor=d, pixel_mean_max=max(pm), limit=PIXEL_MEAN_MAX),
+                fix=((prefix + "mean", tuple(m / d for m in mean)),) if d != 1 else (),
             )
         )
     elif any(0 < m < PIXEL_MEAN_MIN * (1 - _REL_TOL) for m in pm):
@@ -265,6 +277,7 @@ def _single(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
                 f"in 0..{255 / d:g}. Use divisor=255, or mean={_fmt([m * 255 / d for m in mean])}.",
                 f("mean", "divisor"),
                 _nums(divisor=d, pixel_mean_min=min(m for m in pm if m > 0), limit=PIXEL_MEAN_MIN),
+                fix=((prefix + "mean", tuple(m * 255 / d for m in mean)),),
             )
         )
     elif any(m < 0 for m in pm):
@@ -299,6 +312,7 @@ def _single(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
                 f"the input would span less than +-{255 / max(aps):.2g}; {fix}.",
                 f("std", "divisor"),
                 _nums(divisor=d, pixel_std_max=max(aps), limit=hi),
+                fix=((prefix + "std", tuple(s / d for s in std)),) if d != 1 else (),
             )
         )
     elif any(s < lo * (1 - _REL_TOL) for s in aps):
@@ -312,6 +326,7 @@ def _single(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
                 f"std={_fmt([s * 255 / d for s in std])}.",
                 f("std", "divisor"),
                 _nums(divisor=d, pixel_std_min=min(aps), limit=lo),
+                fix=((prefix + "std", tuple(s * 255 / d for s in std)),),
             )
         )
     if any(s < 0 for s in ps):
@@ -350,6 +365,7 @@ def _pair(c: PreprocessConfig, dev: PreprocessConfig) -> list[LintFinding]:
                 f"the device converts with {dev.matrix.upper()} but the config says "
                 f"{c.matrix.upper()}; {tail}.",
                 ("matrix", "device.matrix"),
+                fix=(("device.matrix", c.matrix),),
             )
         )
     if dev.train_format != c.train_format:
@@ -362,6 +378,7 @@ def _pair(c: PreprocessConfig, dev: PreprocessConfig) -> list[LintFinding]:
                 f"{c.train_format!r} (hb_mapper input_type_train, RKNN reorder / "
                 "OpenVINO reverse_input_channels).",
                 ("train_format", "device.train_format"),
+                fix=(("device.train_format", c.train_format),),
             )
         )
     dm, ds, cm, cs = dev.pixel_mean, dev.pixel_std, c.pixel_mean, c.pixel_std
@@ -385,6 +402,11 @@ def _pair(c: PreprocessConfig, dev: PreprocessConfig) -> list[LintFinding]:
                     _nums(
                         max_mean_diff=worst,
                         max_std_ratio=max(x / y for x, y in zip(ds, cs, strict=True)),
+                    ),
+                    fix=(
+                        ("device.divisor", c.divisor),
+                        ("device.mean", c.mean),
+                        ("device.std", c.std),
                     ),
                 )
             )
@@ -517,6 +539,49 @@ def _as_image(image: Any) -> np.ndarray:
             f"{getattr(image, 'shape', type(image).__name__)}."
         )
     return image
+
+
+def apply_fixes(
+    findings: list[LintFinding] | tuple[LintFinding, ...],
+    config: PreprocessConfig,
+    device: PreprocessConfig | None = None,
+) -> tuple[PreprocessConfig, PreprocessConfig | None]:
+    """The configs with every finding's ``fix`` applied.
+
+    Parameters
+    ----------
+    findings : sequence of LintFinding
+        Usually ``lint(config, ..., device=device)`` or a subset (one finding, to
+        measure what that mistake alone costs).
+    config, device : PreprocessConfig
+        As given to :func:`lint`; fixes prefixed ``device.`` go to ``device`` (which
+        must then be given).
+
+    Returns
+    -------
+    (PreprocessConfig, PreprocessConfig or None)
+        The fixed training config and the fixed device config (None stays None).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model import PreprocessConfig
+    >>> bad = PreprocessConfig(decode_swing="studio")
+    >>> apply_fixes(lint(bad), bad)[0] == PreprocessConfig()
+    True
+    """
+    changes: dict[str, Any] = {}
+    device_changes: dict[str, Any] = {}
+    for finding in findings:
+        for name, value in finding.fix:
+            if name.startswith("device."):
+                device_changes[name[len("device.") :]] = value
+            else:
+                changes[name] = value
+    if device_changes and device is None:
+        raise InputError("these findings fix the device config: pass device=.")
+    fixed = config.replace(**changes) if changes else config
+    fixed_device = device.replace(**device_changes) if device_changes else device
+    return fixed, fixed_device
 
 
 # ---------------------------------------------------------------------- entry point

@@ -17,6 +17,7 @@ from nv12_widgets.model.lint import (
     LINT_CODES,
     MAX_ASPECT_DISTORTION,
     LintFinding,
+    apply_fixes,
     lint,
 )
 
@@ -272,3 +273,58 @@ def test_every_code_is_documented_and_bad_arguments_raise():
         lint(PreprocessConfig(), device="rgb")  # type: ignore[arg-type]
     with pytest.raises(InputError):
         lint(PreprocessConfig(size=(8, 8)), image=np.zeros((8, 8), np.uint8))
+
+
+# ---------------------------------------------------------------------- fixes
+@pytest.mark.parametrize(
+    ("config", "device", "code"),
+    [
+        (PreprocessConfig(decode_swing="studio"), None, "decode-swing"),
+        (
+            PreprocessConfig(profile="opencv", swing="studio", decode_swing="full"),
+            None,
+            "decode-swing",
+        ),
+        (PreprocessConfig(profile="opencv"), None, "profile-contradiction"),
+        (PreprocessConfig(profile="horizon", matrix="bt709"), None, "profile-contradiction"),
+        (PreprocessConfig(mean=(123.675, 116.28, 103.53)), None, "mean-units"),
+        (
+            PreprocessConfig(divisor=1.0, mean=(0.485, 0.456, 0.406), std=(58.4,)),
+            None,
+            "mean-units",
+        ),
+        (PreprocessConfig(std=(58.395, 57.12, 57.375)), None, "std-units"),
+        (PreprocessConfig(divisor=1.0, std=(0.229, 0.224, 0.225)), None, "std-units"),
+        (
+            PreprocessConfig(train_format="bgr"),
+            PreprocessConfig(train_format="rgb"),
+            "channel-order",
+        ),
+        (PreprocessConfig(), PreprocessConfig(matrix="bt709"), "matrix-mismatch"),
+        (PreprocessConfig(**IMAGENET), PreprocessConfig(mean=(0.5,)), "normalization-mismatch"),
+    ],
+)
+def test_every_fix_resolves_its_finding(config, device, code):
+    findings = [f for f in lint(config, device=device) if f.code == code]
+    assert findings and all(f.fix for f in findings)
+    fixed, fixed_device = apply_fixes(findings, config, device)
+    assert code not in codes(lint(fixed, device=fixed_device))
+
+
+def test_mean_fix_is_the_imagenet_mean_and_pixel_mean_is_preserved():
+    c = PreprocessConfig(mean=(123.675, 116.28, 103.53))
+    fixed, _ = apply_fixes(lint(c), c)
+    assert fixed.mean == pytest.approx((0.485, 0.456, 0.406), abs=1e-12)
+    both = PreprocessConfig(divisor=1.0, mean=(0.5,), std=(0.5,))
+    fixed, _ = apply_fixes(lint(both), both)
+    # (x - 127.5) / 127.5 == (x / 255 - 0.5) / 0.5
+    assert fixed.pixel_mean == pytest.approx((127.5,) * 3)
+    assert fixed.pixel_std == pytest.approx((127.5,) * 3)
+
+
+def test_apply_fixes_needs_the_device_for_device_fixes():
+    c = PreprocessConfig(train_format="bgr")
+    f = lint(c, device=c.replace(train_format="rgb"))
+    with pytest.raises(InputError):
+        apply_fixes(f, c)
+    assert lint(PreprocessConfig(size=(48, 48)), image=photo_like(48, 72))[0].fix == ()
