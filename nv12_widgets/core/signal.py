@@ -62,10 +62,13 @@ import numpy as np
 from ._checks import InputError
 
 __all__ = [
+    "PAIR_STATUSES",
     "PROBABILITY_FLOOR",
     "ROUNDING_ULPS",
+    "PairAssessment",
     "PairEvidence",
     "Signal",
+    "assess_pair",
     "pair_evidence",
     "rounding_eps",
     "signal_of",
@@ -305,3 +308,75 @@ def pair_evidence(reference: Any, test: Any, *, signal: Signal | None = None) ->
         f"({ROUNDING_ULPS} ulps of {scale:.3g} = {floor:.2g}): the outputs are equal up to "
         "rounding and their cosine is not evidence",
     )
+
+
+#: The outcomes of :func:`assess_pair`, in the order they are decided.
+PAIR_STATUSES = ("no-signal", "rounding", "evidence")
+
+
+@dataclass(frozen=True)
+class PairAssessment:
+    """How much a reference/test pair's metrics can be trusted.
+
+    Attributes
+    ----------
+    status : {"no-signal", "rounding", "evidence"}
+    reference, test : Signal
+        :func:`signal_of` of each side.
+    evidence : PairEvidence
+    reason : str
+        One sentence for the user (the deciding rule's reason).
+    """
+
+    status: str
+    reference: Signal
+    test: Signal
+    evidence: PairEvidence
+    reason: str
+
+    @property
+    def takes_part(self) -> bool:
+        """False for "no-signal": the pair must not decide a verdict."""
+        return self.status != "no-signal"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Nested plain dicts."""
+        return asdict(self)
+
+
+def assess_pair(
+    reference: Any, test: Any, *, reference_signal: Signal | None = None
+) -> PairAssessment:
+    """Decide whether a pair's metrics are evidence (rules in the module docstring).
+
+    Parameters
+    ----------
+    reference, test : array_like
+        The same output on the reference path and on a test path.
+    reference_signal : Signal, optional
+        ``signal_of(reference)`` when the caller has it (one reference, many paths).
+
+    Returns
+    -------
+    PairAssessment
+
+    Examples
+    --------
+    >>> empty = np.full((1, 1, 8, 8), 1e-6, np.float32)  # the detector found nothing
+    >>> assess_pair(empty, empty * 1.5).status
+    'no-signal'
+    >>> hallucinated = empty.copy(); hallucinated[0, 0, 2:4, 2:6] = 0.9
+    >>> assess_pair(empty, hallucinated).status
+    'evidence'
+    >>> logits = np.array([[2.0, -1.0, 0.5]], np.float32)
+    >>> assess_pair(logits, logits + np.float32(1e-6)).status
+    'rounding'
+    """
+    rs = reference_signal if reference_signal is not None else signal_of(reference)
+    ts = signal_of(test)
+    ev = pair_evidence(reference, test, signal=rs)
+    if not rs.has_signal and not ts.has_signal:
+        return PairAssessment("no-signal", rs, ts, ev, rs.reason)
+    if not ev.is_evidence:
+        return PairAssessment("rounding", rs, ts, ev, ev.reason)
+    return PairAssessment("evidence", rs, ts, ev, ev.reason)

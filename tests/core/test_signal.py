@@ -146,3 +146,28 @@ def test_bundled_detector_signal_per_photo():
         "coffee": (True, True),
         "chelsea": (False, False),
     }
+
+
+def test_assess_pair_statuses():
+    from nv12_widgets.core.signal import PAIR_STATUSES, assess_pair
+
+    assert PAIR_STATUSES == ("no-signal", "rounding", "evidence")
+    empty = np.zeros((1, 1, 8, 8), np.float32)
+    empty[0, 0, 1, 1] = 2e-6
+    a = assess_pair(empty, empty * 3)
+    assert a.status == "no-signal" and not a.takes_part
+    # the test path detects something the reference does not: evidence
+    wrong = empty.copy()
+    wrong[0, 0, 2:4, 2:6] = 0.9
+    a = assess_pair(empty, wrong)
+    assert a.status == "evidence" and a.takes_part and a.test.has_signal
+    # ... and the other way round (the device misses a detection)
+    assert assess_pair(wrong, empty).status == "evidence"
+    probs = np.array([[0.1, 0.7, 0.2]], np.float32)
+    a = assess_pair(probs, probs + np.float32(1e-6))
+    assert a.status == "rounding" and a.takes_part
+    assert assess_pair(probs, probs[:, ::-1]).status == "evidence"
+    assert (
+        assess_pair(probs, probs, reference_signal=signal_of(probs)).to_dict()["status"]
+        == "rounding"
+    )
