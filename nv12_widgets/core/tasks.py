@@ -53,7 +53,7 @@ import cv2
 import numpy as np
 
 from ._checks import InputError, check_choice
-from .metrics import topk_agreement
+from .metrics import is_classifier_shaped, topk_agreement
 
 __all__ = [
     "DENSE_THRESHOLD",
@@ -157,7 +157,7 @@ def output_kind(array: Any, override: str | None = None) -> str:
     if not _is_float(a) or a.size == 0:
         return "other"
     s = a.shape
-    if a.ndim in (1, 2) and s[-1] >= 2:
+    if is_classifier_shaped(a) or (a.ndim == 1 and s[0] >= 2):
         return "classifier"
     if a.ndim == 4 and s[2:] == (1, 1) and s[1] >= 2:
         return "classifier"

@@ -71,16 +71,10 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from nv12_widgets.core import (
-    PROFILES,
-    InputError,
-    fit_image,
-    load_image,
-    normalize,
-    rgb_to_format,
-)
+from nv12_widgets.core import PROFILES, InputError, load_image, normalize
 
 from .config import PreprocessConfig
+from .pipeline import FitStage, TrainPixelsStage, plan_input
 
 __all__ = [
     "LINT_CODES",
@@ -414,20 +408,16 @@ def _pair(c: PreprocessConfig, dev: PreprocessConfig) -> list[LintFinding]:
 
 
 # ---------------------------------------------------------------------- image checks
-def _model_size(model: Any, c: PreprocessConfig) -> tuple[int, int] | None:
-    if c.size is not None:
-        return c.size
+def _model_size(model: Any, c: PreprocessConfig) -> tuple[tuple[int, int] | None, str]:
+    """(size, why not): ``config.size``, else the model input's size by ``plan_input``."""
     if model is None:
-        return None
+        return c.size, "config.size is None and no model was given"
     try:
         info = model.image
-    except InputError:
-        return None
-    layout = c.layout or info.layout
-    if layout is None or len(info.shape) != 4:
-        return None
-    h, w = (info.shape[2], info.shape[3]) if layout == "NCHW" else (info.shape[1], info.shape[2])
-    return (h, w) if isinstance(h, int) and isinstance(w, int) else None
+        plan = plan_input(info.name, info.shape, info.dtype, c, require_even=False)
+    except InputError as exc:
+        return c.size, str(exc)
+    return plan.size, ""
 
 
 def _image_checks(c: PreprocessConfig, image: np.ndarray, size) -> list[LintFinding]:
@@ -456,14 +446,9 @@ def _image_checks(c: PreprocessConfig, image: np.ndarray, size) -> list[LintFind
                     ),
                 )
             )
-    fitted = fit_image(image, size, policy=c.resize_policy, interpolation=c.interpolation)
-    # The training pixels as compare() builds them: yuv444 / gray depend on the swing
-    # the model was trained with (= the device's decode swing) and the matrix.
-    if c.train_format in ("yuv444", "gray"):
-        swing, matrix = c.effective_decode_swing, c.matrix
-    else:
-        swing, matrix = "full", "bt601"
-    pixels = np.asarray(rgb_to_format(fitted, c.train_format, swing=swing, matrix=matrix))
+    # The reference pixels exactly as the pipeline builds them (fit, then train pixels).
+    fitted = FitStage(tuple(size), c.resize_policy, c.interpolation).numpy(image)
+    pixels = TrainPixelsStage.of(c).numpy(fitted)
     if pixels.ndim == 2:
         pixels = pixels[..., None]
     # cv2.meanStdDev: float64 accumulation, 50x faster than numpy's per-column std.
@@ -602,7 +587,9 @@ def lint(
     config : PreprocessConfig
         The training-side config (as for :func:`~nv12_widgets.model.compare`).
     model : Model, optional
-        Only its input shape is read (the size when ``config.size`` is None).
+        Only its image input's shape is read, through ``pipeline.plan_input`` (the
+        size when ``config.size`` is None; a config the model cannot take gives a
+        ``size-unknown`` info saying why).
     image : numpy.ndarray or path, optional
         (H, W, 3) uint8 RGB; enables ``aspect-ratio`` and ``tensor-stats``.
     device : PreprocessConfig, optional
@@ -634,15 +621,14 @@ def lint(
         findings += _single(device, "device.")
     if image is not None:
         img = _as_image(image)
-        size = _model_size(model, config)
+        size, why = _model_size(model, config)
         if size is None:
             findings.append(
                 LintFinding(
                     "size-unknown",
                     "info",
-                    "no input size is known (config.size is None and the model has no "
-                    "static size): set config.size to check the aspect ratio and the "
-                    "normalised tensor.",
+                    f"no input size is known ({why}): set config.size to check the aspect "
+                    "ratio and the normalised tensor.",
                     ("size",),
                 )
             )

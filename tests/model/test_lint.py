@@ -328,3 +328,9 @@ def test_apply_fixes_needs_the_device_for_device_fixes():
     with pytest.raises(InputError):
         apply_fixes(f, c)
     assert lint(PreprocessConfig(size=(48, 48)), image=photo_like(48, 72))[0].fix == ()
+
+
+def test_size_unknown_says_why_when_the_model_cannot_take_the_config(conv_model):
+    # conv_model takes 3 channels; a gray config cannot feed it
+    f = lint(PreprocessConfig(train_format="gray"), conv_model, photo_like())
+    assert codes(f) == ["size-unknown"] and "channel" in f[0].message
