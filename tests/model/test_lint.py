@@ -19,6 +19,7 @@ from nv12_widgets.model.lint import (
     LintFinding,
     apply_fixes,
     lint,
+    mistake_cost,
 )
 
 IMAGENET = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
@@ -334,3 +335,61 @@ def test_size_unknown_says_why_when_the_model_cannot_take_the_config(conv_model)
     # conv_model takes 3 channels; a gray config cannot feed it
     f = lint(PreprocessConfig(train_format="gray"), conv_model, photo_like())
     assert codes(f) == ["size-unknown"] and "channel" in f[0].message
+
+
+# ---------------------------------------------------------------------- measured cost
+def test_mistake_cost_on_a_tiny_model(conv_model):
+    from nv12_widgets.core import cosine_similarity
+    from nv12_widgets.model import compare
+
+    img = photo_like(8, 8)
+    bad = PreprocessConfig(decode_swing="studio")
+    findings = lint(bad, conv_model, img)
+    assert codes(findings) == ["decode-swing"]
+    costs = mistake_cost(conv_model, img, findings, bad)
+    (name,) = conv_model.output_names
+    cost = costs[name]
+    # independent: the device outputs of the two configs through compare()
+    want = compare(conv_model, img, PreprocessConfig()).outputs_nv12[name]
+    got = compare(conv_model, img, bad).outputs_nv12[name]
+    assert cost.cosine == pytest.approx(cosine_similarity(want, got), abs=1e-12)
+    assert cost.cosine < 0.9999 and cost.assessment.status == "evidence"
+    assert cost.fixes == (("decode_swing", None),)
+    again = mistake_cost(conv_model, img, findings, bad, deployed_outputs={name: got})
+    assert again[name].cosine == cost.cosine
+    assert cost.to_dict()["status"] == "evidence"
+
+
+def test_mistake_cost_is_empty_without_fixes(conv_model):
+    img = photo_like(8, 12)
+    findings = lint(PreprocessConfig(), conv_model, img)
+    assert codes(findings) == ["aspect-ratio"]
+    assert mistake_cost(conv_model, img, findings, PreprocessConfig()) == {}
+
+
+@pytest.mark.slow
+def test_mistake_cost_on_the_bundled_detector():
+    from nv12_widgets.core import load_image
+    from nv12_widgets.model import demo_config, demo_image_paths, demo_model
+
+    model, cfg = demo_model(), demo_config()
+    status = {}
+    for path in demo_image_paths():
+        img = load_image(path)
+        for label, bad in (
+            ("swing", cfg.replace(decode_swing="studio")),
+            ("mean", cfg.replace(mean=(123.675, 116.28, 103.53))),
+        ):
+            errors = [f for f in lint(bad, model, img) if f.severity == "error"]
+            (cost,) = mistake_cost(model, img, errors, bad).values()
+            status[path.stem, label] = cost.assessment.status
+            if label == "mean":  # the wrong mean hallucinates text everywhere
+                assert cost.cosine < 0.1 and cost.task["iou"] < 0.1
+    assert status == {
+        ("astronaut", "swing"): "no-signal",
+        ("coffee", "swing"): "evidence",
+        ("chelsea", "swing"): "no-signal",
+        ("astronaut", "mean"): "evidence",
+        ("coffee", "mean"): "evidence",
+        ("chelsea", "mean"): "evidence",
+    }
