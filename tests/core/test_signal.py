@@ -130,24 +130,6 @@ def test_pair_evidence_integers_and_size_mismatch():
         pair_evidence(a, np.array([1, 2]))
 
 
-@pytest.mark.slow
-def test_bundled_detector_signal_per_photo():
-    from nv12_widgets.model import compare, demo_config, demo_image_paths, demo_model
-
-    model, config = demo_model(), demo_config()
-    got = {}
-    for path in demo_image_paths():
-        c = compare(model, path, config)
-        name = model.output_names[0]
-        ref, nv12 = c.outputs_reference[name], c.outputs_nv12[name]
-        got[path.stem] = (signal_of(ref).has_signal, pair_evidence(ref, nv12).is_evidence)
-    assert got == {
-        "astronaut": (False, False),
-        "coffee": (True, True),
-        "chelsea": (False, False),
-    }
-
-
 def test_assess_pair_statuses():
     from nv12_widgets.core.signal import PAIR_STATUSES, assess_pair
 

@@ -256,19 +256,3 @@ def test_db_text_detection_interpreter():
     with pytest.raises(InputError):
         det({"a": a, "b": b})
     assert len(DBTextDetection(output="b")({"a": a, "b": b})) == 2
-
-
-@pytest.mark.slow
-def test_db_interpreter_on_the_bundled_detector():
-    from nv12_widgets.model import compare, demo_config, demo_image_paths, demo_model
-
-    model = demo_model()
-    det = DBTextDetection()
-    found = {}
-    for path in demo_image_paths():
-        c = compare(model, path, demo_config())
-        out = interpret(det, c.outputs_reference, c.outputs_nv12)
-        found[path.stem] = (len(out["reference"]), out["value"])
-    assert found["astronaut"] == (0, 1.0) and found["chelsea"] == (0, 1.0)
-    n_coffee, f1_coffee = found["coffee"]
-    assert n_coffee >= 1 and 0.0 <= f1_coffee <= 1.0
