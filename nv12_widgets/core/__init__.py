@@ -61,6 +61,8 @@ from .noise import NOISE_KINDS, add_noise, scale_noise, unit_noise
 from .normalize import LAYOUTS, denormalize, dequantize, normalize, quantize, to_layout
 from .nv12 import NV12
 from .profiles import PROFILES, Profile, get_profile
+from .signal import PairAssessment, PairEvidence, Signal, assess_pair, pair_evidence, signal_of
+from .tasks import Interpreter, OutputInterpreter, interpret, output_kind, task_agreement
 from .visual import (
     crop_zoom,
     display_downscale,
@@ -135,4 +137,15 @@ __all__ = [
     "upsample_uv",
     "yuv444_to_rgb",
     "yuv_matrix",
+    "PairEvidence",
+    "Signal",
+    "pair_evidence",
+    "signal_of",
+    "Interpreter",
+    "OutputInterpreter",
+    "interpret",
+    "output_kind",
+    "task_agreement",
+    "PairAssessment",
+    "assess_pair",
 ]
