@@ -39,6 +39,7 @@ __all__ = [
     "horizon_bpu_centered_yuv2rgb",
     "horizon_bpu_effective_weights",
     "horizon_bpu_nv12_to_rgb",
+    "horizon_bpu_params",
     "openvino_nv12_to_rgb",
     "openvino_nv12_to_rgb_float",
     "tidl_nv12_to_rgb",
@@ -239,6 +240,26 @@ def _bpu_params(swing: str, mean, std, q_scale, order: str = "rgb"):
     b_q = _round_half_away(bias / ws_std)
     multiplier = ws_std.astype(np.float64) / np.float64(q_scale)
     return w_q.astype(np.float64), b_q.astype(np.float64), multiplier
+
+
+def horizon_bpu_params(
+    swing: str = "full",
+    mean=(128.0,),
+    std=(128.0,),
+    q_scale: float = 1.0 / 128.0,
+    order: str = "rgb",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The integer parameters of :func:`horizon_bpu_centered_yuv2rgb` per output row.
+
+    Returns
+    -------
+    (w_q, b_q, multiplier) : tuple of numpy.ndarray
+        (3, 3) float64 int8 weights (rows in ``order``; columns Y', U', V'), (3,)
+        float64 integer bias at the accumulator scale, (3,) float64 requantisation
+        multiplier ``weight_scale / std / q_scale``.
+    """
+    check_choice("order", order, ("rgb", "bgr"))
+    return _bpu_params(swing, mean, std, q_scale, order)
 
 
 def horizon_bpu_effective_weights(swing: str = "full") -> np.ndarray:
