@@ -151,6 +151,8 @@ def upsample_uv(uv: np.ndarray, height: int, width: int, upsample: str = "neares
     (OpenCV's exact fixed point, 8 + 8 fractional bits, rounding half up) and equals the
     graph of :func:`nv12_widgets.model.insert_nv12_preprocess` (float ``Resize``
     linear/half_pixel, then ``Floor(x + 0.5)``; the 1/16 steps are exact in float32).
+    It also equals FFmpeg's swscale (5.1) NV12 -> YUV444P with
+    ``scale=flags=bilinear+accurate_rnd:src_h_chr_pos=128:src_v_chr_pos=128``.
     ``cv2.INTER_LINEAR`` is *not* used: its SIMD fixed point (11-bit weights, truncation)
     is up to 0.625 level off, biased downwards.
 
