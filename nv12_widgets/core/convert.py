@@ -37,7 +37,7 @@ __all__ = [
 
 #: How 2x2 blocks of chroma become one sample: their mean, or the top-left one.
 CHROMA_DOWNSAMPLING = ("mean", "decimate")
-#: How one chroma sample becomes 2x2: repeated, or bilinear (centre-sited, as cv2.resize).
+#: How one chroma sample becomes 2x2: repeated, or bilinear (centre-sited, exactly rounded).
 CHROMA_UPSAMPLING = ("nearest", "bilinear")
 
 
@@ -132,12 +132,35 @@ def upsample_uv(uv: np.ndarray, height: int, width: int, upsample: str = "neares
     upsample : {"nearest", "bilinear"}
         "nearest" repeats each sample over its 2x2 block (co-sited with the top-left
         pixel, as most NPU front ends do); "bilinear" interpolates with chroma sited at
-        the block centre (``cv2.resize(..., INTER_LINEAR)``, as JPEG decoders).
+        the block centre (see Notes), as JPEG decoders do.
 
     Returns
     -------
     numpy.ndarray
         (H, W, 2) uint8.
+
+    Notes
+    -----
+    Bilinear geometry: ONNX ``Resize`` ``coordinate_transformation_mode="half_pixel"``:
+    output pixel ``x`` reads source position ``(x + 0.5) / 2 - 0.5``, i.e. chroma samples
+    sit at the centre of their 2x2 luma block, and positions outside the plane clamp to
+    the edge sample (replicate border). For an exact 2x upscale the weights are 1/4 and
+    3/4 on each axis, so every output is ``S / 16`` with an integer
+    ``S = sum(w_y * w_x * c)`` (weights 1 or 3 per axis) and is rounded once, half up:
+    ``(S + 8) >> 4``. This is ``cv2.resize(..., INTER_LINEAR_EXACT)`` bit for bit
+    (OpenCV's exact fixed point, 8 + 8 fractional bits, rounding half up) and equals the
+    graph of :func:`nv12_widgets.model.insert_nv12_preprocess` (float ``Resize``
+    linear/half_pixel, then ``Floor(x + 0.5)``; the 1/16 steps are exact in float32).
+    It also equals FFmpeg's swscale (5.1) NV12 -> YUV444P with
+    ``scale=flags=bilinear+accurate_rnd:src_h_chr_pos=128:src_v_chr_pos=128``.
+    ``cv2.INTER_LINEAR`` is *not* used: its SIMD fixed point (11-bit weights, truncation)
+    is up to 0.625 level off, biased downwards.
+
+    Examples
+    --------
+    >>> uv = np.array([[[0, 200], [100, 0]]], np.uint8)
+    >>> upsample_uv(uv, 2, 4, "bilinear")[0, :, 0].tolist()
+    [0, 25, 75, 100]
     """
     check_choice("upsample", upsample, CHROMA_UPSAMPLING)
     if upsample == "nearest":
@@ -145,7 +168,7 @@ def upsample_uv(uv: np.ndarray, height: int, width: int, upsample: str = "neares
         pairs = np.ascontiguousarray(uv).view(np.uint16).reshape(uv.shape[:2])
         up = cv2.resize(pairs, (width, height), interpolation=cv2.INTER_NEAREST)
         return up.view(np.uint8).reshape(height, width, 2)
-    return cv2.resize(uv, (width, height), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(uv, (width, height), interpolation=cv2.INTER_LINEAR_EXACT)
 
 
 def nv12_to_yuv444(frame: NV12, *, upsample: str = "nearest") -> np.ndarray:

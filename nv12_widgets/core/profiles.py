@@ -12,21 +12,43 @@ byte, and ``nv12_to_rgb(frame, profile=...)`` its decoding side.
   conversion, chroma by decimation (top-left of each 2x2 block); decoding repeats each
   chroma sample (nearest) and applies the float coefficients of Horizon's
   ``centered_yuv2rgb`` (R = Y + 1.402 V', G = Y - 0.3441 U' - 0.7141 V',
-  B = Y + 1.772 U'), rounded to nearest and clipped.
+  B = Y + 1.772 U'), rounded to nearest and clipped. This is the *float* form of that
+  operator (what a float / QAT model computes); the BPU runs its quantised form, which
+  is ``"horizon-bpu"``.
 - ``"opencv"``: ``cv2.cvtColor(rgb, COLOR_RGB2YUV_I420)`` (studio swing BT.601, OpenCV's
   fixed point, top-left chroma) repacked as NV12; decoding is
   ``cv2.cvtColor(buf, COLOR_YUV2RGB_NV12)``.
+
+Device profiles (their arithmetic, sources and siting in
+:mod:`nv12_widgets.core.device_profiles`; every one upsamples chroma by repetition):
+
+- ``"horizon-bpu"``: the BPU's quantised ``centered_yuv2rgb`` (int8 weights, one scale
+  per output row, requantised); encodes as ``"horizon"``.
+- ``"openvino"`` / ``"openvino-f32"``: OpenVINO ``NV12toRGB-8`` on u8 (rounded half to
+  even) / on f32 tensors (unrounded, ``decode_float``).
+- ``"tidl"``: TI TIDL's float 1x1 convolution (unrounded, ``decode_float``).
+- ``"ascend-aipp-jpeg"``, ``"ascend-aipp-bt601-narrow"``, ``"ascend-aipp-bt601-wide"``,
+  ``"ascend-aipp-bt709-narrow"``, ``"ascend-aipp-bt709-wide"``: Huawei AIPP CSC presets
+  (Q8 matrix, input bias, ``>> 8``); NV21 via
+  ``device_profiles.ascend_aipp_nv12_to_rgb(..., rbuv_swap=True)``.
+
+These devices only decode (their NV12 comes from a camera): ``rgb_to_nv12`` with them
+uses the generic exactly rounded encoder of the profile's swing and matrix, mean chroma
+(``Profile.device_encodes`` is False). Rockchip RGA's built-in modes are not profiles:
+their fixed-point coefficients are not public (see ``device_profiles.RGA_MODES``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
 from PIL import Image
 
+from . import device_profiles as _dev
 from ._checks import check_choice
 from .color import _MAX_WORKERS, _PARALLEL_MIN_PIXELS, _get_pool
 from .convert import upsample_uv
@@ -49,6 +71,15 @@ class Profile:
         (H, W, 3) uint8 RGB -> :class:`NV12`.
     decode : callable
         :class:`NV12` -> (H, W, 3) uint8 RGB.
+    source : str
+        Where the arithmetic comes from (repository path and version, or document).
+    device_encodes : bool
+        False when the device only decodes (its NV12 comes from a camera or codec):
+        ``encode`` is then the generic, exactly rounded encoder of the profile's
+        swing, matrix and chroma keywords, standing in for that camera.
+    decode_float : callable or None
+        :class:`NV12` -> (H, W, 3) float32 RGB, for devices that feed the network
+        unrounded values (``decode`` then rounds them to codes for display).
     """
 
     name: str
@@ -59,6 +90,9 @@ class Profile:
     upsample: str
     encode: Callable[[np.ndarray], NV12]
     decode: Callable[[NV12], np.ndarray]
+    source: str = ""
+    device_encodes: bool = True
+    decode_float: Callable[[NV12], np.ndarray] | None = None
 
 
 # -- vendor-pil -------------------------------------------------------------------------
@@ -121,6 +155,108 @@ def _opencv_decode(frame: NV12) -> np.ndarray:
     return cv2.cvtColor(buf, cv2.COLOR_YUV2RGB_NV12)
 
 
+# -- device profiles (arithmetic in core.device_profiles) --------------------------------
+def _camera_encode(swing: str, matrix: str, chroma: str, rgb: np.ndarray) -> NV12:
+    from .convert import rgb_to_nv12
+
+    return rgb_to_nv12(rgb, swing=swing, matrix=matrix, chroma=chroma)
+
+
+_AIPP_STANDARD = {
+    "jpeg": ("full", "bt601"),
+    "bt601-narrow": ("studio", "bt601"),
+    "bt601-wide": ("full", "bt601"),
+    "bt709-narrow": ("studio", "bt709"),
+    "bt709-wide": ("full", "bt709"),
+}
+
+
+def _openvino_f32_codes(frame: NV12) -> np.ndarray:
+    return np.rint(_dev.openvino_nv12_to_rgb_float(frame)).astype(np.uint8)
+
+
+def _device_profiles() -> list[Profile]:
+    out = [
+        Profile(
+            "horizon-bpu",
+            "Horizon BPU: Horizon integer full-swing BT.601 encode (as 'horizon'); decoded "
+            "by the BPU's quantised centered_yuv2rgb (int8 weights, one scale per output "
+            "row, requantised, round half away) after nearest chroma.",
+            "full",
+            "bt601",
+            "decimate",
+            "nearest",
+            _horizon_encode,
+            _dev.horizon_bpu_nv12_to_rgb,
+            "horizon_plugin_pytorch functional.py centered_yuv2rgb / _quantized_convert_color",
+        ),
+        Profile(
+            "openvino",
+            "OpenVINO NV12toRGB-8 on u8 tensors (convert_color before convert_element_type): "
+            "studio BT.601, 3-decimal float32 coefficients, nearest chroma, rounded half to "
+            "even (CPU plugin), clipped.",
+            "studio",
+            "bt601",
+            "mean",
+            "nearest",
+            partial(_camera_encode, "studio", "bt601", "mean"),
+            _dev.openvino_nv12_to_rgb,
+            "openvinotoolkit/openvino src/core/reference/include/openvino/reference/"
+            "convert_color_nv12.hpp @0bfff824; spec NV12toRGB-8",
+            device_encodes=False,
+        ),
+        Profile(
+            "openvino-f32",
+            "OpenVINO NV12toRGB-8 on f32 tensors (convert_element_type(f32) before "
+            "convert_color): as 'openvino' but unrounded (clipped to 0..255); decode "
+            "rounds to codes, decode_float is what the network sees.",
+            "studio",
+            "bt601",
+            "mean",
+            "nearest",
+            partial(_camera_encode, "studio", "bt601", "mean"),
+            _openvino_f32_codes,
+            "openvinotoolkit/openvino src/core/reference/include/openvino/reference/"
+            "convert_color_nv12.hpp @0bfff824; spec NV12toRGB-8",
+            device_encodes=False,
+            decode_float=_dev.openvino_nv12_to_rgb_float,
+        ),
+        Profile(
+            "tidl",
+            "TI TIDL RGB_YUV_model_converter: nearest chroma (Resize x2), BT.601 studio as "
+            "a float 1x1 Conv with the published weights and bias; no rounding before the "
+            "network (decode rounds to codes, decode_float is what the network sees).",
+            "studio",
+            "bt601",
+            "mean",
+            "nearest",
+            partial(_camera_encode, "studio", "bt601", "mean"),
+            _dev.tidl_nv12_to_rgb,
+            "TexasInstruments/edgeai-tidl-tools scripts/osrt_model_tools/onnx_tools/"
+            "tidl_onnx_model_utils/RGB_YUV_model_converter.py @1d311a92",
+            device_encodes=False,
+            decode_float=_dev.tidl_nv12_to_rgb_float,
+        ),
+    ]
+    for preset, (swing, matrix) in _AIPP_STANDARD.items():
+        out.append(
+            Profile(
+                f"ascend-aipp-{preset}",
+                f"Huawei Ascend AIPP CSC, preset {preset} (YUV420SP_U8 -> RGB): Q8 matrix, "
+                "input_bias, >> 8, saturate; nearest chroma.",
+                swing,
+                matrix,
+                "mean",
+                "nearest",
+                partial(_camera_encode, swing, matrix, "mean"),
+                partial(_dev.ascend_aipp_nv12_to_rgb, preset=preset),
+                "Huawei CANN 8.0.0 ATC Instructions, AIPP, CSC Configuration",
+                device_encodes=False,
+            )
+        )
+    return out
+
+
 PROFILES: dict[str, Profile] = {
     p.name: p
     for p in (
@@ -159,6 +295,7 @@ PROFILES: dict[str, Profile] = {
         ),
     )
 }
+PROFILES.update((p.name, p) for p in _device_profiles())
 
 
 def get_profile(name: str) -> Profile:

@@ -33,6 +33,8 @@ import numpy as np
 import nv12_widgets.core as _core
 from nv12_widgets.core import InputError
 
+from . import tool_snippets as _tools
+
 __all__ = [
     "CHROMAS",
     "INTERPOLATIONS",
@@ -426,6 +428,10 @@ def snippets(
         ``"openvino"`` (``mo`` command line) and ``"openvino_ppp"`` (the
         PrePostProcessor equivalent with an NV12 two-plane input). All numbers are the
         same normalisation in each tool's own convention.
+        Also ``"deepstream"``, ``"ascend_aipp"``, ``"hailo"``, ``"ti"``, ``"coreml"``,
+        ``"vitis_ai"`` and ``"snpe"`` from
+        :func:`nv12_widgets.model.tool_snippets.device_snippets`, each starting with
+        ``# warning:`` lines for what that tool cannot express.
     """
     c = config
     fmt = c.train_format
@@ -529,6 +535,8 @@ def snippets(
         "rknn": "\n".join(rknn_lines),
         "openvino": "\n".join(ov_lines),
         "openvino_ppp": "\n".join(ppp_lines),
+        # DeepStream, Ascend AIPP, Hailo, TI, CoreML, Vitis AI, SNPE (model.tool_snippets)
+        **_tools.device_snippets(c, input_name=input_name, model_path=model_path),
     }
 
 

@@ -50,7 +50,20 @@ def opencv_i420_planes(rgb: np.ndarray):
 
 # -- registry -----------------------------------------------------------------------------
 def test_profiles_registry():
-    assert set(PROFILES) == {"vendor-pil", "horizon", "opencv"}
+    assert set(PROFILES) == {
+        "vendor-pil",
+        "horizon",
+        "opencv",
+        "horizon-bpu",
+        "openvino",
+        "openvino-f32",
+        "tidl",
+        "ascend-aipp-jpeg",
+        "ascend-aipp-bt601-narrow",
+        "ascend-aipp-bt601-wide",
+        "ascend-aipp-bt709-narrow",
+        "ascend-aipp-bt709-wide",
+    }
     for name, prof in PROFILES.items():
         assert isinstance(prof, Profile)
         assert prof.name == name
