@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 from nv12_widgets.core import (
     CHROMA_UPSAMPLING,
@@ -54,10 +54,11 @@ from nv12_widgets.core import (
     rgb_to_format,
     rgb_to_nv12,
     to_layout,
-    yuv_matrix,
 )
 
+from .builder import GraphBuilder, emit_affine_round, emit_upsample, yuv_to_rgb_affine
 from .config import PreprocessConfig
+from .profile_graphs import DECODE_GRAPHS
 from .session import Model, guess_layout, is_dynamic
 
 __all__ = [
@@ -201,159 +202,6 @@ def plan_input(
         )
     shape = (1, config.channels, *size) if layout == "NCHW" else (1, *size, config.channels)
     return InputPlan(name, layout, (int(size[0]), int(size[1])), config.channels, dtype, shape)
-
-
-# ---------------------------------------------------------------------- graph building
-class GraphBuilder:
-    """Collects ONNX nodes and constants with unique, prefixed names (the ONNX executor).
-
-    Parameters
-    ----------
-    prefix : str
-        Prepended to every node, tensor and initializer name.
-    taken : set of str
-        Names already used in the graph (extended as names are made).
-    """
-
-    def __init__(self, prefix: str, taken: set[str] | None = None) -> None:
-        self.prefix = prefix
-        self.taken = taken if taken is not None else set()
-        self.nodes: list[onnx.NodeProto] = []
-        self.inits: list[onnx.TensorProto] = []
-
-    def name(self, base: str) -> str:
-        """A new unique name from ``base``."""
-        candidate = self.prefix + base
-        k = 1
-        while candidate in self.taken:
-            candidate = f"{self.prefix}{base}_{k}"
-            k += 1
-        self.taken.add(candidate)
-        return candidate
-
-    def const(self, base: str, value: np.ndarray) -> str:
-        """Add an initializer; returns its name."""
-        name = self.name(base)
-        self.inits.append(numpy_helper.from_array(np.asarray(value), name))
-        return name
-
-    def op(
-        self, op_type: str, inputs: list[str], base: str, *, output: str | None = None, **attrs
-    ) -> str:
-        """Add one node; returns the name of its (single) output."""
-        out = output if output is not None else self.name(base)
-        self.nodes.append(
-            helper.make_node(op_type, inputs, [out], name=self.name(base + "_node"), **attrs)
-        )
-        return out
-
-    def clip_u8(self, x: str) -> str:
-        """Clip float32 codes to 0..255."""
-        lo = self.const("zero", np.array(0.0, np.float32))
-        hi = self.const("max255", np.array(255.0, np.float32))
-        return self.op("Clip", [x, lo, hi], "pixels")
-
-
-def yuv_to_rgb_affine(swing: str, matrix: str) -> np.ndarray:
-    """(3, 4) float64 YUV -> RGB affine matrix: the inverse of ``core.yuv_matrix``.
-
-    ``inv(M)`` and offset ``-inv(M) @ o``, the coefficients ``nv12_to_rgb`` applies.
-    """
-    m = yuv_matrix(swing, matrix)
-    inv = np.linalg.inv(m[:, :3])
-    out = np.empty((3, 4))
-    out[:, :3] = inv
-    out[:, 3] = -inv @ m[:, 3]
-    return out
-
-
-# Horizon's float centered_yuv2rgb coefficients (core.profiles "horizon").
-_HORIZON_DEC = np.array([[0.0, 1.402], [-0.3441, -0.7141], [1.772, 0.0]], np.float32)
-# OpenCV's COLOR_YUV2RGB_NV12 integer coefficients (modules/imgproc/src/color_yuv.simd.hpp).
-_CV_SHIFT = 20
-_CV_CY = 1220542
-_CV_CUB = 2116026
-_CV_CUG = -409993
-_CV_CVG = -852492
-_CV_CVR = 1673527
-
-
-def _emit_upsample(b: GraphBuilder, uv_f: str, mode: str) -> str:
-    """(1, h, w, 2) float -> (1, 2h, 2w, 2): Resize on the H and W axes of NHWC data."""
-    roi = b.const("roi", np.zeros(0, np.float32))
-    scales = b.const("uv_scales", np.array([1.0, 2.0, 2.0, 1.0], np.float32))
-    if mode == "nearest":
-        # out[i] = in[floor(i / 2)]: each chroma sample repeated over its 2x2 block.
-        return b.op(
-            "Resize",
-            [uv_f, roi, scales],
-            "uv_up",
-            mode="nearest",
-            coordinate_transformation_mode="asymmetric",
-            nearest_mode="floor",
-        )
-    # Centre-sited bilinear (cv2 geometry), then round half up to uint8 codes:
-    # bit-exact to cv2.INTER_LINEAR_EXACT.
-    lin = b.op(
-        "Resize",
-        [uv_f, roi, scales],
-        "uv_linear",
-        mode="linear",
-        coordinate_transformation_mode="half_pixel",
-    )
-    half = b.const("half", np.array(0.5, np.float32))
-    return b.op("Floor", [b.op("Add", [lin, half], "uv_linear_half")], "uv_up")
-
-
-def _emit_affine_round(b: GraphBuilder, yuv: str, m: np.ndarray) -> str:
-    """``floor(yuv @ m[:, :3].T + m[:, 3] + 0.5)`` clipped to 0..255, in float64."""
-    d = np.float64
-    yuv64 = b.op("Cast", [yuv], "yuv444_f64", to=TensorProto.DOUBLE)
-    w = b.const("yuv2rgb_matrix", np.ascontiguousarray(m[:, :3].T).astype(d))
-    off = b.const("yuv2rgb_offset_plus_half", (m[:, 3] + 0.5).astype(d))
-    exact = b.op("Add", [b.op("MatMul", [yuv64, w], "rgb_linear"), off], "rgb_plus_half")
-    rounded = b.op("Floor", [exact], "rgb_rounded_f64")
-    return b.clip_u8(b.op("Cast", [rounded], "rgb_rounded", to=TensorProto.FLOAT))
-
-
-def _emit_horizon(b: GraphBuilder, y_f: str, uv_up: str, rows: list[int]) -> str:
-    # rgb = y + (uv - 128) @ DEC.T, in float32, rint, clip (core.profiles "horizon").
-    c128 = b.const("c128", np.array(128.0, np.float32))
-    centred = b.op("Sub", [uv_up, c128], "uv_centred")
-    dec = b.const("centered_yuv2rgb", np.ascontiguousarray(_HORIZON_DEC[rows].T))
-    chroma = b.op("MatMul", [centred, dec], "rgb_chroma")
-    return b.clip_u8(b.op("Round", [b.op("Add", [y_f, chroma], "rgb_float")], "rounded"))
-
-
-def _emit_opencv(b: GraphBuilder, y_f: str, uv_up: str, rows: list[int]) -> str:
-    # cv2.cvtColor(COLOR_YUV2RGB_NV12): integer arithmetic, exact in float64.
-    d = np.float64
-    yd = b.op("Cast", [y_f], "y_f64", to=TensorProto.DOUBLE)
-    uvd = b.op("Cast", [uv_up], "uv_f64", to=TensorProto.DOUBLE)
-    y16 = b.op("Relu", [b.op("Sub", [yd, b.const("c16", np.array(16.0, d))], "y_m16")], "y_m16_pos")
-    yc = b.op("Mul", [y16, b.const("cy", np.array(float(_CV_CY), d))], "y_scaled")
-    uvc = b.op("Sub", [uvd, b.const("c128_f64", np.array(128.0, d))], "uv_centred")
-    coef = np.array([[0.0, _CV_CVR], [_CV_CUG, _CV_CVG], [_CV_CUB, 0.0]], d)[rows].T
-    chroma = b.op("MatMul", [uvc, b.const("cv_coef", coef)], "rgb_chroma")
-    total = b.op(
-        "Add",
-        [
-            b.op("Add", [yc, chroma], "rgb_fixed"),
-            b.const("cv_round", np.array(float(1 << (_CV_SHIFT - 1)), d)),
-        ],
-        "rgb_fixed_round",
-    )
-    scaled = b.op(
-        "Mul", [total, b.const("cv_shift", np.array(1.0 / (1 << _CV_SHIFT), d))], "rgb_scaled"
-    )
-    shifted = b.op("Floor", [scaled], "rgb_shifted")
-    # integers below 2^24 after the shift: exact in float32
-    return b.clip_u8(b.op("Cast", [shifted], "rgb_shifted_f32", to=TensorProto.FLOAT))
-
-
-#: Profiles whose device decode has an ONNX emitter: name -> (upsampling, emitter of
-#: float NHWC (Y, upsampled UV, channel rows) -> float codes 0..255).
-PROFILE_GRAPHS = {"horizon": ("nearest", _emit_horizon), "opencv": ("nearest", _emit_opencv)}
 
 
 # ---------------------------------------------------------------------- stages
@@ -504,7 +352,13 @@ class DecodeStage:
         return cls(fmt, None, swing, matrix, upsample, train.swing, train.matrix)
 
     def numpy(self, frame: NV12) -> np.ndarray:
-        """:class:`~nv12_widgets.core.NV12` -> (h, w, C) uint8."""
+        """:class:`~nv12_widgets.core.NV12` -> (h, w, C) uint8 (float32 for a profile
+        whose device feeds the network unrounded values: ``Profile.decode_float``)."""
+        if self.profile is not None and self.fmt in ("rgb", "bgr"):
+            unrounded = get_profile(self.profile).decode_float
+            if unrounded is not None:
+                x = np.asarray(unrounded(frame), np.float32)
+                return x if self.fmt == "rgb" else np.ascontiguousarray(x[..., ::-1])
         if self.out_swing is None:
             return np.asarray(
                 nv12_to_format(
@@ -543,10 +397,10 @@ class DecodeStage:
         if self.out_swing is not None:
             raise InputError("A YUV re-encoding decode has no ONNX form (it is a PC-side stage).")
         if self.profile is not None and self.fmt != "gray":
-            if self.profile not in PROFILE_GRAPHS:
+            if self.profile not in DECODE_GRAPHS:
                 raise InputError(
                     f"profile={self.profile!r} has no ONNX form: the graph reproduces "
-                    f"{sorted(PROFILE_GRAPHS)} and the plain keyword conversions "
+                    f"{sorted(DECODE_GRAPHS)} and the plain keyword conversions "
                     "(vendor-pil's PIL bicubic resampler has no ONNX equivalent)."
                 )
             if self.profile == "opencv" and self.fmt == "yuv444":
@@ -560,17 +414,15 @@ class DecodeStage:
         self.graph_check()
         if self.fmt == "gray":
             return y_f
-        upsample = self.upsample
-        if self.profile is not None:
-            upsample = PROFILE_GRAPHS[self.profile][0]
-        uv_up = _emit_upsample(b, uv_f, upsample)
-        if self.fmt == "yuv444":
-            return b.op("Concat", [y_f, uv_up], "yuv444", axis=3)
         rows = [0, 1, 2] if self.fmt == "rgb" else [2, 1, 0]
-        if self.profile is not None:
-            return PROFILE_GRAPHS[self.profile][1](b, y_f, uv_up, rows)
+        if self.profile is not None and self.fmt != "yuv444":
+            return DECODE_GRAPHS[self.profile](b, y_f, uv_f, rows)
+        # every profile with an ONNX form repeats chroma (nearest)
+        uv_up = emit_upsample(b, uv_f, "nearest" if self.profile else self.upsample)
         yuv = b.op("Concat", [y_f, uv_up], "yuv444", axis=3)
-        return _emit_affine_round(b, yuv, yuv_to_rgb_affine(self.swing, self.matrix)[rows])
+        if self.fmt == "yuv444":
+            return yuv
+        return emit_affine_round(b, yuv, yuv_to_rgb_affine(self.swing, self.matrix)[rows])
 
     def describe(self) -> dict[str, Any]:
         """The decode as plain data (profile, swing, matrix, upsample)."""

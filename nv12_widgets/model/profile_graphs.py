@@ -19,8 +19,8 @@ order and precision (float32 where the device is float32), integer arithmetic ex
 (float32/float64 hold the integers exactly), no ``MatMul`` or ``Conv`` whose summation
 order is the runtime's. Every op used exists from opset 11 on with the same signature.
 
-The existing ``horizon`` and ``opencv`` profiles are decoded by
-:func:`nv12_widgets.model.graph.insert_nv12_preprocess` itself.
+The ``horizon`` (float coefficients, ``Round`` = ``np.rint``) and ``opencv``
+(OpenCV's integer arithmetic, exact in float64) emitters follow the same contract.
 """
 
 from __future__ import annotations
@@ -33,16 +33,14 @@ from onnx import TensorProto
 
 from nv12_widgets.core import device_profiles as dev
 
-# The graph builder: graph.py's collector of nodes and constants (to be renamed
-# GraphBuilder by the pipeline refactoring).
-from .graph import _Builder
+from .builder import GraphBuilder, emit_upsample
 
 __all__ = ["DECODE_GRAPHS", "emit_nearest_chroma"]
 
-Emitter = Callable[[_Builder, str, str, list[int]], str]
+Emitter = Callable[[GraphBuilder, str, str, list[int]], str]
 
 
-def emit_nearest_chroma(b: _Builder, uv_half_f: str) -> tuple[str, str]:
+def emit_nearest_chroma(b: GraphBuilder, uv_half_f: str) -> tuple[str, str]:
     """U and V at full resolution, each sample repeated over its 2x2 block.
 
     ``Resize`` nearest, asymmetric, floor (``out[i] = in[i // 2]``), then ``Gather`` of
@@ -63,15 +61,15 @@ def emit_nearest_chroma(b: _Builder, uv_half_f: str) -> tuple[str, str]:
     return u, v
 
 
-def _sub(b: _Builder, x: str, value: float, base: str, dtype=np.float32) -> str:
+def _sub(b: GraphBuilder, x: str, value: float, base: str, dtype=np.float32) -> str:
     return b.op("Sub", [x, b.const(base + "_k", np.array(value, dtype))], base)
 
 
-def _mul(b: _Builder, x: str, value, base: str, dtype=np.float32) -> str:
+def _mul(b: GraphBuilder, x: str, value, base: str, dtype=np.float32) -> str:
     return b.op("Mul", [x, b.const(base + "_k", np.array(value, dtype))], base)
 
 
-def _clip(b: _Builder, x: str, lo: float, hi: float, base: str = "clipped") -> str:
+def _clip(b: GraphBuilder, x: str, lo: float, hi: float, base: str = "clipped") -> str:
     """Clip float32 to lo..hi (Clip takes min/max inputs from opset 11)."""
     return b.op(
         "Clip",
@@ -80,13 +78,13 @@ def _clip(b: _Builder, x: str, lo: float, hi: float, base: str = "clipped") -> s
     )  # fmt: skip
 
 
-def _ordered(b: _Builder, channels: list[str], rows: list[int], base: str) -> str:
+def _ordered(b: GraphBuilder, channels: list[str], rows: list[int], base: str) -> str:
     """Concat the R, G, B tensors in ``rows`` order along the channel axis."""
     return b.op("Concat", [channels[r] for r in rows], base, axis=3)
 
 
 # -- OpenVINO ---------------------------------------------------------------------------
-def _openvino_float(b: _Builder, y_f: str, uv_half_f: str) -> list[str]:
+def _openvino_float(b: GraphBuilder, y_f: str, uv_half_f: str) -> list[str]:
     """R, G, B of ``openvino_nv12_to_rgb_float`` before clipping (float32, same order)."""
     u, v = emit_nearest_chroma(b, uv_half_f)
     k = dev.OPENVINO_NV12_COEFFICIENTS
@@ -101,21 +99,21 @@ def _openvino_float(b: _Builder, y_f: str, uv_half_f: str) -> list[str]:
     return [r, g, bl]
 
 
-def emit_openvino(b: _Builder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
+def emit_openvino(b: GraphBuilder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
     """OpenVINO NV12toRGB on u8 tensors: the float32 formula, ``Round`` (half to even,
     as the CPU plugin), clip 0..255 (:func:`~nv12_widgets.core.device_profiles.openvino_nv12_to_rgb`)."""
     rgb = _ordered(b, _openvino_float(b, y_f, uv_half_f), rows, "ov_rgb_float")
     return _clip(b, b.op("Round", [rgb], "ov_rounded"), 0.0, 255.0, "ov_codes")
 
 
-def emit_openvino_f32(b: _Builder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
+def emit_openvino_f32(b: GraphBuilder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
     """OpenVINO NV12toRGB on f32 tensors: the float32 formula clipped, not rounded."""
     rgb = _ordered(b, _openvino_float(b, y_f, uv_half_f), rows, "ov_rgb_float")
     return _clip(b, rgb, 0.0, 255.0, "ov_f32")
 
 
 # -- TIDL -------------------------------------------------------------------------------
-def emit_tidl(b: _Builder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
+def emit_tidl(b: GraphBuilder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
     """TIDL's 1x1 convolution as its exact value rounded once to float32.
 
     Evaluated in float64 elementwise (every product and partial sum is exact: multiples
@@ -140,7 +138,7 @@ def emit_tidl(b: _Builder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
 
 
 # -- Horizon BPU ------------------------------------------------------------------------
-def emit_horizon_bpu(b: _Builder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
+def emit_horizon_bpu(b: GraphBuilder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
     """The BPU's quantised ``centered_yuv2rgb`` with mean 128, std 128, q_scale 1/128.
 
     Integer accumulator (exact in float64), times the float64 requantisation multiplier,
@@ -178,7 +176,7 @@ def emit_horizon_bpu(b: _Builder, y_f: str, uv_half_f: str, rows: list[int]) -> 
 
 
 # -- Ascend AIPP ------------------------------------------------------------------------
-def emit_ascend_aipp(preset: str, b: _Builder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
+def emit_ascend_aipp(preset: str, b: GraphBuilder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
     """AIPP CSC: ``(M @ (yuv - input_bias)) >> 8`` saturated, integers exact in float32
     (``>> 8`` of an integer below 2^18 is ``Floor(x / 256)``)."""
     m, bias = dev.AIPP_PRESETS[preset]
@@ -199,7 +197,58 @@ def emit_ascend_aipp(preset: str, b: _Builder, y_f: str, uv_half_f: str, rows: l
 
 
 #: profile name -> emitter (see the module docstring for the contract).
+# Horizon's float centered_yuv2rgb coefficients (core.profiles "horizon").
+_HORIZON_DEC = np.array([[0.0, 1.402], [-0.3441, -0.7141], [1.772, 0.0]], np.float32)
+# OpenCV's COLOR_YUV2RGB_NV12 integer coefficients (modules/imgproc/src/color_yuv.simd.hpp).
+_CV_SHIFT = 20
+_CV_CY = 1220542
+_CV_CUB = 2116026
+_CV_CUG = -409993
+_CV_CVG = -852492
+_CV_CVR = 1673527
+
+
+
+def emit_horizon(b: GraphBuilder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
+    # rgb = y + (uv - 128) @ DEC.T, in float32, rint, clip (core.profiles "horizon").
+    uv_up = emit_upsample(b, uv_half_f, "nearest")
+    c128 = b.const("c128", np.array(128.0, np.float32))
+    centred = b.op("Sub", [uv_up, c128], "uv_centred")
+    dec = b.const("centered_yuv2rgb", np.ascontiguousarray(_HORIZON_DEC[rows].T))
+    chroma = b.op("MatMul", [centred, dec], "rgb_chroma")
+    return b.clip_u8(b.op("Round", [b.op("Add", [y_f, chroma], "rgb_float")], "rounded"))
+
+
+def emit_opencv(b: GraphBuilder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
+    # cv2.cvtColor(COLOR_YUV2RGB_NV12): integer arithmetic, exact in float64.
+    uv_up = emit_upsample(b, uv_half_f, "nearest")
+    d = np.float64
+    yd = b.op("Cast", [y_f], "y_f64", to=TensorProto.DOUBLE)
+    uvd = b.op("Cast", [uv_up], "uv_f64", to=TensorProto.DOUBLE)
+    y16 = b.op("Relu", [b.op("Sub", [yd, b.const("c16", np.array(16.0, d))], "y_m16")], "y_m16_pos")
+    yc = b.op("Mul", [y16, b.const("cy", np.array(float(_CV_CY), d))], "y_scaled")
+    uvc = b.op("Sub", [uvd, b.const("c128_f64", np.array(128.0, d))], "uv_centred")
+    coef = np.array([[0.0, _CV_CVR], [_CV_CUG, _CV_CVG], [_CV_CUB, 0.0]], d)[rows].T
+    chroma = b.op("MatMul", [uvc, b.const("cv_coef", coef)], "rgb_chroma")
+    total = b.op(
+        "Add",
+        [
+            b.op("Add", [yc, chroma], "rgb_fixed"),
+            b.const("cv_round", np.array(float(1 << (_CV_SHIFT - 1)), d)),
+        ],
+        "rgb_fixed_round",
+    )
+    scaled = b.op(
+        "Mul", [total, b.const("cv_shift", np.array(1.0 / (1 << _CV_SHIFT), d))], "rgb_scaled"
+    )
+    shifted = b.op("Floor", [scaled], "rgb_shifted")
+    # integers below 2^24 after the shift: exact in float32
+    return b.clip_u8(b.op("Cast", [shifted], "rgb_shifted_f32", to=TensorProto.FLOAT))
+
+
 DECODE_GRAPHS: dict[str, Emitter] = {
+    "horizon": emit_horizon,
+    "opencv": emit_opencv,
     "horizon-bpu": emit_horizon_bpu,
     "openvino": emit_openvino,
     "openvino-f32": emit_openvino_f32,

@@ -16,10 +16,10 @@ from onnx import TensorProto, helper
 
 from nv12_widgets.core import PROFILES, InputError, fit_image, load_image
 from nv12_widgets.model import PreprocessConfig, demo_image_paths
+from nv12_widgets.model.builder import GraphBuilder
 from nv12_widgets.model.pipeline import (
     DecodeStage,
     EncodeStage,
-    GraphBuilder,
     InputPlan,
     NormalizeStage,
     Pipeline,
@@ -68,9 +68,9 @@ def _run_decode_graph(stage: DecodeStage, frame) -> np.ndarray:
 
 
 def _graph_profiles() -> list[str | None]:
-    from nv12_widgets.model.pipeline import PROFILE_GRAPHS
+    from nv12_widgets.model.profile_graphs import DECODE_GRAPHS
 
-    return [None, *sorted(PROFILE_GRAPHS)]
+    return [None, *sorted(DECODE_GRAPHS)]
 
 
 DECODES = [

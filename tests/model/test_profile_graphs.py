@@ -9,7 +9,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from nv12_widgets.core import NV12, PROFILES, load_image, rgb_to_nv12
-from nv12_widgets.model.graph import _Builder
+from nv12_widgets.model.builder import GraphBuilder
 from nv12_widgets.model.profile_graphs import DECODE_GRAPHS
 
 PHOTOS = ("astronaut.png", "coffee.png", "chelsea.png")
@@ -18,7 +18,7 @@ ROWS = {"rgb": [0, 1, 2], "bgr": [2, 1, 0]}
 
 def decode_model(profile: str, h: int, w: int, rows: list[int], opset: int = 17):
     """y uint8 (1,H,W,1), uv uint8 (1,H/2,W/2,2) -> Cast float -> emitter -> out."""
-    b = _Builder("dec/", set())
+    b = GraphBuilder("dec/", set())
     y_f = b.op("Cast", ["y"], "y_f", to=TensorProto.FLOAT)
     uv_f = b.op("Cast", ["uv"], "uv_f", to=TensorProto.FLOAT)
     res = DECODE_GRAPHS[profile](b, y_f, uv_f, rows)
@@ -62,7 +62,10 @@ def photo(name: str) -> np.ndarray:
 
 def test_every_device_profile_has_a_graph():
     device = {n for n, p in PROFILES.items() if p.source}
-    assert device == set(DECODE_GRAPHS)
+    # every device profile, plus the float "horizon" form and OpenCV's decoder;
+    # "vendor-pil" (PIL's bicubic resampler) has none
+    assert set(DECODE_GRAPHS) == device | {"horizon", "opencv"}
+    assert set(PROFILES) - set(DECODE_GRAPHS) == {"vendor-pil"}
 
 
 @pytest.mark.parametrize("order", ["rgb", "bgr"])

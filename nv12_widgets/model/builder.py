@@ -1,0 +1,118 @@
+"""Building ONNX graphs: the node collector of the ONNX executor and shared emitters.
+
+:class:`GraphBuilder` collects nodes and constants with unique, prefixed names;
+:func:`emit_upsample` and :func:`emit_affine_round` are the generic chroma upsampling
+and exactly rounded YUV -> RGB of :class:`~nv12_widgets.model.pipeline.DecodeStage`.
+The profiles' own emitters are in :mod:`nv12_widgets.model.profile_graphs`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from nv12_widgets.core import yuv_matrix
+
+__all__ = ["GraphBuilder", "emit_affine_round", "emit_upsample", "yuv_to_rgb_affine"]
+
+
+class GraphBuilder:
+    """Collects ONNX nodes and constants with unique, prefixed names (the ONNX executor).
+
+    Parameters
+    ----------
+    prefix : str
+        Prepended to every node, tensor and initializer name.
+    taken : set of str
+        Names already used in the graph (extended as names are made).
+    """
+
+    def __init__(self, prefix: str, taken: set[str] | None = None) -> None:
+        self.prefix = prefix
+        self.taken = taken if taken is not None else set()
+        self.nodes: list[onnx.NodeProto] = []
+        self.inits: list[onnx.TensorProto] = []
+
+    def name(self, base: str) -> str:
+        """A new unique name from ``base``."""
+        candidate = self.prefix + base
+        k = 1
+        while candidate in self.taken:
+            candidate = f"{self.prefix}{base}_{k}"
+            k += 1
+        self.taken.add(candidate)
+        return candidate
+
+    def const(self, base: str, value: np.ndarray) -> str:
+        """Add an initializer; returns its name."""
+        name = self.name(base)
+        self.inits.append(numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    def op(
+        self, op_type: str, inputs: list[str], base: str, *, output: str | None = None, **attrs
+    ) -> str:
+        """Add one node; returns the name of its (single) output."""
+        out = output if output is not None else self.name(base)
+        self.nodes.append(
+            helper.make_node(op_type, inputs, [out], name=self.name(base + "_node"), **attrs)
+        )
+        return out
+
+    def clip_u8(self, x: str) -> str:
+        """Clip float32 codes to 0..255."""
+        lo = self.const("zero", np.array(0.0, np.float32))
+        hi = self.const("max255", np.array(255.0, np.float32))
+        return self.op("Clip", [x, lo, hi], "pixels")
+
+
+def yuv_to_rgb_affine(swing: str, matrix: str) -> np.ndarray:
+    """(3, 4) float64 YUV -> RGB affine matrix: the inverse of ``core.yuv_matrix``.
+
+    ``inv(M)`` and offset ``-inv(M) @ o``, the coefficients ``nv12_to_rgb`` applies.
+    """
+    m = yuv_matrix(swing, matrix)
+    inv = np.linalg.inv(m[:, :3])
+    out = np.empty((3, 4))
+    out[:, :3] = inv
+    out[:, 3] = -inv @ m[:, 3]
+    return out
+
+
+def emit_upsample(b: GraphBuilder, uv_f: str, mode: str) -> str:
+    """(1, h, w, 2) float -> (1, 2h, 2w, 2): Resize on the H and W axes of NHWC data."""
+    roi = b.const("roi", np.zeros(0, np.float32))
+    scales = b.const("uv_scales", np.array([1.0, 2.0, 2.0, 1.0], np.float32))
+    if mode == "nearest":
+        # out[i] = in[floor(i / 2)]: each chroma sample repeated over its 2x2 block.
+        return b.op(
+            "Resize",
+            [uv_f, roi, scales],
+            "uv_up",
+            mode="nearest",
+            coordinate_transformation_mode="asymmetric",
+            nearest_mode="floor",
+        )
+    # Centre-sited bilinear (cv2 geometry), then round half up to uint8 codes:
+    # bit-exact to cv2.INTER_LINEAR_EXACT.
+    lin = b.op(
+        "Resize",
+        [uv_f, roi, scales],
+        "uv_linear",
+        mode="linear",
+        coordinate_transformation_mode="half_pixel",
+    )
+    half = b.const("half", np.array(0.5, np.float32))
+    return b.op("Floor", [b.op("Add", [lin, half], "uv_linear_half")], "uv_up")
+
+
+def emit_affine_round(b: GraphBuilder, yuv: str, m: np.ndarray) -> str:
+    """``floor(yuv @ m[:, :3].T + m[:, 3] + 0.5)`` clipped to 0..255, in float64."""
+    d = np.float64
+    yuv64 = b.op("Cast", [yuv], "yuv444_f64", to=TensorProto.DOUBLE)
+    w = b.const("yuv2rgb_matrix", np.ascontiguousarray(m[:, :3].T).astype(d))
+    off = b.const("yuv2rgb_offset_plus_half", (m[:, 3] + 0.5).astype(d))
+    exact = b.op("Add", [b.op("MatMul", [yuv64, w], "rgb_linear"), off], "rgb_plus_half")
+    rounded = b.op("Floor", [exact], "rgb_rounded_f64")
+    return b.clip_u8(b.op("Cast", [rounded], "rgb_rounded", to=TensorProto.FLOAT))
