@@ -238,9 +238,7 @@ class Identification:
                 star = "" if r.verified else " (subsample)"
                 lines.append(f"    {r.max_abs:8.3f} {r.mean_abs:8.4f}  {r.label}{star}")
         lines += [f"  note: {n}" for n in self.notes]
-        lines.append(
-            f"  {self.candidates} candidate pipelines searched in {self.seconds:.2f} s"
-        )
+        lines.append(f"  {self.candidates} candidate pipelines searched in {self.seconds:.2f} s")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -399,7 +397,9 @@ def _fits(rgb: np.ndarray, size: tuple[int, int]):
     out = []
     for policy in core.RESIZE_POLICIES:
         for interp in core.INTERPOLATIONS:
-            out.append((policy, interp, core.fit_image(rgb, size, policy=policy, interpolation=interp)))
+            out.append(
+                (policy, interp, core.fit_image(rgb, size, policy=policy, interpolation=interp))
+            )
     return out
 
 
@@ -559,7 +559,9 @@ def _interpretations(observed: Any) -> tuple[list[tuple[str, np.ndarray]], list[
         )
     x = observed
     notes = []
-    if x.dtype == np.bool_ or not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
+    if x.dtype == np.bool_ or not (
+        np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)
+    ):
         raise InputError(f"the dump must hold numbers (integer or float), got dtype {x.dtype}.")
     if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
         raise InputError("the dump holds NaN or infinite values; it is not a valid model input.")
@@ -631,7 +633,6 @@ class _TensorSearch:
 
     def run(self, top: int):
         rng = np.random.default_rng(_SEED)
-        scored = []  # (sample mean, sample max, cand, reading index, fit key)
         count = 0
         fits_cache: dict[tuple[int, int], list] = {}
         fmt_best: dict[tuple, float] = {}
@@ -693,12 +694,17 @@ class _TensorSearch:
             merged.append(head)
         merged.sort(key=lambda s: (s[0], s[1]))
         n_verify = max(_VERIFY, top + 3)
-        verified = [self._explain(cand, self.readings[ri][1]) for _, _, cand, ri, _, _ in merged[:n_verify]]
+        verified = [
+            self._explain(cand, self.readings[ri][1]) for _, _, cand, ri, _, _ in merged[:n_verify]
+        ]
         rest = [
             self._explain_sampled(cand, ri, mean_s, mx_s)
             for mean_s, mx_s, cand, ri, _, _ in merged[n_verify : n_verify + top]
         ]
-        names = {id(e): self.readings[ri][0] for e, (_, _, _, ri, _, _) in zip(verified, merged)}
+        names = {
+            id(e): self.readings[ri][0]
+            for e, (_, _, _, ri, _, _) in zip(verified, merged, strict=False)
+        }
         verified.sort(key=lambda e: (e.mean_abs, e.max_abs))
         self._layout_names = names
         return verified + rest, count, self.notes
