@@ -391,16 +391,36 @@ class _Cand:
 
 
 def _fits(rgb: np.ndarray, size: tuple[int, int]):
-    """(policy, interpolation, fitted) for every way fit_image can reach ``size``."""
+    """(policy, interpolation, fitted, alternatives) for every way fit_image reaches ``size``.
+
+    Fits giving byte-identical images (e.g. every policy when the aspect ratio is kept,
+    bilinear and area at an exact 2x shrink) are merged: ``alternatives`` lists the
+    other (policy, interpolation) pairs of the same image.
+    """
     if rgb.shape[:2] == tuple(size):
-        return [("resize", "bilinear", np.ascontiguousarray(rgb))]
-    out = []
+        return [("resize", "bilinear", np.ascontiguousarray(rgb), [])]
+    seen: dict[bytes, tuple] = {}
     for policy in core.RESIZE_POLICIES:
         for interp in core.INTERPOLATIONS:
-            out.append(
-                (policy, interp, core.fit_image(rgb, size, policy=policy, interpolation=interp))
-            )
-    return out
+            fitted = core.fit_image(rgb, size, policy=policy, interpolation=interp)
+            key = _digest(fitted)
+            if key in seen:
+                seen[key][3].append((policy, interp))
+            else:
+                seen[key] = (policy, interp, np.ascontiguousarray(fitted), [])
+    return list(seen.values())
+
+
+def _with_alternatives(cand: _Cand, alts, same: bool) -> _Cand:
+    """Record the same pipeline after each alternative fit as byte-identical equivalents."""
+    label = cand.label
+    cand.label += _fit_label(cand.config.resize_policy, cand.config.interpolation, same)
+    for policy, interp in alts:
+        cfg = cand.config.replace(resize_policy=policy, interpolation=interp)
+        cand.equivalents.append(
+            _Cand(label + _fit_label(policy, interp, same), cfg, cand.path, cand.pixels)
+        )
+    return cand
 
 
 def _fit_label(policy: str, interp: str, same_size: bool) -> str:
@@ -508,7 +528,7 @@ def _merge(cands: list[_Cand]) -> list[_Cand]:
     for c in cands:
         key = _digest(c.pixels)
         if key in seen:
-            seen[key].equivalents.append(c)
+            seen[key].equivalents += [c, *c.equivalents]
         else:
             seen[key] = c
     return list(seen.values())
@@ -647,11 +667,11 @@ class _TensorSearch:
             fmts = ["gray"] if c == 1 else ["rgb", "bgr", "yuv444"]
             fits = fits_cache.setdefault((h, w), _fits(self.rgb, (h, w)))
             same = self.rgb.shape[:2] == (h, w)
-            for fi, (policy, interp, fitted) in enumerate(fits):
+            for fi, (policy, interp, fitted, alts) in enumerate(fits):
                 base = self._base(name, (h, w), policy, interp)
                 for fmt in fmts:
                     for cand in _pc_candidates(fitted, fmt, base):
-                        cand.label += _fit_label(policy, interp, same)
+                        _with_alternatives(cand, alts, same)
                         count += 1
                         mx, mean = self._score(t_s, cand.pixels, idx)
                         stage1.append((mean, mx, cand, ri, fi, fmt))
@@ -671,14 +691,14 @@ class _TensorSearch:
             name, hwc = self.readings[ri]
             h, w, c = hwc.shape
             fits = fits_cache[(h, w)]
-            policy, interp, fitted = fits[fi]
+            policy, interp, fitted, alts = fits[fi]
             fmts = ["gray"] if c == 1 else ["rgb", "bgr", "yuv444"]
             good = [f for f in fmts if fmt_best[(ri, fi, f)] <= 2 * fmt_best[(ri, fi)] + 3]
             idx, t_s = self._samples[ri]
             same = self.rgb.shape[:2] == (h, w)
             base = self._base(name, (h, w), policy, interp)
             for cand in _nv12_candidates(fitted, good, base):
-                cand.label += _fit_label(policy, interp, same)
+                _with_alternatives(cand, alts, same)
                 count += 1
                 mx, mean = self._score(t_s, cand.pixels, idx)
                 pool.append((mean, mx, cand, ri, fi, cand.config.train_format))
@@ -690,7 +710,8 @@ class _TensorSearch:
         merged = []
         for entries in groups.values():
             head = entries[0]
-            head[2].equivalents = [e[2] for e in entries[1:]]
+            for e in entries[1:]:
+                head[2].equivalents += [e[2], *e[2].equivalents]
             merged.append(head)
         merged.sort(key=lambda s: (s[0], s[1]))
         n_verify = max(_VERIFY, top + 3)
@@ -803,7 +824,7 @@ class _FrameSearch:
             idx = rng.choice(h * w, n, replace=False)
             t_s = self.y.reshape(-1, 1)[idx].astype(np.float64)
             scores = []
-            for fi, (_, _, fitted) in enumerate(fits):
+            for fi, (_, _, fitted, _) in enumerate(fits):
                 best = math.inf
                 for m in core.MATRICES:
                     luma = core.rgb_to_format(fitted, "gray", matrix=m)
@@ -814,7 +835,7 @@ class _FrameSearch:
             keep = [fi for s, fi in scores[:_MAX_FITS] if s <= 2 * scores[0][0] + 3]
             fits = [fits[fi] for fi in keep]
         cands = []
-        for policy, interp, fitted in fits:
+        for policy, interp, fitted, alts in fits:
             base = dict(size=(h, w), resize_policy=policy, interpolation=interp)
             for enc, enc_label in _encoders(base):
                 try:
@@ -828,9 +849,9 @@ class _FrameSearch:
                 except InputError:
                     continue
                 count += 1
-                label = f"NV12 {enc_label}" + _fit_label(policy, interp, same)
                 pixels = np.concatenate([frame.y.reshape(-1), frame.uv.reshape(-1)])
-                cands.append(_Cand(label, PreprocessConfig(**enc), "nv12", pixels))
+                cand = _Cand(f"NV12 {enc_label}", PreprocessConfig(**enc), "nv12", pixels)
+                cands.append(_with_alternatives(cand, alts, same))
         ranked = []
         for cand in _merge(cands):
             ranked.append(self._explain(cand))
