@@ -890,38 +890,10 @@ def _add_identify_parser(sub: Any) -> None:
     ident.set_defaults(func=_cmd_identify)
 
 
-def _load_dump(path: Path, args: argparse.Namespace):
-    """An NV12 frame or a tensor, from the dump's name and sidecar (see the description)."""
-    from nv12_widgets.model import board
-
-    ext = path.suffix.lower()
-    side = path.with_suffix(".json") if ext else path.with_name(path.name + ".json")
-    raw_opts = ("width", "height", "format")
-    if ext == ".npy" or side.is_file():
-        _reject(args, raw_opts, "to raw frames without a sidecar only")
-        if ext != ".npy" and board.read_sidecar(path).get("format") == "nv12":
-            return board.load_nv12(path)
-        return board.load_tensor(path)
-    if not path.is_file():
-        raise InputError(f"no dump file at {str(path)!r}; check the path")
-    if ext not in RAW_EXTENSIONS and args.width is None:
-        raise InputError(
-            f"{path.name} has no sidecar ({side.name}) and is not a .npy: save tensors with "
-            "save_tensor(), or give --width and --height for a raw frame"
-        )
-    if args.width is None or args.height is None:
-        raise UsageError(
-            f"reading the raw frame {path.name!r} needs --width and --height (in pixels)"
-        )
-    return core.NV12.fromfile(
-        path, args.width, args.height, fmt=_raw_format(path, args.format, "dump")
-    )
-
-
 def _cmd_identify(args: argparse.Namespace) -> int:
     import json
 
-    from nv12_widgets.model.identify import identify_pipeline
+    from nv12_widgets.model.identify import identify_pipeline, load_dump
 
     src = Path(args.image).expanduser()
     if not src.is_file():
@@ -929,7 +901,10 @@ def _cmd_identify(args: argparse.Namespace) -> int:
     if args.top < 0:
         raise UsageError(f"--top must be >= 0, got {args.top}")
     rgb, notes = core.load_image_with_notes(src)
-    dump = _load_dump(Path(args.dump).expanduser(), args)
+    dump_path = Path(args.dump).expanduser()
+    if dump_path.suffix.lower() in (".nv12", ".nv21", ".i420", ".yuv", ".bin"):
+        _raw_format(dump_path, args.format, "dump")  # a contradicting --format is a usage error
+    dump = load_dump(dump_path, width=args.width, height=args.height, fmt=args.format)
     result = identify_pipeline(
         rgb, dump, model_size=args.size, top=args.top, tolerance=args.tolerance
     )

@@ -63,7 +63,16 @@ from nv12_widgets.core import NV12, InputError
 
 from .config import PreprocessConfig
 
-__all__ = ["DEFAULT_TOLERANCE", "Explanation", "Identification", "identify_pipeline"]
+__all__ = ["DEFAULT_TOLERANCE", "Explanation", "Identification", "identify_pipeline", "load_dump"]
+
+#: Raw frame extensions and the byte layout each implies (None: NV12 unless told).
+RAW_FRAME_EXTENSIONS = {
+    ".nv12": "nv12",
+    ".nv21": "nv21",
+    ".i420": "i420",
+    ".yuv": None,
+    ".bin": None,
+}
 
 #: Default tolerance of :func:`identify_pipeline`: the max |residual| in grey levels an
 #: explanation may leave (one level: a different rounding somewhere still counts).
@@ -364,6 +373,96 @@ def identify_pipeline(
         seconds=time.perf_counter() - start,
         notes=tuple(notes),
     )
+
+
+def load_dump(
+    source: Any,
+    *,
+    width: int | None = None,
+    height: int | None = None,
+    fmt: str | None = None,
+    name: str | None = None,
+) -> NV12 | np.ndarray:
+    """Read a board dump for :func:`identify_pipeline`: a tensor or an NV12 frame.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or bytes
+        A path: ``.npy`` -> tensor; a file with a ``save_tensor`` / ``save_nv12`` JSON
+        sidecar -> tensor / frame (see :mod:`nv12_widgets.model.board`); a raw frame
+        (``.nv12 .nv21 .i420 .yuv .bin``, or any name with ``width``/``height``) -> frame.
+        Bytes (an upload): ``.npy`` content (by its magic) or a raw frame.
+    width, height : int or None
+        Raw frames only: the frame size in pixels.
+    fmt : {"nv12", "nv21", "i420"} or None
+        Raw frames only: byte layout (default: from the extension, else NV12).
+    name : str or None
+        For bytes: the file name (its extension gives the raw layout).
+
+    Returns
+    -------
+    NV12 or numpy.ndarray
+
+    Raises
+    ------
+    InputError
+        Missing files, raw frames without a size, sizes not matching the bytes, size
+        options given for a dump that carries its own.
+    """
+    import io
+    from pathlib import Path
+
+    from . import board
+
+    raw_given = width is not None or height is not None or fmt is not None
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        if data[:6] == b"\x93NUMPY":
+            if raw_given:
+                raise InputError("width / height / format apply to raw frames only, not .npy.")
+            try:
+                return np.load(io.BytesIO(data), allow_pickle=False)
+            except (ValueError, OSError, EOFError) as exc:
+                raise InputError(
+                    f"{name or 'the upload'} is not a plain .npy file: {exc}."
+                ) from exc
+        ext = Path(name or "").suffix.lower()
+        return _raw_frame(data, width, height, fmt or RAW_FRAME_EXTENSIONS.get(ext), name)
+    path = Path(source).expanduser()
+    ext = path.suffix.lower()
+    side = path.with_suffix(".json") if ext else path.with_name(path.name + ".json")
+    if ext == ".npy" or side.is_file():
+        if raw_given:
+            raise InputError(
+                f"{path.name} carries its own shape (.npy or sidecar); width / height / "
+                "format apply to raw frames without a sidecar only."
+            )
+        if ext != ".npy" and board.read_sidecar(path).get("format") == "nv12":
+            return board.load_nv12(path)
+        return board.load_tensor(path)
+    if not path.is_file():
+        raise InputError(f"no dump file at {str(path)!r}; check the path.")
+    if ext not in RAW_FRAME_EXTENSIONS and width is None:
+        raise InputError(
+            f"{path.name} has no sidecar ({side.name}) and is not a .npy: save tensors with "
+            "save_tensor(), or give width and height for a raw frame."
+        )
+    implied = RAW_FRAME_EXTENSIONS.get(ext)
+    if fmt is not None and implied is not None and fmt != implied:
+        raise InputError(f"format {fmt} contradicts the name {path.name!r} (a {implied} file).")
+    return _raw_frame(path.read_bytes(), width, height, fmt or implied, path.name)
+
+
+def _raw_frame(data: bytes, width, height, fmt, name) -> NV12:
+    if width is None or height is None:
+        raise InputError(
+            f"reading the raw frame {name or ''!r} needs --width and --height (in pixels)"
+        )
+    readers = {"nv12": NV12.frombuffer, "nv21": NV12.from_nv21, "i420": NV12.from_i420}
+    fmt = fmt or "nv12"
+    if fmt not in readers:
+        raise InputError(f"raw format {fmt!r} is not one of {list(readers)}.")
+    return readers[fmt](data, int(width), int(height))
 
 
 def _check_rgb(rgb: Any) -> None:

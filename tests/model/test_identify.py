@@ -387,9 +387,29 @@ def test_cli_identify(capsys, tmp_path, crop):
     code, _, err = _run(capsys, "identify", image, tmp_path / "missing.npy")
     assert code == 2 and err.startswith("nv12-widgets: error:")
     code, _, err = _run(capsys, "identify", image, tmp_path / "t.npy", "--width", 4)
-    assert code == 2 and "--width" in err
+    assert code == 2 and "width" in err
 
     gamma = plain_tensor(255.0 * (crop / 255.0) ** 0.45, 255.0, 0.0, 1.0)
     np.save(tmp_path / "g.npy", gamma)
     code, out, _ = _run(capsys, "identify", image, tmp_path / "g.npy")
     assert code == 1 and out.startswith("nothing known explains")
+
+
+def test_load_dump_paths_and_uploads(tmp_path, crop):
+    from nv12_widgets.model.identify import load_dump
+
+    tensor = plain_tensor(crop, 255.0, 0.5, 0.5)
+    np.save(tmp_path / "t.npy", tensor)
+    assert np.array_equal(load_dump(tmp_path / "t.npy"), tensor)
+    assert np.array_equal(load_dump((tmp_path / "t.npy").read_bytes(), name="t.npy"), tensor)
+    frame = core.rgb_to_nv12(crop)
+    h, w = crop.shape[:2]
+    assert load_dump(frame.tobytes(), width=w, height=h, name="up.nv12") == frame
+    assert load_dump(frame.to_nv21_bytes(), width=w, height=h, name="up.nv21") == frame
+    (tmp_path / "f.yuv").write_bytes(frame.tobytes())
+    assert load_dump(tmp_path / "f.yuv", width=w, height=h) == frame
+    with pytest.raises(InputError, match="width"):
+        load_dump(frame.tobytes(), name="up.nv12")
+    (tmp_path / "x.nv21").write_bytes(frame.to_nv21_bytes())
+    with pytest.raises(InputError, match="contradicts"):
+        load_dump(tmp_path / "x.nv21", width=w, height=h, fmt="nv12")
