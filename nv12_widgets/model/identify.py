@@ -44,7 +44,9 @@ as they are registered.
 What it cannot tell apart is reported, not guessed: byte-identical candidates are
 merged (e.g. every decode for a grey model, which only sees Y); the swing of a YUV
 model's *training* data is a per-channel affine of the other swing (only rounding
-differs), and an integer dump's normalisation includes its input quantisation
+differs); a constant offset of the pixels (truncation instead of rounding: -0.5 level
+on average) is absorbed by the solved mean for a tensor (for a frame it shows as the
+plane's ``bias``); an integer dump's normalisation includes its input quantisation
 (scale and zero point): pass dequantised values to solve the normalisation alone.
 """
 
@@ -231,7 +233,8 @@ class Identification:
             )
             lines.append(f"  layout {self.layout}, size {c.size[0]}x{c.size[1]} (h x w)")
         planes = "; ".join(
-            f"{k}: max {d['max_abs']:.3g}, mean {d['mean_abs']:.3g}" for k, d in b.planes.items()
+            f"{k}: max {d['max_abs']:.3g}, mean {d['mean_abs']:.3g}, bias {d['bias']:+.3g}"
+            for k, d in b.planes.items()
         )
         lines.append(f"  residual per {'plane' if self.kind == 'nv12' else 'channel'}: {planes}")
         if b.equivalent_labels:
@@ -241,6 +244,12 @@ class Identification:
                 lines.append(f"    ... and {len(b.equivalent_labels) - 6} more")
         if b.note:
             lines.append(f"  note: {b.note}")
+        if self.kind == "nv12" and b.max_abs > 0 and abs(b.bias) > 0.25:
+            lines.append(
+                f"  note: the dump is {'lower' if b.bias < 0 else 'higher'} by {abs(b.bias):.2f} "
+                "levels on average: a rounding difference (truncation vs round to nearest) "
+                "is likely"
+            )
         if self.runners_up:
             lines.append("  runners-up (max / mean |diff| in grey levels):")
             for r in self.runners_up:

@@ -413,3 +413,14 @@ def test_load_dump_paths_and_uploads(tmp_path, crop):
     (tmp_path / "x.nv21").write_bytes(frame.to_nv21_bytes())
     with pytest.raises(InputError, match="contradicts"):
         load_dump(tmp_path / "x.nv21", width=w, height=h, fmt="nv12")
+
+
+def test_frame_rounding_difference_shows_as_bias(crop):
+    frame = core.rgb_to_nv12(crop, chroma="decimate")
+    # Every other luma sample one level lower: what truncating instead of rounding does.
+    low = (np.arange(frame.y.size).reshape(frame.y.shape) % 2).astype(np.uint8)
+    y = np.where(frame.y > 0, frame.y - low, frame.y)
+    result = identify_pipeline(crop, NV12(y, frame.uv))
+    assert result.identified and result.best.max_abs == 1
+    assert result.best.planes["y"]["bias"] < -0.4 and result.best.planes["uv"]["bias"] == 0
+    assert "rounding difference" in result.summary()
