@@ -496,6 +496,24 @@ class _Cand:
     pixels: np.ndarray  # (h, w, C) uint8 for tensors; for frames the NV12
     note: str = ""
     equivalents: list = field(default_factory=list)
+    digest: bytes = b""
+    sample: np.ndarray | None = None
+
+
+def _rebuild(cand: _Cand, fitted: np.ndarray) -> np.ndarray:
+    """The candidate's full pixels again, from its config (as :func:`_pc_candidates` and
+    :func:`_nv12_candidates` made them)."""
+    if cand.pixels is not None:
+        return cand.pixels
+    c = cand.config
+    if cand.path == "pc":
+        pixels = core.rgb_to_format(fitted, c.train_format, swing=c.swing, matrix=c.matrix)
+    else:
+        frame = core.rgb_to_nv12(
+            fitted, swing=c.swing, matrix=c.matrix, chroma=c.chroma, profile=c.profile
+        )
+        pixels = core.nv12_to_format(frame, c.train_format, **c.decode_kwargs())
+    return np.ascontiguousarray(pixels)
 
 
 def _fits(rgb: np.ndarray, size: tuple[int, int]):
@@ -606,17 +624,11 @@ def _nv12_candidates(fitted: np.ndarray, fmts: list[str], base: dict) -> list[_C
             )
         except InputError:
             continue
-        decoded: dict[tuple, np.ndarray] = {}
         for fmt in fmts:
             for dec, dec_label in _decoders(enc, fmt):
                 try:
                     cfg = PreprocessConfig(train_format=fmt, **enc, **dec)
-                    kw = cfg.decode_kwargs()
-                    if fmt == "bgr" and ("rgb", *kw.values()) in decoded:
-                        pixels = decoded[("rgb", *kw.values())][..., ::-1]
-                    else:
-                        pixels = core.nv12_to_format(frame, fmt, **kw)
-                    decoded[(fmt, *kw.values())] = pixels
+                    pixels = core.nv12_to_format(frame, fmt, **cfg.decode_kwargs())
                 except InputError:
                     continue  # a profile whose decode this format cannot use
                 label = f"NV12 {enc_label}; {dec_label} -> {fmt.upper() if fmt != 'yuv444' else 'YUV444'}"
@@ -781,7 +793,7 @@ class _TensorSearch:
                     for cand in _pc_candidates(fitted, fmt, base):
                         _with_alternatives(cand, alts, same)
                         count += 1
-                        mx, mean = self._score(t_s, cand.pixels, idx)
+                        mx, mean = self._score(t_s, self._shrink(cand, idx), idx=None)
                         stage1.append((mean, mx, cand, ri, fi, fmt))
                         key = (ri, fi)
                         fmt_best[key] = min(fmt_best.get(key, math.inf), mean)
@@ -808,12 +820,12 @@ class _TensorSearch:
             for cand in _nv12_candidates(fitted, good, base):
                 _with_alternatives(cand, alts, same)
                 count += 1
-                mx, mean = self._score(t_s, cand.pixels, idx)
+                mx, mean = self._score(t_s, self._shrink(cand, idx), idx=None)
                 pool.append((mean, mx, cand, ri, fi, cand.config.train_format))
         # Merge byte-identical candidates (within one reading), rank on the subsample.
         groups: dict[tuple, list] = {}
         for entry in pool:
-            key = (entry[3], _digest(entry[2].pixels))
+            key = (entry[3], entry[2].digest)
             groups.setdefault(key, []).append(entry)
         merged = []
         for entries in groups.values():
@@ -824,7 +836,10 @@ class _TensorSearch:
         merged.sort(key=lambda s: (s[0], s[1]))
         n_verify = max(_VERIFY, top + 3)
         verified = [
-            self._explain(cand, self.readings[ri][1]) for _, _, cand, ri, _, _ in merged[:n_verify]
+            self._explain(
+                cand, self.readings[ri][1], fits_cache[self.readings[ri][1].shape[:2]][fi]
+            )
+            for _, _, cand, ri, fi, _ in merged[:n_verify]
         ]
         rest = [
             self._explain_sampled(cand, ri, mean_s, mx_s)
@@ -843,8 +858,19 @@ class _TensorSearch:
         return dict(size=size, resize_policy=policy, interpolation=interp, layout=layout)
 
     @staticmethod
-    def _score(t_s: np.ndarray, pixels: np.ndarray, idx: np.ndarray) -> tuple[float, float]:
-        p = pixels.reshape(-1, pixels.shape[-1])[idx]
+    def _shrink(cand: _Cand, idx: np.ndarray) -> np.ndarray:
+        """Keep the candidate's digest and its sampled pixels; drop the full image (memory:
+        a few hundred candidates of a large dump), rebuilt for the verified few."""
+        cand.digest = _digest(cand.pixels)
+        cand.sample = cand.pixels.reshape(-1, cand.pixels.shape[-1])[idx]
+        cand.pixels = None
+        return cand.sample
+
+    @staticmethod
+    def _score(t_s: np.ndarray, pixels: np.ndarray, idx: np.ndarray | None) -> tuple[float, float]:
+        p = pixels.reshape(-1, pixels.shape[-1])
+        if idx is not None:
+            p = p[idx]
         if p.shape[1] != t_s.shape[1]:
             return math.inf, math.inf
         a, b = _solve(t_s, p)
@@ -861,10 +887,10 @@ class _TensorSearch:
             divisor=1.0, mean=tuple(float(v) for v in mean), std=tuple(float(v) for v in std)
         )
 
-    def _explain(self, cand: _Cand, hwc: np.ndarray) -> Explanation:
+    def _explain(self, cand: _Cand, hwc: np.ndarray, fit) -> Explanation:
         c = hwc.shape[-1]
         t = hwc.reshape(-1, c).astype(np.float64)
-        p = cand.pixels.reshape(-1, c)
+        p = _rebuild(cand, fit[2]).reshape(-1, c)
         a, b = _solve(t, p)
         r = _residual(t, p.astype(np.float64), a, b)
         mx, mean, bias = _stats(r)
@@ -875,9 +901,8 @@ class _TensorSearch:
         return self._make(cand, a, b, mx, mean, bias, planes, True)
 
     def _explain_sampled(self, cand: _Cand, ri: int, mean: float, mx: float) -> Explanation:
-        idx, t_s = self._samples[ri]
-        p = cand.pixels.reshape(-1, cand.pixels.shape[-1])[idx]
-        a, b = _solve(t_s, p)
+        _, t_s = self._samples[ri]
+        a, b = _solve(t_s, cand.sample)
         return self._make(cand, a, b, mx, mean, math.nan, {}, False)
 
     def _make(self, cand, a, b, mx, mean, bias, planes, verified) -> Explanation:
