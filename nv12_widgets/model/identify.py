@@ -982,8 +982,12 @@ class _FrameSearch:
                 except InputError:
                     continue
                 count += 1
+                try:
+                    cfg = PreprocessConfig(**enc)
+                except InputError:  # a profile the config layer does not know (yet)
+                    continue
                 pixels = np.concatenate([frame.y.reshape(-1), frame.uv.reshape(-1)])
-                cand = _Cand(f"NV12 {enc_label}", PreprocessConfig(**enc), "nv12", pixels)
+                cand = _Cand(f"NV12 {enc_label}", cfg, "nv12", pixels)
                 cands.append(_with_alternatives(cand, alts, same))
         ranked = []
         for cand in _merge(cands):

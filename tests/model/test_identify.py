@@ -424,3 +424,47 @@ def test_frame_rounding_difference_shows_as_bias(crop):
     assert result.identified and result.best.max_abs == 1
     assert result.best.planes["y"]["bias"] < -0.4 and result.best.planes["uv"]["bias"] == 0
     assert "rounding difference" in result.summary()
+
+
+def test_a_profile_registered_at_run_time_is_searched(monkeypatch, crop):
+    """identify enumerates core.PROFILES when it runs: a new device profile needs no change."""
+    import nv12_widgets.model.config as config_module
+    from nv12_widgets.core.profiles import Profile
+
+    def encode(rgb):  # a made-up device: generic full-swing BT.601 with a +1 black level
+        f = core.rgb_to_nv12(rgb)
+        return NV12(np.minimum(f.y, 254) + 1, f.uv)
+
+    def decode(frame):
+        return core.nv12_to_rgb(NV12(np.maximum(frame.y, 1) - 1, frame.uv))
+
+    prof = Profile(
+        name="test-black-level",
+        description="made up for this test",
+        swing="full",
+        matrix="bt601",
+        chroma="mean",
+        upsample="nearest",
+        encode=encode,
+        decode=decode,
+    )
+    monkeypatch.setitem(core.PROFILES, prof.name, prof)
+    monkeypatch.setattr(config_module, "PROFILE_NAMES", (*config_module.PROFILE_NAMES, prof.name))
+    result = identify_pipeline(crop, core.rgb_to_nv12(crop, profile=prof.name))
+    _assert_exact(result)
+    assert result.config.profile == prof.name
+    assert result.runners_up[0].max_abs == 1  # the generic encoder, one level off
+
+    cfg = PreprocessConfig(train_format="bgr", profile=prof.name)
+    dump = plain_tensor(device_pixels(crop, cfg), 255.0, 0.5, 0.5)
+    result = identify_pipeline(crop, dump)
+    _assert_exact(result)
+    assert any(c.profile == prof.name for c in result.best.configs)
+
+
+def test_float16_dump_within_its_rounding(crop):
+    dump = plain_tensor(core.rgb_to_format(crop, "rgb"), 255.0, 0.5, 0.5, dtype=np.float16)
+    result = identify_pipeline(crop, dump)
+    assert result.identified, result.summary()
+    assert result.effective_tolerance > result.tolerance  # half a float16 step added
+    np.testing.assert_allclose(result.config.pixel_std, [127.5] * 3, rtol=1e-2)
