@@ -52,6 +52,7 @@ _LAZY = {
     "identify_pipeline": ("identify", "identify_pipeline"),
     "Identification": ("identify", "Identification"),
     "Explanation": ("identify", "Explanation"),
+    "load_dump": ("identify", "load_dump"),
 }
 __all__ += sorted(_LAZY)
 
