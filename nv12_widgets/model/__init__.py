@@ -66,6 +66,10 @@ _LAZY = {
     "compare_device_output": ("board", "compare_device_output"),
     "save_nv12": ("board", "save_nv12"),
     "load_nv12": ("board", "load_nv12"),
+    "identify_pipeline": ("identify", "identify_pipeline"),
+    "Identification": ("identify", "Identification"),
+    "Explanation": ("identify", "Explanation"),
+    "load_dump": ("identify", "load_dump"),
 }
 __all__ += sorted(_LAZY)
 
