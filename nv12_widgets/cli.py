@@ -614,7 +614,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         comparison = compare(model, rgb, _with_default_size(config, model, rgb))
         image_verdict = comparison.verdict()
         for name, m in comparison.metrics.items():
-            v = verdict(m, noise_amplitude=comparison.config.noise_amplitude)
+            v = verdict(
+                m,
+                noise_amplitude=comparison.config.noise_amplitude,
+                frame=comparison.source == "frame",
+            )
             print(
                 f"{path}  {name}: cosine NV12 {m.cosine_nv12:.6f}, "
                 f"cosine noise {m.cosine_noise:.6f} - {v.title}"

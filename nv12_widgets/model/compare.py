@@ -38,13 +38,15 @@ import numpy as np
 from nv12_widgets.core import (
     NV12,
     InputError,
-    compare_arrays,
     load_image,
+    output_kind,
     scale_noise,
+    signal_of,
     unit_noise,
 )
 
 from .config import PreprocessConfig
+from .lint import apply_fixes, costs_of, lint
 from .pipeline import InputPlan, Pipeline
 from .results import (
     CONVERSION_RATIO,
@@ -53,6 +55,7 @@ from .results import (
     Comparison,
     OutputMetrics,
     Verdict,
+    measure_path,
     output_metrics,
     verdict,
 )
@@ -164,6 +167,8 @@ class Comparator:
         self._format = _LRU(cache_size)
         self._noise = _LRU(cache_size * 4)
         self._unit = _LRU(4)
+        self._lint_cache = _LRU(cache_size)
+        self._measures: OrderedDict[tuple, Any] = OrderedDict()
         self._pipelines = _LRU(16)
 
     def clear_cache(self) -> None:
@@ -336,6 +341,7 @@ class Comparator:
         config: PreprocessConfig | None = None,
         *,
         device: PreprocessConfig | None = None,
+        output_kinds: Mapping[str, str] | None = None,
     ) -> Comparison:
         """Compare the reference, NV12, noise and matched paths for one image.
 
@@ -354,6 +360,9 @@ class Comparator:
             What the device does instead, for the NV12 path only (its format, NV12,
             normalisation fields; its size/layout/noise fields are ignored). Default:
             ``config`` (a consistent deployment).
+        output_kinds : mapping, optional
+            Output name -> kind ("classifier", "sequence", "dense", "other") where the
+            guess of ``core.tasks.output_kind`` is wrong: it picks the task metric.
 
         Returns
         -------
@@ -384,19 +393,30 @@ class Comparator:
         fm = self._matched_path(frame_key, frame, p, ref, nv)
         nz = self._noise_path(ref_key, p, ref)
 
+        is_frame = isinstance(source, NV12)
+        kinds = dict(output_kinds or {})
         metrics = {}
         for name in self.model.output_names:
-            r = ref.outputs[name]
+            r, nv_out, fm_out = ref.outputs[name], nv.outputs[name], fm.outputs[name]
+            override = kinds.get(name)
+            sig, kind = self._memo(
+                ("signal", id(ref), name, override),
+                (r,),
+                lambda r=r, override=override: (signal_of(r), _kind(r, override)),
+            )
             metrics[name] = output_metrics(
                 name,
                 r,
-                nv12=self._pair((id(ref), id(nv), name), r, nv.outputs[name]),
-                noise=compare_arrays(r, nz.outputs[name]),
+                nv12=self._measure(("nv12", id(ref), id(nv), name), r, nv_out, sig, kind),
+                noise=measure_path(r, nz.outputs[name], signal=sig, kind=kind),
                 matched=None
-                if isinstance(source, NV12)
-                else self._pair((id(ref), id(fm), name), r, fm.outputs[name]),
-                conversion=self._pair((id(fm), id(nv), name), fm.outputs[name], nv.outputs[name]),
+                if is_frame
+                else self._measure(("matched", id(ref), id(fm), name), r, fm_out, sig, kind),
+                conversion=self._measure(("conversion", id(fm), id(nv), name), fm_out, nv_out),
+                signal=sig,
+                kind=kind,
             )
+        lint_findings, costs = self._lint(source, fit_key, frame_key, frame, p, nv, fitted)
         return Comparison(
             model_name=self.model.name,
             image_input=p.plan.name,
@@ -416,21 +436,66 @@ class Comparator:
             outputs_format=fm.outputs,
             metrics=metrics,
             inferences=self.inferences - before,
-            source="frame" if isinstance(source, NV12) else "image",
+            source="frame" if is_frame else "image",
+            lint=lint_findings,
+            mistake_costs=costs,
         )
 
-    def _pair(self, key: tuple, reference: np.ndarray, test: np.ndarray):
-        # The noise-independent pairs are memoised for the cached outputs they compare
-        # (keyed on the identity of the cached paths, kept alive by the memo's values).
-        memo = self.__dict__.setdefault("_pair_memo", OrderedDict())
+    def _memo(self, key: tuple, arrays: tuple, compute):
+        """A noise-independent result memoised for the cached outputs it reads (keyed on
+        the identity of the cached paths; the memo keeps the arrays alive and checks
+        them, so a recycled id never returns a stale result)."""
+        memo = self._measures
         hit = memo.get(key)
-        if hit is not None and hit[0] is reference and hit[1] is test:
-            return hit[2]
-        result = compare_arrays(reference, test)
-        memo[key] = (reference, test, result)
-        while len(memo) > 64:
+        if hit is not None and all(a is b for a, b in zip(hit[0], arrays, strict=True)):
+            memo.move_to_end(key)
+            return hit[1]
+        result = compute()
+        memo[key] = (arrays, result)
+        while len(memo) > 128:
             memo.popitem(last=False)
         return result
+
+    def _measure(self, key: tuple, a: np.ndarray, b: np.ndarray, signal=None, kind=None):
+        """:func:`measure_path` of two cached outputs, memoised."""
+        return self._memo(
+            (*key, kind), (a, b), lambda: measure_path(a, b, signal=signal, kind=kind)
+        )
+
+    def _lint(self, source, fit_key, frame_key, frame, p: Pipeline, nv: _Path, fitted):
+        """The configuration findings (cached per image and config, noise aside) and,
+        for errors with a fix, what they cost: the deployed NV12 output against the
+        NV12 output of the fixed config (one inference, then cached)."""
+        config, device = p.config, p.device_config
+        quiet = {"noise_amplitude": 0.0, "noise_seed": 0, "noise_kind": "uniform"}
+        key = (fit_key, config.replace(**quiet), device.replace(**quiet))
+        findings = self._lint_cache.get(key)
+        if findings is None:
+            image = fitted if isinstance(source, NV12) else source
+            findings = tuple(
+                lint(config, self.model, image, device=None if device is config else device)
+            )
+            self._lint_cache.put(key, findings)
+        errors = [f for f in findings if f.severity == "error" and f.fix]
+        if not errors:
+            return findings, {}
+        fixed, fixed_device = apply_fixes(errors, config, None if device is config else device)
+        q = self.pipeline(fixed, fixed_device)
+        if q.plan != p.plan or q.fit != p.fit:
+            return findings, {}  # a fix that changes the geometry: not measured here
+        if isinstance(source, NV12) or q.encode == p.encode:
+            q_frame_key, q_frame = frame_key, frame
+        else:
+            q_frame_key, q_frame = self._frame(fit_key, fitted, q)
+        ref_key, ref = self._reference(fit_key, fitted, q)
+        intended = self._nv12_path(q_frame_key, q_frame, q, ref)
+        fixes = tuple(kv for f in errors for kv in f.fix)
+        costs = self._memo(
+            ("costs", id(intended), id(nv)),
+            (intended.outputs, nv.outputs),
+            lambda: costs_of(intended.outputs, nv.outputs, fixes),
+        )
+        return findings, costs
 
 
 # ---------------------------------------------------------------------- the function
@@ -444,6 +509,7 @@ def compare(
     *,
     device: PreprocessConfig | None = None,
     extra_feeds: Mapping[str, Any] | None = None,
+    output_kinds: Mapping[str, str] | None = None,
 ) -> Comparison:
     """Compare the reference, NV12 and noise paths of ``model`` on one image.
 
@@ -461,6 +527,8 @@ def compare(
         See :meth:`Comparator.compare`.
     extra_feeds : mapping, optional
         Values for the model's non-image inputs.
+    output_kinds : mapping, optional
+        Output name -> kind override (see :meth:`Comparator.compare`).
 
     Returns
     -------
@@ -472,7 +540,7 @@ def compare(
             comparator = _COMPARATORS[model] = Comparator(model)
     else:
         comparator = Comparator(model, extra_feeds=extra_feeds)
-    return comparator.compare(image, config, device=device)
+    return comparator.compare(image, config, device=device, output_kinds=output_kinds)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -497,3 +565,11 @@ def _as_rgb(image: Any) -> np.ndarray:
     if image.shape[0] < 2 or image.shape[1] < 2:
         raise InputError(f"image of {image.shape[1]}x{image.shape[0]} pixels is too small.")
     return image
+
+
+def _kind(reference: np.ndarray, override: str | None) -> str:
+    """The output's kind (``core.tasks.output_kind``), or ``override`` when given."""
+    try:
+        return output_kind(reference, override)
+    except InputError:
+        return "other"

@@ -36,7 +36,8 @@ MAX_OUTPUT_HEATMAPS = 3
 
 def finding_metrics(comparison: Comparison) -> dict[str, dict[str, Any]]:
     """``Comparison.to_dict()`` flattened to a finding's metric values (shape as
-    ``"1x1x320x320"``, notes joined, the name dropped)."""
+    ``"1x1x320x320"``, notes joined, task agreements as ``task_nv12.iou``..., the name
+    dropped)."""
     metrics: dict[str, dict[str, Any]] = {}
     for output, values in comparison.to_dict().items():
         row: dict[str, Any] = {}
@@ -49,6 +50,11 @@ def finding_metrics(comparison: Comparison) -> dict[str, dict[str, Any]]:
                 if not value:
                     continue
                 value = "; ".join(value)
+            elif isinstance(value, dict):  # task agreement: one value per entry
+                for sub, v in value.items():
+                    if sub != "kind" and (v is None or isinstance(v, bool | int | float | str)):
+                        row[f"{key}.{sub}"] = v
+                continue
             row[key] = value
         metrics[output] = row
     return metrics

@@ -65,6 +65,7 @@ Fields prefixed ``device.`` refer to the device config.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -740,7 +741,16 @@ def mistake_cost(
         return model.run({**feeds, name: tensor})
 
     deployed = deployed_outputs if deployed_outputs is not None else outputs(config, device)
-    intended = outputs(fixed, fixed_device)
+    return costs_of(outputs(fixed, fixed_device), deployed, fixes)
+
+
+def costs_of(
+    intended: Mapping[str, np.ndarray],
+    deployed: Mapping[str, np.ndarray],
+    fixes: tuple[tuple[str, Any], ...],
+) -> dict[str, MistakeCost]:
+    """The :class:`MistakeCost` of every output from the two runs' outputs: the device's
+    output with the fixes applied (``intended``) against the one as configured."""
     result = {}
     for out_name, want in intended.items():
         got = np.asarray(deployed[out_name])

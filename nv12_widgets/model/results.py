@@ -4,28 +4,65 @@
 plus every intermediate), :class:`Verdict` and the verdict rules (:func:`verdict`). The
 runner is :class:`~nv12_widgets.model.Comparator` (``compare.py``), a cache over
 :class:`~nv12_widgets.model.pipeline.Pipeline`; the metrics of each pair of arrays come
-from the one bundle ``nv12_widgets.core.compare_arrays``.
+from the one bundle ``nv12_widgets.core.compare_arrays``, the signal and evidence rules
+from ``nv12_widgets.core.signal``, the task agreement from ``nv12_widgets.core.tasks``
+and the configuration findings from :mod:`nv12_widgets.model.lint`.
 
-The verdict names which of the three effects of DOMAIN.md dominates, against the same
-image's own numbers (absolute thresholds cannot diagnose: photos differ more than
-pipelines do):
+The verdict rules (all of them, in order; ``L = 1 - cosine`` against the reference)
+--------------------------------------------------------------------------------------
+The verdict names which of the three effects of DOMAIN.md dominates - the 4:2:0
+**format**, the **conversion** arithmetic (preprocessing), the model's **fragility** -
+judged against the same image's own numbers (absolute thresholds cannot diagnose:
+photos differ more than pipelines do). Each verdict carries the rule that fired
+(``Verdict.rule``) and the numbers it used (``Verdict.numbers``).
 
-* the **conversion arithmetic** (NV12 vs matched) clearly exceeds both the format's
-  and the noise's effect -> the device's preprocessing differs from training;
-* else the NV12 loss stays within :data:`FRAGILE_RATIO` x the noise loss -> the model
-  is fragile;
-* else the **format** (4:2:0 chroma as this device samples it) costs it.
+R1 ``preprocessing`` (lint): the configuration linter finds an error (decode swing
+   differs from the encode swing, channel order, mean/std in the wrong units,
+   normalisation mismatch...). The verdict names it, with its measured cost on this
+   image (the deployed NV12 output vs the output with the fix applied) and the remark
+   that other images may suffer more - even when the image shows no signal, and
+   whatever the format and noise cost: a known mistake is never blamed on the model.
+R2 ``no-signal``: an output whose NV12 pair is not evidence because neither the
+   reference nor the NV12 output carries signal (``core.signal.assess_pair``: e.g. a
+   detector's map that peaks at 1e-6 because it found nothing) takes no part; when no
+   output takes part the verdict is ``no-signal`` ("try another image").
+R3 ``unmeasurable``: a NaN in the NV12, noise or conversion metrics of the outputs that
+   take part.
+R4 ``no-loss``: the NV12 pair differs by float32 rounding only (status "rounding"), or
+   ``L_nv12 <= NO_LOSS``.
+R5 ``preprocessing`` (measured): the conversion pair (NV12 vs matched) is evidence and
+   ``L_conversion > CONVERSION_RATIO * max(L_format, L_noise, NO_LOSS)``, where a pair
+   that differs by rounding only counts as 0 (a raw frame has no format loss to measure:
+   0 too).
+R6 ``fragile``: ``L_noise > 0`` and ``L_nv12 <= FRAGILE_RATIO * L_noise``: the NV12 path
+   loses about what 0..a grey levels of noise lose; the preprocessing is consistent.
+R7 ``format``: otherwise - the 4:2:0 chroma as this device samples it costs more than
+   the noise (for a raw frame: the device's decode vs the PC's best decode of the same
+   frame, as the format's own loss cannot be measured).
+
+For a comparison with several outputs, each output is judged (R2-R7) and the most
+severe verdict wins (preprocessing > format > fragile > no-loss > unmeasurable), naming
+its output.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 
-from nv12_widgets.core import NV12, PairMetrics
+from nv12_widgets.core import (
+    NV12,
+    InputError,
+    PairMetrics,
+    Signal,
+    assess_pair,
+    compare_arrays,
+    task_agreement,
+)
 
 from .config import PreprocessConfig
 from .pipeline import DecodeStage
@@ -37,8 +74,11 @@ __all__ = [
     "Comparison",
     "OutputMetrics",
     "Verdict",
+    "PathMeasure",
+    "measure_path",
     "output_metrics",
     "verdict",
+    "verdict_of",
 ]
 
 #: ``1 - cosine`` at or below this is "no measurable loss" (cosine >= 0.99999): float32
@@ -74,6 +114,15 @@ class OutputMetrics:
     set for classifier-shaped outputs (2-D (N, C) float with C >= 2; top-5 needs
     C > 5), ``agreement`` (fraction of equal elements) for integer outputs; None
     otherwise.
+
+    ``kind`` is the output's kind (``core.tasks.output_kind``: classifier, sequence,
+    dense, other); ``signal``, ``peak``, ``scale`` and ``signal_reason`` describe the
+    reference output (``core.signal.signal_of``: does it carry signal on this image?);
+    ``status_*`` say whether each pair is ``"evidence"``, differs by float32
+    ``"rounding"`` only, has ``"no-signal"`` on either side, or is ``"unmeasurable"``;
+    ``task_*`` are the task-level agreements of the NV12 and noise paths
+    (``core.tasks.task_agreement``: top-1/top-5, per-step and decoded-sequence
+    agreement, IoU of the thresholded maps).
     """
 
     name: str
@@ -96,6 +145,17 @@ class OutputMetrics:
     agreement_nv12: float | None = None
     agreement_noise: float | None = None
     notes: tuple[str, ...] = ()
+    kind: str = "other"
+    signal: bool = True
+    peak: float = math.nan
+    scale: float = math.nan
+    signal_reason: str = ""
+    status_nv12: str = "evidence"
+    status_noise: str = "evidence"
+    status_format: str = "evidence"
+    status_conversion: str = "evidence"
+    task_nv12: dict | None = None
+    task_noise: dict | None = None
 
     @property
     def loss_nv12(self) -> float:
@@ -125,8 +185,15 @@ class OutputMetrics:
         return d
 
 
-VerdictCode = Literal["no-loss", "fragile", "format", "preprocessing", "unmeasurable"]
-_SEVERITY = {"unmeasurable": 0, "no-loss": 1, "fragile": 2, "format": 3, "preprocessing": 4}
+VerdictCode = Literal["no-loss", "fragile", "format", "preprocessing", "unmeasurable", "no-signal"]
+_SEVERITY = {
+    "no-signal": -1,
+    "unmeasurable": 0,
+    "no-loss": 1,
+    "fragile": 2,
+    "format": 3,
+    "preprocessing": 4,
+}
 
 
 @dataclass(frozen=True)
@@ -135,7 +202,7 @@ class Verdict:
 
     Attributes
     ----------
-    code : {"no-loss", "fragile", "format", "preprocessing", "unmeasurable"}
+    code : {"no-loss", "fragile", "format", "preprocessing", "unmeasurable", "no-signal"}
     title : str
         One line, e.g. "Preprocessing differs from training".
     text : str
@@ -145,6 +212,12 @@ class Verdict:
     loss_nv12, loss_noise, loss_format, loss_conversion : float
         ``1 - cosine`` of the NV12, noise and matched paths against the reference, and
         of the NV12 path against the matched one.
+    rule : str
+        The rule that decided (R1..R7 of this module's docstring).
+    numbers : dict
+        The numbers that rule used.
+    lint : tuple of str
+        The codes of the configuration errors the verdict names (rule R1).
     """
 
     code: VerdictCode
@@ -155,114 +228,261 @@ class Verdict:
     loss_noise: float
     loss_format: float
     loss_conversion: float
+    rule: str = ""
+    numbers: dict = field(default_factory=dict)
+    lint: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.title}. {self.text}"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["lint"] = list(self.lint)
+        return d
 
 
-def verdict(
-    metrics: OutputMetrics | Comparison, *, noise_amplitude: float | None = None
-) -> Verdict:
-    """Apply the vendor's reasoning to one output's metrics (or a whole comparison).
+def _effective(loss: float, status: str) -> float:
+    """A pair that differs by float32 rounding only costs nothing."""
+    return 0.0 if status == "rounding" else loss
 
-    Parameters
-    ----------
-    metrics : OutputMetrics or Comparison
-        For a Comparison, every output is judged and the most severe verdict is
-        returned (preprocessing > format > fragile > no loss), naming its output.
-    noise_amplitude : float, optional
-        Only used in the text (taken from the comparison's config when given one).
 
-    Returns
-    -------
-    Verdict
-        Decision rules, with ``L = 1 - cosine``:
-
-        1. any cosine NaN -> "unmeasurable";
-        2. ``L_nv12 <= NO_LOSS`` -> "no-loss";
-        3. ``L_conversion > CONVERSION_RATIO * max(L_format, L_noise, NO_LOSS)`` ->
-           "preprocessing": the device converts differently from training (swing,
-           channel order, mean/std, chroma), and that dominates;
-        4. ``L_nv12 <= FRAGILE_RATIO * L_noise`` -> "fragile": the NV12 path loses about
-           what the noise does; fix the model;
-        5. otherwise -> "format": the 4:2:0 format as this device samples it costs more
-           than the noise; the conversion itself is consistent.
-    """
-    if isinstance(metrics, Comparison):
-        amp = metrics.config.noise_amplitude
-        verdicts = [verdict(m, noise_amplitude=amp) for m in metrics.metrics.values()]
-        if not verdicts:
-            nan = math.nan
-            return Verdict(
-                "unmeasurable", "No outputs", "The model has no outputs.", None, nan, nan, nan, nan
-            )
-        worst = max(
-            verdicts,
-            key=lambda v: (_SEVERITY[v.code], v.loss_nv12 if math.isfinite(v.loss_nv12) else -1),
-        )
-        if len(verdicts) > 1:
-            return replace(worst, text=f"(output {worst.output!r}) {worst.text}")
-        return worst
-
-    m = metrics
+def _judge(m: OutputMetrics, amp: str, frame: bool) -> Verdict:
+    """Rules R2-R7 for one output."""
     ln, lz, lf, lc = m.loss_nv12, m.loss_noise, m.loss_format, m.loss_conversion
     losses = (ln, lz, lf, lc)
-    amp = "the chosen" if noise_amplitude is None else f"0-{noise_amplitude:g}"
-    nums = (
-        f"1 - cosine vs the reference: NV12 path {ln:.2e}, matched float NV12 {lf:.2e}, "
-        f"noise ({amp} grey levels) {lz:.2e}; NV12 path vs matched: {lc:.2e}"
-    )
-    if not all(math.isfinite(v) for v in losses):
+    numbers: dict[str, Any] = {
+        "loss_nv12": ln,
+        "loss_noise": lz,
+        "loss_format": lf,
+        "loss_conversion": lc,
+        "status_nv12": m.status_nv12,
+        "status_noise": m.status_noise,
+        "status_format": m.status_format,
+        "status_conversion": m.status_conversion,
+        "reference_peak": m.peak,
+        "reference_scale": m.scale,
+    }
+
+    def make(code: str, rule: str, title: str, text: str) -> Verdict:
+        return Verdict(code, title, text, m.name, *losses, rule=rule, numbers=numbers)  # type: ignore[arg-type]
+
+    if m.status_nv12 == "no-signal":
+        return make(
+            "no-signal",
+            "R2",
+            "No signal on this image",
+            f"Output {m.name!r} carries no signal on this image (reference peak "
+            f"{m.peak:.3g}, scale {m.scale:.3g}: {m.signal_reason}). The model finds nothing "
+            "here (a detector: nothing detected), so its cosines measure float32 rounding of "
+            "near-zero values, not the preprocessing or the model. Try another image, one "
+            "where the model finds something.",
+        )
+    measured = (ln, lz, lc) if frame else (ln, lz, lf, lc)
+    if not all(math.isfinite(v) for v in measured):
         why = "; ".join(m.notes) or "a metric is NaN"
-        return Verdict(
-            "unmeasurable", "Not measurable", f"No verdict for {m.name!r}: {why}.", m.name, *losses
+        return make("unmeasurable", "R3", "Not measurable", f"No verdict for {m.name!r}: {why}.")
+    fmt_part = "not measurable (raw frame)" if frame else f"{lf:.2e}"
+    nums = (
+        f"1 - cosine vs the reference: NV12 path {ln:.2e}, matched float NV12 {fmt_part}, "
+        f"noise ({amp} grey levels) {lz:.2e}; NV12 path vs matched: {lc:.2e}; reference "
+        f"peak {m.peak:.3g}"
+    )
+    if m.status_nv12 == "rounding" or ln <= NO_LOSS:
+        why = (
+            "the outputs differ by float32 rounding only"
+            if m.status_nv12 == "rounding"
+            else f"cosine {m.cosine_nv12:.6f}"
         )
-    if ln <= NO_LOSS:
-        return Verdict(
+        return make(
             "no-loss",
+            "R4",
             "No measurable loss",
-            f"The NV12 path matches the reference (cosine {m.cosine_nv12:.6f}); nothing to "
-            "fix on the input side.",
-            m.name,
-            *losses,
+            f"The NV12 path matches the reference ({why}; {nums}); nothing to fix on the "
+            "input side for this image.",
         )
-    if lc > CONVERSION_RATIO * max(lf, lz, NO_LOSS):
-        return Verdict(
+    lf_eff = 0.0 if frame else _effective(lf, m.status_format)
+    lz_eff = _effective(lz, m.status_noise)
+    floor = max(lf_eff, lz_eff, NO_LOSS)
+    numbers.update(effective_loss_format=lf_eff, effective_loss_noise=lz_eff)
+    if m.status_conversion == "evidence" and lc > CONVERSION_RATIO * floor:
+        numbers["conversion_ratio"] = lc / floor
+        return make(
             "preprocessing",
+            "R5",
             "Preprocessing differs from training",
-            f"The device's conversion moves the output {lc / max(lf, lz, NO_LOSS):.1f}x more "
-            f"than the NV12 format itself or the noise do ({nums}). Check the swing (full vs "
-            "studio, hb_mapper input_space_and_range), the channel order (RGB vs BGR), "
-            "mean/std/divisor (normalised twice?), the colour matrix and the chroma "
-            "handling.",
-            m.name,
-            *losses,
+            f"The device's conversion moves the output {lc / floor:.1f}x more than the NV12 "
+            f"format itself or the noise do ({nums}). Check the swing (full vs studio, "
+            "hb_mapper input_space_and_range), the channel order (RGB vs BGR), "
+            "mean/std/divisor (normalised twice?), the colour matrix and the chroma handling.",
         )
-    if lz > 0 and ln <= FRAGILE_RATIO * lz:
-        return Verdict(
+    if lz_eff > 0 and ln <= FRAGILE_RATIO * lz_eff:
+        numbers["nv12_over_noise"] = ln / lz_eff
+        return make(
             "fragile",
+            "R6",
             "Fragile model",
             f"The NV12 path loses about what {amp} grey levels of noise lose ({nums}). The "
             "preprocessing is consistent; the model is sensitive to tiny input changes. Fix "
             "the model: train on YUV / NV12 round-tripped images, add noise augmentation, or "
             "use QAT.",
-            m.name,
-            *losses,
         )
-    noise_part = f", {ln / lz:.0f}x the noise loss" if lz > 0 else " (noise test disabled)"
-    return Verdict(
+    noise_part = f", {ln / lz_eff:.0f}x the noise loss" if lz_eff > 0 else " (noise test disabled)"
+    if frame:
+        return make(
+            "format",
+            "R7",
+            "The device's chroma decode costs this",
+            f"The conversion is consistent with training, but the device's decode of this raw "
+            f"frame loses more than the noise{noise_part} against the PC's best decode "
+            f"(bilinear chroma) of the same frame ({nums}). The 4:2:0 format's own loss is not "
+            "measurable from a raw frame. Try other chroma upsampling if the hardware allows, "
+            "else fine-tune on NV12 round-tripped images or QAT with the NV12 input.",
+        )
+    return make(
         "format",
+        "R7",
         "The NV12 format itself costs this",
         f"The conversion is consistent with training, but the 4:2:0 chroma as this device "
         f"samples it loses more than the noise{noise_part} ({nums}). Try other chroma "
         "down/up-sampling if the hardware allows (the sweep ranks them), else fine-tune "
         "on NV12 round-tripped images or QAT with the NV12 input.",
-        m.name,
-        *losses,
     )
+
+
+def _cost_text(costs: Mapping[str, Any]) -> str:
+    parts = []
+    for name, c in costs.items():
+        status = getattr(c.assessment, "status", "evidence")
+        if status == "no-signal":
+            parts.append(
+                f"output {name!r}: this image cannot show the cost (the model finds nothing here)"
+            )
+        elif status == "rounding":
+            parts.append(f"output {name!r}: no measurable cost on this image")
+        else:
+            task = ""
+            if c.task.get("iou") is not None:
+                task = f", IoU {c.task['iou']:.3f} of the thresholded maps"
+            elif c.task.get("top1") is not None:
+                task = f", top-1 agreement {c.task['top1']:.3f}"
+            elif c.task.get("exact_match") is not None:
+                task = f", decoded sequence {'equal' if c.task['exact_match'] else 'differs'}"
+            parts.append(
+                f"output {name!r}: cosine {c.cosine:.6f} against the fixed configuration "
+                f"(max |diff| {c.max_abs:.3g}{task})"
+            )
+    return "; ".join(parts)
+
+
+def verdict(
+    metrics: OutputMetrics | Comparison,
+    *,
+    noise_amplitude: float | None = None,
+    lint: Sequence[Any] = (),
+    costs: Mapping[str, Any] | None = None,
+    frame: bool = False,
+) -> Verdict:
+    """Apply the verdict rules (R1-R7, see the module docstring) to one output's metrics
+    or to a whole comparison.
+
+    Parameters
+    ----------
+    metrics : OutputMetrics or Comparison
+        For a Comparison its lint findings, mistake costs and source are used, every
+        output is judged and the most severe verdict among the outputs that take part
+        is returned, naming its output.
+    noise_amplitude : float, optional
+        Only used in the text (taken from the comparison's config when given one).
+    lint : sequence of LintFinding
+        Configuration findings (``model.lint.lint``); errors trigger rule R1.
+    costs : mapping, optional
+        Output name -> ``MistakeCost``: what the lint errors cost on this image.
+    frame : bool
+        The source was a raw frame (no format loss to measure).
+
+    Returns
+    -------
+    Verdict
+    """
+    if isinstance(metrics, Comparison):
+        c = metrics
+        return verdict_of(
+            list(c.metrics.values()),
+            noise_amplitude=c.config.noise_amplitude,
+            lint=c.lint,
+            costs=c.mistake_costs,
+            frame=c.source == "frame",
+        )
+    return verdict_of(
+        [metrics], noise_amplitude=noise_amplitude, lint=lint, costs=costs, frame=frame
+    )
+
+
+def verdict_of(
+    outputs: Sequence[OutputMetrics],
+    *,
+    noise_amplitude: float | None = None,
+    lint: Sequence[Any] = (),
+    costs: Mapping[str, Any] | None = None,
+    frame: bool = False,
+) -> Verdict:
+    """The verdict of several outputs' metrics (see :func:`verdict`)."""
+    amp = "the chosen" if noise_amplitude is None else f"0-{noise_amplitude:g}"
+    nan = math.nan
+    verdicts = [_judge(m, amp, frame) for m in outputs]
+    taking_part = [v for v in verdicts if v.code != "no-signal"]
+    errors = [f for f in lint if getattr(f, "severity", "") == "error"]
+    if errors:  # R1
+        costs = dict(costs or {})
+        worst = max(
+            taking_part or verdicts or [None],
+            key=lambda v: -1 if v is None else (v.loss_nv12 if math.isfinite(v.loss_nv12) else -1),
+        )
+        losses = (
+            (worst.loss_nv12, worst.loss_noise, worst.loss_format, worst.loss_conversion)
+            if worst is not None
+            else (nan,) * 4
+        )
+        said = " ".join(f"[{f.code}] {f.message}" for f in errors)
+        cost = _cost_text(costs)
+        cost_part = (
+            f" Measured on this image (the deployed output against the output with the fix "
+            f"applied): {cost}." if cost else ""
+        )
+        return Verdict(
+            "preprocessing",
+            "Preprocessing differs from training",
+            f"The configuration has a mistake: {said}{cost_part} Other images may suffer "
+            "more than this one: fix it before judging the model or the format.",
+            worst.output if worst is not None else None,
+            *losses,
+            rule="R1",
+            numbers={
+                name: {"cosine": c.cosine, "max_abs": c.max_abs, **dict(c.task)}
+                for name, c in costs.items()
+            },
+            lint=tuple(f.code for f in errors),
+        )
+    if not verdicts:
+        return Verdict(
+            "unmeasurable", "No outputs", "The model has no outputs.", None, nan, nan, nan, nan
+        )
+    pool = taking_part or verdicts
+    best = max(
+        pool,
+        key=lambda v: (_SEVERITY[v.code], v.loss_nv12 if math.isfinite(v.loss_nv12) else -1),
+    )
+    if not taking_part and len(verdicts) > 1:
+        best = replace(
+            best,
+            text="No output carries signal on this image: "
+            + "; ".join(f"{v.output!r} peaks at {v.numbers['reference_peak']:.3g}" for v in verdicts)
+            + ". The model finds nothing here; its cosines measure float32 rounding. Try "
+            "another image.",
+        )
+    elif len(verdicts) > 1:
+        best = replace(best, text=f"(output {best.output!r}) {best.text}")
+    return best
 
 
 @dataclass(frozen=True, eq=False)
@@ -304,6 +524,11 @@ class Comparison:
         What was compared: an RGB image (fitted, then encoded to NV12), or a raw camera
         frame (fitted in the NV12 domain; ``fitted_image`` is its best PC decode and the
         format's own loss is not measurable).
+    lint : tuple of LintFinding
+        What the configuration linter found (``model.lint.lint``); errors decide the
+        verdict (rule R1).
+    mistake_costs : dict
+        Output name -> ``MistakeCost``: what the lint errors cost on this image.
     """
 
     model_name: str
@@ -326,6 +551,8 @@ class Comparison:
     inferences: int = 0
     notes: tuple[str, ...] = field(default=())
     source: str = "image"
+    lint: tuple = ()
+    mistake_costs: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Output name -> that output's metrics (``cosine_nv12``, ``cosine_noise``, ...)."""
@@ -358,6 +585,8 @@ class Comparison:
             "device_config": self.device_config.to_dict(),
             "metrics": self.to_dict(),
             "verdict": self.verdict().to_dict(),
+            "lint": [f.to_dict() for f in self.lint],
+            "source": self.source,
             "notes": list(self.notes),
         }
         return _json_safe(record)
@@ -389,36 +618,73 @@ FORMAT_NOT_MEASURABLE = (
 )
 
 
+@dataclass(frozen=True)
+class PathMeasure:
+    """One path's output against its reference: the metric bundle, whether the pair is
+    evidence (``core.signal.assess_pair``), and the task-level agreement."""
+
+    metrics: PairMetrics
+    status: str
+    task: dict | None = None
+
+
+def measure_path(
+    reference: np.ndarray,
+    test: np.ndarray,
+    *,
+    signal: Signal | None = None,
+    kind: str | None = None,
+    task_options: Mapping[str, Any] | None = None,
+) -> PathMeasure:
+    """Compare one output of a path with the reference: metrics, evidence status and
+    (when ``kind`` is given) the task agreement of that kind."""
+    metrics = compare_arrays(reference, test)
+    if metrics.note:
+        return PathMeasure(metrics, "unmeasurable")
+    status = assess_pair(reference, test, reference_signal=signal).status
+    task = None
+    if kind is not None:
+        try:
+            task = task_agreement(reference, test, kind, **dict(task_options or {}))
+        except InputError:  # e.g. a shape the kind cannot read: no task metric
+            task = None
+    return PathMeasure(metrics, status, task)
+
+
 def output_metrics(
     name: str,
     reference: np.ndarray,
     *,
-    nv12: PairMetrics,
-    noise: PairMetrics,
-    matched: PairMetrics | None,
-    conversion: PairMetrics,
+    nv12: PathMeasure,
+    noise: PathMeasure,
+    matched: PathMeasure | None,
+    conversion: PathMeasure,
+    signal: Signal,
+    kind: str,
 ) -> OutputMetrics:
-    """One output's :class:`OutputMetrics` from the pair metrics of each path.
+    """One output's :class:`OutputMetrics` from the measure of each path.
 
     ``nv12``, ``noise`` and ``matched`` compare each path's output with the reference
-    output, ``conversion`` the NV12 path's with the matched path's
-    (``nv12_widgets.core.compare_arrays``); a pair that could not be measured leaves
-    its metrics NaN and a note. ``matched=None``: the source was a raw frame, there
-    is no full-resolution RGB, the format's own loss is not measurable.
+    output, ``conversion`` the NV12 path's with the matched path's (see
+    :func:`measure_path`); a pair that could not be measured leaves its metrics NaN and
+    a note. ``matched=None``: the source was a raw frame, there is no full-resolution
+    RGB, the format's own loss is not measurable.
     """
     ref = np.asarray(reference)
     notes: list[str] = []
     if matched is None:
         nan = math.nan
-        matched = PairMetrics(nan, nan, nan, nan, note=FORMAT_NOT_MEASURABLE)
+        matched = PathMeasure(
+            PairMetrics(nan, nan, nan, nan, note=FORMAT_NOT_MEASURABLE), "unmeasurable"
+        )
     if np.issubdtype(ref.dtype, np.integer) or ref.dtype == np.bool_:
         notes.append(
             f"integer output ({ref.dtype}): cosine/SQNR are computed on its values; "
             "'agreement' is the fraction of equal elements"
         )
+    pairs = (("NV12", nv12.metrics), ("noise", noise.metrics), ("matched NV12", matched.metrics))
     reference_note = next(
-        (p.note for p in (nv12, noise, matched) if p.note.startswith(("non-numeric", "reference"))),
-        None,
+        (p.note for _, p in pairs if p.note.startswith(("non-numeric", "reference"))), None
     )
     if reference_note is not None:
         if reference_note.startswith("reference"):
@@ -428,32 +694,46 @@ def output_metrics(
         else:
             notes.append(reference_note)
     else:
-        for label, p in (("NV12", nv12), ("noise", noise), ("matched NV12", matched)):
+        for label, p in pairs:
             if p.note == FORMAT_NOT_MEASURABLE:
                 notes.append(FORMAT_NOT_MEASURABLE)
             elif p.note:
                 notes.append(f"{label} output {p.note}: its metrics are NaN")
+    if not signal.has_signal:
+        notes.append(f"no signal on this image: {signal.reason}")
+    n, z, f = nv12.metrics, noise.metrics, matched.metrics
     return OutputMetrics(
         name=name,
         shape=tuple(ref.shape),
         dtype=str(ref.dtype),
-        cosine_nv12=nv12.cosine,
-        cosine_noise=noise.cosine,
-        cosine_format=matched.cosine,
-        cosine_conversion=conversion.cosine,
-        sqnr_nv12_db=nv12.sqnr_db,
-        sqnr_noise_db=noise.sqnr_db,
-        max_abs_nv12=nv12.max_abs,
-        max_abs_noise=noise.max_abs,
-        mean_abs_nv12=nv12.mean_abs,
-        mean_abs_noise=noise.mean_abs,
-        top1_nv12=nv12.top1,
-        top1_noise=noise.top1,
-        top5_nv12=nv12.top5,
-        top5_noise=noise.top5,
-        agreement_nv12=nv12.agreement,
-        agreement_noise=noise.agreement,
+        cosine_nv12=n.cosine,
+        cosine_noise=z.cosine,
+        cosine_format=f.cosine,
+        cosine_conversion=conversion.metrics.cosine,
+        sqnr_nv12_db=n.sqnr_db,
+        sqnr_noise_db=z.sqnr_db,
+        max_abs_nv12=n.max_abs,
+        max_abs_noise=z.max_abs,
+        mean_abs_nv12=n.mean_abs,
+        mean_abs_noise=z.mean_abs,
+        top1_nv12=n.top1,
+        top1_noise=z.top1,
+        top5_nv12=n.top5,
+        top5_noise=z.top5,
+        agreement_nv12=n.agreement,
+        agreement_noise=z.agreement,
         notes=tuple(notes),
+        kind=kind,
+        signal=signal.has_signal,
+        peak=signal.peak,
+        scale=signal.scale,
+        signal_reason=signal.reason,
+        status_nv12=nv12.status,
+        status_noise=noise.status,
+        status_format=matched.status,
+        status_conversion=conversion.status,
+        task_nv12=nv12.task,
+        task_noise=noise.task,
     )
 
 

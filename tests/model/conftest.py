@@ -96,3 +96,14 @@ def astronaut() -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return load_image(demo_image_paths()[0])
+
+
+@pytest.fixture(scope="session")
+def coffee() -> np.ndarray:
+    """The bundled photo with text on the cup: the detector has something to find."""
+    from nv12_widgets.core import load_image
+    from nv12_widgets.model import demo_image_paths
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_image(next(p for p in demo_image_paths() if p.stem == "coffee"))

@@ -298,29 +298,49 @@ def test_verdict_thresholds_are_the_named_constants():
 
 
 # ---------------------------------------------------------------- the real detector
-def test_detector_on_astronaut(detector, astronaut):
+def test_detector_on_coffee(detector, coffee):
     comparator = Comparator(detector)
     cfg = demo_config()
-    matched = comparator.compare(astronaut, cfg)
+    matched = comparator.compare(coffee, cfg)
     out = "sigmoid_0.tmp_0"
     assert matched.outputs_reference[out].shape == (1, 1, 320, 320)
     m = matched.metrics[out]
+    assert m.signal and m.peak > 0.5 and m.kind == "dense"
     assert 0.9 < m.cosine_nv12 < 1.0
     assert m.cosine_conversion == 1.0  # float keyword path: the matched path is itself
+    assert 0.8 < m.task_nv12["iou"] <= 1.0  # the text mask barely moves
     assert matched.verdict().code in ("fragile", "format")
 
     # The classic bug: full-swing frames decoded as studio swing.
-    bad = comparator.compare(astronaut, cfg.replace(decode_swing="studio"))
+    bad = comparator.compare(coffee, cfg.replace(decode_swing="studio"))
     assert bad.metrics[out].cosine_nv12 < m.cosine_nv12
     assert bad.verdict().code == "preprocessing"
     # R/B swapped on the device: much worse, same verdict.
-    swapped = comparator.compare(astronaut, cfg, device=cfg.replace(train_format="rgb"))
+    swapped = comparator.compare(coffee, cfg, device=cfg.replace(train_format="rgb"))
     assert swapped.metrics[out].cosine_nv12 < 0.9
     assert swapped.verdict().code == "preprocessing"
     # A real fixed-point pipeline is not a preprocessing bug.
-    horizon = comparator.compare(astronaut, cfg.replace(profile="horizon"))
+    horizon = comparator.compare(coffee, cfg.replace(profile="horizon"))
     assert horizon.verdict().code in ("fragile", "format")
     assert horizon.metrics[out].cosine_conversion > 0.99
+
+
+def test_detector_on_astronaut_has_no_signal(detector, astronaut):
+    """The detector finds no text on astronaut: its cosines measure float32 rounding of a
+    map that peaks at ~1e-5, so no verdict may blame the model or the format; a known
+    configuration mistake is still named (rule R1)."""
+    comparator = Comparator(detector)
+    cfg = demo_config()
+    ok = comparator.compare(astronaut, cfg)
+    m = ok.metrics["sigmoid_0.tmp_0"]
+    assert not m.signal and m.peak < 1e-3 and m.status_nv12 == "no-signal"
+    assert ok.verdict().code == "no-signal" and "try another image" in ok.verdict().text.lower()
+    for bad in (cfg.replace(decode_swing="studio"), cfg.replace(profile="horizon")):
+        v = comparator.compare(astronaut, bad).verdict()
+        assert v.code not in ("fragile", "format")
+    v = comparator.compare(astronaut, cfg.replace(decode_swing="studio")).verdict()
+    assert v.code == "preprocessing" and v.rule == "R1" and "decode-swing" in v.lint
+    assert "cannot show the cost" in v.text
 
 
 # ---------------------------------------------------------------------- raw frames

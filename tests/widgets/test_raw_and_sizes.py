@@ -10,7 +10,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from nv12_widgets.core import NV12, nv12_to_rgb, rgb_to_nv12
+from nv12_widgets.core import NV12, nv12_to_rgb, resize_nv12, rgb_to_nv12
 from nv12_widgets.widgets import NV12Debugger
 from nv12_widgets.widgets.panels import UPLOAD_ACCEPT, YOUR_IMAGE
 
@@ -62,7 +62,8 @@ def test_raw_frame_by_path_shows_its_y_plane(dashboard, frame, tmp_path):
     assert (d.image_panel.raw_width.value, d.image_panel.raw_height.value) == (64, 48)
     assert d.image_panel.sample.value == YOUR_IMAGE
     # the comparator is fed the frame itself; its reference is the frame's best PC decode
-    expected = nv12_to_rgb(frame, swing="full", upsample="bilinear")
+    size = d.comparison.size  # the frame is resized in the NV12 domain to the model size
+    expected = nv12_to_rgb(resize_nv12(frame, size), swing="full", upsample="bilinear")
     assert d.image == frame and d.comparison is not None and d.comparison.source == "frame"
     assert np.array_equal(d.comparison.fitted_image, expected)
 
