@@ -38,6 +38,7 @@ from .image import (
     load_image_with_notes,
     pad_even,
 )
+from .jsonsafe import from_json_number, restore_nonfinite, to_jsonable
 from .metrics import cosine_similarity, max_abs_error, mean_abs_error, sqnr_db, topk_agreement
 from .noise import NOISE_KINDS, add_noise
 from .normalize import LAYOUTS, denormalize, dequantize, normalize, quantize, to_layout
@@ -83,6 +84,7 @@ __all__ = [
     "png_bytes",
     "dequantize",
     "fit_image",
+    "from_json_number",
     "from_centered",
     "get_profile",
     "load_image",
@@ -97,9 +99,11 @@ __all__ = [
     "quantize",
     "rgb_to_format",
     "rgb_to_nv12",
+    "restore_nonfinite",
     "rgb_to_yuv444",
     "sqnr_db",
     "to_centered",
+    "to_jsonable",
     "to_layout",
     "topk_agreement",
     "upsample_uv",

@@ -21,7 +21,6 @@ other way.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -281,16 +280,16 @@ class PreprocessConfig:
         return cls(**kwargs)
 
     def to_json(self, **kwargs: Any) -> str:
-        """``json.dumps(self.to_dict(), **kwargs)``."""
-        return json.dumps(self.to_dict(), **kwargs)
+        """Strict JSON of :meth:`to_dict` (``nv12_widgets.core.jsonsafe.dumps(..., **kwargs)``)."""
+        return _core.jsonsafe.dumps(self.to_dict(), **kwargs)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> PreprocessConfig:
         """Inverse of :meth:`to_json`."""
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"Not valid JSON for a PreprocessConfig: {exc}.") from exc
+            data = _core.jsonsafe.loads(text)
+        except InputError as exc:
+            raise InputError(f"Not valid JSON for a PreprocessConfig: {exc}") from exc
         return cls.from_dict(data)
 
     # ------------------------------------------------------------------ other tools' conventions

@@ -10,13 +10,14 @@ blocks produced by :func:`json_for_script`.
 from __future__ import annotations
 
 import html
-import json
 import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from nv12_widgets.core import jsonsafe
 
 from .media import downscale_for_display, encode_png, png_data_uri, png_size
 from .versions import nv12_widgets_version, package_versions
@@ -170,14 +171,15 @@ def json_for_script(value: Any) -> str:
     Parameters
     ----------
     value : Any
-        JSON-serialisable data without NaN or infinity.
+        JSON-serialisable data; NaN and infinity are written as the strings ``"nan"`` /
+        ``"inf"`` / ``"-inf"`` (:mod:`nv12_widgets.core.jsonsafe`).
 
     Returns
     -------
     str
         Indented JSON text.
     """
-    text = json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
+    text = jsonsafe.dumps(value, indent=2)
     return (
         text.replace("&", "\\u0026")
         .replace("<", "\\u003c")
@@ -293,7 +295,7 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]
 def _display_value(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return jsonsafe.dumps(value)
 
 
 def _kv_table(data: Mapping[str, Any], key_header: str, empty: str) -> str:
@@ -428,7 +430,7 @@ def _finding_section(index: int, total: int, finding: Finding) -> str:
         "<h3>Preprocessing parameters</h3>"
         + _kv_table(finding.config, "parameter", "No parameters recorded.")
         + "<details><summary>Parameters as JSON</summary><pre><code>"
-        + _esc(json.dumps(finding.config, ensure_ascii=False, indent=2))
+        + _esc(jsonsafe.dumps(finding.config, indent=2))
         + "</code></pre></details>"
         + f'<script type="application/json" id="{anchor}-config">'
         + json_for_script(finding.config)
