@@ -34,6 +34,7 @@ import numpy as np
 import nv12_widgets.core as core
 from nv12_widgets import __version__
 from nv12_widgets.core import InputError
+from nv12_widgets.core.vocabulary import CLI_KEYS, column_name, format_metric, metric_spec
 
 __all__ = ["EXIT_BELOW_THRESHOLD", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -119,8 +120,9 @@ output is compared with the reference output (cosine similarity, SQNR, ...), and
 names the dominant effect: the model's fragility, the NV12 format itself, or a
 preprocessing mismatch.
 
-One line per image and output is printed:
-  IMAGE  OUTPUT: cosine NV12 0.997287, cosine noise 0.998865 - Fragile model
+One line per image and output is printed, with the dashboard's metric names:
+  IMAGE  OUTPUT: cos NV12 0.997287, cos noise 0.998865, cos format 0.999120,
+  SQNR NV12 22.31 dB - Fragile model
 and the report gets one finding per image, as the dashboard records it: the config, every
 metric, the verdict, the fitted image, the Y and interleaved UV planes, the RGB rebuilt
 from NV12, an error map (|reference - NV12| x 16, in the training format), heatmaps of
@@ -605,6 +607,20 @@ def _finding_images(comparison) -> dict[str, np.ndarray]:
     return images
 
 
+def metrics_line(metrics: dict[str, Any], keys: Sequence[str] = CLI_KEYS) -> str:
+    """``"cos NV12 0.997287, cos noise 0.998865, ..."``: the printed metrics of one output.
+
+    Names and formats from :mod:`nv12_widgets.core.vocabulary` (as in the dashboard and
+    the report).
+    """
+    parts = []
+    for key in keys:
+        spec = metric_spec(key)
+        unit = f" {spec.unit}" if spec.unit else ""
+        parts.append(f"{spec.column} {format_metric(key, metrics.get(key))}{unit}")
+    return ", ".join(parts)
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     output = _check_output(args.output, args.overwrite)
     if args.min_cosine is not None and not -1.0 <= args.min_cosine <= 1.0:
@@ -645,13 +661,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
         image_verdict = comparison.verdict()
         for name, m in comparison.metrics.items():
             v = verdict(m, noise_amplitude=comparison.config.noise_amplitude)
-            print(
-                f"{path}  {name}: cosine NV12 {m.cosine_nv12:.6f}, "
-                f"cosine noise {m.cosine_noise:.6f} - {v.title}"
-            )
+            print(f"{path}  {name}: {metrics_line(m.to_dict())} - {v.title}")
             if gate is not None and not m.cosine_nv12 >= gate:
                 shown = "not measurable" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
-                failures.append(f"{path} output {name!r}: cosine NV12 {shown} < {gate:g}")
+                failures.append(
+                    f"{path} output {name!r}: {column_name('cosine_nv12')} {shown} < {gate:g}"
+                )
         h, w = comparison.size
         findings.record(
             title=f"{path.name}: {image_verdict.title}",

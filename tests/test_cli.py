@@ -347,10 +347,11 @@ def test_report_writes_a_self_contained_html_with_metrics(capsys, tmp_path, tiny
 
     expected = compare(str(tiny_model), photo[1], PreprocessConfig())
     m = expected.metrics["y"]
-    lines = [line for line in out.splitlines() if "cosine NV12" in line]
+    lines = [line for line in out.splitlines() if "cos NV12" in line]
     assert len(lines) == 2  # one per image and output (one output)
-    assert lines[0].startswith(f"{photo[0]}  y: cosine NV12 {m.cosine_nv12:.6f}")
-    assert f"cosine noise {m.cosine_noise:.6f}" in lines[0]
+    assert lines[0].startswith(f"{photo[0]}  y: cos NV12 {m.cosine_nv12:.6f}")
+    assert f"cos noise {m.cosine_noise:.6f}" in lines[0]
+    assert f"cos format {m.cosine_format:.6f}" in lines[0]
     assert expected.verdict().title in lines[0]
     assert f"wrote {report}" in out and "(2 findings)" in out
 
@@ -424,7 +425,7 @@ def test_report_bundled_demo(capsys, tmp_path):
     code, out, err = run(capsys, "report", "--demo", "-o", report)
     assert code == 0, err
     assert "bundled demo model" in out
-    assert out.count("cosine NV12") == 3 and "(3 findings)" in out
+    assert out.count("cos NV12") == 3 and "(3 findings)" in out
     html = report.read_text(encoding="utf-8")
     _assert_self_contained(html)
     assert all(

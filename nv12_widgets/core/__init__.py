@@ -53,12 +53,14 @@ from .visual import (
     output_heatmaps,
     png_bytes,
 )
+from .vocabulary import METRICS, MetricSpec, column_name, format_metric, metric_level
 
 __all__ = [
     "CHROMA_DOWNSAMPLING",
     "CHROMA_UPSAMPLING",
     "INTERPOLATIONS",
     "LAYOUTS",
+    "METRICS",
     "MATRICES",
     "NOISE_KINDS",
     "NV12",
@@ -70,8 +72,10 @@ __all__ = [
     "TRAIN_FORMATS",
     "ImageConversionWarning",
     "InputError",
+    "MetricSpec",
     "Profile",
     "add_noise",
+    "column_name",
     "cosine_similarity",
     "crop_even",
     "crop_zoom",
@@ -84,6 +88,7 @@ __all__ = [
     "png_bytes",
     "dequantize",
     "fit_image",
+    "format_metric",
     "from_json_number",
     "from_centered",
     "get_profile",
@@ -91,6 +96,7 @@ __all__ = [
     "load_image_with_notes",
     "max_abs_error",
     "mean_abs_error",
+    "metric_level",
     "normalize",
     "nv12_to_format",
     "nv12_to_rgb",

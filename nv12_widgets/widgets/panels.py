@@ -19,8 +19,15 @@ from nv12_widgets.core import (
     normalize,
     output_heatmaps,
 )
+from nv12_widgets.core.vocabulary import (
+    DASHBOARD_KEYS,
+    LEGEND,
+    format_metric,
+    legend_items,
+    metric_level,
+    metric_spec,
+)
 from nv12_widgets.model import PreprocessConfig, snippets
-from nv12_widgets.report.html import cosine_class, format_metric
 
 from ._common import ImageView, parse_floats
 
@@ -334,32 +341,36 @@ class PlanesPanel(W.VBox):
 
 
 # ------------------------------------------------------------------------- similarity
-_COLUMNS = [
-    ("cosine_nv12", "cos NV12"),
-    ("cosine_noise", "cos noise"),
-    ("cosine_format", "cos matched"),
-    ("cosine_conversion", "cos conversion"),
-    ("sqnr_nv12_db", "SQNR NV12 dB"),
-    ("sqnr_noise_db", "SQNR noise dB"),
-    ("max_abs_nv12", "max |Δ| NV12"),
-    ("top1_nv12", "top-1 NV12"),
-    ("top5_nv12", "top-5 NV12"),
-]
-
-
 def metrics_table_html(metrics: dict[str, dict]) -> str:
-    """Per-output metrics as a colour-coded HTML table (the report's thresholds)."""
-    cols = [(k, t) for k, t in _COLUMNS if any(m.get(k) is not None for m in metrics.values())]
-    head = "<tr><th>output</th>" + "".join(f"<th>{html.escape(t)}</th>" for _, t in cols) + "</tr>"
+    """Per-output metrics as a colour-coded HTML table, with a legend.
+
+    Columns are :data:`nv12_widgets.core.vocabulary.DASHBOARD_KEYS` that have a value
+    for some output; headers, tooltips, number formats and colours come from the core's
+    vocabulary (the report and the CLI use the same names).
+    """
+    keys = [k for k in DASHBOARD_KEYS if any(m.get(k) is not None for m in metrics.values())]
+    head = "<tr><th>output</th>" + "".join(
+        f"<th title='{html.escape(metric_spec(k).meaning, quote=True)}'>"
+        f"{html.escape(metric_spec(k).header)}</th>"
+        for k in keys
+    ) + "</tr>"
     body = []
     for name, m in metrics.items():
         cells = []
-        for k, _ in cols:
-            cls = cosine_class(m.get(k)) if k.startswith("cosine") else None
+        for k in keys:
+            cls = metric_level(k, m.get(k))
             attr = f" class='{cls}'" if cls else ""
             cells.append(f"<td{attr}>{html.escape(format_metric(k, m.get(k)))}</td>")
         body.append(f"<tr><td>{html.escape(name)}</td>{''.join(cells)}</tr>")
-    return f"<table>{head}{''.join(body)}</table>"
+    legend = "".join(
+        f"<span class='{level} nv12-swatch'>{html.escape(text)}</span> "
+        for level, text in legend_items()
+    )
+    return (
+        f"<table>{head}{''.join(body)}</table>"
+        f"<div class='nv12-legend' title='{html.escape(LEGEND, quote=True)}'>{legend}"
+        "<span class='nv12-caption'>(hover a header for its meaning)</span></div>"
+    )
 
 
 class SimilarityPanel(W.VBox):
