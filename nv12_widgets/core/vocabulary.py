@@ -32,6 +32,7 @@ __all__ = [
     "DASHBOARD_KEYS",
     "CLI_KEYS",
     "LEGEND",
+    "LEGEND_NOTE",
     "LEVELS",
     "METRICS",
     "MetricSpec",
@@ -40,6 +41,7 @@ __all__ = [
     "SQNR_GOOD_DB",
     "column_name",
     "format_metric",
+    "is_known",
     "legend_items",
     "metric_level",
     "metric_spec",
@@ -285,13 +287,28 @@ CLI_KEYS = ("cosine_nv12", "cosine_noise", "cosine_format", "sqnr_nv12_db")
 
 _BY_KEY = {m.key: m for m in METRICS}
 
+LEGEND_NOTE = (
+    "A visual aid only: judge a number against the same image's own format, conversion "
+    "and noise numbers, not against fixed thresholds."
+)
+"""What the colours are not (the second half of :data:`LEGEND`)."""
+
 LEGEND = (
     f"Colours: green = cosine ≥ {COSINE_GOOD} (SQNR ≥ {SQNR_GOOD_DB:g} dB), amber = "
-    f"cosine ≥ {COSINE_FAIR} (SQNR ≥ {SQNR_FAIR_DB:g} dB), red = lower. A visual aid only: "
-    "judge a number against the same image's own format, conversion and noise numbers, "
-    "not against fixed thresholds."
+    f"cosine ≥ {COSINE_FAIR} (SQNR ≥ {SQNR_FAIR_DB:g} dB), red = lower. {LEGEND_NOTE}"
 )
 """The colour legend as one plain sentence (dashboard, report, docs)."""
+
+
+def is_known(key: str) -> bool:
+    """True for the keys of :data:`METRICS` (the package's own metrics).
+
+    Examples
+    --------
+    >>> is_known("cosine_nv12"), is_known("my_metric")
+    (True, False)
+    """
+    return key in _BY_KEY
 
 
 def legend_items() -> list[tuple[str, str]]:
