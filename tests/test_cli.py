@@ -503,3 +503,52 @@ def test_report_refuses_to_overwrite(capsys, tmp_path, tiny_model, photo):
     code, _, err = run(capsys, *args, "--overwrite")
     assert code == 0, err
     assert "cosine_nv12" in report.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------- one vocabulary
+def test_one_vocabulary_in_dashboard_report_cli_and_to_dict(capsys, tmp_path, tiny_model, photo):
+    """The same metric has the same name everywhere (nv12_widgets.core.vocabulary)."""
+    import dataclasses
+    import html as html_lib
+
+    from nv12_widgets.core import vocabulary
+    from nv12_widgets.model.compare import OutputMetrics
+    from nv12_widgets.widgets.panels import metrics_table_html
+
+    keys = {spec.key for spec in vocabulary.METRICS}
+    headers = {spec.header for spec in vocabulary.METRICS}
+    assert len(keys) == len(vocabulary.METRICS)
+    assert len({spec.column for spec in vocabulary.METRICS}) == len(vocabulary.METRICS)
+    assert all(spec.meaning.endswith(".") for spec in vocabulary.METRICS)
+    # to_dict(): every OutputMetrics field is a vocabulary key and vice versa (the
+    # reference's peak/scale are in the vocabulary ahead of the signal-aware verdicts)
+    fields = {f.name for f in dataclasses.fields(OutputMetrics)}
+    assert fields <= keys and keys - fields <= set(vocabulary.SIGNAL_KEYS)
+    cmp = compare(str(tiny_model), photo[1], PreprocessConfig())
+    assert set(cmp.to_dict()["y"]) <= keys
+
+    def header_texts(fragment: str) -> list[str]:
+        return [html_lib.unescape(t) for t in re.findall(r"<th\b[^>]*>([^<]*)</th>", fragment)]
+
+    # the dashboard's similarity table
+    dashboard = header_texts(metrics_table_html(cmp.to_dict()))
+    assert dashboard[0] == vocabulary.column_name("name")
+    assert dashboard[1:] and set(dashboard[1:]) <= headers
+    assert "cos NV12" in dashboard and "cos format" in dashboard
+
+    # the report written by the CLI, and the CLI's printed lines
+    report = tmp_path / "r.html"
+    code, out, err = run(capsys, "report", "--model", tiny_model, "--image", photo[0], "-o", report)
+    assert code == 0, err
+    page = report.read_text(encoding="utf-8")
+    tables = re.findall(r'<table class="metrics"><thead>(.*?)</thead>', page, re.S)
+    assert tables
+    for table in tables:
+        texts = header_texts(table)
+        assert texts[0] == vocabulary.column_name("name") and set(texts[1:]) <= headers
+        assert set(re.findall(r'data-key="([^"]+)"', table)) <= keys
+    line = next(line for line in out.splitlines() if line.startswith(f"{photo[0]}  y: "))
+    for key in vocabulary.CLI_KEYS:
+        spec = vocabulary.metric_spec(key)
+        value = vocabulary.format_metric(key, cmp.to_dict()["y"][key])
+        assert f"{spec.column} {value}" in line

@@ -22,6 +22,7 @@ from nv12_widgets.core import (
 from nv12_widgets.core.vocabulary import (
     DASHBOARD_KEYS,
     LEGEND,
+    column_name,
     format_metric,
     legend_items,
     metric_level,
@@ -349,7 +350,7 @@ def metrics_table_html(metrics: dict[str, dict]) -> str:
     vocabulary (the report and the CLI use the same names).
     """
     keys = [k for k in DASHBOARD_KEYS if any(m.get(k) is not None for m in metrics.values())]
-    head = "<tr><th>output</th>" + "".join(
+    head = f"<tr><th>{html.escape(column_name('name'))}</th>" + "".join(
         f"<th title='{html.escape(metric_spec(k).meaning, quote=True)}'>"
         f"{html.escape(metric_spec(k).header)}</th>"
         for k in keys
