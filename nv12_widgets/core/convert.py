@@ -10,20 +10,21 @@ from .color import (
     MATRICES,
     SWINGS,
     TRAIN_FORMATS,
-    _chroma_tables,
-    _decode_full_swing_band,
-    _for_row_bands,
-    _hi_byte_channels,
-    _hi_matrix,
-    _luma_band,
-    _reorder_columns,
-    _scratch_array,
-    _times4_u16,
-    _transform,
     yuv444_to_rgb,
     yuv_matrix,
 )
+from .color import chroma_tables as _chroma_tables
+from .color import decode_full_swing_band as _decode_full_swing_band
+from .color import hi_byte_channels as _hi_byte_channels
+from .color import hi_matrix as _hi_matrix
+from .color import luma_band as _luma_band
+from .color import reorder_columns as _reorder_columns
+from .color import scratch_array as _scratch_array
+from .color import scratch_transform as _transform
+from .color import times4_u16 as _times4_u16
 from .nv12 import NV12
+from .registry import get_profile
+from .threads import for_row_bands as _for_row_bands
 
 __all__ = [
     "CHROMA_DOWNSAMPLING",
@@ -94,8 +95,6 @@ def rgb_to_nv12(
     check_choice("order", order, ("rgb", "bgr"))
     check_even(*rgb.shape[:2])
     if profile is not None:
-        from .profiles import get_profile
-
         return get_profile(profile).encode(rgb if order == "rgb" else rgb[..., ::-1])
     check_choice("chroma", chroma, CHROMA_DOWNSAMPLING)
     m = _reorder_columns(yuv_matrix(swing, matrix), order)
@@ -117,7 +116,7 @@ def rgb_to_nv12(
         _hi_byte_channels(_transform(blocks, m_uv, "z_uv"), uv[r0 // 2 : r1 // 2], (0, 1))
 
     _for_row_bands(band, h, w, align=2)
-    return NV12._adopt(y, uv)
+    return NV12.adopt(y, uv)
 
 
 def upsample_uv(uv: np.ndarray, height: int, width: int, upsample: str = "nearest") -> np.ndarray:
@@ -211,8 +210,6 @@ def nv12_to_rgb(
     _check_frame(frame)
     check_choice("order", order, ("rgb", "bgr"))
     if profile is not None:
-        from .profiles import get_profile
-
         rgb = get_profile(profile).decode(frame)
         return rgb if order == "rgb" else np.ascontiguousarray(rgb[..., ::-1])
     check_choice("swing", swing, SWINGS)
@@ -265,9 +262,7 @@ def nv12_to_format(
         return frame.y[..., None]
     if fmt == "yuv444":
         if profile is not None:
-            from .profiles import get_profile
-
-            upsample = get_profile(profile).upsample
+                upsample = get_profile(profile).upsample
         return nv12_to_yuv444(frame, upsample=upsample)
     return nv12_to_rgb(
         frame, swing=swing, matrix=matrix, upsample=upsample, order=fmt, profile=profile

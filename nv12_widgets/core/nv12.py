@@ -104,9 +104,27 @@ class NV12:
         object.__setattr__(self, "uv", _frozen(uv))
 
     @classmethod
-    def _adopt(cls, y: np.ndarray, uv: np.ndarray) -> NV12:
-        """Wrap freshly computed planes without copying (internal: the caller gives up
-        ``y`` and ``uv`` and keeps no other reference that could write to them)."""
+    def adopt(cls, y: np.ndarray, uv: np.ndarray) -> NV12:
+        """Wrap freshly computed planes without copying them.
+
+        For converters that have just computed the planes: the caller gives up ``y``
+        and ``uv`` and keeps no other reference that could write to them (they and the
+        arrays they view are made read-only). Anyone else: use the constructor, which
+        copies.
+
+        Parameters
+        ----------
+        y : numpy.ndarray
+            (H, W) uint8.
+        uv : numpy.ndarray
+            (H/2, W/2, 2) uint8, U then V.
+
+        Examples
+        --------
+        >>> f = NV12.adopt(np.zeros((2, 4), np.uint8), np.full((1, 2, 2), 128, np.uint8))
+        >>> f.width, f.height, f.y.flags.writeable
+        (4, 2, False)
+        """
         planes = []
         for arr in (np.ascontiguousarray(y), np.ascontiguousarray(uv)):
             chain = arr

@@ -27,10 +27,12 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ._checks import check_choice
-from .color import _MAX_WORKERS, _PARALLEL_MIN_PIXELS, _get_pool
 from .convert import upsample_uv
 from .nv12 import NV12
+from .registry import get_profile, install
+from .threads import MAX_WORKERS as _MAX_WORKERS
+from .threads import PARALLEL_MIN_PIXELS as _PARALLEL_MIN_PIXELS
+from .threads import get_pool as _get_pool
 
 __all__ = ["Profile", "PROFILES", "get_profile"]
 
@@ -75,7 +77,7 @@ def _vendor_pil_encode(rgb: np.ndarray) -> NV12:
     else:
         uv[..., 0] = np.asarray(u.resize(half))
         uv[..., 1] = np.asarray(v.resize(half))
-    return NV12._adopt(np.array(y), uv)
+    return NV12.adopt(np.array(y), uv)
 
 
 def _vendor_pil_decode(frame: NV12) -> np.ndarray:
@@ -97,7 +99,7 @@ def _horizon_encode(rgb: np.ndarray) -> NV12:
     u = ((tl @ _HORIZON_ENC[1] + 128) >> 8) + 128
     v = ((tl @ _HORIZON_ENC[2] + 128) >> 8) + 128
     uv = np.stack([u, v], axis=-1)
-    return NV12._adopt(np.clip(y, 0, 255).astype(np.uint8), np.clip(uv, 0, 255).astype(np.uint8))
+    return NV12.adopt(np.clip(y, 0, 255).astype(np.uint8), np.clip(uv, 0, 255).astype(np.uint8))
 
 
 _HORIZON_DEC = np.array([[0.0, 1.402], [-0.3441, -0.7141], [1.772, 0.0]], np.float32)
@@ -161,7 +163,4 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-def get_profile(name: str) -> Profile:
-    """Look a profile up by name (raises :class:`InputError` for unknown names)."""
-    check_choice("profile", name, PROFILES)
-    return PROFILES[name]
+install(PROFILES)  # what convert's profile= keywords look up (core.registry)
