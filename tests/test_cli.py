@@ -552,3 +552,36 @@ def test_one_vocabulary_in_dashboard_report_cli_and_to_dict(capsys, tmp_path, ti
         spec = vocabulary.metric_spec(key)
         value = vocabulary.format_metric(key, cmp.to_dict()["y"][key])
         assert f"{spec.column} {value}" in line
+
+
+def test_cli_options_and_dashboard_controls_come_from_the_field_spec(monkeypatch):
+    import dataclasses
+
+    import nv12_widgets.core as core
+    from nv12_widgets.cli import build_parser
+    from nv12_widgets.model.config import FIELDS
+    from nv12_widgets.widgets.panels import PANEL_FIELDS, PreprocessPanel
+
+    monkeypatch.setitem(
+        core.PROFILES, "my-isp", dataclasses.replace(core.PROFILES["horizon"], name="my-isp")
+    )
+    report = build_parser()._subparsers._group_actions[0].choices["report"]
+    actions = {a.dest: a for a in report._actions}
+    for spec in FIELDS:
+        action = actions[spec.name]
+        assert action.option_strings == [spec.option]
+        assert action.help.startswith(spec.help.replace("%", "%%"))
+        if spec.kind == "choice":
+            extra = (spec.none_word,) if spec.optional else ()
+            assert tuple(action.choices) == (*spec.choices, *extra)
+    assert "my-isp" in actions["profile"].choices
+
+    panel = PreprocessPanel(PreprocessConfig(), lambda: None)
+    assert tuple(panel.controls) == PANEL_FIELDS
+    for name, control in panel.controls.items():
+        spec = next(s for s in FIELDS if s.name == name)
+        assert control.description == spec.label and control.tooltip.startswith(spec.help)
+    assert ("float (ideal)", "none") in panel.profile.options
+    assert "my-isp" in panel.profile.options[-1]
+    panel.profile.value = "my-isp"
+    assert panel.config().profile == "my-isp"

@@ -9,11 +9,13 @@ import importlib
 
 from .assets import demo_config, demo_image_paths, demo_model, demo_model_path
 from .compare import Comparator, Comparison, OutputMetrics, Verdict, compare, verdict
-from .config import PreprocessConfig, snippets
+from .config import FIELDS, FieldSpec, PreprocessConfig, field_spec, snippets
 from .session import Model, TensorInfo, guess_layout
 from .sweep import SweepResult, common_variants, sweep
 
 __all__ = [
+    "FIELDS",
+    "FieldSpec",
     "Comparator",
     "Comparison",
     "Model",
@@ -28,6 +30,7 @@ __all__ = [
     "demo_image_paths",
     "demo_model",
     "demo_model_path",
+    "field_spec",
     "guess_layout",
     "snippets",
     "sweep",
