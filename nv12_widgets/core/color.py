@@ -59,6 +59,12 @@ def yuv_matrix(swing: str = "full", matrix: str = "bt601") -> np.ndarray:
     numpy.ndarray
         (3, 4) float64, rows Y, U (Cb), V (Cr); columns R, G, B, offset; for R, G, B
         in 0..255. ``yuv = M[:, :3] @ rgb + M[:, 3]``. Read-only.
+
+    Examples
+    --------
+    >>> m = yuv_matrix("full", "bt601")
+    >>> m[0, :3].round(3).tolist(), m[:, 3].tolist()  # Kr, Kg, Kb; offsets
+    ([0.299, 0.587, 0.114], [0.0, 128.0, 128.0])
     """
     check_choice("swing", swing, SWINGS)
     check_choice("matrix", matrix, MATRICES)
@@ -395,6 +401,11 @@ def yuv444_to_rgb(
     notes). Studio swing: the hi-byte transform (float32 on values scaled by 256); over
     all 2^24 codes it differs from exact rounding on under 0.005 % of the samples, by
     one level, each within ~1e-4 of a tie. ``nv12_to_rgb`` uses the same arithmetic.
+
+    Examples
+    --------
+    >>> yuv444_to_rgb(np.full((1, 1, 3), (76, 85, 255), np.uint8))[0, 0].tolist()
+    [254, 0, 0]
     """
     check_image(yuv, "yuv")
     check_choice("swing", swing, SWINGS)

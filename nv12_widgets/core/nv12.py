@@ -75,6 +75,19 @@ class NV12:
         each row are ``U V U V ...``.
 
     The arrays are stored read-only, so a frame can be cached and shared safely.
+
+    Examples
+    --------
+    >>> frame = NV12(np.arange(8, dtype=np.uint8).reshape(2, 4), np.full((1, 2, 2), 128, np.uint8))
+    >>> frame.shape, len(frame.tobytes())  # (H, W); W * H * 3 / 2 bytes
+    ((2, 4), 12)
+    >>> NV12.frombuffer(frame.tobytes(), 4, 2).y.tolist()
+    [[0, 1, 2, 3], [4, 5, 6, 7]]
+    >>> y, uv = frame.as_model_inputs()
+    >>> y.shape, uv.shape, NV12.from_model_inputs(y, uv).uv.tolist()
+    ((1, 2, 4, 1), (1, 1, 2, 2), [[[128, 128], [128, 128]]])
+    >>> NV12.from_planes(frame.y, frame.u, frame.v).uv.tolist()
+    [[[128, 128], [128, 128]]]
     """
 
     y: np.ndarray

@@ -115,6 +115,16 @@ class PreprocessConfig:
     InputError
         For unknown values, std or divisor of 0, non-finite numbers, or mean/std whose
         length is neither 1 nor the format's channel count.
+
+    Examples
+    --------
+    >>> c = PreprocessConfig(train_format="bgr", mean=0.5, std=0.5)  # (x / 255 - 0.5) / 0.5
+    >>> c.pixel_mean, c.to_rknn()["std_values"]
+    ((127.5, 127.5, 127.5), [[127.5, 127.5, 127.5]])
+    >>> PreprocessConfig.from_json(c.to_json()) == c
+    True
+    >>> c.replace(swing="studio").decode_kwargs()
+    {'swing': 'studio', 'matrix': 'bt601', 'upsample': 'nearest', 'profile': None}
     """
 
     train_format: Literal["rgb", "bgr", "yuv444", "gray"] = "rgb"
@@ -315,6 +325,12 @@ class PreprocessConfig:
         Values may be numbers, sequences, or the yaml's space-separated strings
         (``"123.675 116.28 103.53"``). Gives ``divisor=1``, ``mean=mean_value``,
         ``std=1/scale_value``.
+
+        Examples
+        --------
+        >>> c = PreprocessConfig.from_horizon("123.675 116.28 103.53", "0.0171 0.0175 0.0174")
+        >>> c.divisor, c.mean
+        (1.0, (123.675, 116.28, 103.53))
         """
         scale = _values("scale_value", scale_value)
         if any(s == 0 for s in scale):
@@ -327,7 +343,13 @@ class PreprocessConfig:
         )
 
     def to_horizon(self) -> dict[str, list[float]]:
-        """``{"mean_value": [...], "scale_value": [...]}``: pixel mean and 1 / pixel std."""
+        """``{"mean_value": [...], "scale_value": [...]}``: pixel mean and 1 / pixel std.
+
+        Examples
+        --------
+        >>> PreprocessConfig(mean=0.5, std=0.5).to_horizon()["mean_value"]
+        [127.5, 127.5, 127.5]
+        """
         return {
             "mean_value": list(self.pixel_mean),
             "scale_value": [1.0 / s for s in self.pixel_std],
@@ -344,6 +366,11 @@ class PreprocessConfig:
 
         The per-input nesting (``[[...]]``) may be kept or dropped; a model with several
         inputs must pass the image input's list. Gives ``divisor=1``.
+
+        Examples
+        --------
+        >>> PreprocessConfig.from_rknn([[127.5, 127.5, 127.5]], [[127.5, 127.5, 127.5]]).to_hbdk4()
+        {'divisor': 1.0, 'mean': [127.5, 127.5, 127.5], 'std': [127.5, 127.5, 127.5]}
         """
         return cls(
             divisor=1.0,
@@ -353,7 +380,13 @@ class PreprocessConfig:
         )
 
     def to_rknn(self) -> dict[str, list[list[float]]]:
-        """``{"mean_values": [[...]], "std_values": [[...]]}`` in pixel units."""
+        """``{"mean_values": [[...]], "std_values": [[...]]}`` in pixel units.
+
+        Examples
+        --------
+        >>> PreprocessConfig(mean=0.5, std=0.5).to_rknn()
+        {'mean_values': [[127.5, 127.5, 127.5]], 'std_values': [[127.5, 127.5, 127.5]]}
+        """
         return {"mean_values": [list(self.pixel_mean)], "std_values": [list(self.pixel_std)]}
 
     @classmethod
@@ -367,6 +400,11 @@ class PreprocessConfig:
 
         Strings as on the ``mo`` command line are accepted: ``"[123.675,116.28,103.53]"``
         or with the input name, ``"x[123.675,116.28,103.53]"``. Gives ``divisor=1``.
+
+        Examples
+        --------
+        >>> PreprocessConfig.from_openvino("x[123.675,116.28,103.53]", "58.395,57.12,57.375").std
+        (58.395, 57.12, 57.375)
         """
         return cls(
             divisor=1.0,
