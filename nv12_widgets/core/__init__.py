@@ -3,6 +3,10 @@
 Pure functions over numpy arrays (OpenCV and Pillow where they are the reference);
 no widgets, no onnxruntime. Shapes and dtypes are in each docstring; bad input raises
 :class:`InputError` (a ``ValueError``) saying what was wrong and what to do.
+
+Shared by every layer: :mod:`.jsonsafe` (the one JSON policy for non-finite numbers),
+:mod:`.vocabulary` (each metric's name, meaning, format and colours), :mod:`.threads`
+(the row-band thread pool) and :mod:`.registry` (profile lookup by name).
 """
 
 from ._checks import InputError
