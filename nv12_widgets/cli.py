@@ -34,7 +34,7 @@ import numpy as np
 import nv12_widgets.core as core
 from nv12_widgets import __version__
 from nv12_widgets.core import InputError
-from nv12_widgets.core.vocabulary import CLI_KEYS, column_name, format_metric, metric_spec
+from nv12_widgets.core.vocabulary import column_name, metrics_line
 
 __all__ = ["EXIT_BELOW_THRESHOLD", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -517,20 +517,6 @@ def _finding_images(comparison) -> dict[str, np.ndarray]:
         images[f"Output {name}: |reference - NV12| (0..{scale['diff_max']:.3g})"] = diff_rgb
         shown += 1
     return images
-
-
-def metrics_line(metrics: dict[str, Any], keys: Sequence[str] = CLI_KEYS) -> str:
-    """``"cos NV12 0.997287, cos noise 0.998865, ..."``: the printed metrics of one output.
-
-    Names and formats from :mod:`nv12_widgets.core.vocabulary` (as in the dashboard and
-    the report).
-    """
-    parts = []
-    for key in keys:
-        spec = metric_spec(key)
-        unit = f" {spec.unit}" if spec.unit else ""
-        parts.append(f"{spec.column} {format_metric(key, metrics.get(key))}{unit}")
-    return ", ".join(parts)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ cos))``: 0.9999 -> 37.0 dB, 0.999 -> 27.0 dB (:data:`SQNR_GOOD_DB`,
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,7 @@ __all__ = [
     "legend_items",
     "metric_level",
     "metric_spec",
+    "metrics_line",
 ]
 
 COSINE_GOOD = 0.9999
@@ -389,3 +391,28 @@ def metric_level(key: str, value: Any) -> str | None:
     True
     """
     return metric_spec(key).level(value)
+
+
+def metrics_line(metrics: Mapping[str, Any], keys: Sequence[str] = CLI_KEYS) -> str:
+    """One output's metrics as one line of text, with the short names and formats.
+
+    What ``nv12-widgets report`` prints per image and output (and any plain-text summary).
+
+    Parameters
+    ----------
+    metrics : mapping
+        Key -> value, e.g. ``OutputMetrics.to_dict()``; missing keys print ``—``.
+    keys : sequence of str, optional
+        Which metrics, in order; :data:`CLI_KEYS` by default.
+
+    Examples
+    --------
+    >>> metrics_line({"cosine_nv12": 0.99932, "sqnr_nv12_db": 31.25}, ["cosine_nv12", "sqnr_nv12_db"])
+    'cos NV12 0.999320, SQNR NV12 31.25 dB'
+    """
+    parts = []
+    for key in keys:
+        spec = metric_spec(key)
+        unit = f" {spec.unit}" if spec.unit else ""
+        parts.append(f"{spec.column} {spec.format(metrics.get(key))}{unit}")
+    return ", ".join(parts)
