@@ -365,7 +365,7 @@ def exhaustive_mean_chroma(swing: str, matrix: str) -> None:
     INTER_AREA of 4 x RGB is exactly these sums)."""
     from fractions import Fraction
 
-    from nv12_widgets.core.color import _hi_byte_channels, _hi_matrix, yuv_matrix
+    from nv12_widgets.core.color import hi_byte_channels, hi_matrix, yuv_matrix
 
     kr, kb = (Fraction(str(k)) for k in _KR_KB[matrix])
     kg = 1 - kr - kb
@@ -375,14 +375,14 @@ def exhaustive_mean_chroma(swing: str, matrix: str) -> None:
         [scale * (int(c == 2) - luma[c]) / (2 * (1 - kb)) for c in range(3)],  # Cb
         [scale * (int(c == 0) - luma[c]) / (2 * (1 - kr)) for c in range(3)],  # Cr
     ]
-    m_uv = _hi_matrix(yuv_matrix(swing, matrix)[1:], 4.0)
+    m_uv = hi_matrix(yuv_matrix(swing, matrix)[1:], 4.0)
     s = np.arange(1021, dtype=np.int64)
     sg, sb = np.meshgrid(s, s, indexing="ij")
     out = np.empty((1021, 1021, 2), np.uint8)
     bad, worst = 0, 0.0
     for sr in range(1021):
         sums = np.stack([np.full_like(sg, sr), sg, sb], -1).astype(np.uint16)
-        _hi_byte_channels(cv2.transform(sums, m_uv), out, (0, 1))
+        hi_byte_channels(cv2.transform(sums, m_uv), out, (0, 1))
         for ch, coef in enumerate(rows):
             # value = 128 + (a . S) / 4 = num / den with integers (den = 4 * lcm).
             den = 4 * np.lcm.reduce([c.denominator for c in coef])

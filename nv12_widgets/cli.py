@@ -34,6 +34,7 @@ import numpy as np
 import nv12_widgets.core as core
 from nv12_widgets import __version__
 from nv12_widgets.core import InputError
+from nv12_widgets.core.vocabulary import column_name, metrics_line
 
 __all__ = ["EXIT_BELOW_THRESHOLD", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -106,8 +107,9 @@ output is compared with the reference output (cosine similarity, SQNR, ...), and
 names the dominant effect: the model's fragility, the NV12 format itself, or a
 preprocessing mismatch.
 
-One line per image and output is printed:
-  IMAGE  OUTPUT: cosine NV12 0.997287, cosine noise 0.998865 - Fragile model
+One line per image and output is printed, with the dashboard's metric names:
+  IMAGE  OUTPUT: cos NV12 0.997287, cos noise 0.998865, cos format 0.999120,
+  SQNR NV12 22.31 dB - Fragile model
 and the report gets one finding per image, as the dashboard records it: the config, every
 metric, the verdict, the fitted image, the Y and interleaved UV planes, the RGB rebuilt
 from NV12, an error map (|reference - NV12| x 16, in the training format), heatmaps of
@@ -148,106 +150,39 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
         'dashboard), e.g. {"train_format": "bgr", "divisor": 255, "mean": [0.5, 0.5, 0.5], '
         '"std": [0.5, 0.5, 0.5], "size": [320, 320]}; unknown keys are an error',
     )
-    g.add_argument(
-        "--train-format",
-        choices=core.TRAIN_FORMATS,
-        help="what the model was trained on, the vendor's input_type_train [rgb]",
-    )
-    g.add_argument(
-        "--swing",
-        choices=core.SWINGS,
-        help="swing of the NV12 frames the camera / pyramid delivers: full = Y,U,V 0..255 "
-        "(JPEG, BPU pyramid), studio = Y 16..235, UV 16..240 [full]",
-    )
-    g.add_argument(
-        "--decode-swing",
-        choices=(*core.SWINGS, "same"),
-        help="swing the device-side conversion assumes (hb_mapper input_space_and_range); "
-        "'same' = as --swing. Set it to model the classic bug, e.g. --swing full "
-        "--decode-swing studio [same]",
-    )
-    g.add_argument("--matrix", choices=core.MATRICES, help="YUV colour matrix [bt601]")
-    g.add_argument(
-        "--profile",
-        choices=(*core.PROFILES, "none"),
-        help="reproduce a real pipeline's exact arithmetic (vendor-pil: the vendor's PIL "
-        "generator; horizon: Horizon's integer BT.601; opencv: cv2 I420, studio swing); it "
-        "sets swing, chroma and upsampling itself; 'none' clears a profile from --config "
-        "[none]",
-    )
-    g.add_argument(
-        "--chroma",
-        choices=core.CHROMA_DOWNSAMPLING,
-        help="how each 2x2 chroma block becomes one sample when making NV12: its mean, or "
-        "its top-left sample (decimate) [mean]",
-    )
-    g.add_argument(
-        "--upsample",
-        choices=core.CHROMA_UPSAMPLING,
-        help="how the device upsamples chroma back to full resolution [nearest]",
-    )
-    g.add_argument(
-        "--divisor",
-        type=float,
-        metavar="D",
-        help="normalisation (x / D - mean) / std, x in 0..255 [255]",
-    )
-    g.add_argument(
-        "--mean",
-        type=float,
-        nargs="+",
-        metavar="M",
-        help="one value for all channels or one per channel, in the training format's "
-        "channel order, e.g. --mean 0.485 0.456 0.406 [0]",
-    )
-    g.add_argument(
-        "--std",
-        type=float,
-        nargs="+",
-        metavar="S",
-        help="one value or one per channel, non-zero, e.g. --std 0.229 0.224 0.225 [1]",
-    )
-    g.add_argument(
-        "--size",
-        type=int,
-        nargs=2,
-        metavar=("H", "W"),
-        help="model input height and width (even); needed when the model's size is "
-        "dynamic [the model's static size]",
-    )
-    g.add_argument(
-        "--resize-policy",
-        choices=core.RESIZE_POLICIES,
-        help="how an image is fitted to the input size: stretch, scale + centre crop, or "
-        "scale + pad with grey 114 [resize]",
-    )
-    g.add_argument(
-        "--interpolation",
-        choices=tuple(core.INTERPOLATIONS),
-        help="resize filter (OpenCV) [bilinear]",
-    )
-    g.add_argument(
-        "--layout",
-        choices=(*core.LAYOUTS, "auto"),
-        help="model input layout; 'auto' guesses it from the input shape [auto]",
-    )
-    g.add_argument(
-        "--noise-amplitude",
-        type=float,
-        metavar="A",
-        help="noise of the vendor's fragility test in grey levels, 0 disables it [2]",
-    )
-    g.add_argument(
-        "--noise-kind",
-        choices=core.NOISE_KINDS,
-        help="uniform = U(0, A) (the vendor's test), symmetric = U(-A, A), gaussian = "
-        "sigma A [uniform]",
-    )
-    g.add_argument(
-        "--noise-seed",
-        metavar="N|none",
-        help="seed of the noise, 'none' for fresh noise on every run [0]",
-    )
+    for spec in _config_fields():
+        g.add_argument(spec.option, help=_field_help(spec), **_field_argument(spec))
+
+
+def _config_fields():
+    """The PreprocessConfig field specs (options generated from them, in field order)."""
+    from nv12_widgets.model.config import FIELDS
+
+    return FIELDS
+
+
+def _field_help(spec) -> str:
+    """The field's meaning, what its 'none' word means, and the default in brackets."""
+    text = spec.help
+    if spec.unit:
+        text += f" In {spec.unit}."
+    if spec.optional:
+        text += f" '{spec.none_word}' = {spec.none_label}."
+    return f"{text} [{spec.default_text()}]".replace("%", "%%")
+
+
+def _field_argument(spec) -> dict[str, Any]:
+    """argparse keywords of one PreprocessConfig field (see FieldSpec.kind)."""
+    if spec.kind == "choice":
+        extra = (spec.none_word,) if spec.optional else ()
+        return {"choices": (*spec.choices, *extra)}
+    if spec.kind == "float":
+        return {"type": float, "metavar": "X"}
+    if spec.kind == "floats":
+        return {"type": float, "nargs": "+", "metavar": "V"}
+    if spec.kind == "size":
+        return {"type": int, "nargs": 2, "metavar": ("H", "W")}
+    return {"metavar": f"N|{spec.none_word}" if spec.optional else "N"}  # int, parsed later
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -502,48 +437,27 @@ def _write_bytes(path: Path, data: bytes, overwrite: bool) -> None:
 
 
 # ---------------------------------------------------------------------- report
-_FIELD_OPTIONS = (
-    "train_format",
-    "swing",
-    "decode_swing",
-    "matrix",
-    "profile",
-    "chroma",
-    "upsample",
-    "divisor",
-    "mean",
-    "std",
-    "size",
-    "resize_policy",
-    "interpolation",
-    "layout",
-    "noise_amplitude",
-    "noise_kind",
-    "noise_seed",
-)
-# Option values meaning "None" for the config fields that accept None.
-_NONE_WORDS = {"decode_swing": "same", "profile": "none", "layout": "auto", "noise_seed": "none"}
-
-
 def _config_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The config fields given explicitly on the command line."""
     overrides: dict[str, Any] = {}
-    for name in _FIELD_OPTIONS:
-        value = getattr(args, name)
+    for spec in _config_fields():
+        value = getattr(args, spec.name)
         if value is None:
             continue
-        if _NONE_WORDS.get(name) == value:
+        if spec.optional and value == spec.none_word:
             value = None
-        elif name == "noise_seed":
+        elif spec.kind == "int":
             try:
                 value = int(value)
             except ValueError:
                 raise UsageError(
-                    f"argument --noise-seed: expected an integer or 'none', got {value!r}"
+                    f"argument {spec.option}: expected an integer"
+                    + (f" or {spec.none_word!r}" if spec.optional else "")
+                    + f", got {value!r}"
                 ) from None
-        elif name in ("mean", "std", "size"):
+        elif spec.kind in ("floats", "size"):
             value = tuple(value)
-        overrides[name] = value
+        overrides[spec.name] = value
     return overrides
 
 
@@ -619,13 +533,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 noise_amplitude=comparison.config.noise_amplitude,
                 frame=comparison.source == "frame",
             )
-            print(
-                f"{path}  {name}: cosine NV12 {m.cosine_nv12:.6f}, "
-                f"cosine noise {m.cosine_noise:.6f} - {v.title}"
-            )
+            print(f"{path}  {name}: {metrics_line(m.to_dict())} - {v.title}")
             if gate is not None and not m.cosine_nv12 >= gate:
                 shown = "not measurable" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
-                failures.append(f"{path} output {name!r}: cosine NV12 {shown} < {gate:g}")
+                failures.append(
+                    f"{path} output {name!r}: {column_name('cosine_nv12')} {shown} < {gate:g}"
+                )
         findings.record(
             **finding_fields(
                 comparison,

@@ -347,10 +347,11 @@ def test_report_writes_a_self_contained_html_with_metrics(capsys, tmp_path, tiny
 
     expected = compare(str(tiny_model), photo[1], PreprocessConfig())
     m = expected.metrics["y"]
-    lines = [line for line in out.splitlines() if "cosine NV12" in line]
+    lines = [line for line in out.splitlines() if "cos NV12" in line]
     assert len(lines) == 2  # one per image and output (one output)
-    assert lines[0].startswith(f"{photo[0]}  y: cosine NV12 {m.cosine_nv12:.6f}")
-    assert f"cosine noise {m.cosine_noise:.6f}" in lines[0]
+    assert lines[0].startswith(f"{photo[0]}  y: cos NV12 {m.cosine_nv12:.6f}")
+    assert f"cos noise {m.cosine_noise:.6f}" in lines[0]
+    assert f"cos format {m.cosine_format:.6f}" in lines[0]
     assert expected.verdict().title in lines[0]
     assert f"wrote {report}" in out and "(2 findings)" in out
 
@@ -424,7 +425,7 @@ def test_report_bundled_demo(capsys, tmp_path):
     code, out, err = run(capsys, "report", "--demo", "-o", report)
     assert code == 0, err
     assert "bundled demo model" in out
-    assert out.count("cosine NV12") == 3 and "(3 findings)" in out
+    assert out.count("cos NV12") == 3 and "(3 findings)" in out
     html = report.read_text(encoding="utf-8")
     _assert_self_contained(html)
     assert all(
@@ -502,3 +503,85 @@ def test_report_refuses_to_overwrite(capsys, tmp_path, tiny_model, photo):
     code, _, err = run(capsys, *args, "--overwrite")
     assert code == 0, err
     assert "cosine_nv12" in report.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------- one vocabulary
+def test_one_vocabulary_in_dashboard_report_cli_and_to_dict(capsys, tmp_path, tiny_model, photo):
+    """The same metric has the same name everywhere (nv12_widgets.core.vocabulary)."""
+    import dataclasses
+    import html as html_lib
+
+    from nv12_widgets.core import vocabulary
+    from nv12_widgets.model.compare import OutputMetrics
+    from nv12_widgets.widgets.panels import metrics_table_html
+
+    keys = {spec.key for spec in vocabulary.METRICS}
+    headers = {spec.header for spec in vocabulary.METRICS}
+    assert len(keys) == len(vocabulary.METRICS)
+    assert len({spec.column for spec in vocabulary.METRICS}) == len(vocabulary.METRICS)
+    assert all(spec.meaning.endswith(".") for spec in vocabulary.METRICS)
+    # to_dict(): every OutputMetrics field is a vocabulary key and vice versa
+    fields = {f.name for f in dataclasses.fields(OutputMetrics)}
+    assert fields == keys
+    assert set(vocabulary.SIGNAL_KEYS) <= fields
+    cmp = compare(str(tiny_model), photo[1], PreprocessConfig())
+    assert set(cmp.to_dict()["y"]) <= keys
+
+    def header_texts(fragment: str) -> list[str]:
+        return [html_lib.unescape(t) for t in re.findall(r"<th\b[^>]*>([^<]*)</th>", fragment)]
+
+    # the dashboard's similarity table
+    dashboard = header_texts(metrics_table_html(cmp.to_dict()))
+    assert dashboard[0] == vocabulary.column_name("name")
+    assert dashboard[1:] and set(dashboard[1:]) <= headers
+    assert "cos NV12" in dashboard and "cos format" in dashboard
+
+    # the report written by the CLI, and the CLI's printed lines
+    report = tmp_path / "r.html"
+    code, out, err = run(capsys, "report", "--model", tiny_model, "--image", photo[0], "-o", report)
+    assert code == 0, err
+    page = report.read_text(encoding="utf-8")
+    tables = re.findall(r'<table class="metrics"><thead>(.*?)</thead>', page, re.S)
+    assert tables
+    for table in tables:
+        texts = header_texts(table)
+        assert texts[0] == vocabulary.column_name("name") and set(texts[1:]) <= headers
+        assert set(re.findall(r'data-key="([^"]+)"', table)) <= keys
+    line = next(line for line in out.splitlines() if line.startswith(f"{photo[0]}  y: "))
+    for key in vocabulary.CLI_KEYS:
+        spec = vocabulary.metric_spec(key)
+        value = vocabulary.format_metric(key, cmp.to_dict()["y"][key])
+        assert f"{spec.column} {value}" in line
+
+
+def test_cli_options_and_dashboard_controls_come_from_the_field_spec(monkeypatch):
+    import dataclasses
+
+    import nv12_widgets.core as core
+    from nv12_widgets.cli import build_parser
+    from nv12_widgets.model.config import FIELDS
+    from nv12_widgets.widgets.panels import PANEL_FIELDS, PreprocessPanel
+
+    monkeypatch.setitem(
+        core.PROFILES, "my-isp", dataclasses.replace(core.PROFILES["horizon"], name="my-isp")
+    )
+    report = build_parser()._subparsers._group_actions[0].choices["report"]
+    actions = {a.dest: a for a in report._actions}
+    for spec in FIELDS:
+        action = actions[spec.name]
+        assert action.option_strings == [spec.option]
+        assert action.help.startswith(spec.help.replace("%", "%%"))
+        if spec.kind == "choice":
+            extra = (spec.none_word,) if spec.optional else ()
+            assert tuple(action.choices) == (*spec.choices, *extra)
+    assert "my-isp" in actions["profile"].choices
+
+    panel = PreprocessPanel(PreprocessConfig(), lambda: None)
+    assert tuple(panel.controls) == PANEL_FIELDS
+    for name, control in panel.controls.items():
+        spec = next(s for s in FIELDS if s.name == name)
+        assert control.description == spec.label and control.tooltip.startswith(spec.help)
+    assert ("float (ideal)", "none") in panel.profile.options
+    assert "my-isp" in panel.profile.options[-1]
+    panel.profile.value = "my-isp"
+    assert panel.config().profile == "my-isp"

@@ -57,7 +57,7 @@ def test_report_reads_a_raw_frame_with_stride_and_index(capsys, tmp_path, frame)
     assert code == 0, err
     assert "raw NV12 frame 32x24, frame index 1" in out
     expected = compare(str(model), frame)  # compared as a raw frame
-    assert f"cosine NV12 {expected.metrics['y'].cosine_nv12:.6f}" in out
+    assert f"cos NV12 {expected.metrics['y'].cosine_nv12:.6f}" in out
     assert report.is_file()
 
 
@@ -97,4 +97,4 @@ def test_report_dynamic_model_gets_the_default_size(capsys, tmp_path, frame):
     assert code == 0, err
     assert "using --size 48 64 (height width)" in out  # 48 * 32 / 24 = 64
     expected = compare(str(model), frame, PreprocessConfig(size=(48, 64)))
-    assert f"cosine NV12 {expected.metrics['y'].cosine_nv12:.6f}" in out
+    assert f"cos NV12 {expected.metrics['y'].cosine_nv12:.6f}" in out

@@ -3,6 +3,10 @@
 Pure functions over numpy arrays (OpenCV and Pillow where they are the reference);
 no widgets, no onnxruntime. Shapes and dtypes are in each docstring; bad input raises
 :class:`InputError` (a ``ValueError``) saying what was wrong and what to do.
+
+Shared by every layer: :mod:`.jsonsafe` (the one JSON policy for non-finite numbers),
+:mod:`.vocabulary` (each metric's name, meaning, format and colours), :mod:`.threads`
+(the row-band thread pool) and :mod:`.registry` (profile lookup by name).
 """
 
 from ._checks import InputError
@@ -47,6 +51,7 @@ from .image import (
     load_image_with_notes,
     pad_even,
 )
+from .jsonsafe import from_json_number, restore_nonfinite, to_jsonable
 from .metrics import (
     PairMetrics,
     compare_arrays,
@@ -72,12 +77,14 @@ from .visual import (
     output_heatmaps,
     png_bytes,
 )
+from .vocabulary import METRICS, MetricSpec, column_name, format_metric, metric_level
 
 __all__ = [
     "CHROMA_DOWNSAMPLING",
     "CHROMA_UPSAMPLING",
     "INTERPOLATIONS",
     "LAYOUTS",
+    "METRICS",
     "MATRICES",
     "NOISE_KINDS",
     "NV12",
@@ -92,8 +99,10 @@ __all__ = [
     "TRAIN_FORMATS",
     "ImageConversionWarning",
     "InputError",
+    "MetricSpec",
     "Profile",
     "add_noise",
+    "column_name",
     "compare_arrays",
     "is_classifier_shaped",
     "cosine_similarity",
@@ -113,12 +122,15 @@ __all__ = [
     "png_bytes",
     "dequantize",
     "fit_image",
+    "format_metric",
+    "from_json_number",
     "from_centered",
     "get_profile",
     "load_image",
     "load_image_with_notes",
     "max_abs_error",
     "mean_abs_error",
+    "metric_level",
     "normalize",
     "nv12_to_format",
     "nv12_to_rgb",
@@ -127,10 +139,12 @@ __all__ = [
     "quantize",
     "rgb_to_format",
     "rgb_to_nv12",
+    "restore_nonfinite",
     "rgb_to_yuv444",
     "scale_noise",
     "sqnr_db",
     "to_centered",
+    "to_jsonable",
     "to_layout",
     "topk_agreement",
     "unit_noise",

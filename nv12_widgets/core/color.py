@@ -14,14 +14,13 @@ exact). The fixed-point pipelines of real tools live in
 from __future__ import annotations
 
 import functools
-import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
 
 from ._checks import InputError, check_choice, check_image
+from .threads import for_row_bands
 
 __all__ = [
     "SWINGS",
@@ -29,6 +28,7 @@ __all__ = [
     "ORDERS",
     "TRAIN_FORMATS",
     "yuv_matrix",
+    "yuv_to_rgb_affine",
     "rgb_to_yuv444",
     "yuv444_to_rgb",
     "rgb_to_format",
@@ -59,6 +59,12 @@ def yuv_matrix(swing: str = "full", matrix: str = "bt601") -> np.ndarray:
     numpy.ndarray
         (3, 4) float64, rows Y, U (Cb), V (Cr); columns R, G, B, offset; for R, G, B
         in 0..255. ``yuv = M[:, :3] @ rgb + M[:, 3]``. Read-only.
+
+    Examples
+    --------
+    >>> m = yuv_matrix("full", "bt601")
+    >>> m[0, :3].round(3).tolist(), m[:, 3].tolist()  # Kr, Kg, Kb; offsets
+    ([0.299, 0.587, 0.114], [0.0, 128.0, 128.0])
     """
     check_choice("swing", swing, SWINGS)
     check_choice("matrix", matrix, MATRICES)
@@ -80,8 +86,35 @@ def yuv_matrix(swing: str = "full", matrix: str = "bt601") -> np.ndarray:
 
 
 @functools.cache
-def _inverse_matrix(swing: str, matrix: str) -> np.ndarray:
-    """(3, 4) affine YUV -> RGB matrix, the exact inverse of :func:`yuv_matrix`."""
+def yuv_to_rgb_affine(swing: str = "full", matrix: str = "bt601") -> np.ndarray:
+    """The affine YUV -> RGB matrix: the exact inverse of :func:`yuv_matrix`.
+
+    The numbers :func:`yuv444_to_rgb` and ``nv12_to_rgb`` apply (before rounding once,
+    ties up, and clipping); an ONNX graph that decodes NV12 uses the same matrix.
+    Computed as ``inv(M[:, :3])`` with offset ``-inv(M[:, :3]) @ M[:, 3]`` in float64
+    (ITU-R BT.601-7 / BT.709-6 coefficients, see :func:`yuv_matrix`).
+
+    Parameters
+    ----------
+    swing : {"full", "studio"}
+    matrix : {"bt601", "bt709"}
+
+    Returns
+    -------
+    numpy.ndarray
+        (3, 4) float64, rows R, G, B; columns Y, U, V, offset:
+        ``rgb = A[:, :3] @ yuv + A[:, 3]``. Read-only.
+
+    Examples
+    --------
+    >>> a = yuv_to_rgb_affine("full", "bt601")
+    >>> a.shape, round(float(a[0, 2]), 3)  # the V -> R coefficient, 2 (1 - Kr)
+    ((3, 4), 1.402)
+    >>> a[:, :3] @ [128, 128, 128] + a[:, 3]  # mid-grey stays grey
+    array([128., 128., 128.])
+    """
+    check_choice("swing", swing, SWINGS)
+    check_choice("matrix", matrix, MATRICES)
     m = yuv_matrix(swing, matrix)
     inv = np.linalg.inv(m[:, :3])
     out = np.empty((3, 4))
@@ -91,13 +124,13 @@ def _inverse_matrix(swing: str, matrix: str) -> np.ndarray:
     return out
 
 
-def _reorder_columns(m: np.ndarray, order: str) -> np.ndarray:
+def reorder_columns(m: np.ndarray, order: str) -> np.ndarray:
     """Affine matrix that reads BGR pixels instead of RGB ones."""
     check_choice("order", order, ORDERS)
     return m if order == "rgb" else m[:, [2, 1, 0, 3]]
 
 
-def _reorder_rows(m: np.ndarray, order: str) -> np.ndarray:
+def reorder_rows(m: np.ndarray, order: str) -> np.ndarray:
     check_choice("order", order, ORDERS)
     return m if order == "rgb" else m[[2, 1, 0], :]
 
@@ -118,7 +151,7 @@ def _reorder_rows(m: np.ndarray, order: str) -> np.ndarray:
 #   worst): exact for every input. Measured exhaustively, full-swing BT.709 is exact
 #   except its mean chroma (0.0007 % of all possible 2x2 blocks, within 6.4e-5 of a
 #   tie); studio-swing encoding differs on about 0.006 % of the samples.
-# * studio-swing decoding: the affine in float64 (exact: see _affine_exact_u8).
+# * studio-swing decoding: the affine in float64 (exact: see affine_exact_u8).
 # * full-swing decoding, "chroma tables": R, G, B = Y + c(U, V) with an integer Y, so
 #   round(Y + c) = Y + round(c). round(c) is tabulated exactly (float64) for all 65536
 #   (U, V) pairs, split into its positive and negative parts P, N (uint8), and the output
@@ -128,7 +161,7 @@ _TIE_GUARD = 2.0**-14
 _HI_BETA = -127.5 / 256.0  # convertScaleAbs(z, 1/256, beta) = floor(z / 256), no ties
 
 
-def _hi_matrix(m: np.ndarray, in_scale: float) -> np.ndarray:
+def hi_matrix(m: np.ndarray, in_scale: float) -> np.ndarray:
     """(3, 4) float32 matrix for the hi-byte transform of ``m`` (K <= 3 affine rows).
 
     The transform's input holds ``in_scale`` times the values ``m`` expects; missing
@@ -146,7 +179,7 @@ def _hi_matrix(m: np.ndarray, in_scale: float) -> np.ndarray:
 _scratch = threading.local()
 
 
-def _scratch_array(slot: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+def scratch_array(slot: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     """A reusable per-thread work array (fresh large arrays cost page faults per band).
 
     Created zero-filled; afterwards it holds whatever its last user wrote.
@@ -163,17 +196,17 @@ def _scratch_array(slot: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     return arr
 
 
-def _times4_u16(image: np.ndarray) -> np.ndarray:
+def times4_u16(image: np.ndarray) -> np.ndarray:
     """uint8 -> uint16 times 4 (one pass, into scratch): its 2x2 INTER_AREA mean is an
     exact sum. The result is overwritten by the next call on this thread."""
-    out = _scratch_array("times4", image.shape, np.uint16)
+    out = scratch_array("times4", image.shape, np.uint16)
     np.copyto(out, image)  # widening copy, then an in-place same-type multiply:
     return np.multiply(out, np.uint16(4), out=out)  # faster than one casting multiply
 
 
-def _transform(src: np.ndarray, m: np.ndarray, slot: str) -> np.ndarray:
+def scratch_transform(src: np.ndarray, m: np.ndarray, slot: str) -> np.ndarray:
     """cv2.transform into a per-thread scratch array named ``slot``."""
-    return cv2.transform(src, m, dst=_scratch_array(slot, src.shape, src.dtype))
+    return cv2.transform(src, m, dst=scratch_array(slot, src.shape, src.dtype))
 
 
 def _hi_bytes(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -181,7 +214,7 @@ def _hi_bytes(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return cv2.convertScaleAbs(z, out, 1.0 / 256.0, _HI_BETA)
 
 
-def _hi_byte_channels(z: np.ndarray, out: np.ndarray, channels: tuple[int, ...]) -> None:
+def hi_byte_channels(z: np.ndarray, out: np.ndarray, channels: tuple[int, ...]) -> None:
     """Write the high bytes of the given channels of z (H, W, 3) uint16 into out."""
     h, w = z.shape[:2]
     pairs: list[int] = []
@@ -190,18 +223,18 @@ def _hi_byte_channels(z: np.ndarray, out: np.ndarray, channels: tuple[int, ...])
     cv2.mixChannels([z.view(np.uint8).reshape(h, w, 6)], [out], pairs)
 
 
-def _luma_band(image: np.ndarray, out: np.ndarray, m_y: np.ndarray, image4=None) -> None:
+def luma_band(image: np.ndarray, out: np.ndarray, m_y: np.ndarray, image4=None) -> None:
     """Y of an (H, W, 3) uint8 band into ``out`` (H, W) uint8 with the hi-byte transform.
 
-    ``m_y`` is ``_hi_matrix(luma row, 4.0)``; ``image4`` is ``_times4_u16(image)`` when
+    ``m_y`` is ``hi_matrix(luma row, 4.0)``; ``image4`` is ``times4_u16(image)`` when
     the caller has it already.
     """
-    z = _transform(_times4_u16(image) if image4 is None else image4, m_y, "z")
-    _hi_byte_channels(z, out, (0,))
+    z = scratch_transform(times4_u16(image) if image4 is None else image4, m_y, "z")
+    hi_byte_channels(z, out, (0,))
 
 
 @functools.cache
-def _chroma_tables(matrix: str, order: str, pair: bool) -> tuple[np.ndarray, np.ndarray]:
+def chroma_tables(matrix: str, order: str, pair: bool) -> tuple[np.ndarray, np.ndarray]:
     """Full-swing decoding tables indexed by ``U + 256 * V`` (an NV12 byte pair).
 
     Returns
@@ -213,7 +246,7 @@ def _chroma_tables(matrix: str, order: str, pair: bool) -> tuple[np.ndarray, np.
         Little-endian uint32 with bytes ``[p0, p1, p2, 0]``, or with ``pair`` uint64
         ``[p0, p1, p2, 0, p0, p1, p2, 0]`` (one chroma sample for two pixels).
     """
-    inv = _reorder_rows(_inverse_matrix("full", matrix), order)
+    inv = reorder_rows(yuv_to_rgb_affine("full", matrix), order)
     codes = np.arange(256, dtype=np.float64)
     v, u = np.meshgrid(codes, codes, indexing="ij")  # row V, column U: index V * 256 + U
     # Y's coefficient is 1 in every full-swing inverse.
@@ -235,7 +268,7 @@ def _add_chroma(out: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> None:
     cv2.subtract(out, neg, dst=out)
 
 
-def _decode_full_swing_band(
+def decode_full_swing_band(
     y: np.ndarray, uv: np.ndarray, out: np.ndarray, tables: tuple[np.ndarray, np.ndarray]
 ) -> None:
     """Full-swing YUV -> RGB for one band (the chroma-table kernel).
@@ -267,61 +300,6 @@ def _decode_full_swing_band(
         _add_chroma(rows[:, j], pos, neg)
 
 
-# -- row bands over a small thread pool -------------------------------------------------
-# OpenCV and numpy release the GIL, so row bands of one image convert in parallel. Bands
-# are sized to stay in cache; images below _PARALLEL_MIN_PIXELS run on the caller alone.
-_MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))
-_PARALLEL_MIN_PIXELS = 1 << 17
-_BAND_PIXELS = 1 << 18
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _get_pool() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(_MAX_WORKERS - 1, thread_name_prefix="nv12_widgets")
-        return _pool
-
-
-def _forget_pool_after_fork() -> None:
-    # A forked child (e.g. a DataLoader worker) inherits the executor but not its
-    # threads: start a fresh one on first use instead of queueing work nobody runs.
-    global _pool, _pool_lock
-    _pool, _pool_lock = None, threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool_after_fork)
-
-
-def _for_row_bands(func, height: int, width: int, align: int = 2) -> None:
-    """Call ``func(r0, r1)`` on row bands covering ``range(height)`` (multiples of align).
-
-    Large images are shared dynamically between the caller and up to
-    ``_MAX_WORKERS - 1`` pool threads; exceptions propagate to the caller.
-    """
-    rows = max(align, _BAND_PIXELS // max(width, 1) // align * align)
-    bands = iter([(r, min(r + rows, height)) for r in range(0, height, rows)])
-    workers = min(_MAX_WORKERS, -(-height // rows))
-    if workers <= 1 or height * width < _PARALLEL_MIN_PIXELS:
-        for r0, r1 in bands:
-            func(r0, r1)
-        return
-
-    def drain() -> None:
-        for r0, r1 in bands:  # list iterators hand each band out once, GIL-atomically
-            func(r0, r1)
-
-    futures = [_get_pool().submit(drain) for _ in range(workers - 1)]
-    try:
-        drain()
-    finally:
-        for f in futures:
-            f.result()
-
-
 def affine_u8(image: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Apply an affine colour matrix to an (H, W, 3) uint8 image, rounding once.
 
@@ -340,21 +318,21 @@ def affine_u8(image: np.ndarray, m: np.ndarray) -> np.ndarray:
     """
     h, w = image.shape[:2]
     k = m.shape[0]
-    mh = _hi_matrix(m, 4.0)
+    mh = hi_matrix(m, 4.0)
     out = np.empty((h, w, k) if k > 1 else (h, w), np.uint8)
 
     def band(r0: int, r1: int) -> None:
-        z = _transform(_times4_u16(image[r0:r1]), mh, "z")
+        z = scratch_transform(times4_u16(image[r0:r1]), mh, "z")
         if k == 3:
             _hi_bytes(z, out[r0:r1])
         else:
-            _hi_byte_channels(z, out[r0:r1], tuple(range(k)))
+            hi_byte_channels(z, out[r0:r1], tuple(range(k)))
 
-    _for_row_bands(band, h, w, align=1)
+    for_row_bands(band, h, w, align=1)
     return out
 
 
-def _affine_exact_u8(image: np.ndarray, m: np.ndarray) -> np.ndarray:
+def affine_exact_u8(image: np.ndarray, m: np.ndarray) -> np.ndarray:
     """``floor(m[:, :3] @ pixel + m[:, 3] + 0.5)`` clipped to 0..255, evaluated in float64.
 
     Exact for the studio-swing YUV -> RGB matrices: over all 2^24 8-bit inputs the
@@ -375,7 +353,7 @@ def _affine_exact_u8(image: np.ndarray, m: np.ndarray) -> np.ndarray:
         np.clip(v, 0, 255, out=v)
         out[r0:r1] = v
 
-    _for_row_bands(band, h, w, align=1)
+    for_row_bands(band, h, w, align=1)
     return out
 
 
@@ -417,7 +395,7 @@ def rgb_to_yuv444(
     arithmetic, so a flat block gives the same YUV from both.
     """
     check_image(rgb, "rgb")
-    m = _reorder_columns(yuv_matrix(swing, matrix), order)
+    m = reorder_columns(yuv_matrix(swing, matrix), order)
     return affine_u8(rgb, m)
 
 
@@ -448,24 +426,29 @@ def yuv444_to_rgb(
     pairs, so the result is exact for every input (the "chroma tables" in this module's
     notes). Studio swing: the affine evaluated in float64, exact for every input too
     (no input comes within 1e-7 of a tie). ``nv12_to_rgb`` uses the same arithmetic.
+
+    Examples
+    --------
+    >>> yuv444_to_rgb(np.full((1, 1, 3), (76, 85, 255), np.uint8))[0, 0].tolist()
+    [254, 0, 0]
     """
     check_image(yuv, "yuv")
     check_choice("swing", swing, SWINGS)
     check_choice("matrix", matrix, MATRICES)
     check_choice("order", order, ORDERS)
     if swing == "studio":
-        return _affine_exact_u8(yuv, _reorder_rows(_inverse_matrix(swing, matrix), order))
+        return affine_exact_u8(yuv, reorder_rows(yuv_to_rgb_affine(swing, matrix), order))
     h, w = yuv.shape[:2]
-    tables = _chroma_tables(matrix, order, False)
+    tables = chroma_tables(matrix, order, False)
     out = np.empty((h, w, 3), np.uint8)
 
     def band(r0: int, r1: int) -> None:
-        y = _scratch_array("y", (r1 - r0, w), np.uint8)
-        uv = _scratch_array("uv", (r1 - r0, w, 2), np.uint8)
+        y = scratch_array("y", (r1 - r0, w), np.uint8)
+        uv = scratch_array("uv", (r1 - r0, w, 2), np.uint8)
         cv2.mixChannels([yuv[r0:r1]], [y, uv], [0, 0, 1, 1, 2, 2])
-        _decode_full_swing_band(y, uv, out[r0:r1], tables)
+        decode_full_swing_band(y, uv, out[r0:r1], tables)
 
-    _for_row_bands(band, h, w, align=1)
+    for_row_bands(band, h, w, align=1)
     return out
 
 

@@ -10,20 +10,21 @@ from .color import (
     MATRICES,
     SWINGS,
     TRAIN_FORMATS,
-    _chroma_tables,
-    _decode_full_swing_band,
-    _for_row_bands,
-    _hi_byte_channels,
-    _hi_matrix,
-    _luma_band,
-    _reorder_columns,
-    _scratch_array,
-    _times4_u16,
-    _transform,
     yuv444_to_rgb,
     yuv_matrix,
 )
+from .color import chroma_tables as _chroma_tables
+from .color import decode_full_swing_band as _decode_full_swing_band
+from .color import hi_byte_channels as _hi_byte_channels
+from .color import hi_matrix as _hi_matrix
+from .color import luma_band as _luma_band
+from .color import reorder_columns as _reorder_columns
+from .color import scratch_array as _scratch_array
+from .color import scratch_transform as _transform
+from .color import times4_u16 as _times4_u16
 from .nv12 import NV12
+from .registry import get_profile
+from .threads import for_row_bands as _for_row_bands
 
 __all__ = [
     "CHROMA_DOWNSAMPLING",
@@ -89,13 +90,18 @@ def rgb_to_nv12(
     the samples; always by one level. Y and the chroma of a flat 2x2 block equal
     :func:`rgb_to_yuv444`'s. Large images are converted in row bands on a small thread
     pool (OpenCV and numpy release the GIL).
+
+    Examples
+    --------
+    >>> red = np.full((2, 2, 3), (255, 0, 0), np.uint8)
+    >>> frame = rgb_to_nv12(red)
+    >>> frame.y.tolist(), frame.uv.tolist()  # BT.601 full swing: Y 76, U 85, V 255
+    ([[76, 76], [76, 76]], [[[85, 255]]])
     """
     check_image(rgb, "rgb")
     check_choice("order", order, ("rgb", "bgr"))
     check_even(*rgb.shape[:2])
     if profile is not None:
-        from .profiles import get_profile
-
         return get_profile(profile).encode(rgb if order == "rgb" else rgb[..., ::-1])
     check_choice("chroma", chroma, CHROMA_DOWNSAMPLING)
     m = _reorder_columns(yuv_matrix(swing, matrix), order)
@@ -117,7 +123,7 @@ def rgb_to_nv12(
         _hi_byte_channels(_transform(blocks, m_uv, "z_uv"), uv[r0 // 2 : r1 // 2], (0, 1))
 
     _for_row_bands(band, h, w, align=2)
-    return NV12._adopt(y, uv)
+    return NV12.adopt(y, uv)
 
 
 def upsample_uv(uv: np.ndarray, height: int, width: int, upsample: str = "nearest") -> np.ndarray:
@@ -161,6 +167,8 @@ def upsample_uv(uv: np.ndarray, height: int, width: int, upsample: str = "neares
     >>> uv = np.array([[[0, 200], [100, 0]]], np.uint8)
     >>> upsample_uv(uv, 2, 4, "bilinear")[0, :, 0].tolist()
     [0, 25, 75, 100]
+    >>> upsample_uv(np.array([[[85, 255]]], np.uint8), 2, 2)[:, :, 0].tolist()
+    [[85, 85], [85, 85]]
     """
     check_choice("upsample", upsample, CHROMA_UPSAMPLING)
     if upsample == "nearest":
@@ -184,6 +192,12 @@ def nv12_to_yuv444(frame: NV12, *, upsample: str = "nearest") -> np.ndarray:
     -------
     numpy.ndarray
         (H, W, 3) uint8, channels Y, U, V.
+
+    Examples
+    --------
+    >>> frame = rgb_to_nv12(np.full((2, 2, 3), (255, 0, 0), np.uint8))
+    >>> nv12_to_yuv444(frame)[1, 1].tolist()
+    [76, 85, 255]
     """
     _check_frame(frame)
     uv = upsample_uv(frame.uv, frame.height, frame.width, upsample)
@@ -230,12 +244,18 @@ def nv12_to_rgb(
     materialising the upsampled plane). Studio swing goes through YUV 4:4:4 and the
     affine in float64, exact for every input too (no 8-bit input comes within 1e-7 of a
     tie).
+
+    Examples
+    --------
+    >>> frame = rgb_to_nv12(np.full((2, 2, 3), (255, 0, 0), np.uint8))
+    >>> nv12_to_rgb(frame)[0, 0].tolist()  # one level lost to the 8-bit YUV codes
+    [254, 0, 0]
+    >>> nv12_to_rgb(frame, order="bgr")[0, 0].tolist()
+    [0, 0, 254]
     """
     _check_frame(frame)
     check_choice("order", order, ("rgb", "bgr"))
     if profile is not None:
-        from .profiles import get_profile
-
         rgb = get_profile(profile).decode(frame)
         return rgb if order == "rgb" else np.ascontiguousarray(rgb[..., ::-1])
     check_choice("swing", swing, SWINGS)
@@ -288,9 +308,7 @@ def nv12_to_format(
         return frame.y[..., None]
     if fmt == "yuv444":
         if profile is not None:
-            from .profiles import get_profile
-
-            upsample = get_profile(profile).upsample
+                upsample = get_profile(profile).upsample
         return nv12_to_yuv444(frame, upsample=upsample)
     return nv12_to_rgb(
         frame, swing=swing, matrix=matrix, upsample=upsample, order=fmt, profile=profile

@@ -217,6 +217,11 @@ def crop_even(image: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray
         (H - H % 2, W - W % 2[, C]), a view.
+
+    Examples
+    --------
+    >>> crop_even(np.zeros((3, 5, 3), np.uint8)).shape
+    (2, 4, 3)
     """
     check_image(image, "image", channels=None, dtype=None)
     h, w = image.shape[:2]
@@ -230,6 +235,11 @@ def pad_even(image: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray
         (H + H % 2, W + W % 2[, C]), a new array when padding was needed.
+
+    Examples
+    --------
+    >>> pad_even(np.zeros((3, 5, 3), np.uint8)).shape
+    (4, 6, 3)
     """
     check_image(image, "image", channels=None, dtype=None)
     h, w = image.shape[:2]
@@ -264,6 +274,14 @@ def fit_image(
     -------
     numpy.ndarray
         (height, width, C) uint8; ``rgb`` itself when it already has that size.
+
+    Examples
+    --------
+    >>> wide = np.zeros((4, 8, 3), np.uint8)
+    >>> fit_image(wide, (2, 2)).shape
+    (2, 2, 3)
+    >>> fit_image(wide, (4, 4), policy="letterbox")[:, 0, 0].tolist()  # grey 114 bars
+    [114, 0, 0, 114]
     """
     check_image(rgb, "rgb", channels=None)
     check_choice("policy", policy, RESIZE_POLICIES)

@@ -38,6 +38,12 @@ def add_noise(
     -------
     numpy.ndarray
         float32, same shape; not clipped (the model sees what the vendor feeds it).
+
+    Examples
+    --------
+    >>> noisy = add_noise(np.zeros((2, 2, 3), np.uint8), 2.0, seed=0)  # U(0, 2), the vendor's test
+    >>> noisy.dtype, noisy.shape, bool(noisy.min() >= 0 and noisy.max() <= 2)
+    (dtype('float32'), (2, 2, 3), True)
     """
     check_choice("kind", kind, NOISE_KINDS)
     if not np.isfinite(amplitude) or amplitude < 0:

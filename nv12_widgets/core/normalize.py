@@ -117,7 +117,15 @@ def denormalize(
     std: PerChannel = 1.0,
     layout: str = "NHWC",
 ) -> np.ndarray:
-    """Inverse of :func:`normalize`: ``(x * std + mean) * divisor``, float32, same shape."""
+    """Inverse of :func:`normalize`: ``(x * std + mean) * divisor``, float32, same shape.
+
+    Examples
+    --------
+    >>> x = np.array([[[0, 128, 255]]], np.uint8)
+    >>> y = normalize(x, divisor=255, mean=0.5, std=0.5)
+    >>> denormalize(y, divisor=255, mean=0.5, std=0.5).tolist()
+    [[[0.0, 128.0, 255.0]]]
+    """
     x, d, m, s = _params(x, divisor, mean, std, layout)
     return ((x.astype(np.float64) * s + m) * d).astype(np.float32)
 
@@ -135,6 +143,12 @@ def to_layout(hwc: np.ndarray, layout: str = "NCHW") -> np.ndarray:
     -------
     numpy.ndarray
         (1, C, H, W) or (1, H, W, C), same dtype, C-contiguous.
+
+    Examples
+    --------
+    >>> hwc = np.zeros((2, 4, 3), np.float32)
+    >>> to_layout(hwc, "NCHW").shape, to_layout(hwc, "NHWC").shape
+    ((1, 3, 2, 4), (1, 2, 4, 3))
     """
     check_choice("layout", layout, LAYOUTS)
     if not isinstance(hwc, np.ndarray) or hwc.ndim != 3:
@@ -165,6 +179,11 @@ def quantize(x: np.ndarray, scale: float, zero_point: int = 0, dtype: str = "int
     numpy.ndarray
         Same shape, int8 or uint8; rounding half to even (as onnxruntime's
         QuantizeLinear), saturating.
+
+    Examples
+    --------
+    >>> quantize(np.array([-1.0, 0.0, 0.5, 2.0], np.float32), scale=1 / 64).tolist()  # 2.0 saturates
+    [-64, 0, 32, 127]
     """
     check_choice("dtype", dtype, _QRANGE)
     lo, hi = _QRANGE[dtype]
@@ -188,6 +207,11 @@ def dequantize(q: np.ndarray, scale: float, zero_point: int = 0) -> np.ndarray:
     numpy.ndarray
         float32, same shape. Example (RKNN): zp=136, scale=4.625256 turns 124 into
         -55.503072.
+
+    Examples
+    --------
+    >>> dequantize(np.array([-64, 0, 32, 127], np.int8), scale=1 / 64).tolist()
+    [-1.0, 0.0, 0.5, 1.984375]
     """
     q = np.asarray(q)
     if not np.issubdtype(q.dtype, np.integer):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import InputError, check_even
+from .framesize import size_mismatch_message  # the one home of the size rule
 
 __all__ = ["NV12"]
 
@@ -51,8 +52,6 @@ def _check_size(buf: np.ndarray, width: int, height: int, fmt: str) -> None:
         raise InputError(f"width and height must be positive, got {width}x{height}.")
     check_even(height, width, fmt)
     if buf.size != width * height * 3 // 2:
-        from .frames import size_mismatch_message  # the one home of the size rule
-
         raise InputError(size_mismatch_message(buf.size, width, height, fmt.lower()))
 
 
@@ -69,6 +68,19 @@ class NV12:
         each row are ``U V U V ...``.
 
     The arrays are stored read-only, so a frame can be cached and shared safely.
+
+    Examples
+    --------
+    >>> frame = NV12(np.arange(8, dtype=np.uint8).reshape(2, 4), np.full((1, 2, 2), 128, np.uint8))
+    >>> frame.shape, len(frame.tobytes())  # (H, W); W * H * 3 / 2 bytes
+    ((2, 4), 12)
+    >>> NV12.frombuffer(frame.tobytes(), 4, 2).y.tolist()
+    [[0, 1, 2, 3], [4, 5, 6, 7]]
+    >>> y, uv = frame.as_model_inputs()
+    >>> y.shape, uv.shape, NV12.from_model_inputs(y, uv).uv.tolist()
+    ((1, 2, 4, 1), (1, 1, 2, 2), [[[128, 128], [128, 128]]])
+    >>> NV12.from_planes(frame.y, frame.u, frame.v).uv.tolist()
+    [[[128, 128], [128, 128]]]
     """
 
     y: np.ndarray
@@ -98,9 +110,27 @@ class NV12:
         object.__setattr__(self, "uv", _frozen(uv))
 
     @classmethod
-    def _adopt(cls, y: np.ndarray, uv: np.ndarray) -> NV12:
-        """Wrap freshly computed planes without copying (internal: the caller gives up
-        ``y`` and ``uv`` and keeps no other reference that could write to them)."""
+    def adopt(cls, y: np.ndarray, uv: np.ndarray) -> NV12:
+        """Wrap freshly computed planes without copying them.
+
+        For converters that have just computed the planes: the caller gives up ``y``
+        and ``uv`` and keeps no other reference that could write to them (they and the
+        arrays they view are made read-only). Anyone else: use the constructor, which
+        copies.
+
+        Parameters
+        ----------
+        y : numpy.ndarray
+            (H, W) uint8.
+        uv : numpy.ndarray
+            (H/2, W/2, 2) uint8, U then V.
+
+        Examples
+        --------
+        >>> f = NV12.adopt(np.zeros((2, 4), np.uint8), np.full((1, 2, 2), 128, np.uint8))
+        >>> f.width, f.height, f.y.flags.writeable
+        (4, 2, False)
+        """
         planes = []
         for arr in (np.ascontiguousarray(y), np.ascontiguousarray(uv)):
             chain = arr

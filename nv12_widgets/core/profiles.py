@@ -48,11 +48,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from . import device_profiles as _dev
-from ._checks import check_choice
-from .color import _MAX_WORKERS, _PARALLEL_MIN_PIXELS, _get_pool
+from . import device_profiles as dev
 from .convert import upsample_uv
 from .nv12 import NV12
+from .registry import get_profile, install
+from .threads import MAX_WORKERS as _MAX_WORKERS
+from .threads import PARALLEL_MIN_PIXELS as _PARALLEL_MIN_PIXELS
+from .threads import get_pool as _get_pool
 
 __all__ = ["Profile", "PROFILES", "get_profile"]
 
@@ -109,7 +111,7 @@ def _vendor_pil_encode(rgb: np.ndarray) -> NV12:
     else:
         uv[..., 0] = np.asarray(u.resize(half))
         uv[..., 1] = np.asarray(v.resize(half))
-    return NV12._adopt(np.array(y), uv)
+    return NV12.adopt(np.array(y), uv)
 
 
 def _vendor_pil_decode(frame: NV12) -> np.ndarray:
@@ -131,7 +133,7 @@ def _horizon_encode(rgb: np.ndarray) -> NV12:
     u = ((tl @ _HORIZON_ENC[1] + 128) >> 8) + 128
     v = ((tl @ _HORIZON_ENC[2] + 128) >> 8) + 128
     uv = np.stack([u, v], axis=-1)
-    return NV12._adopt(np.clip(y, 0, 255).astype(np.uint8), np.clip(uv, 0, 255).astype(np.uint8))
+    return NV12.adopt(np.clip(y, 0, 255).astype(np.uint8), np.clip(uv, 0, 255).astype(np.uint8))
 
 
 _HORIZON_DEC = np.array([[0.0, 1.402], [-0.3441, -0.7141], [1.772, 0.0]], np.float32)
@@ -172,7 +174,7 @@ _AIPP_STANDARD = {
 
 
 def _openvino_f32_codes(frame: NV12) -> np.ndarray:
-    return np.rint(_dev.openvino_nv12_to_rgb_float(frame)).astype(np.uint8)
+    return np.rint(dev.openvino_nv12_to_rgb_float(frame)).astype(np.uint8)
 
 
 def _device_profiles() -> list[Profile]:
@@ -187,7 +189,7 @@ def _device_profiles() -> list[Profile]:
             "decimate",
             "nearest",
             _horizon_encode,
-            _dev.horizon_bpu_nv12_to_rgb,
+            dev.horizon_bpu_nv12_to_rgb,
             "horizon_plugin_pytorch functional.py centered_yuv2rgb / _quantized_convert_color",
         ),
         Profile(
@@ -200,7 +202,7 @@ def _device_profiles() -> list[Profile]:
             "mean",
             "nearest",
             partial(_camera_encode, "studio", "bt601", "mean"),
-            _dev.openvino_nv12_to_rgb,
+            dev.openvino_nv12_to_rgb,
             "openvinotoolkit/openvino src/core/reference/include/openvino/reference/"
             "convert_color_nv12.hpp @0bfff824; spec NV12toRGB-8",
             device_encodes=False,
@@ -219,7 +221,7 @@ def _device_profiles() -> list[Profile]:
             "openvinotoolkit/openvino src/core/reference/include/openvino/reference/"
             "convert_color_nv12.hpp @0bfff824; spec NV12toRGB-8",
             device_encodes=False,
-            decode_float=_dev.openvino_nv12_to_rgb_float,
+            decode_float=dev.openvino_nv12_to_rgb_float,
         ),
         Profile(
             "tidl",
@@ -231,11 +233,11 @@ def _device_profiles() -> list[Profile]:
             "mean",
             "nearest",
             partial(_camera_encode, "studio", "bt601", "mean"),
-            _dev.tidl_nv12_to_rgb,
+            dev.tidl_nv12_to_rgb,
             "TexasInstruments/edgeai-tidl-tools scripts/osrt_model_tools/onnx_tools/"
             "tidl_onnx_model_utils/RGB_YUV_model_converter.py @1d311a92",
             device_encodes=False,
-            decode_float=_dev.tidl_nv12_to_rgb_float,
+            decode_float=dev.tidl_nv12_to_rgb_float,
         ),
     ]
     for preset, (swing, matrix) in _AIPP_STANDARD.items():
@@ -249,7 +251,7 @@ def _device_profiles() -> list[Profile]:
                 "mean",
                 "nearest",
                 partial(_camera_encode, swing, matrix, "mean"),
-                partial(_dev.ascend_aipp_nv12_to_rgb, preset=preset),
+                partial(dev.ascend_aipp_nv12_to_rgb, preset=preset),
                 "Huawei CANN 8.0.0 ATC Instructions, AIPP, CSC Configuration",
                 device_encodes=False,
             )
@@ -298,7 +300,4 @@ PROFILES: dict[str, Profile] = {
 PROFILES.update((p.name, p) for p in _device_profiles())
 
 
-def get_profile(name: str) -> Profile:
-    """Look a profile up by name (raises :class:`InputError` for unknown names)."""
-    check_choice("profile", name, PROFILES)
-    return PROFILES[name]
+install(PROFILES)  # what convert's profile= keywords look up (core.registry)

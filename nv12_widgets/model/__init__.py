@@ -19,12 +19,14 @@ import importlib
 
 from .assets import demo_config, demo_image_paths, demo_model, demo_model_path
 from .compare import Comparator, Comparison, OutputMetrics, Verdict, compare, verdict
-from .config import PreprocessConfig, snippets
+from .config import FIELDS, FieldSpec, PreprocessConfig, field_spec, snippets
 from .pipeline import InputPlan, Pipeline, PipelineRun
 from .session import Model, TensorInfo, default_size, guess_layout, is_dynamic, size_presets
 from .sweep import SweepResult, common_variants, sweep
 
 __all__ = [
+    "FIELDS",
+    "FieldSpec",
     "Comparator",
     "Comparison",
     "InputPlan",
@@ -43,6 +45,7 @@ __all__ = [
     "demo_image_paths",
     "demo_model",
     "demo_model_path",
+    "field_spec",
     "guess_layout",
     "is_dynamic",
     "size_presets",

@@ -23,7 +23,6 @@ Files written by :func:`save_tensor` for ``path_without_ext = "out/input0"``:
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -38,6 +37,8 @@ from nv12_widgets.core import (
     InputError,
     compare_arrays,
     dequantize,
+    jsonsafe,
+    to_jsonable,
 )
 from nv12_widgets.core.frames import read_sidecar as read_sidecar_json
 
@@ -69,19 +70,6 @@ def _sha256(data: bytes | memoryview) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _jsonable(value: Any) -> Any:
-    """Numpy scalars / arrays in ``extra`` -> plain JSON values."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def save_tensor(
     array: np.ndarray,
     path_without_ext: PathLike,
@@ -105,7 +93,9 @@ def save_tensor(
         featuremap inputs (which some pad to an aligned shape by hand).
     extra : mapping, optional
         More sidecar keys, e.g. ``{"scale": 0.0078, "zero_point": 0}``; JSON values or
-        numpy scalars / arrays. May not reuse the keys written here (``shape``,
+        numpy scalars / arrays (written by :mod:`nv12_widgets.core.jsonsafe`'s policy:
+        NaN / infinity as the strings ``"nan"`` / ``"inf"`` / ``"-inf"``). May not reuse
+        the keys written here (``shape``,
         ``dtype``, ``layout``, ``byte_order``, ``nbytes``, ``sha256``, ``files``,
         ``format``).
 
@@ -164,11 +154,11 @@ def save_tensor(
 def _sidecar_text(meta: dict[str, Any], extra: Any) -> str:
     """``meta`` updated with the caller's ``extra`` values, as indented strict JSON."""
     try:
-        meta.update(_jsonable(extra))
-        return json.dumps(meta, indent=2, allow_nan=False)
+        meta.update(to_jsonable(extra, "extra"))
+        return jsonsafe.dumps(meta, indent=2)
     except (TypeError, ValueError) as exc:
         raise InputError(
-            f"extra must hold JSON values (numbers, strings, lists, dicts; finite floats): {exc}."
+            f"extra must hold JSON values (numbers, strings, lists, dicts): {exc}"
         ) from exc
 
 

@@ -21,10 +21,9 @@ other way.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -46,7 +45,10 @@ __all__ = [
     "SWINGS",
     "TRAIN_FORMATS",
     "UPSAMPLES",
+    "FIELDS",
+    "FieldSpec",
     "PreprocessConfig",
+    "field_spec",
     "snippets",
 ]
 
@@ -115,6 +117,16 @@ class PreprocessConfig:
     InputError
         For unknown values, std or divisor of 0, non-finite numbers, or mean/std whose
         length is neither 1 nor the format's channel count.
+
+    Examples
+    --------
+    >>> c = PreprocessConfig(train_format="bgr", mean=0.5, std=0.5)  # (x / 255 - 0.5) / 0.5
+    >>> c.pixel_mean, c.to_rknn()["std_values"]
+    ((127.5, 127.5, 127.5), [[127.5, 127.5, 127.5]])
+    >>> PreprocessConfig.from_json(c.to_json()) == c
+    True
+    >>> c.replace(swing="studio").decode_kwargs()
+    {'swing': 'studio', 'matrix': 'bt601', 'upsample': 'nearest', 'profile': None}
     """
 
     train_format: Literal["rgb", "bgr", "yuv444", "gray"] = "rgb"
@@ -137,17 +149,9 @@ class PreprocessConfig:
 
     # ------------------------------------------------------------------ validation
     def __post_init__(self) -> None:
-        _choice("train_format", self.train_format, TRAIN_FORMATS)
-        _choice("swing", self.swing, SWINGS)
-        _choice("decode_swing", self.decode_swing, SWINGS, optional=True)
-        _choice("matrix", self.matrix, MATRICES)
-        _choice("profile", self.profile, PROFILE_NAMES, optional=True)
-        _choice("chroma", self.chroma, CHROMAS)
-        _choice("upsample", self.upsample, UPSAMPLES)
-        _choice("layout", self.layout, LAYOUTS, optional=True)
-        _choice("resize_policy", self.resize_policy, RESIZE_POLICIES)
-        _choice("interpolation", self.interpolation, INTERPOLATIONS)
-        _choice("noise_kind", self.noise_kind, NOISE_KINDS)
+        for spec in FIELDS:  # the choices come from the field spec (core's vocabulary)
+            if spec.kind == "choice":
+                _choice(spec.name, getattr(self, spec.name), spec.choices, spec.optional)
 
         divisor = _finite("divisor", self.divisor)
         if divisor == 0:
@@ -283,16 +287,16 @@ class PreprocessConfig:
         return cls(**kwargs)
 
     def to_json(self, **kwargs: Any) -> str:
-        """``json.dumps(self.to_dict(), **kwargs)``."""
-        return json.dumps(self.to_dict(), **kwargs)
+        """Strict JSON of :meth:`to_dict` (``nv12_widgets.core.jsonsafe.dumps(..., **kwargs)``)."""
+        return _core.jsonsafe.dumps(self.to_dict(), **kwargs)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> PreprocessConfig:
         """Inverse of :meth:`to_json`."""
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"Not valid JSON for a PreprocessConfig: {exc}.") from exc
+            data = _core.jsonsafe.loads(text)
+        except InputError as exc:
+            raise InputError(f"Not valid JSON for a PreprocessConfig: {exc}") from exc
         return cls.from_dict(data)
 
     # ------------------------------------------------------------------ other tools' conventions
@@ -323,6 +327,12 @@ class PreprocessConfig:
         Values may be numbers, sequences, or the yaml's space-separated strings
         (``"123.675 116.28 103.53"``). Gives ``divisor=1``, ``mean=mean_value``,
         ``std=1/scale_value``.
+
+        Examples
+        --------
+        >>> c = PreprocessConfig.from_horizon("123.675 116.28 103.53", "0.0171 0.0175 0.0174")
+        >>> c.divisor, c.mean
+        (1.0, (123.675, 116.28, 103.53))
         """
         scale = _values("scale_value", scale_value)
         if any(s == 0 for s in scale):
@@ -335,7 +345,13 @@ class PreprocessConfig:
         )
 
     def to_horizon(self) -> dict[str, list[float]]:
-        """``{"mean_value": [...], "scale_value": [...]}``: pixel mean and 1 / pixel std."""
+        """``{"mean_value": [...], "scale_value": [...]}``: pixel mean and 1 / pixel std.
+
+        Examples
+        --------
+        >>> PreprocessConfig(mean=0.5, std=0.5).to_horizon()["mean_value"]
+        [127.5, 127.5, 127.5]
+        """
         return {
             "mean_value": list(self.pixel_mean),
             "scale_value": [1.0 / s for s in self.pixel_std],
@@ -352,6 +368,11 @@ class PreprocessConfig:
 
         The per-input nesting (``[[...]]``) may be kept or dropped; a model with several
         inputs must pass the image input's list. Gives ``divisor=1``.
+
+        Examples
+        --------
+        >>> PreprocessConfig.from_rknn([[127.5, 127.5, 127.5]], [[127.5, 127.5, 127.5]]).to_hbdk4()
+        {'divisor': 1.0, 'mean': [127.5, 127.5, 127.5], 'std': [127.5, 127.5, 127.5]}
         """
         return cls(
             divisor=1.0,
@@ -361,7 +382,13 @@ class PreprocessConfig:
         )
 
     def to_rknn(self) -> dict[str, list[list[float]]]:
-        """``{"mean_values": [[...]], "std_values": [[...]]}`` in pixel units."""
+        """``{"mean_values": [[...]], "std_values": [[...]]}`` in pixel units.
+
+        Examples
+        --------
+        >>> PreprocessConfig(mean=0.5, std=0.5).to_rknn()
+        {'mean_values': [[127.5, 127.5, 127.5]], 'std_values': [[127.5, 127.5, 127.5]]}
+        """
         return {"mean_values": [list(self.pixel_mean)], "std_values": [list(self.pixel_std)]}
 
     @classmethod
@@ -375,6 +402,11 @@ class PreprocessConfig:
 
         Strings as on the ``mo`` command line are accepted: ``"[123.675,116.28,103.53]"``
         or with the input name, ``"x[123.675,116.28,103.53]"``. Gives ``divisor=1``.
+
+        Examples
+        --------
+        >>> PreprocessConfig.from_openvino("x[123.675,116.28,103.53]", "58.395,57.12,57.375").std
+        (58.395, 57.12, 57.375)
         """
         return cls(
             divisor=1.0,
@@ -389,6 +421,244 @@ class PreprocessConfig:
 
 
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(PreprocessConfig))
+
+
+# ---------------------------------------------------------------------- field spec
+FieldKind = Literal["choice", "float", "floats", "int", "size"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of :class:`PreprocessConfig`: its type, choices, default and meaning.
+
+    :data:`FIELDS` holds one per field. The command line's ``report`` options and the
+    dashboard's Preprocessing controls are generated from it, and
+    :class:`PreprocessConfig` validates its choice fields against :attr:`choices`.
+
+    Attributes
+    ----------
+    name : str
+        The dataclass field (``"decode_swing"``); the option is ``--decode-swing``.
+    kind : {"choice", "float", "floats", "int", "size"}
+        A string from :attr:`choices`, a number, one number or one per channel, an
+        integer, or ``(height, width)``.
+    label : str
+        Short label of the dashboard control (``"Decode as"``).
+    help : str
+        One or two sentences: what the field means (CLI help, control tooltip).
+    default : Any
+        The dataclass default.
+    unit : str
+        Unit of a number, e.g. ``"grey levels"``; empty for none.
+    none_word : str or None
+        For fields that accept None: the word standing for None on the command line and
+        in the dashboard's dropdowns (``"same"``, ``"none"``, ``"auto"``).
+    none_label : str or None
+        What None means, as a dropdown label (``"same as swing"``).
+    choices_from : callable or None
+        Returns the allowed values, read from :mod:`nv12_widgets.core` on every call,
+        so profiles registered there appear here without any change.
+
+    Examples
+    --------
+    >>> spec = field_spec("profile")
+    >>> spec.option, spec.none_word, "horizon" in spec.choices
+    ('--profile', 'none', True)
+    >>> field_spec("swing").default
+    'full'
+    """
+
+    name: str
+    kind: FieldKind
+    label: str
+    help: str
+    default: Any = None
+    unit: str = ""
+    none_word: str | None = None
+    none_label: str | None = None
+    choices_from: Callable[[], Sequence[str]] | None = dataclasses.field(
+        default=None, repr=False, compare=False
+    )
+
+    @property
+    def choices(self) -> tuple[str, ...] | None:
+        """The allowed values of a choice field (None for numbers), current core ones."""
+        return None if self.choices_from is None else tuple(self.choices_from())
+
+    @property
+    def optional(self) -> bool:
+        """True when the field accepts None (it then has a :attr:`none_word`)."""
+        return self.none_word is not None
+
+    @property
+    def option(self) -> str:
+        """The command-line option: ``--`` and the name with dashes."""
+        return "--" + self.name.replace("_", "-")
+
+    def default_text(self) -> str:
+        """The default as a user types it: ``"255"``, ``"0.5 0.5 0.5"``, ``"same"``."""
+        value = self.default
+        if value is None:
+            return self.none_word or "the model's own"
+        if isinstance(value, tuple):
+            return " ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value)
+
+
+def _spec(name: str, kind: FieldKind, label: str, help: str, **kw: Any) -> FieldSpec:
+    default = next(f.default for f in dataclasses.fields(PreprocessConfig) if f.name == name)
+    return FieldSpec(name, kind, label, help, default, **kw)
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    _spec(
+        "train_format",
+        "choice",
+        "Trained on",
+        "What the model was trained on, the vendor's input_type_train.",
+        choices_from=lambda: _core.TRAIN_FORMATS,
+    ),
+    _spec(
+        "swing",
+        "choice",
+        "Swing",
+        "Swing of the NV12 frames the camera / pyramid delivers: full = Y, U, V 0..255 "
+        "(JPEG, BPU pyramid), studio = Y 16..235, UV 16..240.",
+        choices_from=lambda: _core.SWINGS,
+    ),
+    _spec(
+        "decode_swing",
+        "choice",
+        "Decode as",
+        "Swing the device-side conversion assumes (hb_mapper input_space_and_range). Set "
+        "it to model the classic bug, e.g. full-swing frames decoded as studio.",
+        none_word="same",
+        none_label="same as swing",
+        choices_from=lambda: _core.SWINGS,
+    ),
+    _spec(
+        "matrix",
+        "choice",
+        "Matrix",
+        "YUV colour matrix of the NV12 conversion (and of YUV training data).",
+        choices_from=lambda: _core.MATRICES,
+    ),
+    _spec(
+        "profile",
+        "choice",
+        "Profile",
+        "Reproduce a real pipeline's exact arithmetic (see nv12_widgets.core.PROFILES); it "
+        "sets swing, chroma and upsampling itself.",
+        none_word="none",
+        none_label="float (ideal)",
+        choices_from=lambda: tuple(_core.PROFILES),
+    ),
+    _spec(
+        "chroma",
+        "choice",
+        "Chroma ↓",
+        "How each 2x2 chroma block becomes one sample when making NV12: its mean, or its "
+        "top-left sample (decimate).",
+        choices_from=lambda: _core.CHROMA_DOWNSAMPLING,
+    ),
+    _spec(
+        "upsample",
+        "choice",
+        "Chroma ↑",
+        "How the device upsamples chroma back to full resolution.",
+        choices_from=lambda: _core.CHROMA_UPSAMPLING,
+    ),
+    _spec(
+        "divisor",
+        "float",
+        "Divisor",
+        "Normalisation (x / divisor - mean) / std, x in 0..255; non-zero.",
+    ),
+    _spec(
+        "mean",
+        "floats",
+        "Mean",
+        "One value for all channels or one per channel, in the training format's channel "
+        "order, e.g. 0.485 0.456 0.406.",
+    ),
+    _spec(
+        "std",
+        "floats",
+        "Std",
+        "One value or one per channel, non-zero, e.g. 0.229 0.224 0.225.",
+    ),
+    _spec(
+        "layout",
+        "choice",
+        "Layout",
+        "Model input layout.",
+        none_word="auto",
+        none_label="model's own",
+        choices_from=lambda: _core.LAYOUTS,
+    ),
+    _spec(
+        "size",
+        "size",
+        "Size (H, W)",
+        "Model input height and width (even); needed when the model's size is dynamic.",
+        unit="pixels",
+    ),
+    _spec(
+        "resize_policy",
+        "choice",
+        "Resize",
+        "How an image is fitted to the input size: stretch, scale + centre crop, or scale "
+        "+ pad with grey 114.",
+        choices_from=lambda: _core.RESIZE_POLICIES,
+    ),
+    _spec(
+        "interpolation",
+        "choice",
+        "Filter",
+        "Resize filter (OpenCV).",
+        choices_from=lambda: tuple(_core.INTERPOLATIONS),
+    ),
+    _spec(
+        "noise_amplitude",
+        "float",
+        "Noise",
+        "Noise of the vendor's fragility test; 0 disables it.",
+        unit="grey levels",
+    ),
+    _spec(
+        "noise_kind",
+        "choice",
+        "Kind",
+        "uniform = U(0, A) (the vendor's test), symmetric = U(-A, A), gaussian = sigma A.",
+        choices_from=lambda: _core.NOISE_KINDS,
+    ),
+    _spec(
+        "noise_seed",
+        "int",
+        "Seed",
+        "Seed of the noise; 'none' for fresh noise on every run.",
+        none_word="none",
+        none_label="fresh noise every run",
+    ),
+)
+"""One :class:`FieldSpec` per field of :class:`PreprocessConfig`, in field order."""
+
+_SPECS = {spec.name: spec for spec in FIELDS}
+
+
+def field_spec(name: str) -> FieldSpec:
+    """The :class:`FieldSpec` of a :class:`PreprocessConfig` field.
+
+    Raises
+    ------
+    InputError
+        For a name that is not a field.
+    """
+    if name not in _SPECS:
+        raise InputError(f"Unknown PreprocessConfig field {name!r}; valid fields are {list(_SPECS)}.")
+    return _SPECS[name]
 
 
 # ---------------------------------------------------------------------- snippets

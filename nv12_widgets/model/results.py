@@ -116,7 +116,7 @@ class OutputMetrics:
     otherwise.
 
     ``kind`` is the output's kind (``core.tasks.output_kind``: classifier, sequence,
-    dense, other); ``signal``, ``peak``, ``scale`` and ``signal_reason`` describe the
+    dense, other); ``signal``, ``ref_peak``, ``ref_scale`` and ``signal_reason`` describe the
     reference output (``core.signal.signal_of``: does it carry signal on this image?);
     ``status_*`` say whether each pair is ``"evidence"``, differs by float32
     ``"rounding"`` only, has ``"no-signal"`` on either side, or is ``"unmeasurable"``;
@@ -147,8 +147,8 @@ class OutputMetrics:
     notes: tuple[str, ...] = ()
     kind: str = "other"
     signal: bool = True
-    peak: float = math.nan
-    scale: float = math.nan
+    ref_peak: float = math.nan
+    ref_scale: float = math.nan
     signal_reason: str = ""
     status_nv12: str = "evidence"
     status_noise: str = "evidence"
@@ -259,8 +259,8 @@ def _judge(m: OutputMetrics, amp: str, frame: bool) -> Verdict:
         "status_noise": m.status_noise,
         "status_format": m.status_format,
         "status_conversion": m.status_conversion,
-        "reference_peak": m.peak,
-        "reference_scale": m.scale,
+        "reference_peak": m.ref_peak,
+        "reference_scale": m.ref_scale,
     }
 
     def make(code: str, rule: str, title: str, text: str) -> Verdict:
@@ -272,7 +272,7 @@ def _judge(m: OutputMetrics, amp: str, frame: bool) -> Verdict:
             "R2",
             "No signal on this image",
             f"Output {m.name!r} carries no signal on this image (reference peak "
-            f"{m.peak:.3g}, scale {m.scale:.3g}: {m.signal_reason}). The model finds nothing "
+            f"{m.ref_peak:.3g}, scale {m.ref_scale:.3g}: {m.signal_reason}). The model finds nothing "
             "here (a detector: nothing detected), so its cosines measure float32 rounding of "
             "near-zero values, not the preprocessing or the model. Try another image, one "
             "where the model finds something.",
@@ -285,7 +285,7 @@ def _judge(m: OutputMetrics, amp: str, frame: bool) -> Verdict:
     nums = (
         f"1 - cosine vs the reference: NV12 path {ln:.2e}, matched float NV12 {fmt_part}, "
         f"noise ({amp} grey levels) {lz:.2e}; NV12 path vs matched: {lc:.2e}; reference "
-        f"peak {m.peak:.3g}"
+        f"peak {m.ref_peak:.3g}"
     )
     if m.status_nv12 == "rounding" or ln <= NO_LOSS:
         why = (
@@ -725,8 +725,8 @@ def output_metrics(
         notes=tuple(notes),
         kind=kind,
         signal=signal.has_signal,
-        peak=signal.peak,
-        scale=signal.scale,
+        ref_peak=signal.peak,
+        ref_scale=signal.scale,
         signal_reason=signal.reason,
         status_nv12=nv12.status,
         status_noise=noise.status,

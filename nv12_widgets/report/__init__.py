@@ -1,7 +1,8 @@
 """Report layer: record findings in the dashboard and export them as one offline HTML file.
 
-Depends only on numpy, Pillow and the standard library (matplotlib figures are accepted
-through :func:`figure_to_png` without importing matplotlib here).
+Depends only on :mod:`nv12_widgets.core` (its JSON policy and metric vocabulary), numpy,
+Pillow and the standard library (matplotlib figures are accepted through
+:func:`figure_to_png` without importing matplotlib here).
 """
 
 from .findings import Finding, Findings, next_free_path

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
+
+from nv12_widgets.core import jsonsafe, to_jsonable
 
 from .html import DEFAULT_TITLE, render_html
 from .media import check_image, check_png
@@ -45,35 +45,13 @@ def _check_mapping(value: Any, where: str) -> Mapping[Any, Any]:
 
 
 def _plain_json(value: Any, where: str) -> Any:
-    """Return a deep copy of ``value`` made of JSON types only (dict/list/str/int/float/bool/None).
+    """A deep copy of ``value`` made of JSON types only (:func:`nv12_widgets.core.to_jsonable`).
 
-    numpy scalars and arrays become Python numbers and lists, tuples become lists and paths
-    become strings. Anything else, non-str keys and non-finite floats raise ValueError.
+    numpy scalars and arrays become Python numbers and lists, tuples become lists, paths
+    become strings and non-finite floats the strings ``"nan"`` / ``"inf"`` / ``"-inf"``
+    (the package's one JSON policy). Anything else and non-str keys raise ValueError.
     """
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.generic):
-        return _plain_json(value.item(), where)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(
-                f"{where} is {value!r}, which JSON cannot represent; use None or a string"
-            )
-        return float(value)
-    if isinstance(value, PurePath):
-        return str(value)
-    if isinstance(value, np.ndarray):
-        return _plain_json(value.tolist(), where)
-    if isinstance(value, Mapping):
-        return {_check_key(k, where): _plain_json(v, f"{where}[{k!r}]") for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain_json(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    raise ValueError(
-        f"{where} has type {type(value).__name__}, which is not JSON-serialisable; "
-        "use str, int, float, bool, None, list or dict"
-    )
+    return to_jsonable(value, where)
 
 
 def _metric_value(value: Any, where: str) -> MetricValue:
@@ -110,7 +88,8 @@ class Finding:
         JSON-serialisable preprocessing parameters, e.g. ``{"swing": "full",
         "divisor": 255, "mean": [...], "std": [...], "noise_amplitude": 1.0}``. numpy
         scalars/arrays become numbers/lists, tuples become lists, paths become strings;
-        NaN and infinity are rejected.
+        NaN and infinity become the strings ``"nan"`` / ``"inf"`` / ``"-inf"``
+        (:mod:`nv12_widgets.core.jsonsafe`).
     metrics : dict of str to dict of str to (float or int or str or None), optional
         Output name -> metric name -> value, e.g. ``{"sigmoid_0.tmp_0": {"cosine_nv12":
         0.9993, "sqnr_nv12_db": 31.2}}``. Non-finite floats are allowed (an SQNR of
@@ -253,7 +232,7 @@ class Finding:
                 data["title"],
                 note=data.get("note", ""),
                 config=data.get("config", {}),
-                metrics=data.get("metrics", {}),
+                metrics=_restore_metrics(data.get("metrics", {})),
                 verdict=data.get("verdict", ""),
                 snippets=data.get("snippets", {}),
                 context=data.get("context", {}),
@@ -490,9 +469,10 @@ class Findings:
     def to_json(self, *, indent: int | None = 2) -> str:
         """Serialise the non-image part of all findings.
 
-        Images and charts are not included (only their names and shapes). Non-finite
-        metric values are written as ``NaN`` / ``Infinity`` the way Python's ``json``
-        module does, so :meth:`from_json` reads them back exactly.
+        Images and charts are not included (only their names and shapes). The text is
+        strict JSON (:mod:`nv12_widgets.core.jsonsafe`): non-finite metric values are
+        written as the strings ``"nan"`` / ``"inf"`` / ``"-inf"``, and :meth:`from_json`
+        reads them back as floats.
 
         Parameters
         ----------
@@ -509,7 +489,7 @@ class Findings:
             "version": JSON_FORMAT_VERSION,
             "findings": [finding.to_dict() for finding in self._items],
         }
-        return json.dumps(document, indent=indent, ensure_ascii=False)
+        return jsonsafe.dumps(document, indent=indent)
 
     @classmethod
     def from_json(cls, text: str) -> Findings:
@@ -530,7 +510,7 @@ class Findings:
         ValueError
             If the text is not JSON written by :meth:`to_json`.
         """
-        document = json.loads(text)
+        document = jsonsafe.loads(text)
         if not isinstance(document, dict) or document.get("format") != JSON_FORMAT:
             raise ValueError(f"not a findings document (expected format {JSON_FORMAT!r})")
         if document.get("version") != JSON_FORMAT_VERSION:
@@ -542,3 +522,17 @@ class Findings:
         if not isinstance(entries, list):
             raise ValueError("findings document has no 'findings' list")
         return cls(Finding.from_dict(entry) for entry in entries)
+
+
+def _restore_metrics(metrics: Any) -> Any:
+    """Metric values written as ``"nan"`` / ``"inf"`` / ``"-inf"`` back to floats."""
+    if not isinstance(metrics, Mapping):
+        return metrics
+    return {
+        output: (
+            {k: jsonsafe.from_json_number(v) for k, v in values.items()}
+            if isinstance(values, Mapping)
+            else values
+        )
+        for output, values in metrics.items()
+    }

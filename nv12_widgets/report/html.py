@@ -1,38 +1,63 @@
-"""Render findings as one self-contained, offline HTML page.
+"""Render findings as one self-contained, offline HTML page, from jinja2 templates.
 
-The page has inline CSS only, no scripts to run, no links to fetch and no network URL:
-images and charts are embedded as lossless ``data:image/png;base64`` URIs. Every piece
-of user text (titles, notes, names, parameter values, snippets) goes through
-:func:`html.escape`; the only ``<script>`` elements are inert ``application/json`` data
-blocks produced by :func:`json_for_script`.
+The page (``templates/report.html.j2`` and ``templates/macros.html.j2``, CSS in
+``templates/report.css``) has inline CSS only, no scripts to run, no links to fetch and
+no network URL: images and charts are embedded as lossless ``data:image/png;base64``
+URIs. The templates are rendered with autoescaping on, so every piece of user text
+(titles, notes, names, parameter values, snippets) is HTML-escaped; the only
+``<script>`` elements are inert ``application/json`` data blocks produced by
+:func:`json_for_script`. Metric names, meanings, formats and colours come from
+:mod:`nv12_widgets.core.vocabulary` (the dashboard and the CLI use the same words).
+
+This module builds plain view data (dicts and lists of strings) from the findings and
+knows nothing of the :class:`~nv12_widgets.report.Finding` class beyond its attributes,
+so :mod:`.findings` imports it and not the other way round.
 """
 
 from __future__ import annotations
 
-import html
-import json
-import math
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import jinja2
 import numpy as np
+from markupsafe import Markup
+
+from nv12_widgets.core import jsonsafe
+from nv12_widgets.core.vocabulary import (
+    COSINE_FAIR,
+    COSINE_GOOD,
+    DASHBOARD_KEYS,
+    LEGEND_NOTE,
+    format_metric,
+    is_known,
+    legend_items,
+    metric_level,
+    metric_spec,
+)
 
 from .media import downscale_for_display, encode_png, png_data_uri, png_size
 from .versions import nv12_widgets_version, package_versions
 
-if TYPE_CHECKING:
-    from .findings import Finding
+__all__ = [
+    "COSINE_FAIR",
+    "COSINE_GOOD",
+    "DEFAULT_TITLE",
+    "MAX_DISPLAY_SIDE",
+    "MAX_ZOOM",
+    "MIN_DISPLAY_SIDE",
+    "cosine_class",
+    "format_metric",
+    "is_cosine_metric",
+    "json_for_script",
+    "metric_columns",
+    "render_html",
+]
 
 DEFAULT_TITLE = "NV12 debugging report"
 """Default page title."""
-
-COSINE_GOOD = 0.9999
-"""Cosine similarities at or above this are shown green."""
-
-COSINE_FAIR = 0.999
-"""Cosine similarities at or above this (and below :data:`COSINE_GOOD`) are shown amber;
-lower ones red."""
 
 MAX_DISPLAY_SIDE = 1024
 """Images whose longest side exceeds this are shrunk by an integer factor for display."""
@@ -43,100 +68,6 @@ MIN_DISPLAY_SIDE = 256
 MAX_ZOOM = 8
 """Largest enlargement factor for small images."""
 
-_CSS = """
-:root {
-  --fg: #1f2328; --muted: #59636e; --border: #d1d9e0; --panel: #f6f8fa; --accent: #0969da;
-  --good-bg: #dafbe1; --good-fg: #116329; --fair-bg: #fff1c2; --fair-fg: #7d4e00;
-  --poor-bg: #ffebe9; --poor-fg: #a40e26;
-}
-* { box-sizing: border-box; }
-html { color-scheme: light; }
-body {
-  margin: 0; background: #fff; color: var(--fg);
-  font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-    sans-serif;
-}
-main { max-width: 1100px; margin: 0 auto; padding: 2rem 1.5rem 3rem; }
-h1 { font-size: 1.9rem; line-height: 1.2; margin: 0 0 .3rem; }
-h2 { font-size: 1.4rem; line-height: 1.25; margin: 0 0 .4rem; }
-h3 {
-  font-size: .8rem; text-transform: uppercase; letter-spacing: .06em; color: var(--muted);
-  margin: 1.6rem 0 .5rem;
-}
-p { margin: 0 0 .6rem; }
-a { color: var(--accent); text-decoration: none; }
-a:hover { text-decoration: underline; }
-.subtitle, .meta, .muted, figcaption, .legend { color: var(--muted); }
-.subtitle { margin-bottom: 1.5rem; }
-.kicker {
-  font-size: .8rem; font-weight: 600; letter-spacing: .06em; text-transform: uppercase;
-  color: var(--accent); margin: 0;
-}
-.toc, .empty {
-  border: 1px solid var(--border); border-radius: 8px; background: var(--panel);
-  padding: 1rem 1.25rem; margin: 0 0 2rem;
-}
-.toc h2 { font-size: 1.05rem; }
-.toc ol { margin: 0; padding-left: 1.4rem; }
-.toc li { margin: .2rem 0; }
-.finding { border-top: 2px solid var(--border); padding-top: 1.75rem; margin-top: 2.25rem; }
-.verdict {
-  border-left: 4px solid var(--accent); background: var(--panel); border-radius: 0 6px 6px 0;
-  padding: .75rem 1rem; margin-top: 1rem;
-}
-.verdict h3 { margin-top: 0; }
-.verdict p, .note { white-space: pre-wrap; overflow-wrap: anywhere; }
-.verdict p { margin: 0; font-size: 1.02rem; }
-.note { margin: 0; }
-.table-wrap { overflow-x: auto; }
-table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin: 0 0 .5rem; }
-th, td {
-  border: 1px solid var(--border); padding: .3rem .65rem; text-align: left;
-  vertical-align: top;
-}
-thead th { background: var(--panel); font-weight: 600; }
-tbody th { font-weight: 600; }
-td.num { text-align: right; }
-td.num, td.value, code, pre {
-  font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace;
-  font-size: .88rem;
-}
-td.value { white-space: pre-wrap; overflow-wrap: anywhere; }
-td.na { color: var(--muted); text-align: center; }
-.good { background: var(--good-bg); color: var(--good-fg); }
-.fair { background: var(--fair-bg); color: var(--fair-fg); }
-.poor { background: var(--poor-bg); color: var(--poor-fg); font-weight: 600; }
-tr.differs td { background: var(--fair-bg); }
-.swatch { display: inline-block; padding: 0 .4rem; border-radius: 4px; }
-.legend { font-size: .85rem; }
-pre {
-  background: var(--panel); border: 1px solid var(--border); border-radius: 6px;
-  padding: .75rem 1rem; margin: 0; overflow-x: auto; line-height: 1.45;
-}
-details { margin: .5rem 0; }
-summary { cursor: pointer; color: var(--muted); font-size: .9rem; }
-.gallery { display: flex; flex-wrap: wrap; gap: 1.25rem; align-items: flex-start; }
-figure { margin: 0; max-width: 100%; }
-figure img {
-  display: block; max-width: 100%; height: auto; border: 1px solid var(--border);
-  background: #fff;
-}
-figure.plane img { image-rendering: pixelated; }
-figcaption { font-size: .85rem; margin-top: .3rem; max-width: 40rem; }
-figure.snippet { margin: 0 0 1rem; }
-figure.snippet figcaption { margin: 0 0 .3rem; font-weight: 600; }
-footer {
-  border-top: 1px solid var(--border); margin-top: 3rem; padding-top: 1rem;
-  font-size: .85rem; color: var(--muted);
-}
-@media print {
-  main { max-width: none; padding: 0; }
-  .finding { break-before: page; border-top: none; }
-  .toc { break-after: page; }
-  figure, table, pre { break-inside: avoid; }
-}
-"""
-
 _RANKS: tuple[tuple[tuple[str, ...], int], ...] = (
     (("cosine",), 0),
     (("sqnr", "psnr", "snr", "_db"), 1),
@@ -145,18 +76,26 @@ _RANKS: tuple[tuple[tuple[str, ...], int], ...] = (
     (("rmse", "mse"), 4),
 )
 
+#: Metric keys shown in the main table of a finding; the other known keys (shapes, the
+#: noise path's errors, notes...) go to a "More metrics" table. Unknown keys (metrics a
+#: user recorded by hand) are always in the main table.
+_PRIMARY_KEYS = frozenset(DASHBOARD_KEYS)
 
-def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("nv12_widgets.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def _utc_iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _time(moment: datetime) -> str:
-    stamp = _utc_iso(moment)
-    return f'<time datetime="{stamp}">{stamp}</time>'
 
 
 def json_for_script(value: Any) -> str:
@@ -170,14 +109,15 @@ def json_for_script(value: Any) -> str:
     Parameters
     ----------
     value : Any
-        JSON-serialisable data without NaN or infinity.
+        JSON-serialisable data; NaN and infinity are written as the strings ``"nan"`` /
+        ``"inf"`` / ``"-inf"`` (:mod:`nv12_widgets.core.jsonsafe`).
 
     Returns
     -------
     str
         Indented JSON text.
     """
-    text = json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
+    text = jsonsafe.dumps(value, indent=2)
     return (
         text.replace("&", "\\u0026")
         .replace("<", "\\u003c")
@@ -193,7 +133,7 @@ def is_cosine_metric(name: str) -> bool:
 
 
 def cosine_class(value: Any) -> str | None:
-    """Classify a cosine similarity for colouring.
+    """Classify a cosine similarity for colouring (:func:`nv12_widgets.core.metric_level`).
 
     Parameters
     ----------
@@ -206,13 +146,7 @@ def cosine_class(value: Any) -> str | None:
         ``"good"`` (>= :data:`COSINE_GOOD`), ``"fair"`` (>= :data:`COSINE_FAIR`),
         ``"poor"`` (lower), or None for missing, non-numeric or NaN values.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        return None
-    if value >= COSINE_GOOD:
-        return "good"
-    if value >= COSINE_FAIR:
-        return "fair"
-    return "poor"
+    return metric_level("cosine_nv12", value)
 
 
 def _column_rank(name: str) -> int:
@@ -245,40 +179,6 @@ def metric_columns(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
     return sorted(seen, key=_column_rank)
 
 
-def format_metric(name: str, value: Any) -> str:
-    """Format one metric value as plain text (not yet HTML-escaped).
-
-    Parameters
-    ----------
-    name : str
-        Metric name; cosine metrics get 6 decimals, names ending in ``_db`` 2 decimals.
-    value : float or int or str or None
-        The value.
-
-    Returns
-    -------
-    str
-        ``"—"`` for None, ``"∞"`` / ``"−∞"`` / ``"NaN"`` for non-finite floats.
-    """
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "∞" if value > 0 else "−∞"
-        if is_cosine_metric(name):
-            return f"{value:.6f}"
-        if name.lower().endswith("_db"):
-            return f"{value:.2f}"
-        return format(value, ".6g")
-    return str(value)
-
-
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = []
     for key, value in data.items():
@@ -290,108 +190,95 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]
     return rows
 
 
-def _display_value(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
+def _kv_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Flattened ``key: value`` rows; None is shown as "—" (not set), never "null"."""
+    rows = []
+    for key, value in _flatten(data):
+        if value is None:
+            rows.append({"key": key, "text": "—", "unset": True})
+        else:
+            text = value if isinstance(value, str) else jsonsafe.dumps(value)
+            rows.append({"key": key, "text": text, "unset": False})
+    return rows
 
 
-def _kv_table(data: Mapping[str, Any], key_header: str, empty: str) -> str:
-    rows = _flatten(data)
-    if not rows:
-        return f'<p class="muted">{_esc(empty)}</p>'
-    body = "\n".join(
-        f'<tr><th scope="row">{_esc(key)}</th><td class="value">{_esc(_display_value(value))}'
-        "</td></tr>"
-        for key, value in rows
-    )
-    return (
-        '<div class="table-wrap"><table class="kv">'
-        f'<thead><tr><th scope="col">{_esc(key_header)}</th><th scope="col">value</th></tr>'
-        f"</thead>\n<tbody>\n{body}\n</tbody></table></div>"
-    )
-
-
-def _metrics_table(metrics: Mapping[str, Mapping[str, Any]]) -> str:
-    if not metrics:
-        return '<p class="muted">No metrics recorded.</p>'
-    columns = metric_columns(metrics)
-    head = "".join(f'<th scope="col">{_esc(column)}</th>' for column in columns)
+def _metrics_table(metrics: Mapping[str, Mapping[str, Any]], columns: list[str]) -> dict | None:
+    if not columns:
+        return None
+    head = []
+    for key in columns:
+        spec = metric_spec(key)
+        head.append({"key": key, "header": spec.header, "meaning": spec.meaning})
     rows = []
     for output, values in metrics.items():
         cells = []
-        for column in columns:
-            if column not in values or values[column] is None:
-                cells.append('<td class="na">—</td>')
+        for key in columns:
+            value = values.get(key)
+            if value is None:
+                cells.append({"classes": "na", "text": "—"})
                 continue
-            value = values[column]
-            classes = ["num"] if isinstance(value, (int, float)) else ["value"]
-            if is_cosine_metric(column) and (level := cosine_class(value)):
+            classes = ["num"] if isinstance(value, int | float) else ["value"]
+            if level := metric_level(key, value):
                 classes.append(level)
-            cells.append(
-                f'<td class="{" ".join(classes)}">{_esc(format_metric(column, value))}</td>'
-            )
-        rows.append(f'<tr><th scope="row">{_esc(output)}</th>{"".join(cells)}</tr>')
-    legend = ""
-    if any(is_cosine_metric(column) for column in columns):
-        legend = (
-            '<p class="legend">Cosine similarity: '
-            f'<span class="swatch good">&ge; {COSINE_GOOD}</span> '
-            f'<span class="swatch fair">&ge; {COSINE_FAIR}</span> '
-            f'<span class="swatch poor">&lt; {COSINE_FAIR}</span>. '
-            "The colours are a visual aid only: judge a number against the same image's "
-            "own format, conversion and noise measurements, not against fixed thresholds.</p>"
-        )
-    return (
-        '<div class="table-wrap"><table class="metrics">'
-        f'<thead><tr><th scope="col">output</th>{head}</tr></thead>\n'
-        "<tbody>\n" + "\n".join(rows) + "\n</tbody></table></div>\n" + legend
-    )
+            cells.append({"classes": " ".join(classes), "text": format_metric(key, value)})
+        rows.append({"output": output, "cells": cells})
+    return {"columns": head, "rows": rows}
 
 
-def _image_figure(name: str, image: np.ndarray) -> str:
+def _metrics_view(metrics: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The main and the "More metrics" tables, the glossary and whether to show the legend."""
+    columns = [
+        key
+        for key in metric_columns(metrics)
+        if any(values.get(key) is not None for values in metrics.values())
+    ]
+    primary = [k for k in columns if k in _PRIMARY_KEYS or not is_known(k)]
+    secondary = [k for k in columns if k not in primary]
+    glossary = [
+        (metric_spec(k).header, metric_spec(k).meaning)
+        for k in primary + secondary
+        if metric_spec(k).meaning
+    ]
+    return {
+        "primary": _metrics_table(metrics, primary) if metrics else None,
+        "secondary": _metrics_table(metrics, secondary),
+        "coloured": any(
+            metric_level(k, v) is not None
+            for values in metrics.values()
+            for k, v in values.items()
+        ),
+        "glossary": glossary,
+    }
+
+
+def _image_view(name: str, image: np.ndarray) -> dict[str, Any]:
     height, width = image.shape[:2]
     shown, factor = downscale_for_display(image, MAX_DISPLAY_SIDE)
     shown_height, shown_width = shown.shape[:2]
-    kind = "grey" if image.ndim == 2 else "RGB"
-    caption = [_esc(name), f"{width}&times;{height} px, {kind} uint8"]
     zoom = 1
-    if factor > 1:
-        caption.append(
-            f"shown downscaled {factor}&times; to {shown_width}&times;{shown_height} px "
-            f"(mean of {factor}&times;{factor} blocks), so the pixel values shown are not "
-            "the recorded ones"
-        )
-    else:
+    if factor <= 1:
         zoom = max(1, min(MAX_ZOOM, MIN_DISPLAY_SIDE // max(height, width)))
-        if zoom > 1:
-            caption.append(f"enlarged {zoom}&times; (nearest neighbour)")
-    return (
-        '<figure class="plane">'
-        f'<img src="{png_data_uri(encode_png(shown))}" alt="{_esc(name)}" '
-        f'width="{shown_width * zoom}" height="{shown_height * zoom}">'
-        f"<figcaption>{' &middot; '.join(caption)}</figcaption></figure>"
-    )
+    return {
+        "name": name,
+        "src": png_data_uri(encode_png(shown)),
+        "width": shown_width * zoom,
+        "height": shown_height * zoom,
+        "original_width": width,
+        "original_height": height,
+        "kind": "grey" if image.ndim == 2 else "RGB",
+        "factor": factor,
+        "zoom": zoom,
+        "shown_width": shown_width,
+        "shown_height": shown_height,
+    }
 
 
-def _chart_figure(name: str, png: bytes) -> str:
+def _chart_view(name: str, png: bytes) -> dict[str, Any]:
     width, height = png_size(png)
-    return (
-        '<figure class="chart">'
-        f'<img src="{png_data_uri(png)}" alt="{_esc(name)}" width="{width}" height="{height}">'
-        f"<figcaption>{_esc(name)}</figcaption></figure>"
-    )
+    return {"name": name, "src": png_data_uri(png), "width": width, "height": height}
 
 
-def _snippets(snippets: Mapping[str, str]) -> str:
-    return "\n".join(
-        f'<figure class="snippet"><figcaption>{_esc(name)}</figcaption>'
-        f"<pre><code>{_esc(text)}</code></pre></figure>"
-        for name, text in snippets.items()
-    )
-
-
-def _lowest_cosine(finding: Finding) -> float | None:
+def _lowest_cosine(finding: Any) -> float | None:
     values = [
         float(value)
         for outputs in finding.metrics.values()
@@ -401,108 +288,73 @@ def _lowest_cosine(finding: Finding) -> float | None:
     return min(values) if values else None
 
 
-def _finding_section(index: int, total: int, finding: Finding) -> str:
+def _finding_view(index: int, total: int, finding: Any) -> dict[str, Any]:
     anchor = f"finding-{index}"
-    parts = [
-        f'<section class="finding" id="{anchor}">',
-        f'<header><p class="kicker">Finding {index} of {total}</p>'
-        f"<h2>{_esc(finding.title)}</h2>"
-        f'<p class="meta">Recorded {_time(finding.created)} (UTC)</p></header>',
-    ]
-    verdict = (
-        f"<p>{_esc(finding.verdict)}</p>"
-        if finding.verdict.strip()
-        else '<p class="muted">No verdict recorded.</p>'
-    )
-    parts.append(f'<div class="verdict"><h3>Verdict</h3>{verdict}</div>')
-    if finding.note.strip():
-        parts.append(f'<h3>Note</h3><div class="note">{_esc(finding.note)}</div>')
-    parts.append("<h3>Metrics</h3>" + _metrics_table(finding.metrics))
-    if finding.images:
-        figures = "\n".join(_image_figure(name, img) for name, img in finding.images.items())
-        parts.append(f'<h3>Images</h3><div class="gallery">\n{figures}\n</div>')
-    if finding.charts:
-        figures = "\n".join(_chart_figure(name, png) for name, png in finding.charts.items())
-        parts.append(f'<h3>Charts</h3><div class="gallery">\n{figures}\n</div>')
-    parts.append(
-        "<h3>Preprocessing parameters</h3>"
-        + _kv_table(finding.config, "parameter", "No parameters recorded.")
-        + "<details><summary>Parameters as JSON</summary><pre><code>"
-        + _esc(json.dumps(finding.config, ensure_ascii=False, indent=2))
-        + "</code></pre></details>"
-        + f'<script type="application/json" id="{anchor}-config">'
-        + json_for_script(finding.config)
-        + "</script>"
-    )
-    if finding.snippets:
-        parts.append("<h3>Config snippets</h3>" + _snippets(finding.snippets))
-    parts.append("<h3>Context</h3>" + _kv_table(finding.context, "item", "No context recorded."))
-    parts.append("</section>")
-    return "\n".join(parts)
+    return {
+        "index": index,
+        "total": total,
+        "anchor": anchor,
+        "title": finding.title,
+        "created": _utc_iso(finding.created),
+        "verdict": finding.verdict if finding.verdict.strip() else "",
+        "note": finding.note if finding.note.strip() else "",
+        "metrics": _metrics_view(finding.metrics),
+        "images": [_image_view(name, img) for name, img in finding.images.items()],
+        "charts": [_chart_view(name, png) for name, png in finding.charts.items()],
+        "config_rows": _kv_rows(finding.config),
+        "config_json": jsonsafe.dumps(finding.config, indent=2),
+        "config_script": Markup(json_for_script(finding.config)),  # noqa: S704 - escaped
+        "snippets": list(finding.snippets.items()),
+        "context_rows": _kv_rows(finding.context),
+    }
 
 
-def _toc(findings: list[Finding]) -> str:
-    items = []
+def _toc_view(findings: list[Any]) -> list[dict[str, Any]]:
+    entries = []
     for index, finding in enumerate(findings, 1):
-        extra = [_time(finding.created)]
         lowest = _lowest_cosine(finding)
-        if lowest is not None:
-            extra.append(
-                f'lowest cosine <span class="swatch {cosine_class(lowest)}">'
-                f"{format_metric('cosine', lowest)}</span>"
-            )
-        items.append(
-            f'<li><a href="#finding-{index}">{_esc(finding.title)}</a> '
-            f'<span class="muted">&middot; {" &middot; ".join(extra)}</span></li>'
+        entries.append(
+            {
+                "anchor": f"finding-{index}",
+                "title": finding.title,
+                "created": _utc_iso(finding.created),
+                "lowest": None if lowest is None else format_metric("cosine", lowest),
+                "lowest_level": None if lowest is None else cosine_class(lowest),
+            }
         )
-    return (
-        '<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>\n'
-        + "\n".join(items)
-        + '\n<li><a href="#versions">Package versions</a></li></ol></nav>'
-    )
+    return entries
 
 
-def _versions_section(findings: list[Finding]) -> str:
-    heading = '<section id="versions" class="finding"><h2>Package versions</h2>'
+def _versions_view(findings: list[Any]) -> dict[str, Any]:
     if not findings:
-        return (
-            heading
-            + '<p class="muted">At generation time.</p>'
-            + _kv_table(package_versions(), "package", "No versions known.")
-            + "</section>"
-        )
+        return {
+            "table": None,
+            "note": "At generation time.",
+            "rows": _kv_rows(package_versions()),
+            "empty": "No versions known.",
+        }
     distinct: list[dict[str, str]] = []
     for finding in findings:
         if finding.versions not in distinct:
             distinct.append(finding.versions)
     if len(distinct) == 1:
         note = "Recorded with every finding." if len(findings) > 1 else "Recorded with the finding."
-        return (
-            heading
-            + f'<p class="muted">{note}</p>'
-            + _kv_table(distinct[0], "package", "No versions recorded.")
-            + "</section>"
-        )
+        return {
+            "table": None,
+            "note": note,
+            "rows": _kv_rows(distinct[0]),
+            "empty": "No versions recorded.",
+        }
     packages = list(dict.fromkeys(name for f in findings for name in f.versions))
-    head = "".join(f'<th scope="col">Finding {i}</th>' for i in range(1, len(findings) + 1))
-    rows = []
+    table = []
     for package in packages:
         values = [f.versions.get(package, "—") for f in findings]
-        differs = ' class="differs"' if len(set(values)) > 1 else ""
-        cells = "".join(f'<td class="value">{_esc(value)}</td>' for value in values)
-        rows.append(f'<tr{differs}><th scope="row">{_esc(package)}</th>{cells}</tr>')
-    return (
-        heading + '<p class="muted">The findings were recorded with different versions; '
-        "differing rows are highlighted.</p>"
-        + '<div class="table-wrap"><table class="kv">'
-        + f'<thead><tr><th scope="col">package</th>{head}</tr></thead>\n<tbody>\n'
-        + "\n".join(rows)
-        + "\n</tbody></table></div></section>"
-    )
+        table.append({"package": package, "values": values, "differs": len(set(values)) > 1})
+    return {"table": table, "count": len(findings)}
 
 
 def render_html(
-    findings: Iterable[Finding],
+    findings: Iterable[Any],
     title: str = DEFAULT_TITLE,
     *,
     generated: datetime | None = None,
@@ -514,7 +366,8 @@ def render_html(
     :data:`MAX_DISPLAY_SIDE` are shrunk by an integer factor (the caption says so); small
     ones are enlarged with nearest-neighbour scaling. Each finding's parameters are also
     embedded as JSON in ``<script type="application/json" id="finding-N-config">``
-    (N counts from 1; see :func:`json_for_script`).
+    (N counts from 1; see :func:`json_for_script`). Several findings get a table of
+    contents of in-page links.
 
     Parameters
     ----------
@@ -534,35 +387,19 @@ def render_html(
     moment = generated if generated is not None else datetime.now(timezone.utc)
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("generated must be timezone-aware, e.g. datetime.now(timezone.utc)")
-    version = nv12_widgets_version()
     count = len(items)
-    summary = f"{count} finding{'' if count == 1 else 's'}"
-    body = [
-        f"<header><h1>{_esc(title)}</h1>"
-        f'<p class="subtitle">{summary} &middot; generated {_time(moment)} (UTC) by '
-        f"nv12_widgets {_esc(version)}</p></header>"
-    ]
-    if count > 1:
-        body.append(_toc(items))
-    if not items:
-        body.append(
-            '<section class="empty"><h2>Nothing recorded</h2>'
-            "<p>No findings have been recorded yet. Record an observation in the dashboard, "
-            "then export the report again.</p></section>"
-        )
-    body.extend(_finding_section(i, count, f) for i, f in enumerate(items, 1))
-    body.append(_versions_section(items))
-    body.append(
-        f"<footer>Generated by nv12_widgets {_esc(version)} on {_time(moment)}. "
-        "Self-contained file: images are embedded as lossless PNG and nothing is loaded "
-        "from the network.</footer>"
-    )
     return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta name="generator" content="nv12_widgets {_esc(version)}">\n'
-        f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
-        + "\n".join(body)
-        + "\n</main>\n</body>\n</html>\n"
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            title=title,
+            version=nv12_widgets_version(),
+            generated=_utc_iso(moment),
+            summary=f"{count} finding{'' if count == 1 else 's'}",
+            toc=_toc_view(items) if count > 1 else [],
+            findings=[_finding_view(i, count, f) for i, f in enumerate(items, 1)],
+            versions=_versions_view(items),
+            legend_items=legend_items(),
+            legend_note=LEGEND_NOTE,
+        )
     )

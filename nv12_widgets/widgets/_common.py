@@ -27,6 +27,8 @@ STYLE = W.HTML(
 .nv12-metrics th:first-child, .nv12-metrics td:first-child {text-align: left;}
 .nv12-metrics .good {background: #d9f2d9;} .nv12-metrics .fair {background: #fff0c2;}
 .nv12-metrics .poor {background: #f9d0d0;}
+.nv12-metrics .nv12-swatch {padding: 0 6px; border-radius: 3px; font-size: 0.85em;}
+.nv12-metrics th[title] {cursor: help; text-decoration: underline dotted;}
 .nv12-verdict {border-left: 4px solid #3b6ea8; padding: 4px 10px; background: #f3f6fa;
   margin-top: 6px;}
 .nv12-error-box {color: #8a1c1c; background: #fdecec; border: 1px solid #e6b3b3;

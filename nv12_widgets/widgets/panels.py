@@ -12,7 +12,6 @@ import numpy as np
 
 from nv12_widgets.core import (
     NV12,
-    PROFILES,
     crop_zoom,
     error_map,
     image_like_output,
@@ -21,23 +20,87 @@ from nv12_widgets.core import (
     normalize,
     output_heatmaps,
 )
+from nv12_widgets.core.vocabulary import (
+    DASHBOARD_KEYS,
+    LEGEND,
+    column_name,
+    format_metric,
+    legend_items,
+    metric_level,
+    metric_spec,
+)
 from nv12_widgets.model import PreprocessConfig, snippets
+from nv12_widgets.model.config import FieldSpec, field_spec
 from nv12_widgets.model.findings import ERROR_MAP_GAIN, error_map_title
-from nv12_widgets.report.html import cosine_class, format_metric
 
 from ._common import ImageView, parse_floats
 
-#: Dropdown values standing for None (ipywidgets 8 shows a None value as "nothing selected").
-FLOAT_PROFILE = "float"
-SAME_SWING = "same"
-MODEL_LAYOUT = "model"
-_NONE = {FLOAT_PROFILE, SAME_SWING, MODEL_LAYOUT}
+#: Dropdown values standing for None (ipywidgets 8 shows a None value as "nothing
+#: selected"): the field spec's words, as on the command line.
+FLOAT_PROFILE = field_spec("profile").none_word
+SAME_SWING = field_spec("decode_swing").none_word
+MODEL_LAYOUT = field_spec("layout").none_word
 #: Size-preset entry for a height / width typed by hand.
 CUSTOM_SIZE = "custom"
 
+#: The Preprocessing panel's fields, in display order (controls generated from FIELDS);
+#: the model input size has its own control with presets (``size_box``).
+PANEL_FIELDS = (
+    "swing", "decode_swing", "matrix", "profile", "chroma", "upsample", "train_format",
+    "divisor", "mean", "std", "layout", "resize_policy",
+)  # fmt: skip
+#: Choice fields shown as toggle buttons instead of a dropdown.
+_TOGGLES = {"swing"}
 
-def _none(value):
-    return None if value in _NONE else value
+
+def field_control(spec: FieldSpec, value) -> W.Widget:
+    """The control of one :class:`~nv12_widgets.model.config.FieldSpec`, set to ``value``.
+
+    Choices are read from the spec (the core's current vocabulary) when the control is
+    built; an optional field offers its None word first, labelled with what None means.
+    The spec's help is the tooltip.
+    """
+    tip = spec.help + (f" ({spec.unit})" if spec.unit else "")
+    if spec.kind == "choice":
+        options = [(c, c) for c in spec.choices]
+        if spec.optional:
+            options.insert(0, (spec.none_label, spec.none_word))
+            value = spec.none_word if value is None else value
+        if spec.name in _TOGGLES:
+            w = W.ToggleButtons(options=options, value=value, description=spec.label)
+            w.style.button_width = "64px"
+        else:
+            w = W.Dropdown(options=options, value=value, description=spec.label)
+    elif spec.kind == "float":
+        w = W.FloatText(value=value, description=spec.label)
+    elif spec.kind == "floats":
+        w = W.Text(value=", ".join(f"{v:g}" for v in value), description=spec.label)
+        w.continuous_update = False
+    elif spec.kind == "int":
+        w = W.IntText(value=value or 0, description=spec.label)
+    else:  # size: "H, W", empty for the model's own
+        text = "" if value is None else f"{value[0]}, {value[1]}"
+        w = W.Text(value=text, placeholder="model's own", description=spec.label)
+        w.continuous_update = False
+    w.tooltip = tip
+    return w
+
+
+def field_value(spec: FieldSpec, widget: W.Widget):
+    """The config value a :func:`field_control` shows (raises ValueError for bad text)."""
+    value = widget.value
+    if spec.kind == "choice":
+        return None if spec.optional and value == spec.none_word else value
+    if spec.kind == "floats":
+        return parse_floats(value, spec.label)
+    if spec.kind == "size":
+        if not value.strip():
+            return None
+        numbers = parse_floats(value, spec.label)
+        if len(numbers) != 2 or any(n != int(n) for n in numbers):
+            raise ValueError(f"{spec.label}: type two integers, height and width, e.g. 320, 320.")
+        return (int(numbers[0]), int(numbers[1]))
+    return value
 
 
 # ------------------------------------------------------------------------------ image
@@ -234,44 +297,13 @@ class PreprocessPanel(W.VBox):
 
     def __init__(self, config: PreprocessConfig, on_change: Callable):
         c = config
-        self.swing = W.ToggleButtons(options=["full", "studio"], value=c.swing, description="Swing")
-        self.swing.style.button_width = "64px"
+        self.specs = {name: field_spec(name) for name in PANEL_FIELDS}
+        self.controls = {
+            name: field_control(spec, getattr(c, name)) for name, spec in self.specs.items()
+        }
+        for name, w in self.controls.items():  # self.swing, ..., self.layout_ (W.Box.layout)
+            setattr(self, "layout_" if name == "layout" else name, w)
         self.swing.add_class("nv12-swing")
-        self.decode_swing = W.Dropdown(
-            options=[("same as encode", SAME_SWING), ("full", "full"), ("studio", "studio")],
-            value=c.decode_swing or SAME_SWING,
-            description="Decode as",
-        )
-        self.matrix = W.Dropdown(options=["bt601", "bt709"], value=c.matrix, description="Matrix")
-        self.profile = W.Dropdown(
-            options=[("float (ideal)", FLOAT_PROFILE)] + [(n, n) for n in PROFILES],
-            value=c.profile or FLOAT_PROFILE,
-            description="Profile",
-        )
-        self.chroma = W.Dropdown(
-            options=["mean", "decimate"], value=c.chroma, description="Chroma ↓"
-        )
-        self.upsample = W.Dropdown(
-            options=["nearest", "bilinear"], value=c.upsample, description="Chroma ↑"
-        )
-        self.train_format = W.Dropdown(
-            options=["rgb", "bgr", "yuv444", "gray"], value=c.train_format, description="Trained on"
-        )
-        self.divisor = W.FloatText(value=c.divisor, description="Divisor")
-        self.mean = W.Text(value=", ".join(f"{v:g}" for v in c.mean), description="Mean")
-        self.std = W.Text(value=", ".join(f"{v:g}" for v in c.std), description="Std")
-        for t in (self.mean, self.std):
-            t.continuous_update = False
-        self.layout_ = W.Dropdown(
-            options=[("model's own", MODEL_LAYOUT), ("NCHW", "NCHW"), ("NHWC", "NHWC")],
-            value=c.layout or MODEL_LAYOUT,
-            description="Layout",
-        )
-        self.resize_policy = W.Dropdown(
-            options=["resize", "center-crop", "letterbox"],
-            value=c.resize_policy,
-            description="Resize",
-        )
         # model input size, (height, width) in that order; filled by set_size_choices()
         self.size_preset = W.Dropdown(options=[], description="Size")
         self.size_h = W.BoundedIntText(
@@ -294,12 +326,7 @@ class PreprocessPanel(W.VBox):
         self.snippets = W.HTML("")
         self.snippets.add_class("nv12-snippets")
         self._base = c
-        self._controls = [
-            self.swing, self.decode_swing, self.matrix, self.profile, self.chroma,
-            self.upsample, self.train_format, self.divisor, self.mean, self.std,
-            self.layout_, self.resize_policy,
-        ]  # fmt: skip
-        for w in self._controls:
+        for w in self.controls.values():
             w.observe(lambda _: on_change(), "value")
         self._on_change = on_change
         for w in (self.size_h, self.size_w):
@@ -391,18 +418,7 @@ class PreprocessPanel(W.VBox):
     def config(self, **noise) -> PreprocessConfig:
         """The config the controls describe (raises ValueError with a clear message)."""
         return self._base.replace(
-            swing=self.swing.value,
-            decode_swing=_none(self.decode_swing.value),
-            matrix=self.matrix.value,
-            profile=_none(self.profile.value),
-            chroma=self.chroma.value,
-            upsample=self.upsample.value,
-            train_format=self.train_format.value,
-            divisor=self.divisor.value,
-            mean=parse_floats(self.mean.value, "Mean"),
-            std=parse_floats(self.std.value, "Std"),
-            layout=_none(self.layout_.value),
-            resize_policy=self.resize_policy.value,
+            **{name: field_value(self.specs[name], w) for name, w in self.controls.items()},
             size=self.size,
             **noise,
         )
@@ -425,12 +441,8 @@ class NoisePanel(W.VBox):
             description="Noise", continuous_update=False,
         )  # fmt: skip
         self.amplitude.add_class("nv12-noise")
-        self.kind = W.Dropdown(
-            options=["uniform", "symmetric", "gaussian"],
-            value=config.noise_kind,
-            description="Kind",
-        )
-        self.seed = W.IntText(value=config.noise_seed or 0, description="Seed")
+        self.kind = field_control(field_spec("noise_kind"), config.noise_kind)
+        self.seed = field_control(field_spec("noise_seed"), config.noise_seed)
         for w in (self.amplitude, self.kind, self.seed):
             w.observe(lambda _: on_change(), "value")
         super().__init__(
@@ -536,32 +548,36 @@ class PlanesPanel(W.VBox):
 
 
 # ------------------------------------------------------------------------- similarity
-_COLUMNS = [
-    ("cosine_nv12", "cos NV12"),
-    ("cosine_noise", "cos noise"),
-    ("cosine_format", "cos matched"),
-    ("cosine_conversion", "cos conversion"),
-    ("sqnr_nv12_db", "SQNR NV12 dB"),
-    ("sqnr_noise_db", "SQNR noise dB"),
-    ("max_abs_nv12", "max |Δ| NV12"),
-    ("top1_nv12", "top-1 NV12"),
-    ("top5_nv12", "top-5 NV12"),
-]
-
-
 def metrics_table_html(metrics: dict[str, dict]) -> str:
-    """Per-output metrics as a colour-coded HTML table (the report's thresholds)."""
-    cols = [(k, t) for k, t in _COLUMNS if any(m.get(k) is not None for m in metrics.values())]
-    head = "<tr><th>output</th>" + "".join(f"<th>{html.escape(t)}</th>" for _, t in cols) + "</tr>"
+    """Per-output metrics as a colour-coded HTML table, with a legend.
+
+    Columns are :data:`nv12_widgets.core.vocabulary.DASHBOARD_KEYS` that have a value
+    for some output; headers, tooltips, number formats and colours come from the core's
+    vocabulary (the report and the CLI use the same names).
+    """
+    keys = [k for k in DASHBOARD_KEYS if any(m.get(k) is not None for m in metrics.values())]
+    head = f"<tr><th>{html.escape(column_name('name'))}</th>" + "".join(
+        f"<th title='{html.escape(metric_spec(k).meaning, quote=True)}'>"
+        f"{html.escape(metric_spec(k).header)}</th>"
+        for k in keys
+    ) + "</tr>"
     body = []
     for name, m in metrics.items():
         cells = []
-        for k, _ in cols:
-            cls = cosine_class(m.get(k)) if k.startswith("cosine") else None
+        for k in keys:
+            cls = metric_level(k, m.get(k))
             attr = f" class='{cls}'" if cls else ""
             cells.append(f"<td{attr}>{html.escape(format_metric(k, m.get(k)))}</td>")
         body.append(f"<tr><td>{html.escape(name)}</td>{''.join(cells)}</tr>")
-    return f"<table>{head}{''.join(body)}</table>"
+    legend = "".join(
+        f"<span class='{level} nv12-swatch'>{html.escape(text)}</span> "
+        for level, text in legend_items()
+    )
+    return (
+        f"<table>{head}{''.join(body)}</table>"
+        f"<div class='nv12-legend' title='{html.escape(LEGEND, quote=True)}'>{legend}"
+        "<span class='nv12-caption'>(hover a header for its meaning)</span></div>"
+    )
 
 
 class SimilarityPanel(W.VBox):

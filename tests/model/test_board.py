@@ -76,8 +76,19 @@ def test_save_tensor_rejects_bad_input(tmp_path, tensor):
         save_tensor([1, 2, 3], tmp_path / "a")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="numeric"):
         save_tensor(np.array(["a"], dtype=object), tmp_path / "a")
-    with pytest.raises(InputError, match="JSON"):
-        save_tensor(tensor, tmp_path / "a", extra={"s": float("nan")})
+    with pytest.raises(InputError, match=r"JSON.*extra\['s'\] has type object"):
+        save_tensor(tensor, tmp_path / "a", extra={"s": object()})
+
+
+def test_sidecar_writes_non_finite_extras_as_strings_in_strict_json(tmp_path, tensor):
+    """The package's one JSON policy (core.jsonsafe): NaN/inf -> "nan"/"inf"/"-inf"."""
+    paths = save_tensor(
+        tensor, tmp_path / "a", extra={"s": float("nan"), "r": np.float32(-np.inf), "t": (1, 2)}
+    )
+    text = paths["json"].read_text(encoding="utf-8")
+    meta = json.loads(text, parse_constant=lambda token: pytest.fail(f"non-strict {token}"))
+    assert (meta["s"], meta["r"], meta["t"]) == ("nan", "-inf", [1, 2])
+    assert read_sidecar(paths["json"])["s"] == "nan"
 
 
 def test_load_tensor_detects_truncated_and_changed_files(tmp_path, tensor):

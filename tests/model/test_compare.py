@@ -305,7 +305,7 @@ def test_detector_on_coffee(detector, coffee):
     out = "sigmoid_0.tmp_0"
     assert matched.outputs_reference[out].shape == (1, 1, 320, 320)
     m = matched.metrics[out]
-    assert m.signal and m.peak > 0.5 and m.kind == "dense"
+    assert m.signal and m.ref_peak > 0.5 and m.kind == "dense"
     assert 0.9 < m.cosine_nv12 < 1.0
     assert m.cosine_conversion == 1.0  # float keyword path: the matched path is itself
     assert 0.8 < m.task_nv12["iou"] <= 1.0  # the text mask barely moves
@@ -333,7 +333,7 @@ def test_detector_on_astronaut_has_no_signal(detector, astronaut):
     cfg = demo_config()
     ok = comparator.compare(astronaut, cfg)
     m = ok.metrics["sigmoid_0.tmp_0"]
-    assert not m.signal and m.peak < 1e-3 and m.status_nv12 == "no-signal"
+    assert not m.signal and m.ref_peak < 1e-3 and m.status_nv12 == "no-signal"
     assert ok.verdict().code == "no-signal" and "try another image" in ok.verdict().text.lower()
     for bad in (cfg.replace(decode_swing="studio"), cfg.replace(profile="horizon")):
         v = comparator.compare(astronaut, bad).verdict()

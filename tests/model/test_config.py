@@ -275,3 +275,39 @@ def test_demo_assets():
     assert all(p.is_file() for p in paths)
     with pytest.raises(InputError, match="Unknown demo model"):
         demo_model_path("yolo")
+
+
+# ---------------------------------------------------------------------- field spec
+def test_field_spec_covers_every_field_with_its_default_and_core_choices():
+    import dataclasses
+
+    import nv12_widgets.core as core
+    from nv12_widgets.model.config import FIELDS, field_spec
+
+    fields = dataclasses.fields(PreprocessConfig)
+    assert [s.name for s in FIELDS] == [f.name for f in fields]
+    assert [s.default for s in FIELDS] == [f.default for f in fields]
+    assert field_spec("swing").choices == core.SWINGS
+    assert field_spec("profile").choices == tuple(core.PROFILES)
+    assert field_spec("divisor").choices is None
+    optional = {s.name for s in FIELDS if s.optional}
+    assert optional == {"decode_swing", "profile", "layout", "noise_seed"}
+    assert all(s.help.endswith(".") and s.label for s in FIELDS)
+    with pytest.raises(InputError, match="Unknown PreprocessConfig field"):
+        field_spec("swingg")
+
+
+def test_validation_reads_the_choices_at_call_time(monkeypatch):
+    """A profile registered in core later is accepted without touching the model layer."""
+    import dataclasses
+
+    import nv12_widgets.core as core
+    from nv12_widgets.model.config import field_spec
+
+    with pytest.raises(InputError, match="profile must be one of"):
+        PreprocessConfig(profile="my-isp")
+    extra = dataclasses.replace(core.PROFILES["horizon"], name="my-isp")
+    monkeypatch.setitem(core.PROFILES, "my-isp", extra)
+    assert PreprocessConfig(profile="my-isp").effective_swing == "full"
+    assert "my-isp" in field_spec("profile").choices
+    assert core.get_profile("my-isp") is extra

@@ -147,7 +147,6 @@ def test_bad_images_raise_value_error(image, message):
         ({"title": "   "}, "title"),
         ({"title": "t", "note": None}, "note must be str"),
         ({"title": "t", "config": {"x": object()}}, r"config\['x'\]"),
-        ({"title": "t", "config": {"x": float("nan")}}, "JSON cannot represent"),
         ({"title": "t", "config": {1: "a"}}, "keys must be str"),
         ({"title": "t", "config": ["not", "a", "dict"]}, "config must be a dict"),
         ({"title": "t", "metrics": {"out": {"cos": [1.0]}}}, r"metrics\['out'\]\['cos'\]"),
@@ -163,6 +162,22 @@ def test_bad_images_raise_value_error(image, message):
 def test_bad_fields_raise_value_error(fields, message):
     with pytest.raises(ValueError, match=message):
         Finding(**fields)
+
+
+def test_non_finite_config_values_follow_the_json_policy():
+    """core.jsonsafe: NaN / inf are stored (and written) as "nan" / "inf" / "-inf"."""
+    finding = Finding("t", config={"x": float("nan"), "y": [np.float32(np.inf), -math.inf]})
+    assert finding.config == {"x": "nan", "y": ["inf", "-inf"]}
+    json.dumps(finding.config, allow_nan=False)
+
+
+def test_to_json_is_strict_json_and_restores_non_finite_metrics():
+    finding = Finding("t", metrics={"out": {"sqnr_db": float("inf"), "c": float("nan")}})
+    text = Findings([finding]).to_json()
+    document = json.loads(text, parse_constant=lambda token: pytest.fail(f"non-strict {token}"))
+    assert document["findings"][0]["metrics"]["out"] == {"sqnr_db": "inf", "c": "nan"}
+    copy = Findings.from_json(text)[0]
+    assert math.isinf(copy.metrics["out"]["sqnr_db"]) and math.isnan(copy.metrics["out"]["c"])
 
 
 def test_non_finite_metrics_are_allowed():
@@ -321,7 +336,9 @@ def test_from_json_rejects_foreign_documents():
 def test_report_layer_imports_no_ui_runtime_or_plotting_modules():
     code = (
         "import sys, nv12_widgets.report\n"
-        "bad = [m for m in ('ipywidgets', 'onnxruntime', 'matplotlib', 'cv2',\n"
+        # report -> core is the allowed direction (one JSON policy, one vocabulary), and
+        # core uses OpenCV; the UI, the runtime, plotting and the model layer stay out.
+        "bad = [m for m in ('ipywidgets', 'onnxruntime', 'matplotlib',\n"
         "       'nv12_widgets.model', 'nv12_widgets.widgets') if m in sys.modules]\n"
         "print(','.join(bad))\n"
     )

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from nv12_widgets.core.vocabulary import metric_spec
 from nv12_widgets.report import (
     COSINE_FAIR,
     COSINE_GOOD,
@@ -274,8 +275,8 @@ def test_json_for_script_escapes_markup_but_stays_plain_json():
     text = json_for_script(value)
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == value
-    with pytest.raises(ValueError):
-        json_for_script({"x": float("nan")})
+    strict = json_for_script({"x": float("nan"), "y": [float("-inf")]})  # core.jsonsafe
+    assert json.loads(strict, parse_constant=pytest.fail) == {"x": "nan", "y": ["-inf"]}
 
 
 def test_config_is_also_shown_as_a_table(make_finding):
@@ -376,7 +377,20 @@ def test_metric_columns_put_cosines_first_and_values_are_formatted(make_finding)
     ]
     page = render_html([make_finding(metrics=metrics)], generated=GENERATED)
     header = re.search(r'<th scope="col">output</th>(.*?)</tr>', page).group(1)
-    assert re.findall(r">([^<]+)</th>", header) == metric_columns(metrics)
+    # headers are the vocabulary's short names (with units), the key stays in data-key
+    assert re.findall(r">([^<]+)</th>", header) == [
+        "cos NV12",
+        "cos noise",
+        "SQNR NV12 (dB)",
+        "max |Δ| NV12",
+        "note",
+    ]
+    assert re.findall(r'data-key="([^"]+)"', header) == metric_columns(metrics)
+    assert [metric_spec(k).header for k in metric_columns(metrics)] == re.findall(
+        r">([^<]+)</th>", header
+    )
+    assert 'title="Cosine similarity of the output on the NV12 path (RGB -&gt; NV12' in header
+    assert "What the columns mean" in page and "A visual aid only" in page
     assert ">0.999320<" in page and ">31.25<" in page and ">0.0412<" in page and ">∞<" in page
     assert format_metric("cosine_x", 1) == "1"
     assert format_metric("cosine_x", float("nan")) == "NaN"

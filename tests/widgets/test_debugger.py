@@ -72,7 +72,7 @@ def test_profile_change_disables_generic_controls_and_changes_frame(dashboard):
     d.preprocess.profile.value = "horizon"
     assert d.preprocess.swing.disabled and d.preprocess.chroma.disabled
     assert not np.array_equal(d.planes.uv.array, uv_before)
-    d.preprocess.profile.value = "float"
+    d.preprocess.profile.value = "none"  # the field spec's None word
     assert not d.preprocess.swing.disabled
 
 
