@@ -76,6 +76,7 @@ def normalize(
     mean: PerChannel = 0.0,
     std: PerChannel = 1.0,
     layout: str = "NHWC",
+    copy: bool = True,
 ) -> np.ndarray:
     """The vendor's device-side normalisation, ``(x / divisor - mean) / std`` per channel.
 
@@ -88,6 +89,9 @@ def normalize(
         A number, or one value per channel (in the channel order of ``x``).
     layout : {"NHWC", "NCHW"}
         Where the channel axis of ``x`` is.
+    copy : bool
+        False: a writeable float32 ``x`` is normalised in place (and returned); other
+        inputs are copied either way. The arithmetic is the same.
 
     Returns
     -------
@@ -103,7 +107,8 @@ def normalize(
     # One fused affine in float32: x * (1 / (d s)) + (-m / s).
     scale = (1.0 / (d * s)).astype(np.float32)
     offset = (-m / s).astype(np.float32)
-    out = x.astype(np.float32, copy=True)
+    in_place = not copy and x.dtype == np.float32 and x.flags.writeable
+    out = x if in_place else x.astype(np.float32, copy=True)
     out *= scale
     out += offset
     return out

@@ -243,7 +243,13 @@ def signal_of(reference: Any, *, scale: float | None = None) -> Signal:
     )
 
 
-def pair_evidence(reference: Any, test: Any, *, signal: Signal | None = None) -> PairEvidence:
+def pair_evidence(
+    reference: Any,
+    test: Any,
+    *,
+    signal: Signal | None = None,
+    max_abs_diff: float | None = None,
+) -> PairEvidence:
     """Is the difference between a reference output and a test output evidence?
 
     Parameters
@@ -252,6 +258,9 @@ def pair_evidence(reference: Any, test: Any, *, signal: Signal | None = None) ->
         The same output on two paths, same number of elements.
     signal : Signal, optional
         ``signal_of(reference)`` when the caller has it (saves a pass).
+    max_abs_diff : float, optional
+        ``max|reference - test|`` when the caller has it (``compare_arrays(...).max_abs``
+        of finite outputs): saves two passes.
 
     Returns
     -------
@@ -280,11 +289,14 @@ def pair_evidence(reference: Any, test: Any, *, signal: Signal | None = None) ->
         return PairEvidence(False, float("nan"), float("nan"), "non-numeric output")
     if r.size == 0:
         return PairEvidence(False, 0.0, 0.0, "empty output")
-    rf = r.reshape(-1).astype(np.float64)
-    tf = t.reshape(-1).astype(np.float64)
-    if not (np.all(np.isfinite(rf)) and np.all(np.isfinite(tf))):
-        return PairEvidence(False, float("nan"), float("nan"), "output contains NaN/Inf")
-    diff = float(np.max(np.abs(rf - tf)))
+    if max_abs_diff is not None and np.isfinite(max_abs_diff):
+        diff = float(max_abs_diff)
+    else:
+        rf = r.reshape(-1).astype(np.float64)
+        tf = t.reshape(-1).astype(np.float64)
+        if not (np.all(np.isfinite(rf)) and np.all(np.isfinite(tf))):
+            return PairEvidence(False, float("nan"), float("nan"), "output contains NaN/Inf")
+        diff = float(np.max(np.abs(rf - tf)))
     if np.issubdtype(r.dtype, np.integer) or r.dtype == np.bool_:
         if diff > 0:
             return PairEvidence(True, diff, 0.0, "integer outputs differ")
@@ -345,7 +357,11 @@ class PairAssessment:
 
 
 def assess_pair(
-    reference: Any, test: Any, *, reference_signal: Signal | None = None
+    reference: Any,
+    test: Any,
+    *,
+    reference_signal: Signal | None = None,
+    max_abs_diff: float | None = None,
 ) -> PairAssessment:
     """Decide whether a pair's metrics are evidence (rules in the module docstring).
 
@@ -355,6 +371,8 @@ def assess_pair(
         The same output on the reference path and on a test path.
     reference_signal : Signal, optional
         ``signal_of(reference)`` when the caller has it (one reference, many paths).
+    max_abs_diff : float, optional
+        See :func:`pair_evidence`.
 
     Returns
     -------
@@ -374,7 +392,7 @@ def assess_pair(
     """
     rs = reference_signal if reference_signal is not None else signal_of(reference)
     ts = signal_of(test)
-    ev = pair_evidence(reference, test, signal=rs)
+    ev = pair_evidence(reference, test, signal=rs, max_abs_diff=max_abs_diff)
     if not rs.has_signal and not ts.has_signal:
         return PairAssessment("no-signal", rs, ts, ev, rs.reason)
     if not ev.is_evidence:

@@ -469,12 +469,14 @@ class NormalizeStage:
         """(h, w, C) pixels (any numeric dtype) -> (1, C, h, w) / (1, h, w, C) tensor."""
         # Lay out first, normalise second: the same per-element float32 arithmetic, but
         # with the channel axis outermost numpy's inner loops run over whole rows.
+        laid = to_layout(pixels, self.layout)
         tensor = normalize(
-            to_layout(pixels, self.layout),
+            laid,
             layout=self.layout,
             divisor=self.divisor,
             mean=np.asarray(self.mean, np.float32),
             std=np.asarray(self.std, np.float32),
+            copy=np.shares_memory(laid, pixels),  # a fresh float32 copy is reused
         )
         return tensor if tensor.dtype == self.dtype else tensor.astype(self.dtype)
 

@@ -641,7 +641,9 @@ def measure_path(
     metrics = compare_arrays(reference, test)
     if metrics.note:
         return PathMeasure(metrics, "unmeasurable")
-    status = assess_pair(reference, test, reference_signal=signal).status
+    status = assess_pair(
+        reference, test, reference_signal=signal, max_abs_diff=metrics.max_abs
+    ).status
     task = None
     if kind is not None:
         try:
