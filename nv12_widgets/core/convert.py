@@ -308,7 +308,13 @@ def nv12_to_format(
         return frame.y[..., None]
     if fmt == "yuv444":
         if profile is not None:
-                upsample = get_profile(profile).upsample
+            upsample = get_profile(profile).upsample  # a profile upsamples its own way
+            if upsample not in CHROMA_UPSAMPLING:
+                raise InputError(
+                    f"profile={profile!r} has no YUV444 decode: it converts NV12 straight "
+                    f"to RGB (its chroma upsampling, {upsample!r}, is part of that); for a "
+                    "yuv444 model use profile=None with upsample='nearest' or 'bilinear'."
+                )
         return nv12_to_yuv444(frame, upsample=upsample)
     return nv12_to_rgb(
         frame, swing=swing, matrix=matrix, upsample=upsample, order=fmt, profile=profile
