@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ._checks import InputError, check_choice, check_image
+from .io import LIMITS, read_file, read_stream
 
 __all__ = [
     "ImageConversionWarning",
@@ -46,15 +47,21 @@ Source = str | os.PathLike | bytes | bytearray | BinaryIO
 
 
 def _read_bytes(source: Source) -> tuple[bytes, str]:
+    """The encoded bytes, size-checked (``LIMITS["image"]``) before they are read."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), "<bytes>"
+        data = bytes(source)
+        if len(data) > LIMITS["image"]:
+            raise InputError(
+                f"the image bytes are {len(data)} bytes, over the limit of {LIMITS['image']}; "
+                "raise nv12_widgets.core.io.LIMITS['image'] if the image is genuine."
+            )
+        return data, "<bytes>"
     if hasattr(source, "read"):
-        return source.read(), getattr(source, "name", "<stream>")
+        name = str(getattr(source, "name", "<stream>"))
+        return read_stream(source, kind="image", what=f"image {name!r}"), name
     if isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
-        if not path.is_file():
-            raise InputError(f"no image file at {str(path)!r}; check the path.")
-        return path.read_bytes(), str(path)
+        return read_file(path, kind="image", what="image file"), str(path)
     raise InputError(
         f"load_image() takes a path, bytes or a binary file, got {type(source).__name__}."
     )
