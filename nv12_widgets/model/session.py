@@ -20,6 +20,7 @@ import onnx
 import onnxruntime as ort
 
 from nv12_widgets.core import InputError
+from nv12_widgets.core.io import read_file
 
 __all__ = ["Model", "TensorInfo", "guess_layout"]
 
@@ -449,11 +450,10 @@ class Model:
 
 
 def _read_model_file(path: Path) -> bytes:
-    if not path.exists():
+    """The model's bytes: special files and folders refused, at most ``LIMITS["model"]``."""
+    if not path.exists() and not path.is_symlink():
         raise InputError(f"Model file not found: {path}. Check the path (cwd is {Path.cwd()}).")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; pass the .onnx file inside it.")
-    data = path.read_bytes()
+    data = read_file(path, kind="model", what="model file")
     if not data:
         raise InputError(f"Model file {path} is empty (0 bytes); re-export or re-download it.")
     return data
