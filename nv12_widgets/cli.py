@@ -727,9 +727,12 @@ def _reject(args: argparse.Namespace, names: Sequence[str], why: str) -> None:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
+    from nv12_widgets.core.io import check_regular_file
+
     src = Path(args.input).expanduser()
-    if not src.is_file():
+    if not src.exists():
         raise InputError(f"no input file at {str(src)!r}; check the path")
+    check_regular_file(src, what="input file")  # folders, FIFOs, devices: refused at once
     output = _check_output(args.output, args.overwrite)
     if args.profile is not None:
         ignored = [f"--{n}" for n in ("swing", "matrix", "chroma", "upsample") if getattr(args, n)]

@@ -302,7 +302,7 @@ def _read_into(fh: Any, shape: tuple[int, ...], dtype: np.dtype, name: str) -> n
 def _read_raw(path: Path, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     expected = math.prod(shape) * dtype.itemsize
     _check_tensor_bytes(expected, path.name)
-    path, st = check_regular_file(path, what="tensor file", kind="tensor")
+    path, st = check_regular_file(path, what="tensor file")  # limit: expected, below
     actual = st.st_size
     if actual != expected:
         hint = ""
@@ -498,8 +498,8 @@ def load_device_output(
             meta = read_sidecar(path)
         except InputError as exc:
             raise InputError(
-                f"load_device_output: dtype=None and {exc} Pass dtype= (the element type the "
-                "device wrote, e.g. 'int8')."
+                f"load_device_output: dtype=None, so the dtype must come from a sidecar: {exc} "
+                "Or pass dtype= (the element type the device wrote, e.g. 'int8')."
             ) from None
         dtype = meta.get("dtype")
         if not isinstance(dtype, str):
