@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import InputError, check_even
-from .io import check_regular_file, read_file
+from .io import LIMITS, check_regular_file, read_file
 
 __all__ = ["NV12"]
 
@@ -229,11 +229,17 @@ class NV12:
             raise InputError(f"fmt={fmt!r} is not supported; use one of {', '.join(readers)}.")
         name = fmt.upper() if fmt != "yuv420p" else "I420"
         _check_size_args(width, height, name)
-        path, st = check_regular_file(path, what=f"{name} file", kind="raw")
+        path, st = check_regular_file(path, what=f"{name} file")
         expected = int(width) * int(height) * 3 // 2
         if st.st_size != expected:
             # Same message as for a buffer, without reading the file.
             _check_size(_SizeOnly(st.st_size), width, height, name, where=f"{str(path)!r}")
+        if expected > LIMITS["raw"]:
+            raise InputError(
+                f"a {width}x{height} frame is {expected} bytes, over the limit of "
+                f"{LIMITS['raw']} for raw files; raise nv12_widgets.core.io.LIMITS['raw'] "
+                "if it is genuine."
+            )
         data = read_file(path, kind="raw", what=f"{name} file", limit=expected)
         return readers[fmt](data, width, height)
 

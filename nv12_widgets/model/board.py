@@ -521,8 +521,17 @@ def load_device_output(
             f"The dump is {dt.name}: pass scale= (and zero_point=) from the model's output "
             "quantisation parameters to turn it into real values."
         )
-    s = np.asarray(scale, dtype=np.float64)
-    z = np.asarray(zero_point, dtype=np.float64)
+    try:
+        s = np.asarray(scale, dtype=np.float64)
+        z = np.asarray(zero_point, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError(
+            f"scale and zero_point must be numbers or lists of numbers ({str(exc)[:100]})."
+        ) from None
+    if not np.all(np.isfinite(z)):
+        raise InputError(f"zero_point must be finite, got {str(zero_point)[:60]}.")
+    if axis is not None and (isinstance(axis, bool) or not isinstance(axis, int | np.integer)):
+        raise InputError(f"axis must be an integer or None, got {str(axis)[:40]!r}.")
     if s.ndim > 1 or z.ndim > 1:
         raise InputError("scale and zero_point must be scalars or 1-D per-channel vectors.")
     if s.ndim == 1 or z.ndim == 1:
@@ -541,7 +550,7 @@ def load_device_output(
         s = s.reshape(bshape) if s.ndim == 1 else s
         z = z.reshape(bshape) if z.ndim == 1 else z
     if not np.all(np.isfinite(s)) or np.any(s <= 0):
-        raise InputError(f"scale must be positive and finite, got {scale!r}.")
+        raise InputError(f"scale must be positive and finite, got {str(scale)[:60]}.")
     if s.ndim == 0 and z.ndim == 0:
         return dequantize(q, float(s), int(z) if float(z).is_integer() else float(z))
     return ((q.astype(np.float64) - z) * s).astype(np.float32)
