@@ -286,7 +286,9 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def parse_json(data: str | bytes | bytearray, *, where: str = "JSON") -> Any:
+def parse_json(
+    data: str | bytes | bytearray, *, where: str = "JSON", allow_non_finite: bool = False
+) -> Any:
     """Parse JSON from a user, strictly: only ever :class:`InputError` on bad input.
 
     Parameters
@@ -295,6 +297,9 @@ def parse_json(data: str | bytes | bytearray, *, where: str = "JSON") -> Any:
         Bytes must be UTF-8.
     where : str
         Names the source in messages (a file name).
+    allow_non_finite : bool
+        Accept ``NaN`` / ``Infinity`` (Python's own JSON extension, e.g. an infinite SQNR
+        in a findings document); integers stay limited.
 
     Raises
     ------
@@ -351,8 +356,8 @@ def parse_json(data: str | bytes | bytearray, *, where: str = "JSON") -> Any:
         value = json.loads(
             text,
             parse_int=_parse_int,
-            parse_float=_parse_float,
-            parse_constant=_reject_constant,
+            parse_float=float if allow_non_finite else _parse_float,
+            parse_constant=float if allow_non_finite else _reject_constant,
         )
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None

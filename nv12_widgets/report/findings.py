@@ -518,7 +518,10 @@ class Findings:
         ValueError
             If the text is not JSON written by :meth:`to_json`.
         """
-        document = json.loads(text)
+        # Strict parsing (huge numbers, deep nesting, bad UTF-8 -> InputError, a ValueError).
+        from nv12_widgets.core.io import parse_json
+
+        document = parse_json(text, where="findings JSON", allow_non_finite=True)
         if not isinstance(document, dict) or document.get("format") != JSON_FORMAT:
             raise ValueError(f"not a findings document (expected format {JSON_FORMAT!r})")
         if document.get("version") != JSON_FORMAT_VERSION:
