@@ -386,6 +386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(str(exc))
     except (ValueError, OSError) as exc:
         return _error(_os_message(exc) if isinstance(exc, OSError) else str(exc))
+    except (ArithmeticError, RecursionError, MemoryError) as exc:  # hostile input, one line
+        return _error(f"the input could not be processed ({type(exc).__name__}: {exc}); check it")
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
@@ -426,11 +428,13 @@ def _check_output(path_text: str, overwrite: bool) -> Path:
 
 
 def _write_bytes(path: Path, data: bytes, overwrite: bool) -> None:
-    """Write ``data``; without ``overwrite`` the file must not exist (checked atomically)."""
+    """Write ``data`` atomically (temporary file beside it, then renamed); without
+    ``overwrite`` the file must not exist (checked atomically)."""
+    from nv12_widgets.core.io import OutputExistsError, atomic_write
+
     try:
-        with open(path, "wb" if overwrite else "xb") as fh:
-            fh.write(data)
-    except FileExistsError:
+        atomic_write(path, data, overwrite=overwrite, what="output")
+    except OutputExistsError:
         raise FileExistsError(
             f"output {str(path)!r} already exists; pass --overwrite to replace it"
         ) from None
@@ -465,13 +469,12 @@ def _report_config(args: argparse.Namespace):
     from nv12_widgets.model import PreprocessConfig, demo_config
 
     if args.config is not None:
+        from nv12_widgets.core.io import read_file
+
         path = Path(args.config).expanduser()
-        if not path.is_file():
+        if not path.exists():
             raise InputError(f"no config file at {str(path)!r} (--config); check the path")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"--config {str(path)!r} is not UTF-8 JSON text") from None
+        text = read_file(path, kind="json", what="config file (--config)")
         try:
             base = PreprocessConfig.from_json(text)
         except InputError as exc:
@@ -636,9 +639,12 @@ def _reject(args: argparse.Namespace, names: Sequence[str], why: str) -> None:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
+    from nv12_widgets.core.io import check_regular_file
+
     src = Path(args.input).expanduser()
-    if not src.is_file():
+    if not src.exists():
         raise InputError(f"no input file at {str(src)!r}; check the path")
+    check_regular_file(src, what="input file")  # folders, FIFOs, devices: refused at once
     output = _check_output(args.output, args.overwrite)
     if args.profile is not None:
         ignored = [f"--{n}" for n in ("swing", "matrix", "chroma", "upsample") if getattr(args, n)]

@@ -30,7 +30,6 @@ pixfmt-yuv-planar.rst``) and FFmpeg ``libavutil/pixdesc.c`` (``nv12``, ``nv21``,
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -50,6 +49,7 @@ from .framesize import (
     raw_format,
     size_mismatch_message,
 )
+from .io import read_json_file
 from .nv12 import NV12
 
 __all__ = [
@@ -158,13 +158,10 @@ def read_sidecar(path: str | os.PathLike, *, missing_hint: str | None = None) ->
         Missing sidecar, invalid JSON, or JSON that is not an object.
     """
     side = sidecar_path(path)
-    if not side.is_file():
+    if not os.path.lexists(side):
         hint = missing_hint or "pass the width and height yourself."
         raise InputError(f"No sidecar {side} next to {Path(path).name}: {hint}")
-    try:
-        meta = json.loads(side.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"Sidecar {side} is not valid JSON: {exc}.") from exc
+    meta = read_json_file(side, what="sidecar")  # bounded, strict (core.io)
     if not isinstance(meta, dict):
         raise InputError(f"Sidecar {side} must hold a JSON object, got {type(meta).__name__}.")
     return meta

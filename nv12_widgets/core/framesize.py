@@ -28,7 +28,6 @@ COMMON_SIZES = (
 )  # fmt: skip
 
 
-
 def raw_format(fmt: str) -> str:
     """The canonical raw-format name ("nv12", "nv21", "i420"; "yuv420p" is I420).
 
@@ -138,9 +137,17 @@ def frames_in(nbytes: int, width: int, height: int, fmt: str = "nv12", stride=No
 
 
 def size_mismatch_message(
-    nbytes: int, width: int, height: int, fmt: str, stride: int | None = None, *, several=False
+    nbytes: int,
+    width: int,
+    height: int,
+    fmt: str,
+    stride: int | None = None,
+    *,
+    several: bool = False,
+    where: str = "",
 ) -> str:
-    """The message for a buffer of ``nbytes`` that is not (a whole number of) frames."""
+    """The message for a buffer of ``nbytes`` that is not (a whole number of) frames;
+    ``where`` names the file it came from."""
     per = frame_nbytes(width, height, fmt, stride)
     what = f"a {width}x{height} {raw_format(fmt).upper()} frame"
     if stride is not None and stride != width:
@@ -149,6 +156,7 @@ def size_mismatch_message(
     hint = f" (it would fit {'; '.join(fits)})" if fits else ""
     count = ", not a whole number of frames" if several and nbytes > per else ""
     return (
-        f"{what} is {per} bytes, the buffer has {nbytes}{count}{hint}; check width, height, "
+        f"{what} is {per} bytes, {'the file ' + where if where else 'the buffer'} has "
+        f"{nbytes}{count}{hint}; check width, height, "
         f"stride and that the file is {raw_format(fmt).upper()} (not another layout, not RGB)."
     )

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ._checks import InputError, check_choice, check_image
+from .io import LIMITS, read_file, read_stream
 
 __all__ = [
     "ImageConversionWarning",
@@ -46,15 +47,21 @@ Source = str | os.PathLike | bytes | bytearray | BinaryIO
 
 
 def _read_bytes(source: Source) -> tuple[bytes, str]:
+    """The encoded bytes, size-checked (``LIMITS["image"]``) before they are read."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), "<bytes>"
+        data = bytes(source)
+        if len(data) > LIMITS["image"]:
+            raise InputError(
+                f"the image bytes are {len(data)} bytes, over the limit of {LIMITS['image']}; "
+                "raise nv12_widgets.core.io.LIMITS['image'] if the image is genuine."
+            )
+        return data, "<bytes>"
     if hasattr(source, "read"):
-        return source.read(), getattr(source, "name", "<stream>")
+        name = str(getattr(source, "name", "<stream>"))
+        return read_stream(source, kind="image", what=f"image {name!r}"), name
     if isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
-        if not path.is_file():
-            raise InputError(f"no image file at {str(path)!r}; check the path.")
-        return path.read_bytes(), str(path)
+        return read_file(path, kind="image", what="image file"), str(path)
     raise InputError(
         f"load_image() takes a path, bytes or a binary file, got {type(source).__name__}."
     )
@@ -88,9 +95,18 @@ def load_image_with_notes(source: Source, *, reader: str = "pil") -> tuple[np.nd
     data, name = _read_bytes(source)
     if not data:
         raise InputError(f"{name} is empty; it is not an image.")
-    if reader == "pil":
-        return _load_pil(data, name)
-    return _load_opencv(data, name)
+    try:
+        if reader == "pil":
+            return _load_pil(data, name)
+        return _load_opencv(data, name)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a decoder's own error on a hostile file
+        first = (str(exc).strip().splitlines() or [""])[-1][:200]
+        raise InputError(
+            f"{name} could not be decoded ({type(exc).__name__}: {first}); the file is "
+            "corrupt or not an image."
+        ) from exc
 
 
 def load_image(source: Source, *, reader: str = "pil") -> np.ndarray:
@@ -177,16 +193,22 @@ def _load_opencv(data: bytes, name: str) -> tuple[np.ndarray, list[str]]:
             f"({Image.MAX_IMAGE_PIXELS}); downscale it before loading."
         )
     buf = np.frombuffer(data, np.uint8)
-    arr = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    if arr is None:
+    try:
+        arr = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+        if arr is None:
+            raise InputError(
+                f"{name} could not be decoded by OpenCV (corrupt, truncated or unknown format)."
+            )
+        bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)  # applies EXIF orientation, 8-bit, 3 channels
+        if bgr is None:
+            raise InputError(f"{name} could not be decoded by OpenCV.")
+        # Compare pixels, not shapes: a 180-degree turn, a flip or a square image keep the shape.
+        unturned = cv2.imdecode(buf, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    except cv2.error as exc:  # OpenCV's own checks (e.g. a header claiming a huge size)
+        first = str(exc).strip().splitlines()[-1][:200]
         raise InputError(
-            f"{name} could not be decoded by OpenCV (corrupt, truncated or unknown format)."
-        )
-    bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)  # applies EXIF orientation, 8-bit, 3 channels
-    if bgr is None:
-        raise InputError(f"{name} could not be decoded by OpenCV.")
-    # Compare pixels, not shapes: a 180-degree turn, a flip or a square image keep the shape.
-    unturned = cv2.imdecode(buf, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+            f"{name} could not be decoded by OpenCV ({first}); the file is corrupt or hostile."
+        ) from None
     if unturned is not None and (unturned.shape != bgr.shape or not np.array_equal(unturned, bgr)):
         notes.append("EXIF orientation applied by OpenCV (image rotated/flipped upright).")
     if arr.dtype == np.uint16:

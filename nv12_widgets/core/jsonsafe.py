@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import InputError
+from .io import parse_json
 
 __all__ = [
     "NONFINITE_STRINGS",
@@ -165,19 +166,17 @@ def loads(text: str | bytes) -> Any:
     Strings written for non-finite numbers are left as they are: restore them with
     :func:`from_json_number` or :func:`restore_nonfinite` where a number is expected.
     The non-standard ``NaN`` / ``Infinity`` tokens of files written before this policy
-    are still read (as floats).
+    are still read (as floats). Parsed by :func:`nv12_widgets.core.io.parse_json`, the
+    one strict JSON reader (size of integers and nesting depth limited).
 
     Raises
     ------
     InputError
-        When ``text`` is not JSON.
+        When ``text`` is not JSON, or exceeds the reader's limits.
 
     Examples
     --------
     >>> loads('{"sqnr_db": "inf"}')
     {'sqnr_db': 'inf'}
     """
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not valid JSON: {exc}.") from exc
+    return parse_json(text, allow_non_finite=True)

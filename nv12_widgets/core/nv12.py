@@ -8,6 +8,7 @@ import numpy as np
 
 from ._checks import InputError, check_even
 from .framesize import size_mismatch_message  # the one home of the size rule
+from .io import LIMITS, check_regular_file, read_file
 
 __all__ = ["NV12"]
 
@@ -45,14 +46,41 @@ def _frozen(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def _check_size(buf: np.ndarray, width: int, height: int, fmt: str) -> None:
-    if not (isinstance(width, (int, np.integer)) and isinstance(height, (int, np.integer))):
+#: Largest frame side accepted, in pixels (16K video is 15360 wide).
+MAX_SIDE = 1 << 16
+
+
+def _check_size_args(width: object, height: object, fmt: str) -> None:
+    if (
+        isinstance(width, bool)
+        or isinstance(height, bool)
+        or not (isinstance(width, (int, np.integer)) and isinstance(height, (int, np.integer)))
+    ):
         raise InputError("width and height must be integers.")
     if width <= 0 or height <= 0:
         raise InputError(f"width and height must be positive, got {width}x{height}.")
-    check_even(height, width, fmt)
+    if width > MAX_SIDE or height > MAX_SIDE:
+        raise InputError(
+            f"a {width}x{height} frame is larger than {MAX_SIDE} pixels on a side; "
+            "check width and height."
+        )
+    check_even(int(height), int(width), fmt)
+
+
+class _SizeOnly:
+    """Stands for a buffer of ``size`` bytes in :func:`_check_size` (a file not read)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+def _check_size(
+    buf: np.ndarray | _SizeOnly, width: int, height: int, fmt: str, where: str = ""
+) -> None:
+    _check_size_args(width, height, fmt)
+    width, height = int(width), int(height)
     if buf.size != width * height * 3 // 2:
-        raise InputError(size_mismatch_message(buf.size, width, height, fmt.lower()))
+        raise InputError(size_mismatch_message(buf.size, width, height, fmt.lower(), where=where))
 
 
 @dataclass(frozen=True, eq=False)
@@ -206,14 +234,18 @@ class NV12:
         """
         data = _as_buffer(buf)
         _check_size(data, width, height, "NV12")
+        width, height = int(width), int(height)
         n = width * height
         return cls(data[:n].reshape(height, width), data[n:].reshape(height // 2, width // 2, 2))
 
     @classmethod
     def fromfile(cls, path, width: int, height: int, *, fmt: str = "nv12") -> NV12:
-        """Read a raw frame file; ``fmt`` is "nv12", "nv21" or "i420" (alias "yuv420p")."""
-        with open(path, "rb") as fh:
-            data = fh.read()
+        """Read a raw frame file; ``fmt`` is "nv12", "nv21" or "i420" (alias "yuv420p").
+
+        The file's size is compared with ``width * height * 3 / 2`` before anything is
+        read (a wrong size costs no memory), and FIFOs, devices and folders are refused
+        (:mod:`nv12_widgets.core.io`; at most ``LIMITS["raw"]`` bytes).
+        """
         readers = {
             "nv12": cls.frombuffer,
             "nv21": cls.from_nv21,
@@ -222,6 +254,20 @@ class NV12:
         }
         if fmt not in readers:
             raise InputError(f"fmt={fmt!r} is not supported; use one of {', '.join(readers)}.")
+        name = fmt.upper() if fmt != "yuv420p" else "I420"
+        _check_size_args(width, height, name)
+        path, st = check_regular_file(path, what=f"{name} file")
+        expected = int(width) * int(height) * 3 // 2
+        if st.st_size != expected:
+            # Same message as for a buffer, without reading the file.
+            _check_size(_SizeOnly(st.st_size), width, height, name, where=f"{str(path)!r}")
+        if expected > LIMITS["raw"]:
+            raise InputError(
+                f"a {width}x{height} frame is {expected} bytes, over the limit of "
+                f"{LIMITS['raw']} for raw files; raise nv12_widgets.core.io.LIMITS['raw'] "
+                "if it is genuine."
+            )
+        data = read_file(path, kind="raw", what=f"{name} file", limit=expected)
         return readers[fmt](data, width, height)
 
     def to_nv21_bytes(self) -> bytes:
@@ -235,6 +281,7 @@ class NV12:
         """Read an NV21 buffer (VU order) into an NV12 frame."""
         data = _as_buffer(buf)
         _check_size(data, width, height, "NV21")
+        width, height = int(width), int(height)
         n = width * height
         y = data[:n].reshape(height, width)
         vu = data[n:].reshape(height // 2, width // 2, 2)
@@ -251,6 +298,7 @@ class NV12:
         """Read an I420 buffer (planar U then V, as OpenCV's ``COLOR_RGB2YUV_I420``)."""
         data = _as_buffer(buf)
         _check_size(data, width, height, "I420")
+        width, height = int(width), int(height)
         n, q = width * height, width * height // 4
         y = data[:n].reshape(height, width)
         u = data[n : n + q].reshape(height // 2, width // 2)

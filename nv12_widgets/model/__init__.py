@@ -20,6 +20,12 @@ import importlib
 from .assets import demo_config, demo_image_paths, demo_model, demo_model_path
 from .compare import Comparator, Comparison, OutputMetrics, Verdict, compare, verdict
 from .config import FIELDS, FieldSpec, PreprocessConfig, field_spec, snippets
+
+# ``layerwise`` is both a submodule and the function in __all__. Importing the function
+# here, eagerly (it is cheap: no onnxruntime.quantization), binds the package attribute to
+# the function once the submodule is loaded; a lazy attribute would be shadowed by the
+# submodule as soon as anything imported ``nv12_widgets.model.layerwise``.
+from .layerwise import LayerRow, LayerwiseResult, layerwise
 from .pipeline import InputPlan, Pipeline, PipelineRun
 from .session import Model, TensorInfo, default_size, guess_layout, is_dynamic, size_presets
 from .sweep import SweepResult, common_variants, sweep
@@ -30,6 +36,8 @@ __all__ = [
     "Comparator",
     "Comparison",
     "InputPlan",
+    "LayerRow",
+    "LayerwiseResult",
     "Model",
     "OutputMetrics",
     "Pipeline",
@@ -48,6 +56,7 @@ __all__ = [
     "field_spec",
     "guess_layout",
     "is_dynamic",
+    "layerwise",
     "size_presets",
     "snippets",
     "sweep",
@@ -55,9 +64,6 @@ __all__ = [
 ]
 
 _LAZY = {
-    "layerwise": ("layerwise", "layerwise"),
-    "LayerwiseResult": ("layerwise", "LayerwiseResult"),
-    "LayerRow": ("layerwise", "LayerRow"),
     "quantize_model": ("quantize", "quantize_model"),
     "quant_matrix": ("quantize", "quant_matrix"),
     "QuantMatrix": ("quantize", "QuantMatrix"),
@@ -82,5 +88,7 @@ def __getattr__(name: str):
     (onnxruntime.quantization is slow to import and the dashboard does not need it)."""
     if name in _LAZY:
         module, attr = _LAZY[name]
-        return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+        globals()[name] = value  # later look-ups skip __getattr__
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,6 +23,7 @@ Files written by :func:`save_tensor` for ``path_without_ext = "out/input0"``:
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -41,6 +42,13 @@ from nv12_widgets.core import (
     to_jsonable,
 )
 from nv12_widgets.core.frames import read_sidecar as read_sidecar_json
+from nv12_widgets.core.io import (
+    LIMITS,
+    OutputExistsError,
+    atomic_write,
+    check_regular_file,
+    open_regular,
+)
 
 __all__ = [
     "DeviceComparison",
@@ -76,6 +84,7 @@ def save_tensor(
     *,
     layout: str | None = None,
     extra: Mapping[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Path]:
     """Save a tensor as ``.bin`` (raw, for board tools), ``.npy`` and a ``.json`` sidecar.
 
@@ -98,6 +107,9 @@ def save_tensor(
         the keys written here (``shape``,
         ``dtype``, ``layout``, ``byte_order``, ``nbytes``, ``sha256``, ``files``,
         ``format``).
+    overwrite : bool
+        Replace existing files. Without it, nothing is written when any of the three
+        exists. Each file is written atomically (temporary file beside it, then renamed).
 
     Returns
     -------
@@ -106,6 +118,8 @@ def save_tensor(
 
     Raises
     ------
+    OutputExistsError
+        A target exists and ``overwrite`` is False (an :class:`InputError`).
     InputError
         For a non-array, an object / string dtype, or ``extra`` keys that clash or do not
         serialise to JSON.
@@ -145,10 +159,25 @@ def save_tensor(
         "files": {k: p.name for k, p in paths.items()},
     }
     text = _sidecar_text(sidecar, extra)
-    data.tofile(paths["bin"])
-    np.save(paths["npy"], data, allow_pickle=False)
-    paths["json"].write_text(text + "\n", encoding="utf-8")
+    _refuse_existing(paths.values(), overwrite)
+    npy = io.BytesIO()
+    np.save(npy, data, allow_pickle=False)
+    atomic_write(paths["bin"], raw, overwrite=overwrite, what="tensor file")
+    atomic_write(paths["npy"], npy.getvalue(), overwrite=overwrite, what="tensor file")
+    atomic_write(paths["json"], (text + "\n").encode("utf-8"), overwrite=overwrite, what="sidecar")
     return paths
+
+
+def _refuse_existing(paths: Any, overwrite: bool) -> None:
+    """Refuse before writing anything when one of ``paths`` exists (unless ``overwrite``)."""
+    if overwrite:
+        return
+    existing = [str(p) for p in paths if os.path.lexists(p)]
+    if existing:
+        raise OutputExistsError(
+            f"{', '.join(repr(e) for e in existing)} already exist(s); pass overwrite=True to "
+            "replace, or choose another name."
+        )
 
 
 def _sidecar_text(meta: dict[str, Any], extra: Any) -> str:
@@ -184,31 +213,78 @@ def read_sidecar(path: PathLike) -> dict[str, Any]:
     )
 
 
+def _plain_numeric(dt: np.dtype) -> bool:
+    """Bool, integer, float or complex scalars only: no structured, sub-array, object,
+    string or datetime dtypes."""
+    return dt.kind in "biufc" and dt.fields is None and dt.subdtype is None
+
+
 def _numeric_dtype(dtype: Any, where: str) -> np.dtype:
+    if dtype is None:
+        raise InputError(
+            f"{where}: no dtype given; pass the element type the device wrote "
+            "(e.g. 'int8', 'uint8', 'float32')."
+        )
+    if not isinstance(dtype, str | np.dtype | type):
+        raise InputError(f"{where}: dtype must be a name such as 'float32', got {dtype!r:.80}.")
     try:
         dt = np.dtype(dtype)
-    except TypeError as exc:
-        raise InputError(f"{where}: {dtype!r} is not a numpy dtype ({exc}).") from exc
-    if dt.kind not in "biufc":
-        raise InputError(f"{where}: dtype {dt} is not numeric.")
+    except Exception as exc:  # numpy raises TypeError, ValueError, SyntaxError...
+        raise InputError(f"{where}: {str(dtype)[:80]!r} is not a numpy dtype.") from exc
+    if not _plain_numeric(dt):
+        raise InputError(
+            f"{where}: dtype {dt} is not a plain numeric type; use bool, int, uint, float "
+            "or complex."
+        )
     return dt.newbyteorder("<")
 
 
+#: Most dimensions a tensor shape may have (numpy's own limit is 64).
+MAX_DIMS = 32
+
+
 def _shape(shape: Any, where: str) -> tuple[int, ...]:
-    try:
-        dims = tuple(int(d) for d in shape)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{where}: shape {shape!r} must be a sequence of integers.") from exc
+    if isinstance(shape, str | bytes) or not isinstance(shape, Sequence | np.ndarray):
+        raise InputError(f"{where}: shape {shape!r:.80} must be a list of integers.")
+    if len(shape) > MAX_DIMS:
+        raise InputError(f"{where}: shape has {len(shape)} dimensions, more than {MAX_DIMS}.")
+    dims = []
+    for d in shape:
+        if isinstance(d, bool) or not isinstance(d, int | np.integer):
+            raise InputError(f"{where}: shape {list(shape)!r:.80} must hold integers only.")
+        dims.append(int(d))
     if any(d < 0 for d in dims):
         raise InputError(f"{where}: shape {dims} has a negative dimension.")
-    return dims
+    return tuple(dims)
+
+
+def _check_tensor_bytes(nbytes: int, where: str) -> None:
+    if nbytes > LIMITS["tensor"]:
+        raise InputError(
+            f"{where}: the tensor would be {nbytes} bytes, over the limit of "
+            f"{LIMITS['tensor']} for tensor files; check the shape, or raise "
+            "nv12_widgets.core.io.LIMITS['tensor'] if it is genuine."
+        )
+
+
+def _read_into(fh: Any, shape: tuple[int, ...], dtype: np.dtype, name: str) -> np.ndarray:
+    """Read exactly prod(shape) elements from ``fh`` into a new array."""
+    out = np.empty(shape, dtype=dtype)
+    view = memoryview(out.reshape(-1).view(np.uint8))
+    got = 0
+    while got < len(view):
+        n = fh.readinto(view[got:])
+        if not n:
+            raise InputError(f"{name} ended after {got} of {len(view)} bytes (truncated).")
+        got += n
+    return out
 
 
 def _read_raw(path: Path, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    if not path.is_file():
-        raise InputError(f"File not found: {path}.")
     expected = math.prod(shape) * dtype.itemsize
-    actual = path.stat().st_size
+    _check_tensor_bytes(expected, path.name)
+    path, st = check_regular_file(path, what="tensor file")  # limit: expected, below
+    actual = st.st_size
     if actual != expected:
         hint = ""
         if actual % dtype.itemsize == 0 and actual > expected:
@@ -223,7 +299,49 @@ def _read_raw(path: Path, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray
             f"{path.name} has {actual} bytes but shape {shape} x {dtype.name} needs {expected} "
             f"({math.prod(shape)} elements x {dtype.itemsize} bytes).{hint}"
         )
-    return np.fromfile(path, dtype=dtype).reshape(shape)
+    with open_regular(path, kind="tensor", what="tensor file", limit=expected) as (fh, _):
+        return _read_into(fh, shape, dtype, path.name)
+
+
+def _read_npy(p: Path) -> np.ndarray:
+    """A ``.npy`` file, its header validated before any allocation; numeric dtypes only."""
+    fmt = np.lib.format
+    with open_regular(p, kind="tensor", what=".npy file") as (fh, size):
+        try:
+            version = fmt.read_magic(fh)
+        except ValueError:
+            fh.seek(0)
+            head = fh.read(4)
+            kind = " (it is a zip archive: an .npz renamed .npy?)" if head == b"PK\x03\x04" else ""
+            raise InputError(
+                f"{p.name} is not a .npy file{kind}; save arrays with np.save or save_tensor()."
+            ) from None
+        readers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+        if version not in readers:
+            raise InputError(
+                f"{p.name} is .npy format version {version}; only 1.0 and 2.0 (plain numeric "
+                "arrays) are accepted."
+            )
+        try:
+            shape, fortran, dtype = readers[version](fh)
+        except Exception as exc:  # ValueError, SyntaxError from the header's literal
+            raise InputError(f"{p.name} has a corrupt .npy header ({str(exc)[:200]}).") from None
+        if not isinstance(dtype, np.dtype) or not _plain_numeric(dtype):
+            raise InputError(
+                f"{p.name} holds dtype {dtype}; only plain numeric .npy files are accepted "
+                "(no object arrays, which need unpickling and can run code; no string or "
+                "structured arrays)."
+            )
+        shape = _shape(shape, p.name)
+        expected = math.prod(shape) * dtype.itemsize
+        _check_tensor_bytes(expected, p.name)
+        if size - fh.tell() != expected:
+            raise InputError(
+                f"{p.name} holds {size - fh.tell()} data bytes but its header says {shape} x "
+                f"{dtype} = {expected}; the file is truncated or corrupt."
+            )
+        arr = _read_into(fh, shape[::-1] if fortran else shape, dtype, p.name)
+    return arr.T if fortran else arr
 
 
 def load_tensor(path: PathLike, *, verify: bool = True) -> np.ndarray:
@@ -251,17 +369,7 @@ def load_tensor(path: PathLike, *, verify: bool = True) -> np.ndarray:
     """
     p = Path(path)
     if p.suffix.lower() == ".npy":
-        if not p.is_file():
-            raise InputError(f"File not found: {p}.")
-        try:
-            arr = np.load(p, allow_pickle=False)
-        except ValueError as exc:
-            raise InputError(
-                f"{p.name} could not be read without pickling ({exc}); only plain numeric "
-                ".npy files are accepted (pickled object arrays can run code)."
-            ) from exc
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{p.name} is not a valid .npy file: {exc}.") from exc
+        arr = _read_npy(p)
         return np.ascontiguousarray(arr.astype(arr.dtype.newbyteorder("="), copy=False))
     meta = read_sidecar(p)
     stem = _stem(p)
@@ -271,12 +379,14 @@ def load_tensor(path: PathLike, *, verify: bool = True) -> np.ndarray:
             raise InputError(f"{where} has no {key!r} key; re-save with save_tensor().")
     if meta.get("byte_order", "little") != "little":
         raise InputError(
-            f"{where}: byte_order {meta['byte_order']!r} is not supported (little only)."
+            f"{where}: byte_order {meta['byte_order']!r:.40} is not supported (little only)."
         )
     shape = _shape(meta["shape"], where)
+    if not isinstance(meta["dtype"], str):
+        raise InputError(f"{where}: dtype must be a string such as 'float32'.")
     dtype = _numeric_dtype(meta["dtype"], where)
-    name = meta.get("files", {}).get("bin", stem.name + ".bin")
-    bin_path = stem.with_name(name)
+    bin_path = stem.with_name(_sidecar_file(meta, "bin", stem.name + ".bin", where))
+    _sha_field(meta, where)
     arr = _read_raw(bin_path, shape, dtype)
     if verify and meta.get("sha256"):
         got = _sha256(arr.tobytes())
@@ -286,6 +396,34 @@ def load_tensor(path: PathLike, *, verify: bool = True) -> np.ndarray:
                 "in transfer): copy it again, or pass verify=False to read it anyway."
             )
     return np.ascontiguousarray(arr.astype(arr.dtype.newbyteorder("="), copy=False))
+
+
+def _sidecar_file(meta: dict[str, Any], key: str, default: str, where: str) -> str:
+    """The sidecar's ``files[key]``: a plain file name in the sidecar's folder."""
+    files = meta.get("files", {})
+    if files is None:
+        files = {}
+    if not isinstance(files, dict):
+        raise InputError(f"{where}: 'files' must be an object of file names.")
+    name = files.get(key, default)
+    if (
+        not isinstance(name, str)
+        or not name
+        or name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or "\x00" in name
+    ):
+        raise InputError(
+            f"{where}: files.{key} must be a plain file name next to the sidecar, got {name!r:.80}."
+        )
+    return name
+
+
+def _sha_field(meta: dict[str, Any], where: str) -> None:
+    sha = meta.get("sha256")
+    if sha is not None and not isinstance(sha, str):
+        raise InputError(f"{where}: sha256 must be a hex string.")
 
 
 def load_device_output(
@@ -307,7 +445,9 @@ def load_device_output(
         The dumped tensor's shape (the *aligned* shape when the board pads).
     dtype : numpy dtype or str
         Element type of the dump: ``"int8"``, ``"uint8"``, ``"int16"``, ``"int32"``,
-        ``"float32"``, ``"float16"``...
+        ``"float32"``, ``"float16"``... ``None`` takes it from a sidecar next to the dump
+        (see :func:`read_sidecar`) and is an error without one: numpy's default
+        (float64) is never assumed.
     scale : float or array, optional
         Dequantisation scale: ``x = (q - zero_point) * scale``. Required for integer
         dumps; must be omitted (None) for float dumps.
@@ -334,6 +474,20 @@ def load_device_output(
     RKNN note: zero point 136, scale 4.625256 turn the byte 124 into -55.503072.
     """
     shape_t = _shape(shape, "load_device_output")
+    if dtype is None:
+        try:
+            meta = read_sidecar(path)
+        except InputError as exc:
+            raise InputError(
+                f"load_device_output: dtype=None, so the dtype must come from a sidecar: {exc} "
+                "Or pass dtype= (the element type the device wrote, e.g. 'int8')."
+            ) from None
+        dtype = meta.get("dtype")
+        if not isinstance(dtype, str):
+            raise InputError(
+                f"load_device_output: dtype=None and the sidecar of {Path(path).name} has no "
+                "string 'dtype'; pass dtype= (e.g. 'int8')."
+            )
     dt = _numeric_dtype(dtype, "load_device_output")
     q = _read_raw(Path(path), shape_t, dt)
     if dt.kind in "fc":
@@ -348,8 +502,17 @@ def load_device_output(
             f"The dump is {dt.name}: pass scale= (and zero_point=) from the model's output "
             "quantisation parameters to turn it into real values."
         )
-    s = np.asarray(scale, dtype=np.float64)
-    z = np.asarray(zero_point, dtype=np.float64)
+    try:
+        s = np.asarray(scale, dtype=np.float64)
+        z = np.asarray(zero_point, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError(
+            f"scale and zero_point must be numbers or lists of numbers ({str(exc)[:100]})."
+        ) from None
+    if not np.all(np.isfinite(z)):
+        raise InputError(f"zero_point must be finite, got {str(zero_point)[:60]}.")
+    if axis is not None and (isinstance(axis, bool) or not isinstance(axis, int | np.integer)):
+        raise InputError(f"axis must be an integer or None, got {str(axis)[:40]!r}.")
     if s.ndim > 1 or z.ndim > 1:
         raise InputError("scale and zero_point must be scalars or 1-D per-channel vectors.")
     if s.ndim == 1 or z.ndim == 1:
@@ -368,7 +531,7 @@ def load_device_output(
         s = s.reshape(bshape) if s.ndim == 1 else s
         z = z.reshape(bshape) if z.ndim == 1 else z
     if not np.all(np.isfinite(s)) or np.any(s <= 0):
-        raise InputError(f"scale must be positive and finite, got {scale!r}.")
+        raise InputError(f"scale must be positive and finite, got {str(scale)[:60]}.")
     if s.ndim == 0 and z.ndim == 0:
         return dequantize(q, float(s), int(z) if float(z).is_integer() else float(z))
     return ((q.astype(np.float64) - z) * s).astype(np.float32)
@@ -527,7 +690,11 @@ def compare_device_output(
 
 
 def save_nv12(
-    frame: NV12, path: PathLike, *, extra: Mapping[str, Any] | None = None
+    frame: NV12,
+    path: PathLike,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Path]:
     """Write an NV12 frame as a raw ``.nv12`` file plus a ``.json`` sidecar.
 
@@ -539,6 +706,9 @@ def save_nv12(
         Target path; the ``.nv12`` suffix is added when missing.
     extra : mapping, optional
         More sidecar keys (e.g. ``{"swing": "full", "matrix": "bt601"}``).
+    overwrite : bool
+        Replace existing files; without it nothing is written when either exists. Each
+        file is written atomically.
 
     Returns
     -------
@@ -574,8 +744,9 @@ def save_nv12(
         "files": {k: p.name for k, p in paths.items()},
     }
     text = _sidecar_text(meta, extra)
-    paths["nv12"].write_bytes(raw)
-    paths["json"].write_text(text + "\n", encoding="utf-8")
+    _refuse_existing(paths.values(), overwrite)
+    atomic_write(paths["nv12"], raw, overwrite=overwrite, what="frame file")
+    atomic_write(paths["json"], (text + "\n").encode("utf-8"), overwrite=overwrite, what="sidecar")
     return paths
 
 
@@ -593,18 +764,18 @@ def load_nv12(path: PathLike, *, verify: bool = True) -> NV12:
     meta = read_sidecar(path)
     stem = _stem(path)
     if meta.get("format", "nv12") != "nv12":
-        raise InputError(f"{stem.name}: sidecar format is {meta.get('format')!r}, not 'nv12'.")
-    try:
-        width, height = int(meta["width"]), int(meta["height"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{stem.name}: the sidecar needs integer width and height.") from exc
-    raw_path = stem.with_name(meta.get("files", {}).get("nv12", stem.name + ".nv12"))
-    if not raw_path.is_file():
-        raise InputError(f"File not found: {raw_path}.")
-    raw = raw_path.read_bytes()
+        raise InputError(f"{stem.name}: sidecar format is {meta.get('format')!r:.40}, not 'nv12'.")
+    width, height = meta.get("width"), meta.get("height")
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in (width, height)):
+        raise InputError(f"{stem.name}: the sidecar needs integer width and height.")
+    where = f"sidecar of {stem.name}"
+    raw_path = stem.with_name(_sidecar_file(meta, "nv12", stem.name + ".nv12", where))
+    _sha_field(meta, where)
+    frame = NV12.fromfile(raw_path, width, height)  # size checked before reading
+    raw = frame.tobytes()
     if verify and meta.get("sha256") and _sha256(raw) != meta["sha256"]:
         raise InputError(
             f"{raw_path.name} does not match its sidecar's sha256 (changed or corrupted in "
             "transfer): copy it again, or pass verify=False."
         )
-    return NV12.frombuffer(raw, width, height)
+    return frame

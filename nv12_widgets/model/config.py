@@ -31,6 +31,7 @@ import numpy as np
 
 import nv12_widgets.core as _core
 from nv12_widgets.core import InputError
+from nv12_widgets.core.io import parse_json
 
 from . import tool_snippets as _tools
 
@@ -63,6 +64,8 @@ LAYOUTS: tuple[str, ...] = tuple(_core.LAYOUTS)
 RESIZE_POLICIES: tuple[str, ...] = tuple(_core.RESIZE_POLICIES)
 INTERPOLATIONS: tuple[str, ...] = tuple(_core.INTERPOLATIONS)
 NOISE_KINDS: tuple[str, ...] = tuple(_core.NOISE_KINDS)
+#: Largest model input side ``size`` accepts, in pixels.
+MAX_SIZE = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -174,10 +177,11 @@ class PreprocessConfig:
                 isinstance(size, str | bytes)
                 or not isinstance(size, Iterable)
                 or len(size := tuple(size)) != 2
-                or not all(_is_int(v) and int(v) > 0 for v in size)
+                or not all(_is_int(v) and 0 < int(v) <= MAX_SIZE for v in size)
             ):
                 raise InputError(
-                    f"size must be (height, width) with two positive integers or None, got {self.size!r}."
+                    f"size must be (height, width) with two positive integers (at most "
+                    f"{MAX_SIZE}) or None, got {_short(self.size)}."
                 )
             object.__setattr__(self, "size", (int(size[0]), int(size[1])))
 
@@ -186,9 +190,10 @@ class PreprocessConfig:
             raise InputError(f"noise_amplitude must be >= 0 (pixel units), got {amplitude}.")
         object.__setattr__(self, "noise_amplitude", amplitude)
         if self.noise_seed is not None:
-            if not _is_int(self.noise_seed) or int(self.noise_seed) < 0:
+            if not _is_int(self.noise_seed) or not 0 <= int(self.noise_seed) < 2**128:
                 raise InputError(
-                    f"noise_seed must be a non-negative integer or None, got {self.noise_seed!r}."
+                    "noise_seed must be a non-negative integer below 2**128 or None, got "
+                    f"{_short(self.noise_seed)}."
                 )
             object.__setattr__(self, "noise_seed", int(self.noise_seed))
 
@@ -292,11 +297,12 @@ class PreprocessConfig:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> PreprocessConfig:
-        """Inverse of :meth:`to_json`."""
-        try:
-            data = _core.jsonsafe.loads(text)
-        except InputError as exc:
-            raise InputError(f"Not valid JSON for a PreprocessConfig: {exc}") from exc
+        """Inverse of :meth:`to_json`.
+
+        Parsed strictly (:func:`nv12_widgets.core.io.parse_json`): invalid UTF-8,
+        ``NaN``, huge numbers or deep nesting are an :class:`InputError`, like any bad value.
+        """
+        data = parse_json(text, where="PreprocessConfig JSON")
         return cls.from_dict(data)
 
     # ------------------------------------------------------------------ other tools' conventions
@@ -816,18 +822,29 @@ def _choice(name: str, value: Any, allowed: Sequence[str], optional: bool = Fals
         return
     if value not in allowed:
         extra = " or None" if optional else ""
-        raise InputError(f"{name} must be one of {list(allowed)}{extra}, got {value!r}.")
+        raise InputError(f"{name} must be one of {list(allowed)}{extra}, got {_short(value)}.")
 
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, int | np.integer) and not isinstance(v, bool)
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters (a 5000-digit int has no repr at all)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # ints over sys.get_int_max_str_digits(), deep lists
+        return f"<{type(value).__name__} too large to show>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _finite(name: str, value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number, got {value!r}.") from None
+        raise InputError(f"{name} must be a number, got {_short(value)}.") from None
+    except OverflowError:
+        raise InputError(f"{name} is too large for a float: {_short(value)}.") from None
     if not math.isfinite(number):
         raise InputError(f"{name} must be finite, got {number}.")
     return number
@@ -846,7 +863,9 @@ def _values(name: str, value: Any) -> tuple[float, ...]:
     try:
         items = list(value)
     except TypeError:
-        raise InputError(f"{name} must be a number or a list of numbers, got {value!r}.") from None
+        raise InputError(
+            f"{name} must be a number or a list of numbers, got {_short(value)}."
+        ) from None
     return tuple(_finite(name, v) for v in items)
 
 
@@ -862,7 +881,9 @@ def _unnest(value: Any) -> Any:
 
 def _per_channel(name: str, value: Any, channels: int, fmt: str) -> tuple[float, ...]:
     if isinstance(value, str):
-        raise InputError(f"{name} must be a number or a list of numbers, got the text {value!r}.")
+        raise InputError(
+            f"{name} must be a number or a list of numbers, got the text {_short(value)}."
+        )
     values = _values(name, value)
     if len(values) not in (1, channels):
         raise InputError(

@@ -21,6 +21,7 @@ import onnxruntime as ort
 from onnx.external_data_helper import load_external_data_for_model, uses_external_data
 
 from nv12_widgets.core import InputError
+from nv12_widgets.core.io import read_file
 
 __all__ = [
     "DEFAULT_DYNAMIC_SIDE",
@@ -725,14 +726,13 @@ class Model:
 
 
 def _read_model_file(path: Path) -> tuple[bytes, onnx.ModelProto | None]:
-    """The model's bytes, with any external data (``model.onnx.data``) read in from the
-    model's own folder, whatever the working directory; and the parsed proto when it
-    had to be parsed (None otherwise)."""
-    if not path.exists():
+    """The model's bytes (special files and folders refused, at most ``LIMITS["model"]``),
+    with any external data (``model.onnx.data``) read in from the model's own folder,
+    whatever the working directory; and the parsed proto when it had to be parsed (None
+    otherwise)."""
+    if not path.exists() and not path.is_symlink():
         raise InputError(f"Model file not found: {path}. Check the path (cwd is {Path.cwd()}).")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; pass the .onnx file inside it.")
-    data = path.read_bytes()
+    data = read_file(path, kind="model", what="model file")
     if not data:
         raise InputError(f"Model file {path} is empty (0 bytes); re-export or re-download it.")
     if b"location" not in data:  # cheap test: external data entries have a "location" key

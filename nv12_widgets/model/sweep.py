@@ -25,6 +25,7 @@ run; pending executor futures are cancelled.
 from __future__ import annotations
 
 import math
+import operator
 import os
 import threading
 import warnings
@@ -574,10 +575,18 @@ def sweep(
     config = config if config is not None else PreprocessConfig()
     if not isinstance(config, PreprocessConfig):
         raise InputError(f"config must be a PreprocessConfig, got {type(config).__name__}.")
-    amps = tuple(float(a) for a in amplitudes)
+    try:
+        amps = tuple(float(a) for a in amplitudes)
+        seed_list = tuple(operator.index(s) for s in seeds)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError(
+            "amplitudes must be numbers (grey levels) and seeds integers: "
+            f"{type(exc).__name__}: {str(exc)[:120]}."
+        ) from None
     if any(not math.isfinite(a) or a < 0 for a in amps):
-        raise InputError(f"amplitudes must be finite and >= 0, got {list(amps)}.")
-    seed_list = tuple(int(s) for s in seeds)
+        raise InputError(f"amplitudes must be finite and >= 0, got {list(amps)[:20]}.")
+    if any(s < 0 for s in seed_list):
+        raise InputError("seeds must be non-negative integers.")
     if amps and not seed_list:
         raise InputError("seeds is empty: give at least one noise seed.")
     variant_map = _normalise_variants(config, variants)

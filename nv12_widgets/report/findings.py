@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timezone
@@ -272,40 +271,29 @@ def next_free_path(path: str | os.PathLike[str]) -> Path:
 
 
 def _exists_error(path: Path) -> FileExistsError:
-    return FileExistsError(
+    from nv12_widgets.core.io import OutputExistsError
+
+    return OutputExistsError(
         f"{str(path)!r} already exists; pass overwrite=True to replace it, or export to "
         f"the free name {str(next_free_path(path))!r} (from next_free_path(path))"
     )
 
 
 def _write_atomic(path: Path, data: bytes, *, overwrite: bool) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory.
+    """Write ``data`` to ``path`` atomically (:func:`nv12_widgets.core.io.atomic_write`).
 
-    Readers never see a partial file. Without ``overwrite`` the file is published with a
-    hard link, which fails atomically if ``path`` appeared in the meantime; on file systems
-    without hard links an existence check followed by ``os.replace`` is used instead.
+    Readers never see a partial file; the temporary name is short (a 250-character
+    target name still fits the file system's limit) and errors name ``path``. Without
+    ``overwrite`` an existing file is refused with a ``FileExistsError`` that names the
+    next free name.
     """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(temporary, flags, 0o666)  # the umask applies, as for open()
+    # Imported here: nv12_widgets.core's package imports OpenCV, which the report layer avoids.
+    from nv12_widgets.core.io import OutputExistsError, atomic_write
+
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if overwrite:
-            os.replace(temporary, path)
-            return
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            raise _exists_error(path) from None
-        except OSError:
-            if path.exists():
-                raise _exists_error(path) from None
-            os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+        atomic_write(path, data, overwrite=overwrite, what="report")
+    except OutputExistsError:
+        raise _exists_error(path) from None
 
 
 class Findings:
@@ -510,6 +498,7 @@ class Findings:
         ValueError
             If the text is not JSON written by :meth:`to_json`.
         """
+        # strict: huge numbers, deep nesting, bad UTF-8 -> InputError (core.io.parse_json)
         document = jsonsafe.loads(text)
         if not isinstance(document, dict) or document.get("format") != JSON_FORMAT:
             raise ValueError(f"not a findings document (expected format {JSON_FORMAT!r})")

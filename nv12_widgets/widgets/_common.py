@@ -64,14 +64,22 @@ class ImageView(W.VBox):
 
     def show(self, array: np.ndarray, caption: str = "") -> None:
         """Display an (H, W) or (H, W, 3) uint8 array (kept in ``.array``)."""
+        self.draw(self.prepare(array, caption))
+
+    def prepare(self, array: np.ndarray, caption: str = "") -> tuple:
+        """Everything :meth:`draw` needs (PNG bytes, width, caption), computed without
+        touching the widget: a dashboard prepares all its views before drawing any."""
         shown, factor = display_downscale(array, self.max_side)
-        self.array = array
-        self.image.value = png_bytes(shown)
+        png = png_bytes(shown)
         zoom = max(1, self.target // shown.shape[1])
-        self.image.layout.width = f"{shown.shape[1] * zoom}px"
         size = f"{array.shape[1]}x{array.shape[0]}"
         extra = f", shown 1:{factor}" if factor > 1 else (f", shown {zoom}x" if zoom > 1 else "")
-        self.caption.value = html.escape(f"{size}{extra}{'. ' + caption if caption else ''}")
+        text = html.escape(f"{size}{extra}{'. ' + caption if caption else ''}")
+        return array, png, f"{shown.shape[1] * zoom}px", text
+
+    def draw(self, prepared: tuple) -> None:
+        """Show what :meth:`prepare` computed (assignments only)."""
+        self.array, self.image.value, self.image.layout.width, self.caption.value = prepared
 
 
 class ErrorArea(W.HTML):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,6 +72,12 @@ class NV12Debugger(W.VBox):
         self.last_update_ms = float("nan")
         self._shown_key = None
         self._ready = False
+        # One update at a time; changes made while one runs are served by the next run
+        # (latest wins): _requested counts changes, _served the changes a run has seen.
+        self._lock = threading.RLock()
+        self._count_lock = threading.Lock()
+        self._requested = 0
+        self._served = 0
 
         self.errors = ErrorArea()
         self.image_panel = ImagePanel(
@@ -134,13 +141,20 @@ class NV12Debugger(W.VBox):
 
     def set_image(
         self, rgb: np.ndarray | NV12, name: str = "image", notes: Sequence[str] = ()
-    ) -> None:
+    ) -> bool:
         """Show a new (H, W, 3) uint8 RGB image or NV12 frame (as if loaded in the image
-        panel)."""
-        self.image_panel.show(rgb, name, notes)
-        self._image_loaded(rgb, name, list(notes))
+        panel).
 
-    def _image_loaded(self, source: np.ndarray | NV12, name: str, notes: list[str]) -> None:
+        Returns False when the image is rejected (the error is shown; the dashboard,
+        image panel included, keeps showing the previous image).
+        """
+        with self._lock:
+            if self._image_loaded(rgb, name, list(notes)) is False:
+                return False
+            self.image_panel.show(rgb, name, notes)
+            return True
+
+    def _image_loaded(self, source: np.ndarray | NV12, name: str, notes: list[str]) -> bool:
         frame = source if isinstance(source, NV12) else None
         if frame is not None:
             # A raw camera frame is compared as such: its planes are the device's input
@@ -152,13 +166,16 @@ class NV12Debugger(W.VBox):
             src = np.array(source, copy=True)
             src.flags.writeable = False
             hw = src.shape[:2]
-        previous = self.image, self.frame, self.image_name, self.image_notes
-        self.image, self.frame, self.image_name, self.image_notes = src, frame, name, list(notes)
-        self._offer_sizes(hw)
-        if not self._ready:
-            return
-        if not self.refresh(force=True):
-            self.image, self.frame, self.image_name, self.image_notes = previous
+        with self._lock:
+            previous = self.image, self.frame, self.image_name, self.image_notes
+            self.image, self.frame, self.image_name, self.image_notes = src, frame, name, notes
+            self._offer_sizes(hw)
+            if not self._ready:
+                return True
+            if not self.refresh(force=True):
+                self.image, self.frame, self.image_name, self.image_notes = previous
+                return False
+            return True
 
     def _offer_sizes(self, image_hw: tuple[int, int]) -> None:
         """Fill the size control: presets for this image, the default size when the user
@@ -178,16 +195,41 @@ class NV12Debugger(W.VBox):
         )
 
     def settings_changed(self) -> None:
-        """Observer of every control: rebuild the config and update what depends on it."""
-        if self._ready:
+        """Observer of every control: rebuild the config and update what depends on it.
+
+        Safe to call from several threads: updates run one at a time, and a change that
+        arrives while one runs is served by a run that starts after it, so the dashboard
+        always ends up showing the latest values of its controls (runs made redundant by
+        a later one are skipped).
+        """
+        if not self._ready:
+            return
+        with self._count_lock:
+            self._requested += 1
+            mine = self._requested
+        with self._lock:
+            if self._served >= mine:
+                return  # a run that started after this change has shown it already
+            with self._count_lock:
+                start = self._requested
             self.refresh()
+            self._served = max(self._served, start)
 
     def current_config(self) -> PreprocessConfig:
         """The config the controls describe (ValueError with a clear message if invalid)."""
         return self.preprocess.config(**self.noise.fields())
 
     def refresh(self, force: bool = False) -> bool:
-        """Recompute and redraw; returns False (and shows the error) when it failed."""
+        """Recompute and redraw; returns False (and shows the error) when it failed.
+
+        Everything a change needs is computed first (comparison, planes, heatmaps,
+        snippets, metrics); only when all of it succeeded is anything drawn, so a failure
+        leaves every panel showing the last good state.
+        """
+        with self._lock:
+            return self._refresh(force)
+
+    def _refresh(self, force: bool) -> bool:
         if self.image is None:
             return False
         t0 = time.perf_counter()
@@ -199,15 +241,23 @@ class NV12Debugger(W.VBox):
             return False
         try:
             key = (id(self.image), config.replace(**_display_noise()))
-            if force or key != self._shown_key:
-                self.planes.show(cmp)
-                self.similarity.show_outputs(cmp)
-                self.snippets = self.preprocess.show_snippets(config, cmp.image_input)
-                self._shown_key = key
-            self.similarity.show_metrics(cmp)
+            redraw = force or key != self._shown_key
+            if redraw:
+                planes = self.planes.prepare(cmp)
+                outputs = self.similarity.prepare_outputs(cmp)
+                texts, markup = self.preprocess.prepare_snippets(config, cmp.image_input)
+            metrics = self.similarity.prepare_metrics(cmp)
         except Exception as exc:  # noqa: BLE001
             self.report_error("Drawing", exc)
             return False
+        # All computed: draw it all (assignments only).
+        if redraw:
+            self.planes.draw(planes)
+            self.similarity.draw_outputs(outputs)
+            self.preprocess.snippets.value = markup
+            self.snippets = texts
+            self._shown_key = key
+        self.similarity.draw_metrics(metrics)
         self.comparison = cmp
         self.errors.clear()
         self.last_update_ms = (time.perf_counter() - t0) * 1e3

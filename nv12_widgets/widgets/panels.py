@@ -117,7 +117,12 @@ class ImagePanel(W.VBox):
     I420 frames (``.nv12 .nv21 .i420 .yuv .raw``, size from the controls, a JSON sidecar
     or ``WxH`` in the name). Calls ``on_image(source, name, notes)`` with ``source`` an
     (H, W, 3) uint8 RGB array or an :class:`~nv12_widgets.core.NV12` frame, also kept in
-    :attr:`source`."""
+    :attr:`source`.
+
+    ``on_image`` may return False to reject the image (e.g. the model cannot take it):
+    the panel then keeps showing the previous image and its info, and the reader toggle
+    keeps reloading the previous source.
+    """
 
     def __init__(self, samples: Sequence[Path], on_image: Callable, on_error: Callable):
         self._on_image, self._on_error = on_image, on_error
@@ -257,6 +262,8 @@ class ImagePanel(W.VBox):
         except Exception as exc:  # noqa: BLE001 - every failure goes to the error area
             self._on_error(f"Loading {name}", exc)
             return
+        if self._on_image(loaded, name, notes) is False:
+            return  # rejected: the panel and the reader toggle keep the previous image
         if isinstance(loaded, NV12):
             self._set_raw_fields(width=loaded.width, height=loaded.height)
         self._last = (name, source)
@@ -271,7 +278,6 @@ class ImagePanel(W.VBox):
                 self._filling = False
         self.source, self.source_name = loaded, name
         self.show(loaded, name, notes)
-        self._on_image(loaded, name, notes)
 
     def show(self, source: np.ndarray | NV12, name: str, notes: Sequence[str]) -> None:
         """Show an (H, W, 3) RGB image, or an NV12 frame's Y plane."""
@@ -424,11 +430,19 @@ class PreprocessPanel(W.VBox):
         )
 
     def show_snippets(self, config: PreprocessConfig, input_name: str) -> dict[str, str]:
+        texts, markup = self.prepare_snippets(config, input_name)
+        self.snippets.value = markup
+        return texts
+
+    def prepare_snippets(
+        self, config: PreprocessConfig, input_name: str
+    ) -> tuple[dict[str, str], str]:
+        """The snippets and their HTML, without drawing them."""
         texts = snippets(config, input_name=input_name)
-        self.snippets.value = "".join(
+        markup = "".join(
             f"<b>{html.escape(k)}</b><pre>{html.escape(v)}</pre>" for k, v in texts.items()
         )
-        return texts
+        return texts, markup
 
 
 # ------------------------------------------------------------------------------ noise
@@ -498,18 +512,43 @@ class PlanesPanel(W.VBox):
 
     def show(self, cmp) -> None:
         """Show a :class:`~nv12_widgets.model.compare.Comparison`'s planes."""
-        self._cmp = cmp
+        self.draw(self.prepare(cmp))
+
+    def prepare(self, cmp) -> dict:
+        """Compute every view of ``cmp`` (PNGs, readout) without drawing anything."""
         frame = cmp.nv12_frame
-        self.y.show(frame.y)
-        self.uv.show(frame.uv_interleaved_image())
-        self.u.show(np.ascontiguousarray(frame.u))
-        self.v.show(np.ascontiguousarray(frame.v))
-        self.rgb.show(cmp.nv12_rgb())
-        self.error.show(error_map(cmp.reference_input, cmp.nv12_input, gain=self.ERROR_GAIN))
-        self.row.max, self.col.max = frame.height - 1, frame.width - 1
-        self.show_pixel()
+        error = error_map(cmp.reference_input, cmp.nv12_input, gain=self.ERROR_GAIN)
+        r = min(int(self.row.value), frame.height - 1)
+        c = min(int(self.col.value), frame.width - 1)
+        return {
+            "cmp": cmp,
+            "views": [
+                (self.y, self.y.prepare(frame.y)),
+                (self.uv, self.uv.prepare(frame.uv_interleaved_image())),
+                (self.u, self.u.prepare(np.ascontiguousarray(frame.u))),
+                (self.v, self.v.prepare(np.ascontiguousarray(frame.v))),
+                (self.rgb, self.rgb.prepare(cmp.nv12_rgb())),
+                (self.error, self.error.prepare(error)),
+            ],
+            "max": (frame.height - 1, frame.width - 1),
+            "pixel": self._prepare_pixel(cmp, r, c, error),
+        }
+
+    def draw(self, prepared: dict) -> None:
+        """Draw what :meth:`prepare` computed (assignments only)."""
+        self._cmp = prepared["cmp"]
+        for view, data in prepared["views"]:
+            view.draw(data)
+        self._drawing = True  # the slider clamps below must not recompute the readout
+        try:
+            self.row.max, self.col.max = prepared["max"]
+        finally:
+            self._drawing = False
+        self._draw_pixel(prepared["pixel"])
 
     def _pixel_moved(self) -> None:
+        if getattr(self, "_drawing", False):
+            return
         try:
             self.show_pixel()
         except Exception as exc:  # noqa: BLE001 - shown in the dashboard, never lost
@@ -522,9 +561,18 @@ class PlanesPanel(W.VBox):
         if cmp is None:
             return
         r, c = int(self.row.value), int(self.col.value)
+        self._draw_pixel(self._prepare_pixel(cmp, r, c, self.error.array))
+
+    def _draw_pixel(self, prepared: tuple) -> None:
+        zoom_y, zoom_err, readout = prepared
+        self.zoom_y.draw(zoom_y)
+        self.zoom_err.draw(zoom_err)
+        self.readout.value = readout
+
+    def _prepare_pixel(self, cmp, r: int, c: int, error: np.ndarray) -> tuple:
         f = cmp.nv12_frame
-        self.zoom_y.show(crop_zoom(f.y, r, c))
-        self.zoom_err.show(crop_zoom(self.error.array, r, c))
+        zoom_y = self.zoom_y.prepare(crop_zoom(f.y, r, c))
+        zoom_err = self.zoom_err.prepare(crop_zoom(error, r, c))
         cfg = cmp.config
         ref_px = cmp.reference_input[r, c]
         dev_px = cmp.nv12_input[r, c]
@@ -538,13 +586,14 @@ class PlanesPanel(W.VBox):
             ("reference normalised", ", ".join(f"{v:+.5f}" for v in norm)),
             ("NV12 normalised", ", ".join(f"{v:+.5f}" for v in norm_dev)),
         ]
-        self.readout.value = (
+        readout = (
             f"<b>pixel (row {r}, col {c})</b><table>"
             + "".join(
                 f"<tr><td>{html.escape(k)}</td><td><code>{v}</code></td></tr>" for k, v in rows
             )
             + "</table>"
         )
+        return zoom_y, zoom_err, readout
 
 
 # ------------------------------------------------------------------------- similarity
@@ -604,19 +653,38 @@ class SimilarityPanel(W.VBox):
         )
 
     def show_metrics(self, cmp) -> None:
-        self.table.value = metrics_table_html(cmp.to_dict())
+        self.draw_metrics(self.prepare_metrics(cmp))
+
+    def prepare_metrics(self, cmp) -> tuple[str, str]:
+        """The metrics table and the verdict as HTML, without drawing them."""
+        table = metrics_table_html(cmp.to_dict())
         v = cmp.verdict()
-        self.verdict.value = f"<b>{html.escape(v.title)}</b><br>{html.escape(v.text)}"
+        return table, f"<b>{html.escape(v.title)}</b><br>{html.escape(v.text)}"
+
+    def draw_metrics(self, prepared: tuple[str, str]) -> None:
+        self.table.value, self.verdict.value = prepared
 
     def show_outputs(self, cmp) -> None:
+        self.draw_outputs(self.prepare_outputs(cmp))
+
+    def prepare_outputs(self, cmp) -> list | None:
+        """The heatmap views of the first output (None when it is not image-like)."""
         name = next(iter(cmp.outputs_reference))
         ref = image_like_output(cmp.outputs_reference[name])
         if ref is None:
-            self.maps.layout.display = "none"
-            return
+            return None
         dev = image_like_output(cmp.outputs_nv12[name])
         ref_rgb, dev_rgb, diff_rgb, scale = output_heatmaps(ref, dev)
-        self.ref_map.show(ref_rgb, f"{name}, {scale['lo']:.3g}..{scale['hi']:.3g}")
-        self.nv12_map.show(dev_rgb, "same colour scale")
-        self.diff_map.show(diff_rgb, f"0..{scale['diff_max']:.3g}")
+        return [
+            (self.ref_map, self.ref_map.prepare(ref_rgb, f"{name}, {scale['lo']:.3g}..{scale['hi']:.3g}")),
+            (self.nv12_map, self.nv12_map.prepare(dev_rgb, "same colour scale")),
+            (self.diff_map, self.diff_map.prepare(diff_rgb, f"0..{scale['diff_max']:.3g}")),
+        ]
+
+    def draw_outputs(self, prepared: list | None) -> None:
+        if prepared is None:
+            self.maps.layout.display = "none"
+            return
+        for view, data in prepared:
+            view.draw(data)
         self.maps.layout.display = None

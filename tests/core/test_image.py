@@ -200,7 +200,7 @@ def test_exif_orientation_1_is_silent():
 def test_missing_path(tmp_path, reader):
     with pytest.raises(InputError, match=r"no image file at .*nope\.png.*check the path"):
         load_image(tmp_path / "nope.png", reader=reader)
-    with pytest.raises(InputError, match="no image file"):
+    with pytest.raises(InputError, match="is a folder"):
         load_image(str(tmp_path), reader=reader)  # a directory is not an image file
 
 

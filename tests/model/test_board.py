@@ -114,7 +114,7 @@ def test_load_tensor_without_sidecar_or_with_pickled_npy_fails_clearly(tmp_path)
     np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(InputError, match="pickl"):
         load_tensor(tmp_path / "obj.npy")
-    with pytest.raises(InputError, match="not found"):
+    with pytest.raises(InputError, match="no .npy file at .*missing"):
         load_tensor(tmp_path / "missing.npy")
 
 

@@ -141,7 +141,7 @@ def test_from_dict_rejects_unknown_keys_and_fills_defaults():
     assert PreprocessConfig.from_dict({"swing": "studio"}) == PreprocessConfig(swing="studio")
     with pytest.raises(InputError, match="mapping"):
         PreprocessConfig.from_dict([("swing", "full")])  # type: ignore[arg-type]
-    with pytest.raises(InputError, match="Not valid JSON"):
+    with pytest.raises(InputError, match="not valid JSON"):
         PreprocessConfig.from_json("{swing: full}")
 
 
