@@ -31,7 +31,7 @@ from nv12_widgets.core import InputError
 
 from .config import PreprocessConfig
 from .pipeline import GraphBuilder, Pipeline, value_info_dims
-from .session import Model
+from .session import Model, read_model_file
 
 __all__ = [
     "NV12_INPUTS",
@@ -99,12 +99,11 @@ def load_proto(model: ModelLike, *, copy: bool = True) -> onnx.ModelProto:
             raise InputError(f"The given bytes are not an ONNX model: {exc}.") from exc
     if isinstance(model, str | os.PathLike):
         path = Path(model)
-        if not path.is_file():
-            raise InputError(f"Model file not found: {path} (cwd is {Path.cwd()}).")
-        if path.stat().st_size == 0:
-            raise InputError(f"Model file {path} is empty (0 bytes); re-export or re-download it.")
+        data, proto = read_model_file(path)  # bounded; external data from its folder
+        if proto is not None:
+            return proto
         try:
-            return onnx.load(str(path))
+            return onnx.load_model_from_string(data)
         except Exception as exc:
             raise InputError(
                 f"{path} is not a readable ONNX model ({exc}); check it is a complete .onnx file."

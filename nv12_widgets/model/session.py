@@ -421,7 +421,7 @@ class Model:
             graph_name = ""
         elif isinstance(source, str | os.PathLike):
             self.path = Path(source)
-            data, self._proto = _read_model_file(self.path)
+            data, self._proto = read_model_file(self.path)
             graph_name = ""
         else:
             raise InputError(
@@ -725,7 +725,7 @@ class Model:
             self.name = self.path.name
 
 
-def _read_model_file(path: Path) -> tuple[bytes, onnx.ModelProto | None]:
+def read_model_file(path: Path) -> tuple[bytes, onnx.ModelProto | None]:
     """The model's bytes (special files and folders refused, at most ``LIMITS["model"]``),
     with any external data (``model.onnx.data``) read in from the model's own folder,
     whatever the working directory; and the parsed proto when it had to be parsed (None
