@@ -78,3 +78,14 @@ def check_even(height: int, width: int, what: str = "NV12 (4:2:0)") -> None:
             "use nv12_widgets.core.crop_even(image) (drops the last row/column) or "
             "nv12_widgets.core.pad_even(image) (repeats it) first."
         )
+
+
+def check_size(size: object) -> tuple[int, int]:
+    """A ``(height, width)`` of two positive integers, or InputError."""
+    try:
+        th, tw = (int(s) for s in size)  # type: ignore[union-attr]
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"size must be (height, width), got {size!r}.") from exc
+    if th <= 0 or tw <= 0:
+        raise InputError(f"size must be positive, got {size!r}.")
+    return th, tw

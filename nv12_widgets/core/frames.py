@@ -39,7 +39,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ._checks import InputError, check_choice, check_even
+from ._checks import InputError, check_choice, check_even, check_size
 from .framesize import (
     COMMON_SIZES,
     RAW_FORMATS,
@@ -497,12 +497,7 @@ def resize_nv12(frame: NV12, size: tuple[int, int], *, interpolation: str = "bil
             "resize RGB images with nv12_widgets.core.fit_image."
         )
     check_choice("interpolation", interpolation, NV12_INTERPOLATIONS)
-    try:
-        th, tw = (int(s) for s in size)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"size must be (height, width), got {size!r}.") from exc
-    if th <= 0 or tw <= 0:
-        raise InputError(f"size must be positive, got {size!r}.")
+    th, tw = check_size(size)
     check_even(th, tw, "a resized NV12 frame")
     if (th, tw) == frame.shape:
         return frame

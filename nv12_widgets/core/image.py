@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ._checks import InputError, check_choice, check_image
+from ._checks import InputError, check_choice, check_image, check_size
 from .io import LIMITS, read_file, read_stream
 
 __all__ = [
@@ -308,12 +308,7 @@ def fit_image(
     check_image(rgb, "rgb", channels=None)
     check_choice("policy", policy, RESIZE_POLICIES)
     check_choice("interpolation", interpolation, INTERPOLATIONS)
-    try:
-        th, tw = (int(s) for s in size)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"size must be (height, width), got {size!r}.") from exc
-    if th <= 0 or tw <= 0:
-        raise InputError(f"size must be positive, got {size!r}.")
+    th, tw = check_size(size)
     h, w = rgb.shape[:2]
     if (h, w) == (th, tw):
         return rgb

@@ -679,20 +679,7 @@ class Pipeline:
     def run(self, image: np.ndarray) -> PipelineRun:
         """Every intermediate for one (H, W, 3) uint8 RGB image (numpy executor)."""
         fitted = self.fit.numpy(image)
-        reference = self.train_pixels.numpy(fitted)
-        frame = self.encode.numpy(fitted)
-        device = self.decode.numpy(frame)
-        matched = self.matched.numpy(frame)
-        return PipelineRun(
-            fitted=fitted,
-            reference_pixels=reference,
-            reference_tensor=self.normalize.numpy(reference),
-            frame=frame,
-            device_pixels=device,
-            device_tensor=self.device_normalize.numpy(device),
-            matched_pixels=matched,
-            matched_tensor=self.normalize.numpy(matched),
-        )
+        return self._from(fitted, self.encode.numpy(fitted))
 
     def run_frame(self, frame: NV12) -> PipelineRun:
         """Every intermediate for a raw NV12 frame (numpy executor).
@@ -704,7 +691,10 @@ class Pipeline:
         right (so the 4:2:0 format's own loss cannot be measured, only the conversion).
         """
         frame = self.frame_fit.numpy(frame)
-        fitted = self.frame_reference.numpy(frame)
+        return self._from(self.frame_reference.numpy(frame), frame)
+
+    def _from(self, fitted: np.ndarray, frame: NV12) -> PipelineRun:
+        """The rest of the path from the fitted RGB and the device's frame."""
         reference = self.train_pixels.numpy(fitted)
         device = self.decode.numpy(frame)
         matched = self.matched.numpy(frame)
