@@ -19,7 +19,7 @@ import importlib
 
 from .assets import demo_config, demo_image_paths, demo_model, demo_model_path
 from .compare import Comparator, Comparison, OutputMetrics, Verdict, compare, verdict
-from .config import FIELDS, FieldSpec, PreprocessConfig, field_spec, snippets
+from .config import FIELDS, FieldSpec, PreprocessConfig, field_spec
 
 # ``layerwise`` is both a submodule and the function in __all__. Importing the function
 # here, eagerly (it is cheap: no onnxruntime.quantization), binds the package attribute to
@@ -28,6 +28,7 @@ from .config import FIELDS, FieldSpec, PreprocessConfig, field_spec, snippets
 from .layerwise import LayerRow, LayerwiseResult, layerwise
 from .pipeline import InputPlan, Pipeline, PipelineRun
 from .session import Model, TensorInfo, default_size, guess_layout, is_dynamic, size_presets
+from .snippets import snippets
 from .sweep import SweepResult, common_variants, sweep
 
 __all__ = [

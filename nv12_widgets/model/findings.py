@@ -16,8 +16,8 @@ import numpy as np
 
 from nv12_widgets.core import error_map, image_like_output, output_heatmaps
 
-from .config import snippets as config_snippets
 from .results import Comparison
+from .snippets import snippets as config_snippets
 
 __all__ = [
     "ERROR_MAP_GAIN",

@@ -36,6 +36,8 @@ from typing import Any
 from nv12_widgets.core import InputError
 from nv12_widgets.core.device_profiles import AIPP_PRESETS
 
+from .config import PreprocessConfig
+
 __all__ = [
     "AIPP_STANDARDS",
     "device_snippets",
@@ -66,13 +68,8 @@ AIPP_STANDARDS = {
 _DS_COLOR = {"rgb": 0, "bgr": 1, "gray": 2}
 
 
-def _config_cls():
-    from .config import PreprocessConfig
-
-    return PreprocessConfig
-
-
-def _num(v: float) -> str:
+def number_text(v: float) -> str:
+    """Short, exact-enough number text: 255.0 -> '255', 1/127.5 -> '0.007843137255'."""
     return f"{float(v):.10g}"
 
 
@@ -121,8 +118,8 @@ def to_deepstream(config) -> dict[str, Any]:
     spread = _std_spread(s)
     if spread > 1e-12:
         warnings.append(
-            f"net-scale-factor is one number: per-channel std {[_num(v) for v in s]} cannot be "
-            f"expressed; using 1/{_num(sum(s) / len(s))}, which scales some channel by up to "
+            f"net-scale-factor is one number: per-channel std {[number_text(v) for v in s]} cannot be "
+            f"expressed; using 1/{number_text(sum(s) / len(s))}, which scales some channel by up to "
             f"{spread:.2%} off (fold the per-channel ratio into the model's first layer)."
         )
     if fmt in ("rgb", "bgr"):
@@ -153,7 +150,7 @@ def from_deepstream(
         raise InputError(
             f"model-color-format must be 0 (RGB), 1 (BGR) or 2 (GRAY), got {model_color_format!r}."
         )
-    return _config_cls()(
+    return PreprocessConfig(
         train_format=formats[model_color_format],
         divisor=1.0,
         mean=_floats("offsets", offsets),
@@ -246,7 +243,7 @@ def from_aipp(aipp_op: dict[str, Any], **kw: Any):
                 )
             fields["train_format"], fields["swing"], fields["matrix"] = found
     fields.update(kw)
-    return _config_cls()(**fields)
+    return PreprocessConfig(**fields)
 
 
 def _aipp_text(config) -> str:
@@ -256,7 +253,7 @@ def _aipp_text(config) -> str:
         if isinstance(v, bool):
             v = "true" if v else "false"
         elif isinstance(v, float):
-            v = _num(v)
+            v = number_text(v)
         lines.append(f"    {k} : {v}")
     lines.append("}")
     return "\n".join(_warn(lines, a["warnings"]))
@@ -274,8 +271,8 @@ def to_hailo(config) -> dict[str, Any]:
     fmt = config.train_format
     warnings = []
     commands = [
-        f"normalization1 = normalization([{', '.join(_num(v) for v in config.pixel_mean)}], "
-        f"[{', '.join(_num(v) for v in config.pixel_std)}])"
+        f"normalization1 = normalization([{', '.join(number_text(v) for v in config.pixel_mean)}], "
+        f"[{', '.join(number_text(v) for v in config.pixel_std)}])"
     ]
     if fmt in ("rgb", "bgr"):
         commands += [
@@ -304,7 +301,7 @@ def from_hailo(mean: Any, std: Any, **kw: Any):
         if len(lists) != 2:
             raise InputError(f"Cannot read normalization(...) from {text!r}.")
         mean, std = lists
-    return _config_cls()(divisor=1.0, mean=_floats("mean", mean), std=_floats("std", std), **kw)
+    return PreprocessConfig(divisor=1.0, mean=_floats("mean", mean), std=_floats("std", std), **kw)
 
 
 # -------------------------------------------------------------------------- TI
@@ -336,7 +333,7 @@ def from_ti(input_mean: Any, input_scale: Any, reverse_channels: bool = False, *
     if any(s == 0 for s in scale):
         raise InputError("input_scale must not contain 0.")
     kw.setdefault("train_format", "bgr" if reverse_channels else "rgb")
-    return _config_cls()(
+    return PreprocessConfig(
         divisor=1.0, mean=_floats("input_mean", input_mean), std=tuple(1 / s for s in scale), **kw
     )
 
@@ -357,7 +354,7 @@ def to_coreml(config) -> dict[str, Any]:
     if spread > 1e-12:
         warnings.append(
             f"CoreML's ImageType has one scale for all channels: per-channel std "
-            f"{[_num(v) for v in s]} is lost; scale = 1/{_num(s_mean)} leaves channel values up "
+            f"{[number_text(v) for v in s]} is lost; scale = 1/{number_text(s_mean)} leaves channel values up "
             f"to {spread:.2%} too large or small (add a per-channel scale layer to the model)."
         )
     layout = {"rgb": "RGB", "bgr": "BGR", "gray": "GRAYSCALE"}.get(config.train_format)
@@ -381,7 +378,7 @@ def from_coreml(scale: float, bias: Any, color_layout: str = "RGB", **kw: Any):
     if key not in formats:
         raise InputError(f"color_layout must be RGB, BGR or GRAYSCALE, got {color_layout!r}.")
     b = _floats("bias", bias)
-    return _config_cls()(
+    return PreprocessConfig(
         train_format=formats[key],
         divisor=1.0,
         mean=tuple(-v / scale for v in b),
@@ -413,7 +410,7 @@ def from_vitis(mean: Any, scale: Any, is_rgb_input: bool = False, **kw: Any):
     sc = _floats("scale", scale)
     if any(s == 0 for s in sc):
         raise InputError("scale must not contain 0.")
-    return _config_cls()(
+    return PreprocessConfig(
         train_format="rgb" if is_rgb_input else "bgr",
         divisor=1.0,
         mean=_floats("mean", mean),
@@ -500,8 +497,8 @@ def device_snippets(config, *, input_name: str = "input", model_path: str = "mod
     ds = to_deepstream(config)
     ds_lines = [
         "[property]",
-        f"net-scale-factor={_num(ds['net-scale-factor'])}",
-        "offsets=" + ";".join(_num(v) for v in ds["offsets"]),
+        f"net-scale-factor={number_text(ds['net-scale-factor'])}",
+        "offsets=" + ";".join(number_text(v) for v in ds["offsets"]),
     ]
     if ds["model-color-format"] is not None:
         ds_lines.append(f"model-color-format={ds['model-color-format']}")
@@ -509,20 +506,20 @@ def device_snippets(config, *, input_name: str = "input", model_path: str = "mod
     ti = to_ti(config)
     ti_lines = [
         f"preprocess=dict(reverse_channels={ti['reverse_channels']}),",
-        f"session=dict(input_mean=[{', '.join(_num(v) for v in ti['input_mean'])}], "
-        f"input_scale=[{', '.join(_num(v) for v in ti['input_scale'])}]),",
+        f"session=dict(input_mean=[{', '.join(number_text(v) for v in ti['input_mean'])}], "
+        f"input_scale=[{', '.join(number_text(v) for v in ti['input_scale'])}]),",
     ]
     cm = to_coreml(config)
     cm_lines = [
         "import coremltools as ct",
-        f"image = ct.ImageType(name={input_name!r}, scale={_num(cm['scale'])}, "
-        f"bias=[{', '.join(_num(v) for v in cm['bias'])}], "
+        f"image = ct.ImageType(name={input_name!r}, scale={number_text(cm['scale'])}, "
+        f"bias=[{', '.join(number_text(v) for v in cm['bias'])}], "
         f"color_layout=ct.colorlayout.{cm['color_layout'] or 'RGB'})",
     ]
     vt = to_vitis(config)
     vt_lines = [
-        f'graph.set_attr("mean", [{", ".join(_num(v) for v in vt["mean"])}])',
-        f'graph.set_attr("scale", [{", ".join(_num(v) for v in vt["scale"])}])',
+        f'graph.set_attr("mean", [{", ".join(number_text(v) for v in vt["mean"])}])',
+        f'graph.set_attr("scale", [{", ".join(number_text(v) for v in vt["scale"])}])',
         f'graph.set_attr("is_rgb_input", {vt["is_rgb_input"]})',
     ]
     sn = to_snpe(config, input_name)

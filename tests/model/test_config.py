@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from nv12_widgets.core import InputError, normalize
 from nv12_widgets.model import PreprocessConfig, demo_config, demo_image_paths, demo_model_path
-from nv12_widgets.model.config import snippets
+from nv12_widgets.model.snippets import snippets
 
 IMAGENET = PreprocessConfig(
     divisor=255.0, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), train_format="rgb"
