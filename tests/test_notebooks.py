@@ -125,6 +125,9 @@ def _facts_04(nb, cwd: Path, text: str) -> None:
 def _facts_05(nb, cwd: Path, text: str) -> None:
     _check_report(cwd / "05_board_dump_report.html", "FABRICATED")
     board = cwd / "board_exchange"
+    # it starts from a raw camera frame, read back with load_frame and compared as a frame
+    assert (board / "camera_600x400.nv12").stat().st_size == 600 * 400 * 3 // 2
+    assert "compared as a raw frame: source='frame'" in text and "not measurable" in text
     assert (board / "frame.nv12").stat().st_size == 320 * 320 * 3 // 2
     assert (board / "input_y.bin").stat().st_size == 320 * 320
     assert (board / "input_featuremap.bin").stat().st_size == 3 * 320 * 320 * 4
