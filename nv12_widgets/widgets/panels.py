@@ -130,6 +130,7 @@ class ImagePanel(W.VBox):
         self.samples = {Path(p).name: Path(p) for p in samples}
         self.sample = W.Dropdown(options=list(self.samples), description="Sample")
         self.upload = W.FileUpload(accept=UPLOAD_ACCEPT, multiple=False, description="Upload")
+        self.upload.add_class("nv12-upload")
         self.path = W.Text(
             placeholder="/path/to/image.jpg or frame_1920x1080.nv12", description="Path"
         )
@@ -310,6 +311,7 @@ class PreprocessPanel(W.VBox):
         }
         for name, w in self.controls.items():  # self.swing, ..., self.layout_ (W.Box.layout)
             setattr(self, "layout_" if name == "layout" else name, w)
+            w.add_class(f"nv12-field-{name.replace('_', '-')}")  # e.g. nv12-field-decode-swing
         self.swing.add_class("nv12-swing")
         # model input size, (height, width) in that order; filled by set_size_choices()
         self.size_preset = W.Dropdown(options=[], description="Size")
