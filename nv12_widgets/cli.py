@@ -552,6 +552,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
             v = verdict(
                 m,
                 noise_amplitude=comparison.config.noise_amplitude,
+                lint=comparison.lint,  # a configuration error names every line (rule R1)
+                costs=comparison.mistake_costs,
                 frame=comparison.source == "frame",
             )
             print(f"{path}  {name}: {metrics_line(m.to_dict())} - {v.title}")

@@ -52,6 +52,7 @@ def test_report_prints_lint_and_strict_fails_on_it(capsys, tmp_path, files):
     line = next(x for x in out.splitlines() if " lint " in x)
     assert line.startswith(f"{image}  lint error mean-units: ") and "(fields: mean" in line
     assert f"{image}  verdict: Preprocessing differs from training (mean-units)" in out
+    assert f"{image}  y: " in out and out.count("- Preprocessing differs from training") == 1
 
     html = report.read_text(encoding="utf-8")
     assert "<h3>Configuration check</h3>" in html
