@@ -49,6 +49,12 @@ class NV12Debugger(W.VBox):
         What the dashboard currently shows (the last good state).
     findings : nv12_widgets.report.Findings
         Everything recorded, also exportable from plain Python.
+    identify : IdentifyPanel
+        "Identify a board dump" (an accordion next to the image panel): which pipeline
+        made a board's NV12 frame or input tensor, against the current RGB image.
+    similarity : SimilarityPanel
+        The metrics table, the verdict and, above them, the configuration check's
+        findings (``comparison.lint``, the ``nv12-warnings`` area, hidden when empty).
     """
 
     def __init__(
