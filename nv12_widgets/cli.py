@@ -1,6 +1,6 @@
 """The ``nv12-widgets`` command line: HTML reports for CI, and raw NV12 file conversion.
 
-Two commands:
+Three commands:
 
 ``nv12-widgets report``
     Runs the dashboard's comparison (reference vs NV12 path vs the vendor's noise test,
@@ -10,9 +10,13 @@ Two commands:
 ``nv12-widgets convert``
     Image -> raw NV12 / NV21 / I420 bytes (what board tools and cameras exchange), and
     raw -> image (PNG) given the frame's width and height.
+``nv12-widgets identify``
+    Which pipeline made a board dump (an NV12 frame or the model input tensor), from
+    the source image (:func:`nv12_widgets.model.identify.identify_pipeline`).
 
 Exit codes: 0 success; 1 ``report --min-cosine`` gate failed (some output's NV12
-cosine is below the threshold); 2 usage or input error, reported as one line on
+cosine is below the threshold) or ``report --strict`` and the configuration linter
+found an error or a warning; 2 usage or input error, reported as one line on
 stderr starting ``nv12-widgets: error:`` (no traceback).
 
 The command is also reachable as ``python -m nv12_widgets``.
@@ -39,6 +43,8 @@ from nv12_widgets.core.vocabulary import column_name, metrics_line
 __all__ = ["EXIT_BELOW_THRESHOLD", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 PROG = "nv12-widgets"
+#: Every subcommand, in the order the help lists them.
+COMMANDS = ("report", "convert", "identify")
 
 EXIT_OK = 0
 #: ``report --min-cosine``: at least one output's NV12 cosine is below the threshold.
@@ -71,7 +77,8 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 _EXIT_CODES = """\
 exit codes:
   0  success
-  1  report --min-cosine: an output's NV12 cosine is below the threshold (CI gate)
+  1  report --min-cosine: an output's NV12 cosine is below the threshold (CI gate);
+     report --strict: the configuration check found an error or a warning
   2  usage or input error (bad option, unreadable model/image/config, wrong raw size,
      existing output without --overwrite): one line on stderr, "nv12-widgets: error: ..."
 """
@@ -91,6 +98,7 @@ examples:
   nv12-widgets report --demo -o demo.html            (bundled PP-OCRv4 detector and photos)
   nv12-widgets convert photo.jpg -o frame.nv12       (prints the size needed to read it back)
   nv12-widgets convert frame.nv12 --width 640 --height 480 -o frame.png
+  nv12-widgets identify photo.jpg board_input.npy   (which pipeline made this dump?)
 
 Run "nv12-widgets COMMAND --help" for every option of a command.
 
@@ -110,6 +118,8 @@ preprocessing mismatch.
 One line per image and output is printed, with the dashboard's metric names:
   IMAGE  OUTPUT: cos NV12 0.997287, cos noise 0.998865, cos format 0.999120,
   SQNR NV12 22.31 dB - Fragile model
+then one line per configuration-check finding (model.lint), e.g.
+  IMAGE  lint error mean-units: mean (123.675, ...) with divisor 255 ... (fields: mean, divisor)
 and the report gets one finding per image, as the dashboard records it: the config, every
 metric, the verdict, the fitted image, the Y and interleaved UV planes, the RGB rebuilt
 from NV12, an error map (|reference - NV12| x 16, in the training format), heatmaps of
@@ -274,6 +284,12 @@ examples:
         help="CI gate: exit 1 when any output's NV12 cosine is below C (or not measurable), "
         "e.g. 0.999; the report is written anyway [no gate]",
     )
+    io_group.add_argument(
+        "--strict",
+        action="store_true",
+        help="CI gate: exit 1 when the configuration check (printed per image) finds an "
+        "error or a warning, e.g. a mean in pixel units with --divisor 255 [no gate]",
+    )
     io_group.add_argument("--title", metavar="T", help='report title ["NV12 debugging report"]')
     io_group.add_argument(
         "--note",
@@ -368,12 +384,14 @@ examples:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0, 1 or 2, see the module docstring)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    command = next((a for a in args_list if a in ("report", "convert", "identify")), None)
+    command = next((a for a in args_list if a in COMMANDS), None)
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
         if args.command is None:
-            raise UsageError("no command given; choose 'report' or 'convert'")
+            raise UsageError(
+                "no command given; choose one of " + ", ".join(repr(c) for c in COMMANDS)
+            )
         return int(args.func(args))
     except SystemExit as exc:  # --help and --version print, then "exit" 0
         return exc.code if isinstance(exc.code, int) else EXIT_OK
@@ -525,7 +543,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         loaded.append((path, rgb, notes))
 
     findings = Findings()
-    failures: list[str] = []
+    failures: list[tuple[str, str]] = []  # (gate, what failed it)
     gate = args.min_cosine
     for path, rgb, load_notes in loaded:
         comparison = compare(model, rgb, _with_default_size(config, model, rgb))
@@ -534,14 +552,26 @@ def _cmd_report(args: argparse.Namespace) -> int:
             v = verdict(
                 m,
                 noise_amplitude=comparison.config.noise_amplitude,
+                lint=comparison.lint,  # a configuration error names every line (rule R1)
+                costs=comparison.mistake_costs,
                 frame=comparison.source == "frame",
             )
             print(f"{path}  {name}: {metrics_line(m.to_dict())} - {v.title}")
             if gate is not None and not m.cosine_nv12 >= gate:
                 shown = "not measurable" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
                 failures.append(
-                    f"{path} output {name!r}: {column_name('cosine_nv12')} {shown} < {gate:g}"
+                    (
+                        "below --min-cosine",
+                        f"{path} output {name!r}: {column_name('cosine_nv12')} {shown} < {gate:g}",
+                    )
                 )
+        for finding in comparison.lint:
+            fields = f" (fields: {', '.join(finding.fields)})" if finding.fields else ""
+            print(f"{path}  lint {finding.severity} {finding.code}: {finding.message}{fields}")
+            if args.strict and finding.severity in ("error", "warning"):
+                failures.append(("--strict", f"{path}: lint {finding.severity} {finding.code}"))
+        if image_verdict.lint:
+            print(f"{path}  verdict: {image_verdict.title} ({', '.join(image_verdict.lint)})")
         findings.record(
             **finding_fields(
                 comparison,
@@ -561,8 +591,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     count = len(findings)
     print(f"wrote {written} ({count} finding{'s' if count != 1 else ''})")
     if failures:
-        for line in failures:
-            print(f"{PROG}: below --min-cosine: {line}", file=sys.stderr)
+        for kind, line in failures:
+            print(f"{PROG}: {kind}: {line}", file=sys.stderr)
         return EXIT_BELOW_THRESHOLD
     return EXIT_OK
 

@@ -125,6 +125,9 @@ def _facts_04(nb, cwd: Path, text: str) -> None:
 def _facts_05(nb, cwd: Path, text: str) -> None:
     _check_report(cwd / "05_board_dump_report.html", "FABRICATED")
     board = cwd / "board_exchange"
+    # it starts from a raw camera frame, read back with load_frame and compared as a frame
+    assert (board / "camera_600x400.nv12").stat().st_size == 600 * 400 * 3 // 2
+    assert "compared as a raw frame: source='frame'" in text and "not measurable" in text
     assert (board / "frame.nv12").stat().st_size == 320 * 320 * 3 // 2
     assert (board / "input_y.bin").stat().st_size == 320 * 320
     assert (board / "input_featuremap.bin").stat().st_size == 3 * 320 * 320 * 4
@@ -140,12 +143,30 @@ def _facts_05(nb, cwd: Path, text: str) -> None:
     assert _pngs(nb) >= 1
 
 
+def _facts_07(nb, cwd: Path, text: str) -> None:
+    # the plug-in interpreter decoded the real detector's raw output into boxes on both paths
+    rows = re.findall(
+        r"^(.+?)\s+boxes: reference (\d+), NV12 (\d+), db-text-boxes F1 ([0-9.]+); map IoU "
+        r"([0-9.]+).*verdict (\S+)$",
+        text,
+        re.M,
+    )
+    assert len(rows) == 3, rows
+    assert all(int(r[1]) >= 1 and 0.0 <= float(r[3]) <= 1.0 for r in rows), rows
+    assert rows[0][5] != "preprocessing" and rows[2][5] == "preprocessing"
+    assert float(rows[2][4]) < float(rows[0][4])  # the R/B swap moves the map the most
+    assert len(re.findall(r"db boxes, mean IoU: ([0-9.]+)", text)) == 3
+    assert re.search(r"^astronaut\s.*verdict no-signal$", text, re.M)
+    assert _pngs(nb) >= 1
+
+
 FACTS: dict[str, Callable] = {
     "01_quickstart.ipynb": _facts_01,
     "02_noise_sensitivity.ipynb": _facts_02,
     "03_preprocessing_mismatch.ipynb": _facts_03,
     "04_quantized_vs_float.ipynb": _facts_04,
     "05_board_dump.ipynb": _facts_05,
+    "07_task_agreement.ipynb": _facts_07,
 }
 
 

@@ -67,7 +67,14 @@ from .normalize import LAYOUTS, denormalize, dequantize, normalize, quantize, to
 from .nv12 import NV12
 from .profiles import PROFILES, Profile, get_profile
 from .signal import PairAssessment, PairEvidence, Signal, assess_pair, pair_evidence, signal_of
-from .tasks import Interpreter, OutputInterpreter, interpret, output_kind, task_agreement
+from .tasks import (
+    Interpreter,
+    OutputInterpreter,
+    interpret,
+    output_kind,
+    task_agreement,
+    task_summary,
+)
 from .visual import (
     crop_zoom,
     display_downscale,
@@ -76,6 +83,7 @@ from .visual import (
     image_like_output,
     output_heatmaps,
     png_bytes,
+    sequence_steps,
 )
 from .vocabulary import METRICS, MetricSpec, column_name, format_metric, metric_level
 
@@ -109,6 +117,7 @@ __all__ = [
     "crop_even",
     "crop_zoom",
     "output_heatmaps",
+    "sequence_steps",
     "denormalize",
     "display_downscale",
     "error_map",
@@ -160,6 +169,7 @@ __all__ = [
     "interpret",
     "output_kind",
     "task_agreement",
+    "task_summary",
     "PairAssessment",
     "assess_pair",
 ]

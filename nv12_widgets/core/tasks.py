@@ -72,6 +72,7 @@ __all__ = [
     "sequence_agreement",
     "step_agreement",
     "task_agreement",
+    "task_summary",
 ]
 
 KINDS = ("classifier", "sequence", "dense", "other")
@@ -379,6 +380,41 @@ def task_agreement(reference: Any, test: Any, kind: str, **opts: Any) -> dict[st
         out["reference_area"] = int(np.count_nonzero(r > thr))
         out["test_area"] = int(np.count_nonzero(t > thr))
     return out
+
+
+def task_summary(task: Mapping[str, Any] | None) -> str:
+    """One short line of a :func:`task_agreement` result, as the tables show it.
+
+    Classifier: ``top-1 1.000, top-5 1.000``; sequence: ``steps 0.975, decoded equal``
+    (or ``decoded differs (3 edits)``); dense: ``IoU 0.912 (> 0.3)``; other or None:
+    ``""``.
+
+    Examples
+    --------
+    >>> task_summary({"kind": "dense", "iou": 0.5, "threshold": 0.3})
+    'IoU 0.500 (> 0.3)'
+    >>> task_summary({"kind": "sequence", "step_agreement": 0.95, "exact_match": 0.0,
+    ...               "edit_distance": 2})
+    'steps 0.950, decoded differs (2 edits)'
+    """
+    if not task:
+        return ""
+    kind = task.get("kind")
+    if kind == "classifier" and task.get("top1") is not None:
+        top5 = task.get("top5")
+        return f"top-1 {task['top1']:.3f}" + (f", top-5 {top5:.3f}" if top5 is not None else "")
+    if kind == "sequence" and task.get("step_agreement") is not None:
+        exact = task.get("exact_match")
+        if exact is None:
+            decoded = ""
+        elif exact >= 1.0:
+            decoded = ", decoded equal"
+        else:
+            decoded = f", decoded differs ({task.get('edit_distance', '?')} edits)"
+        return f"steps {task['step_agreement']:.3f}{decoded}"
+    if kind == "dense" and task.get("iou") is not None:
+        return f"IoU {task['iou']:.3f} (> {task.get('threshold', DENSE_THRESHOLD):g})"
+    return ""
 
 
 # ---------------------------------------------------------------------- interpreters

@@ -19,6 +19,7 @@ __all__ = [
     "image_like_output",
     "display_downscale",
     "png_bytes",
+    "sequence_steps",
 ]
 
 _COLORMAPS = {
@@ -242,3 +243,77 @@ def output_heatmaps(
         heatmap(diff, vmin=0.0, vmax=dmax if dmax > 0 else 1.0, cmap="inferno"),
         {"lo": lo, "hi": hi, "diff_max": dmax},
     )
+
+
+def sequence_steps(
+    reference: np.ndarray, test: np.ndarray, *, item: int = 0, max_rows: int = 40
+) -> dict:
+    """Per-step argmax of a sequence output (T x C per-step scores) on two paths.
+
+    What the dashboard shows for a "sequence" output (``core.tasks.output_kind``: a
+    CTC text recogniser's 1 x 40 x 6625 softmax) instead of a T x C heatmap squeezed
+    to slivers: per step the class each path picks and its score, listing the steps
+    where the two paths differ.
+
+    Parameters
+    ----------
+    reference, test : numpy.ndarray
+        (T, C) or (N, T, C) scores of the same shape, C >= 2.
+    item : int
+        The batch item shown (0..N-1).
+    max_rows : int
+        At most this many differing steps are listed in ``rows`` (the first ones).
+
+    Returns
+    -------
+    dict
+        ``steps`` (T), ``classes`` (C), ``reference`` / ``test`` ((T,) int argmax per
+        step), ``differ`` ((K,) int: the steps where they differ), ``rows`` (list of
+        dicts ``step``, ``reference``, ``reference_score``, ``test``, ``test_score``
+        for the first ``max_rows`` differing steps) and ``truncated`` (differing steps
+        not listed).
+
+    Examples
+    --------
+    >>> ref = np.eye(3)[[1, 1, 0, 2]][None]  # (1, 4, 3) one-hot: steps 1 1 0 2
+    >>> out = sequence_steps(ref, np.eye(3)[[1, 2, 0, 2]][None])
+    >>> out["differ"].tolist(), out["rows"][0]["reference"], out["rows"][0]["test"]
+    ([1], 1, 2)
+    """
+    r, t = np.asarray(reference), np.asarray(test)
+    if r.shape != t.shape:
+        raise InputError(f"sequence_steps() needs one shape, got {r.shape} and {t.shape}.")
+    if r.ndim == 2:
+        r, t = r[None], t[None]
+    if r.ndim != 3 or r.shape[2] < 2 or r.shape[1] < 1:
+        raise InputError(
+            f"sequence_steps() takes (T, C) or (N, T, C) per-step scores with C >= 2, got "
+            f"{np.shape(reference)}."
+        )
+    if not 0 <= int(item) < r.shape[0]:
+        raise InputError(f"item must be in 0..{r.shape[0] - 1}, got {item!r}.")
+    r = r[int(item)].astype(np.float64)
+    t = t[int(item)].astype(np.float64)
+    ra, ta = np.argmax(r, axis=-1), np.argmax(t, axis=-1)
+    steps = np.arange(r.shape[0])
+    rs, ts = r[steps, ra], t[steps, ta]
+    differ = np.flatnonzero(ra != ta)
+    rows = [
+        {
+            "step": int(i),
+            "reference": int(ra[i]),
+            "reference_score": float(rs[i]),
+            "test": int(ta[i]),
+            "test_score": float(ts[i]),
+        }
+        for i in differ[: max(0, int(max_rows))]
+    ]
+    return {
+        "steps": int(r.shape[0]),
+        "classes": int(r.shape[1]),
+        "reference": ra,
+        "test": ta,
+        "differ": differ,
+        "rows": rows,
+        "truncated": int(max(0, differ.size - len(rows))),
+    }

@@ -112,6 +112,10 @@ class MetricSpec:
         """The value as text: see :func:`format_metric`."""
         if value is None:
             return MISSING
+        if isinstance(value, Mapping) and self.key.startswith("task_"):
+            from .tasks import task_summary  # a task agreement dict: its one-line summary
+
+            return task_summary(value) or MISSING
         if isinstance(value, bool):
             return "yes" if value else "no"
         if isinstance(value, int):
@@ -327,6 +331,7 @@ DASHBOARD_KEYS = (
     "top1_nv12",
     "top5_nv12",
     "agreement_nv12",
+    "task_nv12",
 )
 """The dashboard similarity table's columns (those with a value for some output)."""
 

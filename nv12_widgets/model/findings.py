@@ -21,6 +21,7 @@ from .snippets import snippets as config_snippets
 
 __all__ = [
     "ERROR_MAP_GAIN",
+    "LINT_CONTEXT_KEY",
     "MAX_OUTPUT_HEATMAPS",
     "error_map_title",
     "finding_fields",
@@ -30,6 +31,10 @@ __all__ = [
 
 #: Gain of the ``|reference - NV12|`` picture (one grey level becomes 16).
 ERROR_MAP_GAIN = 16
+#: The finding's context entry holding the configuration linter's findings (a list of
+#: ``{"code", "severity", "message", "fields"}``); the HTML report shows it as its own
+#: section (``nv12_widgets.report.html``).
+LINT_CONTEXT_KEY = "lint"
 #: At most this many image-like outputs get reference / NV12 / difference heatmaps.
 MAX_OUTPUT_HEATMAPS = 3
 
@@ -138,6 +143,10 @@ def finding_fields(
         "image loading notes": list(loading_notes),
         "comparison notes": list(comparison.notes),
     }
+    ctx[LINT_CONTEXT_KEY] = [
+        {"code": f.code, "severity": f.severity, "message": f.message, "fields": list(f.fields)}
+        for f in comparison.lint
+    ]
     if image_size is not None:
         ctx["image size (HxW)"] = f"{image_size[0]}x{image_size[1]}"
     ctx.update(context or {})

@@ -288,8 +288,45 @@ def _lowest_cosine(finding: Any) -> float | None:
     return min(values) if values else None
 
 
+#: The context entry a finding's configuration-check findings are read from (written by
+#: ``nv12_widgets.model.findings.finding_fields``): a list of dicts with ``code``,
+#: ``severity``, ``message`` and ``fields``.
+LINT_KEY = "lint"
+
+
+def _lint_view(context: Mapping[str, Any]) -> list[dict[str, str]] | None:
+    """The context's lint findings, or None when absent or not in that shape (then the
+    entry stays among the context rows, shown as recorded)."""
+    entries = context.get(LINT_KEY)
+    if not isinstance(entries, list):
+        return None
+    view = []
+    for e in entries:
+        if not isinstance(e, Mapping):
+            return None
+        parts = [e.get(k) for k in ("code", "severity", "message")]
+        fields = e.get("fields", [])
+        if not all(isinstance(p, str) for p in parts) or not isinstance(fields, list):
+            return None
+        view.append(
+            {
+                "code": parts[0],
+                "severity": parts[1],
+                "message": parts[2],
+                "fields": ", ".join(str(f) for f in fields),
+            }
+        )
+    return view
+
+
 def _finding_view(index: int, total: int, finding: Any) -> dict[str, Any]:
     anchor = f"finding-{index}"
+    lint = _lint_view(finding.context)
+    context = (
+        finding.context
+        if lint is None
+        else {k: v for k, v in finding.context.items() if k != LINT_KEY}
+    )
     return {
         "index": index,
         "total": total,
@@ -305,7 +342,8 @@ def _finding_view(index: int, total: int, finding: Any) -> dict[str, Any]:
         "config_json": jsonsafe.dumps(finding.config, indent=2),
         "config_script": Markup(json_for_script(finding.config)),  # noqa: S704 - escaped
         "snippets": list(finding.snippets.items()),
-        "context_rows": _kv_rows(finding.context),
+        "context_rows": _kv_rows(context),
+        "lint": lint,
     }
 
 

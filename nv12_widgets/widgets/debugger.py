@@ -19,6 +19,7 @@ from nv12_widgets.model.session import default_size, is_dynamic, size_presets
 
 from ._common import STYLE, ErrorArea
 from .findings import FindingsPanel, SweepPanel
+from .identify_panel import IdentifyPanel
 from .panels import ImagePanel, NoisePanel, PlanesPanel, PreprocessPanel, SimilarityPanel
 
 _NOISE_FIELDS = ("noise_amplitude", "noise_kind", "noise_seed")
@@ -48,6 +49,12 @@ class NV12Debugger(W.VBox):
         What the dashboard currently shows (the last good state).
     findings : nv12_widgets.report.Findings
         Everything recorded, also exportable from plain Python.
+    identify : IdentifyPanel
+        "Identify a board dump" (an accordion next to the image panel): which pipeline
+        made a board's NV12 frame or input tensor, against the current RGB image.
+    similarity : SimilarityPanel
+        The metrics table, the verdict and, above them, the configuration check's
+        findings (``comparison.lint``, the ``nv12-warnings`` area, hidden when empty).
     """
 
     def __init__(
@@ -92,6 +99,10 @@ class NV12Debugger(W.VBox):
         self.sweep = SweepPanel(self._run_sweep, self.report_error)
         self.findings_panel = FindingsPanel(self._snapshot, self.report_error)
         self.findings = self.findings_panel.findings
+        # a board dump next to the image: which pipeline made it (model.identify)
+        self.identify = IdentifyPanel(self._identify_source)
+        self.identify.add_class("nv12-identify")
+        self.identify_box = W.Accordion([self.identify], titles=("Identify a board dump",))
         self.status = W.HTML("")
         self.status.add_class("nv12-status")
         info = self.model.image
@@ -102,7 +113,10 @@ class NV12Debugger(W.VBox):
             f"{html.escape(info.describe())}</code>"
         )
         # controls on the left, what they change on the right: no scrolling between them
-        left = W.VBox([self.image_panel, self.noise, self.preprocess], layout=W.Layout(width="44%"))
+        left = W.VBox(
+            [self.image_panel, self.identify_box, self.noise, self.preprocess],
+            layout=W.Layout(width="44%"),
+        )
         right = W.VBox([self.similarity, self.status], layout=W.Layout(width="56%"))
         super().__init__(
             [
@@ -176,6 +190,13 @@ class NV12Debugger(W.VBox):
                 self.image, self.frame, self.image_name, self.image_notes = previous
                 return False
             return True
+
+    def _identify_source(self) -> np.ndarray | None:
+        """The Identify panel's source image: the current RGB image as loaded (None
+        for a raw frame: a dump is explained against the RGB it was made from)."""
+        if self.image is None or isinstance(self.image, NV12):
+            return None
+        return self.image
 
     def _offer_sizes(self, image_hw: tuple[int, int]) -> None:
         """Fill the size control: presets for this image, the default size when the user

@@ -19,6 +19,7 @@ from nv12_widgets.core import (
     load_source,
     normalize,
     output_heatmaps,
+    sequence_steps,
 )
 from nv12_widgets.core.vocabulary import (
     DASHBOARD_KEYS,
@@ -129,6 +130,7 @@ class ImagePanel(W.VBox):
         self.samples = {Path(p).name: Path(p) for p in samples}
         self.sample = W.Dropdown(options=list(self.samples), description="Sample")
         self.upload = W.FileUpload(accept=UPLOAD_ACCEPT, multiple=False, description="Upload")
+        self.upload.add_class("nv12-upload")
         self.path = W.Text(
             placeholder="/path/to/image.jpg or frame_1920x1080.nv12", description="Path"
         )
@@ -309,6 +311,7 @@ class PreprocessPanel(W.VBox):
         }
         for name, w in self.controls.items():  # self.swing, ..., self.layout_ (W.Box.layout)
             setattr(self, "layout_" if name == "layout" else name, w)
+            w.add_class(f"nv12-field-{name.replace('_', '-')}")  # e.g. nv12-field-decode-swing
         self.swing.add_class("nv12-swing")
         # model input size, (height, width) in that order; filled by set_size_choices()
         self.size_preset = W.Dropdown(options=[], description="Size")
@@ -629,10 +632,78 @@ def metrics_table_html(metrics: dict[str, dict]) -> str:
     )
 
 
+def lint_html(findings: Sequence) -> str:
+    """The configuration linter's findings (``Comparison.lint``) as HTML: one line per
+    finding with its severity, code, message and the fields involved; '' for none."""
+    if not findings:
+        return ""
+    items = []
+    for f in findings:
+        fields = ", ".join(f.fields)
+        items.append(
+            f"<li class='nv12-lint-{html.escape(f.severity)}' data-code='{html.escape(f.code)}'>"
+            f"<b>{html.escape(f.severity)}</b> <code>{html.escape(f.code)}</code>: "
+            f"{html.escape(f.message)}"
+            + (
+                f" <span class='nv12-caption'>(fields: {html.escape(fields)})</span>"
+                if fields
+                else ""
+            )
+            + "</li>"
+        )
+    errors = sum(f.severity == "error" for f in findings)
+    head = (
+        f"Configuration check: {errors} error{'s' if errors != 1 else ''}, "
+        f"{len(findings) - errors} other finding{'s' if len(findings) - errors != 1 else ''}"
+    )
+    colour = "#8a1c1c" if errors else "#7a5a00"
+    return (
+        f"<div style='border-left: 4px solid {colour}; background: #fff8e6; "
+        f"padding: 4px 10px; margin: 4px 0;'><b>{html.escape(head)}</b>"
+        f"<ul style='margin: 2px 0 2px 1.2em; padding: 0;'>{''.join(items)}</ul></div>"
+    )
+
+
+def sequence_html(name: str, steps: dict) -> str:
+    """A :func:`~nv12_widgets.core.sequence_steps` result as HTML: the per-step argmax
+    of the reference and the NV12 path, listing the steps where they differ."""
+    n_diff = int(steps["differ"].size)
+    head = (
+        f"<b>{html.escape(name)}</b>: sequence output, {steps['steps']} steps x "
+        f"{steps['classes']} classes; per-step argmax differs at {n_diff} of "
+        f"{steps['steps']} steps"
+    )
+    if not n_diff:
+        return f"<div>{head}: the NV12 path picks the reference's class at every step.</div>"
+    rows = "".join(
+        f"<tr><td>{r['step']}</td><td>{r['reference']}</td><td>{r['reference_score']:.4g}</td>"
+        f"<td>{r['test']}</td><td>{r['test_score']:.4g}</td></tr>"
+        for r in steps["rows"]
+    )
+    more = (
+        f"<div class='nv12-caption'>{steps['truncated']} more differing steps not listed</div>"
+        if steps["truncated"]
+        else ""
+    )
+    return (
+        f"<div>{head}.</div><div class='nv12-metrics'><table><tr><th>step</th>"
+        "<th>reference class</th><th>score</th><th>NV12 class</th><th>score</th></tr>"
+        f"{rows}</table></div>{more}"
+    )
+
+
 class SimilarityPanel(W.VBox):
-    """Cosine and friends per output, the verdict, and heatmaps of image-like outputs."""
+    """Cosine and friends per output, the verdict, the configuration linter's findings
+    (a warning area above the table), and per-output pictures: heatmaps of image-like
+    outputs, the per-step argmax of sequence outputs."""
 
     def __init__(self):
+        self.warnings = W.HTML("")
+        self.warnings.add_class("nv12-warnings")
+        self.warnings.layout.display = "none"
+        self.sequence = W.HTML("")
+        self.sequence.add_class("nv12-sequence")
+        self.sequence.layout.display = "none"
         self.table = W.HTML("")
         self.table.add_class("nv12-cosine")
         self.table.add_class("nv12-metrics")
@@ -646,30 +717,42 @@ class SimilarityPanel(W.VBox):
         super().__init__(
             [
                 W.HTML("<span class='nv12-title'>Similarity</span>"),
+                self.warnings,
                 self.table,
                 self.verdict,
                 self.maps,
+                self.sequence,
             ]
         )
 
     def show_metrics(self, cmp) -> None:
         self.draw_metrics(self.prepare_metrics(cmp))
 
-    def prepare_metrics(self, cmp) -> tuple[str, str]:
-        """The metrics table and the verdict as HTML, without drawing them."""
+    def prepare_metrics(self, cmp) -> tuple[str, str, str]:
+        """The metrics table, the verdict and the lint findings as HTML, without
+        drawing them."""
         table = metrics_table_html(cmp.to_dict())
         v = cmp.verdict()
-        return table, f"<b>{html.escape(v.title)}</b><br>{html.escape(v.text)}"
+        verdict = f"<b>{html.escape(v.title)}</b><br>{html.escape(v.text)}"
+        return table, verdict, lint_html(cmp.lint)
 
-    def draw_metrics(self, prepared: tuple[str, str]) -> None:
-        self.table.value, self.verdict.value = prepared
+    def draw_metrics(self, prepared: tuple[str, str, str]) -> None:
+        self.table.value, self.verdict.value, warnings = prepared
+        self.warnings.value = warnings
+        self.warnings.layout.display = None if warnings else "none"
 
     def show_outputs(self, cmp) -> None:
         self.draw_outputs(self.prepare_outputs(cmp))
 
-    def prepare_outputs(self, cmp) -> list | None:
-        """The heatmap views of the first output (None when it is not image-like)."""
+    def prepare_outputs(self, cmp) -> list | str | None:
+        """The pictures of the first output: heatmap views of an image-like output, the
+        per-step argmax table (HTML) of a sequence output, None otherwise."""
         name = next(iter(cmp.outputs_reference))
+        metrics = cmp.metrics.get(name)
+        if metrics is not None and metrics.kind == "sequence":
+            return sequence_html(
+                name, sequence_steps(cmp.outputs_reference[name], cmp.outputs_nv12[name])
+            )
         ref = image_like_output(cmp.outputs_reference[name])
         if ref is None:
             return None
@@ -681,7 +764,13 @@ class SimilarityPanel(W.VBox):
             (self.diff_map, self.diff_map.prepare(diff_rgb, f"0..{scale['diff_max']:.3g}")),
         ]
 
-    def draw_outputs(self, prepared: list | None) -> None:
+    def draw_outputs(self, prepared: list | str | None) -> None:
+        if isinstance(prepared, str):  # a sequence output: its per-step table
+            self.sequence.value = prepared
+            self.sequence.layout.display = None
+            self.maps.layout.display = "none"
+            return
+        self.sequence.layout.display = "none"
         if prepared is None:
             self.maps.layout.display = "none"
             return

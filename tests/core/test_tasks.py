@@ -256,3 +256,20 @@ def test_db_text_detection_interpreter():
     with pytest.raises(InputError):
         det({"a": a, "b": b})
     assert len(DBTextDetection(output="b")({"a": a, "b": b})) == 2
+
+
+def test_task_summary_per_kind():
+    from nv12_widgets.core import task_summary
+    from nv12_widgets.core.vocabulary import format_metric
+
+    cls = task_agreement(np.eye(8)[[1]], np.eye(8)[[1]], "classifier")
+    assert task_summary(cls) == "top-1 1.000, top-5 1.000"
+    seq = task_agreement(np.eye(3)[[1, 0, 2]], np.eye(3)[[1, 2, 2]], "sequence")
+    assert task_summary(seq) == "steps 0.667, decoded equal"  # "1 2" both, after CTC
+    seq = task_agreement(np.eye(3)[[1, 0, 2]], np.eye(3)[[1, 1, 0]], "sequence")
+    assert task_summary(seq) == "steps 0.333, decoded differs (1 edits)"
+    dense = task_agreement(np.ones((1, 1, 4, 4)), np.ones((1, 1, 4, 4)), "dense")
+    assert task_summary(dense) == "IoU 1.000 (> 0.3)"
+    assert task_summary(None) == "" and task_summary({"kind": "other"}) == ""
+    assert format_metric("task_nv12", dense) == "IoU 1.000 (> 0.3)"
+    assert format_metric("task_nv12", {"kind": "other"}) == "—"

@@ -112,3 +112,27 @@ def test_output_heatmaps_share_one_scale():
     assert not np.array_equal(rd[0, 0], rd[1, 1])
     with pytest.raises(InputError):
         output_heatmaps(a, np.zeros((8, 9)))
+
+
+def test_sequence_steps_against_a_plain_loop():
+    from nv12_widgets.core import sequence_steps
+
+    rng = np.random.default_rng(11)
+    ref = rng.random((2, 30, 7))
+    test = ref.copy()
+    test[1, [3, 17, 29], 0] = 5.0  # item 1: three steps now pick class 0
+    out = sequence_steps(ref, test, item=1, max_rows=2)
+    expected = [t for t in range(30) if int(np.argmax(ref[1, t])) != int(np.argmax(test[1, t]))]
+    assert out["differ"].tolist() == expected and out["steps"] == 30 and out["classes"] == 7
+    assert [r["step"] for r in out["rows"]] == expected[:2] and out["truncated"] == len(expected) - 2
+    first = out["rows"][0]
+    assert first["test"] == 0 and first["test_score"] == 5.0
+    assert first["reference"] == int(np.argmax(ref[1, expected[0]]))
+    assert first["reference_score"] == float(ref[1, expected[0]].max())
+    same = sequence_steps(ref[0], ref[0])  # (T, C) accepted
+    assert same["differ"].size == 0 and same["rows"] == []
+    for bad in (dict(reference=ref, test=ref[:1]), dict(reference=ref[..., :1], test=ref[..., :1])):
+        with pytest.raises(InputError):
+            sequence_steps(bad["reference"], bad["test"])
+    with pytest.raises(InputError):
+        sequence_steps(ref, ref, item=2)
