@@ -568,8 +568,12 @@ def _as_rgb(image: Any) -> np.ndarray:
 
 
 def _kind(reference: np.ndarray, override: str | None) -> str:
-    """The output's kind (``core.tasks.output_kind``), or ``override`` when given."""
-    try:
+    """The output's kind (``core.tasks.output_kind``), or ``override`` when given (an
+    unknown kind, or one the output's shape cannot be read as, is an InputError: a typo
+    in an override must not be lost)."""
+    if override is not None:
         return output_kind(reference, override)
-    except InputError:
+    try:
+        return output_kind(reference)
+    except InputError:  # e.g. a non-numeric output: no task metric
         return "other"

@@ -370,3 +370,12 @@ def test_raw_frame_gives_the_same_device_path_as_the_frame_made_from_rgb(
     assert np.array_equal(from_frame.fitted_image, nv12_to_rgb(frame, upsample="bilinear"))
     # cached: the same frame again costs no inference
     assert comparator.compare(frame, tiny_config).inferences == 0
+
+
+def test_output_kind_override_is_checked(classifier_model, rgb_image, tiny_config):
+    cmp = compare(classifier_model, rgb_image, tiny_config, output_kinds={"prob": "classifier"})
+    assert cmp.metrics["prob"].kind == "classifier"
+    with pytest.raises(InputError, match="override"):
+        compare(classifier_model, rgb_image, tiny_config, output_kinds={"prob": "clasifier"})
+    with pytest.raises(InputError, match="cannot be read as"):
+        compare(classifier_model, rgb_image, tiny_config, output_kinds={"prob": "dense"})
