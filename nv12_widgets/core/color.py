@@ -233,6 +233,14 @@ def luma_band(image: np.ndarray, out: np.ndarray, m_y: np.ndarray, image4=None) 
     hi_byte_channels(z, out, (0,))
 
 
+#: Added before ``floor(x + 0.5)`` when a float64 affine value may be an exact .5 tie
+#: (full swing: exact values are a tie or at least 1e-6 away from one; studio swing has
+#: none within 1e-7): makes every exact tie round up whatever the float64 evaluation
+#: order, and moves no other value across a rounding boundary. Shared by the numpy
+#: tables and the ONNX executor's affine (``model.builder.emit_affine_round``).
+ROUND_GUARD = 1e-9
+
+
 @functools.cache
 def chroma_tables(matrix: str, order: str, pair: bool) -> tuple[np.ndarray, np.ndarray]:
     """Full-swing decoding tables indexed by ``U + 256 * V`` (an NV12 byte pair).
@@ -251,7 +259,7 @@ def chroma_tables(matrix: str, order: str, pair: bool) -> tuple[np.ndarray, np.n
     v, u = np.meshgrid(codes, codes, indexing="ij")  # row V, column U: index V * 256 + U
     # Y's coefficient is 1 in every full-swing inverse.
     c = u[..., None] * inv[:, 1] + v[..., None] * inv[:, 2] + inv[:, 3]
-    c = np.floor(c + (0.5 + 1e-9)).reshape(65536, 3)
+    c = np.floor(c + (0.5 + ROUND_GUARD)).reshape(65536, 3)
     tables = []
     for part in (c, -c):
         b = np.clip(part, 0, 255).astype(np.uint64)

@@ -256,7 +256,40 @@ def _device_profiles() -> list[Profile]:
                 device_encodes=False,
             )
         )
+    for name, (mode, (swing, matrix)) in _RGA_PROFILES.items():
+        out.append(
+            Profile(
+                name,
+                f"Rockchip RGA imcvtcolor {mode} (feeding RKNN): the standard's conversion "
+                f"({swing} swing {matrix.upper()}), exactly rounded, nearest chroma. RGA's own "
+                "fixed-point coefficients are not public: this models the mode's standard, "
+                "so a wrong limited/full mode is reproduced, RGA's last-bit rounding is not.",
+                swing,
+                matrix,
+                "mean",
+                "nearest",
+                partial(_camera_encode, swing, matrix, "mean"),
+                partial(_standard_decode, swing, matrix),
+                "airockchip/librga include/im2d_type.h (IM_YUV_TO_RGB_* / IM_RGB_TO_YUV_* "
+                "modes); coefficients not published (docs/Rockchip_FAQ_RGA)",
+                device_encodes=False,
+            )
+        )
     return out
+
+
+#: RGA profiles: name -> (librga mode, the standard it implements).
+_RGA_PROFILES = {
+    "rga-bt601-limited": ("IM_YUV_TO_RGB_BT601_LIMIT", dev.RGA_MODES["IM_YUV_TO_RGB_BT601_LIMIT"]),
+    "rga-bt601-full": ("IM_YUV_TO_RGB_BT601_FULL", dev.RGA_MODES["IM_YUV_TO_RGB_BT601_FULL"]),
+    "rga-bt709-limited": ("IM_YUV_TO_RGB_BT709_LIMIT", dev.RGA_MODES["IM_YUV_TO_RGB_BT709_LIMIT"]),
+}
+
+
+def _standard_decode(swing: str, matrix: str, frame: NV12) -> np.ndarray:
+    from .convert import nv12_to_rgb
+
+    return nv12_to_rgb(frame, swing=swing, matrix=matrix, upsample="nearest")
 
 
 PROFILES: dict[str, Profile] = {

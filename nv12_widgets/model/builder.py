@@ -12,7 +12,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from nv12_widgets.core import yuv_matrix
+from nv12_widgets.core.color import ROUND_GUARD, yuv_to_rgb_affine
 
 __all__ = ["GraphBuilder", "emit_affine_round", "emit_upsample", "yuv_to_rgb_affine"]
 
@@ -67,19 +67,6 @@ class GraphBuilder:
         return self.op("Clip", [x, lo, hi], "pixels")
 
 
-def yuv_to_rgb_affine(swing: str, matrix: str) -> np.ndarray:
-    """(3, 4) float64 YUV -> RGB affine matrix: the inverse of ``core.yuv_matrix``.
-
-    ``inv(M)`` and offset ``-inv(M) @ o``, the coefficients ``nv12_to_rgb`` applies.
-    """
-    m = yuv_matrix(swing, matrix)
-    inv = np.linalg.inv(m[:, :3])
-    out = np.empty((3, 4))
-    out[:, :3] = inv
-    out[:, 3] = -inv @ m[:, 3]
-    return out
-
-
 def emit_upsample(b: GraphBuilder, uv_f: str, mode: str) -> str:
     """(1, h, w, 2) float -> (1, 2h, 2w, 2): Resize on the H and W axes of NHWC data."""
     roi = b.const("roi", np.zeros(0, np.float32))
@@ -108,11 +95,16 @@ def emit_upsample(b: GraphBuilder, uv_f: str, mode: str) -> str:
 
 
 def emit_affine_round(b: GraphBuilder, yuv: str, m: np.ndarray) -> str:
-    """``floor(yuv @ m[:, :3].T + m[:, 3] + 0.5)`` clipped to 0..255, in float64."""
+    """``floor(yuv @ m[:, :3].T + m[:, 3] + 0.5)`` clipped to 0..255, in float64.
+
+    Exactly rounded (ties up) like ``core.nv12_to_rgb``: float64 is exact to ~1e-13 on
+    8-bit inputs and ``core.color.ROUND_GUARD`` makes exact .5 ties round up whatever
+    the order in which the runtime sums.
+    """
     d = np.float64
     yuv64 = b.op("Cast", [yuv], "yuv444_f64", to=TensorProto.DOUBLE)
     w = b.const("yuv2rgb_matrix", np.ascontiguousarray(m[:, :3].T).astype(d))
-    off = b.const("yuv2rgb_offset_plus_half", (m[:, 3] + 0.5).astype(d))
+    off = b.const("yuv2rgb_offset_plus_half", (m[:, 3] + (0.5 + ROUND_GUARD)).astype(d))
     exact = b.op("Add", [b.op("MatMul", [yuv64, w], "rgb_linear"), off], "rgb_plus_half")
     rounded = b.op("Floor", [exact], "rgb_rounded_f64")
     return b.clip_u8(b.op("Cast", [rounded], "rgb_rounded", to=TensorProto.FLOAT))

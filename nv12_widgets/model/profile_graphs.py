@@ -33,7 +33,7 @@ from onnx import TensorProto
 
 from nv12_widgets.core import device_profiles as dev
 
-from .builder import GraphBuilder, emit_upsample
+from .builder import GraphBuilder, emit_affine_round, emit_upsample, yuv_to_rgb_affine
 
 __all__ = ["DECODE_GRAPHS", "emit_nearest_chroma"]
 
@@ -176,7 +176,9 @@ def emit_horizon_bpu(b: GraphBuilder, y_f: str, uv_half_f: str, rows: list[int])
 
 
 # -- Ascend AIPP ------------------------------------------------------------------------
-def emit_ascend_aipp(preset: str, b: GraphBuilder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
+def emit_ascend_aipp(
+    preset: str, b: GraphBuilder, y_f: str, uv_half_f: str, rows: list[int]
+) -> str:
     """AIPP CSC: ``(M @ (yuv - input_bias)) >> 8`` saturated, integers exact in float32
     (``>> 8`` of an integer below 2^18 is ``Floor(x / 256)``)."""
     m, bias = dev.AIPP_PRESETS[preset]
@@ -206,7 +208,6 @@ _CV_CUB = 2116026
 _CV_CUG = -409993
 _CV_CVG = -852492
 _CV_CVR = 1673527
-
 
 
 def emit_horizon(b: GraphBuilder, y_f: str, uv_half_f: str, rows: list[int]) -> str:
@@ -246,6 +247,16 @@ def emit_opencv(b: GraphBuilder, y_f: str, uv_half_f: str, rows: list[int]) -> s
     return b.clip_u8(b.op("Cast", [shifted], "rgb_shifted_f32", to=TensorProto.FLOAT))
 
 
+def emit_standard(
+    swing: str, matrix: str, b: GraphBuilder, y_f: str, uv_half_f: str, rows: list[int]
+) -> str:
+    """A standard's exactly rounded conversion after nearest chroma (the RGA profiles:
+    ``core.nv12_to_rgb(frame, swing, matrix, upsample="nearest")``)."""
+    uv_up = emit_upsample(b, uv_half_f, "nearest")
+    yuv = b.op("Concat", [y_f, uv_up], "yuv444", axis=3)
+    return emit_affine_round(b, yuv, yuv_to_rgb_affine(swing, matrix)[rows])
+
+
 DECODE_GRAPHS: dict[str, Emitter] = {
     "horizon": emit_horizon,
     "opencv": emit_opencv,
@@ -254,4 +265,12 @@ DECODE_GRAPHS: dict[str, Emitter] = {
     "openvino-f32": emit_openvino_f32,
     "tidl": emit_tidl,
     **{f"ascend-aipp-{p}": partial(emit_ascend_aipp, p) for p in dev.AIPP_PRESETS},
+    **{
+        f"rga-{std}": partial(emit_standard, swing, matrix)
+        for std, (swing, matrix) in (
+            ("bt601-limited", ("studio", "bt601")),
+            ("bt601-full", ("full", "bt601")),
+            ("bt709-limited", ("studio", "bt709")),
+        )
+    },
 }

@@ -359,3 +359,35 @@ def test_rga_modes_map_to_standards():
     assert dev.RGA_MODES["IM_YUV_TO_RGB_BT601_LIMIT"] == ("studio", "bt601")
     assert dev.RGA_MODES["IM_YUV_TO_RGB_BT601_FULL"] == ("full", "bt601")
     assert dev.RGA_MODES["IM_YUV_TO_RGB_BT709_LIMIT"] == ("studio", "bt709")
+
+
+# -- Rockchip RGA ---------------------------------------------------------------------------
+def test_rga_profiles_are_their_modes_standards():
+    """RGA's coefficients are not public: each rga-* profile is its mode's standard,
+    exactly rounded, nearest chroma (the mode mix-up of librga #104 is reproducible as
+    encoding with one profile and decoding with another)."""
+    from nv12_widgets.core import nv12_to_rgb
+    from nv12_widgets.core.device_profiles import RGA_MODES
+
+    rgb = images()["astronaut_238x322"]
+    cases = {
+        "rga-bt601-limited": RGA_MODES["IM_YUV_TO_RGB_BT601_LIMIT"],
+        "rga-bt601-full": RGA_MODES["IM_YUV_TO_RGB_BT601_FULL"],
+        "rga-bt709-limited": RGA_MODES["IM_YUV_TO_RGB_BT709_LIMIT"],
+    }
+    assert cases["rga-bt601-limited"] == ("studio", "bt601")
+    assert cases["rga-bt601-full"] == ("full", "bt601")
+    for name, (swing, matrix) in cases.items():
+        prof = PROFILES[name]
+        assert (prof.swing, prof.matrix, prof.upsample) == (swing, matrix, "nearest")
+        frame = rgb_to_nv12(rgb, profile=name)
+        assert frame == rgb_to_nv12(rgb, swing=swing, matrix=matrix)
+        assert np.array_equal(
+            nv12_to_rgb(frame, profile=name),
+            nv12_to_rgb(frame, swing=swing, matrix=matrix, upsample="nearest"),
+        )
+    # a full-swing camera frame decoded in the limited mode: stretched contrast
+    full = rgb_to_nv12(rgb, profile="rga-bt601-full")
+    wrong = nv12_to_rgb(full, profile="rga-bt601-limited").astype(int)
+    right = nv12_to_rgb(full, profile="rga-bt601-full").astype(int)
+    assert wrong.std() > right.std() * 1.1

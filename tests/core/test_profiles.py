@@ -63,6 +63,9 @@ def test_profiles_registry():
         "ascend-aipp-bt601-wide",
         "ascend-aipp-bt709-narrow",
         "ascend-aipp-bt709-wide",
+        "rga-bt601-limited",
+        "rga-bt601-full",
+        "rga-bt709-limited",
     }
     for name, prof in PROFILES.items():
         assert isinstance(prof, Profile)
