@@ -62,7 +62,9 @@ from nv12_widgets.core import (
     assess_pair,
     compare_arrays,
     task_agreement,
+    to_jsonable,
 )
+from nv12_widgets.core.vocabulary import metrics_line
 
 from .config import PreprocessConfig
 from .pipeline import DecodeStage
@@ -589,18 +591,11 @@ class Comparison:
             "source": self.source,
             "notes": list(self.notes),
         }
-        return _json_safe(record)
+        return to_jsonable(record)
 
     def summary(self) -> str:
-        """A plain-text table of the main metrics and the verdict."""
-        rows = [
-            f"{'output':<24} {'cos NV12':>10} {'cos noise':>10} {'cos matched':>11} {'SQNR NV12':>10}"
-        ]
-        for m in self.metrics.values():
-            rows.append(
-                f"{m.name[:24]:<24} {m.cosine_nv12:>10.6f} {m.cosine_noise:>10.6f} "
-                f"{m.cosine_format:>11.6f} {m.sqnr_nv12_db:>8.2f}dB"
-            )
+        """A plain-text table of the main metrics (the vocabulary's names) and the verdict."""
+        rows = [f"{m.name}: {metrics_line(m.to_dict())}" for m in self.metrics.values()]
         return "\n".join(rows) + "\n" + self.verdict_text()
 
     def __repr__(self) -> str:
@@ -737,15 +732,3 @@ def output_metrics(
         task_nv12=nv12.task,
         task_noise=noise.task,
     )
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, np.generic):
-        return _json_safe(value.item())
-    return value

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from nv12_widgets.core import InputError, load_image
+from nv12_widgets.core import NV12, InputError, is_raw_frame_path, load_source, to_jsonable
 
 from .compare import Comparator
 from .config import PreprocessConfig
@@ -275,16 +275,17 @@ class SweepResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible: config, axes, per-output curves, raw cosines and rankings.
 
-        NaN becomes None so the result is strict JSON.
+        Strict JSON by the package's one policy (``core.to_jsonable``: NaN/inf as the
+        strings "nan"/"inf"/"-inf").
         """
         per_output = {}
         for out in self.outputs:
             curve = self.noise_curve(out)
             per_output[out] = {
-                "noise_curve": {k: _jsonable(v) for k, v in curve.items()},
-                "noise_raw": _jsonable(self.noise[out]),
-                "variants_raw": _jsonable(self.variants[out]),
-                "ranking": [{k: _jsonable(v) for k, v in row.items()} for row in self.ranking(out)],
+                "noise_curve": {k: to_jsonable(v) for k, v in curve.items()},
+                "noise_raw": to_jsonable(self.noise[out]),
+                "variants_raw": to_jsonable(self.variants[out]),
+                "ranking": [{k: to_jsonable(v) for k, v in row.items()} for row in self.ranking(out)],
             }
         return {
             "config": self.config.to_dict(),
@@ -375,16 +376,6 @@ def _fmt(v: float) -> str:
     return "n/a" if v is None or not math.isfinite(v) else f"{v:.6f}"
 
 
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, np.ndarray):
-        return _jsonable(v.tolist())
-    if isinstance(v, list | tuple):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, float | np.floating):
-        return float(v) if math.isfinite(v) else None
-    return v
-
-
 # ---------------------------------------------------------------------- work items
 _WORKER_COMPARATORS: dict[tuple, Comparator] = {}
 _WORKER_LOCK = threading.Lock()
@@ -464,7 +455,8 @@ def _load_cached(
         with warnings.catch_warnings():
             if quiet:
                 warnings.simplefilter("ignore")
-            cache[key] = load_image(image)
+            # an image file, or a raw camera frame (size from its sidecar or its name)
+            cache[key] = load_source(image)[0]
     return cache[key]
 
 
@@ -485,6 +477,8 @@ def _sweep_worker(
 def _collect_images(
     images: np.ndarray | str | os.PathLike[str] | Iterable[np.ndarray | str | os.PathLike[str]],
 ) -> tuple[list[np.ndarray | str], list[str]]:
+    if isinstance(images, NV12):
+        return [images], ["frame 0"]
     if isinstance(images, np.ndarray):
         if images.ndim == 3:
             return [images], ["image 0"]
@@ -492,7 +486,11 @@ def _collect_images(
     if isinstance(images, str | os.PathLike):
         path = Path(images)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            files = sorted(
+                p
+                for p in path.iterdir()
+                if p.suffix.lower() in IMAGE_SUFFIXES or is_raw_frame_path(p)
+            )
             if not files:
                 raise InputError(f"No images ({', '.join(IMAGE_SUFFIXES)}) in folder {path}.")
             return [str(p) for p in files], [p.stem for p in files]
@@ -502,7 +500,7 @@ def _collect_images(
     items: list[np.ndarray | str] = []
     labels: list[str] = []
     for i, item in enumerate(images):
-        if isinstance(item, np.ndarray):
+        if isinstance(item, np.ndarray | NV12):  # an RGB image or a raw camera frame
             items.append(item)
             labels.append(f"image {i}")
         elif isinstance(item, str | os.PathLike):

@@ -174,7 +174,7 @@ def test_to_dict_plot_and_summary(conv_model, images, tiny_config, variants):
     d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
     assert d["amplitudes"] == list(AMPS) and d["outputs"] == ["y"]
     assert d["per_output"]["y"]["noise_curve"]["mean"][0] == 1.0
-    assert d["per_output"]["y"]["ranking"][-1]["mean"] is None  # NaN -> null
+    assert d["per_output"]["y"]["ranking"][-1]["mean"] == "nan"  # the one JSON policy
     fig = r.plot()
     assert len(fig.axes) == 2
     assert fig.axes[0].get_ylabel() == "cosine vs reference"
@@ -204,3 +204,17 @@ def test_bad_arguments(conv_model, images, tiny_config, tmp_path):
         sweep(Model(onnx_builders.no_image_input()), images, tiny_config, progress=False)
     with pytest.raises(InputError, match="takes 3 channel"):
         sweep(conv_model, images, PreprocessConfig(train_format="gray"), progress=False)
+
+
+def test_sweep_takes_raw_frames(conv_model, rgb_image, tiny_config, tmp_path):
+    """Raw camera frames are a source everywhere an image is: as NV12 objects and as
+    .nv12 files named with their size."""
+    from nv12_widgets.core import fit_image, rgb_to_nv12
+
+    frame = rgb_to_nv12(fit_image(rgb_image, (8, 8), policy="resize", interpolation="area"))
+    path = tmp_path / "cam_8x8.nv12"
+    path.write_bytes(frame.tobytes())
+    by_object = sweep(conv_model, [frame], tiny_config, amplitudes=[1.0], seeds=[0], variants={})
+    by_file = sweep(conv_model, tmp_path, tiny_config, amplitudes=[1.0], seeds=[0], variants={})
+    a, b = by_object.to_dict()["per_output"], by_file.to_dict()["per_output"]
+    assert a == b and a["y"]["ranking"][0]["mean"] > 0.9
