@@ -46,16 +46,7 @@ def emit_nearest_chroma(b: GraphBuilder, uv_half_f: str) -> tuple[str, str]:
     ``Resize`` nearest, asymmetric, floor (``out[i] = in[i // 2]``), then ``Gather`` of
     channel 0 and 1: two (1, H, W, 1) float tensors.
     """
-    roi = b.const("roi", np.zeros(0, np.float32))
-    scales = b.const("uv_scales", np.array([1.0, 2.0, 2.0, 1.0], np.float32))
-    up = b.op(
-        "Resize",
-        [uv_half_f, roi, scales],
-        "uv_nearest",
-        mode="nearest",
-        coordinate_transformation_mode="asymmetric",
-        nearest_mode="floor",
-    )
+    up = emit_upsample(b, uv_half_f, "nearest")
     u = b.op("Gather", [up, b.const("idx_u", np.array([0], np.int64))], "u", axis=3)
     v = b.op("Gather", [up, b.const("idx_v", np.array([1], np.int64))], "v", axis=3)
     return u, v
