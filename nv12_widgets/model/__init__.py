@@ -49,6 +49,9 @@ _LAZY = {
     "compare_device_output": ("board", "compare_device_output"),
     "save_nv12": ("board", "save_nv12"),
     "load_nv12": ("board", "load_nv12"),
+    "evaluate": ("dataset", "evaluate"),
+    "DatasetResult": ("dataset", "DatasetResult"),
+    "make_orientation_dataset": ("dataset", "make_orientation_dataset"),
 }
 __all__ += sorted(_LAZY)
 
