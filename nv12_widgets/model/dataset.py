@@ -83,7 +83,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor
+from concurrent.futures import FIRST_COMPLETED, Executor, ThreadPoolExecutor
 from concurrent.futures import wait as _cf_wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,7 +141,7 @@ class ImageOutputs:
         when not measurable).
     verdict : str
         The image's verdict code.
-    nv12_tensor : numpy.ndarray
+    nv12_tensor : numpy.ndarray or None
         The model input tensor of the NV12 path (layout and normalisation applied), fed
         to a quantised model.
     """
@@ -149,14 +149,15 @@ class ImageOutputs:
     outputs: dict[str, dict[str, np.ndarray]]
     cosines: dict[str, dict[str, float]]
     verdict: str
-    nv12_tensor: np.ndarray
+    nv12_tensor: np.ndarray | None
 
 
-def comparison_record(cmp: Comparison) -> ImageOutputs:
+def comparison_record(cmp: Comparison, *, nv12_tensor: bool = True) -> ImageOutputs:
     """Read a :class:`Comparison` into :class:`ImageOutputs`.
 
     The only function of this module that reads Comparison / OutputMetrics fields:
-    when the model layer renames them, only this function changes.
+    when the model layer renames them, only this function changes. ``nv12_tensor=False``
+    skips building the NV12 path's tensor (``ImageOutputs.nv12_tensor`` is then None).
     """
     cosines = {
         name: {
@@ -173,10 +174,12 @@ def comparison_record(cmp: Comparison) -> ImageOutputs:
         "format": cmp.outputs_format,
         "noise": cmp.outputs_noise,
     }
-    device = cmp.device_config
-    tensor = normalize(
-        to_layout(cmp.nv12_input, cmp.layout), layout=cmp.layout, **device.normalize_params()
-    )
+    tensor = None
+    if nv12_tensor:
+        device = cmp.device_config
+        tensor = normalize(
+            to_layout(cmp.nv12_input, cmp.layout), layout=cmp.layout, **device.normalize_params()
+        )
     return ImageOutputs(outputs, cosines, cmp.verdict().code, tensor)
 
 
@@ -474,6 +477,19 @@ def _topk(a: np.ndarray, k: int = TOPK) -> list[int]:
     return [int(i) for i in order[: min(k, row.size)]]
 
 
+def _read_image(path: str) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # conversion notes: not a dataset result
+        return load_image(path)
+
+
+def _read_or_error(path: str) -> np.ndarray | BaseException:
+    try:
+        return _read_image(path)
+    except Exception as exc:  # handed to _compute_image, which records it
+        return exc
+
+
 def _compute_image(
     comparator: Comparator,
     quant: Model | None,
@@ -481,16 +497,22 @@ def _compute_image(
     config: PreprocessConfig,
     agreement: Agreement,
     class_output: str | None,
+    image: np.ndarray | BaseException | None = None,
 ) -> dict[str, Any]:
-    """One image -> its record (without run key / label). Never raises for the image."""
+    """One image -> its record (without run key / label). Never raises for the image.
+
+    ``image``: the image already read by a prefetcher (or the exception reading it
+    raised); None reads ``path`` here.
+    """
     start = time.perf_counter()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # conversion notes: not a dataset result
-            image = load_image(path)
+        if image is None:
+            image = _read_image(path)
+        if isinstance(image, BaseException):
+            raise image
         cmp = comparator.compare(image, config)
         del image
-        io = comparison_record(cmp)
+        io = comparison_record(cmp, nv12_tensor=quant is not None)
         del cmp
         outputs = dict(io.outputs)
         if quant is not None:
@@ -1029,6 +1051,7 @@ def evaluate(
     class_output: str | None = None,
     lint: Callable[..., list] | None = None,
     max_in_flight: int | None = None,
+    threads: int | None = None,
     n_boot: int = 2000,
     seed: int = 0,
 ) -> DatasetResult:
@@ -1072,6 +1095,9 @@ def evaluate(
         ``lint(config, model) -> list`` of findings, run once, kept in ``result.lint``.
     max_in_flight : int, optional
         Tasks submitted ahead (default 4 x workers).
+    threads : int, optional
+        onnxruntime intra-op threads per worker (default ``max(1, cores // workers)``
+        per host); in-process runs use ``model``'s own session.
     n_boot, seed : int
         Bootstrap resamples and seed of the intervals.
 
@@ -1203,12 +1229,24 @@ def evaluate(
     report(len(by_path))
     try:
         if executor is None:
-            for p in todo:
-                if cancel is not None and cancel.is_set():
-                    result.cancelled = True
-                    break
-                store(p, _compute_image(comparator, quant, p, config, agreement, class_output))
-                report(len(by_path))
+            # one reader thread decodes the next image while this one runs (PNG/JPEG
+            # decoding and onnxruntime both release the GIL): two images in memory
+            with ThreadPoolExecutor(1) as reader:
+                ahead = reader.submit(_read_or_error, todo[0]) if todo else None
+                for i, p in enumerate(todo):
+                    if cancel is not None and cancel.is_set():
+                        result.cancelled = True
+                        break
+                    image = ahead.result()
+                    ahead = (
+                        reader.submit(_read_or_error, todo[i + 1]) if i + 1 < len(todo) else None
+                    )
+                    value = _compute_image(
+                        comparator, quant, p, config, agreement, class_output, image=image
+                    )
+                    del image
+                    store(p, value)
+                    report(len(by_path))
         else:
             _run_distributed(
                 executor,
@@ -1223,6 +1261,7 @@ def evaluate(
                 cancel,
                 result,
                 max_in_flight,
+                threads,
             )
     finally:
         writer.close()
@@ -1247,12 +1286,13 @@ def _run_distributed(
     cancel,
     result,
     max_in_flight,
+    threads_override=None,
 ) -> None:
     config_dict = config.to_dict()
     if _is_dask_client(executor):
         from distributed import wait as dask_wait
 
-        threads: int | dict[str, int] = _dask_threads(executor)
+        threads: int | dict[str, int] = threads_override or _dask_threads(executor)
         workers = max(1, sum(executor.nthreads().values()))
         model_ref = _model_ref(model, for_dask=executor)
         quant_ref = _model_ref(quant, for_dask=executor) if quant is not None else None
@@ -1275,7 +1315,7 @@ def _run_distributed(
             return set(done), set(not_done)
     elif isinstance(executor, Executor):
         workers = _executor_workers(executor)
-        threads = max(1, (os.cpu_count() or 1) // workers)
+        threads = threads_override or max(1, (os.cpu_count() or 1) // workers)
         model_ref = _model_ref(model)
         quant_ref = _model_ref(quant) if quant is not None else None
 

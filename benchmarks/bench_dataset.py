@@ -1,0 +1,184 @@
+"""Benchmark: evaluate() over an image set vs a bare onnxruntime loop, and Dask scaling.
+
+On the bundled orientation classifier (PP-LCNet, 224x224) and its 24 labelled demo pages
+(``make_orientation_dataset``, 240x320 PNGs), in one run:
+
+1. **One worker**: ``evaluate(executor=None)`` (read the PNG, fit, reference / NV12 /
+   matched / noise paths, metrics, verdict, predictions, one JSON line per image) vs a
+   bare loop of ``session.run`` with the same session on the same preprocessed tensors
+   (the forward passes evaluate made: reference, NV12, noise, and the matched path when
+   its pixels differ from the NV12 path's), prepared beforehand. Rounds alternate
+   between the two so machine load affects both alike; the median round is reported.
+   Acceptance (issue 12): evaluate's time <= 1.15x the bare loop's.
+2. **Dask**: a LocalCluster of 1 worker vs 2 workers (processes, 1 thread each) on the
+   same pages repeated ``--copies`` times, after a warm-up run (model loaded on each
+   worker). The 1-worker cluster is measured twice: with evaluate's default
+   intra-op threads (cores // workers = 2 on this machine) and with 1 thread (the pure
+   scaling case). Acceptance: 2 workers >= 1.6x the throughput of 1.
+
+Usage: ``python benchmarks/bench_dataset.py [--rounds 5] [--copies 3] [--no-dask]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+from nv12_widgets.core import load_image, normalize, to_layout
+from nv12_widgets.model import Comparator, demo_config, demo_model
+from nv12_widgets.model.dataset import evaluate, list_images, make_orientation_dataset
+
+ACCEPT_OVERHEAD = 1.15
+ACCEPT_SCALING = 1.6
+
+
+def _tensors(model, paths, config) -> list[np.ndarray]:
+    """The tensors evaluate() feeds the model, per image, in its order."""
+    comparator = Comparator(model, cache_size=1)
+    out = []
+    for p in paths:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = load_image(p)
+        cmp = comparator.compare(image, config)
+
+        def tensor(pixels, cfg, layout=cmp.layout):
+            return normalize(
+                to_layout(pixels, layout), layout=layout, **cfg.normalize_params()
+            ).astype(np.float32)
+
+        ts = [tensor(cmp.reference_input, config), tensor(cmp.nv12_input, cmp.device_config)]
+        if not np.array_equal(cmp.format_input, cmp.nv12_input):
+            ts.append(tensor(cmp.format_input, config))
+        if config.noise_amplitude > 0:
+            ts.append(tensor(cmp.noisy_input, config))
+        assert len(ts) == cmp.inferences, (len(ts), cmp.inferences)
+        out.extend(ts)
+    return out
+
+
+def bench_single(rounds: int, folder: str) -> dict:
+    model = demo_model("orientation")
+    config = demo_config("orientation")
+    paths = list_images(folder)
+    tensors = _tensors(model, paths, config)
+    session, name = model.session, model.image_input
+    for t in tensors[:4]:  # warm-up
+        session.run(None, {name: t})
+    evaluate(model, paths, config, labels="folder", progress=False)
+    bare, ev = [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for t in tensors:
+            session.run(None, {name: t})
+        bare.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        evaluate(
+            model,
+            paths,
+            config,
+            labels="folder",
+            progress=False,
+            results_path=os.path.join(folder, f"r{time.perf_counter_ns()}.jsonl"),
+        )
+        ev.append(time.perf_counter() - t0)
+    n = len(paths)
+    b, e = statistics.median(bare), statistics.median(ev)
+    return {
+        "images": n,
+        "passes": len(tensors),
+        "threads": model.threads,
+        "bare_s": b,
+        "evaluate_s": e,
+        "ratio": e / b,
+    }
+
+
+def bench_dask(copies: int, folder: str) -> list[dict]:
+    from distributed import Client, LocalCluster
+
+    model = demo_model("orientation")
+    config = demo_config("orientation")
+    paths = list_images(folder) * copies
+    rows = []
+    for n_workers, threads in ((1, None), (1, 1), (2, None)):
+        with (
+            LocalCluster(
+                n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            kw = dict(executor=client, progress=False, threads=threads)
+            evaluate(model, list_images(folder), config, **kw)  # warm-up: load the model
+            t0 = time.perf_counter()
+            res = evaluate(model, paths, config, **kw)
+            dt = time.perf_counter() - t0
+            assert len(res.ok) == len(paths)
+            eff = threads or max(1, (os.cpu_count() or 1) // n_workers)
+            rows.append(
+                {
+                    "workers": n_workers,
+                    "ort_threads": eff,
+                    "images": len(paths),
+                    "seconds": dt,
+                    "images_per_s": len(paths) / dt,
+                }
+            )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--copies", type=int, default=3)
+    parser.add_argument("--no-dask", action="store_true")
+    args = parser.parse_args(argv)
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = str(make_orientation_dataset(tmp))
+        s = bench_single(args.rounds, folder)
+        print(f"cores: {os.cpu_count()}")
+        print(
+            f"one worker, {s['images']} images, {s['passes']} forward passes, "
+            f"{s['threads']} intra-op threads (median of {args.rounds} rounds)"
+        )
+        print(f"| {'what':<34} | {'seconds':>8} | {'images/s':>8} |")
+        print(f"| {'-' * 34} | {'-' * 8} | {'-' * 8} |")
+        for label, key in (("bare onnxruntime loop", "bare_s"), ("evaluate()", "evaluate_s")):
+            print(f"| {label:<34} | {s[key]:8.3f} | {s['images'] / s[key]:8.1f} |")
+        good = s["ratio"] <= ACCEPT_OVERHEAD
+        ok &= good
+        print(
+            f"evaluate / bare = {s['ratio']:.3f}x (acceptance <= {ACCEPT_OVERHEAD}x: "
+            f"{'met' if good else 'NOT met'})"
+        )
+        if not args.no_dask:
+            rows = bench_dask(args.copies, folder)
+            print()
+            print(f"| {'Dask LocalCluster':<34} | {'seconds':>8} | {'images/s':>8} |")
+            print(f"| {'-' * 34} | {'-' * 8} | {'-' * 8} |")
+            for r in rows:
+                label = f"{r['workers']} worker(s), {r['ort_threads']} ORT thread(s) each"
+                print(f"| {label:<34} | {r['seconds']:8.3f} | {r['images_per_s']:8.1f} |")
+            one_default, one_single, two = rows
+            for base, what in ((one_default, "default threads"), (one_single, "1 thread")):
+                x = two["images_per_s"] / base["images_per_s"]
+                good = x >= ACCEPT_SCALING
+                if base is one_default:
+                    ok &= good
+                print(
+                    f"2 workers / 1 worker ({what}) = {x:.2f}x (acceptance >= "
+                    f"{ACCEPT_SCALING}x: {'met' if good else 'NOT met'})"
+                )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
