@@ -399,7 +399,7 @@ def list_images(source: Any) -> list[str]:
     )
 
 
-def read_labels(labels: Any, paths: Sequence[str], source: Any = None) -> dict[str, str]:
+def read_labels(labels: Any, paths: Sequence[str]) -> dict[str, str]:
     """Map image paths to class names.
 
     Parameters
@@ -1127,7 +1127,7 @@ def evaluate(
                 f"{plan.input_name!r}: give a quantised model with the same float input."
             )
     paths = list_images(source)
-    label_map = read_labels(labels, paths, source)
+    label_map = read_labels(labels, paths)
 
     # the classifier output and its classes
     if class_output is None:
