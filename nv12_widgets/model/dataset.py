@@ -65,10 +65,12 @@ Executors
 task is a module-level function of (model reference, image path, config dict), so it is
 idempotent and may run twice (Dask resubmits the tasks of a worker that died); only the
 driver writes the results file, in the order results arrive, so a finished result is
-never lost. Each worker process loads the model once (a module-level cache keyed on the
+never lost. A task is a small batch of images (at most 8, so that every worker gets
+several: per-task costs are paid once per batch). Each worker process loads the model once (a module-level cache keyed on the
 model digest) with ``intra_op_num_threads = max(1, cores // workers)`` so that workers do
 not oversubscribe the cores. At most ``4 x workers`` tasks are in flight (a million-image
-folder does not become a million futures).
+folder does not become a million futures); progress is reported as each task's results
+arrive (``distributed.as_completed`` on Dask).
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ import threading
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, ThreadPoolExecutor
 from concurrent.futures import wait as _cf_wait
 from dataclasses import dataclass, field
@@ -586,14 +588,16 @@ def _worker_threads(threads: int | Mapping[str, int]) -> int:
 def _evaluate_task(
     model_ref: tuple,
     quant_ref: tuple | None,
-    path: str,
+    paths: Sequence[str],
     config_dict: dict[str, Any],
     threads: int | Mapping[str, int],
     agreement: Agreement,
     class_output: str | None,
-) -> dict[str, Any]:
-    """One image on a worker (module level, so it pickles). Idempotent: no side effects
-    but the per-process model cache."""
+) -> list[dict[str, Any]]:
+    """A batch of images on a worker (module level, so it pickles): one record each.
+
+    Idempotent: no side effect but the per-process model cache.
+    """
     n = _worker_threads(threads)
     key = (model_ref[3], model_ref[2], quant_ref and quant_ref[3], n)
     with _WORKER_LOCK:
@@ -604,7 +608,7 @@ def _evaluate_task(
             state = (Comparator(_load_ref(model_ref, n), cache_size=1), _load_ref(quant_ref, n))
             _WORKER_STATE[key] = state
     config = PreprocessConfig.from_dict(config_dict)
-    return _compute_image(state[0], state[1], path, config, agreement, class_output)
+    return [_compute_image(state[0], state[1], p, config, agreement, class_output) for p in paths]
 
 
 # ====================================================================== the result
@@ -1052,6 +1056,7 @@ def evaluate(
     lint: Callable[..., list] | None = None,
     max_in_flight: int | None = None,
     threads: int | None = None,
+    batch: int | None = None,
     n_boot: int = 2000,
     seed: int = 0,
 ) -> DatasetResult:
@@ -1094,7 +1099,10 @@ def evaluate(
     lint : callable, optional
         ``lint(config, model) -> list`` of findings, run once, kept in ``result.lint``.
     max_in_flight : int, optional
-        Tasks submitted ahead (default 4 x workers).
+        Images submitted ahead (default 4 x workers x batch).
+    batch : int, optional
+        Images per task on an executor (default ``min(8, images // (4 x workers))``, at
+        least 1): fewer, larger tasks amortise the per-task cost of Dask / the pool.
     threads : int, optional
         onnxruntime intra-op threads per worker (default ``max(1, cores // workers)``
         per host); in-process runs use ``model``'s own session.
@@ -1262,6 +1270,7 @@ def evaluate(
                 result,
                 max_in_flight,
                 threads,
+                batch,
             )
     finally:
         writer.close()
@@ -1287,84 +1296,83 @@ def _run_distributed(
     result,
     max_in_flight,
     threads_override=None,
+    batch=None,
 ) -> None:
     config_dict = config.to_dict()
-    if _is_dask_client(executor):
-        from distributed import wait as dask_wait
-
+    dask = _is_dask_client(executor)
+    if dask:
         threads: int | dict[str, int] = threads_override or _dask_threads(executor)
         workers = max(1, sum(executor.nthreads().values()))
         model_ref = _model_ref(model, for_dask=executor)
         quant_ref = _model_ref(quant, for_dask=executor) if quant is not None else None
-
-        def submit(p):
-            return executor.submit(
-                _evaluate_task,
-                model_ref,
-                quant_ref,
-                p,
-                config_dict,
-                threads,
-                agreement,
-                class_output,
-                pure=False,
-            )
-
-        def wait_some(pending):
-            done, not_done = dask_wait(list(pending), timeout=None, return_when="FIRST_COMPLETED")
-            return set(done), set(not_done)
+        extra = {"pure": False}
     elif isinstance(executor, Executor):
         workers = _executor_workers(executor)
         threads = threads_override or max(1, (os.cpu_count() or 1) // workers)
         model_ref = _model_ref(model)
         quant_ref = _model_ref(quant) if quant is not None else None
-
-        def submit(p):
-            return executor.submit(
-                _evaluate_task,
-                model_ref,
-                quant_ref,
-                p,
-                config_dict,
-                threads,
-                agreement,
-                class_output,
-            )
-
-        def wait_some(pending):
-            done, not_done = _cf_wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            return done, not_done
+        extra = {}
     else:
         raise InputError(
             "executor must be None, a concurrent.futures.Executor or a dask.distributed.Client, "
             f"got {type(executor).__name__}."
         )
-    window = max_in_flight or 4 * workers
-    queue: Iterator[str] = iter(todo)
-    futures: dict[Any, str] = {}
-    pending: set = set()
+    # A task is a few images: per-task costs (scheduling, pickling, a result message)
+    # are paid once per batch; batches stay small so that every worker gets several.
+    size = batch or max(1, min(8, len(todo) // (4 * workers)))
+    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+    window = max(1, (max_in_flight or 4 * workers * size) // size)
+    queue = iter(batches)
+    futures: dict[Any, list[str]] = {}
+
+    if dask:
+        from distributed import as_completed
+
+        completed = as_completed()
+    else:
+        completed = None
 
     def fill() -> None:
-        while len(pending) < window:
-            p = next(queue, None)
-            if p is None:
+        while len(futures) < window:
+            chunk = next(queue, None)
+            if chunk is None:
                 return
-            fut = submit(p)
-            futures[fut] = p
-            pending.add(fut)
+            fut = executor.submit(
+                _evaluate_task,
+                model_ref,
+                quant_ref,
+                chunk,
+                config_dict,
+                threads,
+                agreement,
+                class_output,
+                **extra,
+            )
+            futures[fut] = chunk
+            if completed is not None:
+                completed.add(fut)
+
+    def finished():
+        """Futures as they complete (dask: its as_completed; else concurrent.futures.wait)."""
+        if completed is not None:
+            yield from completed
+            return
+        while futures:
+            done, _ = _cf_wait(list(futures), timeout=0.5, return_when=FIRST_COMPLETED)
+            yield from done
 
     try:
         fill()
-        while pending:
-            done, pending = wait_some(pending)
-            for fut in done:
-                p = futures.pop(fut)
-                if fut.cancelled():
-                    continue
-                try:
-                    value = fut.result()
-                except Exception as exc:  # the task itself failed (e.g. KilledWorker x N)
-                    value = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+        for fut in finished():
+            chunk = futures.pop(fut, None)
+            if chunk is None or fut.cancelled():
+                continue
+            try:
+                values = fut.result()
+            except Exception as exc:  # the task itself failed (e.g. KilledWorker x N)
+                err = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+                values = [err] * len(chunk)
+            for p, value in zip(chunk, values, strict=True):
                 store(p, value)
                 report()
             if cancel is not None and cancel.is_set():
@@ -1372,7 +1380,7 @@ def _run_distributed(
                 break
             fill()
     finally:
-        for fut in pending:
+        for fut in futures:
             fut.cancel()
 
 
