@@ -26,6 +26,7 @@ Usage: ``python benchmarks/bench_dataset.py [--rounds 5] [--copies 3] [--no-dask
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import statistics
 import sys
@@ -128,7 +129,7 @@ def control_scaling(n: int = 150) -> float:
 
     times = []
     for workers in (1, 2):
-        with ProcessPoolExecutor(workers) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             list(pool.map(_burn, [2] * workers))  # start the processes
             t0 = time.perf_counter()
             list(pool.map(_burn, [n] * 4))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import io
 import math
+import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
@@ -1024,7 +1025,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         elif args.workers > 1:
             from concurrent.futures import ProcessPoolExecutor
 
-            executor = stack.enter_context(ProcessPoolExecutor(args.workers))
+            executor = stack.enter_context(ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")))
         result = evaluate(
             model,
             source,

@@ -1085,6 +1085,9 @@ def evaluate(
         :func:`~nv12_widgets.model.quantize_model`): fed the NV12 path's tensor.
     executor : None, concurrent.futures.Executor or dask.distributed.Client
         Where images run (module docstring); default in this process.
+        A process pool should start its workers with ``spawn`` (or ``forkserver``):
+        ``ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))``; a
+        forked worker can inherit a lock held by one of onnxruntime's threads and hang.
     results_path : path, optional
         JSON-lines file to append to and resume from.
     progress : bool or callable

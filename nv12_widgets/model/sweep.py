@@ -557,6 +557,9 @@ def sweep(
         (the image is fitted with ``config``).
     executor : concurrent.futures.Executor, optional
         Runs work items (see the module docstring); default in-process.
+        A process pool should start its workers with ``spawn`` (or ``forkserver``):
+        ``ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))``; a
+        forked worker can inherit a lock held by one of onnxruntime's threads and hang.
     progress : bool or callable
         True: a ``tqdm.auto`` bar; a callable is called as ``progress(done, total)``.
     cancel : threading.Event, optional

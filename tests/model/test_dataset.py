@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import signal
 import threading
@@ -110,7 +111,7 @@ def test_pandas_and_summary(serial):
 
 # ---------------------------------------------------------------------- executors
 def test_process_pool_gives_identical_per_image_results(orientation, pages, cfg, serial):
-    with ProcessPoolExecutor(2) as pool:
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         res = evaluate(orientation, pages, cfg, labels="folder", progress=False, executor=pool)
     assert _per_image(res) == _per_image(serial)
 
@@ -257,7 +258,7 @@ def test_unreadable_images_are_per_image_errors(orientation, pages, cfg, tmp_pat
     assert [e["path"] for e in res.errors] == files[2:]
     assert all(e["error"] for e in res.errors)
     assert res.verdict_counts()["error"] == 3
-    with ProcessPoolExecutor(2) as pool:
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         res2 = evaluate(orientation, files, cfg, progress=False, executor=pool)
     assert _per_image(res2) == _per_image(res)
     assert "error: missing.png" in res.summary()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -79,7 +80,7 @@ def test_in_process_sweep(conv_model, images, tiny_config, variants):
 
 def test_process_pool_gives_the_same_numbers(conv_model, images, tiny_config, variants):
     local = sweep(conv_model, images, tiny_config, AMPS, SEEDS, variants=variants, progress=False)
-    with ProcessPoolExecutor(max_workers=2) as pool:
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
         remote = sweep(
             conv_model, images, tiny_config, AMPS, SEEDS,
             variants=variants, executor=pool, progress=False,
@@ -102,7 +103,7 @@ def test_pool_with_model_and_images_from_files(tmp_path, images, tiny_config):
     model = Model(path)
     local = sweep(model, folder, tiny_config, AMPS, (0,), variants={}, progress=False)
     assert local.images == ("a", "b") and local.variant_names == ("as configured",)
-    with ProcessPoolExecutor(max_workers=2) as pool:
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
         remote = sweep(path, folder, tiny_config, AMPS, (0,), {}, executor=pool, progress=False)
     np.testing.assert_allclose(remote.noise["y"], local.noise["y"], atol=1e-12)
     one = sweep(model, folder / "a.png", tiny_config, AMPS, (0,), {}, progress=False)
