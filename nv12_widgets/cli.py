@@ -91,6 +91,7 @@ examples:
   nv12-widgets report --demo -o demo.html            (bundled PP-OCRv4 detector and photos)
   nv12-widgets convert photo.jpg -o frame.nv12       (prints the size needed to read it back)
   nv12-widgets convert frame.nv12 --width 640 --height 480 -o frame.png
+  nv12-widgets lab                                   (JupyterLab on the starter notebook)
 
 Run "nv12-widgets COMMAND --help" for every option of a command.
 
@@ -361,6 +362,7 @@ examples:
     )
     conv.set_defaults(func=_cmd_convert)
     _add_identify_parser(sub)
+    _add_lab_parser(sub)
     return parser
 
 
@@ -368,7 +370,7 @@ examples:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0, 1 or 2, see the module docstring)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    command = next((a for a in args_list if a in ("report", "convert", "identify")), None)
+    command = next((a for a in args_list if a in ("report", "convert", "identify", "lab")), None)
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
@@ -834,3 +836,30 @@ def _cmd_identify(args: argparse.Namespace) -> int:
             _note(f"{src}: {text}")
         print(result.summary())
     return EXIT_OK if result.identified else EXIT_NOT_IDENTIFIED
+
+
+def _add_lab_parser(sub: Any) -> None:
+    from nv12_widgets.launch import STARTER_NOTEBOOK, WORK_DIRNAME
+
+    lab = sub.add_parser(
+        "lab",
+        help="open JupyterLab on the starter notebook (copied to a working folder)",
+        description="Copy the starter notebooks into a working folder (once: your edited "
+        "copies are kept) and start JupyterLab there; the printed URL opens "
+        f"{STARTER_NOTEBOOK}. Exports go to the folder's exports/ subfolder.",
+        formatter_class=_Formatter,
+    )
+    lab.add_argument(
+        "--dir", default=WORK_DIRNAME, metavar="DIR", help=f"working folder [./{WORK_DIRNAME}]"
+    )
+    lab.add_argument("--port", type=int, metavar="N", help="server port [JupyterLab's: 8888]")
+    lab.add_argument(
+        "--no-browser", action="store_true", help="do not open a browser, only print the URL"
+    )
+    lab.set_defaults(func=_cmd_lab)
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    from nv12_widgets import launch
+
+    return launch.main(args.dir, args.port, not args.no_browser)
