@@ -152,6 +152,7 @@ class NV12Debugger(W.VBox):
             if self._image_loaded(rgb, name, list(notes)) is False:
                 return False
             self.image_panel.show(rgb, name, notes)
+            self.image_panel.mark_yours(rgb, name)
             return True
 
     def _image_loaded(self, source: np.ndarray | NV12, name: str, notes: list[str]) -> bool:

@@ -268,16 +268,22 @@ class ImagePanel(W.VBox):
             self._set_raw_fields(width=loaded.width, height=loaded.height)
         self._last = (name, source)
         if yours:
-            self._yours = self._last
-            self._filling = True
-            try:
-                if YOUR_IMAGE not in self.sample.options:
-                    self.sample.options = [YOUR_IMAGE, *self.samples]
-                self.sample.value = YOUR_IMAGE
-            finally:
-                self._filling = False
+            self.mark_yours(source, name)
         self.source, self.source_name = loaded, name
         self.show(loaded, name, notes)
+
+    def mark_yours(self, source, name: str) -> None:
+        """The image shown is not a sample (a path, an upload, or given from Python): the
+        list says :data:`YOUR_IMAGE` (choosing it again reloads ``source``), and choosing
+        any sample afterwards loads that sample."""
+        self._last = self._yours = (name, source)
+        self._filling = True
+        try:
+            if YOUR_IMAGE not in self.sample.options:
+                self.sample.options = [YOUR_IMAGE, *self.samples]
+            self.sample.value = YOUR_IMAGE
+        finally:
+            self._filling = False
 
     def show(self, source: np.ndarray | NV12, name: str, notes: Sequence[str]) -> None:
         """Show an (H, W, 3) RGB image, or an NV12 frame's Y plane."""
