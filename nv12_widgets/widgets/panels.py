@@ -291,12 +291,15 @@ class ImagePanel(W.VBox):
             self.view.show(source.y, "Y plane")
             lines = [
                 f"<b>{html.escape(name)}</b>",
-                f"{source.width} x {source.height} px raw frame (Y plane shown)",
+                f"{source.height} x {source.width} (h x w) raw frame (Y plane shown)",
             ]
             lines += [f"&bull; {html.escape(n)}" for n in notes]
         else:
             self.view.show(source)
-            lines = [f"<b>{html.escape(name)}</b>", f"{source.shape[1]} x {source.shape[0]} px RGB"]
+            lines = [
+                f"<b>{html.escape(name)}</b>",
+                f"{source.shape[0]} x {source.shape[1]} (h x w) RGB",
+            ]
             lines += [f"&bull; {html.escape(n)}" for n in notes] or [
                 "&bull; loaded as is (8-bit RGB)"
             ]
@@ -559,7 +562,7 @@ class PlanesPanel(W.VBox):
                        "at the model input size, sent losslessly (PNG); "
                        f"{hint}</span>"),
                 W.HBox([self.y, self.uv]),
-                W.HBox([self.u, self.v, self.rgb, self.error]),
+                W.HBox([self.u, self.v, self.rgb, self.error]).add_class("nv12-shrink-row"),
                 W.HBox(
                     [
                         W.VBox([W.HBox([self.row, self.col]), self.largest, self.readout]),

@@ -19,42 +19,14 @@ from .conftest import (
     KERNEL_TIMEOUT_MS,
     REPO,
     UPDATE_TIMEOUT_MS,
-    copy_notebooks,
     diagnose,
     nudge_noise,
-    start_server,
     wait_for_dashboard,
     wait_images_rendered,
 )
 
 NOTEBOOK = "01_quickstart.ipynb"
 KERNEL_IDLE = "Python 3 (ipykernel) | Idle"
-
-
-@pytest.fixture(scope="session")
-def lab_server(browser_available, tmp_path_factory):
-    base = tmp_path_factory.mktemp("lab")
-    root = copy_notebooks(base / "notebooks")
-    server = start_server(
-        "jupyterlab",
-        [
-            "jupyter",
-            "lab",
-            "--no-browser",
-            "--allow-root",
-            "--port={port}",
-            "--ServerApp.ip=127.0.0.1",
-            "--ServerApp.token={token}",
-            f"--ServerApp.root_dir={root}",
-        ],
-        base,
-        root,
-        probe="/api/status",
-    )
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
