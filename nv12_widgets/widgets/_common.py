@@ -44,6 +44,9 @@ STYLE = W.HTML(
 .nv12-dashboard .nv12-view > * {margin-left: 0; margin-right: 0; max-width: 100%;}
 .nv12-dashboard .nv12-view img {max-width: 100%; height: auto; image-rendering: pixelated;}
 .nv12-dashboard .nv12-inspectable img {cursor: crosshair;}
+.nv12-dashboard .nv12-plane-grid {flex: 0 1 auto;}
+.nv12-dashboard .nv12-inspector {flex: 0 1 420px; margin-top: 1.6em;}
+.nv12-dashboard .nv12-inspector .nv12-largest-error {width: auto; max-width: 100%;}
 .nv12-dashboard .nv12-results .widget-hbox, .nv12-dashboard .nv12-shrink-row {flex-wrap: nowrap;}
 .nv12-dashboard .nv12-results .widget-hbox > .nv12-view {flex: 1 1 0;}
 .nv12-dashboard .widget-html-content, .nv12-dashboard .widget-html {white-space: normal;}

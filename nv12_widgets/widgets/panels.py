@@ -561,13 +561,25 @@ class PlanesPanel(W.VBox):
                 W.HTML("<span class='nv12-title'>Planes</span> <span class='nv12-caption'>"
                        "at the model input size, sent losslessly (PNG); "
                        f"{hint}</span>"),
-                W.HBox([self.y, self.uv]),
-                W.HBox([self.u, self.v, self.rgb, self.error]).add_class("nv12-shrink-row"),
+                # the inspector beside the planes on a wide screen, below them otherwise
                 W.HBox(
                     [
-                        W.VBox([W.HBox([self.row, self.col]), self.largest, self.readout]),
-                        self.zoom_y,
-                        self.zoom_err,
+                        W.VBox(
+                            [
+                                W.HBox([self.y, self.uv]),
+                                W.HBox([self.u, self.v, self.rgb, self.error]).add_class(
+                                    "nv12-shrink-row"
+                                ),
+                            ]
+                        ).add_class("nv12-plane-grid"),
+                        W.VBox(
+                            [
+                                W.HBox([self.row, self.col]),
+                                self.largest,
+                                W.HBox([self.zoom_y, self.zoom_err]),
+                                self.readout,
+                            ]
+                        ).add_class("nv12-inspector"),
                     ]
                 ),
             ]
