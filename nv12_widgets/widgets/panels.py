@@ -153,7 +153,7 @@ class ImagePanel(W.VBox):
                 W.HTML("<span class='nv12-caption'>raw frame: 0 = from the JSON sidecar or "
                        "WxH in the name; stride = bytes per row (0: no padding)</span>"),
                 W.HBox([self.raw_format, self.raw_index]),
-                W.HBox([self.raw_width, self.raw_height, self.raw_stride]),
+                W.HBox([self.raw_height, self.raw_width, self.raw_stride]),
             ]
         )  # fmt: skip
         self.raw_box.add_class("nv12-raw-controls")
