@@ -78,3 +78,12 @@ def test_printed_url_opens_the_starter_notebook(tmp_path):
     urls = re.findall(r"(http://\S+)\?token=", "".join(lines))
     assert urls, "".join(lines[-20:])
     assert urls[0].endswith(f"/lab/tree/{STARTER_NOTEBOOK}"), urls
+
+
+def test_docstring_examples():
+    import doctest
+
+    from nv12_widgets import launch
+
+    result = doctest.testmod(launch)
+    assert result.attempted > 0 and result.failed == 0

@@ -15,11 +15,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nv12_widgets.core import InputError, normalize
+from nv12_widgets.core import InputError, crop_zoom, normalize
 
 from .findings import ERROR_MAP_GAIN
 
-__all__ = ["PLANES", "PixelReadout", "largest_error", "pixel_readout", "plane_pixel"]
+__all__ = [
+    "MARKER_RGB",
+    "PLANES",
+    "PixelReadout",
+    "largest_error",
+    "marked_zoom",
+    "pixel_readout",
+    "plane_pixel",
+]
+
+#: Colour of the outline drawn around the inspected pixel in a zoom (a saturated red
+#: that stands out on grey planes and on the error map).
+MARKER_RGB = (255, 48, 48)
 
 #: Rows and columns of the frame one pixel of each plane covers: (row step, col step).
 #: The interleaved UV plane is (H/2, W) bytes ``U V U V``: byte ``c`` belongs to chroma
@@ -213,3 +225,43 @@ def pixel_readout(
         error=tuple(int(x) for x in err),
         error_map=int(min(255, round(gain * int(np.abs(err).max())))),
     )
+
+
+def marked_zoom(image: np.ndarray, row: int, col: int, *, half: int = 12, scale: int = 8):
+    """:func:`nv12_widgets.core.crop_zoom` of ``image`` around (row, col), as RGB, with a
+    one-pixel :data:`MARKER_RGB` outline around the enlarged centre pixel.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        (H, W) or (H, W, 3) uint8.
+    row, col : int
+        The pixel (clamped into the image, as ``crop_zoom`` does).
+    half, scale : int
+        As in ``crop_zoom``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (h * scale, w * scale, 3) uint8: the zoom, grey planes repeated into RGB.
+
+    Examples
+    --------
+    >>> z = marked_zoom(np.zeros((4, 4), np.uint8), 0, 1, half=1, scale=4)
+    >>> z.shape, z[0, 4].tolist(), z[1, 5].tolist()  # the crop starts at row 0, column 0
+    ((8, 12, 3), [255, 48, 48], [0, 0, 0])
+    """
+    zoom = crop_zoom(image, row, col, half=half, scale=scale)
+    if zoom.ndim == 2:
+        zoom = np.repeat(zoom[:, :, None], 3, axis=2)
+    h, w = image.shape[:2]
+    r = min(max(int(row), 0), h - 1)
+    c = min(max(int(col), 0), w - 1)
+    # crop_zoom's crop starts at max(0, r - half), max(0, c - half)
+    top, left = (r - max(0, r - half)) * scale, (c - max(0, c - half)) * scale
+    bottom, right = top + scale - 1, left + scale - 1
+    zoom[top, left : right + 1] = MARKER_RGB
+    zoom[bottom, left : right + 1] = MARKER_RGB
+    zoom[top : bottom + 1, left] = MARKER_RGB
+    zoom[top : bottom + 1, right] = MARKER_RGB
+    return zoom

@@ -12,7 +12,6 @@ import numpy as np
 
 from nv12_widgets.core import (
     NV12,
-    crop_zoom,
     error_map,
     image_like_output,
     is_raw_frame_path,
@@ -31,7 +30,7 @@ from nv12_widgets.core.vocabulary import (
 from nv12_widgets.model import PreprocessConfig, snippets
 from nv12_widgets.model.config import FieldSpec, field_spec
 from nv12_widgets.model.findings import ERROR_MAP_GAIN, error_map_title
-from nv12_widgets.model.pixel import largest_error, pixel_readout, plane_pixel
+from nv12_widgets.model.pixel import largest_error, marked_zoom, pixel_readout, plane_pixel
 
 from ._common import ImageView, parse_floats
 
@@ -576,7 +575,9 @@ class PlanesPanel(W.VBox):
                             [
                                 W.HBox([self.row, self.col]),
                                 self.largest,
-                                W.HBox([self.zoom_y, self.zoom_err]),
+                                W.HBox([self.zoom_y, self.zoom_err]).add_class(
+                                    "nv12-shrink-row"
+                                ),
                                 self.readout,
                             ]
                         ).add_class("nv12-inspector"),
@@ -714,8 +715,9 @@ class PlanesPanel(W.VBox):
         self, cmp, r: int, c: int, error: np.ndarray, rgb: np.ndarray, pinned: bool = True
     ) -> tuple:
         px = pixel_readout(cmp, r, c, nv12_rgb=rgb, gain=self.ERROR_GAIN)
-        zoom_y = self.zoom_y.prepare(crop_zoom(cmp.nv12_frame.y, r, c), f"around ({r}, {c})")
-        zoom_err = self.zoom_err.prepare(crop_zoom(error, r, c), f"around ({r}, {c})")
+        where = f"around ({r}, {c}), outlined"
+        zoom_y = self.zoom_y.prepare(marked_zoom(cmp.nv12_frame.y, r, c), where)
+        zoom_err = self.zoom_err.prepare(marked_zoom(error, r, c), where)
         state = "pinned" if pinned else "under the mouse"
         readout = (
             f"<b>pixel (row {r}, col {c})</b> <span class='nv12-caption'>{state}</span>"

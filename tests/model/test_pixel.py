@@ -78,3 +78,26 @@ def test_plane_pixel_rejects_bad_input():
         plane_pixel("w", 0, 0, 1, 1, (2, 2))
     with pytest.raises(InputError, match="positive"):
         plane_pixel("y", 0, 0, 0, 1, (2, 2))
+
+
+@pytest.mark.parametrize(("row", "col"), [(10, 10), (0, 0), (19, 3), (25, 40)])
+def test_marked_zoom_outlines_the_centre_pixel(row, col):
+    from nv12_widgets.core import crop_zoom
+    from nv12_widgets.model.pixel import MARKER_RGB, marked_zoom
+
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 200, (20, 30), dtype=np.uint8)  # no value equals the marker
+    z = marked_zoom(img, row, col, half=4, scale=5)
+    plain = crop_zoom(img, row, col, half=4, scale=5)
+    assert z.shape == (*plain.shape, 3)
+    marked = np.all(z == MARKER_RGB, axis=2)
+    ys, xs = np.nonzero(marked)
+    # the outline is one enlarged pixel: a 5x5 square border, on the clamped pixel
+    r, c = min(row, 19), min(col, 29)
+    top, left = (r - max(0, r - 4)) * 5, (c - max(0, c - 4)) * 5
+    assert (ys.min(), ys.max(), xs.min(), xs.max()) == (top, top + 4, left, left + 4)
+    assert marked.sum() == 16
+    # everything else is the zoom itself
+    assert np.array_equal(z[~marked][:, 0], plain[~marked])
+    # and the outlined block is the pixel asked for
+    assert np.all(plain[top + 1 : top + 4, left + 1 : left + 4] == img[r, c])
