@@ -203,7 +203,9 @@ def pixel_readout(
         raise InputError(f"the frame is {f.height} x {f.width} but the model input {h} x {w}")
     r, c = int(row), int(col)
     if not (0 <= r < h and 0 <= c < w):
-        raise InputError(f"pixel (row {r}, col {c}) is outside the {h} x {w} (height x width) frame")
+        raise InputError(
+            f"pixel (row {r}, col {c}) is outside the {h} x {w} (height x width) frame"
+        )
     rgb = cmp.nv12_rgb() if nv12_rgb is None else nv12_rgb
     ref = cmp.reference_input[r, c].astype(np.int16)
     dev = cmp.nv12_input[r, c].astype(np.int16)

@@ -176,4 +176,18 @@ def test_dashboard_fits_and_inspects(
             _screenshot(page, "inspector", tmp_path)
         page.mouse.move(1, 1)  # leaving the plane returns to the pinned pixel
         expect(readout).to_contain_text("pinned", timeout=UPDATE_TIMEOUT_MS)
+        if name == "1366x768-light":  # a click on the error map pins its pixel
+            err = page.locator(".nv12-error-map img")
+            err.scroll_into_view_if_needed()
+            ebox = err.bounding_box()
+            ex, ey = round(ebox["width"] * 0.7), round(ebox["height"] * 0.2)
+            want = plane_pixel("error", ex, ey, ebox["width"], ebox["height"], (h, w))
+            err.click(position={"x": ex, "y": ey})
+            page.wait_for_function(
+                "want => { const t = document.querySelector('.nv12-readout').innerText;"
+                " const m = /pixel \\(row (\\d+), col (\\d+)\\) pinned/.exec(t);"
+                " return m && Math.abs(m[1] - want[0]) <= 1 && Math.abs(m[2] - want[1]) <= 1; }",
+                arg=list(want),
+                timeout=UPDATE_TIMEOUT_MS,
+            )
         expect(page.locator(".nv12-error")).to_have_text("")

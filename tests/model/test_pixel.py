@@ -27,7 +27,11 @@ def test_readout_matches_the_arrays(cmp):
     f = cmp.nv12_frame
     # NV12 4:2:0: one U V pair per 2x2 block, interleaved U V U V in the UV plane
     uv_bytes = f.uv_interleaved_image()
-    assert (px.y, px.u, px.v) == (f.y[r, c], uv_bytes[r // 2, c - c % 2], uv_bytes[r // 2, c - c % 2 + 1])
+    assert (px.y, px.u, px.v) == (
+        f.y[r, c],
+        uv_bytes[r // 2, c - c % 2],
+        uv_bytes[r // 2, c - c % 2 + 1],
+    )
     assert px.nv12_rgb == tuple(cmp.nv12_rgb()[r, c])
     assert px.reference == tuple(cmp.reference_input[r, c])
     assert px.nv12 == tuple(cmp.nv12_input[r, c])

@@ -33,7 +33,9 @@ def test_relative_export_names_go_to_the_named_output_folder(dashboard, tmp_path
     assert "exports go to" in d.findings_panel.folder.value
 
 
-def test_folder_named_in_the_panel_is_the_output_dir(tiny_model, tiny_config, photo, tmp_path, monkeypatch):
+def test_folder_named_in_the_panel_is_the_output_dir(
+    tiny_model, tiny_config, photo, tmp_path, monkeypatch
+):
     monkeypatch.setenv(OUTPUT_DIR_ENV, str(tmp_path / "named"))
     d = NV12Debugger(tiny_model, photo, tiny_config, samples=[])
     assert str(tmp_path / "named") in d.findings_panel.folder.value

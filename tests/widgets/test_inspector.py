@@ -53,7 +53,9 @@ def test_hover_shows_the_pixel_under_the_mouse(dashboard):
 
 def test_click_pins_and_survives_an_update(dashboard):
     d = dashboard
-    d.planes.handle_event("u", _event("click", 3.0, 9.0, 32.0, 32.0))  # U is 16x16 shown 2x: chroma (4, 1)
+    d.planes.handle_event(
+        "u", _event("click", 3.0, 9.0, 32.0, 32.0)
+    )  # U is 16x16 shown 2x: chroma (4, 1)
     assert d.planes.pixel == (8, 2) == _shown(d)
     assert "pinned" in d.planes.readout.value
     d.noise.seed.value = 5  # a new comparison keeps the pinned pixel
