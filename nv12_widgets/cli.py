@@ -45,7 +45,7 @@ __all__ = ["EXIT_BELOW_THRESHOLD", "EXIT_OK", "EXIT_USAGE", "build_parser", "mai
 
 PROG = "nv12-widgets"
 #: Every subcommand, in the order the help lists them.
-COMMANDS = ("report", "convert", "identify", "evaluate")
+COMMANDS = ("report", "convert", "identify", "evaluate", "lab")
 
 EXIT_OK = 0
 #: ``report --min-cosine``: at least one output's NV12 cosine is below the threshold.
@@ -100,6 +100,7 @@ examples:
   nv12-widgets convert photo.jpg -o frame.nv12       (prints the size needed to read it back)
   nv12-widgets convert frame.nv12 --width 640 --height 480 -o frame.png
   nv12-widgets identify photo.jpg board_input.npy   (which pipeline made this dump?)
+  nv12-widgets lab                                   (JupyterLab on the starter notebook)
 
 Run "nv12-widgets COMMAND --help" for every option of a command.
 
@@ -379,6 +380,7 @@ examples:
     conv.set_defaults(func=_cmd_convert)
     _add_identify_parser(sub)
     _add_evaluate_parser(sub)
+    _add_lab_parser(sub)
     return parser
 
 
@@ -1059,3 +1061,30 @@ def _demo_model_path(name: str) -> str:
     from nv12_widgets.model import demo_model_path
 
     return str(demo_model_path(name))
+
+
+def _add_lab_parser(sub: Any) -> None:
+    from nv12_widgets.launch import STARTER_NOTEBOOK, WORK_DIRNAME
+
+    lab = sub.add_parser(
+        "lab",
+        help="open JupyterLab on the starter notebook (copied to a working folder)",
+        description="Copy the starter notebooks into a working folder (once: your edited "
+        "copies are kept) and start JupyterLab there; the printed URL opens "
+        f"{STARTER_NOTEBOOK}. Exports go to the folder's exports/ subfolder.",
+        formatter_class=_Formatter,
+    )
+    lab.add_argument(
+        "--dir", default=WORK_DIRNAME, metavar="DIR", help=f"working folder [./{WORK_DIRNAME}]"
+    )
+    lab.add_argument("--port", type=int, metavar="N", help="server port [JupyterLab's: 8888]")
+    lab.add_argument(
+        "--no-browser", action="store_true", help="do not open a browser, only print the URL"
+    )
+    lab.set_defaults(func=_cmd_lab)
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    from nv12_widgets import launch
+
+    return launch.main(args.dir, args.port, not args.no_browser)

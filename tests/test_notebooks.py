@@ -1,8 +1,11 @@
 """Execute every notebook in ``notebooks/`` top to bottom, offline, and check what it shows.
 
-Each notebook runs with nbclient on the ``python3`` kernel in a scratch copy of the
-notebooks folder (the kernel's working directory), so the reports, board files and
-calibration tensors they write land there. Besides "no cell raised", each notebook has a
+Each notebook runs with nbclient on the ``python3`` kernel in a scratch working folder
+made the way ``nv12-widgets lab`` makes one (:func:`nv12_widgets.launch.prepare_workdir`;
+the kernel's working directory), with ``NV12_OUTPUT_DIR`` pointing at its ``exports``
+folder as the ``lab`` command sets it, so the reports, board files and calibration
+tensors they write land there; running it must leave ``git status`` of the checkout
+unchanged (no tracked file rewritten, nothing new outside the ignored folders). Besides "no cell raised", each notebook has a
 few facts checked: the exported HTML report exists and is self-contained, and the
 numbers the prose tells the reader to look at were actually printed.
 
@@ -13,14 +16,15 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "notebooks"
 NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
 CELL_TIMEOUT_S = 600
 
@@ -57,6 +61,18 @@ def _check_report(path: Path, *must_contain: str) -> None:
         assert text in html, f"{path.name} lacks {text!r}"
 
 
+def _git_status() -> str | None:
+    """``git status --porcelain`` of the checkout (None outside a git checkout)."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=all"],
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout
+
+
 def _float(pattern: str, text: str) -> float:
     match = re.search(pattern, text)
     assert match, f"no match for {pattern!r} in the notebook's output"
@@ -73,11 +89,13 @@ def _facts_01(nb, cwd: Path, text: str) -> None:
     assert widget, "the dashboard (first code cell) displayed no widget"
     match = re.search(r"(\d+) finding\(s\) written to (\S+\.html)", text)
     assert match, "the last cell did not export the report"
-    _check_report(Path(match.group(2)), "cosine_nv12")
+    report = Path(match.group(2))
+    assert report.parent == cwd / "exports", f"exported outside the exports folder: {report}"
+    _check_report(report, "cosine_nv12")
 
 
 def _facts_02(nb, cwd: Path, text: str) -> None:
-    _check_report(cwd / "02_noise_sensitivity_report.html", "Noise sensitivity", "coffee")
+    _check_report(cwd / "exports" / "02_noise_sensitivity_report.html", "Noise sensitivity", "coffee")
     # the hand-made cosine, the seeds, the curve table, the three sources and the verdicts
     cos = _float(r"sigmoid_0\.tmp_0: cosine ([0-9.]+) \(library", text)
     assert 0.99 < cos < 1.0
@@ -90,8 +108,8 @@ def _facts_02(nb, cwd: Path, text: str) -> None:
 
 
 def _facts_03(nb, cwd: Path, text: str) -> None:
-    _check_report(cwd / "03_preprocessing_mismatch_report.html", "normalised twice")
-    assert (cwd / "calib_coffee.npy").is_file()
+    _check_report(cwd / "exports" / "03_preprocessing_mismatch_report.html", "normalised twice")
+    assert (cwd / "exports" / "calib_coffee.npy").is_file()
     ranking = re.findall(r"^\s*(\d+) (.+?)\s{2,}(PC|device)\s+([0-9.e+-]+)", text, re.M)
     assert len(ranking) >= 15, ranking
     losses = [float(r[3]) for r in ranking]
@@ -108,7 +126,7 @@ def _facts_03(nb, cwd: Path, text: str) -> None:
 
 
 def _facts_04(nb, cwd: Path, text: str) -> None:
-    _check_report(cwd / "04_quantized_vs_float_report.html", "int8 PTQ")
+    _check_report(cwd / "exports" / "04_quantized_vs_float_report.html", "int8 PTQ")
     rows = re.findall(
         r"^(minmax|entropy|percentile)\s+(True|False)\s+[0-9.]+\s+([0-9.]+)", text, re.M
     )
@@ -123,8 +141,8 @@ def _facts_04(nb, cwd: Path, text: str) -> None:
 
 
 def _facts_05(nb, cwd: Path, text: str) -> None:
-    _check_report(cwd / "05_board_dump_report.html", "FABRICATED")
-    board = cwd / "board_exchange"
+    _check_report(cwd / "exports" / "05_board_dump_report.html", "FABRICATED")
+    board = cwd / "exports" / "board_exchange"
     # it starts from a raw camera frame, read back with load_frame and compared as a frame
     assert (board / "camera_600x400.nv12").stat().st_size == 600 * 400 * 3 // 2
     assert "compared as a raw frame: source='frame'" in text and "not measurable" in text
@@ -212,11 +230,16 @@ def test_committed_without_outputs(path):
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=[p.stem for p in NOTEBOOK_FILES])
-def test_notebook_runs(path, tmp_path):
+def test_notebook_runs(path, tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
-    work = tmp_path / "notebooks"
-    shutil.copytree(NOTEBOOKS, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    from nv12_widgets.launch import lab_command, prepare_workdir
+    from nv12_widgets.report import OUTPUT_DIR_ENV
+
+    work = tmp_path / "nv12-work"
+    prepare_workdir(work)
+    monkeypatch.setenv(OUTPUT_DIR_ENV, lab_command(work)[1][OUTPUT_DIR_ENV])
+    git_before = _git_status()
     nb = nbformat.read(work / path.name, as_version=4)
     client = nbclient.NotebookClient(
         nb,
@@ -233,4 +256,6 @@ def test_notebook_runs(path, tmp_path):
     errors = [out for out in _outputs(nb) if out.get("output_type") == "error"]
     assert not errors, f"{path.name}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
     FACTS[path.name](nb, work, _text(nb))
+    if git_before is not None:
+        assert _git_status() == git_before, f"running {path.name} changed the checkout"
     print(f"{path.name}: {elapsed:.1f} s")

@@ -21,10 +21,22 @@ def test_readme_gives_exactly_two_commands():
 
 
 def test_main_job_opens_the_starter_notebook_that_exists():
+    from nv12_widgets.cli import build_parser
+    from nv12_widgets.launch import STARTER_NOTEBOOK, lab_command
+
     main_job = _two_commands()[0]
-    assert "jupyter lab" in main_job and "pip install" in main_job
-    notebook = re.search(r"(notebooks/\S+\.ipynb)", main_job).group(1)
-    assert (ROOT / notebook).is_file()
+    assert "pip install -c constraints.txt -e ." in main_job
+    assert main_job.endswith(".venv/bin/nv12-widgets lab"), main_job
+    assert build_parser().parse_args(["lab"]).func.__name__ == "_cmd_lab"
+    assert (ROOT / "notebooks" / STARTER_NOTEBOOK).is_file()
+    argv = lab_command(ROOT / "nv12-work")[0]
+    assert f"--LabApp.default_url=/lab/tree/{STARTER_NOTEBOOK}" in argv
+    assert "--allow-root" in argv
+
+
+def test_working_folder_is_ignored():
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert "nv12-work/" in ignored and "exports/" in ignored
 
 
 def test_ci_runs_the_readme_test_command_verbatim():

@@ -323,7 +323,9 @@ class SweepResult:
         if ax is None:
             from matplotlib.figure import Figure
 
-            fig = Figure(figsize=(11 if has_variants else 6, 4), layout="constrained")
+            rows_shown = len(self.variant_names) if has_variants else 0
+            height = max(4.0, 1.5 + 0.3 * rows_shown)  # one readable line per variant
+            fig = Figure(figsize=(11 if has_variants else 6, height), layout="constrained")
             axes = fig.subplots(1, 2 if has_variants else 1, squeeze=False)[0]
         else:
             axes = list(ax) if isinstance(ax, Sequence | np.ndarray) else [ax]
@@ -344,7 +346,8 @@ class SweepResult:
         a0.set_ylabel("cosine vs reference")
         a0.set_title(f"Noise vs NV12: {out}")
         a0.grid(alpha=0.3)
-        a0.legend(loc="lower left", fontsize="small")
+        # below the axes: inside, it covered the "NV12 as configured" line
+        a0.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), fontsize="small", ncols=2)
         if has_variants and len(axes) > 1:
             a1 = axes[1]
             rows = [r for r in self.ranking(out) if not math.isnan(r["mean"])][::-1]
@@ -353,12 +356,15 @@ class SweepResult:
             # next to a channel swap at 0.5.
             losses = [max(1.0 - r["mean"], 1e-9) for r in rows]
             colors = ["C3" if n == AS_CONFIGURED else "C0" for n in names]
-            a1.barh(range(len(rows)), losses, color=colors)
+            bars = a1.barh(range(len(rows)), losses, color=colors, height=0.7)
             a1.set_yticks(range(len(rows)), names, fontsize="small")
             a1.set_xscale("log")
-            for y, (loss, row) in enumerate(zip(losses, rows, strict=True)):
-                a1.text(loss, y, f" {row['mean']:.5f}", va="center", fontsize="x-small")
-            a1.set_xlabel("1 - NV12 cosine (log, mean over images; shorter = better)")
+            # the cosine after each bar, with room on the right so no label runs out
+            a1.bar_label(bars, [f"{r['mean']:.5f}" for r in rows], padding=3, fontsize="small")
+            if losses:
+                a1.set_xlim(min(losses) / 3, max(losses) * 30)
+            a1.set_xlabel("1 - NV12 cosine (log scale, mean over images; shorter = better)",
+                          fontsize="small")
             a1.set_title("Preprocessing variants")
             a1.grid(axis="x", alpha=0.3)
         return fig

@@ -13,29 +13,91 @@ from nv12_widgets.core import display_downscale, png_bytes
 #: Longest side of an image as sent to the browser (whole-factor decimation beyond).
 DISPLAY_MAX_SIDE = 640
 
+#: The dashboard's CSS. Colours are JupyterLab's theme variables (``--jp-*``, light and
+#: dark themes alike; the fallbacks serve a page without them); the good / fair / poor
+#: tints are the theme's success / warn / error colours mixed with transparency, so text
+#: keeps the theme's own colour on them. Layout: inline controls are narrower than
+#: ipywidgets' 300 px default, rows wrap instead of overflowing, images shrink to their
+#: box, and the similarity table's headers wrap: nothing in the dashboard is wider than
+#: its container from a 1366 px laptop with the file browser open upwards.
 STYLE = W.HTML(
     """<style>
-.nv12-dashboard {font-family: system-ui, -apple-system, "Segoe UI", sans-serif;}
+.nv12-dashboard {font-family: var(--jp-ui-font-family, system-ui, sans-serif);
+  color: var(--jp-ui-font-color1, #222); max-width: 100%; min-width: 0;
+  --jp-widgets-inline-width: 208px; --jp-widgets-inline-label-width: 76px;
+  --nv12-good: color-mix(in srgb, var(--jp-success-color1, #2e7d32) 28%, transparent);
+  --nv12-fair: color-mix(in srgb, var(--jp-warn-color1, #f9a825) 32%, transparent);
+  --nv12-poor: color-mix(in srgb, var(--jp-error-color1, #c62828) 30%, transparent);
+  --nv12-rule: var(--jp-border-color2, #ddd);}
+.nv12-dashboard * {min-width: 0; box-sizing: border-box;}
+.nv12-dashboard .widget-hbox {flex-wrap: wrap; column-gap: 8px; max-width: 100%;}
+.nv12-dashboard .widget-vbox {max-width: 100%;}
+.nv12-dashboard .widget-inline-hbox {max-width: 100%;}
+.nv12-dashboard .widget-html-content {max-width: 100%;}
+.nv12-dashboard .nv12-top > .nv12-controls {flex: 1 1 424px; max-width: 100%;}
+.nv12-dashboard .nv12-top > .nv12-results {flex: 1 1 500px; max-width: 100%;}
+.nv12-dashboard .nv12-noise {width: calc(100% - 4px); max-width: 420px;}
 .nv12-dashboard .nv12-title {font-size: 1.15em; font-weight: 600;}
-.nv12-dashboard .nv12-caption {color: #555; font-size: 0.85em;}
-.nv12-dashboard img {image-rendering: pixelated;}
-.nv12-metrics {overflow-x: auto;}
-.nv12-metrics table {border-collapse: collapse; font-size: 0.92em;}
-.nv12-metrics th {white-space: nowrap;}
-.nv12-metrics th, .nv12-metrics td {padding: 2px 8px; border-bottom: 1px solid #ddd;
+.nv12-dashboard .nv12-caption {color: var(--jp-ui-font-color2, #555); font-size: 0.85em;
+  overflow-wrap: anywhere;}
+.nv12-dashboard .nv12-view {flex: 0 1 auto; max-width: 100%;}
+.nv12-dashboard .nv12-view > * {margin-left: 0; margin-right: 0; max-width: 100%;}
+.nv12-dashboard .nv12-view img {max-width: 100%; height: auto; image-rendering: pixelated;}
+.nv12-dashboard .nv12-inspectable img {cursor: crosshair;}
+.nv12-dashboard .nv12-plane-grid {flex: 0 1 auto;}
+.nv12-dashboard .nv12-inspector {flex: 0 1 420px; margin-top: 1.6em;}
+.nv12-dashboard .nv12-inspector .nv12-largest-error {width: auto; max-width: 100%;}
+.nv12-dashboard .nv12-results .widget-hbox, .nv12-dashboard .nv12-shrink-row {flex-wrap: nowrap;}
+.nv12-dashboard .nv12-results .widget-hbox > .nv12-view {flex: 1 1 0;}
+.nv12-dashboard .widget-html-content, .nv12-dashboard .widget-html {white-space: normal;}
+.nv12-dashboard pre {white-space: pre-wrap; overflow-wrap: anywhere;}
+.nv12-metrics table {border-collapse: collapse; font-size: 0.8em; width: 100%;}
+.nv12-metrics th {white-space: normal; vertical-align: bottom; font-weight: 600;}
+.nv12-metrics th, .nv12-metrics td {padding: 2px 3px; border-bottom: 1px solid var(--nv12-rule);
   text-align: right; font-variant-numeric: tabular-nums;}
-.nv12-metrics th:first-child, .nv12-metrics td:first-child {text-align: left;}
-.nv12-metrics .good {background: #d9f2d9;} .nv12-metrics .fair {background: #fff0c2;}
-.nv12-metrics .poor {background: #f9d0d0;}
-.nv12-metrics .nv12-swatch {padding: 0 6px; border-radius: 3px; font-size: 0.85em;}
+.nv12-metrics td {white-space: nowrap;}
+.nv12-metrics th:first-child, .nv12-metrics td:first-child {text-align: left;
+  white-space: normal; overflow-wrap: anywhere; min-width: 5.5em;}
+.nv12-metrics .good {background: var(--nv12-good);}
+.nv12-metrics .fair {background: var(--nv12-fair);}
+.nv12-metrics .poor {background: var(--nv12-poor);}
+.nv12-dashboard .nv12-legend {font-size: 0.85em; margin-top: 3px;}
+.nv12-dashboard .nv12-swatch {padding: 0 6px; border-radius: 3px; white-space: nowrap;}
+.nv12-dashboard .nv12-swatch.good {background: var(--nv12-good);}
+.nv12-dashboard .nv12-swatch.fair {background: var(--nv12-fair);}
+.nv12-dashboard .nv12-swatch.poor {background: var(--nv12-poor);}
 .nv12-metrics th[title] {cursor: help; text-decoration: underline dotted;}
-.nv12-verdict {border-left: 4px solid #3b6ea8; padding: 4px 10px; background: #f3f6fa;
-  margin-top: 6px;}
-.nv12-error-box {color: #8a1c1c; background: #fdecec; border: 1px solid #e6b3b3;
-  padding: 4px 8px; white-space: pre-wrap; font-family: ui-monospace, monospace;
+.nv12-verdict {border-left: 4px solid var(--jp-brand-color1, #3b6ea8); padding: 4px 10px;
+  background: var(--jp-layout-color2, #f3f6fa); margin-top: 6px;}
+.nv12-error-box {color: var(--jp-error-color1, #8a1c1c);
+  background: color-mix(in srgb, var(--jp-error-color1, #c62828) 10%, transparent);
+  border: 1px solid var(--jp-error-color2, #e6b3b3); padding: 4px 8px; white-space: pre-wrap;
+  overflow-wrap: anywhere; font-family: var(--jp-code-font-family, monospace);
   font-size: 0.85em;}
+.nv12-readout table {border-collapse: collapse; font-size: 0.9em;}
+.nv12-readout td {padding: 1px 6px; border-bottom: 1px solid var(--nv12-rule);}
+.nv12-readout code {white-space: nowrap; background: transparent;
+  color: var(--jp-content-font-color1, inherit);}
+.nv12-findings details summary {cursor: pointer;}
+.nv12-findings .nv12-note-text {white-space: pre-wrap; overflow-wrap: anywhere;
+  padding: 2px 0 4px 1.2em; color: var(--jp-ui-font-color1, inherit);}
 </style>"""
 )
+
+
+def no_null_tooltips(widget: W.Widget) -> None:
+    """Give every widget under ``widget`` without a tooltip an empty one.
+
+    ipywidgets 8.1 copies a widget's ``tooltip`` onto its description label's ``title``
+    attribute as is: ``None`` becomes the string ``"null"``, which the browser shows on
+    hover. An empty tooltip shows nothing.
+    """
+    stack = [widget]
+    while stack:
+        w = stack.pop()
+        if "tooltip" in w.trait_names() and w.tooltip is None:
+            w.tooltip = ""
+        stack.extend(getattr(w, "children", ()) or ())
 
 
 class ImageView(W.VBox):
@@ -59,6 +121,7 @@ class ImageView(W.VBox):
         self.array: np.ndarray | None = None
         self.target, self.max_side = target, max_side
         super().__init__([self.title, self.image, self.caption])
+        self.add_class("nv12-view")
         if css_class:
             self.add_class(css_class)
 
@@ -72,7 +135,7 @@ class ImageView(W.VBox):
         shown, factor = display_downscale(array, self.max_side)
         png = png_bytes(shown)
         zoom = max(1, self.target // shown.shape[1])
-        size = f"{array.shape[1]}x{array.shape[0]}"
+        size = f"{array.shape[0]} x {array.shape[1]} (h x w)"
         extra = f", shown 1:{factor}" if factor > 1 else (f", shown {zoom}x" if zoom > 1 else "")
         text = html.escape(f"{size}{extra}{'. ' + caption if caption else ''}")
         return array, png, f"{shown.shape[1] * zoom}px", text

@@ -17,7 +17,7 @@ from nv12_widgets.model.compare import Comparator
 from nv12_widgets.model.findings import finding_fields
 from nv12_widgets.model.session import default_size, is_dynamic, size_presets
 
-from ._common import STYLE, ErrorArea
+from ._common import STYLE, ErrorArea, no_null_tooltips
 from .findings import FindingsPanel, SweepPanel
 from .identify_panel import IdentifyPanel
 from .panels import ImagePanel, NoisePanel, PlanesPanel, PreprocessPanel, SimilarityPanel
@@ -113,23 +113,25 @@ class NV12Debugger(W.VBox):
             f"{html.escape(info.describe())}</code>"
         )
         # controls on the left, what they change on the right: no scrolling between them
-        left = W.VBox(
-            [self.image_panel, self.identify_box, self.noise, self.preprocess],
-            layout=W.Layout(width="44%"),
-        )
-        right = W.VBox([self.similarity, self.status], layout=W.Layout(width="56%"))
+        left = W.VBox([self.image_panel, self.identify_box, self.noise, self.preprocess])
+        left.add_class("nv12-controls")
+        right = W.VBox([self.similarity, self.status])
+        right.add_class("nv12-results")
+        top = W.HBox([left, right])  # side by side when they fit, else stacked (CSS)
+        top.add_class("nv12-top")
         super().__init__(
             [
                 STYLE,
                 header,
                 self.errors,
-                W.HBox([left, right]),
+                top,
                 self.planes,
                 self.sweep,
                 self.findings_panel,
             ]
         )
         self.add_class("nv12-dashboard")
+        no_null_tooltips(self)
         self._ready = True
         if image is None:
             # the coffee photo has text on the cup: the demo detector has something to find
@@ -166,6 +168,7 @@ class NV12Debugger(W.VBox):
             if self._image_loaded(rgb, name, list(notes)) is False:
                 return False
             self.image_panel.show(rgb, name, notes)
+            self.image_panel.mark_yours(rgb, name)
             return True
 
     def _image_loaded(self, source: np.ndarray | NV12, name: str, notes: list[str]) -> bool:

@@ -9,13 +9,20 @@ from pathlib import Path
 
 import ipywidgets as W
 
-from nv12_widgets.report import Findings, figure_to_png, next_free_path
+from nv12_widgets.report import Findings, figure_to_png, next_free_path, output_dir
 
 from ._common import ImageView
+
+#: Notes longer than this are shown folded in the findings list (click to expand).
+NOTE_PREVIEW_CHARS = 80
 
 
 class FindingsPanel(W.VBox):
     """Record snapshots of the dashboard and export them as one offline HTML file.
+
+    A relative file name is written into the export folder
+    (:func:`nv12_widgets.report.output_dir`, named in the panel); an absolute one where
+    it says.
 
     ``snapshot()`` (given by the dashboard) returns the keyword arguments of
     :meth:`nv12_widgets.report.Findings.record` for the current state.
@@ -38,6 +45,12 @@ class FindingsPanel(W.VBox):
         self.listing = W.HTML("<i>No findings recorded yet.</i>")
         self.listing.add_class("nv12-findings")
         self.filename = W.Text(value="nv12_report.html", description="File")
+        self.filename.add_class("nv12-export-name")
+        self.folder = W.HTML(
+            "<span class='nv12-caption'>exports go to <code>"
+            f"{html.escape(str(output_dir(create=False)))}</code></span>"
+        )
+        self.folder.add_class("nv12-export-folder")
         self.overwrite = W.Checkbox(value=False, description="overwrite", indent=False)
         self.export = W.Button(description="Export HTML", icon="download")
         self.export.add_class("nv12-export")
@@ -52,6 +65,7 @@ class FindingsPanel(W.VBox):
                 W.HBox([self.note, W.VBox([self.title, self.record])]),
                 self.listing,
                 W.HBox([self.filename, self.overwrite, self.export]),
+                self.folder,
                 self.status,
             ]
         )
@@ -75,11 +89,7 @@ class FindingsPanel(W.VBox):
         self.status.value = f"Recorded <b>{html.escape(finding.title)}</b>."
 
     def _list(self) -> None:
-        items = "".join(
-            f"<li><b>{html.escape(f.title)}</b> <span class='nv12-caption'>"
-            f"{f.created:%H:%M:%S} UTC</span>{': ' + html.escape(f.note[:80]) if f.note else ''}</li>"
-            for f in self.findings
-        )
+        items = "".join(_finding_item(f) for f in self.findings)
         self.listing.value = f"<ol>{items}</ol>" if items else "<i>No findings recorded yet.</i>"
 
     def export_html(self) -> Path | None:
@@ -91,10 +101,12 @@ class FindingsPanel(W.VBox):
         if path.suffix.lower() not in (".html", ".htm"):
             path = path.with_suffix(".html")
         try:
+            if not path.is_absolute():
+                path = output_dir() / path
             written = self.findings.export_html(path, overwrite=self.overwrite.value)
         except FileExistsError:
             free = next_free_path(path)
-            self.filename.value = str(free)
+            self.filename.value = free.name if not Path(name).is_absolute() else str(free)
             self.status.value = (
                 f"<b>{html.escape(str(path))}</b> already exists and was left untouched. "
                 f"The name is now <b>{html.escape(str(free))}</b>: click Export again, or tick "
@@ -110,6 +122,23 @@ class FindingsPanel(W.VBox):
             "(one self-contained file, opens offline)."
         )
         return written
+
+
+def _finding_item(f) -> str:
+    """One finding as a list item: title and time; the note in full, folded when long
+    (a <details> the reader opens with a click)."""
+    head = (
+        f"<b>{html.escape(f.title)}</b> <span class='nv12-caption'>{f.created:%H:%M:%S} UTC"
+        "</span>"
+    )
+    note = f.note or ""
+    if len(note) <= NOTE_PREVIEW_CHARS and "\n" not in note:
+        return f"<li>{head}{': ' + html.escape(note) if note else ''}</li>"
+    preview = html.escape(note.splitlines()[0][:NOTE_PREVIEW_CHARS].rstrip()) + "&hellip;"
+    return (
+        f"<li><details class='nv12-note'><summary>{head}: {preview}</summary>"
+        f"<div class='nv12-note-text'>{html.escape(note)}</div></details></li>"
+    )
 
 
 class SweepPanel(W.VBox):

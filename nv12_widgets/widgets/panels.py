@@ -12,12 +12,10 @@ import numpy as np
 
 from nv12_widgets.core import (
     NV12,
-    crop_zoom,
     error_map,
     image_like_output,
     is_raw_frame_path,
     load_source,
-    normalize,
     output_heatmaps,
     sequence_steps,
 )
@@ -33,6 +31,7 @@ from nv12_widgets.core.vocabulary import (
 from nv12_widgets.model import PreprocessConfig, snippets
 from nv12_widgets.model.config import FieldSpec, field_spec
 from nv12_widgets.model.findings import ERROR_MAP_GAIN, error_map_title
+from nv12_widgets.model.pixel import largest_error, marked_zoom, pixel_readout, plane_pixel
 
 from ._common import ImageView, parse_floats
 
@@ -155,7 +154,7 @@ class ImagePanel(W.VBox):
                 W.HTML("<span class='nv12-caption'>raw frame: 0 = from the JSON sidecar or "
                        "WxH in the name; stride = bytes per row (0: no padding)</span>"),
                 W.HBox([self.raw_format, self.raw_index]),
-                W.HBox([self.raw_width, self.raw_height, self.raw_stride]),
+                W.HBox([self.raw_height, self.raw_width, self.raw_stride]),
             ]
         )  # fmt: skip
         self.raw_box.add_class("nv12-raw-controls")
@@ -270,16 +269,22 @@ class ImagePanel(W.VBox):
             self._set_raw_fields(width=loaded.width, height=loaded.height)
         self._last = (name, source)
         if yours:
-            self._yours = self._last
-            self._filling = True
-            try:
-                if YOUR_IMAGE not in self.sample.options:
-                    self.sample.options = [YOUR_IMAGE, *self.samples]
-                self.sample.value = YOUR_IMAGE
-            finally:
-                self._filling = False
+            self.mark_yours(source, name)
         self.source, self.source_name = loaded, name
         self.show(loaded, name, notes)
+
+    def mark_yours(self, source, name: str) -> None:
+        """The image shown is not a sample (a path, an upload, or given from Python): the
+        list says :data:`YOUR_IMAGE` (choosing it again reloads ``source``), and choosing
+        any sample afterwards loads that sample."""
+        self._last = self._yours = (name, source)
+        self._filling = True
+        try:
+            if YOUR_IMAGE not in self.sample.options:
+                self.sample.options = [YOUR_IMAGE, *self.samples]
+            self.sample.value = YOUR_IMAGE
+        finally:
+            self._filling = False
 
     def show(self, source: np.ndarray | NV12, name: str, notes: Sequence[str]) -> None:
         """Show an (H, W, 3) RGB image, or an NV12 frame's Y plane."""
@@ -287,12 +292,15 @@ class ImagePanel(W.VBox):
             self.view.show(source.y, "Y plane")
             lines = [
                 f"<b>{html.escape(name)}</b>",
-                f"{source.width} x {source.height} px raw frame (Y plane shown)",
+                f"{source.height} x {source.width} (h x w) raw frame (Y plane shown)",
             ]
             lines += [f"&bull; {html.escape(n)}" for n in notes]
         else:
             self.view.show(source)
-            lines = [f"<b>{html.escape(name)}</b>", f"{source.shape[1]} x {source.shape[0]} px RGB"]
+            lines = [
+                f"<b>{html.escape(name)}</b>",
+                f"{source.shape[0]} x {source.shape[1]} (h x w) RGB",
+            ]
             lines += [f"&bull; {html.escape(n)}" for n in notes] or [
                 "&bull; loaded as is (8-bit RGB)"
             ]
@@ -481,8 +489,22 @@ class NoisePanel(W.VBox):
 
 
 # ----------------------------------------------------------------------------- planes
+#: What the pixel inspector listens to on every plane (ipyevents), and how often a
+#: hover is sent to the kernel at most (ms).
+INSPECT_EVENTS = ["mousemove", "click", "mouseleave"]
+INSPECT_THROTTLE_MS = 60
+
+
 class PlanesPanel(W.VBox):
-    """Y, interleaved UV, U, V, RGB rebuilt from NV12, amplified error map, zoom + readout."""
+    """Y, interleaved UV, U, V, RGB rebuilt from NV12, amplified error map, and a pixel
+    inspector: hover over any plane to read that pixel (codes, both paths, error), click
+    to pin it; the zooms follow; it starts at the largest error.
+
+    Mouse events come from `ipyevents <https://github.com/mwcraig/ipyevents>`_ (a small,
+    maintained Jupyter widget that forwards DOM events of an existing widget, here the
+    planes' ``Image`` widgets, to Python, with throttling); the numbers come from
+    :func:`nv12_widgets.model.pixel.pixel_readout`.
+    """
 
     ERROR_GAIN = ERROR_MAP_GAIN
 
@@ -490,28 +512,83 @@ class PlanesPanel(W.VBox):
         self._on_error = on_error
         self.y = ImageView("Y plane", "nv12-y-plane")
         self.uv = ImageView("UV plane (interleaved U V U V ...)", "nv12-uv-plane")
-        self.u = ImageView("U (Cb)", target=160)
-        self.v = ImageView("V (Cr)", target=160)
-        self.rgb = ImageView("RGB rebuilt from NV12")
+        self.u = ImageView("U (Cb)", "nv12-u-plane", target=160)
+        self.v = ImageView("V (Cr)", "nv12-v-plane", target=160)
+        self.rgb = ImageView("RGB rebuilt from NV12", "nv12-rgb-plane")
         self.error = ImageView(error_map_title(self.ERROR_GAIN), "nv12-error-map")
-        self.row = W.IntSlider(0, min=0, max=1, description="Row", continuous_update=False)
-        self.col = W.IntSlider(0, min=0, max=1, description="Column", continuous_update=False)
-        self.zoom_y = ImageView("Zoom: Y", target=160)
-        self.zoom_err = ImageView("Zoom: error", target=160)
+        self.views = {
+            "y": self.y, "uv": self.uv, "u": self.u, "v": self.v, "rgb": self.rgb,
+            "error": self.error,
+        }  # fmt: skip
+        self.row = W.BoundedIntText(0, min=0, max=0, description="Row")
+        self.col = W.BoundedIntText(0, min=0, max=0, description="Column")
+        for w in (self.row, self.col):
+            w.layout.width = "150px"
+            w.style.description_width = "56px"
+        self.largest = W.Button(description="Go to the largest error", icon="crosshairs")
+        self.largest.add_class("nv12-largest-error")
+        self.largest.layout.width = "auto"
+        self.zoom_y = ImageView("Zoom: Y", "nv12-zoom-y", target=160)
+        self.zoom_err = ImageView("Zoom: error", "nv12-zoom-error", target=160)
         self.readout = W.HTML("")
         self.readout.add_class("nv12-readout")
         self.row.observe(lambda _: self._pixel_moved(), "value")
         self.col.observe(lambda _: self._pixel_moved(), "value")
+        self.largest.on_click(lambda _: self.go_to_largest_error())
         self._cmp = None
+        self._drawing = False
+        #: True until the user picks a pixel: each new comparison starts at its largest error
+        self.follow_largest = True
+        self.events = {}
+        try:
+            from ipyevents import Event
+        except ImportError:  # the planes still show; the inspector falls back to Row/Column
+            Event = None  # noqa: N806
+        for name, view in self.views.items():
+            view.image.add_class("nv12-inspectable")
+            if Event is not None:
+                ev = Event(
+                    source=view.image, watched_events=INSPECT_EVENTS,
+                    throttle_or_debounce="throttle", wait=INSPECT_THROTTLE_MS,
+                )  # fmt: skip
+                ev.on_dom_event(lambda event, plane=name: self.handle_event(plane, event))
+                self.events[name] = ev
+        hint = (
+            "hover over a plane to read a pixel, click to pin it"
+            if self.events
+            else "pip install ipyevents to hover over the planes"
+        )
         super().__init__(
             [
                 W.HTML("<span class='nv12-title'>Planes</span> <span class='nv12-caption'>"
-                       "at the model input size, sent losslessly (PNG)</span>"),
-                W.HBox([self.y, self.uv]),
-                W.HBox([self.u, self.v, self.rgb, self.error]),
-                W.HBox([W.VBox([self.row, self.col, self.readout]), self.zoom_y, self.zoom_err]),
+                       "at the model input size, sent losslessly (PNG); "
+                       f"{hint}</span>"),
+                # the inspector beside the planes on a wide screen, below them otherwise
+                W.HBox(
+                    [
+                        W.VBox(
+                            [
+                                W.HBox([self.y, self.uv]),
+                                W.HBox([self.u, self.v, self.rgb, self.error]).add_class(
+                                    "nv12-shrink-row"
+                                ),
+                            ]
+                        ).add_class("nv12-plane-grid"),
+                        W.VBox(
+                            [
+                                W.HBox([self.row, self.col]),
+                                self.largest,
+                                W.HBox([self.zoom_y, self.zoom_err]).add_class(
+                                    "nv12-shrink-row"
+                                ),
+                                self.readout,
+                            ]
+                        ).add_class("nv12-inspector"),
+                    ]
+                ),
             ]
         )  # fmt: skip
+        self.add_class("nv12-planes")
 
     def show(self, cmp) -> None:
         """Show a :class:`~nv12_widgets.model.compare.Comparison`'s planes."""
@@ -521,8 +598,12 @@ class PlanesPanel(W.VBox):
         """Compute every view of ``cmp`` (PNGs, readout) without drawing anything."""
         frame = cmp.nv12_frame
         error = error_map(cmp.reference_input, cmp.nv12_input, gain=self.ERROR_GAIN)
-        r = min(int(self.row.value), frame.height - 1)
-        c = min(int(self.col.value), frame.width - 1)
+        rgb = cmp.nv12_rgb()
+        if self.follow_largest:
+            r, c = largest_error(cmp)
+        else:
+            r = min(int(self.row.value), frame.height - 1)
+            c = min(int(self.col.value), frame.width - 1)
         return {
             "cmp": cmp,
             "views": [
@@ -530,11 +611,12 @@ class PlanesPanel(W.VBox):
                 (self.uv, self.uv.prepare(frame.uv_interleaved_image())),
                 (self.u, self.u.prepare(np.ascontiguousarray(frame.u))),
                 (self.v, self.v.prepare(np.ascontiguousarray(frame.v))),
-                (self.rgb, self.rgb.prepare(cmp.nv12_rgb())),
+                (self.rgb, self.rgb.prepare(rgb)),
                 (self.error, self.error.prepare(error)),
             ],
             "max": (frame.height - 1, frame.width - 1),
-            "pixel": self._prepare_pixel(cmp, r, c, error),
+            "at": (r, c),
+            "pixel": self._prepare_pixel(cmp, r, c, error, rgb),
         }
 
     def draw(self, prepared: dict) -> None:
@@ -542,16 +624,72 @@ class PlanesPanel(W.VBox):
         self._cmp = prepared["cmp"]
         for view, data in prepared["views"]:
             view.draw(data)
-        self._drawing = True  # the slider clamps below must not recompute the readout
-        try:
-            self.row.max, self.col.max = prepared["max"]
-        finally:
-            self._drawing = False
+        self._set_pixel(*prepared["at"], prepared["max"])
         self._draw_pixel(prepared["pixel"])
 
-    def _pixel_moved(self) -> None:
-        if getattr(self, "_drawing", False):
+    def _set_pixel(self, r: int, c: int, maxima: tuple[int, int] | None = None) -> None:
+        """Move the Row / Column boxes without recomputing the readout."""
+        self._drawing = True
+        try:
+            if maxima is not None:
+                self.row.max, self.col.max = maxima
+            self.row.value, self.col.value = r, c
+        finally:
+            self._drawing = False
+
+    # -- the inspector ------------------------------------------------------------
+    @property
+    def pixel(self) -> tuple[int, int]:
+        """The pinned pixel (row, col): the Row / Column boxes."""
+        return int(self.row.value), int(self.col.value)
+
+    def handle_event(self, plane: str, event: dict) -> None:
+        """An ipyevents DOM event on ``plane``: ``mousemove`` reads the pixel under the
+        mouse, ``click`` pins it, ``mouseleave`` returns to the pinned pixel.
+
+        ``event`` carries ``type``, ``relativeX`` / ``relativeY`` (display pixels from
+        the image's corner) and ``boundingRectWidth`` / ``boundingRectHeight``.
+        """
+        try:
+            if self._cmp is None:
+                return
+            kind = event.get("type")
+            if kind == "mouseleave":
+                self.show_pixel()
+                return
+            if kind not in ("mousemove", "click"):
+                return
+            f = self._cmp.nv12_frame
+            r, c = plane_pixel(
+                plane,
+                float(event["relativeX"]),
+                float(event["relativeY"]),
+                float(event["boundingRectWidth"]),
+                float(event["boundingRectHeight"]),
+                (f.height, f.width),
+            )
+            if kind == "click":
+                self.follow_largest = False
+                self._set_pixel(r, c)
+            self.show_pixel(r, c, pinned=kind == "click")
+        except Exception as exc:  # noqa: BLE001 - shown in the dashboard, never lost
+            if self._on_error is None:
+                raise
+            self._on_error("The pixel inspector", exc)
+
+    def go_to_largest_error(self) -> None:
+        """Pin the pixel with the largest |NV12 path - reference| (and follow it on the
+        next updates, until another pixel is picked)."""
+        if self._cmp is None:
             return
+        self.follow_largest = True
+        self._set_pixel(*largest_error(self._cmp))
+        self.show_pixel()
+
+    def _pixel_moved(self) -> None:
+        if self._drawing:
+            return
+        self.follow_largest = False
         try:
             self.show_pixel()
         except Exception as exc:  # noqa: BLE001 - shown in the dashboard, never lost
@@ -559,12 +697,16 @@ class PlanesPanel(W.VBox):
                 raise
             self._on_error("The pixel readout", exc)
 
-    def show_pixel(self) -> None:
+    def show_pixel(self, row: int | None = None, col: int | None = None, pinned: bool = True):
+        """Show the readout and zooms of (row, col), default the pinned pixel."""
         cmp = self._cmp
         if cmp is None:
             return
-        r, c = int(self.row.value), int(self.col.value)
-        self._draw_pixel(self._prepare_pixel(cmp, r, c, self.error.array))
+        r, c = self.pixel if row is None else (row, col)
+        pinned = pinned and (r, c) == self.pixel
+        self._draw_pixel(
+            self._prepare_pixel(cmp, r, c, self.error.array, self.rgb.array, pinned)
+        )
 
     def _draw_pixel(self, prepared: tuple) -> None:
         zoom_y, zoom_err, readout = prepared
@@ -572,27 +714,20 @@ class PlanesPanel(W.VBox):
         self.zoom_err.draw(zoom_err)
         self.readout.value = readout
 
-    def _prepare_pixel(self, cmp, r: int, c: int, error: np.ndarray) -> tuple:
-        f = cmp.nv12_frame
-        zoom_y = self.zoom_y.prepare(crop_zoom(f.y, r, c))
-        zoom_err = self.zoom_err.prepare(crop_zoom(error, r, c))
-        cfg = cmp.config
-        ref_px = cmp.reference_input[r, c]
-        dev_px = cmp.nv12_input[r, c]
-        norm = normalize(ref_px[None, None], **cfg.normalize_params())[0, 0]
-        norm_dev = normalize(dev_px[None, None], **cmp.device_config.normalize_params())[0, 0]
-        fmt = cfg.train_format.upper()
-        rows = [
-            ("Y, U, V codes", f"{f.y[r, c]}, {f.uv[r // 2, c // 2, 0]}, {f.uv[r // 2, c // 2, 1]}"),
-            (f"reference {fmt}", ", ".join(str(v) for v in ref_px)),
-            (f"NV12 path {fmt}", ", ".join(str(v) for v in dev_px)),
-            ("reference normalised", ", ".join(f"{v:+.5f}" for v in norm)),
-            ("NV12 normalised", ", ".join(f"{v:+.5f}" for v in norm_dev)),
-        ]
+    def _prepare_pixel(
+        self, cmp, r: int, c: int, error: np.ndarray, rgb: np.ndarray, pinned: bool = True
+    ) -> tuple:
+        px = pixel_readout(cmp, r, c, nv12_rgb=rgb, gain=self.ERROR_GAIN)
+        where = f"around ({r}, {c}), outlined"
+        zoom_y = self.zoom_y.prepare(marked_zoom(cmp.nv12_frame.y, r, c), where)
+        zoom_err = self.zoom_err.prepare(marked_zoom(error, r, c), where)
+        state = "pinned" if pinned else "under the mouse"
         readout = (
-            f"<b>pixel (row {r}, col {c})</b><table>"
+            f"<b>pixel (row {r}, col {c})</b> <span class='nv12-caption'>{state}</span>"
+            "<table>"
             + "".join(
-                f"<tr><td>{html.escape(k)}</td><td><code>{v}</code></td></tr>" for k, v in rows
+                f"<tr><td>{html.escape(k)}</td><td><code>{html.escape(v)}</code></td></tr>"
+                for k, v in px.rows()
             )
             + "</table>"
         )

@@ -224,6 +224,36 @@ def copy_notebooks(dest: Path) -> Path:
     return dest
 
 
+# ------------------------------------------------------------------------ the lab server
+@pytest.fixture(scope="session")
+def lab_server(browser_available, tmp_path_factory):
+    """One JupyterLab for the whole session, on a scratch copy of notebooks/."""
+    base = tmp_path_factory.mktemp("lab")
+    root = copy_notebooks(base / "notebooks")
+    server = start_server(
+        "jupyterlab",
+        [
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            "--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--ServerApp.token={token}",
+            f"--ServerApp.root_dir={root}",
+            # window.jupyterapp: the layout tests switch theme and open the file browser
+            "--LabApp.expose_app_in_browser=True",
+        ],
+        base,
+        root,
+        probe="/api/status",
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 # ------------------------------------------------------------------------- diagnostics
 @contextlib.contextmanager
 def diagnose(page, server: Server, test_name: str) -> Iterator[None]:

@@ -18,7 +18,7 @@ from .conftest import (
     wait_for_dashboard,
     wait_images_rendered,
 )
-from .test_lab import KERNEL_IDLE, lab_server  # noqa: F401 - the session's Lab server
+from .test_lab import KERNEL_IDLE
 
 NOTEBOOK = "integrations.ipynb"
 SOURCE = "from nv12_widgets.widgets import NV12Debugger\ndashboard = NV12Debugger()\ndashboard"
@@ -39,7 +39,7 @@ def _write_notebook(root) -> None:
 
 
 @pytest.mark.e2e
-def test_raw_frame_upload_and_lint_warnings_in_jupyterlab(lab_server, page):  # noqa: F811
+def test_raw_frame_upload_and_lint_warnings_in_jupyterlab(lab_server, page):
     from playwright.sync_api import expect
 
     _write_notebook(lab_server.root)

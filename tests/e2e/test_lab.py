@@ -19,42 +19,14 @@ from .conftest import (
     KERNEL_TIMEOUT_MS,
     REPO,
     UPDATE_TIMEOUT_MS,
-    copy_notebooks,
     diagnose,
     nudge_noise,
-    start_server,
     wait_for_dashboard,
     wait_images_rendered,
 )
 
 NOTEBOOK = "01_quickstart.ipynb"
 KERNEL_IDLE = "Python 3 (ipykernel) | Idle"
-
-
-@pytest.fixture(scope="session")
-def lab_server(browser_available, tmp_path_factory):
-    base = tmp_path_factory.mktemp("lab")
-    root = copy_notebooks(base / "notebooks")
-    server = start_server(
-        "jupyterlab",
-        [
-            "jupyter",
-            "lab",
-            "--no-browser",
-            "--allow-root",
-            "--port={port}",
-            "--ServerApp.ip=127.0.0.1",
-            "--ServerApp.token={token}",
-            f"--ServerApp.root_dir={root}",
-        ],
-        base,
-        root,
-        probe="/api/status",
-    )
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -106,14 +78,15 @@ def test_quickstart_in_jupyterlab(lab_server, page, screenshot_path):
         if os.environ.get("NV12_UPDATE_SCREENSHOT") == "1":
             shutil.copyfile(screenshot_path, REPO / "docs" / "dashboard.png")
 
-        # export it; the name is relative to the kernel's cwd (the notebook's directory)
+        # export it; a relative name goes to the export folder (./exports of the kernel's
+        # cwd, the notebook's directory, when NV12_OUTPUT_DIR is not set)
         page.locator(".nv12-export").click()
         expect(status).to_contain_text("Exported 1 finding(s) to", timeout=UPDATE_TIMEOUT_MS)
         expect(page.locator(".nv12-error")).to_have_text("")
         name = status.locator("b").inner_text().strip()
-        exported = Path(name) if Path(name).is_absolute() else lab_server.root / name
+        exported = Path(name)
         assert exported.is_file(), f"{exported} missing; status: {status.inner_text()}"
-        assert exported.resolve().parent == lab_server.root.resolve(), exported
+        assert exported.resolve().parent == (lab_server.root / "exports").resolve(), exported
 
         # the exported report, opened offline in the same browser
         page.goto(exported.as_uri(), wait_until="load")

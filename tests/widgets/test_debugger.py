@@ -263,7 +263,7 @@ def test_readout_errors_land_in_the_error_area(dashboard, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("readout exploded")
 
-    monkeypatch.setattr("nv12_widgets.widgets.panels.crop_zoom", broken)
+    monkeypatch.setattr("nv12_widgets.widgets.panels.marked_zoom", broken)
     d.planes.row.value = 3
     assert "readout exploded" in d.errors.value
     assert "pixel readout" in d.errors.value
