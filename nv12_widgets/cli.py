@@ -100,6 +100,7 @@ examples:
   nv12-widgets convert photo.jpg -o frame.nv12       (prints the size needed to read it back)
   nv12-widgets convert frame.nv12 --width 640 --height 480 -o frame.png
   nv12-widgets identify photo.jpg board_input.npy   (which pipeline made this dump?)
+  nv12-widgets evaluate --demo                       (a labelled set: decomposition, accuracy)
   nv12-widgets lab                                   (JupyterLab on the starter notebook)
 
 Run "nv12-widgets COMMAND --help" for every option of a command.

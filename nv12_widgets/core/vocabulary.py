@@ -324,7 +324,6 @@ DASHBOARD_KEYS = (
     "cosine_format",
     "cosine_conversion",
     "sqnr_nv12_db",
-    "sqnr_noise_db",
     "max_abs_nv12",
     "ref_peak",
     "ref_scale",
@@ -333,7 +332,8 @@ DASHBOARD_KEYS = (
     "agreement_nv12",
     "task_nv12",
 )
-"""The dashboard similarity table's columns (those with a value for some output)."""
+"""The dashboard similarity table's columns (those with a value for some output); the
+noise path's SQNR and the other metrics are in the report's "more metrics" table."""
 
 CLI_KEYS = ("cosine_nv12", "cosine_noise", "cosine_format", "sqnr_nv12_db", "ref_peak")
 """The metrics ``nv12-widgets report`` prints per image and output."""

@@ -56,6 +56,7 @@ STYLE = W.HTML(
 .nv12-metrics th, .nv12-metrics td {padding: 2px 3px; border-bottom: 1px solid var(--nv12-rule);
   text-align: right; font-variant-numeric: tabular-nums;}
 .nv12-metrics td {white-space: nowrap;}
+.nv12-metrics td.nv12-text {white-space: normal; min-width: 5em; text-align: left;}
 .nv12-metrics th:first-child, .nv12-metrics td:first-child {text-align: left;
   white-space: normal; overflow-wrap: anywhere; min-width: 5.5em;}
 .nv12-metrics .good {background: var(--nv12-good);}

@@ -753,6 +753,8 @@ def metrics_table_html(metrics: dict[str, dict]) -> str:
         cells = []
         for k in keys:
             cls = metric_level(k, m.get(k))
+            if isinstance(m.get(k), dict | str):  # text (e.g. the task summary): may wrap
+                cls = f"{cls} nv12-text" if cls else "nv12-text"
             attr = f" class='{cls}'" if cls else ""
             cells.append(f"<td{attr}>{html.escape(format_metric(k, m.get(k)))}</td>")
         body.append(f"<tr><td>{html.escape(name)}</td>{''.join(cells)}</tr>")

@@ -67,7 +67,7 @@ def test_raw_frame_upload_and_lint_warnings_in_jupyterlab(lab_server, page):
             ]
         )
         info = page.locator(".nv12-image").locator("xpath=..")
-        expect(info).to_contain_text("600 x 400 px raw frame (Y plane shown)",
+        expect(info).to_contain_text("400 x 600 (h x w) raw frame (Y plane shown)",
                                      timeout=UPDATE_TIMEOUT_MS)  # fmt: skip
         expect(page.locator(".nv12-raw-controls")).to_be_visible()
         assert wait_images_rendered(page, ".nv12-image img") == [200]  # 600 px shown 1:3
