@@ -580,9 +580,7 @@ def _compute_image(
             losses[name] = row
             ref = outputs["reference"][name]
             agree[name] = {
-                p: agreement(name, ref, outputs[p][name])
-                for p in outputs
-                if p != "reference"
+                p: agreement(name, ref, outputs[p][name]) for p in outputs if p != "reference"
             }
         pred = None
         if class_output is not None:
