@@ -713,6 +713,11 @@ class DatasetResult:
             raise InputError(f"Unknown output {output!r}; the outputs are {list(self.outputs)}.")
         return output
 
+    def output_name(self, output: str | None = None) -> str:
+        """The output the aggregates are about: ``output`` checked, else the classifier
+        output, else the first output."""
+        return self._output(output)
+
     @property
     def ok(self) -> list[dict[str, Any]]:
         """The records of images that were evaluated (no error)."""

@@ -433,3 +433,21 @@ def test_plot_draws_the_decomposition_with_its_intervals(serial):
     assert [t.get_text() for t in ax.get_yticklabels()] == [r["cause"] for r in rows]
     widths = sorted(p.get_width() for p in ax.patches)
     assert widths == pytest.approx(sorted(r["mean"] for r in rows))
+
+
+def test_dataset_fields_are_the_results_own_numbers(serial, pages):
+    from nv12_widgets.model.findings import DATASET_CONTEXT_KEY, dataset_fields
+    from nv12_widgets.report import Findings
+
+    d = dataset_fields(serial, source=str(pages), worst=3)[DATASET_CONTEXT_KEY]
+    assert (d["evaluated"], d["errors"], d["total"]) == (24, 0, 24)
+    assert [r["mean"] for r in d["decomposition"]] == [r["mean"] for r in serial.decomposition()]
+    assert d["verdicts"] == serial.verdict_counts()
+    acc = serial.accuracy()
+    nv12 = next(r for r in d["accuracy"]["rows"] if r["path"] == "nv12")
+    assert (nv12["top1"], nv12["low"], nv12["high"]) == acc["top1"]["nv12"]
+    assert nv12["diff"] == acc["diff"]["nv12"]["top1"][0]
+    assert d["worst"] == serial.worst(3)
+    html = Findings()
+    html.record(title="t", context={DATASET_CONTEXT_KEY: d})
+    assert "<h3>Dataset</h3>" in html.to_html()
