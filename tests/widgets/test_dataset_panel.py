@@ -94,7 +94,9 @@ def test_background_run_and_a_bad_folder_keeps_the_last_state(dashboard, pages, 
     good = p.result, p.summary.value, p.chart_png, p.worst.options
     p.folder.value = str(tmp_path / "no such folder")
     p.run(background=False)
-    assert "no such folder" in dashboard.errors.message or "does not exist" in dashboard.errors.message
+    assert "no such folder" in dashboard.errors.message and "neither a folder" in (
+        dashboard.errors.message
+    )
     assert (p.result, p.summary.value, p.chart_png, p.worst.options) == good
     assert "done: 12 of 12" in p.info.value and not p.job.start.disabled
     p.folder.value = ""
