@@ -103,3 +103,15 @@ def test_background_run_and_a_bad_folder_keeps_the_last_state(dashboard, pages, 
     p.run(background=False)
     assert "type a folder" in dashboard.errors.message
     assert p.result is good[0]
+
+
+def test_the_configuration_check_is_shown_with_the_summary(dashboard, pages, tiny_config):
+    p = dashboard.dataset
+    wrong = tiny_config.replace(mean=(123.675, 116.28, 103.53))
+    dashboard.current_config = lambda: wrong
+    p.folder.value = str(list_images(pages)[0])
+    p.run(background=False)
+    assert dashboard.errors.message == ""
+    assert "mean-units" in [f.code for f in p.result.lint]
+    assert "data-code='mean-units'" in p.summary.value
+    assert p.fields["dataset"]["lint"][0]["code"] == "mean-units"
