@@ -55,8 +55,12 @@ lines rather than Parquet: records are appended one at a time as images finish (
 files cannot be appended row by row without rewriting or one row group per image), a
 crash loses at most the line being written (a torn last line is ignored when reading),
 several runs (configs) can share one file, it needs no pyarrow, and it is readable with
-``head``. :meth:`DatasetResult.to_pandas` gives the columnar view. Non-finite numbers
-are written as ``null``.
+``head``. :meth:`DatasetResult.to_pandas` gives the columnar view. Numbers follow the
+package's one JSON policy (:mod:`nv12_widgets.core.jsonsafe`): a non-finite loss is the
+string ``"nan"`` (``"inf"``, ``"-inf"``), in the records in memory as in the file, and
+the aggregates read it back with :func:`~nv12_widgets.core.from_json_number`; ``null``
+means "not defined" (an agreement for an output of kind ``other``). Files written before
+this policy (non-finite numbers as ``null``) are still read: ``null`` reads as NaN.
 
 Executors
 ---------
@@ -96,13 +100,17 @@ import numpy as np
 from nv12_widgets.core import (
     InputError,
     compare_arrays,
+    from_json_number,
     load_image,
     output_kind,
     task_agreement,
+    to_jsonable,
 )
+from nv12_widgets.core.jsonsafe import dumps as json_dumps
 
 from .compare import Comparator, Comparison
 from .config import PreprocessConfig
+from .lint import lint as lint_config
 from .pipeline import Pipeline
 from .session import Model
 
@@ -119,6 +127,7 @@ __all__ = [
     "mcnemar_exact",
     "paired_bootstrap_ci",
     "read_labels",
+    "task_kind_agreement",
     "top1_agreement",
 ]
 
@@ -218,6 +227,47 @@ def top1_agreement(name: str, reference: np.ndarray, test: np.ndarray) -> float 
     if reference.shape != test.shape or output_kind(reference) != "classifier":
         return None
     return float(task_agreement(reference, test, "classifier")["top1"])
+
+
+#: The number :func:`task_kind_agreement` takes from ``core.task_agreement``, per kind.
+KIND_AGREEMENT = {"classifier": "top1", "sequence": "exact_match", "dense": "iou"}
+
+
+def task_kind_agreement(name: str, reference: np.ndarray, test: np.ndarray) -> float | None:
+    """Default task agreement: the per-kind agreement of :mod:`nv12_widgets.core.tasks`.
+
+    The output's kind is :func:`~nv12_widgets.core.output_kind` of the reference; the
+    number is one entry of :func:`~nv12_widgets.core.task_agreement` (the one home of
+    these rules): classifier -> ``top1`` (same top-1 class, as :func:`top1_agreement`),
+    sequence -> ``exact_match`` (same greedy CTC decode), dense -> ``iou`` (of the masks
+    above the dense threshold); other kinds -> None (no agreement defined).
+
+    Parameters
+    ----------
+    name : str
+        The output name (unused: the kind is read from the array).
+    reference, test : numpy.ndarray
+        The output on the reference path and on the path judged, same shape.
+
+    Returns
+    -------
+    float or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> task_kind_agreement("p", np.array([[0.1, 0.9]], np.float32), np.array([[0.6, 0.4]], np.float32))
+    0.0
+    """
+    reference, test = np.asarray(reference), np.asarray(test)
+    if reference.shape != test.shape:
+        return None
+    kind = output_kind(reference)
+    key = KIND_AGREEMENT.get(kind)
+    if key is None:
+        return None
+    value = task_agreement(reference, test, kind)[key]
+    return None if value is None else float(value)
 
 
 # ====================================================================== statistics
@@ -467,13 +517,6 @@ def _model_classes(model: Model) -> list[str] | None:
 
 
 # ====================================================================== per-image work
-def _nan_to_none(v: float | None) -> float | None:
-    if v is None:
-        return None
-    v = float(v)
-    return v if math.isfinite(v) else None
-
-
 def _topk(a: np.ndarray, k: int = TOPK) -> list[int]:
     row = np.asarray(a, dtype=np.float64).reshape(-1)
     order = np.argsort(-row, kind="stable")
@@ -525,33 +568,35 @@ def _compute_image(
         losses: dict[str, dict[str, float | None]] = {}
         agree: dict[str, dict[str, float | None]] = {}
         for name, cos in io.cosines.items():
-            row = {k: _nan_to_none(1.0 - c) for k, c in cos.items()}
+            row = {k: float(1.0 - c) for k, c in cos.items()}
             if quant is not None:
                 ref, q, nv = (
                     outputs["reference"][name],
                     outputs["quant"][name],
                     io.outputs["nv12"][name],
                 )
-                row["quant"] = _nan_to_none(1.0 - compare_arrays(ref, q).cosine)
-                row["quantization"] = _nan_to_none(1.0 - compare_arrays(nv, q).cosine)
+                row["quant"] = float(1.0 - compare_arrays(ref, q).cosine)
+                row["quantization"] = float(1.0 - compare_arrays(nv, q).cosine)
             losses[name] = row
             ref = outputs["reference"][name]
             agree[name] = {
-                p: _nan_to_none(agreement(name, ref, outputs[p][name]))
-                for p in outputs
-                if p != "reference"
+                p: agreement(name, ref, outputs[p][name]) for p in outputs if p != "reference"
             }
         pred = None
         if class_output is not None:
             pred = {p: _topk(outputs[p][class_output]) for p in outputs}
-        return {
-            "status": "ok",
-            "verdict": io.verdict,
-            "loss": losses,
-            "agreement": agree,
-            "pred": pred,
-            "seconds": round(time.perf_counter() - start, 6),
-        }
+        # the one JSON policy, in memory as in the file: NaN -> "nan" (module docstring)
+        return to_jsonable(
+            {
+                "status": "ok",
+                "verdict": io.verdict,
+                "loss": losses,
+                "agreement": agree,
+                "pred": pred,
+                "seconds": round(time.perf_counter() - start, 6),
+            },
+            "image record",
+        )
     except Exception as exc:  # any per-image failure is a per-image result
         msg = " ".join(str(exc).split()) or type(exc).__name__
         return {
@@ -641,7 +686,7 @@ class DatasetResult:
     total : int
         Images in the source.
     lint : list
-        Findings of the ``lint`` hook (empty without one).
+        Findings of the ``lint`` hook (the configuration linter's by default).
     """
 
     records: list[dict[str, Any]]
@@ -667,6 +712,11 @@ class DatasetResult:
         if output not in self.outputs:
             raise InputError(f"Unknown output {output!r}; the outputs are {list(self.outputs)}.")
         return output
+
+    def output_name(self, output: str | None = None) -> str:
+        """The output the aggregates are about: ``output`` checked, else the classifier
+        output, else the first output."""
+        return self._output(output)
 
     @property
     def ok(self) -> list[dict[str, Any]]:
@@ -899,7 +949,7 @@ class DatasetResult:
         agree = self.agreement(name)
         if agree:
             lines.append(
-                "top-1 agreement with the reference: "
+                "task agreement with the reference: "
                 + ", ".join(f"{p} {_pct(v)}" for p, v in agree.items())
             )
         acc = self.accuracy()
@@ -919,7 +969,49 @@ class DatasetResult:
                 lines.append(f"  {p:<10} top-1 {_pct(v)}{extra}{diff}")
         for e in self.errors[:10]:
             lines.append(f"error: {e['path']}: {e['error']}")
+        if self.lint:
+            lines.append("")
+            lines.append("configuration check:")
+            lines.extend(f"  {f}" for f in self.lint)
         return "\n".join(lines)
+
+    def plot(self, ax: Any = None, *, output: str | None = None) -> Any:
+        """The decomposition as bars with their 95% bootstrap intervals as whiskers.
+
+        Every number is a row of :meth:`decomposition` (mean, low, high); causes are
+        blue, the totals grey. Needs matplotlib.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        if ax is None:
+            from matplotlib.figure import Figure
+
+            fig = Figure(figsize=(6.4, 3.2), dpi=100)
+            ax = fig.add_subplot(1, 1, 1)
+        else:
+            fig = ax.figure
+        rows = self.decomposition(output)
+        names = [r["cause"] for r in rows]
+        mean = np.array([r["mean"] for r in rows], dtype=np.float64)
+        low = np.array([r["low"] for r in rows], dtype=np.float64)
+        high = np.array([r["high"] for r in rows], dtype=np.float64)
+        shown = np.nan_to_num(mean, nan=0.0)
+        err = np.vstack([np.nan_to_num(shown - low), np.nan_to_num(high - shown)])
+        colors = ["#8a8a8a" if r["cause"].startswith("total") else "#3b6ea8" for r in rows]
+        y = np.arange(len(rows))[::-1]
+        ax.barh(y, shown, xerr=np.clip(err, 0, None), color=colors, capsize=3)
+        ax.set_yticks(y, names)
+        ax.set_xlabel("mean 1 - cosine over images (95% bootstrap CI)")
+        ax.set_title(
+            f"{self.model_name}: {len(self.ok)} of {self.total} image(s)"
+            + (" (cancelled)" if self.cancelled else ""),
+            fontsize=10,
+        )
+        ax.grid(axis="x", alpha=0.3)
+        fig.tight_layout()
+        return fig
 
     def __repr__(self) -> str:
         return (
@@ -933,7 +1025,9 @@ def _has_quant(r: dict[str, Any]) -> bool:
 
 
 def _nan(v: Any) -> float:
-    return math.nan if v is None else float(v)
+    """A stored number as a float: ``"nan"``/``"inf"`` (the JSON policy) and ``null``
+    (files written before it, and undefined values) read as NaN / inf."""
+    return math.nan if v is None else float(from_json_number(v))
 
 
 def _e(v: float) -> str:
@@ -982,7 +1076,7 @@ class _Writer:
             self.f = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
             if torn:
                 self.f.write("\n")
-        self.f.write(json.dumps(obj, allow_nan=False, separators=(",", ":")) + "\n")
+        self.f.write(json_dumps(obj, separators=(",", ":")) + "\n")
         self.f.flush()
 
     def close(self) -> None:
@@ -1054,9 +1148,9 @@ def evaluate(
     results_path: str | os.PathLike[str] | None = None,
     progress: bool | Callable[[int, int], None] = True,
     cancel: threading.Event | None = None,
-    agreement: Agreement = top1_agreement,
+    agreement: Agreement = task_kind_agreement,
     class_output: str | None = None,
-    lint: Callable[..., list] | None = None,
+    lint: Callable[..., list] | None = lint_config,
     max_in_flight: int | None = None,
     threads: int | None = None,
     batch: int | None = None,
@@ -1098,12 +1192,15 @@ def evaluate(
         the results file.
     agreement : callable
         ``agreement(output_name, reference, test) -> float or None``: the task agreement
-        of each output kind (default :func:`top1_agreement`). Part of the run key.
+        of each output (default :func:`task_kind_agreement`: classifier top-1, sequence
+        exact match, dense IoU). Part of the run key.
     class_output : str, optional
         The classifier output for predictions/accuracy (default: the first (1, C)
         float output, C >= 2).
-    lint : callable, optional
-        ``lint(config, model) -> list`` of findings, run once, kept in ``result.lint``.
+    lint : callable or None
+        ``lint(config, model) -> list`` of findings, run once, kept in ``result.lint``
+        and listed by :meth:`DatasetResult.summary` (default
+        :func:`nv12_widgets.model.lint.lint`; None: no check).
     max_in_flight : int, optional
         Images submitted ahead (default 4 x workers x batch).
     batch : int, optional

@@ -20,9 +20,11 @@ from .results import Comparison
 from .snippets import snippets as config_snippets
 
 __all__ = [
+    "DATASET_CONTEXT_KEY",
     "ERROR_MAP_GAIN",
     "LINT_CONTEXT_KEY",
     "MAX_OUTPUT_HEATMAPS",
+    "dataset_fields",
     "error_map_title",
     "finding_fields",
     "finding_images",
@@ -35,6 +37,9 @@ ERROR_MAP_GAIN = 16
 #: ``{"code", "severity", "message", "fields"}``); the HTML report shows it as its own
 #: section (``nv12_widgets.report.html``).
 LINT_CONTEXT_KEY = "lint"
+#: The finding's context entry holding a dataset evaluation (:func:`dataset_fields`); the
+#: HTML report shows it as its own "Dataset" section (``nv12_widgets.report.html``).
+DATASET_CONTEXT_KEY = "dataset"
 #: At most this many image-like outputs get reference / NV12 / difference heatmaps.
 MAX_OUTPUT_HEATMAPS = 3
 
@@ -164,3 +169,76 @@ def finding_fields(
         ),
         "context": ctx,
     }
+
+
+def dataset_fields(
+    result: Any, *, source: str = "", worst: int = 10, output: str | None = None
+) -> dict[str, Any]:
+    """The dataset evaluation as a finding's context entry, ``{"dataset": {...}}``.
+
+    Every number is read from the :class:`~nv12_widgets.model.dataset.DatasetResult`'s
+    own methods (``decomposition``, ``verdict_counts``, ``agreement``, ``accuracy``,
+    ``worst``, ``errors``, ``lint``), never from widgets: the dashboard and a script
+    record the same section for the same result. Merge it into ``context`` of
+    :func:`finding_fields`; the HTML report shows it as a "Dataset" section.
+
+    Parameters
+    ----------
+    result : DatasetResult
+    source : str
+        The folder / glob the set came from, as the user knows it.
+    worst : int
+        How many of the worst images (largest NV12 loss) to keep.
+    output : str, optional
+        The output the aggregates are for (default: the classifier output, else the first).
+
+    Returns
+    -------
+    dict
+        ``{DATASET_CONTEXT_KEY: {"source", "model", "output", "evaluated", "errors",
+        "total", "cancelled", "decomposition": [rows], "verdicts": {code: n},
+        "agreement": [{"path", "mean", "low", "high"}], "accuracy": {"n", "rows":
+        [{"path", "top1", "low", "high", "diff", "diff_low", "diff_high", "mcnemar_p"}]},
+        "worst": [{"path", "loss", "verdict"}], "error_list": [{"path", "error"}],
+        "lint": [{"code", "severity", "message", "fields"}]}}``; non-finite numbers stay
+        floats here (the findings' JSON policy writes them as ``"nan"``).
+    """
+    name = result.output_name(output)
+    decomposition = [
+        {k: row[k] for k in ("cause", "what", "mean", "low", "high", "share", "n")}
+        for row in result.decomposition(name)
+    ]
+    agreement = [
+        {"path": p, "mean": m, "low": lo, "high": hi}
+        for p, (m, lo, hi) in result.agreement(name).items()
+    ]
+    acc = result.accuracy()
+    rows = []
+    for p, (m, lo, hi) in acc.get("top1", {}).items():
+        row = {"path": p, "top1": m, "low": lo, "high": hi}
+        diff = acc["diff"].get(p)
+        if diff is not None:
+            dm, dlo, dhi = diff["top1"]
+            row.update(diff=dm, diff_low=dlo, diff_high=dhi, mcnemar_p=diff["mcnemar"]["p"])
+        rows.append(row)
+    entry = {
+        "source": str(source),
+        "model": result.model_name,
+        "output": name,
+        "evaluated": len(result.ok),
+        "errors": len(result.errors),
+        "total": result.total,
+        "cancelled": bool(result.cancelled),
+        "decomposition": decomposition,
+        "verdicts": dict(result.verdict_counts()),
+        "agreement": agreement,
+        "accuracy": {"n": int(acc.get("n", 0)), "rows": rows},
+        "worst": [dict(w) for w in result.worst(worst, output=name)] if result.ok else [],
+        "error_list": list(result.errors[:worst]),
+        "lint": [
+            {"code": f.code, "severity": f.severity, "message": f.message,
+             "fields": list(f.fields)}
+            for f in result.lint
+        ],
+    }  # fmt: skip
+    return {DATASET_CONTEXT_KEY: entry}

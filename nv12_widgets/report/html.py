@@ -17,6 +17,7 @@ so :mod:`.findings` imports it and not the other way round.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -243,9 +244,7 @@ def _metrics_view(metrics: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         "primary": _metrics_table(metrics, primary) if metrics else None,
         "secondary": _metrics_table(metrics, secondary),
         "coloured": any(
-            metric_level(k, v) is not None
-            for values in metrics.values()
-            for k, v in values.items()
+            metric_level(k, v) is not None for values in metrics.values() for k, v in values.items()
         ),
         "glossary": glossary,
     }
@@ -319,6 +318,94 @@ def _lint_view(context: Mapping[str, Any]) -> list[dict[str, str]] | None:
     return view
 
 
+#: The context entry a finding's dataset evaluation is read from (written by
+#: ``nv12_widgets.model.findings.dataset_fields``): decomposition rows, verdict counts,
+#: agreement, accuracy, worst images, errors and the linter's findings.
+DATASET_KEY = "dataset"
+
+
+def _num(value: Any, fmt: str = ".2e") -> str:
+    """A recorded number as text ("—" for None; the JSON policy's "nan"/"inf" as is)."""
+    if value is None:
+        return "—"
+    value = jsonsafe.from_json_number(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return format(value, fmt) if math.isfinite(value) else str(value)
+
+
+def _pct(value: Any, signed: bool = False) -> str:
+    value = jsonsafe.from_json_number(value)
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        return _num(value)
+    return f"{100 * value:{'+' if signed else ''}.1f}"
+
+
+def _dataset_view(context: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The context's dataset evaluation, formatted; None when absent or not in that
+    shape (then the entry stays among the context rows, shown as recorded)."""
+    d = context.get(DATASET_KEY)
+    if not isinstance(d, Mapping):
+        return None
+    try:
+        decomposition = [
+            {
+                "cause": str(r["cause"]),
+                "what": str(r.get("what", "")),
+                "mean": _num(r["mean"]),
+                "ci": f"[{_num(r['low'])}, {_num(r['high'])}]",
+                "share": "—" if r.get("share") is None else f"{_pct(r['share'])}%",
+                "n": str(r.get("n", "")),
+                "total": str(r["cause"]).startswith("total"),
+            }
+            for r in d["decomposition"]
+        ]
+        accuracy = [
+            {
+                "path": str(r["path"]),
+                "top1": f"{_pct(r['top1'])}% [{_pct(r['low'])}, {_pct(r['high'])}]",
+                "diff": (
+                    f"{_pct(r['diff'], True)} pts [{_pct(r['diff_low'], True)}, "
+                    f"{_pct(r['diff_high'], True)}]"
+                    if "diff" in r
+                    else "—"
+                ),
+                "p": _num(r["mcnemar_p"], ".3g") if "mcnemar_p" in r else "—",
+            }
+            for r in d.get("accuracy", {}).get("rows", [])
+        ]
+        view = {
+            "source": str(d.get("source", "")),
+            "model": str(d.get("model", "")),
+            "output": str(d.get("output", "")),
+            "counts": (
+                f"{d['evaluated']} image(s) evaluated, {d['errors']} error(s) of {d['total']}"
+                + (" (cancelled: partial result)" if d.get("cancelled") else "")
+            ),
+            "decomposition": decomposition,
+            "verdicts": [(str(k), str(v)) for k, v in d.get("verdicts", {}).items()],
+            "agreement": [
+                (str(a["path"]), f"{_pct(a['mean'])}% [{_pct(a['low'])}, {_pct(a['high'])}]")
+                for a in d.get("agreement", [])
+            ],
+            "accuracy_n": d.get("accuracy", {}).get("n", 0),
+            "accuracy": accuracy,
+            "worst": [
+                {"path": str(w["path"]), "loss": _num(w["loss"]), "verdict": str(w["verdict"])}
+                for w in d.get("worst", [])
+            ],
+            "errors": [(str(e["path"]), str(e["error"])) for e in d.get("error_list", [])],
+            "lint": [
+                {"code": str(f["code"]), "severity": str(f["severity"]),
+                 "message": str(f["message"])}
+                for f in d.get("lint", [])
+            ],
+        }  # fmt: skip
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return view
+
+
 def _finding_view(index: int, total: int, finding: Any) -> dict[str, Any]:
     anchor = f"finding-{index}"
     lint = _lint_view(finding.context)
@@ -327,6 +414,9 @@ def _finding_view(index: int, total: int, finding: Any) -> dict[str, Any]:
         if lint is None
         else {k: v for k, v in finding.context.items() if k != LINT_KEY}
     )
+    dataset = _dataset_view(finding.context)
+    if dataset is not None:
+        context = {k: v for k, v in context.items() if k != DATASET_KEY}
     return {
         "index": index,
         "total": total,
@@ -344,6 +434,7 @@ def _finding_view(index: int, total: int, finding: Any) -> dict[str, Any]:
         "snippets": list(finding.snippets.items()),
         "context_rows": _kv_rows(context),
         "lint": lint,
+        "dataset": dataset,
     }
 
 

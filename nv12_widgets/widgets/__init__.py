@@ -2,14 +2,17 @@
 
 ``NV12Debugger()`` opens the whole dashboard; its panels (:class:`ImagePanel`,
 :class:`PreprocessPanel`, :class:`NoisePanel`, :class:`PlanesPanel`,
-:class:`SimilarityPanel`, :class:`SweepPanel`, :class:`FindingsPanel`) work on their own.
+:class:`SimilarityPanel`, :class:`SweepPanel`, :class:`DatasetPanel`,
+:class:`FindingsPanel`) work on their own.
 """
 
+from .dataset_panel import DatasetPanel
 from .debugger import NV12Debugger
 from .findings import FindingsPanel, SweepPanel
 from .panels import ImagePanel, NoisePanel, PlanesPanel, PreprocessPanel, SimilarityPanel
 
 __all__ = [
+    "DatasetPanel",
     "FindingsPanel",
     "ImagePanel",
     "NV12Debugger",

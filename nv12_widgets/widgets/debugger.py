@@ -18,6 +18,7 @@ from nv12_widgets.model.findings import finding_fields
 from nv12_widgets.model.session import default_size, is_dynamic, size_presets
 
 from ._common import STYLE, ErrorArea, no_null_tooltips
+from .dataset_panel import DatasetPanel
 from .findings import FindingsPanel, SweepPanel
 from .identify_panel import IdentifyPanel
 from .panels import ImagePanel, NoisePanel, PlanesPanel, PreprocessPanel, SimilarityPanel
@@ -97,6 +98,10 @@ class NV12Debugger(W.VBox):
         self.planes = PlanesPanel(self.report_error)
         self.similarity = SimilarityPanel()
         self.sweep = SweepPanel(self._run_sweep, self.report_error)
+        self.dataset = DatasetPanel(
+            self._run_dataset, self.image_panel.load_path, self.report_error
+        )
+        self._orientation = None  # the demo pages' classifier, loaded when first needed
         self.findings_panel = FindingsPanel(self._snapshot, self.report_error)
         self.findings = self.findings_panel.findings
         # a board dump next to the image: which pipeline made it (model.identify)
@@ -127,6 +132,7 @@ class NV12Debugger(W.VBox):
                 top,
                 self.planes,
                 self.sweep,
+                self.dataset,
                 self.findings_panel,
             ]
         )
@@ -298,6 +304,8 @@ class NV12Debugger(W.VBox):
         if cmp is None:
             raise ValueError("nothing to record yet: load an image first.")
         charts = {"Sweep": self.sweep.chart_png} if self.sweep.chart_png else {}
+        dataset_context, dataset_charts = self.dataset.record_fields()
+        charts.update(dataset_charts)
         fields = finding_fields(
             cmp,
             image_name=self.image_name,
@@ -308,6 +316,7 @@ class NV12Debugger(W.VBox):
             ),
             loading_notes=self.image_notes,
             charts=charts,
+            context=dataset_context,
         )
         fields.pop("note")  # the Findings panel adds the user's note
         return fields
@@ -331,6 +340,22 @@ class NV12Debugger(W.VBox):
             progress=progress,
             cancel=cancel,
         )
+
+    # ---------------------------------------------------------------------- dataset
+    def _run_dataset(self, folder: str, labels, demo: bool, progress, cancel):
+        """The Dataset panel's run: the demo pages with the orientation classifier and
+        its config (unless the dashboard's model is that classifier), any other folder
+        with the dashboard's model and current config. Returns (result, model name)."""
+        from nv12_widgets.model.dataset import evaluate
+
+        model, config = self.model, self.current_config()
+        if demo:
+            if self._orientation is None:
+                self._orientation = demo_model("orientation")
+            if self._orientation.digest != self.model.digest:
+                model, config = self._orientation, demo_config("orientation")
+        result = evaluate(model, folder, config, labels=labels, progress=progress, cancel=cancel)
+        return result, model.name
 
 
 def _display_noise() -> dict:

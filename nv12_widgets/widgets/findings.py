@@ -141,6 +141,62 @@ def _finding_item(f) -> str:
     )
 
 
+class BackgroundJob:
+    """A start button, a Cancel button and a progress bar driving one job at a time.
+
+    ``work(progress, cancel)`` does the job: ``progress(done, total)`` moves the bar,
+    ``cancel`` is a ``threading.Event`` set by the Cancel button; it handles its own
+    errors. :meth:`run` runs it in a thread (the buttons) or in the caller's thread
+    (scripts, tests); the buttons are re-enabled when it ends, however it ends. Shared by
+    the sweep and dataset panels.
+    """
+
+    def __init__(self, work: Callable, label: str, icon: str, bar: str):
+        self._work = work
+        self.start = W.Button(description=label, icon=icon)
+        self.cancel = W.Button(description="Cancel", icon="stop", disabled=True)
+        self.progress = W.IntProgress(value=0, min=0, max=1, description=bar)
+        self.cancel_event = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.controls = W.HBox([self.start, self.cancel, self.progress])
+        self.start.on_click(lambda _: self.run(background=True))
+        self.cancel.on_click(lambda _: self.cancel_event.set())
+
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def report(self, done: int, total: int) -> None:
+        """The ``progress`` callback: ``done`` of ``total`` items finished."""
+        self.progress.max = max(1, total)
+        self.progress.value = done
+
+    def run(self, background: bool = False) -> bool:
+        """Start the job (False when one is running already)."""
+        if self.busy:
+            return False
+        self.cancel_event.clear()
+        self.progress.value = 0
+        self.start.disabled, self.cancel.disabled = True, False
+        if background:
+            self._thread = threading.Thread(target=self._body, daemon=True)
+            self._thread.start()
+        else:
+            self._body()
+        return True
+
+    def _body(self) -> None:
+        try:
+            self._work(self.report, self.cancel_event)
+        finally:
+            self.start.disabled, self.cancel.disabled = False, True
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a background run to end."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
 class SweepPanel(W.VBox):
     """Cosine vs noise amplitude, and preprocessing variants ranked, with progress and cancel.
 
@@ -151,50 +207,34 @@ class SweepPanel(W.VBox):
 
     def __init__(self, run_sweep: Callable, on_error: Callable):
         self._run_sweep, self._on_error = run_sweep, on_error
-        self.start = W.Button(description="Run sweep", icon="line-chart")
+        self.job = BackgroundJob(self._work, "Run sweep", "line-chart", "Sweep")
+        self.start, self.cancel, self.progress = self.job.start, self.job.cancel, self.job.progress
         self.start.add_class("nv12-sweep")
-        self.cancel = W.Button(description="Cancel", icon="stop", disabled=True)
-        self.progress = W.IntProgress(value=0, min=0, max=1, description="Sweep")
         self.info = W.HTML("")
         self.chart = ImageView("Cosine vs noise and variants", target=640)
         self.chart.layout.display = "none"
         self.result = None
         self.chart_png: bytes | None = None
-        self._cancel = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.start.on_click(lambda _: self.run(background=True))
-        self.cancel.on_click(lambda _: self._cancel.set())
         super().__init__(
             [
                 W.HTML("<span class='nv12-title'>Sweep</span> <span class='nv12-caption'>"
                        "noise amplitudes x seeds, and the NV12 cosine of common preprocessing "
                        "variants</span>"),
-                W.HBox([self.start, self.cancel, self.progress]),
+                self.job.controls,
                 self.info,
                 self.chart,
             ]
         )  # fmt: skip
 
-    def _progress(self, done: int, total: int) -> None:
-        self.progress.max = max(1, total)
-        self.progress.value = done
-
     def run(self, background: bool = False) -> None:
         """Run the sweep; in a thread when ``background`` (the button), so Cancel works."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._cancel.clear()
-        self.start.disabled, self.cancel.disabled = True, False
-        self.info.value = "running..."
-        if background:
-            self._thread = threading.Thread(target=self._work, daemon=True)
-            self._thread.start()
-        else:
-            self._work()
+        if not self.job.busy:
+            self.info.value = "running..."
+        self.job.run(background)
 
-    def _work(self) -> None:
+    def _work(self, progress, cancel) -> None:
         try:
-            result = self._run_sweep(self._progress, self._cancel)
+            result = self._run_sweep(progress, cancel)
             self.result = result
             fig = result.plot()
             self.chart_png = figure_to_png(fig)
@@ -208,9 +248,6 @@ class SweepPanel(W.VBox):
         except Exception as exc:  # noqa: BLE001
             self.info.value = ""
             self._on_error("The sweep", exc)
-        finally:
-            self.start.disabled, self.cancel.disabled = False, True
 
     def wait(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self.job.wait(timeout)

@@ -364,3 +364,90 @@ def test_cli_evaluate_demo_gate_and_errors(tmp_path, capsys, pages):
     assert main(["evaluate", src, "--quiet", "--min-accuracy-drop", "0.1"]) == 2
     assert "needs labels" in capsys.readouterr().err
     assert main(["evaluate", src, "--min-accuracy-drop", "5"]) == 2
+
+
+# ---------------------------------------------------------------------- JSON, agreement, lint
+def _nan_agreement(name, reference, test):
+    return math.nan
+
+
+def test_non_finite_numbers_follow_the_json_policy_and_old_null_files_still_read(
+    orientation, pages, cfg, tmp_path
+):
+    out = tmp_path / "r.jsonl"
+    files = list_images(pages)[:2]
+    res = evaluate(orientation, files, cfg, results_path=out, progress=False,
+                   agreement=_nan_agreement)  # fmt: skip
+    text = out.read_text()
+    assert "NaN" not in text and '"nan"' in text  # strict JSON, NaN as the string "nan"
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert lines[1]["agreement"]["fetch_name_0"]["nv12"] == "nan"
+    assert res.records[0]["agreement"]["fetch_name_0"]["nv12"] == "nan"  # same form in memory
+    assert res.agreement() == {}  # no finite agreement: nothing aggregated
+    # a file of the old policy (non-finite as null) reads as NaN, and resumes
+    old = tmp_path / "old.jsonl"
+    lines[1]["loss"]["fetch_name_0"]["nv12"] = None
+    old.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    again = evaluate(orientation, files, cfg, results_path=old, progress=False,
+                     agreement=_nan_agreement)  # fmt: skip
+    assert (again.skipped, again.computed) == (2, 0)
+    nv12 = again.losses("nv12")
+    assert math.isnan(nv12[0]) and math.isfinite(nv12[1])
+    assert again.decomposition()[-1]["n"] == 1
+
+
+def test_default_agreement_is_the_per_kind_task_agreement():
+    from nv12_widgets.model.dataset import task_kind_agreement, top1_agreement
+
+    rng = np.random.default_rng(0)
+    cls_a, cls_b = rng.random((1, 4)), rng.random((1, 4))
+    assert task_kind_agreement("p", cls_a, cls_b) == top1_agreement("p", cls_a, cls_b)
+    # dense: IoU of the masks above 0.3, computed plainly here
+    ref, test = rng.random((1, 1, 32, 32)), rng.random((1, 1, 32, 32))
+    a, b = ref > 0.3, test > 0.3
+    assert task_kind_agreement("d", ref, test) == pytest.approx((a & b).sum() / (a | b).sum())
+    # sequence (N, T, C) CTC scores: exact match of the greedy decodes
+    seq = np.zeros((1, 12, 30), np.float32)
+    seq[0, np.arange(12), [0, 5, 5, 0, 7, 0, 9, 9, 0, 0, 3, 0]] = 1.0
+    other = seq.copy()
+    assert task_kind_agreement("s", seq, other) == 1.0
+    other[0, 4] = 0
+    other[0, 4, 8] = 1.0  # one character differs
+    assert task_kind_agreement("s", seq, other) == 0.0
+    assert task_kind_agreement("x", np.zeros(3), np.zeros(4)) is None
+
+
+def test_lint_runs_by_default_and_shows_in_the_summary(orientation, pages, cfg):
+    files = list_images(pages)[:1]
+    bad = cfg.replace(mean=(123.675, 116.28, 103.53))
+    res = evaluate(orientation, files, bad, progress=False)
+    assert "mean-units" in [f.code for f in res.lint]
+    assert "configuration check:" in res.summary() and "mean-units" in res.summary()
+    assert evaluate(orientation, files, bad, progress=False, lint=None).lint == []
+
+
+def test_plot_draws_the_decomposition_with_its_intervals(serial):
+    fig = serial.plot()
+    ax = fig.axes[0]
+    rows = serial.decomposition()
+    assert [t.get_text() for t in ax.get_yticklabels()] == [r["cause"] for r in rows]
+    widths = sorted(p.get_width() for p in ax.patches)
+    assert widths == pytest.approx(sorted(r["mean"] for r in rows))
+
+
+def test_dataset_fields_are_the_results_own_numbers(serial, pages):
+    from nv12_widgets.model.findings import DATASET_CONTEXT_KEY, dataset_fields
+    from nv12_widgets.report import Findings
+
+    d = dataset_fields(serial, source=str(pages), worst=3)[DATASET_CONTEXT_KEY]
+    assert (d["evaluated"], d["errors"], d["total"]) == (24, 0, 24)
+    assert [r["mean"] for r in d["decomposition"]] == [r["mean"] for r in serial.decomposition()]
+    assert d["verdicts"] == serial.verdict_counts()
+    acc = serial.accuracy()
+    nv12 = next(r for r in d["accuracy"]["rows"] if r["path"] == "nv12")
+    assert (nv12["top1"], nv12["low"], nv12["high"]) == acc["top1"]["nv12"]
+    assert nv12["diff"] == acc["diff"]["nv12"]["top1"][0]
+    assert d["worst"] == serial.worst(3)
+    html = Findings()
+    html.record(title="t", context={DATASET_CONTEXT_KEY: d})
+    assert "<h3>Dataset</h3>" in html.to_html()

