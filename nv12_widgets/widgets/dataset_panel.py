@@ -62,6 +62,7 @@ class DatasetPanel(W.VBox):
         self.demo = W.Button(description="Use the demo pages", icon="book",
                              tooltip="write the labelled orientation pages into the export "
                              "folder and evaluate them with the orientation classifier")  # fmt: skip
+        self.demo.layout.width = "auto"  # the label decides (no overflow at 1366 px)
         self.labels = W.Dropdown(options=LABEL_CHOICES, value=None, description="Labels")
         self.job = BackgroundJob(self._work, "Evaluate", "table", "Images")
         self.job.start.add_class("nv12-dataset-run")
