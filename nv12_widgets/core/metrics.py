@@ -250,8 +250,10 @@ def compare_arrays(reference: np.ndarray, test: np.ndarray) -> PairMetrics:
             return PairMetrics(nan, nan, nan, nan, note="reference contains NaN/Inf")
         if not np.isfinite(ft).all():
             return PairMetrics(nan, nan, nan, nan, note="contains NaN/Inf")
-    d = np.subtract(fr, ft, dtype=f64)
-    noise = float(np.einsum("i,i->", d, d))
+    # the difference in the inputs' own float precision (float32 outputs: exact to half an
+    # ulp of the difference, far below what any metric reports), summed in float64
+    d = np.subtract(fr, ft, dtype=np.result_type(fr.dtype, ft.dtype, np.float32))
+    noise = float(np.einsum("i,i->", d, d, dtype=f64))
     if signal == 0.0 or power == 0.0:
         cosine = 0.0
     else:
@@ -263,12 +265,12 @@ def compare_arrays(reference: np.ndarray, test: np.ndarray) -> PairMetrics:
         sqnr = -math.inf
     else:
         sqnr = float(10.0 * np.log10(signal / noise))
-    absd = np.abs(d)
+    absd = np.abs(d, out=d)
     return PairMetrics(
         cosine,
         sqnr,
         float(absd.max()) if absd.size else 0.0,
-        float(absd.mean()) if absd.size else 0.0,
+        float(absd.mean(dtype=f64)) if absd.size else 0.0,
         top1=topk_agreement(ref, out, k=1) if classifier else None,
         top5=(topk_agreement(ref, out, k=5) if ref.shape[1] > 5 else None) if classifier else None,
         agreement=float(np.mean(ref == out)) if integer else None,

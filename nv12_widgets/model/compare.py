@@ -25,6 +25,7 @@ so moving the noise slider costs exactly one inference; the unit noise is drawn 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import weakref
@@ -42,6 +43,7 @@ from nv12_widgets.core import (
     output_kind,
     scale_noise,
     signal_of,
+    to_layout,
     unit_noise,
 )
 
@@ -166,7 +168,7 @@ class Comparator:
         self._nv12 = _LRU(cache_size)
         self._format = _LRU(cache_size)
         self._noise = _LRU(cache_size * 4)
-        self._unit = _LRU(4)
+        self._unit = _LRU(8)
         self._lint_cache = _LRU(cache_size)
         self._measures: OrderedDict[tuple, Any] = OrderedDict()
         self._pipelines = _LRU(16)
@@ -188,8 +190,12 @@ class Comparator:
     def pipeline(
         self, config: PreprocessConfig, device: PreprocessConfig | None = None
     ) -> Pipeline:
-        """The :class:`Pipeline` of ``config`` (and ``device``) for this model (cached)."""
-        key = (config, device)
+        """The :class:`Pipeline` of ``config`` (and ``device``) for this model (cached).
+
+        The noise fields do not change the pipeline: configs that differ only there share
+        one (the noise path reads them from the config given to :meth:`compare`).
+        """
+        key = (_path_fields(config), None if device is None else _path_fields(device))
         hit = self._pipelines.get(key)
         if hit is None:
             hit = Pipeline.for_model(self.model, config, device)
@@ -307,8 +313,7 @@ class Comparator:
         self._format.put(key, result)
         return result
 
-    def _noise_path(self, ref_key: tuple, p: Pipeline, ref: _Path) -> _Path:
-        c = p.config
+    def _noise_path(self, ref_key: tuple, p: Pipeline, ref: _Path, c: PreprocessConfig) -> _Path:
         if c.noise_amplitude == 0:
             return _Path(ref.pixels.astype(np.float32), ref.outputs)
         key = None
@@ -318,18 +323,28 @@ class Comparator:
             if hit is not None:
                 self.hits["noise"] += 1
                 return hit
-            unit_key = (ref.pixels.shape, c.noise_kind, c.noise_seed)
+            unit_key = (ref.pixels.shape, c.noise_kind, c.noise_seed, p.normalize.layout)
             unit = self._unit.get(unit_key)
             if unit is None:
-                unit = _frozen(unit_noise(ref.pixels.shape, kind=c.noise_kind, seed=c.noise_seed))
+                drawn = unit_noise(ref.pixels.shape, kind=c.noise_kind, seed=c.noise_seed)
+                unit = _frozen(to_layout(drawn, p.normalize.layout))
                 self._unit.put(unit_key, unit)
         else:
-            unit = unit_noise(ref.pixels.shape, kind=c.noise_kind, seed=None)
-        # exactly add_noise(ref.pixels, a, kind, seed): the scaled unit noise plus the pixels
-        noisy = scale_noise(unit, c.noise_amplitude, kind=c.noise_kind)
-        noisy += ref.pixels
-        noisy.flags.writeable = False
-        result = _Path(noisy, self._run(p.normalize.numpy(noisy), p.plan.name))
+            drawn = unit_noise(ref.pixels.shape, kind=c.noise_kind, seed=None)
+            unit = to_layout(drawn, p.normalize.layout)
+        ref_key_l = ("laid", ref_key, p.normalize.layout)
+        ref_laid = self._unit.get(ref_key_l)
+        if ref_laid is None:
+            ref_laid = _frozen(to_layout(ref.pixels.astype(np.float32), p.normalize.layout))
+            self._unit.put(ref_key_l, ref_laid)
+        # exactly add_noise(ref.pixels, a, kind, seed) (the scaled unit noise plus the
+        # pixels, element by element), computed in the model's layout: no transpose per move
+        noisy_laid = scale_noise(unit, c.noise_amplitude, kind=c.noise_kind)
+        noisy_laid += ref_laid
+        noisy_laid.flags.writeable = False
+        noisy = noisy_laid[0] if p.normalize.layout == "NHWC" else noisy_laid[0].transpose(1, 2, 0)
+        tensor = p.normalize.numpy(noisy_laid, laid_out=True)
+        result = _Path(noisy, self._run(tensor, p.plan.name))
         if key is not None:
             self._noise.put(key, result)
         return result
@@ -391,7 +406,7 @@ class Comparator:
         ref_key, ref = self._reference(fit_key, fitted, p)
         nv = self._nv12_path(frame_key, frame, p, ref)
         fm = self._matched_path(frame_key, frame, p, ref, nv)
-        nz = self._noise_path(ref_key, p, ref)
+        nz = self._noise_path(ref_key, p, ref, config)
 
         is_frame = isinstance(source, NV12)
         kinds = dict(output_kinds or {})
@@ -421,7 +436,7 @@ class Comparator:
             model_name=self.model.name,
             image_input=p.plan.name,
             config=config,
-            device_config=p.device_config,
+            device_config=device if device is not None else config,
             size=p.plan.size,
             layout=p.plan.layout,
             fitted_image=fitted,
@@ -467,8 +482,7 @@ class Comparator:
         for errors with a fix, what they cost: the deployed NV12 output against the
         NV12 output of the fixed config (one inference, then cached)."""
         config, device = p.config, p.device_config
-        quiet = {"noise_amplitude": 0.0, "noise_seed": 0, "noise_kind": "uniform"}
-        key = (fit_key, config.replace(**quiet), device.replace(**quiet))
+        key = (fit_key, _path_fields(config), _path_fields(device))
         findings = self._lint_cache.get(key)
         if findings is None:
             image = fitted if isinstance(source, NV12) else source
@@ -565,6 +579,17 @@ def _as_rgb(image: Any) -> np.ndarray:
     if image.shape[0] < 2 or image.shape[1] < 2:
         raise InputError(f"image of {image.shape[1]}x{image.shape[0]} pixels is too small.")
     return image
+
+
+_NOISE_FIELDS = ("noise_amplitude", "noise_kind", "noise_seed")
+_PATH_FIELDS = tuple(
+    f.name for f in dataclasses.fields(PreprocessConfig) if f.name not in _NOISE_FIELDS
+)
+
+
+def _path_fields(config: PreprocessConfig) -> tuple:
+    """Every field of ``config`` but the noise ones: what the pipeline and lint depend on."""
+    return tuple(getattr(config, name) for name in _PATH_FIELDS)
 
 
 def _kind(reference: np.ndarray, override: str | None) -> str:

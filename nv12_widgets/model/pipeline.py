@@ -465,18 +465,22 @@ class NormalizeStage:
         s = np.asarray(self.std, np.float64)
         return (1.0 / (self.divisor * s)).astype(np.float32), (-m / s).astype(np.float32)
 
-    def numpy(self, pixels: np.ndarray) -> np.ndarray:
-        """(h, w, C) pixels (any numeric dtype) -> (1, C, h, w) / (1, h, w, C) tensor."""
+    def numpy(self, pixels: np.ndarray, *, laid_out: bool = False) -> np.ndarray:
+        """(h, w, C) pixels (any numeric dtype) -> (1, C, h, w) / (1, h, w, C) tensor.
+
+        ``laid_out=True``: ``pixels`` are already in the model's layout (1, ...); they are
+        normalised into a new array.
+        """
         # Lay out first, normalise second: the same per-element float32 arithmetic, but
         # with the channel axis outermost numpy's inner loops run over whole rows.
-        laid = to_layout(pixels, self.layout)
+        laid = pixels if laid_out else to_layout(pixels, self.layout)
         tensor = normalize(
             laid,
             layout=self.layout,
             divisor=self.divisor,
             mean=np.asarray(self.mean, np.float32),
             std=np.asarray(self.std, np.float32),
-            copy=np.shares_memory(laid, pixels),  # a fresh float32 copy is reused
+            copy=laid_out or np.shares_memory(laid, pixels),  # a fresh float32 copy is reused
         )
         return tensor if tensor.dtype == self.dtype else tensor.astype(self.dtype)
 
