@@ -303,3 +303,27 @@ def test_demo_detector_equivalence(detector):
         )
         assert cos >= 0.99999
         assert np.abs(got - expected).max() < 1e-3
+
+
+def test_the_bundled_classifier_with_dynamic_minus_one_dims_takes_nv12():
+    """Paddle2ONNX writes dim_value: -1 for dynamic dims: the bundled text-direction
+    classifier (x [-1, 3, -1, -1]) must take the NV12 insertion, and the inserted graph
+    must equal the numpy NV12 path."""
+    from nv12_widgets.model import demo_model
+    from nv12_widgets.model.pipeline import Pipeline
+
+    model = demo_model("classifier")
+    cfg = demo_config("classifier")
+    dims = [d.dim_value for d in model.proto.graph.input[0].type.tensor_type.shape.dim]
+    assert any(d <= 0 for d in dims), dims  # the case of the bug report
+    inserted = insert_nv12_preprocess(model, cfg)
+    rgb = np.random.default_rng(3).integers(0, 256, (48, 192, 3), dtype=np.uint8)
+    run = Pipeline.for_model(model, cfg).run(rgb)
+    (got,) = _graph_path(inserted, run.frame, names=("y", "uv"))
+    (want,) = model.session.run(None, {model.image_input: run.device_tensor})
+    # the model's own kernels differ between a static and a dynamic input shape by float32
+    # rounding; the preprocessing itself is bit-exact:
+    assert np.allclose(got, want, rtol=0, atol=1e-6)
+    pre = Pipeline.for_model(model, cfg).preprocess_model()
+    (tensor,) = _graph_path(pre, run.frame, names=("y", "uv"))
+    assert np.array_equal(tensor, run.device_tensor)
