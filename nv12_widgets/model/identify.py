@@ -608,21 +608,28 @@ def _decoders(enc: dict, fmt: str):
             yield {"upsample": up, "decode_swing": other}, f"keyword {up} upsampling"
 
 
+def _encode(fitted: np.ndarray, enc: dict) -> core.NV12 | None:
+    """The frame an encoder candidate makes of the fitted image (None when it cannot)."""
+    try:
+        return core.rgb_to_nv12(
+            fitted,
+            swing=enc["swing"],
+            matrix=enc["matrix"],
+            chroma=enc.get("chroma", "mean"),
+            profile=enc.get("profile"),
+        )
+    except InputError:
+        return None
+
+
 def _nv12_candidates(fitted: np.ndarray, fmts: list[str], base: dict) -> list[_Cand]:
     out = []
     h, w = fitted.shape[:2]
     if h % 2 or w % 2:
         return out
     for enc, enc_label in _encoders(base):
-        try:
-            frame = core.rgb_to_nv12(
-                fitted,
-                swing=enc["swing"],
-                matrix=enc["matrix"],
-                chroma=enc.get("chroma", "mean"),
-                profile=enc.get("profile"),
-            )
-        except InputError:
+        frame = _encode(fitted, enc)
+        if frame is None:
             continue
         for fmt in fmts:
             for dec, dec_label in _decoders(enc, fmt):
@@ -971,15 +978,8 @@ class _FrameSearch:
         for policy, interp, fitted, alts in fits:
             base = dict(size=(h, w), resize_policy=policy, interpolation=interp)
             for enc, enc_label in _encoders(base):
-                try:
-                    frame = core.rgb_to_nv12(
-                        fitted,
-                        swing=enc["swing"],
-                        matrix=enc["matrix"],
-                        chroma=enc.get("chroma", "mean"),
-                        profile=enc.get("profile"),
-                    )
-                except InputError:
+                frame = _encode(fitted, enc)
+                if frame is None:
                     continue
                 count += 1
                 try:
