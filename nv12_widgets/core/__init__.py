@@ -65,7 +65,16 @@ from .metrics import (
 from .noise import NOISE_KINDS, add_noise, scale_noise, unit_noise
 from .normalize import LAYOUTS, denormalize, dequantize, normalize, quantize, to_layout
 from .nv12 import NV12
-from .profiles import PROFILES, Profile, get_profile
+from .registry import (
+    PROFILES,
+    Device,
+    Profile,
+    Source,
+    device_names,
+    get_device,
+    get_profile,
+    register_device,
+)
 from .signal import PairAssessment, PairEvidence, Signal, assess_pair, pair_evidence, signal_of
 from .tasks import (
     Interpreter,
@@ -99,6 +108,8 @@ __all__ = [
     "PairMetrics",
     "ORDERS",
     "PROFILES",
+    "Device",
+    "Source",
     "RAW_EXTENSIONS",
     "RAW_FORMATS",
     "READERS",
@@ -135,6 +146,9 @@ __all__ = [
     "from_json_number",
     "from_centered",
     "get_profile",
+    "get_device",
+    "device_names",
+    "register_device",
     "load_image",
     "load_image_with_notes",
     "max_abs_error",
