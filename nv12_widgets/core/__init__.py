@@ -6,7 +6,8 @@ no widgets, no onnxruntime. Shapes and dtypes are in each docstring; bad input r
 
 Shared by every layer: :mod:`.jsonsafe` (the one JSON policy for non-finite numbers),
 :mod:`.vocabulary` (each metric's name, meaning, format and colours), :mod:`.threads`
-(the row-band thread pool) and :mod:`.registry` (profile lookup by name).
+(the row-band thread pool) and :mod:`.registry` (the device registry: one record per
+device, filled by :mod:`nv12_widgets.devices`).
 """
 
 from ._checks import InputError

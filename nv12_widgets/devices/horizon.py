@@ -80,8 +80,8 @@ def horizon_decode(frame: NV12) -> np.ndarray:
     Examples
     --------
     >>> from nv12_widgets.devices.common import yuv_frame
-    >>> horizon_decode(yuv_frame((128, 128, 228)))[0, 0].tolist()
-    [228, 57, 128]
+    >>> horizon_decode(yuv_frame((128, 128, 178)))[0, 0].tolist()
+    [198, 92, 128]
     """
     uv = upsample_uv(frame.uv, frame.height, frame.width, "nearest").astype(np.float32) - 128.0
     rgb = frame.y[..., None].astype(np.float32) + uv @ HORIZON_DECODE.T
