@@ -6,6 +6,12 @@ to half size with PIL's default filter (BICUBIC since Pillow 7), interleaved. De
 upsamples U and V with the same PIL filter and converts with PIL. It is a reference
 conversion, not a device: it has no ONNX form (PIL's bicubic resampler has no ONNX
 equivalent).
+
+Known answers: Pillow's ``ImagingConvertYCbCr2RGB`` (src/libImaging/ConvertYCbCr.c) adds
+to Y the JFIF coefficients times the centred chroma as Q6 table entries (each rounded),
+shifted right by 6 (floor): e.g. (120, 100, 160) -> R = 120 + (2871 >> 6) = 164,
+G = 120 + ((617 - 1463) >> 6) = 106, B = 120 + (-3175 >> 6) = 70 (one level below the
+rounded JFIF formula's 165, 107, 70).
 """
 
 from __future__ import annotations
@@ -82,8 +88,8 @@ VENDOR_PIL = register_device(
         examples=(
             ((0, 128, 128), (0, 0, 0)),
             ((255, 128, 128), (255, 255, 255)),
-            ((120, 100, 160), (165, 107, 70)),
-            ((90, 150, 110), (65, 95, 129)),
+            ((120, 100, 160), (164, 106, 70)),
+            ((90, 150, 110), (64, 95, 128)),
         ),
     )
 )

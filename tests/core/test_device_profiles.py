@@ -265,7 +265,9 @@ def test_horizon_bpu_equals_quantised_conv_on_photos_and_sweep():
 def test_horizon_bpu_operator_with_normalisation(swing, mean, std, q_scale):
     frame = yuv_sweep(35)
     yuv = np.concatenate([frame.y[..., None], np.repeat(np.repeat(frame.uv, 2, 0), 2, 1)], -1)
-    got = horizon.horizon_bpu_centered_yuv2rgb(yuv, swing=swing, mean=mean, std=std, q_scale=q_scale)
+    got = horizon.horizon_bpu_centered_yuv2rgb(
+        yuv, swing=swing, mean=mean, std=std, q_scale=q_scale
+    )
     assert got.dtype == np.int8
     m3 = tuple(mean) * (3 // len(mean))
     s3 = tuple(std) * (3 // len(std))
