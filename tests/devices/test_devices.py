@@ -136,11 +136,16 @@ def test_no_device_table_is_restated_elsewhere():
 
 def test_snippet_hooks_name_real_snippets():
     from nv12_widgets.model import PreprocessConfig
-    from nv12_widgets.model.snippets import snippets
+    from nv12_widgets.model.snippets import snippets, toolchain_snippets
 
-    keys = set(snippets(PreprocessConfig()))
+    every = snippets(PreprocessConfig())
     for name in device_names():
-        assert set(get_device(name).snippets) <= keys, name
+        hook = get_device(name).snippets
+        assert set(hook) <= set(every), name
+        mine = toolchain_snippets(PreprocessConfig(profile=name))
+        assert list(mine) == list(hook) and all(mine[k] == every[k] for k in hook)
+    assert toolchain_snippets(PreprocessConfig()) == every
+    assert "rknn" in toolchain_snippets(PreprocessConfig(), "rga-bt709-limited")
 
 
 def test_docs_table_is_the_registry():
