@@ -142,8 +142,9 @@ def test_snippet_hooks_name_real_snippets():
     for name in device_names():
         hook = get_device(name).snippets
         assert set(hook) <= set(every), name
-        mine = toolchain_snippets(PreprocessConfig(profile=name))
-        assert list(mine) == list(hook) and all(mine[k] == every[k] for k in hook)
+        config = PreprocessConfig(profile=name)
+        mine, theirs = toolchain_snippets(config), snippets(config)
+        assert list(mine) == list(hook) and all(mine[k] == theirs[k] for k in hook)
     assert toolchain_snippets(PreprocessConfig()) == every
     assert "rknn" in toolchain_snippets(PreprocessConfig(), "rga-bt709-limited")
 
