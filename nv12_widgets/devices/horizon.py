@@ -47,7 +47,7 @@ PLUGIN = Source(
     "plugin, Bayes / Bayes-E BPU releases)",
     "horizon_plugin_pytorch",
     "horizon_plugin_pytorch/functional.py",
-    "OpenExplorer 1.x",
+    "",  # shipped as wheels inside OpenExplorer releases; no public tag to pin
 )
 
 # -------------------------------------------------------------------- horizon (float)

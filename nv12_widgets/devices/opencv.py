@@ -92,7 +92,7 @@ OPENCV = register_device(
                 "OpenCV cvtColor YUV <-> RGB",
                 "opencv/opencv",
                 "modules/imgproc/src/color_yuv.simd.hpp",
-                "4.x",
+                "4.x to 5.0.0 (the tests run 5.0.0)",
             ),
         ),
         examples=(

@@ -82,7 +82,7 @@ VENDOR_PIL = register_device(
                 "Pillow YCbCr <-> RGB",
                 "python-pillow/Pillow",
                 "src/libImaging/ConvertYCbCr.c",
-                "7.0",
+                "7.0 to 13.0.0 (bicubic default since 7.0; the tests run 13.0.0)",
             ),
         ),
         examples=(
