@@ -91,8 +91,9 @@ def horizon_decode(frame: NV12) -> np.ndarray:
 def emit_horizon(g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]) -> str:
     """:func:`horizon_decode` in a graph: y + (uv - 128) @ DEC.T in float32, Round, clip.
 
-    The MatMul sums one product per row (the other coefficient is 0 or the sum has two
-    float32 terms added once), so its order is fixed.
+    Each row of the MatMul adds at most two float32 products (a + b == b + a, so no
+    summation order can change it); tests/model/test_profile_graphs.py checks it bit
+    for bit.
     """
     uv_up = g.upsample_nearest(uv_half_f)
     centred = g.op("Sub", [uv_up, g.const("c128", np.array(128.0, np.float32))], "uv_centred")
