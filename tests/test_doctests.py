@@ -38,7 +38,7 @@ WITH_EXAMPLES = (
     "core.add_noise", "core.cosine_similarity", "core.sqnr_db", "core.NV12",
     "core.NV12.adopt", "core.fit_image", "core.crop_even", "core.pad_even",
     "core.get_profile", "core.get_device", "core.device_names", "core.register_device",
-    "core.Device", "core.Source", "devices.devices_table", "core.to_jsonable", "core.format_metric", "core.metric_level",
+    "core.Device", "core.Source", "devices.devices_table", "devices.load_plugins", "core.to_jsonable", "core.format_metric", "core.metric_level",
     "core.color.yuv_to_rgb_affine", "core.threads.for_row_bands",
     "model.PreprocessConfig", "model.PreprocessConfig.from_horizon",
     "model.PreprocessConfig.to_horizon", "model.PreprocessConfig.from_rknn",

@@ -19,7 +19,9 @@ module                    devices
 :mod:`.rga`               ``rga-<standard>``, one per row of ``RGA_MODES``
 ========================  =====================================================
 
-Adding a device is one module plus its test (see CONTRIBUTING.md, "Add a device"):
+Adding a device is one module plus its test (see CONTRIBUTING.md, "Add a device"), in
+this package or in another installed package that names the module under the entry-point
+group :data:`ENTRY_POINT_GROUP` (:func:`load_plugins`):
 every list of profiles (CLI choices, configuration validation, the dashboard's dropdown,
 identify's candidates, :func:`devices_table`, the tests' parametrisation) reads
 :func:`~nv12_widgets.core.device_names`.
@@ -30,6 +32,8 @@ Dependencies: this package imports :mod:`nv12_widgets.core` only.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import warnings
 
 from nv12_widgets.core.registry import (
     Device,
@@ -39,20 +43,60 @@ from nv12_widgets.core.registry import (
     register_device,
 )
 
-#: The family modules, in registration order (= the order of every list of devices).
-FAMILIES = ("pil", "horizon", "opencv", "openvino", "tidl", "ascend", "rga")
-for _family in FAMILIES:
-    importlib.import_module(f"{__name__}.{_family}")
-
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "FAMILIES",
     "Device",
     "Source",
     "device_names",
     "devices_table",
     "get_device",
+    "load_plugins",
     "register_device",
 ]
+
+#: The family modules, in registration order (= the order of every list of devices).
+FAMILIES = ("pil", "horizon", "opencv", "openvino", "tidl", "ascend", "rga")
+for _family in FAMILIES:
+    importlib.import_module(f"{__name__}.{_family}")
+
+#: The entry-point group under which a separately installed package names its device
+#: modules (``[project.entry-points."nv12_widgets.devices"] my-npu = "my_pkg.my_npu"``).
+ENTRY_POINT_GROUP = "nv12_widgets.devices"
+
+
+def load_plugins() -> tuple[str, ...]:
+    """Import the device modules installed packages declare under :data:`ENTRY_POINT_GROUP`.
+
+    Called once when this package is imported, after the built-in families, so a device
+    of another package is in every list (the CLI's choices included) without any import
+    by the user. A plug-in that fails to import is skipped with a warning naming it.
+
+    Returns
+    -------
+    tuple of str
+        The names of the entry points loaded.
+
+    Examples
+    --------
+    >>> load_plugins()  # nothing installed declares a device here
+    ()
+    """
+    loaded = []
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            entry.load()
+        except Exception as exc:  # a broken plug-in must not break the package
+            warnings.warn(
+                f"device plug-in {entry.name!r} ({entry.value}) was not loaded: {exc}",
+                stacklevel=2,
+            )
+        else:
+            loaded.append(entry.name)
+    return tuple(loaded)
+
+
+load_plugins()
 
 
 def devices_table() -> str:

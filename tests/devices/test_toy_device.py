@@ -109,3 +109,31 @@ def test_a_device_needs_a_one_word_name(toy, bad):
 
     with pytest.raises(InputError, match="non-empty word"):
         register_device(dataclasses.replace(toy, name=bad))
+
+
+def test_an_installed_package_plugs_a_device_in_by_entry_point(monkeypatch):
+    """A package naming its module under ``nv12_widgets.devices`` is loaded on import."""
+    import importlib.metadata
+    import sys
+
+    import nv12_widgets.devices as devices
+    from nv12_widgets.core import PROFILES
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    monkeypatch.delitem(sys.modules, "toy_device", raising=False)
+    good = importlib.metadata.EntryPoint("toy", "toy_device", devices.ENTRY_POINT_GROUP)
+    bad = importlib.metadata.EntryPoint("broken", "no_such_module_x", devices.ENTRY_POINT_GROUP)
+
+    def entry_points(*, group):
+        return [good, bad] if group == devices.ENTRY_POINT_GROUP else []
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    before = dict(PROFILES)
+    try:
+        with pytest.warns(UserWarning, match="device plug-in 'broken'"):
+            assert devices.load_plugins() == ("toy",)
+        assert device_names()[-1] == "toy-npu"
+    finally:
+        PROFILES.clear()
+        PROFILES.update(before)
+        sys.modules.pop("toy_device", None)
