@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import InputError, check_choice
+from .color import MATRICES, SWINGS
 from .nv12 import NV12
 
 __all__ = [
@@ -173,8 +174,6 @@ def register_device(device: Device, *, replace: bool = False) -> Device:
     ...
     nv12_widgets.core._checks.InputError: A device named 'opencv' is already registered; pass replace=True to replace it.
     """
-    from .color import MATRICES, SWINGS  # color imports nothing of the registry
-
     if not isinstance(device, Device):
         raise InputError(f"register_device takes a Device record, got {type(device).__name__}.")
     name = device.name
