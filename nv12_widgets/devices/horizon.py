@@ -16,6 +16,8 @@ and ``hb_mapper`` (yaml ``input_parameters``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from nv12_widgets.core._checks import InputError, check_choice
@@ -310,22 +312,17 @@ HORIZON = register_device(
     )
 )
 
+#: The BPU: Horizon's encoder, the quantised decode (what differs from ``horizon``).
 HORIZON_BPU = register_device(
-    Device(
-        "horizon-bpu",
-        "Horizon BPU: Horizon integer full-swing BT.601 encode (as 'horizon'); decoded "
-        "by the BPU's quantised centered_yuv2rgb (int8 weights, one scale per output "
-        "row, requantised, round half away) after nearest chroma.",
-        "full",
-        "bt601",
-        "decimate",
-        "nearest",
-        horizon_encode,
-        horizon_bpu_nv12_to_rgb,
-        "horizon_plugin_pytorch functional.py centered_yuv2rgb / _quantized_convert_color",
+    replace(
+        HORIZON,
+        name="horizon-bpu",
+        description="Horizon BPU: Horizon integer full-swing BT.601 encode (as 'horizon'); "
+        "decoded by the BPU's quantised centered_yuv2rgb (int8 weights, one scale per "
+        "output row, requantised, round half away) after nearest chroma.",
+        decode=horizon_bpu_nv12_to_rgb,
+        source="horizon_plugin_pytorch functional.py centered_yuv2rgb / _quantized_convert_color",
         emit=emit_horizon_bpu,
-        snippets=("hbdk4", "hb_mapper"),
-        sources=(PLUGIN,),
         examples=(
             ((0, 128, 128), (0, 1, 0)),
             ((255, 128, 128), (255, 254, 255)),

@@ -14,6 +14,8 @@ and ``openvino_ppp`` (``PrePostProcessor``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from nv12_widgets.core._checks import check_choice
@@ -206,24 +208,17 @@ OPENVINO = register_device(
     )
 )
 
+#: The same conversion on f32 tensors: what differs from ``openvino`` is replaced.
 OPENVINO_F32 = register_device(
-    Device(
-        "openvino-f32",
-        "OpenVINO NV12toRGB-8 on f32 tensors (convert_element_type(f32) before "
+    replace(
+        OPENVINO,
+        name="openvino-f32",
+        description="OpenVINO NV12toRGB-8 on f32 tensors (convert_element_type(f32) before "
         "convert_color): as 'openvino' but unrounded (clipped to 0..255); decode "
         "rounds to codes, decode_float is what the network sees.",
-        "studio",
-        "bt601",
-        "mean",
-        "nearest",
-        camera_encoder("studio", "bt601", "mean"),
-        openvino_codes_of_float,
-        SOURCE_LINE,
-        device_encodes=False,
+        decode=openvino_codes_of_float,
         decode_float=openvino_nv12_to_rgb_float,
         emit=emit_openvino_f32,
-        snippets=("openvino", "openvino_ppp"),
-        sources=(REFERENCE,),
         examples=(
             ((16, 128, 128), (0, 0, 0)),
             ((235, 128, 128), (254.916, 254.916, 254.916)),
