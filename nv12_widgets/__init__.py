@@ -2,8 +2,9 @@
 NPU fed NV12 camera frames.
 
 Layers (dependencies point one way): :mod:`nv12_widgets.widgets` -> :mod:`nv12_widgets.model`
--> :mod:`nv12_widgets.core`; :mod:`nv12_widgets.report` -> core. Subpackages are imported
-lazily, so ``import nv12_widgets`` stays cheap.
+-> :mod:`nv12_widgets.devices` -> :mod:`nv12_widgets.core`; :mod:`nv12_widgets.report` -> core.
+The device records (:mod:`nv12_widgets.devices`, which fill core's registry) are imported
+with the package; the other subpackages lazily.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import importlib
 
 __version__ = "0.1.0"
 
-_LAZY = {"core", "model", "report", "widgets"}
+from . import devices  # noqa: E402, F401  fills core's device registry (numpy, no onnx)
+
+_LAZY = {"core", "model", "report", "widgets"}  # devices: imported above
 _NAMES = {"NV12Debugger": "widgets", "Findings": "report", "Model": "model", "compare": "model"}
 
 __all__ = ["__version__", *sorted(_LAZY), *sorted(_NAMES)]

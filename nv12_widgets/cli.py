@@ -352,8 +352,8 @@ examples:
     conv.add_argument("--matrix", choices=core.MATRICES, help="YUV colour matrix [bt601]")
     conv.add_argument(
         "--profile",
-        choices=tuple(core.PROFILES),
-        help="use a real pipeline's exact arithmetic (vendor-pil, horizon, opencv); it "
+        choices=core.device_names(),
+        help="use a registered device's exact arithmetic (the choices above); it "
         "replaces --swing, --matrix, --chroma and --upsample [none]",
     )
     conv.add_argument(

@@ -15,12 +15,18 @@ import numpy as np
 import pytest
 
 import nv12_widgets.core
+import nv12_widgets.devices
 import nv12_widgets.model
 import nv12_widgets.report
 
 MODULES = sorted(
     info.name
-    for package in (nv12_widgets.core, nv12_widgets.model, nv12_widgets.report)
+    for package in (
+        nv12_widgets.core,
+        nv12_widgets.devices,
+        nv12_widgets.model,
+        nv12_widgets.report,
+    )
     for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
 )
 
@@ -31,7 +37,8 @@ WITH_EXAMPLES = (
     "core.denormalize", "core.to_layout", "core.quantize", "core.dequantize",
     "core.add_noise", "core.cosine_similarity", "core.sqnr_db", "core.NV12",
     "core.NV12.adopt", "core.fit_image", "core.crop_even", "core.pad_even",
-    "core.get_profile", "core.to_jsonable", "core.format_metric", "core.metric_level",
+    "core.get_profile", "core.get_device", "core.device_names", "core.register_device",
+    "core.Device", "core.Source", "devices.devices_table", "devices.load_plugins", "core.to_jsonable", "core.format_metric", "core.metric_level",
     "core.color.yuv_to_rgb_affine", "core.threads.for_row_bands",
     "model.PreprocessConfig", "model.PreprocessConfig.from_horizon",
     "model.PreprocessConfig.to_horizon", "model.PreprocessConfig.from_rknn",

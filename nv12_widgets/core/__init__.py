@@ -6,7 +6,8 @@ no widgets, no onnxruntime. Shapes and dtypes are in each docstring; bad input r
 
 Shared by every layer: :mod:`.jsonsafe` (the one JSON policy for non-finite numbers),
 :mod:`.vocabulary` (each metric's name, meaning, format and colours), :mod:`.threads`
-(the row-band thread pool) and :mod:`.registry` (profile lookup by name).
+(the row-band thread pool) and :mod:`.registry` (the device registry: one record per
+device, filled by :mod:`nv12_widgets.devices`).
 """
 
 from ._checks import InputError
@@ -65,7 +66,16 @@ from .metrics import (
 from .noise import NOISE_KINDS, add_noise, scale_noise, unit_noise
 from .normalize import LAYOUTS, denormalize, dequantize, normalize, quantize, to_layout
 from .nv12 import NV12
-from .profiles import PROFILES, Profile, get_profile
+from .registry import (
+    PROFILES,
+    Device,
+    Profile,
+    Source,
+    device_names,
+    get_device,
+    get_profile,
+    register_device,
+)
 from .signal import PairAssessment, PairEvidence, Signal, assess_pair, pair_evidence, signal_of
 from .tasks import (
     Interpreter,
@@ -99,6 +109,8 @@ __all__ = [
     "PairMetrics",
     "ORDERS",
     "PROFILES",
+    "Device",
+    "Source",
     "RAW_EXTENSIONS",
     "RAW_FORMATS",
     "READERS",
@@ -135,6 +147,9 @@ __all__ = [
     "from_json_number",
     "from_centered",
     "get_profile",
+    "get_device",
+    "device_names",
+    "register_device",
     "load_image",
     "load_image_with_notes",
     "max_abs_error",

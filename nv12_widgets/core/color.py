@@ -7,8 +7,8 @@ Matrices are BT.601 (SD video, JPEG) and BT.709 (HD video).
 Every conversion rounds the exact value of each sample once, to nearest with ties up
 (``floor(x + 0.5)``), and clips to 0..255, so they are the *ideal* reference a
 fixed-point device pipeline is measured against (see "arithmetic" below for how, and how
-exact). The fixed-point pipelines of real tools live in
-:mod:`nv12_widgets.core.profiles`.
+exact). The fixed-point pipelines of real tools are the device records of
+:mod:`nv12_widgets.devices`.
 """
 
 from __future__ import annotations

@@ -65,8 +65,9 @@ def rgb_to_nv12(
         sample of the block (what cheap hardware and OpenCV's I420 do).
     order : {"rgb", "bgr"}
         Channel order of ``rgb``.
-    profile : {None, "vendor-pil", "horizon", "opencv"}
-        Reproduce a real pipeline exactly (see :data:`PROFILES`); ``swing``,
+    profile : str or None
+        A registered device (one of :func:`~nv12_widgets.core.device_names`):
+        reproduce that pipeline exactly; ``swing``,
         ``matrix`` and ``chroma`` are then the profile's own and the keywords are
         ignored.
 
@@ -226,8 +227,9 @@ def nv12_to_rgb(
         Chroma upsampling, see :func:`upsample_uv`.
     order : {"rgb", "bgr"}
         Channel order of the result.
-    profile : {None, "vendor-pil", "horizon", "opencv"}
-        Decode with a real pipeline's own arithmetic (keywords other than ``order``
+    profile : str or None
+        A registered device (one of :func:`~nv12_widgets.core.device_names`): decode
+        with that pipeline's own arithmetic (keywords other than ``order``
         are then ignored).
 
     Returns

@@ -39,7 +39,6 @@ __all__ = [
     "LAYOUTS",
     "MATRICES",
     "NOISE_KINDS",
-    "PROFILE_NAMES",
     "RESIZE_POLICIES",
     "SWINGS",
     "TRAIN_FORMATS",
@@ -54,7 +53,6 @@ __all__ = [
 TRAIN_FORMATS: tuple[str, ...] = tuple(_core.TRAIN_FORMATS)
 SWINGS: tuple[str, ...] = tuple(_core.SWINGS)
 MATRICES: tuple[str, ...] = tuple(_core.MATRICES)
-PROFILE_NAMES: tuple[str, ...] = tuple(_core.PROFILES)
 CHROMAS: tuple[str, ...] = tuple(_core.CHROMA_DOWNSAMPLING)
 UPSAMPLES: tuple[str, ...] = tuple(_core.CHROMA_UPSAMPLING)
 LAYOUTS: tuple[str, ...] = tuple(_core.LAYOUTS)
@@ -82,7 +80,7 @@ class PreprocessConfig:
         classic bug: full-swing frames decoded as studio, or vice versa.
     matrix : {"bt601", "bt709"}
         Colour matrix of the NV12 conversion (and of YUV training data).
-    profile : {None, "vendor-pil", "horizon", "opencv"}
+    profile : None or one of ``nv12_widgets.core.device_names()``
         A named conversion of :mod:`nv12_widgets.core`; when set, its own arithmetic,
         swing, chroma and upsampling are used and ``swing``/``chroma``/``upsample`` are
         ignored for the NV12 path (``decode_swing``, when set and different from the
@@ -133,7 +131,7 @@ class PreprocessConfig:
     swing: Literal["full", "studio"] = "full"
     decode_swing: Literal["full", "studio"] | None = None
     matrix: Literal["bt601", "bt709"] = "bt601"
-    profile: Literal["vendor-pil", "horizon", "opencv"] | None = None
+    profile: str | None = None  # validated against core.device_names() (the registry)
     chroma: Literal["mean", "decimate"] = "mean"
     upsample: Literal["nearest", "bilinear"] = "nearest"
     divisor: float = 255.0
@@ -552,11 +550,11 @@ FIELDS: tuple[FieldSpec, ...] = (
         "profile",
         "choice",
         "Profile",
-        "Reproduce a real pipeline's exact arithmetic (see nv12_widgets.core.PROFILES); it "
+        "Reproduce a real pipeline's exact arithmetic (see nv12_widgets.core.device_names()); it "
         "sets swing, chroma and upsampling itself.",
         none_word="none",
         none_label="float (ideal)",
-        choices_from=lambda: tuple(_core.PROFILES),
+        choices_from=_core.device_names,
     ),
     _spec(
         "chroma",

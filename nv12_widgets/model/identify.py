@@ -577,7 +577,7 @@ def _encoders(base: dict):
                     dict(swing=swing, matrix=matrix, chroma=chroma, **base),
                     f"{swing} {matrix}, chroma {_SITING.get(chroma, chroma)}",
                 )
-    for name, prof in core.PROFILES.items():
+    for name, prof in ((n, core.get_device(n)) for n in core.device_names()):
         matrix = prof.matrix if prof.matrix in core.MATRICES else "bt601"
         swing = prof.swing if prof.swing in core.SWINGS else "full"
         yield dict(profile=name, swing=swing, matrix=matrix, **base), f"profile {name}"

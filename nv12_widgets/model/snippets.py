@@ -6,11 +6,14 @@ and the other toolchains of :mod:`nv12_widgets.model.tool_snippets`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
+
+from nv12_widgets.core import get_device
 
 from .config import PreprocessConfig
 from .tool_snippets import device_snippets, number_text
 
-__all__ = ["snippets"]
+__all__ = ["snippets", "toolchain_snippets"]
 
 
 def _list(values: Iterable[float], sep: str = ", ") -> str:
@@ -154,3 +157,32 @@ def snippets(
         # DeepStream, Ascend AIPP, Hailo, TI, CoreML, Vitis AI, SNPE (model.tool_snippets)
         **device_snippets(c, input_name=input_name, model_path=model_path),
     }
+
+
+def toolchain_snippets(
+    config: PreprocessConfig, device: str | None = None, **kwargs: Any
+) -> dict[str, str]:
+    """The snippets that configure one device's toolchain (its record's snippet hook).
+
+    Parameters
+    ----------
+    config : PreprocessConfig
+    device : str, optional
+        A registered device; default ``config.profile``. None and no profile: every
+        snippet (as :func:`snippets`).
+    **kwargs
+        Passed to :func:`snippets` (``input_name``, ``target_platform``, ``model_path``).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model import PreprocessConfig
+    >>> sorted(toolchain_snippets(PreprocessConfig(profile="openvino")))
+    ['openvino', 'openvino_ppp']
+    >>> list(toolchain_snippets(PreprocessConfig(), "rga-bt601-full"))
+    ['rknn']
+    """
+    every = snippets(config, **kwargs)
+    name = device if device is not None else config.profile
+    if name is None:
+        return every
+    return {key: every[key] for key in get_device(name).snippets}

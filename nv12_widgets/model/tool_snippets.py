@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nv12_widgets.core import InputError
-from nv12_widgets.core.device_profiles import AIPP_PRESETS
+from nv12_widgets.devices.ascend import AIPP_PRESETS, AIPP_STANDARDS
 
 from .config import PreprocessConfig
 
@@ -58,13 +58,6 @@ __all__ = [
     "to_vitis",
 ]
 
-#: (swing, matrix) -> the AIPP CSC preset of that standard (docs' naming).
-AIPP_STANDARDS = {
-    ("full", "bt601"): "bt601-wide",
-    ("studio", "bt601"): "bt601-narrow",
-    ("full", "bt709"): "bt709-wide",
-    ("studio", "bt709"): "bt709-narrow",
-}
 _DS_COLOR = {"rgb": 0, "bgr": 1, "gray": 2}
 
 
@@ -164,7 +157,7 @@ def to_aipp(config) -> dict[str, Any]:
     """``aipp_op`` fields for an NV12 (``YUV420SP_U8``) input.
 
     Source: Huawei CANN ATC Instructions, AIPP "CSC Configuration" (the preset matrices
-    of :data:`~nv12_widgets.core.device_profiles.AIPP_PRESETS`; BGR output = rows 0 and
+    of :data:`~nv12_widgets.devices.ascend.AIPP_TABLE`; BGR output = rows 0 and
     2 swapped) and "Normalization Configuration"
     (``(x - mean_chn - min_chn) * var_reci_chn``, applied after CSC and channel swap).
     ``mean_chn`` is an integer field: the pixel mean goes to the float ``min_chn``.
@@ -239,7 +232,7 @@ def from_aipp(aipp_op: dict[str, Any], **kw: Any):
             if found is None:
                 raise InputError(
                     "The aipp_op CSC matrix is none of the documented presets (JPEG, BT.601 / "
-                    "BT.709 narrow / wide); decode it with device_profiles.ascend_aipp_nv12_to_rgb."
+                    "BT.709 narrow / wide); decode it with nv12_widgets.devices.ascend.ascend_aipp_nv12_to_rgb."
                 )
             fields["train_format"], fields["swing"], fields["matrix"] = found
     fields.update(kw)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from nv12_widgets.core import NV12, PROFILES, InputError, nv12_to_rgb, rgb_to_nv12
-from nv12_widgets.core import device_profiles as dev
+from nv12_widgets.devices import ascend, horizon, openvino, rga, tidl
 
 from .conftest import PHOTO_NAMES, images
 
@@ -105,11 +105,11 @@ def openvino_reference_pixel(y: int, u: int, v: int, rounding: str) -> list[int]
 def test_openvino_equals_reference_formula(rounding):
     for name, studio, full in photo_frames():
         for frame in (studio, full):
-            got = dev.openvino_nv12_to_rgb(frame, rounding=rounding)
+            got = openvino.openvino_nv12_to_rgb(frame, rounding=rounding)
             for i, j, y, u, v in sample_pixels(frame, 1500):
                 assert got[i, j].tolist() == openvino_reference_pixel(y, u, v, rounding), name
     frame = yuv_sweep()
-    got = dev.openvino_nv12_to_rgb(frame, rounding=rounding)
+    got = openvino.openvino_nv12_to_rgb(frame, rounding=rounding)
     for i in range(0, frame.height, 2):
         for j in range(0, frame.width, 2):
             y, (u, v) = int(frame.y[i, j]), frame.uv[i // 2, j // 2].tolist()
@@ -118,9 +118,9 @@ def test_openvino_equals_reference_formula(rounding):
 
 def test_openvino_roundings_differ_only_on_float32_ties():
     frame = rgb_to_nv12(images()["astronaut"], swing="studio")
-    x = dev.openvino_nv12_to_rgb_float(frame)
-    even = dev.openvino_nv12_to_rgb(frame)
-    away = dev.openvino_nv12_to_rgb(frame, rounding="half_away")
+    x = openvino.openvino_nv12_to_rgb_float(frame)
+    even = openvino.openvino_nv12_to_rgb(frame)
+    away = openvino.openvino_nv12_to_rgb(frame, rounding="half_away")
     differ = even != away
     assert 0 < differ.mean() < 0.002
     assert np.all(x[differ] - np.floor(x[differ]) == 0.5)
@@ -194,12 +194,12 @@ def test_tidl_equals_the_published_convolution():
     # rounding except at exact .5 ties, which these coefficients never produce.
     for name, studio, full in photo_frames():
         for frame in (studio, full):
-            got = dev.tidl_nv12_to_rgb_float(frame)
+            got = tidl.tidl_nv12_to_rgb_float(frame)
             for i, j, y, u, v in sample_pixels(frame, 1500):
                 ref = tidl_reference_pixel(y, u, v)
                 assert np.abs(got[i, j] - ref).max() <= 1e-3, name
     frame = yuv_sweep()
-    got = dev.tidl_nv12_to_rgb_float(frame)
+    got = tidl.tidl_nv12_to_rgb_float(frame)
     worst = 0.0
     for i in range(0, frame.height, 2):
         for j in range(0, frame.width, 2):
@@ -213,7 +213,7 @@ def test_tidl_equals_the_published_convolution():
 def test_tidl_is_studio_bt601_with_three_decimals():
     # (Y=235, U=V=128) -> 1.164 * 219 = 254.916 for every channel.
     frame = NV12(np.full((2, 2), 235, np.uint8), np.full((1, 1, 2), 128, np.uint8))
-    np.testing.assert_allclose(dev.tidl_nv12_to_rgb_float(frame)[0, 0], [254.916] * 3, atol=1e-4)
+    np.testing.assert_allclose(tidl.tidl_nv12_to_rgb_float(frame)[0, 0], [254.916] * 3, atol=1e-4)
     assert nv12_to_rgb(frame, profile="tidl")[0, 0].tolist() == [255, 255, 255]
 
 
@@ -265,7 +265,9 @@ def test_horizon_bpu_equals_quantised_conv_on_photos_and_sweep():
 def test_horizon_bpu_operator_with_normalisation(swing, mean, std, q_scale):
     frame = yuv_sweep(35)
     yuv = np.concatenate([frame.y[..., None], np.repeat(np.repeat(frame.uv, 2, 0), 2, 1)], -1)
-    got = dev.horizon_bpu_centered_yuv2rgb(yuv, swing=swing, mean=mean, std=std, q_scale=q_scale)
+    got = horizon.horizon_bpu_centered_yuv2rgb(
+        yuv, swing=swing, mean=mean, std=std, q_scale=q_scale
+    )
     assert got.dtype == np.int8
     m3 = tuple(mean) * (3 // len(mean))
     s3 = tuple(std) * (3 // len(std))
@@ -273,14 +275,14 @@ def test_horizon_bpu_operator_with_normalisation(swing, mean, std, q_scale):
         for j in range(0, frame.width, 2):
             y, u, v = (int(c) for c in yuv[i, j])
             assert got[i, j].tolist() == bpu_reference(y, u, v, swing, m3, s3, q_scale)
-    bgr = dev.horizon_bpu_centered_yuv2rgb(
+    bgr = horizon.horizon_bpu_centered_yuv2rgb(
         yuv, swing=swing, mean=m3[::-1], std=s3[::-1], q_scale=q_scale, order="bgr"
     )
     np.testing.assert_array_equal(bgr, got[..., ::-1])
 
 
 def test_horizon_bpu_effective_coefficients_and_difference_to_float_horizon():
-    eff = dev.horizon_bpu_effective_weights("full")
+    eff = horizon.horizon_bpu_effective_weights("full")
     # R from V 127 * 0.011 = 1.397; G from U -44 * 0.0078 = -0.3432; G's Y weight
     # 1 / 0.0078 = 128.2 saturates at 127: 0.9906.
     np.testing.assert_allclose(eff[0, 2], 1.397, atol=1e-6)
@@ -295,7 +297,7 @@ def test_horizon_bpu_effective_coefficients_and_difference_to_float_horizon():
 
 def test_horizon_bpu_rejects_bad_scales():
     with pytest.raises(InputError, match="positive"):
-        dev.horizon_bpu_centered_yuv2rgb(np.zeros((2, 2, 3), np.uint8), std=(0.0,))
+        horizon.horizon_bpu_centered_yuv2rgb(np.zeros((2, 2, 3), np.uint8), std=(0.0,))
 
 
 # -- Ascend AIPP ----------------------------------------------------------------------------
@@ -339,11 +341,11 @@ def test_ascend_aipp_nv21_with_rbuv_swap():
     nv21 = NV12(frame.y, np.ascontiguousarray(frame.uv[..., ::-1]))  # V, U byte order
     for preset in AIPP_DOC:
         np.testing.assert_array_equal(
-            dev.ascend_aipp_nv12_to_rgb(nv21, preset, rbuv_swap=True),
-            dev.ascend_aipp_nv12_to_rgb(frame, preset),
+            ascend.ascend_aipp_nv12_to_rgb(nv21, preset, rbuv_swap=True),
+            ascend.ascend_aipp_nv12_to_rgb(frame, preset),
         )
     with pytest.raises(InputError, match="AIPP preset"):
-        dev.ascend_aipp_nv12_to_rgb(frame, "bt2020")
+        ascend.ascend_aipp_nv12_to_rgb(frame, "bt2020")
 
 
 def test_device_profiles_round_trip_on_photos():
@@ -356,9 +358,9 @@ def test_device_profiles_round_trip_on_photos():
 
 
 def test_rga_modes_map_to_standards():
-    assert dev.RGA_MODES["IM_YUV_TO_RGB_BT601_LIMIT"] == ("studio", "bt601")
-    assert dev.RGA_MODES["IM_YUV_TO_RGB_BT601_FULL"] == ("full", "bt601")
-    assert dev.RGA_MODES["IM_YUV_TO_RGB_BT709_LIMIT"] == ("studio", "bt709")
+    assert rga.RGA_MODES["IM_YUV_TO_RGB_BT601_LIMIT"] == ("studio", "bt601")
+    assert rga.RGA_MODES["IM_YUV_TO_RGB_BT601_FULL"] == ("full", "bt601")
+    assert rga.RGA_MODES["IM_YUV_TO_RGB_BT709_LIMIT"] == ("studio", "bt709")
 
 
 # -- Rockchip RGA ---------------------------------------------------------------------------
@@ -367,7 +369,7 @@ def test_rga_profiles_are_their_modes_standards():
     exactly rounded, nearest chroma (the mode mix-up of librga #104 is reproducible as
     encoding with one profile and decoding with another)."""
     from nv12_widgets.core import nv12_to_rgb
-    from nv12_widgets.core.device_profiles import RGA_MODES
+    from nv12_widgets.devices.rga import RGA_MODES
 
     rgb = images()["astronaut_238x322"]
     cases = {

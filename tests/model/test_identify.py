@@ -433,8 +433,7 @@ def test_frame_rounding_difference_shows_as_bias(crop):
 
 def test_a_profile_registered_at_run_time_is_searched(monkeypatch, crop):
     """identify enumerates core.PROFILES when it runs: a new device profile needs no change."""
-    import nv12_widgets.model.config as config_module
-    from nv12_widgets.core.profiles import Profile
+    from nv12_widgets.core.registry import Profile
 
     def encode(rgb):  # a made-up device: generic full-swing BT.601 with a +1 black level
         f = core.rgb_to_nv12(rgb)
@@ -454,7 +453,6 @@ def test_a_profile_registered_at_run_time_is_searched(monkeypatch, crop):
         decode=decode,
     )
     monkeypatch.setitem(core.PROFILES, prof.name, prof)
-    monkeypatch.setattr(config_module, "PROFILE_NAMES", (*config_module.PROFILE_NAMES, prof.name))
     result = identify_pipeline(crop, core.rgb_to_nv12(crop, profile=prof.name))
     _assert_exact(result)
     assert result.config.profile == prof.name
