@@ -19,6 +19,7 @@ from nv12_widgets.core import (
     output_heatmaps,
     sequence_steps,
 )
+from nv12_widgets.core.filetypes import upload_accept
 from nv12_widgets.core.vocabulary import (
     DASHBOARD_KEYS,
     LEGEND,
@@ -105,7 +106,7 @@ def field_value(spec: FieldSpec, widget: W.Widget):
 
 # ------------------------------------------------------------------------------ image
 #: What the upload button offers: images, and raw frames (read with core.load_frame).
-UPLOAD_ACCEPT = "image/*,.nv12,.nv21,.yuv,.i420,.raw"
+UPLOAD_ACCEPT = upload_accept()
 #: The sample-list entry standing for the image / frame loaded by path or upload.
 YOUR_IMAGE = "(your image)"
 #: Raw format choice meaning "from the name / sidecar".
