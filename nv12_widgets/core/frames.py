@@ -513,7 +513,8 @@ def fit_nv12(
     """Fit a frame to a model's input size in the NV12 domain, as a device resizer does.
 
     The geometry is :func:`nv12_widgets.core.fit_image`'s (same policies), with every
-    size and offset rounded to even numbers, because the device scales and cuts the Y
+    size rounded to the nearest even number and every offset ``(target - size) // 2``
+    rounded down to an even number, because the device scales and cuts the Y
     plane and the interleaved UV plane apart (:func:`resize_nv12`, :func:`crop_nv12`):
 
     * ``"resize"``: :func:`resize_nv12` to ``size``;
@@ -544,9 +545,9 @@ def fit_nv12(
     --------
     >>> import numpy as np
     >>> f = NV12(np.full((2, 4), 200, np.uint8), np.full((1, 2, 2), 90, np.uint8))
-    >>> out = fit_nv12(f, (4, 4), policy="letterbox")
+    >>> out = fit_nv12(f, (6, 4), policy="letterbox")
     >>> out.y[:, 0].tolist(), out.uv[:, 0, 0].tolist()
-    ([16, 200, 200, 16], [128, 90])
+    ([16, 16, 200, 200, 16, 16], [128, 90, 128])
     """
     from .image import RESIZE_POLICIES
 
