@@ -17,7 +17,8 @@ Three commands:
 Exit codes: 0 success; 1 ``report --min-cosine`` gate failed (some output's NV12
 cosine is below the threshold) or ``report --strict`` and the configuration linter
 found an error or a warning; 2 usage or input error, reported as one line on
-stderr starting ``nv12-widgets: error:`` (no traceback).
+stderr starting ``nv12-widgets: error:`` (no traceback); 141 the reader of stdout
+closed it (``nv12-widgets identify ... | head``): the command stops quietly.
 
 The command is also reachable as ``python -m nv12_widgets``.
 """
@@ -25,6 +26,7 @@ The command is also reachable as ``python -m nv12_widgets``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import math
 import multiprocessing
@@ -426,7 +428,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(
                 "no command given; choose one of " + ", ".join(repr(c) for c in COMMANDS)
             )
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
     except SystemExit as exc:  # --help and --version print, then "exit" 0
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except UsageError as exc:
@@ -443,6 +449,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+
+
+#: Exit code when the reader of stdout went away (``... | head``): 128 + SIGPIPE, what the
+#: shell reports for a command killed by the signal.
+EXIT_BROKEN_PIPE = 141
+
+
+def _stdout_closed() -> int:
+    """The reader of our stdout closed it (``nv12-widgets identify ... | head``): stop
+    quietly, as a Unix filter does. Python's documentation, "Note on SIGPIPE" (library
+    ``signal`` page): point stdout at devnull so the interpreter's final flush does not
+    raise again, and exit."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
 
 
 def _error(message: str) -> int:
