@@ -660,15 +660,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _with_default_size(config, model, rgb: np.ndarray):
     """``config`` with the model's default size for this image when the model's input
     size is dynamic and no --size was given (fixed dimensions kept, dynamic ones from
-    the image's aspect ratio rounded to multiples of 32: session.default_size)."""
-    from nv12_widgets.model.session import default_size, is_dynamic
+    the image's aspect ratio, checked against the model: Model.default_size)."""
+    from nv12_widgets.model.session import is_dynamic
 
     if config.size is not None or model.image_input is None:
         return config
     spatial = model.image.spatial
     if spatial is None or not any(is_dynamic(d) for d in spatial):
         return config
-    size = default_size(model.image, _source_hw(rgb))
+    size = model.default_size(_source_hw(rgb))  # a size the model runs at (SizeFinder)
     _note(f"dynamic input size: using --size {size[0]} {size[1]} (height width) for this image")
     return config.replace(size=size)
 
