@@ -303,7 +303,9 @@ class SizeFinder:
     max_side : int
         Largest side probed and offered.
     max_tries : int
-        Runs allowed for probing (each at a tiny size, one axis at a time).
+        Runs allowed for probing heights (each at a tiny width); squares, probed only
+        when nothing else ran, get half as many, and checking candidate sizes at most
+        four per size offered.
 
     Examples
     --------
@@ -339,6 +341,7 @@ class SizeFinder:
         self._known: dict[tuple[int, int], bool] = {}
         self._tries = 0
         self._axes: list[int] | None = None
+        self._squares_probed = False
         self._lock = threading.RLock()
         self.fixed = tuple(None if is_dynamic(d) else int(d) for d in info.spatial)
 
@@ -384,7 +387,8 @@ class SizeFinder:
 
         Heights are probed because they are what graphs constrain (a text recogniser
         collapses its height to one row; widths follow the text); widths are then
-        checked per candidate size in :meth:`sizes`.
+        checked per candidate size in :meth:`sizes`, which probes squares when none of
+        them runs (a Flatten + Gemm head fixes height x width).
         """
         with self._lock:
             if self._axes is not None:
@@ -396,6 +400,17 @@ class SizeFinder:
                 if self._axes or fw:
                     break
             return self._axes
+
+    def _probe_squares(self) -> None:
+        """Squares, for graphs that fix height x width (the last resort of :meth:`sizes`)."""
+        if any(self.fixed) or self._squares_probed:
+            return
+        self._squares_probed = True
+        start = self._tries
+        for side in range(self.step, self.max_side + 1, self.step):
+            if self._tries - start >= self.max_tries // 2:
+                break
+            self.runs((side, side))
 
     def _exported(self) -> tuple[int, int] | None:
         size = self.metadata.imgsz
@@ -431,6 +446,7 @@ class SizeFinder:
                 heights_seen.add(size[0])
                 out.append((f"{size[0]} x {size[1]} (runs; closest to the image aspect)", size))
         if not out:  # none of the candidates ran: the sizes seen to run, closest aspect first
+            self._probe_squares()
             img = _image_hw(image_hw) or target
             seen = [size for size, ok in self._known.items() if ok]
             seen.sort(key=lambda s: (abs(math.log(s[1] * img[0] / (s[0] * img[1]))), -s[0] * s[1]))
