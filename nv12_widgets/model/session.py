@@ -29,6 +29,7 @@ from .sizes import (
     default_size,
     read_metadata,
     size_presets,
+    stated_area,
 )
 from .tensors import Dim, TensorInfo, guess_layout, is_dynamic
 
@@ -234,7 +235,12 @@ class Model:
         if self._finder is None and self.image_input is not None and len(self.inputs) == 1:
             info = self.image
             if info.spatial is not None and any(is_dynamic(d) for d in info.spatial):
-                self._finder = SizeFinder(info, self._run_zeros, metadata=self.metadata)
+                self._finder = SizeFinder(
+                    info,
+                    self._run_zeros,
+                    metadata=self.metadata,
+                    stated=lambda: stated_area(self.proto, info),
+                )
         return self._finder
 
     def _run_zeros(self, size: tuple[int, int]) -> None:

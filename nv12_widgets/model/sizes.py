@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from nv12_widgets.core import InputError
 
 from .tensors import TensorInfo, is_dynamic
@@ -33,6 +35,7 @@ __all__ = [
     "default_size",
     "read_metadata",
     "size_presets",
+    "stated_area",
 ]
 
 #: Side given to a dynamic dimension when there is no image to derive it from (PaddleOCR's
@@ -280,6 +283,136 @@ def read_metadata(props: Mapping[str, str]) -> ModelMetadata:
     )
 
 
+# ---------------------------------------------------------------------- graph constants
+#: Reference sizes the graph's shapes are inferred at (their pixel counts differ by 2x).
+_REFERENCE = ((64, 64), (64, 128))
+
+
+def _inferred_shapes(proto: Any, info: TensorInfo, size: tuple[int, int]) -> dict[str, list]:
+    """Every tensor's shape by ONNX shape inference with the image input at ``size``."""
+    import onnx
+    from onnx import shape_inference
+
+    model = onnx.ModelProto()
+    model.CopyFrom(proto)
+    h_axis, w_axis = (2, 3) if info.layout == "NCHW" else (1, 2)
+    for value in model.graph.input:
+        if value.name == info.name:
+            dims = value.type.tensor_type.shape.dim
+            for axis, side in ((h_axis, size[0]), (w_axis, size[1])):
+                dims[axis].Clear()
+                dims[axis].dim_value = side
+            if dims[0].HasField("dim_param") or dims[0].dim_value <= 0:
+                dims[0].Clear()
+                dims[0].dim_value = 1
+    inferred = shape_inference.infer_shapes(model, data_prop=True)
+    values = [*inferred.graph.value_info, *inferred.graph.output, *inferred.graph.input]
+    return {
+        v.name: [
+            d.dim_value if d.HasField("dim_value") else None for d in v.type.tensor_type.shape.dim
+        ]
+        for v in values
+        if v.type.HasField("tensor_type")
+    }
+
+
+def _constants(proto: Any) -> dict[str, Any]:
+    """Initializer / Constant-node values by name (numpy arrays)."""
+    from onnx import numpy_helper
+
+    out = {t.name: t for t in proto.graph.initializer}
+    for node in proto.graph.node:
+        if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
+            out[node.output[0]] = node.attribute[0].t
+    return {name: numpy_helper.to_array(t) for name, t in out.items() if len(t.dims) <= 2}
+
+
+def _stated_counts(node: Any, consts: Mapping[str, Any]) -> tuple[str, int, str] | None:
+    """``(tensor, count, what)``: a count of ``tensor`` that ``node``'s constant fixes."""
+    attrs = {a.name: a.i for a in node.attribute if a.type == 2}
+    if node.op_type in ("Gemm", "MatMul") and len(node.input) > 1 and node.input[1] in consts:
+        weight = consts[node.input[1]]
+        if weight.ndim != 2 or attrs.get("transA"):
+            return None
+        k = weight.shape[1] if attrs.get("transB") else weight.shape[0]
+        return node.input[0], int(k), "last"
+    if node.op_type == "Reshape" and node.input[1] in consts:
+        shape = consts[node.input[1]].reshape(-1)
+        if shape.size and (shape > 0).all():
+            return node.input[0], int(np.prod(shape, dtype=np.int64)), "all"
+    return None
+
+
+def stated_area(proto: Any, info: TensorInfo) -> int | None:
+    """The pixel count (height x width) the graph's constants fix, else None.
+
+    A Gemm / MatMul weight fixes its input's last dimension, a Reshape to a constant
+    shape (no ``-1`` / ``0``) its input's element count. ONNX shape inference gives those
+    inputs' shapes at two reference sizes; when a count grows with the pixel count (a
+    Flatten + Gemm classifier head), ``area = stated * reference_area / count``.
+    Counts that do not follow the pixels (a recogniser's per-column classifier) say
+    nothing about the size. Source: ONNX operator specs (Gemm, MatMul, Reshape) and
+    ``onnx.shape_inference.infer_shapes(..., data_prop=True)``.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper, numpy_helper
+    >>> w = numpy_helper.from_array(np.ones((3 * 48 * 48, 2), np.float32), "w")
+    >>> g = helper.make_graph(
+    ...     [helper.make_node("Flatten", ["x"], ["f"]), helper.make_node("Gemm", ["f", "w"], ["y"])],
+    ...     "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, "h", "w"])],
+    ...     [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], initializer=[w])
+    >>> info = TensorInfo("x", (1, 3, None, None), np.dtype("float32"), "NCHW", 3, None)
+    >>> stated_area(helper.make_model(g), info)
+    2304
+    """
+    fh, fw = (None if is_dynamic(d) else int(d) for d in info.spatial or (None, None))
+    refs = [(fh or h, fw or w) for h, w in _REFERENCE]
+    if refs[0] == refs[1]:
+        refs[1] = (fh or 128, fw or 64)
+    if refs[0] == refs[1] or info.layout is None:
+        return None
+    try:
+        shapes = [_inferred_shapes(proto, info, r) for r in refs]
+        consts = _constants(proto)
+    except Exception:  # noqa: BLE001 - a graph onnx cannot infer: no stated constraint
+        return None
+    ratio = (refs[1][0] * refs[1][1]) / (refs[0][0] * refs[0][1])
+    for node in proto.graph.node:
+        stated = _stated_counts(node, consts)
+        if stated is None:
+            continue
+        name, needed, what = stated
+        counts = []
+        for table in shapes:
+            dims = table.get(name)
+            if not dims or None in (dims if what == "all" else dims[-1:]):
+                break
+            counts.append(int(np.prod(dims, dtype=np.int64)) if what == "all" else dims[-1])
+        if len(counts) == 2 and counts[0] > 0 and counts[1] == counts[0] * ratio:
+            area = needed * refs[0][0] * refs[0][1] / counts[0]
+            if area == int(area) and area > 0:
+                return int(area)
+    return None
+
+
+def _area_sizes(area: int, image_hw, fixed, max_side: int) -> list[tuple[int, int]]:
+    """Even ``(height, width)`` with ``height * width == area``, closest to the image's
+    aspect ratio first (squares when there is no image)."""
+    fh, fw = fixed
+    if fh or fw:
+        other = area // (fh or fw)
+        ok = area % (fh or fw) == 0 and other % 2 == 0
+        return ([(fh, other)] if fh else [(other, fw)]) if ok else []
+    ih, iw = image_hw or (1, 1)
+    pairs = [
+        (h, area // h)
+        for h in range(2, max_side + 1, 2)
+        if area % h == 0 and (area // h) % 2 == 0 and area // h <= max_side
+    ]
+    return sorted(pairs, key=lambda s: abs(math.log(s[1] * ih / (s[0] * iw))))
+
+
 # ---------------------------------------------------------------------- the finder
 #: Probing: step between probed sides (NPU resizers align to 16), tries at most, and how
 #: many failures in a row end an axis once it has run at some size.
@@ -300,6 +433,9 @@ class SizeFinder:
         raises when the model cannot (e.g. ``Model``'s session with a zero tensor).
     metadata : ModelMetadata, optional
         Its ``imgsz`` is tried first, its ``stride`` is the probing step.
+    stated : callable, optional
+        Returns the pixel count the graph's constants fix (:func:`stated_area`), or
+        None; called once, only when the rule's size does not run.
     max_side : int
         Largest side probed and offered.
     max_tries : int
@@ -326,6 +462,7 @@ class SizeFinder:
         run: Callable[[tuple[int, int]], Any],
         *,
         metadata: ModelMetadata | None = None,
+        stated: Callable[[], int | None] | None = None,
         max_side: int = DEFAULT_MAX_SIDE,
         max_tries: int = PROBE_MAX_TRIES,
     ) -> None:
@@ -342,13 +479,16 @@ class SizeFinder:
         self._tries = 0
         self._axes: list[int] | None = None
         self._squares_probed = False
+        self._stated = stated
+        self._from_graph = False
         self._lock = threading.RLock()
         self.fixed = tuple(None if is_dynamic(d) else int(d) for d in info.spatial)
 
     @property
     def probed(self) -> bool:
-        """True once the model has been probed (the rule's size did not run)."""
-        return self._axes is not None
+        """True once the rule's size did not run and the sizes offered were checked
+        (from the graph's constants or by probing)."""
+        return self._axes is not None or self._from_graph
 
     @property
     def tries(self) -> int:
@@ -436,6 +576,9 @@ class SizeFinder:
             if target != exported:
                 out.append((f"{target[0]} x {target[1]} (image aspect, /32)", target))
             return out
+        stated = self._stated_sizes(image_hw, count)
+        if stated:
+            return out + [s for s in stated if s[1] != exported]
         heights_seen = {s[0] for _, s in out}
         candidates = self._closest(image_hw, target)
         start = self._tries  # checks of candidates: at most 4 per size wanted
@@ -452,6 +595,23 @@ class SizeFinder:
             seen.sort(key=lambda s: (abs(math.log(s[1] * img[0] / (s[0] * img[1]))), -s[0] * s[1]))
             out = [(f"{h} x {w} (runs)", (h, w)) for h, w in seen[:count]]
         return out
+
+    def _stated_sizes(self, image_hw, count: int) -> list[tuple[str, tuple[int, int]]]:
+        """Sizes with the pixel count the graph's constants fix, that run."""
+        if self._stated is None:
+            return []
+        if not isinstance(self._stated, int | type(None)):
+            self._stated = self._stated()  # read the graph once
+        area = self._stated
+        if not area:
+            return []
+        sizes = _area_sizes(area, _image_hw(image_hw), self.fixed, self.max_side)
+        found: list[tuple[int, int]] = []
+        for size in sizes[: 2 * count]:
+            if len(found) < count and self.runs(size):
+                found.append(size)
+        self._from_graph = self._from_graph or bool(found)
+        return [(f"{h} x {w} (the graph fixes {area} pixels)", (h, w)) for h, w in found]
 
     def _closest(self, image_hw, target: tuple[int, int]) -> list[tuple[int, int]]:
         """Candidate sizes, best first: each height that runs with the width of the

@@ -17,6 +17,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from nv12_widgets.core import InputError
 from nv12_widgets.model import Model, PreprocessConfig, SizeFinder, compare, read_metadata
+from nv12_widgets.model.sizes import PROBE_MAX_TRIES, stated_area
 from nv12_widgets.model.tensors import TensorInfo
 
 
@@ -129,9 +130,29 @@ def _flatten_gemm_48() -> onnx.ModelProto:
     return model
 
 
-def test_a_flatten_gemm_head_is_found_by_its_square():
+def test_a_flatten_gemm_head_is_read_from_the_graph():
+    """The Gemm weight fixes 6912 = 3 x 2304 inputs: sizes of 2304 pixels, no probing."""
     model = Model(_flatten_gemm_48())
-    assert model.default_size((480, 640)) == (48, 48)
-    sizes = [s for _, s in model.size_options((480, 640))]
-    assert sizes[0] == (48, 48) and all(h * w == 2304 for h, w in sizes)
-    assert model.size_finder.tries <= 200
+    assert stated_area(model.proto, model.image) == 2304
+    assert model.default_size((300, 300)) == (48, 48)
+    options = model.size_options((480, 640))
+    assert all(h * w == 2304 and "graph fixes 2304 pixels" in label for label, (h, w) in options)
+    # two rule sizes tried (one per image), then sizes of 2304 pixels checked
+    assert model.size_finder.tries <= 2 + 8 and model.size_finder.probed
+
+
+def test_without_the_graph_squares_are_the_last_resort():
+    info = TensorInfo("x", (1, 3, None, None), np.dtype("float32"), "NCHW", 3, None)
+
+    def run(size):
+        if size[0] * size[1] != 2304:
+            raise ValueError("Gemm: K mismatch")
+
+    finder = SizeFinder(info, run)
+    assert finder.default((480, 640)) == (48, 48)
+    assert finder.tries <= PROBE_MAX_TRIES * 3 // 2 + 1
+
+
+def test_graph_constants_that_do_not_follow_the_pixels_say_nothing(conv_model):
+    """A per-pixel / per-column head (here a 1x1-conv model) states no pixel count."""
+    assert stated_area(conv_model.proto, conv_model.image) is None
