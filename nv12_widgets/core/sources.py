@@ -57,6 +57,8 @@ STUDIO_Y = (16, 235)
 STUDIO_C = (16, 240)
 #: A frame spanning fewer luma codes than this says nothing about its swing (a flat grey).
 _MIN_SPREAD = 64
+#: Percentiles of a plane compared with the nominal range (overshoots are legal).
+_PERCENTILES = (0.5, 99.5)
 
 
 def swing_hint(frame: NV12) -> str | None:
@@ -66,6 +68,9 @@ def swing_hint(frame: NV12) -> str | None:
     (blacks, highlights); one whose Y stays in 16..235 and chroma in 16..240 while
     spanning a real range is very probably studio swing (e.g. FFmpeg's default output,
     a V4L2 camera in limited range), and reading it as full swing washes it out.
+    Studio video may overshoot its nominal range (BT.601 leaves codes 1..254 legal;
+    FFmpeg's scaler rings to Y 5..248 on sharp edges), so the test is on the 0.5th and
+    99.5th percentiles of each plane, not on its extremes.
 
     Examples
     --------
@@ -75,16 +80,16 @@ def swing_hint(frame: NV12) -> str | None:
     >>> swing_hint(NV12(ramp // 2, np.full((4, 4, 2), 128, np.uint8))) is None
     True
     """
-    y_lo, y_hi = int(frame.y.min()), int(frame.y.max())
-    c_lo, c_hi = int(frame.uv.min()), int(frame.uv.max())
+    y_lo, y_hi = (int(v) for v in np.percentile(frame.y, _PERCENTILES))
+    c_lo, c_hi = (int(v) for v in np.percentile(frame.uv, _PERCENTILES))
     if y_hi - y_lo < _MIN_SPREAD:
         return None
     if y_lo < STUDIO_Y[0] or y_hi > STUDIO_Y[1] or c_lo < STUDIO_C[0] or c_hi > STUDIO_C[1]:
         return None
     return (
         f"codes stay within {STUDIO_Y[0]}..{STUDIO_Y[1]}: this frame is probably studio "
-        f"swing (Y {y_lo}..{y_hi}, chroma {c_lo}..{c_hi}); set swing to 'studio' if "
-        "its source writes limited range (FFmpeg does by default)."
+        f"swing (Y {int(frame.y.min())}..{int(frame.y.max())}, 99% of it in {y_lo}..{y_hi}); "
+        "set swing to 'studio' if its source writes limited range (FFmpeg does by default)."
     )
 
 

@@ -179,6 +179,16 @@ def test_swing_hint_on_ffmpeg_default_output(tmp_path):
     )  # fmt: skip
     frame, notes = load_source(out)
     assert any("codes stay within 16..235: this frame is probably studio swing" in n for n in notes)
+    # scaled by FFmpeg (bicubic): the codes overshoot 16..235 on edges, the hint stays
+    scaled = tmp_path / "coffee_320x240.nv12"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(png), "-vf", "scale=320:240", "-pix_fmt",
+         "nv12", "-f", "rawvideo", str(scaled)],
+        check=True,
+    )  # fmt: skip
+    frame, notes = load_source(scaled)
+    assert frame.y.min() < 16 or frame.y.max() > 235
+    assert any("probably studio swing" in n for n in notes)
     full = rgb_to_nv12(np.asarray(Image.open(png).convert("RGB")))  # full swing: no hint
     assert swing_hint(full) is None
 
