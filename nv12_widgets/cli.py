@@ -313,7 +313,103 @@ examples:
     _add_config_options(rep)
     rep.set_defaults(func=_cmd_report)
 
-    _add_convert_parser(sub)
+    # -- convert -----------------------------------------------------------------------
+    conv = sub.add_parser(
+        "convert",
+        help="image -> raw NV12/NV21/I420 frame, or raw frame -> image",
+        description=_CONVERT_DESCRIPTION,
+        epilog=f"""\
+examples:
+  nv12-widgets convert photo.jpg -o frame.nv12
+  nv12-widgets convert photo.jpg -o frame.yuv --format i420 --swing studio --pad
+  nv12-widgets convert photo.jpg -o frame.nv12 --profile horizon
+  nv12-widgets convert frame.nv12 --width 640 --height 480 -o frame.png
+  nv12-widgets convert cam_640x480.nv12 --stride 704 -o frame.png   (size from the name)
+  nv12-widgets convert dump.bin --format nv21 --width 1280 --height 720 --upsample bilinear \\
+      -o dump.png
+
+{_CONVERT_EXIT_CODES}""",
+        formatter_class=_Formatter,
+    )
+    conv.add_argument("input", metavar="INPUT", help="an image, or a raw frame file")
+    conv.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUTPUT",
+        help="the raw frame (for an image input) or the image (for a raw input; PNG is "
+        "lossless, the format follows the extension) to write",
+    )
+    conv.add_argument(
+        "--overwrite", action="store_true", help="replace an existing output [refuse, exit 2]"
+    )
+    conv.add_argument(
+        "--format",
+        choices=RAW_FORMATS,
+        help="raw layout: nv12 = Y then interleaved U V; nv21 = Y then V U (Android); "
+        "i420 = Y, U plane, V plane [from the raw file's extension, else nv12]",
+    )
+    conv.add_argument(
+        "--width", type=int, metavar="W", help="raw input only: frame width in pixels (even)"
+    )
+    conv.add_argument(
+        "--height", type=int, metavar="H", help="raw input only: frame height in pixels (even)"
+    )
+    conv.add_argument(
+        "--stride",
+        type=int,
+        metavar="BYTES",
+        help="raw input only: bytes per luma row including padding [the sidecar's, else width]",
+    )
+    conv.add_argument(
+        "--aligned-height",
+        type=int,
+        metavar="ROWS",
+        help="raw input only: rows the encoder allocated per plane (1088 for a 1080-line "
+        "frame) [the sidecar's, else height]",
+    )
+    conv.add_argument(
+        "--frame-index",
+        type=int,
+        default=0,
+        metavar="I",
+        help="raw input only: which frame of a file holding several [0]",
+    )
+    conv.add_argument(
+        "--swing",
+        choices=core.SWINGS,
+        help="YUV swing written / assumed: full = 0..255 (JPEG), studio = 16..235 [full]",
+    )
+    conv.add_argument("--matrix", choices=core.MATRICES, help="YUV colour matrix [bt601]")
+    conv.add_argument(
+        "--profile",
+        choices=tuple(core.PROFILES),
+        help="use a real pipeline's exact arithmetic (vendor-pil, horizon, opencv); it "
+        "replaces --swing, --matrix, --chroma and --upsample [none]",
+    )
+    conv.add_argument(
+        "--chroma",
+        choices=core.CHROMA_DOWNSAMPLING,
+        help="image input only: 2x2 chroma block -> mean or top-left sample [mean]",
+    )
+    conv.add_argument(
+        "--upsample",
+        choices=core.CHROMA_UPSAMPLING,
+        help="raw input only: chroma upsampling, nearest (as NPUs) or bilinear (as JPEG "
+        "decoders) [nearest]",
+    )
+    odd = conv.add_mutually_exclusive_group()
+    odd.add_argument(
+        "--crop",
+        action="store_true",
+        help="image input only: drop the last row/column of an odd-sized image",
+    )
+    odd.add_argument(
+        "--pad",
+        action="store_true",
+        help="image input only: repeat the last row/column of an odd-sized image",
+    )
+    conv.set_defaults(func=_cmd_convert)
     _add_identify_parser(sub)
     _add_evaluate_parser(sub)
     _add_lab_parser(sub)
@@ -631,106 +727,6 @@ def _reject(args: argparse.Namespace, names: Sequence[str], why: str) -> None:
     given = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) not in (None, False)]
     if given:
         raise UsageError(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} {why}")
-
-
-def _add_convert_parser(sub: Any) -> None:
-    """The ``convert`` subcommand's options."""
-    conv = sub.add_parser(
-        "convert",
-        help="image -> raw NV12/NV21/I420 frame, or raw frame -> image",
-        description=_CONVERT_DESCRIPTION,
-        epilog=f"""\
-examples:
-  nv12-widgets convert photo.jpg -o frame.nv12
-  nv12-widgets convert photo.jpg -o frame.yuv --format i420 --swing studio --pad
-  nv12-widgets convert photo.jpg -o frame.nv12 --profile horizon
-  nv12-widgets convert frame.nv12 --width 640 --height 480 -o frame.png
-  nv12-widgets convert cam_640x480.nv12 --stride 704 -o frame.png   (size from the name)
-  nv12-widgets convert dump.bin --format nv21 --width 1280 --height 720 --upsample bilinear \\
-      -o dump.png
-
-{_CONVERT_EXIT_CODES}""",
-        formatter_class=_Formatter,
-    )
-    conv.add_argument("input", metavar="INPUT", help="an image, or a raw frame file")
-    conv.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="OUTPUT",
-        help="the raw frame (for an image input) or the image (for a raw input; PNG is "
-        "lossless, the format follows the extension) to write",
-    )
-    conv.add_argument(
-        "--overwrite", action="store_true", help="replace an existing output [refuse, exit 2]"
-    )
-    conv.add_argument(
-        "--format",
-        choices=RAW_FORMATS,
-        help="raw layout: nv12 = Y then interleaved U V; nv21 = Y then V U (Android); "
-        "i420 = Y, U plane, V plane [from the raw file's extension, else nv12]",
-    )
-    conv.add_argument(
-        "--width", type=int, metavar="W", help="raw input only: frame width in pixels (even)"
-    )
-    conv.add_argument(
-        "--height", type=int, metavar="H", help="raw input only: frame height in pixels (even)"
-    )
-    conv.add_argument(
-        "--stride",
-        type=int,
-        metavar="BYTES",
-        help="raw input only: bytes per luma row including padding [the sidecar's, else width]",
-    )
-    conv.add_argument(
-        "--aligned-height",
-        type=int,
-        metavar="ROWS",
-        help="raw input only: rows the encoder allocated per plane (1088 for a 1080-line "
-        "frame) [the sidecar's, else height]",
-    )
-    conv.add_argument(
-        "--frame-index",
-        type=int,
-        default=0,
-        metavar="I",
-        help="raw input only: which frame of a file holding several [0]",
-    )
-    conv.add_argument(
-        "--swing",
-        choices=core.SWINGS,
-        help="YUV swing written / assumed: full = 0..255 (JPEG), studio = 16..235 [full]",
-    )
-    conv.add_argument("--matrix", choices=core.MATRICES, help="YUV colour matrix [bt601]")
-    conv.add_argument(
-        "--profile",
-        choices=tuple(core.PROFILES),
-        help="use a real pipeline's exact arithmetic (vendor-pil, horizon, opencv); it "
-        "replaces --swing, --matrix, --chroma and --upsample [none]",
-    )
-    conv.add_argument(
-        "--chroma",
-        choices=core.CHROMA_DOWNSAMPLING,
-        help="image input only: 2x2 chroma block -> mean or top-left sample [mean]",
-    )
-    conv.add_argument(
-        "--upsample",
-        choices=core.CHROMA_UPSAMPLING,
-        help="raw input only: chroma upsampling, nearest (as NPUs) or bilinear (as JPEG "
-        "decoders) [nearest]",
-    )
-    odd = conv.add_mutually_exclusive_group()
-    odd.add_argument(
-        "--crop",
-        action="store_true",
-        help="image input only: drop the last row/column of an odd-sized image",
-    )
-    odd.add_argument(
-        "--pad",
-        action="store_true",
-        help="image input only: repeat the last row/column of an odd-sized image",
-    )
-    conv.set_defaults(func=_cmd_convert)
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
