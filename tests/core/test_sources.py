@@ -241,3 +241,10 @@ def test_center_crop_and_letterbox_with_scaling_follow_fit_image_geometry():
         fit_nv12(frame, (13, 12))
     with pytest.raises(InputError, match="NV12 frame"):
         fit_nv12(rgb, (12, 12))
+
+
+def test_a_1088_row_buffer_read_as_1080_names_the_aligned_height():
+    data = bytes(64 * 1088 * 3 // 2)
+    with pytest.raises(InputError, match=r"aligned_height=1088"):
+        load_frame(data, width=64, height=1080)
+    assert load_frame(data, width=64, height=1080, aligned_height=1088).shape == (1080, 64)
