@@ -98,6 +98,7 @@ from typing import Any
 import numpy as np
 
 from nv12_widgets.core import (
+    IMAGE_SUFFIXES,
     InputError,
     compare_arrays,
     from_json_number,
@@ -132,7 +133,6 @@ __all__ = [
 ]
 
 #: File suffixes picked up from folders and globs.
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 #: The paths measured per image, in display order (``quant`` only with a quantised model).
 PATHS = ("reference", "nv12", "format", "noise", "quant")
 #: Losses per output in the results (``1 - cosine``), see the module docstring.

@@ -44,6 +44,7 @@ import numpy as np
 import onnx
 
 from nv12_widgets.core import (
+    IMAGE_SUFFIXES,
     NV12,
     InputError,
     compare_arrays,
@@ -78,8 +79,6 @@ __all__ = [
 Method = Literal["minmax", "entropy", "percentile"]
 ImageSource = np.ndarray | str | os.PathLike[str]
 
-#: File suffixes taken from a calibration folder.
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 #: ``metadata_props`` key of a quantised model: the settings it was made with (JSON).
 METADATA_KEY = "nv12_widgets.quantize"
 

@@ -37,7 +37,14 @@ from typing import Any
 
 import numpy as np
 
-from nv12_widgets.core import NV12, InputError, is_raw_frame_path, load_source, to_jsonable
+from nv12_widgets.core import (
+    IMAGE_SUFFIXES,
+    NV12,
+    InputError,
+    is_raw_frame_path,
+    load_source,
+    to_jsonable,
+)
 
 from .compare import Comparator
 from .config import PreprocessConfig
@@ -45,9 +52,6 @@ from .pipeline import device_path_key
 from .session import Model
 
 __all__ = ["IMAGE_SUFFIXES", "SweepResult", "common_variants", "sweep"]
-
-#: File suffixes picked up when ``images`` is a folder.
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 #: Name of the variant that is the config itself (always measured first).
 AS_CONFIGURED = "as configured"
