@@ -136,3 +136,96 @@ def _cmd_probe_read(args: argparse.Namespace) -> int:
         if args.snippet:
             print(f"\n{reading.snippets[args.snippet]}")
     return 0
+
+
+# ---------------------------------------------------------------------- bundle
+_BUNDLE_DESCRIPTION = """\
+Write one zip that reproduces a discrepancy for a vendor: the NV12 frame (raw + sidecar +
+PNG), the config and every toolchain's snippet, the model (or its slice up to the first
+node where the reference and NV12 paths diverge), each path's input tensor and expected
+outputs (.npy), the board's dump when given, versions, a README stating the discrepancy
+in numbers, and replay.py (numpy + onnxruntime only) that reproduces every number.
+
+exit codes: 0 written; 2 usage or input error (unreadable model/image/config, a part too
+large: the message names it, existing output without --overwrite)."""
+
+
+def _add_bundle(sub: Any, fmt: Any) -> None:
+    from nv12_widgets.model.bundle import BUNDLE_PARTS, DEFAULT_MAX_BYTES
+
+    b = sub.add_parser(
+        "bundle",
+        help="a repro zip for the vendor (replays with numpy + onnxruntime only)",
+        description=_BUNDLE_DESCRIPTION,
+        formatter_class=fmt,
+    )
+    b.add_argument("source", nargs="?", metavar="IMAGE|FRAME", help="image or raw NV12 frame")
+    b.add_argument("-o", "--output", required=True, metavar="BUNDLE.zip", help="the zip to write")
+    b.add_argument("--model", metavar="M.onnx", help="the model (single image input)")
+    b.add_argument("--demo", action="store_true", help="the bundled PP-OCRv4 detector and photo")
+    b.add_argument("--config", metavar="CFG.json", help="training-side PreprocessConfig JSON")
+    b.add_argument("--device-config", metavar="CFG.json", help="device-side PreprocessConfig JSON")
+    b.add_argument(
+        "--board-dump", metavar="DUMP", help="the board's output (.npy, or .bin + sidecar)"
+    )
+    b.add_argument("--board-output", metavar="NAME", help="model output the dump is [the first]")
+    b.add_argument(
+        "--exclude", action="append", default=[], choices=BUNDLE_PARTS, metavar="PART",
+        help="leave a part out (repeatable): " + ", ".join(BUNDLE_PARTS),
+    )  # fmt: skip
+    b.add_argument("--threshold", type=float, default=0.999, metavar="COS", help="divergence cosine [0.999]")  # fmt: skip
+    b.add_argument("--no-slice", action="store_true", help="ship the whole model")
+    b.add_argument("--toolchain", action="append", default=[], metavar="KEY=VALUE", help="toolchain field for versions.json (repeatable)")  # fmt: skip
+    b.add_argument("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 2**20, metavar="MB", help="size limit [%(default)g]")  # fmt: skip
+    b.add_argument("--overwrite", action="store_true", help="replace an existing zip")
+    b.set_defaults(func=_cmd_bundle)
+
+
+def _read_config(path: str | None):
+    from nv12_widgets.core.io import read_file
+    from nv12_widgets.model.config import PreprocessConfig
+
+    if path is None:
+        return None
+    return PreprocessConfig.from_json(
+        read_file(Path(path).expanduser(), kind="json", what="config")
+    )
+
+
+def _cmd_bundle(args: argparse.Namespace) -> int:
+    from nv12_widgets.model.bundle import make_bundle
+
+    if args.demo:
+        from nv12_widgets.model import demo_config, demo_image_paths, demo_model_path
+
+        model, source = args.model or demo_model_path(), args.source or demo_image_paths()[0]
+        config = _read_config(args.config) or demo_config()
+    else:
+        if not args.model or not args.source:
+            raise InputError("bundle needs --model and an IMAGE or FRAME (or --demo)")
+        model, source, config = args.model, args.source, _read_config(args.config)
+    toolchain = {}
+    for item in args.toolchain:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"--toolchain takes KEY=VALUE, got {item!r}")
+        toolchain[key] = value
+    if not args.max_mb > 0:
+        raise InputError(f"--max-mb must be > 0, got {args.max_mb}")
+    info = make_bundle(
+        model,
+        source,
+        args.output,
+        config,
+        device=_read_config(args.device_config),
+        board_dump=args.board_dump,
+        board_output=args.board_output,
+        exclude=args.exclude,
+        threshold=args.threshold,
+        slice_model=not args.no_slice,
+        toolchain=toolchain,
+        max_bytes=int(args.max_mb * 2**20),
+        overwrite=args.overwrite,
+    )
+    print(info.summary())
+    return 0
