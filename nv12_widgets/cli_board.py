@@ -229,3 +229,79 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
     )
     print(info.summary())
     return 0
+
+
+# ---------------------------------------------------------------------- diff
+_DIFF_DESCRIPTION = """\
+Regression gate between two runs over the same images, paired image by image:
+  - two result files of 'evaluate' (JSON lines): the NV12 (or quantised) path's loss per
+    image, and the answers (labels, else agreement with the reference);
+  - two folders of board dumps (matched by file name, integer dumps dequantised with
+    their sidecar's scale / zero_point); --reference DIR gives each dump's loss against
+    the float outputs, else B is compared with A;
+  - two models (quantised builds, toolchain versions) with --images: both fed the same
+    device tensors; --reference FLOAT.onnx gives losses and answers; per layer B vs A.
+Statistics: paired bootstrap 95% interval of the loss change and exact McNemar on the
+answers (the functions of 'evaluate'). --layers-a/--layers-b add two layerwise results
+(LayerwiseResult.to_dict() JSON) side by side.
+
+exit codes: 0 no significant regression; 1 a significant regression (the interval of the
+loss increase is above --tolerance, or McNemar p < --alpha with more answers lost than
+gained; without a reference: an image changed beyond cosine 1 - tolerance); 2 usage or
+input error."""
+
+
+def _add_diff(sub: Any, fmt: Any) -> None:
+    d = sub.add_parser(
+        "diff",
+        help="regression gate between two runs (exit 1 on a significant regression)",
+        description=_DIFF_DESCRIPTION,
+        formatter_class=fmt,
+    )
+    d.add_argument("a", metavar="A", help="run A: results file, dump folder or model")
+    d.add_argument("b", metavar="B", help="run B, the same kind")
+    d.add_argument("--images", metavar="DIR", help="models: the images to run them on")
+    d.add_argument("--config", metavar="CFG.json", help="models: the PreprocessConfig")
+    d.add_argument("--reference", metavar="REF", help="dumps: float outputs folder; models: float model")  # fmt: skip
+    d.add_argument("--layers-a", metavar="LA.json", help="layerwise result of run A")
+    d.add_argument("--layers-b", metavar="LB.json", help="layerwise result of run B")
+    d.add_argument("--tolerance", type=float, default=1e-4, metavar="T", help="loss change that matters [1e-4]")  # fmt: skip
+    d.add_argument("--alpha", type=float, default=0.05, metavar="P", help="McNemar significance [0.05]")  # fmt: skip
+    d.add_argument("--html", metavar="OUT.html", help="also write the HTML section as a page")
+    d.add_argument("--json", action="store_true", help="print the result as JSON")
+    d.add_argument("--overwrite", action="store_true", help="replace an existing --html file")
+    d.set_defaults(func=_cmd_diff)
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from nv12_widgets.core.io import OutputExistsError, atomic_write
+    from nv12_widgets.model.regression import diff_runs
+    from nv12_widgets.report.regression import regression_html
+
+    if (args.layers_a is None) != (args.layers_b is None):
+        raise InputError("give both --layers-a and --layers-b, or neither")
+    if args.html and Path(args.html).expanduser().exists() and not args.overwrite:
+        raise InputError(f"output {args.html!r} already exists; pass --overwrite to replace it")
+    result = diff_runs(
+        args.a,
+        args.b,
+        images=args.images,
+        config=_read_config(args.config),
+        reference=args.reference,
+        layers_a=args.layers_a,
+        layers_b=args.layers_b,
+        tolerance=args.tolerance,
+        alpha=args.alpha,
+    )
+    data = result.to_dict()
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(result.summary())
+    if args.html:
+        html = regression_html(data, title=f"Regression gate: {Path(args.a).name} vs {Path(args.b).name}")  # fmt: skip
+        try:
+            atomic_write(Path(args.html).expanduser(), html.encode(), overwrite=args.overwrite, what="HTML")  # fmt: skip
+        except OutputExistsError:
+            raise InputError(f"output {args.html!r} already exists; pass --overwrite to replace it") from None  # fmt: skip
+    return 1 if result.regression else 0
