@@ -15,7 +15,13 @@ from nv12_widgets.core import InputError
 from nv12_widgets.model import demo_config, demo_model, evaluate, make_orientation_dataset
 from nv12_widgets.model.board import save_tensor
 from nv12_widgets.model.dataset import list_images
-from nv12_widgets.model.regression import diff_dumps, diff_models, diff_results, diff_runs, read_results  # fmt: skip
+from nv12_widgets.model.regression import (  # fmt: skip
+    diff_dumps,
+    diff_models,
+    diff_results,
+    diff_runs,
+    read_results,
+)
 from nv12_widgets.report.regression import regression_html
 
 
