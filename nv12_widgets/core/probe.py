@@ -13,8 +13,10 @@ NV12 -> RGB (or RGB -> NV12) converter shows in the device's output:
     these: a saturated patch moves the output by whole levels when one coefficient is
     off, where a grey ramp cannot show it.
 ``ramps``
-    4 x 4 cells stepping Y, U and V through 0..255 one code at a time (the others at
-    mid-scale): every code of each axis is seen.
+    8 x 8 cells stepping Y, U and V through 0..255 one code at a time (the others at
+    mid-scale): every code of each axis is seen (from 320 x 320 on). The sample points
+    are each cell's centre 2 x 2 pixels, which no 4-tap chroma filter (bicubic, FFmpeg's
+    swscale default) reaches past the cell from.
 ``edges``
     Chroma steps (U and V, vertical and horizontal stripes 8 pixels wide) on a flat Y:
     the outputs beside a step show how chroma is upsampled and where its samples sit
@@ -23,11 +25,13 @@ NV12 -> RGB (or RGB -> NV12) converter shows in the device's output:
     4 x 4 cells of seeded pseudo-random codes (one U, V per cell, one Y per pixel):
     ~W x H / 4 exact samples covering every residue of a fixed-point sum, so the exact
     .5 ties that separate round-half-up from round-half-even occur, and an integer
-    matrix can be checked bit for bit.
+    matrix can be checked bit for bit. Exact under nearest and bilinear (2-tap) chroma
+    upsampling, the NPU converters' kinds; a wider filter mixes neighbouring cells and
+    the reader then leaves this frame out (:func:`nv12_widgets.model.probe.probe_read`).
 
-Every design keeps chroma flat over 2 x 2 chroma samples around its sample points,
-so the points' outputs do not depend on the chroma upsampling (a 2 x upsampling's
-support never reaches past a neighbouring sample): :attr:`ProbeFrame.points` are
+Every design keeps chroma flat around its sample points far enough that the points'
+outputs do not depend on the chroma upsampling (``ties``: any 2-tap filter; the other
+designs: any filter of up to 4 taps): :attr:`ProbeFrame.points` are
 those pixels and :attr:`ProbeFrame.codes` their (Y, U, V). The designs depend only on
 (design, width, height, seed): a reader rebuilds them from the name and size.
 """
@@ -48,7 +52,8 @@ PROBE_DESIGNS = ("patches", "ramps", "edges", "ties")
 #: Smallest (width, height) a probe frame may have.
 PROBE_MIN_SIZE = (64, 64)
 _PATCH = 16  # patch side (pixels)
-_CELL = 4  # cell side of ramps / ties (pixels)
+_CELL = 4  # cell side of the ties (pixels): exact under 2-tap chroma upsampling
+_RAMP_CELL = 8  # cell side of the ramps: exact under 4-tap (bicubic) chroma upsampling
 _STRIPE = 8  # stripe width of the edges design (pixels)
 
 
@@ -131,7 +136,7 @@ def _patches(h: int, w: int, seed: int):
 def _ramps(h: int, w: int, seed: int):
     y = np.full((h, w), 128, np.uint8)
     uv = np.full((h // 2, w // 2, 2), 128, np.uint8)
-    r0, c0 = _cells(h, w, _CELL)
+    r0, c0 = _cells(h, w, _RAMP_CELL)
     n = r0.size
     step = np.arange(n) % 256
     band = (np.arange(n) // 256) % 6  # Y, U, V ramps, then U and V on a dark and light Y
@@ -147,8 +152,8 @@ def _ramps(h: int, w: int, seed: int):
     codes[band == 5, 1] = step[band == 5]
     codes[band == 5, 2] = 255 - step[band == 5]
     for r, c, code in zip(r0, c0, codes, strict=True):
-        _fill(y, uv, int(r), int(c), _CELL, code)
-    return y, uv, _centre_points(r0, c0, _CELL, 1)
+        _fill(y, uv, int(r), int(c), _RAMP_CELL, code)
+    return y, uv, _centre_points(r0, c0, _RAMP_CELL, 3)
 
 
 def _edges(h: int, w: int, seed: int):

@@ -41,7 +41,7 @@ from nv12_widgets.core.probe import PROBE_DESIGNS, ProbeFrame, probe_frame, prob
 
 from .board import load_tensor, save_nv12
 from .config import PreprocessConfig
-from .probe_solve import UPSAMPLINGS, Conversion, solve_conversion
+from .probe_solve import UPSAMPLINGS, Conversion, affine_residual, solve_conversion
 from .snippets import snippets as config_snippets
 from .tool_snippets import number_text
 
@@ -364,14 +364,18 @@ def _samples(items, direction: str, seed: int):
     return np.concatenate(xs), np.concatenate(outs), frames, np.concatenate(dithered)
 
 
-def _upsampling(conv: Conversion, image: np.ndarray, probe: ProbeFrame) -> dict[str, int]:
+def _upsampling(
+    conv: Conversion, image: np.ndarray, probe: ProbeFrame, tolerance: int = 0
+) -> dict[str, int]:
+    """Per hypothesis, the edges frame's pixels predicted more than ``tolerance`` off."""
     counts = {}
     for mode in UPSAMPLINGS:
         c = Conversion(
             **{**{k: getattr(conv, k) for k in conv.__dataclass_fields__}, "upsample": mode}
         )
         pred = c.decode(probe.frame.y, probe.frame.uv)
-        counts[mode] = int(np.any(pred != image, axis=2).sum())
+        err = np.abs(pred.astype(np.int64) - image)
+        counts[mode] = int(np.any(err > tolerance, axis=2).sum())
     return counts
 
 
@@ -474,11 +478,21 @@ def probe_read(outputs: Any, *, seed: int = 0) -> ProbeReading:
         else:
             items = {d: a.astype(np.int64) for d, a in items.items()}
     x, out, frames, dithered = _samples(items, direction, seed)
+    if dithered.any() and (~dithered).sum() >= 64:
+        rms_ties = affine_residual(x[dithered], out[dithered])
+        rms_rest = affine_residual(x[~dithered], out[~dithered])
+        if rms_ties > 1.0 and rms_ties > 2.0 * rms_rest:
+            x, out, dithered = x[~dithered], out[~dithered], dithered[~dithered]
+            notes.append(
+                f"the 'ties' frame is left out: its samples leave {rms_ties:.1f} levels rms "
+                f"against {rms_rest:.2f} on the others, i.e. the chroma upsampling filter is "
+                "wider than 2 taps (e.g. FFmpeg's swscale) and mixes its 4 x 4 cells"
+            )
     fit = solve_conversion(x, out, direction, fit_on=dithered if dithered.any() else None)
     conv = fit["conversion"]
     ups: dict[str, int] = {}
     if direction == "decode" and "edges" in items:
-        ups = _upsampling(conv, items["edges"], frames["edges"])
+        ups = _upsampling(conv, items["edges"], frames["edges"], min(fit["max_error"], 1))
         best = min(ups, key=ups.get)
         conv = Conversion(
             **{**{k: getattr(conv, k) for k in conv.__dataclass_fields__}, "upsample": best}

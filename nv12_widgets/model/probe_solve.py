@@ -42,7 +42,14 @@ import numpy as np
 from nv12_widgets.core import InputError, upsample_uv
 from nv12_widgets.core.color import yuv_matrix, yuv_to_rgb_affine
 
-__all__ = ["ROUNDINGS", "UPSAMPLINGS", "Conversion", "solve_conversion", "upsample_chroma"]
+__all__ = [
+    "ROUNDINGS",
+    "UPSAMPLINGS",
+    "Conversion",
+    "affine_residual",
+    "solve_conversion",
+    "upsample_chroma",
+]
 
 #: Rounding modes a converter may use (see the module docstring).
 ROUNDINGS = ("truncate", "half_up", "half_even")
@@ -234,6 +241,20 @@ def _least_squares(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarr
         m[c], b[c] = sol[:3], sol[3]
         res.append(out[keep, c] - design_all[keep] @ sol)
     return m, b, float(np.sqrt(np.mean(np.concatenate(res) ** 2)))
+
+
+def affine_residual(inputs: np.ndarray, outputs: np.ndarray) -> float:
+    """RMS residual (levels) of the per-channel least-squares affine fit (unclipped samples).
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).integers(0, 256, (100, 3))
+    >>> y = np.clip(x @ [[1, 0, 0], [0, 0.5, 0.2], [0.1, 0, 0.4]], 0, 255).round()
+    >>> 0.2 < affine_residual(x, y) < 0.4  # rounding to integers leaves ~0.29 levels rms
+    True
+    """
+    x = np.asarray(inputs, np.int64).reshape(-1, 3)
+    return _least_squares(x, np.asarray(outputs, np.int64).reshape(-1, 3))[2]
 
 
 def _order(m: np.ndarray, direction: str) -> str | None:

@@ -44,3 +44,12 @@ def test_bad_arguments_are_input_errors(bad):
     seed = kw.pop("seed", 0)
     with pytest.raises(InputError):
         probe_frame(kw["design"], kw["width"], kw["height"], seed=seed)
+
+
+def test_points_other_than_ties_survive_a_4_tap_chroma_filter():
+    import cv2
+
+    for p in probe_frames(320, 240, designs=("patches", "ramps")):
+        up = cv2.resize(p.frame.uv, (320, 240), interpolation=cv2.INTER_CUBIC)
+        r, c = p.points.T
+        assert (up[r, c] == p.codes[:, 1:]).all(), p.design

@@ -196,3 +196,27 @@ def test_probe_make_writes_readable_frames(tmp_path):
         assert load_nv12(r["nv12"]) == p.frame
         png = cv2.imread(str(r["png"]))[..., ::-1]
         assert np.array_equal(png, probe_png(p))
+
+
+def test_ffmpeg_swscale_decode_reads_as_bt601_studio_within_a_level(tmp_path):
+    """FFmpeg's own NV12 -> RGB (swscale defaults: a wider chroma filter than any NPU's):
+    the dense 'ties' frame is left out, the rest gives BT.601 studio within one level."""
+    import shutil
+    import subprocess
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg not on PATH")
+    rows = probe_make(tmp_path / "probe", model_size=(240, 320), sizes=())
+    board = {}
+    for r in rows:
+        out = subprocess.run(
+            ["ffmpeg", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "nv12", "-s", "320x240",
+             "-i", str(r["nv12"]), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+            capture_output=True, check=True,
+        ).stdout  # fmt: skip
+        board[r["design"]] = np.frombuffer(out, np.uint8).reshape(240, 320, 3)
+    r = probe_read(board)
+    assert r.fit["max_error"] <= 1 and r.fit["range"] == "studio"
+    ns = r.fit["nearest_standard"]
+    assert (ns["swing"], ns["matrix"]) == ("studio", "bt601") and r.conversion.order == "rgb"
+    assert any("'ties' frame is left out" in n for n in r.notes)
