@@ -23,6 +23,7 @@ matrix is none).
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -45,7 +46,14 @@ from .probe_solve import UPSAMPLINGS, Conversion, affine_residual, solve_convers
 from .snippets import snippets as config_snippets
 from .tool_snippets import number_text
 
-__all__ = ["CAMERA_SIZES", "ProbeReading", "probe_make", "probe_read", "probe_png"]
+__all__ = [
+    "CAMERA_SIZES",
+    "ProbeReading",
+    "load_probe_output",
+    "probe_make",
+    "probe_png",
+    "probe_read",
+]
 
 #: Camera sizes (width, height) written by default next to the model's size.
 CAMERA_SIZES = ((640, 480), (1280, 720), (1920, 1080))
@@ -255,7 +263,37 @@ def _design_of(name: str) -> str:
     return found[0]
 
 
-def _load_output(path: Path) -> np.ndarray | NV12:
+def load_probe_output(source: str | os.PathLike[str] | bytes, name: str | None = None):
+    """One board output of a probe frame, from a path or uploaded bytes (with its name).
+
+    Images (PNG, JPEG, BMP, ...) -> (H, W, 3) uint8; ``.npy`` -> the array (no pickles);
+    ``.bin`` -> the array its sidecar describes (paths only); ``.nv12`` / ``.yuv`` /
+    ``.raw`` -> :class:`~nv12_widgets.core.NV12` (size from the sidecar or ``WxH`` in
+    the name).
+
+    Examples
+    --------
+    >>> import io
+    >>> buf = io.BytesIO(); np.save(buf, np.zeros((4, 4, 3), np.uint8))
+    >>> load_probe_output(buf.getvalue(), "probe_ties_4x4.npy").shape
+    (4, 4, 3)
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        if not name:
+            raise InputError("uploaded bytes need their file name (to know what they hold).")
+        suffix = Path(name).suffix.lower()
+        data = bytes(source)
+        if suffix in _IMAGE_SUFFIXES:
+            return load_image(data)
+        if suffix in _RAW_SUFFIXES:
+            return load_frame(data, name=name)
+        if suffix == ".npy":
+            try:
+                return np.load(io.BytesIO(data), allow_pickle=False)
+            except (ValueError, OSError, EOFError) as exc:
+                raise InputError(f"{name} is not a readable .npy file ({exc}).") from None
+        raise InputError(f"{name}: upload images, .npy or raw .nv12 frames (a .bin needs its sidecar: give the folder's path).")  # fmt: skip
+    path = Path(source)
     suffix = path.suffix.lower()
     if suffix in _IMAGE_SUFFIXES:
         return load_image(path)
@@ -286,7 +324,7 @@ def _collect(outputs: Any) -> dict[str, Any]:
             d = _design_of(f.name)
             if d in items:
                 raise InputError(f"Two outputs for the {d!r} probe frame ({f.name}); keep one.")
-            items[d] = _load_output(f)
+            items[d] = load_probe_output(f)
     if not items:
         raise InputError(f"No board output of a probe frame found; names must contain one of {list(PROBE_DESIGNS)}.")  # fmt: skip
     return items
