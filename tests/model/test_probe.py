@@ -23,11 +23,32 @@ BT709_FULL_Q10 = np.array([[1023, 1, 1613], [1025, -192, -479], [1024, 1901, 1]]
 ODD_Q12 = np.array([[4769, 1, 6537], [4767, -1605, -3331], [4771, 8263, -1]])
 
 
+def cosited_left_bilinear(uv: np.ndarray) -> np.ndarray:
+    """Chroma at full size, samples co-sited with even columns, centred between row pairs
+    (H.264 chroma_sample_loc_type 0), bilinear in float64, clamped at the borders,
+    rounded half up once: written out position by position."""
+    hc, wc = uv.shape[:2]
+    h, w = 2 * hc, 2 * wc
+    src = uv.astype(np.float64)
+    ys = np.clip((np.arange(h) + 0.5) / 2 - 0.5, 0, hc - 1)
+    xs = np.arange(w) / 2.0
+    y0 = np.floor(ys).astype(int)
+    x0 = np.floor(xs).astype(int)
+    fy, fx = ys - y0, xs - x0
+    y1, x1 = np.minimum(y0 + 1, hc - 1), np.minimum(x0 + 1, wc - 1)
+    top = src[y0][:, x0] * (1 - fx)[None, :, None] + src[y0][:, x1] * fx[None, :, None]
+    bot = src[y1][:, x0] * (1 - fx)[None, :, None] + src[y1][:, x1] * fx[None, :, None]
+    v = top * (1 - fy)[:, None, None] + bot * fy[:, None, None]
+    return np.floor(v + 0.5).astype(np.uint8)
+
+
 def simulated_board(frame: NV12, mi, q, y0, rounding, upsample, order):
     """A fixed-point NV12 -> RGB converter: clip(R((mi @ (yuv - (y0, 128, 128))) / 2^q))."""
     h, w = frame.shape
     if upsample == "nearest":
         uv = np.repeat(np.repeat(frame.uv, 2, axis=0), 2, axis=1)
+    elif upsample == "bilinear-left":
+        uv = cosited_left_bilinear(frame.uv)
     else:
         uv = cv2.resize(frame.uv, (w, h), interpolation=cv2.INTER_LINEAR_EXACT)
     yuv = np.dstack([frame.y, uv]).astype(np.float64) - (y0, 128, 128)
@@ -47,6 +68,7 @@ def simulated_board(frame: NV12, mi, q, y0, rounding, upsample, order):
         (BT709_FULL_Q10, 10, 0, "truncate", "bilinear", "bgr"),
         (ODD_Q12, 12, 16, "half_up", "nearest", "rgb"),
         (ODD_Q12, 12, 0, "half_even", "bilinear", "rgb"),
+        (NONSTANDARD_Q8, 8, 16, "truncate", "bilinear-left", "bgr"),
     ],
 )
 def test_a_simulated_fixed_point_board_is_recovered_exactly(mi, q, y0, rounding, upsample, order):
