@@ -88,8 +88,14 @@ def main():
         failures += 0 if ok else 1
         print(("ok    " if ok else "FAIL  ") + text)
 
+    def present(*names):
+        missing = [n for n in names if not os.path.exists(path(n))]
+        for n in missing:
+            print(f"skip  {n} is not in the bundle")
+        return not missing
+
     pre = numbers.get("preprocess")
-    if pre and os.path.exists(path(pre["model"])) and os.path.exists(path(pre["frame"])):
+    if pre and present(pre["model"], pre["frame"], pre["expected"]):
         w, h = pre["width"], pre["height"]
         raw = np.fromfile(path(pre["frame"]), np.uint8)
         y = raw[: w * h].reshape(1, h, w, 1)
@@ -99,21 +105,24 @@ def main():
         diff = float(np.max(np.abs(got.astype(np.float64) - want))) if want.size else 0.0
         report(diff <= args.atol, f"preprocess.onnx(frame) == {pre['expected']} (max |diff| {diff:.3g})")
     run = numbers.get("model_run")
-    if run and os.path.exists(path(run["model"])):
+    if run and present(run["model"]):
         sess = session(run["model"])
         names = [o.name for o in sess.get_outputs()]
         for p, files in run["paths"].items():
+            if not present(*run["inputs"][p].values()):
+                continue
             feeds = {k: np.load(path(v)) for k, v in run["inputs"][p].items()}
             outs = dict(zip(names, sess.run(names, feeds)))
             for out_name, fname in files.items():
+                if not present(fname):
+                    continue
                 want = np.load(path(fname))
                 got = outs[out_name].astype(np.float64)
                 diff = float(np.max(np.abs(got - want))) if want.size else 0.0
                 tol = args.atol + args.rtol * float(np.max(np.abs(want))) if want.size else 0.0
                 report(diff <= tol, f"{run['model']} on {p}: {out_name} == {fname} (max |diff| {diff:.3g})")
     for c in numbers.get("comparisons", []):
-        if not (os.path.exists(path(c["a"])) and os.path.exists(path(c["b"]))):
-            print(f"skip  {c['label']}: {c['a']} or {c['b']} not in the bundle")
+        if not present(c["a"], c["b"]):
             continue
         a, b = np.load(path(c["a"])), np.load(path(c["b"]))
         got = metrics(a, b.reshape(a.shape) if b.size == a.size else b)

@@ -113,6 +113,13 @@ def test_exclusions_and_the_size_limit(tmp_path, det_comparison):
     names = zipfile.ZipFile(info.path).namelist()
     assert "model.onnx" not in names and not any(n.startswith("frame/") for n in names)
     assert "replay.py" in names and "sender's request: frame, model" in zipfile.ZipFile(info.path).read("README.md").decode()  # fmt: skip
+    folder = tmp_path / "partial"
+    with zipfile.ZipFile(
+        cmp.bundle(model, tmp_path / "p.zip", exclude=["inputs", "expected"]).path
+    ) as z:
+        z.extractall(folder)
+    res = subprocess.run([sys.executable, "replay.py"], cwd=folder, capture_output=True, text=True)  # fmt: skip
+    assert res.returncode == 0 and "skip  inputs/device.npy is not in the bundle" in res.stdout, res.stdout + res.stderr  # fmt: skip
     with pytest.raises(InputError, match="largest part is 'model'"):
         make_bundle(model, cmp.fitted_image, tmp_path / "b.zip", cmp.config, slice_model=False, max_bytes=2**20)  # fmt: skip
     assert not (tmp_path / "b.zip").exists()
