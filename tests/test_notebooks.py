@@ -205,7 +205,7 @@ def _facts_09(nb, cwd: Path, text: str) -> None:
     assert text.count("exact: yes") >= 3
     assert "every number reproduced" in text and "replay exit code 0" in text
     assert "REGRESSION" in text and "no significant regression" in text
-    assert "diff exit code 1" in text
+    assert "diff exit code 1" in text and "panel reading exact: True" in text
     _check_report(board / "regression_gate.html", "Regression gate")
 
 
