@@ -39,6 +39,7 @@ import numpy as np
 
 import nv12_widgets.core as core
 from nv12_widgets import __version__
+from nv12_widgets.cli_board import add_board_parsers
 from nv12_widgets.core import InputError
 from nv12_widgets.core.vocabulary import column_name, metrics_line
 
@@ -413,6 +414,7 @@ examples:
     _add_identify_parser(sub)
     _add_evaluate_parser(sub)
     _add_lab_parser(sub)
+    add_board_parsers(sub, _Formatter)  # probe, bundle, diff (nv12_widgets.cli_board)
     return parser
 
 

@@ -196,6 +196,19 @@ def _facts_06(nb, cwd: Path, text: str) -> None:
     assert _pngs(nb) >= 2
 
 
+def _facts_09(nb, cwd: Path, text: str) -> None:
+    board = cwd / "exports" / "board_loop"
+    assert len(list((board / "probe").glob("probe_*_320x320.nv12"))) == 4
+    # the simulated non-standard Q8 board and Ascend AIPP: solved bit for bit
+    assert "fixed point Q8: [[300, 3, 400], [297, -101, -210], [299, 520, -2]]" in text
+    assert "rounding: half_even" in text and "fixed point Q8: [[298, 0, 409]" in text
+    assert text.count("exact: yes") >= 3
+    assert "every number reproduced" in text and "replay exit code 0" in text
+    assert "REGRESSION" in text and "no significant regression" in text
+    assert "diff exit code 1" in text and "panel reading exact: True" in text
+    _check_report(board / "regression_gate.html", "Regression gate")
+
+
 FACTS: dict[str, Callable] = {
     "01_quickstart.ipynb": _facts_01,
     "02_noise_sensitivity.ipynb": _facts_02,
@@ -203,6 +216,7 @@ FACTS: dict[str, Callable] = {
     "04_quantized_vs_float.ipynb": _facts_04,
     "05_board_dump.ipynb": _facts_05,
     "07_task_agreement.ipynb": _facts_07,
+    "09_board_loop.ipynb": _facts_09,
 
 
     "06_dataset.ipynb": _facts_06,

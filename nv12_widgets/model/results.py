@@ -66,6 +66,7 @@ from nv12_widgets.core import (
 )
 from nv12_widgets.core.vocabulary import metrics_line
 
+from .bundle import bundle_comparison
 from .config import PreprocessConfig
 from .pipeline import DecodeStage
 
@@ -592,6 +593,8 @@ class Comparison:
             "notes": list(self.notes),
         }
         return to_jsonable(record)
+
+    bundle = bundle_comparison  # a repro zip of this comparison (model.bundle)
 
     def summary(self) -> str:
         """A plain-text table of the main metrics (the vocabulary's names) and the verdict."""
