@@ -90,6 +90,7 @@ from .boxes import (
     xywh_to_xyxy,
 )
 from .classify import ClassifierKind, ClassScores, OtherKind, SegmentationKind, SegmentationMask
+from .components import compare_components, component_metrics
 from .guess import (
     KINDS,
     guess_bindings,
@@ -131,6 +132,8 @@ __all__ = [
     "YOLOv5Kind",
     "YOLOv8Kind",
     "average_precision",
+    "compare_components",
+    "component_metrics",
     "detection_agreement",
     "iou_matrix",
     "multilabel_nms",

