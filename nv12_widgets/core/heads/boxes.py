@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 
 from .._checks import InputError
@@ -35,6 +36,7 @@ __all__ = [
     "Detections",
     "average_precision",
     "detection_agreement",
+    "greedy_nms",
     "iou_matrix",
     "nms",
     "xywh_to_xyxy",
@@ -166,6 +168,33 @@ def nms(
     s = np.asarray(scores, np.float64).reshape(-1)
     if len(b) != len(s):
         raise InputError(f"nms() got {len(b)} boxes and {len(s)} scores.")
+    if offset == 0 and len(b) > 1 and np.all(np.isfinite(b)) and s.min() > 0:
+        # the same rule in C++ (greedy_nms is tested equal to it): OpenCV's NMSBoxes on
+        # (x, y, w, h), every score > 0 a candidate
+        xywh = np.concatenate([b[:, :2], b[:, 2:] - b[:, :2]], 1)
+        kept = cv2.dnn.NMSBoxes(xywh, s, 0.0, float(iou_threshold))
+        kept = np.asarray(kept, np.int64).reshape(-1)
+        return kept[:max_det] if max_det is not None else kept
+    return greedy_nms(b, s, iou_threshold, offset=offset, max_det=max_det)
+
+
+def greedy_nms(
+    boxes: np.ndarray,
+    scores: np.ndarray,
+    iou_threshold: float,
+    *,
+    offset: float = 0.0,
+    max_det: int | None = None,
+) -> np.ndarray:
+    """The numpy loop of :func:`nms` (any offset, any scores).
+
+    Examples
+    --------
+    >>> b = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [20, 20, 30, 30]], float)
+    >>> greedy_nms(b, np.array([0.9, 0.8, 0.7]), 0.5).tolist()
+    [0, 2]
+    """
+    b, s = np.asarray(boxes, np.float64), np.asarray(scores, np.float64)
     x1, y1, x2, y2 = b.T
     areas = (x2 - x1 + offset) * (y2 - y1 + offset)
     order = np.argsort(-s, kind="stable")

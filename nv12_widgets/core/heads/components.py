@@ -52,7 +52,8 @@ def component_metrics(
         )
     out = {}
     for name in reference:
-        m = compare_arrays(np.asarray(reference[name]), np.asarray(test[name]))
+        # flattened: a (anchors, classes) part is not a batch of classifier rows
+        m = compare_arrays(np.ravel(reference[name]), np.ravel(test[name]))
         out[name] = {
             "cosine": m.cosine,
             "sqnr_db": m.sqnr_db,

@@ -143,19 +143,23 @@ class YOLOv8Kind(DetectionKind):
         "imgsz": Default(None, "Ultralytics ONNX metadata imgsz, else from N"),
     }
 
-    def _split(self, x: np.ndarray, p: Mapping[str, Any], n_masks: int) -> dict[str, np.ndarray]:
-        rows = x.shape[1]
+    def _layout(self, rows: int, p: Mapping[str, Any], n_masks: int) -> tuple[int, int, int]:
+        """(first class row, classes, keypoint rows) of a head with ``rows`` rows."""
         kpt = _parse_kpt(p["kpt_shape"])
         n_kpt = int(np.prod(kpt)) if kpt else 0
         start = 5 if p["objectness"] else 4
         nc = p["nc"] or (len(p["names"]) if p["names"] else rows - start - n_kpt - n_masks)
         if nc < 1 or start + nc > rows:
             raise InputError(f"a head with {rows} rows cannot hold {nc} classes.")
+        return start, nc, n_kpt
+
+    def _split(self, x: np.ndarray, p: Mapping[str, Any], n_masks: int) -> dict[str, np.ndarray]:
+        start, nc, n_kpt = self._layout(x.shape[1], p, n_masks)
         parts = {"boxes": x[:, :4], "class_scores": x[:, start : start + nc]}
         if p["objectness"]:
             parts["objectness"] = x[:, 4]
         extra = x[:, start + nc :]
-        if kpt:
+        if n_kpt:
             parts["keypoints"] = extra[:, :n_kpt]
         elif extra.shape[1]:
             parts["mask_coefficients" if n_masks else "extras"] = extra
@@ -166,14 +170,22 @@ class YOLOv8Kind(DetectionKind):
         arrays = self.arrays(arrays)
         if len(arrays) not in (1, 2):
             raise InputError("yolov8 reads the head (and, for segmentation, the prototypes).")
-        x = _head_2d(arrays[0], p["layout"]).astype(np.float64)
+        rows_n = _head_2d(arrays[0], p["layout"]).T  # (rows, N): the export's own layout
         protos = arrays[1] if len(arrays) == 2 else None
-        parts = self._split(x, p, protos.shape[-3] if protos is not None else 0)
+        n_masks = protos.shape[-3] if protos is not None else 0
+        start, nc, _ = self._layout(rows_n.shape[0], p, n_masks)
+        cls_rows = rows_n[start : start + nc]
+        if p["objectness"]:
+            cls_rows = cls_rows * rows_n[4]
+        best = cls_rows.max(axis=0) if cls_rows.size else np.zeros(0)
+        peak = float(best.max()) if best.size else float("nan")
+        # only anchors above the threshold go on (Ultralytics' first candidate filter)
+        x = rows_n[:, np.nonzero(best > p["conf"])[0]].T.astype(np.float64)
+        parts = self._split(x, p, n_masks)
         scores = parts["class_scores"]
         if p["objectness"]:
             scores = scores * parts["objectness"][:, None]
         names = tuple(p["names"]) if p["names"] else None
-        peak = float(scores.max()) if scores.size else float("nan")
         boxes = xywh_to_xyxy(parts["boxes"])
         idx, score, cls = select_detections(
             boxes,
@@ -192,7 +204,7 @@ class YOLOv8Kind(DetectionKind):
         extras = extras[idx] if extras is not None else None
         masks = None
         if protos is not None and extras is not None:
-            masks = self._masks(protos, extras, boxes[idx], p, x.shape[0])
+            masks = self._masks(protos, extras, boxes[idx], p, rows_n.shape[1])
         return Detections(boxes[idx], score, cls, names, kpts, extras, masks, peak)
 
     def _masks(self, protos, coeffs, boxes, p, n_anchors) -> np.ndarray:

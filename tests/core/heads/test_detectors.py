@@ -13,6 +13,7 @@ from nv12_widgets.core.heads import (
     compare_components,
     detection_agreement,
     get,
+    greedy_nms,
     guess_bindings,
     iou_matrix,
     nms,
@@ -55,9 +56,10 @@ def test_nms_equals_opencv_nmsboxes_on_random_boxes():
         xy = rng.uniform(0, 100, (60, 2))
         wh = rng.uniform(5, 40, (60, 2))
         scores = rng.uniform(0, 1, 60)
-        ours = nms(np.concatenate([xy, xy + wh], 1), scores, 0.45).tolist()
+        ours = greedy_nms(np.concatenate([xy, xy + wh], 1), scores, 0.45).tolist()
         theirs = cv2.dnn.NMSBoxes(np.concatenate([xy, wh], 1).tolist(), scores.tolist(), 0.0, 0.45)
         assert ours == [int(i) for i in np.asarray(theirs).ravel()]
+        assert nms(np.concatenate([xy, xy + wh], 1), scores, 0.45).tolist() == ours
 
 
 def test_iou_matrix_by_hand_and_plus_one_convention():
