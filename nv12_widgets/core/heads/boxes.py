@@ -22,7 +22,7 @@ reference has (mAP@0.5), and the mean IoU and pixel shift of matched boxes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -81,7 +81,6 @@ class Detections:
     extras: np.ndarray | None = None
     masks: np.ndarray | None = None
     peak: float = float("nan")
-    params: Mapping[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.boxes)

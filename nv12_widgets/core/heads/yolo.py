@@ -258,12 +258,21 @@ class YOLOv8Kind(DetectionKind):
         return 0.5 if a.shape[1] == rows else 0.4
 
     def bind(self, outputs, metadata=None):
-        if not metadata or metadata.get("task") != "segment" or len(outputs) < 2:
+        """A segmentation head and its prototypes ``(1, nm, h/4, w/4)``: by metadata
+        (``task: segment``) or by shape (a grid head with at least ``4 + 1 + nm`` rows)."""
+        heads = [(n, a) for n, a in outputs.items() if np.ndim(a) == 3 and a.shape[0] == 1]
+        protos = [(n, a) for n, a in outputs.items() if np.ndim(a) == 4 and a.shape[0] == 1]
+        if not heads or not protos:
             return []
-        (head, a), (proto, b) = list(outputs.items())[:2]
-        if np.ndim(a) != 3 or np.ndim(b) != 4:
+        (head, a), (proto, b) = heads[0], protos[0]
+        rows, n = min(a.shape[1:]), max(a.shape[1:])
+        if metadata and metadata.get("task") == "segment":
+            conf, reason = 0.95, "metadata task: segment"
+        elif rows >= 5 + b.shape[1] and _grid_match(n, rows, 1) and a.shape[1] == rows:
+            conf, reason = 0.8, "grid head + mask prototypes"
+        else:
             return []
-        return [Binding(self.name, (head, proto), self.suggest([a], metadata), 0.95, "metadata")]
+        return [Binding(self.name, (head, proto), self.suggest([a], metadata), conf, reason)]
 
 
 class YOLOv5Kind(DetectionKind):

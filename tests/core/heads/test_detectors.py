@@ -253,6 +253,8 @@ def test_guess_bindings_for_detector_layouts():
     seg = {"output0": v8_head(nc=2, extra=32), "output1": np.zeros((1, 32, 80, 80), np.float32)}
     (b,) = guess_bindings(seg, seg_meta)
     assert b.kind == "yolov8" and b.outputs == ("output0", "output1")
+    (b,) = guess_bindings(seg)  # without metadata: by the shapes
+    assert b.kind == "yolov8" and b.outputs == ("output0", "output1")
 
 
 def test_bad_metadata_names_is_an_input_error():

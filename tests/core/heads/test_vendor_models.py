@@ -87,8 +87,19 @@ def test_nudenet_yolov8_head_equals_its_postprocess(image):
         box = [x, y, min((x2 - x1) * sx, w - x), min((y2 - y1) * sy, h - y)]
         assert names[cls] == det["class"] and score == pytest.approx(det["score"], abs=1e-6)
         assert np.abs(np.asarray(box) - det["box"]).max() <= 1.0
+    assert get("yolov8").empty(ours) == (not theirs)
     if image == "astronaut.png":
         assert [d["class"] for d in theirs] == ["FACE_FEMALE"]
+
+
+def test_nudenet_on_a_grey_frame_is_no_signal():
+    nudenet = pytest.importorskip("nudenet.nudenet")
+    sess = session(Path(nudenet.__file__).with_name("320n.onnx"))
+    grey = np.full((240, 320, 3), 128, np.uint8)
+    (head,) = sess.run(None, {"images": nudenet._read_image(grey, 320)[0]})
+    d = get("yolov8").decode([head])
+    assert get("yolov8").empty(d) and d.peak < 0.25
+    assert nudenet.NudeDetector().detect(grey) == []
 
 
 # ---------------------------------------------------------------------- rapidocr (PP-OCRv4)
@@ -118,6 +129,12 @@ def test_rapidocr_db_map_equals_its_db_postprocess():
     for a, b in zip(sorted_quads(ours.boxes), sorted_quads(theirs), strict=True):
         assert corner_distance(a, b) <= 1.0
     assert not get("db").empty(ours)
+    # a blank page: the map stays below the threshold, both say "no text"
+    (blank,) = sess.run(
+        None, {"x": DetPreProcess(736, "min", [0.5] * 3, [0.5] * 3)(page() * 0 + 200)}
+    )
+    assert len(theirs_op(blank, blank.shape[2:])[0]) == 0
+    assert get("db").empty(get("db").decode([blank], box_thresh=0.5, use_dilation=True))
 
 
 @pytest.mark.parametrize("text", ["x7k3p", "NV12 frame 0042", "Hello world"])
