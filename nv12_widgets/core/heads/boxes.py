@@ -273,7 +273,8 @@ def detection_agreement(
         reference's classes, all-point interpolation; 1 when both answers are empty,
         0 when only the reference is), ``mean_iou`` and ``mean_shift`` / ``max_shift``
         (mean / max absolute corner-coordinate difference of matched boxes, pixels),
-        ``matched``, ``reference_boxes``, ``test_boxes``. Two empty answers agree.
+        ``matched``, ``reference_boxes``, ``test_boxes`` and ``class_changes`` (boxes
+        that stayed, IoU >= 0.5, but changed class). Two empty answers agree.
 
     Examples
     --------
@@ -288,11 +289,12 @@ def detection_agreement(
     base = {"matched": 0.0, "reference_boxes": float(nr), "test_boxes": float(nt)}
     if nr == 0 and nt == 0:
         ones = dict.fromkeys(("score", "f1", "precision", "recall", "ap50", "mean_iou"), 1.0)
-        return {**ones, "mean_shift": 0.0, "max_shift": 0.0, **base}
+        return {**ones, "mean_shift": 0.0, "max_shift": 0.0, **base, "class_changes": 0.0}
     classes = np.union1d(reference.classes, test.classes)
     tp_total, aps, ious, shifts = 0, [], [], []
+    free_ref, free_test = np.ones(nr, bool), np.ones(nt, bool)
     for c in classes:
-        rm, tm = reference.classes == c, test.classes == c
+        rm, tm = np.nonzero(reference.classes == c)[0], np.nonzero(test.classes == c)[0]
         ref_b, test_b = reference.boxes[rm], test.boxes[tm]
         hits, pairs = _match_class(ref_b, test_b, test.scores[tm], iou_threshold)
         tp_total += len(pairs)
@@ -301,6 +303,8 @@ def detection_agreement(
         for t, r, iou in pairs:
             ious.append(iou)
             shifts.append(np.abs(test_b[t] - ref_b[r]))
+            free_ref[rm[r]], free_test[tm[t]] = False, False
+    changed = _class_changes(reference, test, free_ref, free_test, iou_threshold)
     precision = tp_total / nt if nt else 0.0
     recall = tp_total / nr if nr else 0.0
     f1 = 2 * precision * recall / (precision + recall) if tp_total else 0.0
@@ -316,7 +320,27 @@ def detection_agreement(
         "max_shift": float(shift.max()) if shift.size else float("nan"),
         **base,
         "matched": float(tp_total),
+        "class_changes": float(changed),
     }
+
+
+def _class_changes(reference, test, free_ref, free_test, thr: float) -> int:
+    """Unmatched test boxes on an unmatched reference box of another class (IoU >= thr),
+    one to one: the boxes that stayed but changed class."""
+    r_idx, t_idx = np.nonzero(free_ref)[0], np.nonzero(free_test)[0]
+    if not len(r_idx) or not len(t_idx):
+        return 0
+    ious = iou_matrix(test.boxes[t_idx], reference.boxes[r_idx])
+    changed, used = 0, set()
+    for row in np.argsort(-test.scores[t_idx], kind="stable"):
+        for j in np.argsort(-ious[row], kind="stable"):
+            if ious[row, j] < thr:
+                break
+            if j not in used:
+                used.add(j)
+                changed += 1
+                break
+    return changed
 
 
 class DetectionKind(OutputKind):
@@ -343,4 +367,6 @@ class DetectionKind(OutputKind):
         )
         if agreement.get("matched"):
             line += f", IoU {agreement['mean_iou']:.3f}, shift {agreement['mean_shift']:.2f} px"
+        if agreement.get("class_changes"):
+            line += f", {int(agreement['class_changes'])} changed class"
         return line

@@ -197,6 +197,7 @@ def test_detection_agreement_hand_computed():
     assert a["ap50"] == pytest.approx((0.5 + 1 / 3) / 2)
     assert a["mean_iou"] == pytest.approx((90 / 110 + 1) / 2)
     assert a["mean_shift"] == pytest.approx(0.25) and a["max_shift"] == 1.0
+    assert a["class_changes"] == 1  # the box at 50 stayed, class 1 -> 0
     summary = get("yolov8").summary(a)
     assert summary.startswith("F1 0.571, AP50 0.417, 2/3 boxes")
 
