@@ -230,17 +230,25 @@ def average_precision(tp: Sequence[bool], n_reference: int) -> float:
     """
     if n_reference <= 0:
         raise InputError("average_precision() needs at least one reference box.")
-    hits = np.asarray(tp, bool)
-    if hits.size == 0:
+    hits = [bool(h) for h in tp]  # plain Python: a few detections per class
+    if not hits:
         return 0.0
-    ctp = np.cumsum(hits)
-    recall = ctp / n_reference
-    precision = ctp / np.arange(1, hits.size + 1)
-    mrec = np.concatenate([[0.0], recall, [1.0]])
-    mpre = np.concatenate([[0.0], precision, [0.0]])
-    mpre = np.maximum.accumulate(mpre[::-1])[::-1]
-    idx = np.nonzero(mrec[1:] != mrec[:-1])[0]
-    return float(np.sum((mrec[idx + 1] - mrec[idx]) * mpre[idx + 1]))
+    found, precision, recall = 0, [0.0], [0.0]
+    for i, hit in enumerate(hits, 1):
+        found += hit
+        precision.append(found / i)
+        recall.append(found / n_reference)
+    precision.append(0.0)
+    recall.append(1.0)
+    for i in range(len(precision) - 2, -1, -1):  # the precision envelope
+        precision[i] = max(precision[i], precision[i + 1])
+    return float(
+        sum(
+            (recall[i + 1] - recall[i]) * precision[i + 1]
+            for i in range(len(recall) - 1)
+            if recall[i + 1] != recall[i]
+        )
+    )
 
 
 def _match_class(ref: np.ndarray, test: np.ndarray, test_scores: np.ndarray, thr: float):
@@ -314,8 +322,8 @@ def detection_agreement(
         "f1": f1,
         "precision": precision,
         "recall": recall,
-        "ap50": float(np.mean(aps)) if aps else 0.0,
-        "mean_iou": float(np.mean(ious)) if ious else 0.0,
+        "ap50": sum(aps) / len(aps) if aps else 0.0,
+        "mean_iou": sum(ious) / len(ious) if ious else 0.0,
         "mean_shift": float(shift.mean()) if shift.size else float("nan"),
         "max_shift": float(shift.max()) if shift.size else float("nan"),
         **base,
