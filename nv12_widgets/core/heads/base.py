@@ -274,6 +274,50 @@ class Binding:
     confidence: float = 1.0
     reason: str = ""
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data (tuples become lists; arrays are not expected in params).
+
+        Examples
+        --------
+        >>> Binding("yolov8", ("output0",), {"imgsz": (320, 320)}).to_dict()["params"]
+        {'imgsz': [320, 320]}
+        """
+
+        def plain(v: Any) -> Any:
+            if isinstance(v, tuple | list):
+                return [plain(x) for x in v]
+            if isinstance(v, Mapping):
+                return {str(k): plain(x) for k, x in v.items()}
+            return v.item() if isinstance(v, np.generic) else v
+
+        return {
+            "kind": self.kind,
+            "outputs": list(self.outputs),
+            "params": plain(dict(self.params)),
+            "confidence": float(self.confidence),
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Binding:
+        """The inverse of :meth:`to_dict` (the kind must be registered).
+
+        Examples
+        --------
+        >>> b = Binding("ctc", ("y",), {"blank": 0})
+        >>> Binding.from_dict(b.to_dict()) == b
+        True
+        """
+        try:
+            kind, outputs = data["kind"], tuple(str(o) for o in data["outputs"])
+        except (KeyError, TypeError) as exc:
+            raise InputError(f"a binding needs 'kind' and 'outputs', got {data!r}.") from exc
+        params = dict(data.get("params") or {})
+        get(kind).params(**params)  # unknown kind or parameter: InputError now
+        return cls(
+            kind, outputs, params, float(data.get("confidence", 1.0)), data.get("reason", "")
+        )
+
     def output_kind(self) -> OutputKind:
         """The registered :class:`OutputKind` this binding names."""
         return get(self.kind)

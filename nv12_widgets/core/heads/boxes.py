@@ -282,7 +282,8 @@ def detection_agreement(
         0 when only the reference is), ``mean_iou`` and ``mean_shift`` / ``max_shift``
         (mean / max absolute corner-coordinate difference of matched boxes, pixels),
         ``matched``, ``reference_boxes``, ``test_boxes`` and ``class_changes`` (boxes
-        that stayed, IoU >= 0.5, but changed class). Two empty answers agree.
+        that stayed, IoU >= 0.5, but changed class); with instance masks on both sides,
+        ``mask_iou`` (mean mask IoU of matched boxes). Two empty answers agree.
 
     Examples
     --------
@@ -299,7 +300,7 @@ def detection_agreement(
         ones = dict.fromkeys(("score", "f1", "precision", "recall", "ap50", "mean_iou"), 1.0)
         return {**ones, "mean_shift": 0.0, "max_shift": 0.0, **base, "class_changes": 0.0}
     classes = np.union1d(reference.classes, test.classes)
-    tp_total, aps, ious, shifts = 0, [], [], []
+    tp_total, aps, ious, shifts, mask_ious = 0, [], [], [], []
     free_ref, free_test = np.ones(nr, bool), np.ones(nt, bool)
     for c in classes:
         rm, tm = np.nonzero(reference.classes == c)[0], np.nonzero(test.classes == c)[0]
@@ -312,7 +313,12 @@ def detection_agreement(
             ious.append(iou)
             shifts.append(np.abs(test_b[t] - ref_b[r]))
             free_ref[rm[r]], free_test[tm[t]] = False, False
+            if reference.masks is not None and test.masks is not None:
+                a, b = reference.masks[rm[r]], test.masks[tm[t]]
+                union = np.count_nonzero(a | b)
+                mask_ious.append(np.count_nonzero(a & b) / union if union else 1.0)
     changed = _class_changes(reference, test, free_ref, free_test, iou_threshold)
+    extra = {"mask_iou": sum(mask_ious) / len(mask_ious)} if mask_ious else {}
     precision = tp_total / nt if nt else 0.0
     recall = tp_total / nr if nr else 0.0
     f1 = 2 * precision * recall / (precision + recall) if tp_total else 0.0
@@ -329,6 +335,7 @@ def detection_agreement(
         **base,
         "matched": float(tp_total),
         "class_changes": float(changed),
+        **extra,
     }
 
 

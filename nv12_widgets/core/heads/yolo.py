@@ -247,7 +247,10 @@ class YOLOv8Kind(DetectionKind):
         if a.ndim != 3 or a.shape[0] != 1 or a.dtype.kind != "f":
             return 0.0
         rows, n = min(a.shape[1:]), max(a.shape[1:])
-        if metadata and metadata.get("task") in ("detect", "pose") and a.shape[1] == rows:
+        task = metadata.get("task") if metadata else None
+        if task in ("obb", "classify"):  # rotated boxes (an angle row): not read here
+            return 0.0
+        if task in ("detect", "pose") and a.shape[1] == rows:
             return 0.95
         if not _grid_match(n, rows, 1):
             return 0.0

@@ -104,6 +104,10 @@ def test_yolov8_segmentation_masks_from_prototypes():
     assert d.masks.shape == (1, 80, 80)
     ys, xs = np.nonzero(d.masks[0])  # box 128..192 px at 1/4 resolution: 32..47
     assert (xs.min(), xs.max(), ys.min(), ys.max()) == (32, 47, 32, 47)
+    half = protos.copy()
+    half[0, 0, :40] = -1.0  # rows 0..39 off: the mask keeps rows 40..47 of 32..47
+    a = get("yolov8").agreement(d, get("yolov8").decode([head, half]))
+    assert a["score"] == 1.0 and a["mask_iou"] == pytest.approx(8 / 16)
 
 
 def test_yolov8_empty_head_is_no_signal():
