@@ -9,7 +9,8 @@
   score ``> conf``, xywh -> xyxy, at most ``max_nms`` by score, class-aware NMS by
   offsetting boxes with ``class * max_wh`` (0 when ``agnostic``), at most ``max_det``.
   Mask prototypes: ``ultralytics/utils/ops.py`` ``process_mask`` (coefficients @
-  prototypes, cropped to the box, ``> 0`` on logits), kept at prototype resolution.
+  prototypes, cropped to the box, ``> 0`` on logits = sigmoid ``> 0.5`` in older
+  releases), kept at prototype resolution.
 * ``yolov5`` — ``(1, N, 5 + nc)`` with objectness (YOLOv5 / YOLOv7 exports): YOLOv5
   ``utils/general.py`` ``non_max_suppression``: ``obj > conf``, class scores times
   objectness, best class ``> conf``, class-aware NMS.
