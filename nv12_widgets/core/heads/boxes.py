@@ -115,10 +115,15 @@ def xywh_to_xyxy(boxes: Any) -> np.ndarray:
 def iou_matrix(a: Any, b: Any, offset: float = 0.0) -> np.ndarray:
     """IoU of every box of ``a`` (M, 4) with every box of ``b`` (N, 4), xyxy.
 
+    Degenerate boxes (``x2 <= x1`` or ``y2 <= y1``, e.g. a head's negative widths)
+    have no area; two identical boxes have IoU 1 even then (they are the same answer).
+
     Examples
     --------
     >>> iou_matrix([[0, 0, 2, 2]], [[1, 0, 3, 2], [5, 5, 6, 6]]).round(4).tolist()
     [[0.3333, 0.0]]
+    >>> iou_matrix([[3, 3, 1, 1]], [[3, 3, 1, 1]]).tolist()
+    [[1.0]]
     """
     a = np.asarray(a, np.float64).reshape(-1, 4)
     b = np.asarray(b, np.float64).reshape(-1, 4)
@@ -126,11 +131,13 @@ def iou_matrix(a: Any, b: Any, offset: float = 0.0) -> np.ndarray:
     rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
     wh = np.clip(rb - lt + offset, 0.0, None)
     inter = wh[..., 0] * wh[..., 1]
-    area_a = (a[:, 2] - a[:, 0] + offset) * (a[:, 3] - a[:, 1] + offset)
-    area_b = (b[:, 2] - b[:, 0] + offset) * (b[:, 3] - b[:, 1] + offset)
+    size_a = np.clip(a[:, 2:] - a[:, :2] + offset, 0.0, None)
+    size_b = np.clip(b[:, 2:] - b[:, :2] + offset, 0.0, None)
+    area_a, area_b = size_a[:, 0] * size_a[:, 1], size_b[:, 0] * size_b[:, 1]
     union = area_a[:, None] + area_b[None, :] - inter
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(union > 0, inter / union, 0.0)
+        iou = np.where(union > 0, inter / union, 0.0)
+    return np.where(np.all(a[:, None, :] == b[None, :, :], axis=-1), 1.0, iou)
 
 
 def nms(
