@@ -137,8 +137,9 @@ class OutputKind:
         return "" if score is None else f"{self.name} {score:.3f}"
 
     def fits(self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None) -> bool:
-        """Whether these arrays can be read as this kind (shape check)."""
-        return self.confidence(arrays, metadata) > 0.0
+        """Whether these arrays can be read as this kind (a shape check, used to refuse
+        an override that cannot work); True unless a kind knows better."""
+        return True
 
     def confidence(
         self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None

@@ -340,6 +340,10 @@ class CTCKind(OutputKind):
         n = np.shape(arrays[0])[-1] if len(arrays) == 1 else None
         return {"charset": charset} if charset and len(charset) == n else {}
 
+    def fits(self, arrays, metadata=None) -> bool:
+        """The shapes it reads (see :meth:`confidence`)."""
+        return self.confidence(arrays, metadata) > 0.0
+
     def confidence(
         self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None
     ) -> float:

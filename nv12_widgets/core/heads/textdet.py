@@ -369,6 +369,10 @@ class DBKind(OutputKind):
             line += f", boxes F1 {agreement['f1']:.3f}"
         return line
 
+    def fits(self, arrays, metadata=None) -> bool:
+        """The shapes it reads (see :meth:`confidence`)."""
+        return self.confidence(arrays, metadata) > 0.0
+
     def confidence(
         self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None
     ) -> float:

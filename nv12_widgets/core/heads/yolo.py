@@ -110,6 +110,11 @@ def _parse_kpt(value: Any) -> tuple[int, ...] | None:
     return shape
 
 
+def _fits_n_5c(arrays) -> bool:
+    a = np.asarray(arrays[0]) if len(arrays) == 1 else None
+    return a is not None and a.ndim == 3 and a.shape[0] == 1 and a.shape[2] >= 6
+
+
 def _grid_match(n: int, rows: int, anchors: int) -> bool:
     return rows >= 5 and bool(input_sizes_for(n, anchors=anchors))
 
@@ -261,6 +266,12 @@ class YOLOv8Kind(DetectionKind):
             return 0.85
         return 0.5 if a.shape[1] == rows else 0.4
 
+    def fits(self, arrays, metadata=None) -> bool:
+        """A ``(1, rows, N)`` / ``(1, N, rows)`` float head with at least 5 rows (and
+        optionally the prototypes)."""
+        a = np.asarray(arrays[0]) if len(arrays) in (1, 2) else None
+        return a is not None and a.ndim == 3 and a.shape[0] == 1 and min(a.shape[1:]) >= 5
+
     def bind(self, outputs, metadata=None):
         """A segmentation head and its prototypes ``(1, nm, h/4, w/4)``: by metadata
         (``task: segment``) or by shape (a grid head with at least ``4 + 1 + nm`` rows)."""
@@ -326,6 +337,10 @@ class YOLOv5Kind(DetectionKind):
     def suggest(self, arrays, metadata=None):
         names = metadata_names(metadata)
         return {"names": names} if names else {}
+
+    def fits(self, arrays, metadata=None) -> bool:
+        """A ``(1, N, 5 + nc)`` head."""
+        return _fits_n_5c(arrays)
 
     def confidence(self, arrays, metadata=None) -> float:
         if len(arrays) != 1:
@@ -417,6 +432,10 @@ class YOLOXKind(DetectionKind):
         if metadata_size(metadata):
             out["input_size"] = metadata_size(metadata)
         return out
+
+    def fits(self, arrays, metadata=None) -> bool:
+        """A ``(1, N, 5 + nc)`` head."""
+        return _fits_n_5c(arrays)
 
     def confidence(self, arrays, metadata=None) -> float:
         if len(arrays) != 1:
