@@ -85,6 +85,29 @@ class Detections:
     def __len__(self) -> int:
         return len(self.boxes)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON / drawing: one record per box (``box`` x1 y1 x2 y2,
+        ``score``, ``class``, ``label``; ``keypoints`` when present) and ``peak``.
+
+        Examples
+        --------
+        >>> d = Detections(np.array([[0, 0, 10, 10.]]), np.array([0.9]), np.array([0]), ("cat",))
+        >>> d.to_dict()["boxes"][0]["label"]
+        'cat'
+        """
+        records = []
+        for i in range(len(self)):
+            rec = {
+                "box": [float(v) for v in self.boxes[i]],
+                "score": float(self.scores[i]),
+                "class": int(self.classes[i]),
+                "label": self.label(i),
+            }
+            if self.keypoints is not None:
+                rec["keypoints"] = self.keypoints[i].astype(float).tolist()
+            records.append(rec)
+        return {"boxes": records, "peak": float(self.peak)}
+
     def label(self, i: int) -> str:
         """The class name of detection ``i`` (its index when names are unknown)."""
         c = int(self.classes[i])

@@ -188,6 +188,10 @@ class Text:
     steps: np.ndarray
     text: list[str] | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: ``labels`` and ``text`` per batch item."""
+        return {"labels": [list(map(int, x)) for x in self.labels], "text": self.text}
+
 
 def text_agreement(reference: Text, test: Text) -> dict[str, float]:
     """CER, exact match and per-step agreement of two :class:`Text` answers.

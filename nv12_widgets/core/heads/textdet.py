@@ -281,6 +281,15 @@ class TextBoxes:
     threshold: float
     peak: float
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON / drawing: the quads, their scores, threshold and peak."""
+        return {
+            "boxes": self.boxes.astype(float).tolist(),
+            "scores": self.scores.astype(float).tolist(),
+            "threshold": float(self.threshold),
+            "peak": float(self.peak),
+        }
+
 
 _PADDLE = "PaddleOCR tools/infer/utility.py"
 
