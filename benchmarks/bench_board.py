@@ -3,7 +3,7 @@
 Run ``python benchmarks/bench_board.py`` (``--quick``: 3 rounds instead of 7).
 
 For 640x480 and 1920x1080 probe frames decoded by a simulated fixed-point board (Ascend
-AIPP's BT.601 narrow CSC, :func:`nv12_widgets.core.device_profiles.ascend_aipp_nv12_to_rgb`)
+AIPP's BT.601 narrow CSC, :func:`nv12_widgets.devices.ascend.ascend_aipp_nv12_to_rgb`)
 it prints the median time of :func:`nv12_widgets.model.probe.probe_read` (regenerating
 the designs, the least squares, the bit-exact search, the upsampling hypotheses) and of
 the yardstick, OpenCV's ``cvtColor(COLOR_YUV2RGB_NV12)`` of the four frames, timed
@@ -20,7 +20,7 @@ import time
 import cv2
 import numpy as np
 
-from nv12_widgets.core.device_profiles import ascend_aipp_nv12_to_rgb
+from nv12_widgets.devices.ascend import ascend_aipp_nv12_to_rgb
 from nv12_widgets.core.probe import probe_frames
 from nv12_widgets.model.probe import probe_read
 

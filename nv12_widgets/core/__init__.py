@@ -41,6 +41,17 @@ from .frames import (
     parse_size_from_name,
     resize_nv12,
 )
+from .heads import (
+    Binding,
+    Interpreter,
+    OutputInterpreter,
+    OutputKind,
+    guess_bindings,
+    interpret,
+    output_kind,
+    task_agreement,
+    task_summary,
+)
 from .image import (
     INTERPOLATIONS,
     READERS,
@@ -85,14 +96,6 @@ from .sources import (
     is_raw_frame_path,
     load_source,
     swing_hint,
-)
-from .tasks import (
-    Interpreter,
-    OutputInterpreter,
-    interpret,
-    output_kind,
-    task_agreement,
-    task_summary,
 )
 from .visual import (
     crop_zoom,
@@ -197,6 +200,9 @@ __all__ = [
     "signal_of",
     "Interpreter",
     "OutputInterpreter",
+    "OutputKind",
+    "Binding",
+    "guess_bindings",
     "interpret",
     "output_kind",
     "task_agreement",

@@ -3,7 +3,7 @@
 The simulated boards below are written here, independently of model.probe_solve: an
 integer matrix applied with numpy float64 division and numpy's own rounding, chroma
 upsampled by OpenCV. Vendor / library converters: Ascend AIPP (documented Q8 CSC,
-core.device_profiles), OpenCV's cvtColor NV12 <-> RGB.
+nv12_widgets.devices.ascend), OpenCV's cvtColor NV12 <-> RGB.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 from nv12_widgets.cli import main
 from nv12_widgets.core import NV12, InputError
-from nv12_widgets.core.device_profiles import AIPP_PRESETS, ascend_aipp_nv12_to_rgb
+from nv12_widgets.devices.ascend import AIPP_PRESETS, ascend_aipp_nv12_to_rgb
 from nv12_widgets.core.probe import probe_frames
 from nv12_widgets.model.probe import probe_make, probe_png, probe_read
 
