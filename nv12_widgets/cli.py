@@ -47,7 +47,7 @@ __all__ = ["EXIT_BELOW_THRESHOLD", "EXIT_OK", "EXIT_USAGE", "build_parser", "mai
 
 PROG = "nv12-widgets"
 #: Every subcommand, in the order the help lists them.
-COMMANDS = ("report", "convert", "identify", "evaluate", "lab")
+COMMANDS = ("report", "convert", "identify", "evaluate", "lab", "probe", "bundle", "diff")
 
 EXIT_OK = 0
 #: ``report --min-cosine``: at least one output's NV12 cosine is below the threshold.
@@ -105,6 +105,10 @@ examples:
   nv12-widgets identify photo.jpg board_input.npy   (which pipeline made this dump?)
   nv12-widgets evaluate --demo                       (a labelled set: decomposition, accuracy)
   nv12-widgets lab                                   (JupyterLab on the starter notebook)
+  nv12-widgets probe make probes/ --size 320 320     (frames that fingerprint a converter)
+  nv12-widgets probe read board_outputs/             (the conversion the board applied)
+  nv12-widgets bundle --demo -o repro.zip            (a repro zip the vendor can replay)
+  nv12-widgets diff old.jsonl new.jsonl              (exit 1 on a significant regression)
 
 Run "nv12-widgets COMMAND --help" for every option of a command.
 

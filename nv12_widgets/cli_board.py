@@ -58,10 +58,8 @@ def add_board_parsers(sub: Any, formatter_class: Any) -> None:
     [64, 64]
     """
     _add_probe(sub, formatter_class)
-    for name in ("bundle", "diff"):
-        adder = globals().get(f"_add_{name}")
-        if adder is not None:
-            adder(sub, formatter_class)
+    _add_bundle(sub, formatter_class)
+    _add_diff(sub, formatter_class)
 
 
 # ---------------------------------------------------------------------- probe

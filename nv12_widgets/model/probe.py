@@ -39,12 +39,16 @@ from nv12_widgets.core.frames import load_frame
 from nv12_widgets.core.io import atomic_write
 from nv12_widgets.core.jsonsafe import dumps as json_dumps
 from nv12_widgets.core.probe import PROBE_DESIGNS, ProbeFrame, probe_frame, probe_frames
+from nv12_widgets.core.sources import IMAGE_SUFFIXES, RAW_SUFFIXES
 
 from .board import load_tensor, save_nv12
 from .config import PreprocessConfig
 from .probe_solve import UPSAMPLINGS, Conversion, affine_residual, solve_conversion
 from .snippets import snippets as config_snippets
 from .tool_snippets import number_text
+
+#: Raw frames a board returns; a ``.bin`` is a tensor dump read with its sidecar.
+FRAME_SUFFIXES = tuple(s for s in RAW_SUFFIXES if s != ".bin")
 
 __all__ = [
     "CAMERA_SIZES",
@@ -58,8 +62,6 @@ __all__ = [
 #: Camera sizes (width, height) written by default next to the model's size.
 CAMERA_SIZES = ((640, 480), (1280, 720), (1920, 1080))
 _DESIGN_IN_NAME = re.compile(r"(?<![a-z])(" + "|".join(PROBE_DESIGNS) + r")(?![a-z])")
-_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
-_RAW_SUFFIXES = (".nv12", ".yuv", ".raw")
 
 
 def probe_png(probe: ProbeFrame) -> np.ndarray:
@@ -283,9 +285,9 @@ def load_probe_output(source: str | os.PathLike[str] | bytes, name: str | None =
             raise InputError("uploaded bytes need their file name (to know what they hold).")
         suffix = Path(name).suffix.lower()
         data = bytes(source)
-        if suffix in _IMAGE_SUFFIXES:
+        if suffix in IMAGE_SUFFIXES:
             return load_image(data)
-        if suffix in _RAW_SUFFIXES:
+        if suffix in FRAME_SUFFIXES:
             return load_frame(data, name=name)
         if suffix == ".npy":
             try:
@@ -295,9 +297,9 @@ def load_probe_output(source: str | os.PathLike[str] | bytes, name: str | None =
         raise InputError(f"{name}: upload images, .npy or raw .nv12 frames (a .bin needs its sidecar: give the folder's path).")  # fmt: skip
     path = Path(source)
     suffix = path.suffix.lower()
-    if suffix in _IMAGE_SUFFIXES:
+    if suffix in IMAGE_SUFFIXES:
         return load_image(path)
-    if suffix in _RAW_SUFFIXES:
+    if suffix in FRAME_SUFFIXES:
         return load_frame(path)
     return load_tensor(path)
 
