@@ -660,7 +660,9 @@ def field_spec(name: str) -> FieldSpec:
         For a name that is not a field.
     """
     if name not in _SPECS:
-        raise InputError(f"Unknown PreprocessConfig field {name!r}; valid fields are {list(_SPECS)}.")
+        raise InputError(
+            f"Unknown PreprocessConfig field {name!r}; valid fields are {list(_SPECS)}."
+        )
     return _SPECS[name]
 
 

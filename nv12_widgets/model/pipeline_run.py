@@ -57,6 +57,8 @@ class StageCache:
     ----------
     size : int
         Entries kept (one per stage result).
+    only : tuple of str, optional
+        Cache only these intermediates (e.g. ``("fitted", "frame")``); default all.
 
     Attributes
     ----------
@@ -72,14 +74,17 @@ class StageCache:
     {'x': 1}
     """
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 64, *, only: tuple[str, ...] | None = None) -> None:
         self.size = int(size)
+        self.only = None if only is None else frozenset(only)
         self.data: OrderedDict[Hashable, Any] = OrderedDict()
         self.hits: dict[str, int] = {}
         self._memo: dict[int, tuple] = {}
 
     def lookup(self, name: str, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The cached value of ``key``, else ``compute()`` (stored)."""
+        if self.only is not None and name not in self.only:
+            return compute()
         data = self.data
         if key in data:
             data.move_to_end(key)
