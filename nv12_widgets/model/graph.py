@@ -58,7 +58,6 @@ PREPROCESS_PREFIX = "nv12_preprocess/"
 #: ``metadata_props`` key holding what was inserted (JSON).
 METADATA_KEY = "nv12_widgets.nv12_preprocess"
 
-
 # ---------------------------------------------------------------------- loading
 def load_proto(model: ModelLike, *, copy: bool = True) -> onnx.ModelProto:
     """Any accepted model form as an ``onnx.ModelProto``.
@@ -409,9 +408,7 @@ def insert_nv12_preprocess(
     props = [p for p in proto.metadata_props if p.key != METADATA_KEY]
     del proto.metadata_props[:]
     proto.metadata_props.extend(props)
-    proto.metadata_props.add(
-        key=METADATA_KEY, value=pipeline.metadata(plan.name, (y_name, uv_name))
-    )
+    proto.metadata_props.add(key=METADATA_KEY, value=pipeline.metadata(plan.name, (y_name, uv_name)))
     try:
         onnx.checker.check_model(proto)
     except onnx.checker.ValidationError as exc:  # pragma: no cover - a bug here, not user error

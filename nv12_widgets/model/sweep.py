@@ -285,9 +285,7 @@ class SweepResult:
                 "noise_curve": {k: to_jsonable(v) for k, v in curve.items()},
                 "noise_raw": to_jsonable(self.noise[out]),
                 "variants_raw": to_jsonable(self.variants[out]),
-                "ranking": [
-                    {k: to_jsonable(v) for k, v in row.items()} for row in self.ranking(out)
-                ],
+                "ranking": [{k: to_jsonable(v) for k, v in row.items()} for row in self.ranking(out)],
             }
         return {
             "config": self.config.to_dict(),
@@ -365,9 +363,8 @@ class SweepResult:
             a1.bar_label(bars, [f"{r['mean']:.5f}" for r in rows], padding=3, fontsize="small")
             if losses:
                 a1.set_xlim(min(losses) / 3, max(losses) * 30)
-            a1.set_xlabel(
-                "1 - NV12 cosine (log scale, mean over images; shorter = better)", fontsize="small"
-            )
+            a1.set_xlabel("1 - NV12 cosine (log scale, mean over images; shorter = better)",
+                          fontsize="small")
             a1.set_title("Preprocessing variants")
             a1.grid(axis="x", alpha=0.3)
         return fig
