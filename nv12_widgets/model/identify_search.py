@@ -250,9 +250,7 @@ class TensorSearch:
         """(explanations ranked, candidates tried, notes)."""
         stage1, best = self._stage1(np.random.default_rng(_SEED))
         # Geometry: keep the best fits (per reading) overall.
-        fit_keys = sorted({(ri, fi) for _, _, _, ri, fi, _ in stage1}, key=lambda k: best[k])
-        kept = fit_keys[:_MAX_FITS]
-        kept = [k for k in kept if best[k] <= 2 * best[kept[0]] + 3] or kept[:1]
+        kept = self._kept_fits(stage1, best)
         pool = [s for s in stage1 if (s[3], s[4]) in kept] + self._stage2(kept, best)
         # Merge byte-identical candidates (within one reading), rank on the subsample.
         groups: dict[tuple, list] = {}
@@ -276,6 +274,22 @@ class TensorSearch:
         }
         verified.sort(key=lambda e: (e.mean_abs, e.max_abs))
         return verified + rest, self.count, self.notes
+
+    def _kept_fits(self, stage1: list, best: dict) -> list[tuple[int, int]]:
+        """(reading, fit) pairs worth the NV12 candidates: the best few overall plus the
+        best of each resize policy (a letterbox whose bars straddle chroma blocks scores
+        badly on the PC path but is the device's fit), all within 2 x best + 3 levels."""
+        fit_keys = sorted({(ri, fi) for _, _, _, ri, fi, _ in stage1}, key=lambda k: best[k])
+        kept = fit_keys[:_MAX_FITS]
+        policies = set()
+        for ri, fi in fit_keys:
+            h, w = self.readings[ri][1].shape[:2]
+            policy = self._fit_list((h, w))[fi][0]
+            if policy not in policies:
+                policies.add(policy)
+                if (ri, fi) not in kept:
+                    kept.append((ri, fi))
+        return [k for k in kept if best[k] <= 2 * best[fit_keys[0]] + 3] or fit_keys[:1]
 
     def _base(self, name: str, size, policy: str, interp: str) -> dict:
         layout = "NCHW" if "CHW" in name else "NHWC"
