@@ -13,6 +13,9 @@ mean and std per channel (the conventions table of :mod:`nv12_widgets.model.conf
 ``decode-swing`` (error)
     ``effective_decode_swing != effective_swing``: the device decodes full-swing
     frames as studio or vice versa (hb_mapper ``input_space_and_range``).
+``decode-matrix`` (error; not for gray training, which sees Y only)
+    ``effective_decode_matrix != effective_matrix``: the device decodes BT.709 frames
+    as BT.601 or vice versa (``decode_matrix``).
 ``matrix-mismatch`` (device given; error for yuv444 / gray training, warning for
 rgb / bgr)
     ``device.matrix != config.matrix``. For YUV training the model saw the config's
@@ -126,6 +129,7 @@ _NORM_TOL = 1e-3  # relative difference of device vs training normalisation
 
 LINT_CODES: dict[str, str] = {
     "decode-swing": "the device decodes the frames with another swing than they are encoded with",
+    "decode-matrix": "the device decodes the frames with another colour matrix than they are encoded with",
     "matrix-mismatch": "the device's colour matrix differs from the config's",
     "channel-order": "the device feeds another channel order / format than the model was trained on",
     "normalization-mismatch": "the device's mean/std/divisor differ from training's",
@@ -197,30 +201,7 @@ def _single(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
     who = "device: " if prefix else ""
     f = lambda *names: tuple(prefix + n for n in names)  # noqa: E731
 
-    enc, dec = c.effective_swing, c.effective_decode_swing
-    if enc != dec:
-        src = f"the profile {c.profile!r} encodes" if c.profile else "the frames are"
-        if c.train_format in ("yuv444", "gray"):
-            what = (
-                f"the model was trained on {dec}-swing YUV but {src} {enc} swing: "
-                f"Y and UV are scaled wrongly"
-            )
-        else:
-            what = (
-                f"{src} {enc} swing but the device decodes them as {dec} swing: colours "
-                "and contrast are wrong"
-            )
-        out.append(
-            LintFinding(
-                "decode-swing",
-                "error",
-                f"{who}{what}. Set decode_swing={enc!r} (hb_mapper input_space_and_range: "
-                f"{'regular' if enc == 'full' else 'bt601_video'}) or make the camera / "
-                f"resizer deliver {dec} swing.",
-                f("profile" if c.profile else "swing", "decode_swing"),
-                fix=((prefix + "decode_swing", None),),
-            )
-        )
+    out += _decode_checks(c, prefix)
 
     if c.profile is not None:
         prof = PROFILES[c.profile]
@@ -249,6 +230,66 @@ def _single(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
                     fix=((prefix + "matrix", prof.matrix),),
                 )
             )
+
+    out += _units_checks(c, prefix)
+    return out
+
+
+def _decode_checks(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
+    """``decode-swing`` and ``decode-matrix``: the device decodes with another swing or
+    matrix than the frames are encoded with."""
+    out: list[LintFinding] = []
+    who = "device: " if prefix else ""
+    f = lambda *names: tuple(prefix + n for n in names)  # noqa: E731
+
+    enc, dec = c.effective_swing, c.effective_decode_swing
+    if enc != dec:
+        src = f"the profile {c.profile!r} encodes" if c.profile else "the frames are"
+        if c.train_format in ("yuv444", "gray"):
+            what = (
+                f"the model was trained on {dec}-swing YUV but {src} {enc} swing: "
+                f"Y and UV are scaled wrongly"
+            )
+        else:
+            what = (
+                f"{src} {enc} swing but the device decodes them as {dec} swing: colours "
+                "and contrast are wrong"
+            )
+        out.append(
+            LintFinding(
+                "decode-swing",
+                "error",
+                f"{who}{what}. Set decode_swing={enc!r} (hb_mapper input_space_and_range: "
+                f"{'regular' if enc == 'full' else 'bt601_video'}) or make the camera / "
+                f"resizer deliver {dec} swing.",
+                f("profile" if c.profile else "swing", "decode_swing"),
+                fix=((prefix + "decode_swing", None),),
+            )
+        )
+
+    enc_m, dec_m = c.effective_matrix, c.effective_decode_matrix
+    if enc_m != dec_m and c.train_format != "gray":
+        src = f"the profile {c.profile!r} encodes" if c.profile else "the frames are encoded"
+        out.append(
+            LintFinding(
+                "decode-matrix",
+                "error",
+                f"{who}{src} with {enc_m.upper()} but the device decodes them as "
+                f"{dec_m.upper()}: colours shift (saturated reds and blues most). Set "
+                f"decode_matrix={enc_m!r} (or None), or make the camera / ISP encode "
+                f"{dec_m.upper()}.",
+                f("profile" if c.profile else "matrix", "decode_matrix"),
+                fix=((prefix + "decode_matrix", None),),
+            )
+        )
+    return out
+
+
+def _units_checks(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
+    """``mean-units`` and ``std-units``: mean / std in the wrong units for the divisor."""
+    out: list[LintFinding] = []
+    who = "device: " if prefix else ""
+    f = lambda *names: tuple(prefix + n for n in names)  # noqa: E731
 
     d = c.divisor
     pm, ps = c.pixel_mean, c.pixel_std

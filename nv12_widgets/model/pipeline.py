@@ -54,6 +54,7 @@ from nv12_widgets.core import (
     rgb_to_nv12,
     to_layout,
 )
+from nv12_widgets.core.swscale import swscale_rgb_to_nv12
 
 from .builder import GraphBuilder, emit_affine_round, emit_upsample, yuv_to_rgb_affine
 from .config import PreprocessConfig
@@ -131,7 +132,8 @@ class TrainPixelsStage:
         """The training pixels of ``config``: for yuv444 / gray the swing and matrix the
         model was trained with, which is what the device assumes (its decode swing)."""
         if config.train_format in ("yuv444", "gray"):
-            return cls(config.train_format, config.effective_decode_swing, config.matrix)
+            matrix = config.decode_matrix if config.decode_matrix is not None else config.matrix
+            return cls(config.train_format, config.effective_decode_swing, matrix)
         return cls(config.train_format, "full", "bt601")
 
     def numpy(self, rgb: np.ndarray) -> np.ndarray:
@@ -141,15 +143,23 @@ class TrainPixelsStage:
 
 @dataclass(frozen=True)
 class EncodeStage:
-    """RGB -> NV12 as the camera / pyramid / resizer produces it: ``core.rgb_to_nv12``."""
+    """RGB -> NV12 as the camera / pyramid / resizer produces it: ``core.rgb_to_nv12``, or
+    ``core.swscale.swscale_rgb_to_nv12`` for ``chroma="swscale"`` (the ``ffmpeg``
+    command).
+
+    ``size`` is set when the encoder also resizes (swscale with the "resize" policy:
+    ``ffmpeg -vf scale=W:H``): it then reads the source image, not the fitted one.
+    """
 
     profile: str | None
     swing: str
     matrix: str
     chroma: str
+    size: tuple[int, int] | None = None
 
     @classmethod
-    def of(cls, config: PreprocessConfig) -> EncodeStage:
+    def of(cls, config: PreprocessConfig, size: tuple[int, int] | None = None) -> EncodeStage:
+        """The encoder of ``config``; ``size``: the model size when the encoder resizes."""
         if config.profile is not None:  # the profile's own arithmetic decides everything
             return cls(
                 config.profile,
@@ -157,12 +167,17 @@ class EncodeStage:
                 get_profile(config.profile).matrix,
                 "profile",
             )
-        return cls(None, config.swing, config.matrix, config.chroma)
+        scales = config.chroma == "swscale" and config.resize_policy == "resize"
+        return cls(None, config.swing, config.matrix, config.chroma, size if scales else None)
 
     def numpy(self, rgb: np.ndarray) -> NV12:
-        """(h, w, 3) uint8 RGB -> :class:`~nv12_widgets.core.NV12`."""
+        """(h, w, 3) uint8 RGB -> :class:`~nv12_widgets.core.NV12` (at ``size`` when set)."""
         if self.profile is not None:
             return rgb_to_nv12(rgb, profile=self.profile)
+        if self.chroma == "swscale":
+            if rgb.shape[1] % 2:
+                raise InputError("swscale's NV12 model needs an even image width.")
+            return swscale_rgb_to_nv12(rgb, swing=self.swing, matrix=self.matrix, size=self.size)
         return rgb_to_nv12(rgb, swing=self.swing, matrix=self.matrix, chroma=self.chroma)
 
 
@@ -451,7 +466,7 @@ class Pipeline:
             device_config=device,
             fit=FitStage(plan.size, config.resize_policy, config.interpolation),
             train_pixels=TrainPixelsStage.of(config),
-            encode=EncodeStage.of(device),
+            encode=EncodeStage.of(device, plan.size),
             decode=DecodeStage.device(device),
             matched=DecodeStage.matched(device, config),
             normalize=NormalizeStage.of(config, plan),

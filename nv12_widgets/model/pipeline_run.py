@@ -181,8 +181,8 @@ class PipelineRun:
                 return "frame", p.frame_reference, lambda f: np.array(p.frame_reference.numpy(f))
         elif name == "fitted":
             return "source", p.fit, self._fit
-        elif name == "frame":
-            return "fitted", p.encode, p.encode.numpy
+        elif name == "frame":  # an encoder that resizes (swscale) reads the source
+            return ("fitted" if p.encode.size is None else "source"), p.encode, p.encode.numpy
         return {
             "reference_pixels": ("fitted", p.train_pixels, p.train_pixels.numpy),
             "reference_tensor": ("reference_pixels", p.normalize, p.normalize.numpy),
