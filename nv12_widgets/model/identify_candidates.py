@@ -21,13 +21,17 @@ import numpy as np
 import nv12_widgets.core as core
 from nv12_widgets.core import NV12, InputError
 
-from .config import PreprocessConfig
+from .config import CHROMAS, PreprocessConfig
 from .pipeline import Pipeline, PipelineRun, StageCache
 from .pipeline_run import frozen
 
 __all__ = ["Candidate", "CandidateMaker", "digest", "merge"]
 
-_SITING = {"mean": "2x2 mean, centre-sited", "decimate": "top-left sample, co-sited"}
+_SITING = {
+    "mean": "2x2 mean, centre-sited",
+    "decimate": "top-left sample, co-sited",
+    "swscale": "as FFmpeg's swscale (pair mean, bicubic rows)",
+}
 
 
 @dataclass
@@ -163,9 +167,10 @@ def _swing_matrix() -> list[tuple[str, str]]:
 
 
 def encoders(base: dict) -> Iterator[tuple[dict, str]]:
-    """(config fields, label) of every NV12 encoder: generic keywords, then profiles."""
+    """(config fields, label) of every NV12 encoder: generic keywords (FFmpeg's swscale
+    included), then profiles."""
     for swing, matrix in _swing_matrix():
-        for chroma in core.CHROMA_DOWNSAMPLING:
+        for chroma in CHROMAS:
             yield (
                 dict(swing=swing, matrix=matrix, chroma=chroma, **base),
                 f"{swing} {matrix}, chroma {_SITING.get(chroma, chroma)}",
@@ -192,6 +197,13 @@ def decoders(enc: dict, fmt: str) -> Iterator[tuple[dict, str]]:
             yield (
                 {"upsample": up, "decode_swing": other},
                 f"decoded as {other} swing, {up} upsampling",
+            )
+        matrix = core.PROFILES[enc["profile"]].matrix if enc.get("profile") else enc["matrix"]
+        other_m = next(m for m in core.MATRICES if m != matrix)
+        for up in core.CHROMA_UPSAMPLING:
+            yield (
+                {"upsample": up, "decode_matrix": other_m},
+                f"decoded as {other_m.upper()}, {up} upsampling",
             )
     elif enc.get("profile"):  # yuv444: the keyword upsampling instead of the profile's
         for up in core.CHROMA_UPSAMPLING:

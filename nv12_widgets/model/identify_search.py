@@ -395,8 +395,12 @@ class FrameSearch:
                 best = min(best, score(t_s, self.maker.run(cfg).reference_pixels, idx)[1])
             scores.append((best, fi))
         scores.sort()
-        keep = [fi for s, fi in scores[:_MAX_FITS] if s <= 2 * scores[0][0] + 3]
-        return [fits[fi] for fi in keep]
+        keep = [fi for _, fi in scores[:_MAX_FITS]]
+        for _, fi in scores:  # and the best of each resize policy
+            if fits[fi][0] not in {fits[k][0] for k in keep}:
+                keep.append(fi)
+        best = scores[0][0]
+        return [fits[fi] for s, fi in scores if fi in keep and s <= 2 * best + 3]
 
     def run(self, top: int):
         """(explanations ranked, candidates tried, notes)."""
