@@ -395,6 +395,25 @@ class NormalizeStage:
         return x
 
 
+def _cached_hash(self) -> int:
+    """The stage's hash, computed once (stages key every cache lookup of a run)."""
+    h = self.__dict__.get("_hash")
+    if h is None:
+        h = hash(tuple(getattr(self, f) for f in self.__dataclass_fields__))
+        object.__setattr__(self, "_hash", h)
+    return h
+
+
+def _state(self) -> dict:
+    """Pickled state without the cached hash (string hashes differ between processes)."""
+    return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
+
+for _stage in (FitStage, FrameFitStage, TrainPixelsStage, EncodeStage, DecodeStage, NormalizeStage):
+    _stage.__hash__ = _cached_hash  # type: ignore[method-assign]
+    _stage.__getstate__ = _state  # type: ignore[attr-defined]
+
+
 def device_path_key(config: PreprocessConfig) -> tuple:
     """What defines a config's device path (encode, decode, normalisation), as a hashable
     key: two configs with equal keys give the same NV12 path whatever their other fields.

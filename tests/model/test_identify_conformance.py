@@ -106,3 +106,15 @@ def test_openvino_f32_is_told_from_openvino(rgb, fmt):
         assert result.identified and result.best.max_abs < 1e-3, result.summary()
         profiles = {c.profile for c in result.best.configs}
         assert profile in profiles and other not in profiles, result.summary()
+
+
+@pytest.mark.parametrize("matrix,decode_matrix", [("bt709", "bt601"), ("bt601", "bt709")])
+def test_a_decode_matrix_mismatch_is_named(rgb, matrix, decode_matrix):
+    cfg = _config(None, "rgb", "NCHW", "resize").replace(matrix=matrix, decode_matrix=decode_matrix)
+    tensor = Pipeline.for_size(cfg, SIZE, layout="NCHW").run(rgb).device_tensor
+    result = identify_pipeline(rgb, tensor)
+    assert result.identified and result.best.max_abs < 1e-3, result.summary()
+    assert any(
+        (c.matrix, c.effective_decode_matrix) == (matrix, decode_matrix)
+        for c in result.best.configs
+    ), result.summary()
