@@ -40,6 +40,21 @@ RUN_FIELDS = (
 )
 
 
+_COMMON = {
+    "reference_pixels": ("fitted", "train_pixels"),
+    "reference_tensor": ("reference_pixels", "normalize"),
+    "device_pixels": ("frame", "decode"),
+    "device_tensor": ("device_pixels", "device_normalize"),
+    "matched_pixels": ("frame", "matched"),
+    "matched_tensor": ("matched_pixels", "normalize"),
+}
+#: Per source kind: intermediate -> (its input, the pipeline attribute of its stage).
+_RECIPES = {
+    "image": {"fitted": ("source", "fit"), "frame": ("fitted", "encode"), **_COMMON},
+    "frame": {"frame": ("source", "frame_fit"), "fitted": ("frame", "frame_reference"), **_COMMON},
+}
+
+
 def frozen(a: np.ndarray) -> np.ndarray:
     """``a`` made read-only (a copy when it does not own its memory)."""
     if a.flags.writeable:
@@ -171,26 +186,21 @@ class PipelineRun:
             self._keys["source"] = cache.source_key(source)
 
     # ------------------------------------------------------------------ the recipe
-    def _recipe(self, name: str) -> tuple[str, Any, Callable[[Any], Any]]:
-        """(input name, stage, stage function) of intermediate ``name``."""
+    def _recipe(self, name: str) -> tuple[str, Any]:
+        """(input name, stage) of intermediate ``name``."""
         p = self.pipeline
-        if self.source == "frame":
-            if name == "frame":
-                return "source", p.frame_fit, p.frame_fit.numpy
-            if name == "fitted":
-                return "frame", p.frame_reference, lambda f: np.array(p.frame_reference.numpy(f))
-        elif name == "fitted":
-            return "source", p.fit, self._fit
-        elif name == "frame":  # an encoder that resizes (swscale) reads the source
-            return ("fitted" if p.encode.size is None else "source"), p.encode, p.encode.numpy
-        return {
-            "reference_pixels": ("fitted", p.train_pixels, p.train_pixels.numpy),
-            "reference_tensor": ("reference_pixels", p.normalize, p.normalize.numpy),
-            "device_pixels": ("frame", p.decode, p.decode.numpy),
-            "device_tensor": ("device_pixels", p.device_normalize, p.device_normalize.numpy),
-            "matched_pixels": ("frame", p.matched, p.matched.numpy),
-            "matched_tensor": ("matched_pixels", p.normalize, p.normalize.numpy),
-        }[name]
+        if name == "frame" and self.source == "image" and p.encode.size is not None:
+            return "source", p.encode  # an encoder that resizes (swscale) reads the source
+        parent, attr = _RECIPES[self.source][name]
+        return parent, getattr(p, attr)
+
+    def _apply(self, name: str, stage: Any, value: Any) -> Any:
+        """Run ``stage`` on its input ``value``."""
+        if name == "fitted":
+            if self.source == "frame":
+                return np.array(stage.numpy(value))
+            return self._fit(value)
+        return stage.numpy(value)
 
     def _fit(self, image: np.ndarray) -> np.ndarray:
         fitted = self.pipeline.fit.numpy(image)
@@ -205,7 +215,7 @@ class PipelineRun:
             return None
         key = self._keys.get(name)
         if key is None:
-            parent, stage, _ = self._recipe(name)
+            parent, stage = self._recipe(name)
             key = self._keys[name] = (self.key(parent), stage)
         return key
 
@@ -215,10 +225,10 @@ class PipelineRun:
             return self._values[name]
         if name == "source":
             return self._input
-        parent, _, fn = self._recipe(name)
+        parent, stage = self._recipe(name)
 
         def compute() -> Any:
-            value = fn(self.get(parent))
+            value = self._apply(name, stage, self.get(parent))
             if self._cache is not None and isinstance(value, np.ndarray):
                 value = frozen(value)
             return value
