@@ -44,7 +44,8 @@ from nv12_widgets.core import (
 )
 
 from .config import PreprocessConfig
-from .lint import apply_fixes, costs_of, lint
+from .lint import apply_fixes, lint
+from .mistake_cost import costs_of
 from .pipeline import InputPlan, Pipeline, PipelineRun, StageCache
 from .results import (
     CONVERSION_RATIO,

@@ -361,12 +361,7 @@ def quantize_model(
     original_opset = opset_version(proto)
     proto = ensure_opset(proto, 13 if per_channel else 11)
 
-    options = dict(extra_options or {})
-    if method == "percentile":
-        options.setdefault("CalibPercentile", float(percentile))
-    if method == "minmax":
-        # Ranges are merged every 16 images instead of keeping every image's tensors.
-        options.setdefault("CalibMaxIntermediateOutputs", 16)
+    options = _calibration_options(extra_options, method, percentile)
 
     with tempfile.TemporaryDirectory(prefix="nv12_widgets_quant_") as tmp:
         tmpdir = Path(tmp)
@@ -377,12 +372,7 @@ def quantize_model(
             pre = tmpdir / "preprocessed.onnx"
             steps = _pre_process(src, pre)
             src = pre
-        exclude = list(nodes_to_exclude or [])
-        if prep.nv12_names is not None:
-            pre_proto = onnx.load(str(src))
-            if not any(p.key == "nv12_widgets.nv12_preprocess" for p in pre_proto.metadata_props):
-                pre_proto.metadata_props.extend(proto.metadata_props)
-            exclude += [n for n in preprocess_node_names(pre_proto) if n not in exclude]
+        exclude = _excluded(src, proto, prep.nv12_names is not None, nodes_to_exclude)
         out = tmpdir / "quantized.onnx"
         op_types = list(op_types_to_quantize) if op_types_to_quantize else None
         calibration = "onnxruntime quantize_static"
@@ -435,17 +425,43 @@ def quantize_model(
         "nodes_excluded": len(exclude),
         "config": config.to_dict(),
     }
-    # Keep the float model's metadata (e.g. the NV12 insertion record) and add ours.
+    _record(qproto, proto, meta)
+    if save_path is not None:
+        Path(save_path).parent.mkdir(parents=True, exist_ok=True)
+        onnx.save(qproto, str(save_path))
+    return qproto
+
+
+def _excluded(src: Path, proto: onnx.ModelProto, nv12: bool, nodes_to_exclude) -> list[str]:
+    """The nodes kept in float: the user's, and an NV12-inserted model's preprocessing."""
+    exclude = list(nodes_to_exclude or [])
+    if nv12:
+        pre_proto = onnx.load(str(src))
+        if not any(p.key == "nv12_widgets.nv12_preprocess" for p in pre_proto.metadata_props):
+            pre_proto.metadata_props.extend(proto.metadata_props)
+        exclude += [n for n in preprocess_node_names(pre_proto) if n not in exclude]
+    return exclude
+
+
+def _calibration_options(extra_options, method: str, percentile: float) -> dict[str, Any]:
+    """onnxruntime's ``extra_options`` for the calibration ``method``."""
+    options = dict(extra_options or {})
+    if method == "percentile":
+        options.setdefault("CalibPercentile", float(percentile))
+    if method == "minmax":
+        # Ranges are merged every 16 images instead of keeping every image's tensors.
+        options.setdefault("CalibMaxIntermediateOutputs", 16)
+    return options
+
+
+def _record(qproto: onnx.ModelProto, proto: onnx.ModelProto, meta: dict) -> None:
+    """Keep the float model's metadata (e.g. the NV12 insertion record) and add ours."""
     props = {p.key: p.value for p in proto.metadata_props}
     props.update({p.key: p.value for p in qproto.metadata_props})
     props[METADATA_KEY] = json.dumps(meta)
     del qproto.metadata_props[:]
     for key, value in props.items():
         qproto.metadata_props.add(key=key, value=value)
-    if save_path is not None:
-        Path(save_path).parent.mkdir(parents=True, exist_ok=True)
-        onnx.save(qproto, str(save_path))
-    return qproto
 
 
 def quantization_settings(model: ModelLike) -> dict[str, Any] | None:

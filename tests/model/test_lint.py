@@ -19,8 +19,8 @@ from nv12_widgets.model.lint import (
     LintFinding,
     apply_fixes,
     lint,
-    mistake_cost,
 )
+from nv12_widgets.model.mistake_cost import mistake_cost
 
 IMAGENET = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
 IMAGENET_PX = {"divisor": 1.0, "mean": (123.675, 116.28, 103.53), "std": (58.395, 57.12, 57.375)}
