@@ -96,8 +96,8 @@ def swscale_resize(plane: np.ndarray, height: int, width: int) -> np.ndarray:
     [[7.0, 7.0, 7.0], [7.0, 7.0, 7.0]]
     """
     h, w = plane.shape
-    out = plane @ swscale_filter(w, width).T
-    return swscale_filter(h, height) @ out
+    out = plane if w == width else plane @ swscale_filter(w, width).T
+    return out if h == height else swscale_filter(h, height) @ out
 
 
 def swscale_rgb_to_nv12(

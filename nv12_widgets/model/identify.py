@@ -153,7 +153,7 @@ def identify_pipeline(
     if isinstance(observed, NV12):
         search = FrameSearch(rgb, observed, model_size)
     else:
-        search = TensorSearch(rgb, observed, model_size)
+        search = TensorSearch(rgb, observed, model_size, tolerance)
     ranked, count, notes = search.run(int(top))
     if not ranked:
         raise InputError(

@@ -130,15 +130,23 @@ class CandidateMaker:
             out.append(Candidate(f"PC, no NV12: {what}", cfg, "pc", pixels))
         return out
 
-    def nv12(self, fmts: list[str], base: dict) -> list[Candidate]:
-        """The device path: every encoder x every decode a config expresses, per format."""
+    def nv12(self, fmts: list[str], base: dict, *, tier: int = 1) -> list[Candidate]:
+        """The device path: every encoder x every decode a config expresses, per format.
+
+        ``tier=1``: the 2x2 encoders and profiles with their usual decodes; ``tier=2``:
+        what is tried when those leave a residual - FFmpeg's swscale encoders, and every
+        encoder decoded with the other colour matrix (``decode_matrix``).
+        """
         out: list[Candidate] = []
         h, w = base["size"]
         if h % 2 or w % 2:
             return out
-        for enc, enc_label in encoders(base):
+        pairs = [(enc, False) for enc in encoders(base, tier=tier)]
+        if tier == 2:  # and every encoder decoded with the other matrix
+            pairs += [(enc, True) for t in (1, 2) for enc in encoders(base, tier=t)]
+        for (enc, enc_label), mismatched in pairs:
             for fmt in fmts:
-                for dec, dec_label in decoders(enc, fmt):
+                for dec, dec_label in decoders(enc, fmt, mismatched=mismatched):
                     try:
                         cfg = PreprocessConfig(train_format=fmt, **enc, **dec)
                         pixels = self.run(cfg).device_pixels
@@ -152,7 +160,7 @@ class CandidateMaker:
     def frames(self, base: dict) -> list[Candidate]:
         """Every encoder's frame, as its Y then UV bytes."""
         out = []
-        for enc, enc_label in encoders(base):
+        for enc, enc_label in [*encoders(base), *encoders(base, tier=2)]:
             try:
                 frame: NV12 = self.run(PreprocessConfig(**enc)).frame
             except InputError:  # an encoder the config layer or this size cannot use
@@ -166,23 +174,37 @@ def _swing_matrix() -> list[tuple[str, str]]:
     return [(s, m) for s in core.SWINGS for m in core.MATRICES]
 
 
-def encoders(base: dict) -> Iterator[tuple[dict, str]]:
-    """(config fields, label) of every NV12 encoder: generic keywords (FFmpeg's swscale
-    included), then profiles."""
+def encoders(base: dict, *, tier: int = 1) -> Iterator[tuple[dict, str]]:
+    """(config fields, label) of the NV12 encoders: ``tier=1`` the generic 2x2 keyword
+    encoders, then the profiles; ``tier=2`` FFmpeg's swscale (``chroma="swscale"``)."""
+    chromas = core.CHROMA_DOWNSAMPLING if tier == 1 else [c for c in CHROMAS if c == "swscale"]
     for swing, matrix in _swing_matrix():
-        for chroma in CHROMAS:
+        for chroma in chromas:
             yield (
                 dict(swing=swing, matrix=matrix, chroma=chroma, **base),
                 f"{swing} {matrix}, chroma {_SITING.get(chroma, chroma)}",
             )
+    if tier != 1:
+        return
     for name, prof in core.PROFILES.items():
         matrix = prof.matrix if prof.matrix in core.MATRICES else "bt601"
         swing = prof.swing if prof.swing in core.SWINGS else "full"
         yield dict(profile=name, swing=swing, matrix=matrix, **base), f"profile {name}"
 
 
-def decoders(enc: dict, fmt: str) -> Iterator[tuple[dict, str]]:
-    """(config fields, label) of the device decodes a config can express for ``enc``."""
+def decoders(enc: dict, fmt: str, *, mismatched: bool = False) -> Iterator[tuple[dict, str]]:
+    """(config fields, label) of the device decodes a config can express for ``enc``;
+    ``mismatched``: only the decodes with the other colour matrix (rgb / bgr)."""
+    if mismatched:
+        if fmt in ("rgb", "bgr"):
+            matrix = core.PROFILES[enc["profile"]].matrix if enc.get("profile") else enc["matrix"]
+            other_m = next(m for m in core.MATRICES if m != matrix)
+            for up in core.CHROMA_UPSAMPLING:
+                yield (
+                    {"upsample": up, "decode_matrix": other_m},
+                    f"decoded as {other_m.upper()}, {up} upsampling",
+                )
+        return
     if fmt == "gray":
         yield {}, "Y plane"
         return
@@ -197,13 +219,6 @@ def decoders(enc: dict, fmt: str) -> Iterator[tuple[dict, str]]:
             yield (
                 {"upsample": up, "decode_swing": other},
                 f"decoded as {other} swing, {up} upsampling",
-            )
-        matrix = core.PROFILES[enc["profile"]].matrix if enc.get("profile") else enc["matrix"]
-        other_m = next(m for m in core.MATRICES if m != matrix)
-        for up in core.CHROMA_UPSAMPLING:
-            yield (
-                {"upsample": up, "decode_matrix": other_m},
-                f"decoded as {other_m.upper()}, {up} upsampling",
             )
     elif enc.get("profile"):  # yuv444: the keyword upsampling instead of the profile's
         for up in core.CHROMA_UPSAMPLING:
