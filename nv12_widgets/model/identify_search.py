@@ -151,6 +151,12 @@ def score(t_s: np.ndarray, pixels: np.ndarray, idx: np.ndarray | None = None):
     return mx, mean
 
 
+#: The note of a candidate whose solved normalisation is not physical.
+UNPHYSICAL = (
+    "no physical normalisation (std > 0, mean within the code range) maps this pipeline's "
+    "pixels to the dump: its normalisation is not reported"
+)
+
 #: The pixel-domain means a physical normalisation may have: the code range, widened by
 #: one level (a truncating pipeline's offset is absorbed by the solved mean).
 MEAN_RANGE = (-1.0, 256.0)
@@ -343,7 +349,20 @@ class TensorSearch:
 
     def _make(self, cand, a, b, mx, mean, bias, planes, verified) -> Explanation:
         cfg = self._finish(cand, a, b)
-        eq = tuple(self._finish(e, a, b) for e in cand.equivalents)
+        is_physical = physical(cfg) and bool(np.all(np.isfinite(a))) and bool(np.all(a > 0))
+        if not is_physical:  # never carry an absurd normalisation as if it were an answer
+            return Explanation(
+                label=cand.label,
+                config=cand.config.replace(divisor=1.0),
+                path=cand.path,
+                max_abs=mx,
+                mean_abs=mean,
+                bias=bias,
+                planes=planes,
+                verified=verified,
+                note=UNPHYSICAL,
+                physical=False,
+            )
         return Explanation(
             label=cand.label,
             config=cfg,
@@ -353,10 +372,9 @@ class TensorSearch:
             bias=bias,
             planes=planes,
             verified=verified,
-            equivalents=eq,
+            equivalents=tuple(self._finish(e, a, b) for e in cand.equivalents),
             equivalent_labels=tuple(e.label for e in cand.equivalents),
             note=cand.note,
-            physical=physical(cfg) and bool(np.all(np.isfinite(a))) and bool(np.all(a > 0)),
         )
 
 

@@ -264,6 +264,10 @@ def test_unphysical_normalisation_is_no_answer(crop, mean, std):
     assert result.message.startswith("nothing known explains this")
     assert "physical" in result.message and "normalisation (divisor" not in result.summary()
     assert not result.best.physical
+    # no explanation anywhere (JSON, the dashboard's table) carries the absurd values
+    for e in (result.best, *result.runners_up):
+        c = e.config
+        assert all(s > 0 for s in c.pixel_std) and all(-1 <= m <= 256 for m in c.pixel_mean)
 
 
 def test_a_dump_of_another_image_says_so(crop, big_crop):
