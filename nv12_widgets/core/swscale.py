@@ -96,8 +96,29 @@ def swscale_resize(plane: np.ndarray, height: int, width: int) -> np.ndarray:
     [[7.0, 7.0, 7.0], [7.0, 7.0, 7.0]]
     """
     h, w = plane.shape
-    out = plane if w == width else plane @ swscale_filter(w, width).T
-    return out if h == height else swscale_filter(h, height) @ out
+    out = plane if w == width else _apply(plane.T, width).T
+    return out if h == height else _apply(out, height)
+
+
+@lru_cache(maxsize=64)
+def _taps(src: int, dst: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`swscale_filter` as (dst, K) source rows and weights (its nonzero band)."""
+    m = swscale_filter(src, dst)
+    nz = m != 0
+    first = nz.argmax(axis=1)
+    k = int((src - nz[:, ::-1].argmax(axis=1) - first).max())
+    idx = np.minimum(first[:, None] + np.arange(k)[None, :], src - 1)
+    w = np.take_along_axis(m, idx, axis=1) * (first[:, None] + np.arange(k) < src)
+    return idx, w
+
+
+def _apply(plane: np.ndarray, n: int) -> np.ndarray:
+    """``swscale_filter(len(plane), n) @ plane``, summed over the filter's band only."""
+    idx, w = _taps(plane.shape[0], n)
+    out = np.zeros((n, plane.shape[1]))
+    for j in range(idx.shape[1]):
+        out += w[:, j : j + 1] * plane[idx[:, j]]
+    return out
 
 
 def swscale_rgb_to_nv12(

@@ -17,10 +17,12 @@ Every output is compared with the reference output (and the NV12 output with the
 matched one) by ``nv12_widgets.core.compare_arrays``; the results and the verdict rules
 live in :mod:`nv12_widgets.model.results`.
 
-:class:`Comparator` caches per image and per stage (the stages are the cache keys): the
-fitted image, the reference outputs, the NV12 and matched outputs and the noisy outputs,
-so moving the noise slider costs exactly one inference; the unit noise is drawn once per
-(seed, kind, shape) and scaled.
+:class:`Comparator` is the pipeline's numpy executor (:meth:`Pipeline.run` /
+:meth:`Pipeline.run_frame`) plus a :class:`~nv12_widgets.model.pipeline.StageCache` plus
+the session: every tensor comes from a pipeline run (it never wires encode / decode /
+normalize itself); the model outputs are cached per tensor identity, so moving the noise
+slider costs exactly one inference; the unit noise is drawn once per (seed, kind, shape)
+and scaled.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ class _LRU:
 
 
 class Comparator:
-    """Runs :func:`compare` for one model: a cache over the :class:`Pipeline` stages.
+    """Runs :func:`compare` for one model: the pipeline's runs, a stage cache, the session.
 
     Parameters
     ----------
@@ -112,7 +114,8 @@ class Comparator:
     extra_feeds : mapping, optional
         Values for the model's non-image inputs, used on every run.
     cache_size : int
-        Entries kept per cache (fitted images, reference, NV12 and noise outputs).
+        Images (of one config) kept: the stage cache holds 10 x, the model outputs 3 x
+        (reference, NV12, matched) and the noise outputs 4 x this many entries.
 
     Attributes
     ----------
@@ -123,8 +126,9 @@ class Comparator:
 
     Notes
     -----
-    Cache keys are the image's content hash (blake2b of its bytes and shape - an array
-    changed in place is a new image) followed by the stages a result depends on:
+    Cache keys are the image's content hash (SHA-1 of its bytes, shape and dtype - an
+    array changed in place is a new image) followed by the stages a result depends on
+    (:meth:`PipelineRun.key`):
 
     * fitted image: the fit stage;
     * reference: + the training-pixels and normalize stages;

@@ -24,8 +24,9 @@ A frame travels::
 :class:`PipelineRun`); :meth:`Pipeline.to_onnx` is the ONNX executor: it emits the
 device stages that run on the device (decode, normalize, layout) as graph nodes in
 front of the model. The two agree exactly, stage by stage (tests/model/test_pipeline.py).
-:class:`~nv12_widgets.model.Comparator` is a cache over the numpy executor; quantisation
-calibration, sweeps and the board exchange build their tensors with it.
+:class:`~nv12_widgets.model.Comparator` is the numpy executor plus a stage cache plus the
+session; quantisation calibration, the configuration check's measurement, the pixel
+inspector's readout and identify's candidates all take their tensors from runs.
 
 Every stage is a frozen dataclass: hashable (the Comparator's cache keys are the
 stages themselves) and printable.
