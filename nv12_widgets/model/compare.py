@@ -114,7 +114,7 @@ class Comparator:
     extra_feeds : mapping, optional
         Values for the model's non-image inputs, used on every run.
     cache_size : int
-        Images (of one config) kept: the stage cache holds 10 x, the model outputs 3 x
+        Images (of one config) kept: the stage cache holds 6 x, the model outputs 3 x
         (reference, NV12, matched) and the noise outputs 4 x this many entries.
 
     Attributes
@@ -155,7 +155,7 @@ class Comparator:
             )
         self.inferences = 0
         self._hits = {"reference": 0, "nv12": 0, "format": 0, "noise": 0}
-        self.stages = StageCache(cache_size * 10)
+        self.stages = StageCache(cache_size * 6)
         self._outputs = _LRU(cache_size * 3)
         self._noise = _LRU(cache_size * 4)
         self._lint_cache = _LRU(cache_size)
