@@ -16,7 +16,8 @@ Three commands:
 
 Exit codes: 0 success; 1 ``report --min-cosine`` gate failed (some output's NV12
 cosine is below the threshold) or ``report --strict`` and the configuration linter
-found an error or a warning; 2 usage or input error, reported as one line on
+found an error or a warning, or ``identify`` found no pipeline that explains the dump;
+2 usage or input error, reported as one line on
 stderr starting ``nv12-widgets: error:`` (no traceback).
 
 The command is also reachable as ``python -m nv12_widgets``.
@@ -59,6 +60,7 @@ RAW_FORMATS = core.RAW_FORMATS
 #: Extensions read / written as raw frames, and the format each one implies (None: the
 #: name does not say; NV12 unless ``--format`` says otherwise). One home: core.frames.
 RAW_EXTENSIONS: dict[str, str | None] = core.RAW_EXTENSIONS
+
 
 class UsageError(Exception):
     """A command-line mistake: reported on one line, exit code 2."""
@@ -878,7 +880,9 @@ examples:
 
 exit codes:
   0  identified: a known pipeline explains the dump within --tolerance
-  1  nothing known explains the dump within --tolerance (the closest is printed)
+  1  nothing known explains the dump within --tolerance (the closest physical answer
+     is printed: std > 0, mean within the code range; none when no candidate is
+     physical, i.e. the dump does not come from IMAGE)
   2  usage or input error (bad option, missing or unreadable file, raw frame without
      --width/--height): one line on stderr, "nv12-widgets: error: ..."
 """
@@ -949,6 +953,7 @@ def _cmd_identify(args: argparse.Namespace) -> int:
             _note(f"{src}: {text}")
         print(result.summary())
     return EXIT_OK if result.identified else EXIT_NOT_IDENTIFIED
+
 
 # ---------------------------------------------------------------------- evaluate
 _EVALUATE_DESCRIPTION = """\
@@ -1108,7 +1113,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         elif args.workers > 1:
             from concurrent.futures import ProcessPoolExecutor
 
-            executor = stack.enter_context(ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")))
+            executor = stack.enter_context(
+                ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"))
+            )
         result = evaluate(
             model,
             source,

@@ -53,7 +53,9 @@ __all__ = [
 TRAIN_FORMATS: tuple[str, ...] = tuple(_core.TRAIN_FORMATS)
 SWINGS: tuple[str, ...] = tuple(_core.SWINGS)
 MATRICES: tuple[str, ...] = tuple(_core.MATRICES)
-CHROMAS: tuple[str, ...] = tuple(_core.CHROMA_DOWNSAMPLING)
+#: The core's chroma reductions, plus "swscale": FFmpeg's (``core.swscale``; its scaler
+#: also does the resize when ``resize_policy`` is "resize").
+CHROMAS: tuple[str, ...] = (*_core.CHROMA_DOWNSAMPLING, "swscale")
 UPSAMPLES: tuple[str, ...] = tuple(_core.CHROMA_UPSAMPLING)
 LAYOUTS: tuple[str, ...] = tuple(_core.LAYOUTS)
 RESIZE_POLICIES: tuple[str, ...] = tuple(_core.RESIZE_POLICIES)
@@ -85,8 +87,14 @@ class PreprocessConfig:
         swing, chroma and upsampling are used and ``swing``/``chroma``/``upsample`` are
         ignored for the NV12 path (``decode_swing``, when set and different from the
         profile's swing, decodes with the plain keyword conversion instead).
-    chroma : {"mean", "decimate"}
-        How the 2x2 chroma blocks are reduced when making NV12.
+    decode_matrix : {"bt601", "bt709"} or None
+        The colour matrix the device-side conversion assumes; None = ``matrix`` (a
+        camera that encodes BT.709 decoded by a device as BT.601: ``matrix="bt709",
+        decode_matrix="bt601"``).
+    chroma : {"mean", "decimate", "swscale"}
+        How the 2x2 chroma blocks are reduced when making NV12 ("swscale": as the
+        ``ffmpeg`` command does, see ``nv12_widgets.core.swscale``; with
+        ``resize_policy="resize"`` its scaler also resizes).
     upsample : {"nearest", "bilinear"}
         How the device upsamples chroma back to full resolution.
     divisor : float
@@ -131,8 +139,9 @@ class PreprocessConfig:
     swing: Literal["full", "studio"] = "full"
     decode_swing: Literal["full", "studio"] | None = None
     matrix: Literal["bt601", "bt709"] = "bt601"
+    decode_matrix: Literal["bt601", "bt709"] | None = None
     profile: str | None = None  # validated against core.device_names() (the registry)
-    chroma: Literal["mean", "decimate"] = "mean"
+    chroma: Literal["mean", "decimate", "swscale"] = "mean"
     upsample: Literal["nearest", "bilinear"] = "nearest"
     divisor: float = 255.0
     mean: tuple[float, ...] = (0.0,)
@@ -208,18 +217,29 @@ class PreprocessConfig:
         """The swing the device-side conversion assumes."""
         return self.decode_swing if self.decode_swing is not None else self.effective_swing
 
+    @property
+    def effective_matrix(self) -> str:
+        """The matrix the NV12 frames are encoded with (the profile's when one is set)."""
+        return _core.PROFILES[self.profile].matrix if self.profile else self.matrix
+
+    @property
+    def effective_decode_matrix(self) -> str:
+        """The matrix the device-side conversion assumes."""
+        return self.decode_matrix if self.decode_matrix is not None else self.effective_matrix
+
     def decode_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of ``nv12_to_rgb`` / ``nv12_to_format`` for the device's decode.
 
         A profile decodes with its own arithmetic, unless the device is told to assume
-        another swing than the profile encodes: the plain conversion models that.
+        another swing or matrix than the profile encodes: the plain conversion models that.
         """
-        swing = self.effective_decode_swing
+        swing, matrix = self.effective_decode_swing, self.effective_decode_matrix
+        own = swing == self.effective_swing and matrix == self.effective_matrix
         return {
             "swing": swing,
-            "matrix": self.matrix,
+            "matrix": matrix,
             "upsample": self.upsample,
-            "profile": self.profile if swing == self.effective_swing else None,
+            "profile": self.profile if own else None,
         }
 
     @property
@@ -556,6 +576,16 @@ FIELDS: tuple[FieldSpec, ...] = (
         choices_from=lambda: _core.MATRICES,
     ),
     _spec(
+        "decode_matrix",
+        "choice",
+        "Decode matrix",
+        "Colour matrix the device-side conversion assumes. Set it to model a camera that "
+        "encodes BT.709 decoded by a device as BT.601.",
+        none_word="same",
+        none_label="same as matrix",
+        choices_from=lambda: _core.MATRICES,
+    ),
+    _spec(
         "profile",
         "choice",
         "Profile",
@@ -569,9 +599,9 @@ FIELDS: tuple[FieldSpec, ...] = (
         "chroma",
         "choice",
         "Chroma ↓",
-        "How each 2x2 chroma block becomes one sample when making NV12: its mean, or its "
-        "top-left sample (decimate).",
-        choices_from=lambda: _core.CHROMA_DOWNSAMPLING,
+        "How each 2x2 chroma block becomes one sample when making NV12: its mean, its "
+        "top-left sample (decimate), or as the ffmpeg command does (swscale).",
+        choices_from=lambda: CHROMAS,
     ),
     _spec(
         "upsample",
@@ -667,7 +697,9 @@ def field_spec(name: str) -> FieldSpec:
         For a name that is not a field.
     """
     if name not in _SPECS:
-        raise InputError(f"Unknown PreprocessConfig field {name!r}; valid fields are {list(_SPECS)}.")
+        raise InputError(
+            f"Unknown PreprocessConfig field {name!r}; valid fields are {list(_SPECS)}."
+        )
     return _SPECS[name]
 
 

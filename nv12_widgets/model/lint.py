@@ -13,6 +13,9 @@ mean and std per channel (the conventions table of :mod:`nv12_widgets.model.conf
 ``decode-swing`` (error)
     ``effective_decode_swing != effective_swing``: the device decodes full-swing
     frames as studio or vice versa (hb_mapper ``input_space_and_range``).
+``decode-matrix`` (error; not for gray training, which sees Y only)
+    ``effective_decode_matrix != effective_matrix``: the device decodes BT.709 frames
+    as BT.601 or vice versa (``decode_matrix``).
 ``matrix-mismatch`` (device given; error for yuv444 / gray training, warning for
 rgb / bgr)
     ``device.matrix != config.matrix``. For YUV training the model saw the config's
@@ -65,7 +68,6 @@ Fields prefixed ``device.`` refer to the device config.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -75,17 +77,11 @@ import numpy as np
 from nv12_widgets.core import (
     PROFILES,
     InputError,
-    PairAssessment,
-    assess_pair,
-    compare_arrays,
     load_image,
-    normalize,
-    output_kind,
-    task_agreement,
 )
 
 from .config import PreprocessConfig
-from .pipeline import FitStage, Pipeline, TrainPixelsStage, plan_input
+from .pipeline import Pipeline, plan_input
 
 __all__ = [
     "LINT_CODES",
@@ -97,10 +93,9 @@ __all__ = [
     "TENSOR_MAX_ABS",
     "TENSOR_MIN_MEAN",
     "LintFinding",
-    "MistakeCost",
     "apply_fixes",
+    "checked_image",
     "lint",
-    "mistake_cost",
 ]
 
 SEVERITIES = ("error", "warning", "info")
@@ -127,6 +122,7 @@ _NORM_TOL = 1e-3  # relative difference of device vs training normalisation
 
 LINT_CODES: dict[str, str] = {
     "decode-swing": "the device decodes the frames with another swing than they are encoded with",
+    "decode-matrix": "the device decodes the frames with another colour matrix than they are encoded with",
     "matrix-mismatch": "the device's colour matrix differs from the config's",
     "channel-order": "the device feeds another channel order / format than the model was trained on",
     "normalization-mismatch": "the device's mean/std/divisor differ from training's",
@@ -198,30 +194,7 @@ def _single(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
     who = "device: " if prefix else ""
     f = lambda *names: tuple(prefix + n for n in names)  # noqa: E731
 
-    enc, dec = c.effective_swing, c.effective_decode_swing
-    if enc != dec:
-        src = f"the profile {c.profile!r} encodes" if c.profile else "the frames are"
-        if c.train_format in ("yuv444", "gray"):
-            what = (
-                f"the model was trained on {dec}-swing YUV but {src} {enc} swing: "
-                f"Y and UV are scaled wrongly"
-            )
-        else:
-            what = (
-                f"{src} {enc} swing but the device decodes them as {dec} swing: colours "
-                "and contrast are wrong"
-            )
-        out.append(
-            LintFinding(
-                "decode-swing",
-                "error",
-                f"{who}{what}. Set decode_swing={enc!r} (hb_mapper input_space_and_range: "
-                f"{'regular' if enc == 'full' else 'bt601_video'}) or make the camera / "
-                f"resizer deliver {dec} swing.",
-                f("profile" if c.profile else "swing", "decode_swing"),
-                fix=((prefix + "decode_swing", None),),
-            )
-        )
+    out += _decode_checks(c, prefix)
 
     if c.profile is not None:
         prof = PROFILES[c.profile]
@@ -251,9 +224,71 @@ def _single(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
                 )
             )
 
-    d = c.divisor
-    pm, ps = c.pixel_mean, c.pixel_std
-    mean, std = tuple(m / d for m in pm), tuple(s / d for s in ps)
+    out += _units_checks(c, prefix)
+    return out
+
+
+def _decode_checks(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
+    """``decode-swing`` and ``decode-matrix``: the device decodes with another swing or
+    matrix than the frames are encoded with."""
+    out: list[LintFinding] = []
+    who = "device: " if prefix else ""
+    f = lambda *names: tuple(prefix + n for n in names)  # noqa: E731
+
+    enc, dec = c.effective_swing, c.effective_decode_swing
+    if enc != dec:
+        src = f"the profile {c.profile!r} encodes" if c.profile else "the frames are"
+        if c.train_format in ("yuv444", "gray"):
+            what = (
+                f"the model was trained on {dec}-swing YUV but {src} {enc} swing: "
+                f"Y and UV are scaled wrongly"
+            )
+        else:
+            what = (
+                f"{src} {enc} swing but the device decodes them as {dec} swing: colours "
+                "and contrast are wrong"
+            )
+        out.append(
+            LintFinding(
+                "decode-swing",
+                "error",
+                f"{who}{what}. Set decode_swing={enc!r} (hb_mapper input_space_and_range: "
+                f"{'regular' if enc == 'full' else 'bt601_video'}) or make the camera / "
+                f"resizer deliver {dec} swing.",
+                f("profile" if c.profile else "swing", "decode_swing"),
+                fix=((prefix + "decode_swing", None),),
+            )
+        )
+
+    enc_m, dec_m = c.effective_matrix, c.effective_decode_matrix
+    if enc_m != dec_m and c.train_format != "gray":
+        src = f"the profile {c.profile!r} encodes" if c.profile else "the frames are encoded"
+        out.append(
+            LintFinding(
+                "decode-matrix",
+                "error",
+                f"{who}{src} with {enc_m.upper()} but the device decodes them as "
+                f"{dec_m.upper()}: colours shift (saturated reds and blues most). Set "
+                f"decode_matrix={enc_m!r} (or None), or make the camera / ISP encode "
+                f"{dec_m.upper()}.",
+                f("profile" if c.profile else "matrix", "decode_matrix"),
+                fix=((prefix + "decode_matrix", None),),
+            )
+        )
+    return out
+
+
+def _units_checks(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
+    """``mean-units`` and ``std-units``: mean / std in the wrong units for the divisor."""
+    return _mean_checks(c, prefix) + _std_checks(c, prefix)
+
+
+def _mean_checks(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
+    out: list[LintFinding] = []
+    who = "device: " if prefix else ""
+    f = lambda *names: tuple(prefix + n for n in names)  # noqa: E731
+    d, pm = c.divisor, c.pixel_mean
+    mean = tuple(m / d for m in pm)
     if any(m > PIXEL_MEAN_MAX * (1 + _REL_TOL) for m in pm):
         if d != 1:
             fix = (
@@ -295,13 +330,20 @@ def _single(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
                 f"{who}mean {_fmt(mean)} is negative: 8-bit pixel codes are never negative, "
                 "so the device would add an offset. Check the sign (the convention is "
                 "(x / divisor - mean) / std).",
-                f(
-                    "mean",
-                ),
+                f("mean"),
                 _nums(pixel_mean_min=min(pm)),
             )
         )
 
+    return out
+
+
+def _std_checks(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
+    out: list[LintFinding] = []
+    who = "device: " if prefix else ""
+    f = lambda *names: tuple(prefix + n for n in names)  # noqa: E731
+    d, ps = c.divisor, c.pixel_std
+    std = tuple(s / d for s in ps)
     lo, hi = PIXEL_STD_RANGE
     aps = [abs(s) for s in ps]
     if any(s > hi * (1 + _REL_TOL) for s in aps):
@@ -343,9 +385,7 @@ def _single(c: PreprocessConfig, prefix: str) -> list[LintFinding]:
                 "warning",
                 f"{who}std {_fmt(std)} is negative: the device would flip the sign of the "
                 "input. Check the value (std = 1 / scale for Horizon's scale_value).",
-                f(
-                    "std",
-                ),
+                f("std"),
                 _nums(pixel_std_min=min(ps)),
             )
         )
@@ -460,8 +500,8 @@ def _image_checks(c: PreprocessConfig, image: np.ndarray, size) -> list[LintFind
                 )
             )
     # The reference pixels exactly as the pipeline builds them (fit, then train pixels).
-    fitted = FitStage(tuple(size), c.resize_policy, c.interpolation).numpy(image)
-    pixels = TrainPixelsStage.of(c).numpy(fitted)
+    run = Pipeline.for_size(c, size).run(image)
+    pixels = run.reference_pixels
     if pixels.ndim == 2:
         pixels = pixels[..., None]
     # cv2.meanStdDev: float64 accumulation, 50x faster than numpy's per-column std.
@@ -478,7 +518,7 @@ def _image_checks(c: PreprocessConfig, image: np.ndarray, size) -> list[LintFind
             )
         )
         return out
-    t = normalize(pixels, layout="NHWC", **c.normalize_params())
+    t = run.reference_tensor[0]  # (h, w, C): the tensor the pipeline feeds, laid out NHWC
     mean_t, std_t = cv2.meanStdDev(t)
     m, s = mean_t.reshape(-1), std_t.reshape(-1)
     a = float(max(abs(float(t.min())), abs(float(t.max()))))
@@ -521,7 +561,14 @@ def _image_checks(c: PreprocessConfig, image: np.ndarray, size) -> list[LintFind
     return out
 
 
-def _as_image(image: Any) -> np.ndarray:
+def checked_image(image: Any) -> np.ndarray:
+    """``image`` as an (H, W, 3) uint8 RGB array (a path is read), or an InputError.
+
+    Examples
+    --------
+    >>> checked_image(np.zeros((2, 2, 3), np.uint8)).shape
+    (2, 2, 3)
+    """
     if isinstance(image, str | os.PathLike):
         return load_image(image)
     if not (
@@ -633,7 +680,7 @@ def lint(
         findings += _pair(config, device)
         findings += _single(device, "device.")
     if image is not None:
-        img = _as_image(image)
+        img = checked_image(image)
         size, why = _model_size(model, config)
         if size is None:
             findings.append(
@@ -649,116 +696,3 @@ def lint(
             findings += _image_checks(config, img, size)
     findings.sort(key=lambda f: _ORDER[f.severity])
     return findings
-
-
-# ---------------------------------------------------------------------- measured cost
-@dataclass(frozen=True)
-class MistakeCost:
-    """What the findings' mistakes cost one output on one image.
-
-    ``intended`` is the device's output with every fix applied (the deployment done
-    right), ``deployed`` the device's output with the config as given; both come
-    through the NV12 path, so the 4:2:0 format is in both and cancels out.
-
-    Attributes
-    ----------
-    output : str
-    cosine : float
-        ``compare_arrays(intended, deployed).cosine``.
-    max_abs : float
-    assessment : PairAssessment
-        ``assess_pair(intended, deployed)``: "no-signal" means this image cannot show
-        the cost (the model finds nothing either way): other images may suffer more.
-    task : dict
-        ``task_agreement(intended, deployed, output_kind(intended))`` ({} on shape
-        mismatch).
-    fixes : tuple of (str, value)
-        The field changes that were applied.
-    """
-
-    output: str
-    cosine: float
-    max_abs: float
-    assessment: PairAssessment
-    task: dict[str, Any]
-    fixes: tuple[tuple[str, Any], ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain values (the assessment as its status and reason)."""
-        return {
-            "output": self.output,
-            "cosine": self.cosine,
-            "max_abs": self.max_abs,
-            "status": self.assessment.status,
-            "reason": self.assessment.reason,
-            "task": {k: v for k, v in self.task.items() if not k.endswith("_decoded")},
-            "fixes": {k: list(v) if isinstance(v, tuple) else v for k, v in self.fixes},
-        }
-
-
-def mistake_cost(
-    model: Any,
-    image: Any,
-    findings: list[LintFinding] | tuple[LintFinding, ...],
-    config: PreprocessConfig,
-    device: PreprocessConfig | None = None,
-    *,
-    deployed_outputs: dict[str, np.ndarray] | None = None,
-    extra_feeds: dict[str, Any] | None = None,
-) -> dict[str, MistakeCost]:
-    """Measure what the findings with a ``fix`` cost on this image (runs the model).
-
-    Parameters
-    ----------
-    model : Model
-    image : numpy.ndarray or path
-        (H, W, 3) uint8 RGB.
-    findings : sequence of LintFinding
-        Usually the errors of :func:`lint` (those without a fix are ignored).
-    config, device : PreprocessConfig
-        As given to :func:`lint` / ``compare``.
-    deployed_outputs : dict, optional
-        The NV12 path's outputs of ``compare(model, image, config, device=device)``
-        when the caller has them (``Comparison.outputs_nv12``): saves one inference.
-    extra_feeds : dict, optional
-        Values for the model's non-image inputs.
-
-    Returns
-    -------
-    dict of str to MistakeCost
-        Per output; empty when no finding has a fix. One or two inferences.
-    """
-    fixes = tuple(kv for f in findings for kv in f.fix)
-    if not fixes:
-        return {}
-    img = _as_image(image)
-    fixed, fixed_device = apply_fixes(findings, config, device)
-    feeds = dict(extra_feeds or {})
-    name = model.image.name
-
-    def outputs(cfg: PreprocessConfig, dev: PreprocessConfig | None) -> dict[str, np.ndarray]:
-        tensor = Pipeline.for_model(model, cfg, dev).run(img).device_tensor
-        return model.run({**feeds, name: tensor})
-
-    deployed = deployed_outputs if deployed_outputs is not None else outputs(config, device)
-    return costs_of(outputs(fixed, fixed_device), deployed, fixes)
-
-
-def costs_of(
-    intended: Mapping[str, np.ndarray],
-    deployed: Mapping[str, np.ndarray],
-    fixes: tuple[tuple[str, Any], ...],
-) -> dict[str, MistakeCost]:
-    """The :class:`MistakeCost` of every output from the two runs' outputs: the device's
-    output with the fixes applied (``intended``) against the one as configured."""
-    result = {}
-    for out_name, want in intended.items():
-        got = np.asarray(deployed[out_name])
-        metrics = compare_arrays(want, got)
-        task: dict[str, Any] = {}
-        if want.shape == got.shape:
-            task = task_agreement(want, got, output_kind(want))
-        result[out_name] = MistakeCost(
-            out_name, metrics.cosine, metrics.max_abs, assess_pair(want, got), task, fixes
-        )
-    return result

@@ -35,7 +35,7 @@ import math
 import os
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -44,26 +44,30 @@ import numpy as np
 import onnx
 
 from nv12_widgets.core import (
-    IMAGE_SUFFIXES,
-    NV12,
     InputError,
     compare_arrays,
-    load_image_with_notes,
 )
 
+from .calibration import (
+    IMAGE_SUFFIXES,
+    CalibrationCancelled,
+    CalibrationFeeds,
+    ImageSource,
+    ModelFeeds,
+    as_rgb,
+    data_reader,
+)
 from .config import PreprocessConfig
 from .graph import (
     ModelLike,
     ensure_opset,
     fix_input_shape,
-    graph_inputs,
     json_metadata,
     load_proto,
     nv12_input_names,
     opset_version,
     preprocess_node_names,
 )
-from .pipeline import EncodeStage, FitStage, Pipeline, value_info_dims
 from .session import Model
 
 __all__ = [
@@ -77,219 +81,10 @@ __all__ = [
 ]
 
 Method = Literal["minmax", "entropy", "percentile"]
-ImageSource = np.ndarray | str | os.PathLike[str]
-
 #: ``metadata_props`` key of a quantised model: the settings it was made with (JSON).
 METADATA_KEY = "nv12_widgets.quantize"
 
 _QTYPES = ("int8", "uint8", "int16", "uint16")
-
-
-class CalibrationCancelled(RuntimeError):
-    """Raised by :func:`quantize_model` when its ``cancel`` event is set."""
-
-
-# ---------------------------------------------------------------------- inputs
-def _as_rgb(image: ImageSource) -> np.ndarray:
-    if isinstance(image, str | os.PathLike):
-        rgb, _notes = load_image_with_notes(image)
-        return rgb
-    if not isinstance(image, np.ndarray):
-        raise InputError(
-            f"an image must be an (H, W, 3) uint8 RGB array or a file path, got {type(image).__name__}."
-        )
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise InputError(
-            f"an image must be (H, W, 3) uint8 RGB, got shape {image.shape} {image.dtype}; "
-            "read files with nv12_widgets.core.load_image."
-        )
-    return image
-
-
-def _image_list(images: Iterable[ImageSource] | str | os.PathLike[str]) -> list[ImageSource]:
-    if isinstance(images, np.ndarray):
-        if images.ndim == 3:
-            return [images]
-        if images.ndim == 4 and len(images):
-            return list(images)
-        raise InputError(
-            f"calibration images array must be (H, W, 3) or (N, H, W, 3) with N >= 1, got "
-            f"{images.shape}."
-        )
-    if isinstance(images, str | os.PathLike):
-        path = Path(images)
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-            if not files:
-                raise InputError(
-                    f"No images ({', '.join(IMAGE_SUFFIXES)}) in folder {path}; add some or pass a list."
-                )
-            return list(files)
-        return [path]
-    try:
-        out = list(images)
-    except TypeError as exc:
-        raise InputError(
-            "calibration_images must be a list of images / paths, a folder, or an array."
-        ) from exc
-    if not out:
-        raise InputError("calibration_images is empty: give at least one image (ideally 20-100).")
-    return out
-
-
-class _Prep:
-    """The config's :class:`~nv12_widgets.model.pipeline.Pipeline` for one model: image ->
-    model feeds (the reference tensor, or the NV12 planes for an NV12-inserted model)."""
-
-    def __init__(
-        self,
-        proto: onnx.ModelProto,
-        config: PreprocessConfig,
-        extra_feeds: Mapping[str, Any] | None = None,
-    ) -> None:
-        if not isinstance(config, PreprocessConfig):
-            raise InputError(f"config must be a PreprocessConfig, got {type(config).__name__}.")
-        self.config = config
-        self.extra = {k: np.asarray(v) for k, v in (extra_feeds or {}).items()}
-        self.nv12_names = nv12_input_names(proto)
-        self.pipeline: Pipeline | None = None
-        if self.nv12_names is not None:
-            y = next(i for i in graph_inputs(proto) if i.name == self.nv12_names[0])
-            dims = value_info_dims(y)
-            if len(dims) != 4 or not isinstance(dims[1], int) or not isinstance(dims[2], int):
-                raise InputError(f"NV12 input {y.name!r} must be (1, H, W, 1) with a static H, W.")
-            size = (int(dims[1]), int(dims[2]))
-            if config.size is not None and tuple(config.size) != size:
-                raise InputError(
-                    f"config.size={tuple(config.size)} but the NV12 model takes {size}; use size=None."
-                )
-            # the device's camera side only: fit and encode (the graph decodes)
-            self.fit = FitStage(size, config.resize_policy, config.interpolation)
-            self.encode = EncodeStage.of(config)
-            image_names = set(self.nv12_names)
-        else:
-            self.pipeline = Pipeline.for_proto(proto, config)
-            self.fit, self.encode = self.pipeline.fit, self.pipeline.encode
-            image_names = {self.pipeline.plan.name}
-        others = [i.name for i in graph_inputs(proto) if i.name not in image_names]
-        missing = [n for n in others if n not in self.extra]
-        if missing:
-            raise InputError(
-                f"The model has other inputs {missing}: pass their values with extra_feeds={{name: array}}."
-            )
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return self.fit.size
-
-    def fitted(self, image: ImageSource) -> np.ndarray:
-        return self.fit.numpy(_as_rgb(image))
-
-    def nv12_feeds(self, frame: NV12) -> dict[str, np.ndarray]:
-        assert self.nv12_names is not None
-        y, uv = frame.as_model_inputs()
-        return {
-            self.nv12_names[0]: np.ascontiguousarray(y),
-            self.nv12_names[1]: np.ascontiguousarray(uv),
-            **self.extra,
-        }
-
-    def feeds(self, image: ImageSource) -> dict[str, np.ndarray]:
-        """Calibration feeds of one image: reference tensor, or NV12 planes for NV12 models."""
-        fitted = self.fitted(image)
-        if self.pipeline is None:
-            return self.nv12_feeds(self.encode.numpy(fitted))
-        p = self.pipeline
-        return {p.plan.name: p.normalize.numpy(p.train_pixels.numpy(fitted)), **self.extra}
-
-
-class CalibrationFeeds:
-    """A ``CalibrationDataReader`` that prepares one image at a time.
-
-    Featuremap models get the reference tensor (the config's training preprocessing);
-    NV12-inserted models (inputs ``y`` / ``uv`` uint8, see
-    :func:`~nv12_widgets.model.insert_nv12_preprocess`) get the planes of
-    ``rgb_to_nv12(fitted image, config's swing / matrix / chroma / profile)``.
-
-    Parameters
-    ----------
-    model : Model, path, bytes or onnx.ModelProto
-    images : list of (H, W, 3) uint8 arrays or paths, or a folder
-    config : PreprocessConfig
-    extra_feeds : mapping, optional
-        Values for the model's other inputs.
-    progress : bool
-        Show a ``tqdm.auto`` bar.
-    cancel : threading.Event, optional
-        Checked before each image; when set, :class:`CalibrationCancelled` is raised.
-    """
-
-    def __init__(
-        self,
-        model: ModelLike,
-        images: Iterable[ImageSource] | str | os.PathLike[str],
-        config: PreprocessConfig,
-        *,
-        extra_feeds: Mapping[str, Any] | None = None,
-        progress: bool = True,
-        cancel: threading.Event | None = None,
-    ) -> None:
-        self.prep = _Prep(load_proto(model, copy=False), config, extra_feeds)
-        self.images = _image_list(images)
-        self.cancel = cancel
-        self.progress = progress
-        self.count = 0
-        self._iter: Iterator[ImageSource] = iter(self.images)
-        self._bar: Any = None
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def get_next(self) -> dict[str, np.ndarray] | None:
-        if self.cancel is not None and self.cancel.is_set():
-            self.close()
-            raise CalibrationCancelled(f"calibration cancelled after {self.count} image(s)")
-        image = next(self._iter, None)
-        if image is None:
-            self.close()
-            return None
-        if self.progress and self._bar is None and self.count == 0:
-            from tqdm.auto import tqdm
-
-            self._bar = tqdm(total=len(self.images), desc="calibrating", unit="img", leave=False)
-        feeds = self.prep.feeds(image)
-        self.count += 1
-        if self._bar is not None:
-            self._bar.update(1)
-        return feeds
-
-    def rewind(self) -> None:
-        self._iter = iter(self.images)
-        self.count = 0
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-    def __iter__(self) -> Iterator[dict[str, np.ndarray]]:
-        self.rewind()
-        while (item := self.get_next()) is not None:
-            yield item
-
-
-def _reader(feeds: CalibrationFeeds) -> Any:
-    """Wrap in onnxruntime's CalibrationDataReader base class (imported lazily)."""
-    from onnxruntime.quantization import CalibrationDataReader
-
-    class _Reader(CalibrationDataReader):
-        def get_next(self) -> dict[str, np.ndarray] | None:
-            return feeds.get_next()
-
-        def __len__(self) -> int:
-            return len(feeds)
-
-    return _Reader()
 
 
 # ---------------------------------------------------------------------- quantize
@@ -376,7 +171,7 @@ def _calibrate(
         calibrate_method=calib_method,
         extra_options=calib_options,
     )
-    calibrator.collect_data(_reader(feeds))
+    calibrator.collect_data(data_reader(feeds))
     histograms = getattr(getattr(calibrator, "collector", None), "histogram_dict", None)
     if method == "entropy" and histograms is not None:
         levels = int(calib_options["num_quantized_bins"])
@@ -566,12 +361,7 @@ def quantize_model(
     original_opset = opset_version(proto)
     proto = ensure_opset(proto, 13 if per_channel else 11)
 
-    options = dict(extra_options or {})
-    if method == "percentile":
-        options.setdefault("CalibPercentile", float(percentile))
-    if method == "minmax":
-        # Ranges are merged every 16 images instead of keeping every image's tensors.
-        options.setdefault("CalibMaxIntermediateOutputs", 16)
+    options = _calibration_options(extra_options, method, percentile)
 
     with tempfile.TemporaryDirectory(prefix="nv12_widgets_quant_") as tmp:
         tmpdir = Path(tmp)
@@ -582,12 +372,7 @@ def quantize_model(
             pre = tmpdir / "preprocessed.onnx"
             steps = _pre_process(src, pre)
             src = pre
-        exclude = list(nodes_to_exclude or [])
-        if prep.nv12_names is not None:
-            pre_proto = onnx.load(str(src))
-            if not any(p.key == "nv12_widgets.nv12_preprocess" for p in pre_proto.metadata_props):
-                pre_proto.metadata_props.extend(proto.metadata_props)
-            exclude += [n for n in preprocess_node_names(pre_proto) if n not in exclude]
+        exclude = _excluded(src, proto, prep.nv12_names is not None, nodes_to_exclude)
         out = tmpdir / "quantized.onnx"
         op_types = list(op_types_to_quantize) if op_types_to_quantize else None
         calibration = "onnxruntime quantize_static"
@@ -603,7 +388,7 @@ def quantize_model(
                     kwargs["calibration_cache_path"] = str(cache)
                     reader = None
                 else:  # older onnxruntime: it calibrates itself (entropy with its defaults)
-                    reader = _reader(feeds)
+                    reader = data_reader(feeds)
                 quantize_static(
                     str(src),
                     str(out),
@@ -640,17 +425,43 @@ def quantize_model(
         "nodes_excluded": len(exclude),
         "config": config.to_dict(),
     }
-    # Keep the float model's metadata (e.g. the NV12 insertion record) and add ours.
+    _record(qproto, proto, meta)
+    if save_path is not None:
+        Path(save_path).parent.mkdir(parents=True, exist_ok=True)
+        onnx.save(qproto, str(save_path))
+    return qproto
+
+
+def _excluded(src: Path, proto: onnx.ModelProto, nv12: bool, nodes_to_exclude) -> list[str]:
+    """The nodes kept in float: the user's, and an NV12-inserted model's preprocessing."""
+    exclude = list(nodes_to_exclude or [])
+    if nv12:
+        pre_proto = onnx.load(str(src))
+        if not any(p.key == "nv12_widgets.nv12_preprocess" for p in pre_proto.metadata_props):
+            pre_proto.metadata_props.extend(proto.metadata_props)
+        exclude += [n for n in preprocess_node_names(pre_proto) if n not in exclude]
+    return exclude
+
+
+def _calibration_options(extra_options, method: str, percentile: float) -> dict[str, Any]:
+    """onnxruntime's ``extra_options`` for the calibration ``method``."""
+    options = dict(extra_options or {})
+    if method == "percentile":
+        options.setdefault("CalibPercentile", float(percentile))
+    if method == "minmax":
+        # Ranges are merged every 16 images instead of keeping every image's tensors.
+        options.setdefault("CalibMaxIntermediateOutputs", 16)
+    return options
+
+
+def _record(qproto: onnx.ModelProto, proto: onnx.ModelProto, meta: dict) -> None:
+    """Keep the float model's metadata (e.g. the NV12 insertion record) and add ours."""
     props = {p.key: p.value for p in proto.metadata_props}
     props.update({p.key: p.value for p in qproto.metadata_props})
     props[METADATA_KEY] = json.dumps(meta)
     del qproto.metadata_props[:]
     for key, value in props.items():
         qproto.metadata_props.add(key=key, value=value)
-    if save_path is not None:
-        Path(save_path).parent.mkdir(parents=True, exist_ok=True)
-        onnx.save(qproto, str(save_path))
-    return qproto
 
 
 def quantization_settings(model: ModelLike) -> dict[str, Any] | None:
@@ -833,9 +644,9 @@ def quant_matrix(
             "float_model is NV12-inserted; give the featuremap float model (the reference "
             "of the table is its output on the featuremap input)."
         )
-    prep = _Prep(fproto, config, extra_feeds)
+    prep = ModelFeeds(fproto, config, extra_feeds)
     assert prep.pipeline is not None
-    run = prep.pipeline.run(_as_rgb(image))
+    run = prep.pipeline.run(as_rgb(image))
     frame, x_ref, x_nv12 = run.frame, run.reference_tensor, run.device_tensor
     name = prep.pipeline.plan.name
     extra = prep.extra

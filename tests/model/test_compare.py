@@ -379,3 +379,35 @@ def test_output_kind_override_is_checked(classifier_model, rgb_image, tiny_confi
         compare(classifier_model, rgb_image, tiny_config, output_kinds={"prob": "clasifier"})
     with pytest.raises(InputError, match="cannot be read as"):
         compare(classifier_model, rgb_image, tiny_config, output_kinds={"prob": "dense"})
+
+
+def test_a_decode_matrix_mismatch_is_compared_checked_and_costed(
+    conv_model, rgb_image, tiny_config
+):
+    from nv12_widgets.core import nv12_to_rgb, rgb_to_nv12
+
+    bad = tiny_config.replace(matrix="bt709", decode_matrix="bt601")
+    cmp = Comparator(conv_model).compare(rgb_image, bad)
+    # the NV12 path: the core's BT.709 frame decoded by the core as BT.601
+    fitted = cmp.fitted_image
+    want = nv12_to_rgb(rgb_to_nv12(fitted, matrix="bt709"), matrix="bt601")
+    np.testing.assert_array_equal(cmp.nv12_input, want)
+    fed = to_layout(normalize(want, **bad.normalize_params()), "NCHW")
+    np.testing.assert_allclose(cmp.tensors["nv12"], fed, rtol=0, atol=1e-6)
+    assert "decode-matrix" in [f.code for f in cmp.lint]
+    assert cmp.mistake_costs and all(c.cosine < 1.0 for c in cmp.mistake_costs.values())
+
+
+def test_the_comparison_holds_the_tensor_each_path_fed(conv_model, rgb_image, tiny_config):
+    cmp = Comparator(conv_model).compare(rgb_image, tiny_config.replace(profile="tidl"))
+    paths = {
+        "reference": cmp.outputs_reference,
+        "nv12": cmp.outputs_nv12,
+        "noise": cmp.outputs_noise,
+        "format": cmp.outputs_format,
+    }
+    for path, outputs in paths.items():
+        again = conv_model.run({conv_model.image_input: cmp.tensors[path]})
+        for name, value in outputs.items():
+            np.testing.assert_array_equal(again[name], value, err_msg=path)
+    assert cmp.nv12_input.dtype == np.float32  # tidl feeds unrounded values

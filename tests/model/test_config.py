@@ -291,7 +291,7 @@ def test_field_spec_covers_every_field_with_its_default_and_core_choices():
     assert field_spec("profile").choices == tuple(core.PROFILES)
     assert field_spec("divisor").choices is None
     optional = {s.name for s in FIELDS if s.optional}
-    assert optional == {"decode_swing", "profile", "layout", "noise_seed"}
+    assert optional == {"decode_swing", "decode_matrix", "profile", "layout", "noise_seed"}
     assert all(s.help.endswith(".") and s.label for s in FIELDS)
     with pytest.raises(InputError, match="Unknown PreprocessConfig field"):
         field_spec("swingg")
@@ -311,3 +311,24 @@ def test_validation_reads_the_choices_at_call_time(monkeypatch):
     assert PreprocessConfig(profile="my-isp").effective_swing == "full"
     assert "my-isp" in field_spec("profile").choices
     assert core.get_profile("my-isp") is extra
+
+
+def test_decode_matrix_decodes_with_another_matrix_than_the_frames_are_encoded_with():
+    import nv12_widgets.core as core
+    from nv12_widgets.model.pipeline import Pipeline
+
+    c = PreprocessConfig(matrix="bt709", decode_matrix="bt601")
+    assert c.effective_matrix == "bt709" and c.effective_decode_matrix == "bt601"
+    assert c.decode_kwargs()["matrix"] == "bt601"
+    assert PreprocessConfig(matrix="bt709").effective_decode_matrix == "bt709"
+    assert PreprocessConfig.from_json(c.to_json()) == c
+    # the device path: encoded with BT.709 by the core, decoded with BT.601 by the core
+    rgb = np.random.default_rng(2).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    run = Pipeline.for_size(c, (8, 8)).run(rgb)
+    want = core.nv12_to_rgb(core.rgb_to_nv12(rgb, matrix="bt709"), matrix="bt601")
+    np.testing.assert_array_equal(run.device_pixels, want)
+    # a profile decoded with another matrix falls back to the plain conversion
+    p = PreprocessConfig(profile="rga-bt709-limited", decode_matrix="bt601").decode_kwargs()
+    assert p["profile"] is None and p["matrix"] == "bt601" and p["swing"] == "studio"
+    with pytest.raises(InputError):
+        PreprocessConfig(decode_matrix="bt2020")

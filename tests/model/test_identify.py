@@ -25,6 +25,7 @@ from nv12_widgets.core import NV12, InputError
 from nv12_widgets.model import PreprocessConfig, identify_pipeline
 from nv12_widgets.model.board import save_nv12, save_tensor
 from nv12_widgets.model.identify import Identification
+from nv12_widgets.model.pipeline import Pipeline
 
 PROFILE_NAMES = list(core.PROFILES)  # whatever the core registers, picked up at collection
 
@@ -67,11 +68,9 @@ def plain_tensor(pixels, divisor, mean, std, layout="NCHW", dtype=np.float32):
 
 
 def device_pixels(rgb, cfg: PreprocessConfig):
-    """The device path of ``cfg``, built from the core functions."""
-    frame = core.rgb_to_nv12(
-        rgb, swing=cfg.swing, matrix=cfg.matrix, chroma=cfg.chroma, profile=cfg.profile
-    )
-    return core.nv12_to_format(frame, cfg.train_format, **cfg.decode_kwargs())
+    """The device path of ``cfg``: what the package's pipeline feeds (float32 pixels for
+    a float-decode profile such as openvino-f32 or tidl)."""
+    return Pipeline.for_size(cfg, rgb.shape[:2]).run(rgb).device_pixels
 
 
 def _found(result: Identification, **fields) -> bool:
@@ -228,19 +227,15 @@ def test_pc_tensor_is_told_from_the_nv12_path(crop):
 )
 @given(
     divisor=st.sampled_from([1.0, 255.0, 127.5, 256.0]),
-    mean=st.lists(st.floats(-1.0, 1.0), min_size=3, max_size=3),
+    mean=st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3),
     std=st.lists(st.floats(0.05, 2.0), min_size=3, max_size=3),
-    flip=st.lists(st.booleans(), min_size=3, max_size=3),
     layout=st.sampled_from(["NCHW", "NHWC", "CHW", "HWC"]),
     fmt=st.sampled_from(["rgb", "bgr"]),
     dtype=st.sampled_from([np.float32, np.float64]),
 )
-def test_drawn_normalisations_and_layouts_are_solved(
-    crop, divisor, mean, std, flip, layout, fmt, dtype
-):
-    # mean in units of the divided pixels (as hbdk4 / this package); std may be negative
-    # only in principle: we draw positive ones, with the sign flip covering odd scripts.
-    std = [-s if f else s for s, f in zip(std, flip, strict=True)]
+def test_drawn_normalisations_and_layouts_are_solved(crop, divisor, mean, std, layout, fmt, dtype):
+    # mean in units of the divided pixels (as hbdk4 / this package), within the code
+    # range, std > 0: every physical normalisation (issue 19: only physical answers)
     cfg = PreprocessConfig(train_format=fmt, chroma="decimate", upsample="bilinear")
     dump = plain_tensor(device_pixels(crop, cfg), divisor, mean, std, layout, dtype)
     result = identify_pipeline(crop, dump)
@@ -253,6 +248,38 @@ def test_drawn_normalisations_and_layouts_are_solved(
         result.config.pixel_mean, np.multiply(mean, divisor), rtol=1e-3, atol=1e-3
     )
     np.testing.assert_allclose(result.config.pixel_std, np.multiply(std, divisor), rtol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "mean,std",
+    [((0.5, 0.5, 0.5), (0.5, -0.5, 0.5)), ((-3.0, 0.4, 0.4), (0.2, 0.2, 0.2))],
+)
+def test_unphysical_normalisation_is_no_answer(crop, mean, std):
+    """A negative std or a pixel mean far outside the code range is no pipeline: the dump
+    is not explained and no configuration is printed as an answer."""
+    cfg = PreprocessConfig(train_format="rgb")
+    dump = plain_tensor(device_pixels(crop, cfg), 255.0, mean, std)
+    result = identify_pipeline(crop, dump)
+    assert not result.identified
+    assert result.message.startswith("nothing known explains this")
+    assert "physical" in result.message and "normalisation (divisor" not in result.summary()
+    assert not result.best.physical
+    # no explanation anywhere (JSON, the dashboard's table) carries the absurd values
+    for e in (result.best, *result.runners_up):
+        c = e.config
+        assert all(s > 0 for s in c.pixel_std) and all(-1 <= m <= 256 for m in c.pixel_mean)
+
+
+def test_a_dump_of_another_image_says_so(crop, big_crop):
+    other = np.ascontiguousarray(big_crop[: crop.shape[0], : crop.shape[1]])
+    dump = plain_tensor(device_pixels(other, PreprocessConfig()), 255.0, 0.5, 0.5)
+    result = identify_pipeline(crop, dump)
+    assert not result.identified and result.message.startswith("nothing known explains")
+    for e in (result.best, *result.runners_up):
+        c = e.config
+        assert not e.physical or (
+            all(s > 0 for s in c.pixel_std) and all(-1 <= m <= 256 for m in c.pixel_mean)
+        )
 
 
 @pytest.mark.parametrize("policy", core.RESIZE_POLICIES)

@@ -19,8 +19,8 @@ from nv12_widgets.model.lint import (
     LintFinding,
     apply_fixes,
     lint,
-    mistake_cost,
 )
+from nv12_widgets.model.mistake_cost import mistake_cost
 
 IMAGENET = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
 IMAGENET_PX = {"divisor": 1.0, "mean": (123.675, 116.28, 103.53), "std": (58.395, 57.12, 57.375)}
@@ -257,6 +257,7 @@ def test_finding_is_frozen_and_serialisable():
 def test_every_code_is_documented_and_bad_arguments_raise():
     assert set(LINT_CODES) == {
         "decode-swing",
+        "decode-matrix",
         "matrix-mismatch",
         "channel-order",
         "normalization-mismatch",
@@ -393,3 +394,19 @@ def test_mistake_cost_on_the_bundled_detector():
         ("coffee", "mean"): "evidence",
         ("chelsea", "mean"): "evidence",
     }
+
+
+def test_decode_matrix_mismatch_is_an_error_with_a_fix():
+    c = PreprocessConfig(matrix="bt709", decode_matrix="bt601")
+    (f,) = [x for x in lint(c) if x.code == "decode-matrix"]
+    assert f.severity == "error" and "BT709" in f.message and "BT601" in f.message
+    assert f.fields == ("matrix", "decode_matrix") and f.fix == (("decode_matrix", None),)
+    fixed, _ = apply_fixes([f], c, None)
+    assert fixed.effective_decode_matrix == "bt709" and not [
+        x for x in lint(fixed) if x.code == "decode-matrix"
+    ]
+    # a profile's own matrix counts; a grey model sees Y only
+    prof = PreprocessConfig(profile="rga-bt709-limited", decode_matrix="bt601")
+    assert [x.code for x in lint(prof) if x.code == "decode-matrix"] == ["decode-matrix"]
+    assert not [x for x in lint(c.replace(train_format="gray")) if x.code == "decode-matrix"]
+    assert not [x for x in lint(c.replace(decode_matrix="bt709")) if x.code == "decode-matrix"]

@@ -245,3 +245,59 @@ def test_plan_input_treats_minus_one_as_dynamic():
     assert is_dynamic(-1) and is_dynamic(0) and is_dynamic("N") and not is_dynamic(1)
     with pytest.raises(InputError, match="not floating point"):
         plan_input("x", [1, 3, 8, 8], np.dtype(np.uint8), PreprocessConfig())
+
+
+# ---------------------------------------------------------------------- runs and the stage cache
+def test_a_run_holds_every_intermediate_and_the_tensors_it_feeds(photos):
+    from nv12_widgets.core import normalize, nv12_to_format, rgb_to_format, rgb_to_nv12, to_layout
+
+    img = photos["coffee"]
+    cfg = PreprocessConfig(train_format="bgr", swing="studio", mean=0.5, std=0.25)
+    run = Pipeline.from_plan(_plan(3), cfg).run(img)
+    frame = rgb_to_nv12(img, swing="studio")
+    assert run.frame == frame and run.source == "image"
+    np.testing.assert_array_equal(run.device_pixels, nv12_to_format(frame, "bgr", swing="studio"))
+    want = to_layout(normalize(rgb_to_format(img, "bgr"), mean=0.5, std=0.25, divisor=255), "NCHW")
+    np.testing.assert_array_equal(run.reference_tensor, want)
+    assert run.matched_tensor.shape == run.device_tensor.shape == (1, 3, *SIZE)
+
+
+@pytest.mark.parametrize("profile", ["openvino-f32", "tidl"])
+def test_float_decode_profiles_feed_float_pixels(photos, profile):
+    run = Pipeline.from_plan(_plan(3), PreprocessConfig(profile=profile)).run(photos["coffee"])
+    assert run.device_pixels.dtype == np.float32
+    assert not np.array_equal(run.device_pixels, np.round(run.device_pixels))
+    np.testing.assert_array_equal(
+        run.device_tensor, NormalizeStage.of(PreprocessConfig(), _plan(3)).numpy(run.device_pixels)
+    )
+
+
+def test_the_stage_cache_runs_each_shared_stage_once(photos):
+    from nv12_widgets.model.pipeline import StageCache
+
+    img = photos["chelsea"].copy()
+    cache = StageCache(64)
+    a = Pipeline.from_plan(_plan(3), PreprocessConfig(swing="studio"))
+    b = Pipeline.from_plan(_plan(3), PreprocessConfig(swing="studio", decode_swing="full"))
+    first = a.run(img, cache=cache)
+    assert first.device_tensor is not None and first.reference_tensor is not None
+    second = b.run(img, cache=cache)
+    assert second.frame is first.frame  # fit and encode are shared: not run again
+    assert second.reference_tensor is first.reference_tensor
+    assert not np.array_equal(second.device_tensor, first.device_tensor)
+    assert cache.hits["frame"] == 1 and cache.hits["reference_tensor"] == 1
+    plain = b.run(img)  # no cache: the same values
+    np.testing.assert_array_equal(plain.device_tensor, second.device_tensor)
+    assert not second.device_tensor.flags.writeable and img.flags.writeable
+    img[0, 0] = 255 - img[0, 0]  # an image edited in place is a new image
+    third = b.run(img, cache=cache)
+    assert third.key("device_tensor") != second.key("device_tensor")
+
+
+def test_stages_pickle_without_their_cached_hash():
+    import pickle
+
+    stage = DecodeStage.device(PreprocessConfig(profile="tidl"))
+    hash(stage)
+    again = pickle.loads(pickle.dumps(stage))
+    assert "_hash" not in again.__dict__ and again == stage and hash(again) == hash(stage)
