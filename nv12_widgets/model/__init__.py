@@ -83,6 +83,9 @@ _LAZY = {
     "evaluate": ("dataset", "evaluate"),
     "DatasetResult": ("dataset", "DatasetResult"),
     "make_orientation_dataset": ("dataset", "make_orientation_dataset"),
+    "DevicePathTransform": ("training", "DevicePathTransform"),
+    "DevicePathDataset": ("training", "DevicePathDataset"),
+    "albumentations_transform": ("training", "albumentations_transform"),
 }
 __all__ += sorted(_LAZY)
 
