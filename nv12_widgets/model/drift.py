@@ -8,9 +8,9 @@ separates gets its own pair of runs through the same graph:
 ============  =========================  =========================================
 cause         run A                      run B
 ============  =========================  =========================================
-format        reference tensor           matched tensor (the NV12 frame decoded right:
+format        reference tensor           format tensor (the NV12 frame decoded right:
                                          4:2:0 chroma + swing requantisation only)
-conversion    matched tensor             device tensor (the device's own decode)
+conversion    format tensor              nv12 tensor (the device's own decode)
 noise         reference tensor           reference + the vendor's U(0, a) noise
 quantisation  float model, reference     the quantised (QDQ) model, same feed
 ============  =========================  =========================================
@@ -58,8 +58,8 @@ CAUSES = ("format", "conversion", "noise", "quantisation")
 #: Which runs each cause compares: (path of run A, path of run B); quantisation compares
 #: the float and the quantised model on the reference path.
 CAUSE_PATHS = {
-    "format": ("reference", "matched"),
-    "conversion": ("matched", "device"),
+    "format": ("reference", "format"),
+    "conversion": ("format", "nv12"),
     "noise": ("reference", "noise"),
     "quantisation": ("reference", "reference"),
 }
@@ -366,11 +366,12 @@ def drift_by_cause(
     ----------
     model : Model, path, bytes or onnx.ModelProto
         The float model.
-    tensors : mapping
-        The tensors the model is fed on each path: ``"reference"``, ``"matched"``,
-        ``"device"`` and ``"noise"`` (a :class:`~nv12_widgets.model.Comparison`'s
-        ``tensors``, or ``Pipeline.run``'s ``reference_tensor`` / ``matched_tensor`` /
-        ``device_tensor``). A cause is measured when both of its paths are given.
+    tensors : mapping or Comparison
+        The tensors the model is fed on each path, named as a
+        :class:`~nv12_widgets.model.Comparison`'s ``tensors`` (pass the comparison
+        itself): ``"reference"``, ``"format"`` (the frame decoded right: ``Pipeline.run``'s
+        ``matched_tensor``), ``"nv12"`` (the device's decode: ``device_tensor``) and
+        ``"noise"``. A cause is measured when both of its paths are given.
     quantized : model, optional
         The quantised (QDQ) model: adds the "quantisation" cause (float vs quantised on
         the reference tensor; tensors read after their DequantizeLinear).
@@ -393,6 +394,11 @@ def drift_by_cause(
 
     if not (isinstance(threshold, int | float) and -1.0 <= float(threshold) <= 1.0):
         raise InputError(f"threshold must be a cosine in [-1, 1], got {threshold!r}.")
+    tensors = getattr(tensors, "tensors", tensors)  # a Comparison
+    if not isinstance(tensors, Mapping):
+        raise InputError(
+            f"tensors must be a Comparison or a mapping path -> tensor, got {type(tensors).__name__}."
+        )
     proto = load_proto(model, copy=False)
     names = [i.name for i in graph_inputs(proto)]
     extra = dict(extra_feeds or {})
@@ -426,8 +432,8 @@ def drift_by_cause(
         result[cause] = CauseDrift(cause, rows, float(threshold), inp)
     if not result:
         raise InputError(
-            "No cause could be measured: give at least the 'reference' and 'matched' (format), "
-            "'matched' and 'device' (conversion) or 'reference' and 'noise' tensors."
+            "No cause could be measured: give at least the 'reference' and 'format' (format), "
+            "'format' and 'nv12' (conversion) or 'reference' and 'noise' tensors."
         )
     nodes = [
         (

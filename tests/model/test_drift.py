@@ -53,7 +53,7 @@ def feeds():
     diff = rng.uniform(-0.02, 0.02, (1, 3, H, W)).astype(np.float32)
     return {
         "reference": ref,
-        "matched": (ref + diff).astype(np.float32),  # format: differs between channels
+        "format": (ref + diff).astype(np.float32),  # format: differs between channels
         "noise": (ref + common).astype(np.float32),  # noise: the same on every channel
     }
 
@@ -69,7 +69,7 @@ def test_relative_error_by_hand():
 def test_single_and_cumulative_values_by_hand(feeds):
     d = drift_by_cause(_planted(), feeds)
     assert set(d.causes) == {"format", "noise"}  # no device tensor, no quantised model
-    ref, mat = (feeds[k].astype(np.float64) for k in ("reference", "matched"))
+    ref, mat = (feeds[k].astype(np.float64) for k in ("reference", "format"))
 
     def rel(a, b):
         return float(np.linalg.norm(b - a) / np.linalg.norm(a))
@@ -172,8 +172,8 @@ def test_real_model_all_causes_from_a_pipeline_run():
         model,
         {
             "reference": run.reference_tensor,
-            "matched": run.matched_tensor,
-            "device": run.device_tensor,
+            "format": run.matched_tensor,
+            "nv12": run.device_tensor,
             "noise": noise.astype(np.float32),
         },
     )
@@ -193,7 +193,7 @@ def test_real_model_all_causes_from_a_pipeline_run():
     [
         ({"causes": ["colour"]}, "unknown causes"),
         ({"causes": ["quantisation"]}, "quantized="),
-        ({"causes": ["conversion"]}, "'matched' and 'device'"),
+        ({"causes": ["conversion"]}, "'format' and 'nv12'"),
         ({"threshold": 2.0}, "threshold"),
     ],
 )
