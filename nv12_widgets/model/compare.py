@@ -26,7 +26,6 @@ so moving the noise slider costs exactly one inference; the unit noise is drawn 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import weakref
 from collections import OrderedDict
@@ -41,15 +40,12 @@ from nv12_widgets.core import (
     InputError,
     load_image,
     output_kind,
-    scale_noise,
     signal_of,
-    to_layout,
-    unit_noise,
 )
 
 from .config import PreprocessConfig
 from .lint import apply_fixes, costs_of, lint
-from .pipeline import InputPlan, Pipeline
+from .pipeline import InputPlan, Pipeline, PipelineRun, StageCache
 from .results import (
     CONVERSION_RATIO,
     FRAGILE_RATIO,
@@ -78,10 +74,11 @@ __all__ = [
 
 @dataclass(frozen=True, eq=False)
 class _Path:
-    """One path's pixels (or None when they are another path's) and its outputs."""
+    """One path's pixels and its model outputs."""
 
     pixels: np.ndarray
     outputs: dict[str, np.ndarray]
+    tensor: np.ndarray
 
 
 class _LRU:
@@ -103,14 +100,6 @@ class _LRU:
 
     def clear(self) -> None:
         self.data.clear()
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    if a.flags.writeable:
-        if not a.flags.owndata:
-            a = a.copy()
-        a.flags.writeable = False
-    return a
 
 
 class Comparator:
@@ -160,31 +149,27 @@ class Comparator:
                 f"extra_feeds must not contain the image input {self.model.image_input!r}."
             )
         self.inferences = 0
-        self.hits = {"fit": 0, "reference": 0, "nv12": 0, "format": 0, "noise": 0}
-        self._hash_memo: dict[int, tuple] = {}
-        self._fit = _LRU(cache_size)
-        self._ref = _LRU(cache_size)
-        self._frame_cache = _LRU(cache_size)
-        self._nv12 = _LRU(cache_size)
-        self._format = _LRU(cache_size)
+        self._hits = {"reference": 0, "nv12": 0, "format": 0, "noise": 0}
+        self.stages = StageCache(cache_size * 10)
+        self._outputs = _LRU(cache_size * 3)
         self._noise = _LRU(cache_size * 4)
-        self._unit = _LRU(8)
         self._lint_cache = _LRU(cache_size)
         self._measures: OrderedDict[tuple, Any] = OrderedDict()
         self._pipelines = _LRU(16)
 
+    @property
+    def hits(self) -> dict[str, int]:
+        """Cache hits: "fit" (fitted images, from the stage cache), "reference",
+        "nv12", "format" and "noise" (model outputs)."""
+        fit = self.stages.hits.get("fitted", 0)
+        return {"fit": fit, **self._hits}
+
     def clear_cache(self) -> None:
         """Forget every cached array (counters are kept)."""
-        for cache in (
-            self._fit,
-            self._ref,
-            self._frame,
-            self._nv12,
-            self._format,
-            self._noise,
-            self._unit,
-        ):
+        for cache in (self._outputs, self._noise, self._lint_cache, self._pipelines):
             cache.clear()
+        self.stages.clear()
+        self._measures.clear()
 
     # -------------------------------------------------------------- planning
     def pipeline(
@@ -206,145 +191,50 @@ class Comparator:
         """Resolve input name, size, layout and dtype for ``config`` (or InputError)."""
         return self.pipeline(config).plan
 
-    # -------------------------------------------------------------- pieces
-    def _image_key(self, image: np.ndarray) -> tuple:
-        # Content hash (0.4 ms for 512x512x3, ~30 ms for a 12 MP photo): an array edited
-        # in place is a new image. A read-only array that owns its memory cannot change,
-        # so its hash is remembered for as long as the array lives (the dashboard freezes
-        # its image: moving a slider then costs no hashing).
-        frozen = not image.flags.writeable and image.flags.owndata
-        if frozen:
-            memo = self._hash_memo.get(id(image))
-            if memo is not None and memo[0]() is image:
-                return memo[1]
-        digest = hashlib.sha1(memoryview(np.ascontiguousarray(image)), usedforsecurity=False)
-        key = (image.shape, str(image.dtype), digest.hexdigest())
-        if frozen:
-            if len(self._hash_memo) >= 16:
-                self._hash_memo.clear()
-            self._hash_memo[id(image)] = (weakref.ref(image), key)
-        return key
+    def run(self, source: np.ndarray | NV12, p: Pipeline) -> PipelineRun:
+        """``p``'s run of an image or raw frame through this Comparator's stage cache."""
+        if isinstance(source, NV12):
+            return p.run_frame(source, cache=self.stages)
+        return p.run(source, cache=self.stages)
 
-    def _frame_key(self, frame: NV12) -> tuple:
-        digest = hashlib.sha1(memoryview(np.ascontiguousarray(frame.y)), usedforsecurity=False)
-        digest.update(memoryview(np.ascontiguousarray(frame.uv)))
-        return ("nv12", frame.height, frame.width, digest.hexdigest())
-
-    def _run(self, tensor: np.ndarray, name: str) -> dict[str, np.ndarray]:
+    # -------------------------------------------------------------- model outputs
+    def _infer(self, tensor: np.ndarray, name: str) -> dict[str, np.ndarray]:
         feeds = dict(self.extra_feeds)
         feeds[name] = tensor
         outputs = self.model.run(feeds)
         self.inferences += 1
         return outputs
 
-    def _fitted(self, image: np.ndarray, image_key: tuple, p: Pipeline) -> tuple[tuple, np.ndarray]:
-        key = (image_key, p.fit)
-        hit = self._fit.get(key)
+    def _path(self, run: PipelineRun, which: str, *same: _Path) -> _Path:
+        """The model outputs of the ``which`` tensor ("reference", "device" or
+        "matched"), cached by the tensor's identity (its stages); a tensor equal to one
+        of the ``same`` paths' tensors reuses their outputs (nothing to run)."""
+        counter = {"reference": "reference", "device": "nv12", "matched": "format"}[which]
+        key = run.key(f"{which}_tensor")
+        hit = self._outputs.get(key)
         if hit is not None:
-            self.hits["fit"] += 1
-            return key, hit
-        fitted = p.fit.numpy(image)
-        if fitted is image or not fitted.flags.owndata:
-            fitted = fitted.copy()  # never freeze (or alias) the caller's array
-        fitted.flags.writeable = False
-        self._fit.put(key, fitted)
-        return key, fitted
-
-    def _fitted_frame(self, frame: NV12, image_key: tuple, p: Pipeline):
-        """A raw frame fitted in the NV12 domain, and its best PC decode (the 'fitted' RGB)."""
-        key = (image_key, p.frame_fit, p.frame_reference)
-        hit = self._fit.get(key)
-        if hit is not None:
-            self.hits["fit"] += 1
-            return key, hit
-        fitted_frame = p.frame_fit.numpy(frame)
-        rgb = _frozen(np.array(p.frame_reference.numpy(fitted_frame)))
-        self._fit.put(key, (fitted_frame, rgb))
-        return key, (fitted_frame, rgb)
-
-    def _reference(self, fit_key: tuple, fitted: np.ndarray, p: Pipeline) -> tuple[tuple, _Path]:
-        key = (fit_key, p.train_pixels, p.normalize)
-        hit = self._ref.get(key)
-        if hit is not None:
-            self.hits["reference"] += 1
-            return key, hit
-        pixels = _frozen(p.train_pixels.numpy(fitted))
-        ref = _Path(pixels, self._run(p.normalize.numpy(pixels), p.plan.name))
-        self._ref.put(key, ref)
-        return key, ref
-
-    def _frame(self, fit_key: tuple, fitted: np.ndarray, p: Pipeline) -> tuple[tuple, NV12]:
-        frame_key = (fit_key, p.encode)
-        frame = self._frame_cache.get(frame_key)
-        if frame is None:
-            frame = p.encode.numpy(fitted)
-            self._frame_cache.put(frame_key, frame)
-        return frame_key, frame
-
-    def _nv12_path(self, frame_key: tuple, frame: NV12, p: Pipeline, ref: _Path) -> _Path:
-        key = (frame_key, p.decode, p.device_normalize)
-        hit = self._nv12.get(key)
-        if hit is not None:
-            self.hits["nv12"] += 1
+            self._hits[counter] += 1
             return hit
-        pixels = _frozen(p.decode.numpy(frame))
-        if p.device_normalize == p.normalize and np.array_equal(pixels, ref.pixels):
-            outputs = ref.outputs  # e.g. a gray model fed the Y plane: nothing to run
-        else:
-            outputs = self._run(p.device_normalize.numpy(pixels), p.plan.name)
-        nv = _Path(pixels, outputs)
-        self._nv12.put(key, nv)
-        return nv
-
-    def _matched_path(self, frame_key: tuple, frame, p: Pipeline, ref: _Path, nv: _Path) -> _Path:
-        key = (frame_key, p.matched, p.normalize)
-        hit = self._format.get(key)
-        if hit is not None:
-            self.hits["format"] += 1
-            return hit
-        pixels = _frozen(p.matched.numpy(frame))
-        if p.device_normalize == p.normalize and np.array_equal(pixels, nv.pixels):
-            outputs = nv.outputs  # the device path already is the matched one
-        elif np.array_equal(pixels, ref.pixels):
-            outputs = ref.outputs
-        else:
-            outputs = self._run(p.normalize.numpy(pixels), p.plan.name)
-        result = _Path(pixels, outputs)
-        self._format.put(key, result)
+        tensor = run.get(f"{which}_tensor")
+        outputs = next((q.outputs for q in same if np.array_equal(q.tensor, tensor)), None)
+        if outputs is None:
+            outputs = self._infer(tensor, run.pipeline.plan.name)
+        result = _Path(run.get(f"{which}_pixels"), outputs, tensor)
+        self._outputs.put(key, result)
         return result
 
-    def _noise_path(self, ref_key: tuple, p: Pipeline, ref: _Path, c: PreprocessConfig) -> _Path:
+    def _noise_path(self, run: PipelineRun, ref: _Path, c: PreprocessConfig) -> _Path:
         if c.noise_amplitude == 0:
-            return _Path(ref.pixels.astype(np.float32), ref.outputs)
+            return _Path(ref.pixels.astype(np.float32), ref.outputs, ref.tensor)
         key = None
         if c.noise_seed is not None:
-            key = (ref_key, c.noise_amplitude, c.noise_kind, c.noise_seed)
+            key = (run.key("reference_tensor"), c.noise_amplitude, c.noise_kind, c.noise_seed)
             hit = self._noise.get(key)
             if hit is not None:
-                self.hits["noise"] += 1
+                self._hits["noise"] += 1
                 return hit
-            unit_key = (ref.pixels.shape, c.noise_kind, c.noise_seed, p.normalize.layout)
-            unit = self._unit.get(unit_key)
-            if unit is None:
-                drawn = unit_noise(ref.pixels.shape, kind=c.noise_kind, seed=c.noise_seed)
-                unit = _frozen(to_layout(drawn, p.normalize.layout))
-                self._unit.put(unit_key, unit)
-        else:
-            drawn = unit_noise(ref.pixels.shape, kind=c.noise_kind, seed=None)
-            unit = to_layout(drawn, p.normalize.layout)
-        ref_key_l = ("laid", ref_key, p.normalize.layout)
-        ref_laid = self._unit.get(ref_key_l)
-        if ref_laid is None:
-            ref_laid = _frozen(to_layout(ref.pixels.astype(np.float32), p.normalize.layout))
-            self._unit.put(ref_key_l, ref_laid)
-        # exactly add_noise(ref.pixels, a, kind, seed) (the scaled unit noise plus the
-        # pixels, element by element), computed in the model's layout: no transpose per move
-        noisy_laid = scale_noise(unit, c.noise_amplitude, kind=c.noise_kind)
-        noisy_laid += ref_laid
-        noisy_laid.flags.writeable = False
-        noisy = noisy_laid[0] if p.normalize.layout == "NHWC" else noisy_laid[0].transpose(1, 2, 0)
-        tensor = p.normalize.numpy(noisy_laid, laid_out=True)
-        result = _Path(noisy, self._run(tensor, p.plan.name))
+        pixels, tensor = run.noisy(c.noise_amplitude, c.noise_kind, c.noise_seed)
+        result = _Path(pixels, self._infer(tensor, run.pipeline.plan.name), tensor)
         if key is not None:
             self._noise.put(key, result)
         return result
@@ -388,6 +278,18 @@ class Comparator:
         InputError
             Bad image (not (H, W, 3) uint8), a model without an image input, a config
             that cannot feed the model (channels, size, layout).
+
+        Examples
+        --------
+        >>> from onnx import TensorProto, helper
+        >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 8, 8]) for n in "xy")
+        >>> g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y])
+        >>> proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+        >>> comparator = Comparator(proto)
+        >>> image = np.full((8, 8, 3), 100, np.uint8)
+        >>> first = comparator.compare(image, PreprocessConfig(noise_amplitude=1.0))
+        >>> comparator.compare(image, PreprocessConfig(noise_amplitude=3.0)).inferences
+        1
         """
         config = config if config is not None else PreprocessConfig()
         if not isinstance(config, PreprocessConfig) or not (
@@ -397,41 +299,14 @@ class Comparator:
         source = image if isinstance(image, NV12) else _as_rgb(image)
         before = self.inferences
         p = self.pipeline(config, device)
-        if isinstance(source, NV12):
-            fit_key, (frame, fitted) = self._fitted_frame(source, self._frame_key(source), p)
-            frame_key = fit_key  # the frame is the device's own: nothing to encode
-        else:
-            fit_key, fitted = self._fitted(source, self._image_key(source), p)
-            frame_key, frame = self._frame(fit_key, fitted, p)
-        ref_key, ref = self._reference(fit_key, fitted, p)
-        nv = self._nv12_path(frame_key, frame, p, ref)
-        fm = self._matched_path(frame_key, frame, p, ref, nv)
-        nz = self._noise_path(ref_key, p, ref, config)
-
-        is_frame = isinstance(source, NV12)
-        kinds = dict(output_kinds or {})
-        metrics = {}
-        for name in self.model.output_names:
-            r, nv_out, fm_out = ref.outputs[name], nv.outputs[name], fm.outputs[name]
-            override = kinds.get(name)
-            sig, kind = self._memo(
-                ("signal", id(ref), name, override),
-                (r,),
-                lambda r=r, override=override: (signal_of(r), _kind(r, override)),
-            )
-            metrics[name] = output_metrics(
-                name,
-                r,
-                nv12=self._measure(("nv12", id(ref), id(nv), name), r, nv_out, sig, kind),
-                noise=measure_path(r, nz.outputs[name], signal=sig, kind=kind),
-                matched=None
-                if is_frame
-                else self._measure(("matched", id(ref), id(fm), name), r, fm_out, sig, kind),
-                conversion=self._measure(("conversion", id(fm), id(nv), name), fm_out, nv_out),
-                signal=sig,
-                kind=kind,
-            )
-        lint_findings, costs = self._lint(source, fit_key, frame_key, frame, p, nv, fitted)
+        run = self.run(source, p)
+        ref = self._path(run, "reference")
+        nv = self._path(run, "device", ref)
+        fm = self._path(run, "matched", nv, ref)
+        nz = self._noise_path(run, ref, config)
+        is_frame = run.source == "frame"
+        metrics = self._metrics(ref, nv, fm, nz, is_frame, dict(output_kinds or {}))
+        lint_findings, costs = self._lint(source, run, nv)
         return Comparison(
             model_name=self.model.name,
             image_input=p.plan.name,
@@ -439,9 +314,9 @@ class Comparator:
             device_config=device if device is not None else config,
             size=p.plan.size,
             layout=p.plan.layout,
-            fitted_image=fitted,
+            fitted_image=run.fitted,
             reference_input=ref.pixels,
-            nv12_frame=frame,
+            nv12_frame=run.frame,
             nv12_input=nv.pixels,
             noisy_input=nz.pixels,
             format_input=fm.pixels,
@@ -451,10 +326,41 @@ class Comparator:
             outputs_format=fm.outputs,
             metrics=metrics,
             inferences=self.inferences - before,
-            source="frame" if is_frame else "image",
+            source=run.source,
             lint=lint_findings,
             mistake_costs=costs,
+            tensors={
+                "reference": ref.tensor,
+                "nv12": nv.tensor,
+                "noise": nz.tensor,
+                "format": fm.tensor,
+            },
         )
+
+    def _metrics(self, ref, nv, fm, nz, is_frame: bool, kinds: dict) -> dict[str, OutputMetrics]:
+        """Every output's metrics (the noise-independent ones memoised)."""
+        metrics = {}
+        for name in self.model.output_names:
+            r, nv_out, fm_out = ref.outputs[name], nv.outputs[name], fm.outputs[name]
+            override = kinds.get(name)
+            sig, kind = self._memo(
+                ("signal", id(r), name, override),
+                (r,),
+                lambda r=r, override=override: (signal_of(r), _kind(r, override)),
+            )
+            metrics[name] = output_metrics(
+                name,
+                r,
+                nv12=self._measure(("nv12", name), r, nv_out, sig, kind),
+                noise=measure_path(r, nz.outputs[name], signal=sig, kind=kind),
+                matched=None
+                if is_frame
+                else self._measure(("matched", name), r, fm_out, sig, kind),
+                conversion=self._measure(("conversion", name), fm_out, nv_out),
+                signal=sig,
+                kind=kind,
+            )
+        return metrics
 
     def _memo(self, key: tuple, arrays: tuple, compute):
         """A noise-independent result memoised for the cached outputs it reads (keyed on
@@ -474,18 +380,21 @@ class Comparator:
     def _measure(self, key: tuple, a: np.ndarray, b: np.ndarray, signal=None, kind=None):
         """:func:`measure_path` of two cached outputs, memoised."""
         return self._memo(
-            (*key, kind), (a, b), lambda: measure_path(a, b, signal=signal, kind=kind)
+            (*key, id(a), id(b), kind),
+            (a, b),
+            lambda: measure_path(a, b, signal=signal, kind=kind),
         )
 
-    def _lint(self, source, fit_key, frame_key, frame, p: Pipeline, nv: _Path, fitted):
+    def _lint(self, source, run: PipelineRun, nv: _Path):
         """The configuration findings (cached per image and config, noise aside) and,
         for errors with a fix, what they cost: the deployed NV12 output against the
         NV12 output of the fixed config (one inference, then cached)."""
+        p = run.pipeline
         config, device = p.config, p.device_config
-        key = (fit_key, _path_fields(config), _path_fields(device))
+        key = (run.key("fitted"), _path_fields(config), _path_fields(device))
         findings = self._lint_cache.get(key)
         if findings is None:
-            image = fitted if isinstance(source, NV12) else source
+            image = run.fitted if run.source == "frame" else source
             findings = tuple(
                 lint(config, self.model, image, device=None if device is config else device)
             )
@@ -497,19 +406,13 @@ class Comparator:
         q = self.pipeline(fixed, fixed_device)
         if q.plan != p.plan or q.fit != p.fit:
             return findings, {}  # a fix that changes the geometry: not measured here
-        if isinstance(source, NV12) or q.encode == p.encode:
-            q_frame_key, q_frame = frame_key, frame
-        else:
-            q_frame_key, q_frame = self._frame(fit_key, fitted, q)
-        ref_key, ref = self._reference(fit_key, fitted, q)
-        intended = self._nv12_path(q_frame_key, q_frame, q, ref)
+        intended = self._path(self.run(source, q), "device")
         fixes = tuple(kv for f in errors for kv in f.fix)
-        costs = self._memo(
-            ("costs", id(intended), id(nv)),
+        return findings, self._memo(
+            ("costs", id(intended.outputs), id(nv.outputs)),
             (intended.outputs, nv.outputs),
             lambda: costs_of(intended.outputs, nv.outputs, fixes),
         )
-        return findings, costs
 
 
 # ---------------------------------------------------------------------- the function

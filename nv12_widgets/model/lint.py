@@ -79,13 +79,12 @@ from nv12_widgets.core import (
     assess_pair,
     compare_arrays,
     load_image,
-    normalize,
     output_kind,
     task_agreement,
 )
 
 from .config import PreprocessConfig
-from .pipeline import FitStage, Pipeline, TrainPixelsStage, plan_input
+from .pipeline import Pipeline, plan_input
 
 __all__ = [
     "LINT_CODES",
@@ -460,8 +459,8 @@ def _image_checks(c: PreprocessConfig, image: np.ndarray, size) -> list[LintFind
                 )
             )
     # The reference pixels exactly as the pipeline builds them (fit, then train pixels).
-    fitted = FitStage(tuple(size), c.resize_policy, c.interpolation).numpy(image)
-    pixels = TrainPixelsStage.of(c).numpy(fitted)
+    run = Pipeline.for_size(c, size).run(image)
+    pixels = run.reference_pixels
     if pixels.ndim == 2:
         pixels = pixels[..., None]
     # cv2.meanStdDev: float64 accumulation, 50x faster than numpy's per-column std.
@@ -478,7 +477,7 @@ def _image_checks(c: PreprocessConfig, image: np.ndarray, size) -> list[LintFind
             )
         )
         return out
-    t = normalize(pixels, layout="NHWC", **c.normalize_params())
+    t = run.reference_tensor[0]  # (h, w, C): the tensor the pipeline feeds, laid out NHWC
     mean_t, std_t = cv2.meanStdDev(t)
     m, s = mean_t.reshape(-1), std_t.reshape(-1)
     a = float(max(abs(float(t.min())), abs(float(t.max()))))

@@ -34,7 +34,6 @@ stages themselves) and printable.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,8 +57,10 @@ from nv12_widgets.core import (
 
 from .builder import GraphBuilder, emit_affine_round, emit_upsample, yuv_to_rgb_affine
 from .config import PreprocessConfig
+from .input_plan import FLOAT_TYPES, InputPlan, plan_input, value_info_dims
+from .pipeline_run import PipelineRun, StageCache
 from .profile_graphs import DECODE_GRAPHS
-from .session import Model, guess_layout, is_dynamic
+from .session import Model, guess_layout
 
 __all__ = [
     "DecodeStage",
@@ -71,137 +72,11 @@ __all__ = [
     "NormalizeStage",
     "Pipeline",
     "PipelineRun",
+    "StageCache",
     "TrainPixelsStage",
     "device_path_key",
     "plan_input",
 ]
-
-#: Float element types an image input may have (ONNX enum -> numpy).
-FLOAT_TYPES = {
-    TensorProto.FLOAT: np.dtype(np.float32),
-    TensorProto.FLOAT16: np.dtype(np.float16),
-    TensorProto.DOUBLE: np.dtype(np.float64),
-}
-
-
-# ---------------------------------------------------------------------- the model input
-@dataclass(frozen=True)
-class InputPlan:
-    """How a config feeds a model's image input.
-
-    Attributes
-    ----------
-    name : str
-        The image input's name.
-    layout : {"NCHW", "NHWC"}
-    size : (int, int)
-        (height, width) the model is fed at.
-    channels : int
-        1 or 3.
-    dtype : numpy.dtype
-        The input's element type (float32 for a float model).
-    shape : tuple of int
-        The full static input shape, batch 1.
-    """
-
-    name: str
-    layout: str
-    size: tuple[int, int]
-    channels: int
-    dtype: np.dtype
-    shape: tuple[int, ...]
-
-
-def plan_input(
-    name: str,
-    dims: Sequence[Any],
-    dtype: np.dtype | None,
-    config: PreprocessConfig,
-    *,
-    require_even: bool = True,
-) -> InputPlan:
-    """The one rule for feeding a config to an image input (or an InputError saying why not).
-
-    Parameters
-    ----------
-    name : str
-        The input's name.
-    dims : sequence
-        Its dimensions; dynamic ones as None, names or ints <= 0 (:func:`is_dynamic`).
-    dtype : numpy.dtype or None
-        Its element type; None when not a floating type numpy knows.
-    config : PreprocessConfig
-    require_even : bool
-        Reject odd sizes (NV12 needs even height and width).
-
-    Rules: the layout is ``config.layout`` or guessed from the shape; the batch must be
-    1 or dynamic; the channels must match the training format; the size is the model's
-    static size or ``config.size`` (they must agree when both exist; a dynamic size
-    needs ``config.size``).
-
-    Examples
-    --------
-    >>> p = plan_input("x", [1, 3, 224, 224], np.dtype("float32"), PreprocessConfig())
-    >>> p.layout, p.size, p.shape
-    ('NCHW', (224, 224), (1, 3, 224, 224))
-    """
-    dims = [None if is_dynamic(d) else int(d) for d in dims]
-    shown = "[" + ", ".join("?" if d is None else str(d) for d in dims) + "]"
-    described = f"{name!r} {shown}"
-    if dtype is None or not np.issubdtype(dtype, np.floating):
-        raise InputError(
-            f"Input {described} is {dtype if dtype is not None else 'not a float tensor'}, not "
-            "floating point: the NV12 path feeds normalised float values (an NV12-inserted or "
-            "already-quantized model takes raw codes; give its float original)."
-        )
-    if len(dims) != 4:
-        raise InputError(
-            f"Input {described} is not 4-D: an image input is (N, C, H, W) or (N, H, W, C)."
-        )
-    layout = config.layout or guess_layout(dims)
-    if layout is None:
-        raise InputError(f"Cannot tell the layout of input {described}; set config.layout.")
-    if dims[0] is not None and dims[0] != 1:
-        raise InputError(f"Input {described} has a fixed batch of {dims[0]}; need 1.")
-    c_ax, h_ax, w_ax = (1, 2, 3) if layout == "NCHW" else (3, 1, 2)
-    c = dims[c_ax]
-    if c is not None and c != config.channels:
-        if c in (1, 3):
-            fix = f"use train_format={'gray' if c == 1 else 'rgb/bgr/yuv444'!r}"
-        else:
-            fix = f"layout={layout!r} looks wrong for this shape: set config.layout"
-        raise InputError(
-            f"Input {described} takes {c} channel(s) in layout {layout} but "
-            f"train_format={config.train_format!r} gives {config.channels}; {fix}."
-        )
-    h, w = dims[h_ax], dims[w_ax]
-    static = (h, w) if h is not None and w is not None else None
-    size = tuple(config.size) if config.size is not None else static
-    if size is None:
-        raise InputError(f"Input {described} has a dynamic size; set config.size=(height, width).")
-    if static is not None and config.size is not None and size != static:
-        raise InputError(
-            f"config.size={size} but input {name!r} is fixed at {static}; use size=None or {static}."
-        )
-    if require_even and (size[0] % 2 or size[1] % 2):
-        raise InputError(
-            f"Model input size {size} (height, width) is odd; NV12 (4:2:0) needs even height "
-            "and width. Set config.size to even numbers."
-        )
-    if (h is not None and h != size[0]) or (w is not None and w != size[1]):
-
-        def declared(d: int | None) -> str:
-            return "dynamic (?)" if d is None else f"fixed at {d}"
-
-        suggestion = (h if h is not None else size[0], w if w is not None else size[1])
-        raise InputError(
-            f"The model does not accept size {size[0]} x {size[1]} (height x width); input "
-            f"{described} declares height {declared(h)}, width {declared(w)}. Try "
-            f"config.size={suggestion}: keep the model's fixed dimension, the other side is "
-            "free (multiples of 32 are safest)."
-        )
-    shape = (1, config.channels, *size) if layout == "NCHW" else (1, *size, config.channels)
-    return InputPlan(name, layout, (int(size[0]), int(size[1])), config.channels, dtype, shape)
 
 
 # ---------------------------------------------------------------------- stages
@@ -520,34 +395,6 @@ def device_path_key(config: PreprocessConfig) -> tuple:
 
 
 # ---------------------------------------------------------------------- the pipeline
-@dataclass(frozen=True, eq=False)
-class PipelineRun:
-    """Every intermediate of one image through a :class:`Pipeline` (numpy executor).
-
-    Attributes
-    ----------
-    fitted : numpy.ndarray
-        (h, w, 3) uint8 RGB at the model size.
-    reference_pixels, reference_tensor : numpy.ndarray
-        Training-format pixels (h, w, C) uint8 and the model tensor made from them.
-    frame : NV12
-        The frame the device's camera / resizer delivers.
-    device_pixels, device_tensor : numpy.ndarray
-        What the device's decode gives, and the tensor it feeds the model.
-    matched_pixels, matched_tensor : numpy.ndarray
-        The same frame decoded right (float, true swing, training format).
-    """
-
-    fitted: np.ndarray
-    reference_pixels: np.ndarray
-    reference_tensor: np.ndarray
-    frame: NV12
-    device_pixels: np.ndarray
-    device_tensor: np.ndarray
-    matched_pixels: np.ndarray
-    matched_tensor: np.ndarray
-
-
 @dataclass(frozen=True)
 class Pipeline:
     """The device path for one model input and config, described once.
@@ -631,6 +478,36 @@ class Pipeline:
         return cls.from_plan(plan_input(info.name, info.shape, dtype, config), config, device)
 
     @classmethod
+    def for_size(
+        cls,
+        config: PreprocessConfig,
+        size: tuple[int, int],
+        *,
+        layout: str = "NHWC",
+        device: PreprocessConfig | None = None,
+    ) -> Pipeline:
+        """Stages for a float32 input of ``size`` (height, width) without a model (e.g.
+        the configuration check's measurement, identify's candidates); odd sizes are
+        allowed (the NV12 stages then cannot run).
+
+        Examples
+        --------
+        >>> Pipeline.for_size(PreprocessConfig(train_format="gray"), (3, 5)).plan.shape
+        (1, 3, 5, 1)
+        """
+        h, w = (int(v) for v in size)
+        c = config.channels
+        dims = [1, c, h, w] if layout == "NCHW" else [1, h, w, c]
+        plan = plan_input(
+            "image",
+            dims,
+            np.dtype(np.float32),
+            config.replace(layout=layout, size=None),
+            require_even=False,
+        )
+        return cls.from_plan(plan, config, device)
+
+    @classmethod
     def for_proto(
         cls,
         proto: onnx.ModelProto,
@@ -680,12 +557,22 @@ class Pipeline:
         return cls.from_plan(plan, config, device)
 
     # ------------------------------------------------------------------ numpy executor
-    def run(self, image: np.ndarray) -> PipelineRun:
-        """Every intermediate for one (H, W, 3) uint8 RGB image (numpy executor)."""
-        fitted = self.fit.numpy(image)
-        return self._from(fitted, self.encode.numpy(fitted))
+    def run(self, image: np.ndarray, *, cache: StageCache | None = None) -> PipelineRun:
+        """Every intermediate for one (H, W, 3) uint8 RGB image (numpy executor).
 
-    def run_frame(self, frame: NV12) -> PipelineRun:
+        The intermediates are computed on first access; with ``cache`` each is looked
+        up by its stage and its input's identity first (see :class:`PipelineRun`).
+
+        Examples
+        --------
+        >>> p = Pipeline.for_size(PreprocessConfig(swing="studio"), (4, 4))
+        >>> run = p.run(np.full((4, 4, 3), 200, np.uint8))
+        >>> int(run.frame.y[0, 0]), run.reference_tensor.dtype
+        (188, dtype('float32'))
+        """
+        return PipelineRun(self, image, cache=cache)
+
+    def run_frame(self, frame: NV12, *, cache: StageCache | None = None) -> PipelineRun:
         """Every intermediate for a raw NV12 frame (numpy executor).
 
         The frame is fitted in the NV12 domain (``frame_fit``); there is no
@@ -693,25 +580,16 @@ class Pipeline:
         (``frame_reference``) and the reference is built from it; the device path is
         the device's decode of the frame itself, and ``matched`` the same frame decoded
         right (so the 4:2:0 format's own loss cannot be measured, only the conversion).
-        """
-        frame = self.frame_fit.numpy(frame)
-        return self._from(self.frame_reference.numpy(frame), frame)
 
-    def _from(self, fitted: np.ndarray, frame: NV12) -> PipelineRun:
-        """The rest of the path from the fitted RGB and the device's frame."""
-        reference = self.train_pixels.numpy(fitted)
-        device = self.decode.numpy(frame)
-        matched = self.matched.numpy(frame)
-        return PipelineRun(
-            fitted=fitted,
-            reference_pixels=reference,
-            reference_tensor=self.normalize.numpy(reference),
-            frame=frame,
-            device_pixels=device,
-            device_tensor=self.device_normalize.numpy(device),
-            matched_pixels=matched,
-            matched_tensor=self.normalize.numpy(matched),
-        )
+        Examples
+        --------
+        >>> from nv12_widgets.core import rgb_to_nv12
+        >>> p = Pipeline.for_size(PreprocessConfig(), (2, 2))
+        >>> run = p.run_frame(rgb_to_nv12(np.full((4, 4, 3), 90, np.uint8)))
+        >>> run.frame.y.shape, run.fitted[0, 0].tolist()
+        ((2, 2), [90, 90, 90])
+        """
+        return PipelineRun(self, frame, cache=cache)
 
     def device_tensor(self, frame: NV12) -> np.ndarray:
         """The tensor the device feeds the model for ``frame``: decode + normalize."""
@@ -770,17 +648,3 @@ class Pipeline:
                 "decode": self.decode.describe(),
             }
         )
-
-
-def value_info_dims(value_info: onnx.ValueInfoProto) -> list[int | str | None]:
-    """Dimensions of a graph input: ints, symbolic names, or None (unknown); a
-    ``dim_value`` <= 0 (Paddle2ONNX's -1) is dynamic (None)."""
-    dims: list[int | str | None] = []
-    for d in value_info.type.tensor_type.shape.dim:
-        if d.HasField("dim_value") and d.dim_value > 0:
-            dims.append(int(d.dim_value))
-        elif d.HasField("dim_param") and d.dim_param:
-            dims.append(d.dim_param)
-        else:
-            dims.append(None)
-    return dims

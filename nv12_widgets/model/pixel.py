@@ -3,8 +3,9 @@
 What the dashboard's pixel inspector shows when you hover over or click a plane: the
 NV12 codes (Y and the U, V pair of the pixel's 2x2 chroma block, NV12 4:2:0 siting as in
 :class:`~nv12_widgets.core.NV12`), the RGB the device rebuilds, both paths' model-input
-pixels in the training format and normalised with each path's own
-``(x / divisor - mean) / std`` (:func:`nv12_widgets.core.normalize`), and the error.
+pixels in the training format (float where the device decodes to float: ``openvino-f32``,
+``tidl``) and the exact values of the tensor each path fed the model
+(``Comparison.tensors``, made by the pipeline's normalize stage), and the error.
 Also where a plane's pixel lands in the frame (:func:`plane_pixel`) and where the
 largest error is (:func:`largest_error`).
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nv12_widgets.core import InputError, crop_zoom, normalize
+from nv12_widgets.core import InputError, crop_zoom, error_map, normalize
 
 from .findings import ERROR_MAP_GAIN
 
@@ -91,9 +92,10 @@ def plane_pixel(
 
 
 def _abs_error(cmp) -> np.ndarray:
-    """(h, w) largest |NV12 path - reference| over channels, in grey levels."""
-    a = cmp.reference_input.astype(np.int16)
-    b = cmp.nv12_input.astype(np.int16)
+    """(h, w) largest |NV12 path - reference| over channels, in grey levels (float: a
+    float-decode profile's fractions count)."""
+    a = cmp.reference_input.astype(np.float32)
+    b = cmp.nv12_input.astype(np.float32)
     return np.abs(b - a).max(axis=2)
 
 
@@ -131,11 +133,13 @@ class PixelReadout:
         The RGB the device's conversion rebuilds from the frame.
     train_format : str
         The channel order of ``reference`` / ``nv12`` (``"rgb"``, ``"bgr"``, ...).
-    reference, nv12 : tuple of int
-        The model-input pixel of the reference path and of the NV12 path.
+    reference, nv12 : tuple of int or float
+        The model-input pixel of the reference path and of the NV12 path (floats when
+        the device decodes to float, e.g. 131.232 for ``openvino-f32``: never truncated).
     reference_normalised, nv12_normalised : tuple of float
-        The same after each path's normalisation (what the model sees).
-    error : tuple of int
+        The values of the tensor each path fed the model at this pixel (channel order of
+        the training format).
+    error : tuple of int or float
         ``nv12 - reference`` per channel, grey levels.
     error_map : int
         The error map's value here: ``min(255, gain * max |error|)``.
@@ -148,11 +152,11 @@ class PixelReadout:
     v: int
     nv12_rgb: tuple[int, ...]
     train_format: str
-    reference: tuple[int, ...]
-    nv12: tuple[int, ...]
+    reference: tuple[int | float, ...]
+    nv12: tuple[int | float, ...]
     reference_normalised: tuple[float, ...]
     nv12_normalised: tuple[float, ...]
-    error: tuple[int, ...]
+    error: tuple[int | float, ...]
     error_map: int
 
     def rows(self) -> list[tuple[str, str]]:
@@ -160,7 +164,7 @@ class PixelReadout:
         fmt = self.train_format.upper()
 
         def ints(v):
-            return ", ".join(str(x) for x in v)
+            return ", ".join(str(x) if isinstance(x, int) else f"{x:.4f}" for x in v)
 
         def floats(v):
             return ", ".join(f"{x:+.5f}" for x in v)
@@ -172,7 +176,10 @@ class PixelReadout:
             (f"NV12 path {fmt}", ints(self.nv12)),
             ("reference normalised", floats(self.reference_normalised)),
             ("NV12 normalised", floats(self.nv12_normalised)),
-            ("error (NV12 - reference)", ", ".join(f"{x:+d}" for x in self.error)),
+            (
+                "error (NV12 - reference)",
+                ", ".join(f"{x:+d}" if isinstance(x, int) else f"{x:+.4f}" for x in self.error),
+            ),
         ]
 
 
@@ -207,11 +214,9 @@ def pixel_readout(
             f"pixel (row {r}, col {c}) is outside the {h} x {w} (height x width) frame"
         )
     rgb = cmp.nv12_rgb() if nv12_rgb is None else nv12_rgb
-    ref = cmp.reference_input[r, c].astype(np.int16)
-    dev = cmp.nv12_input[r, c].astype(np.int16)
-    norm_ref = normalize(ref[None, None], **cmp.config.normalize_params())[0, 0]
-    norm_dev = normalize(dev[None, None], **cmp.device_config.normalize_params())[0, 0]
-    err = dev - ref
+    ref, dev = cmp.reference_input[r, c], cmp.nv12_input[r, c]
+    err = dev.astype(np.float64) - ref.astype(np.float64)
+    exact = all(np.issubdtype(a.dtype, np.integer) for a in (ref, dev))
     return PixelReadout(
         row=r,
         col=c,
@@ -220,13 +225,32 @@ def pixel_readout(
         v=int(f.uv[r // 2, c // 2, 1]),
         nv12_rgb=tuple(int(x) for x in rgb[r, c]),
         train_format=cmp.config.train_format,
-        reference=tuple(int(x) for x in ref),
-        nv12=tuple(int(x) for x in dev),
-        reference_normalised=tuple(float(x) for x in norm_ref),
-        nv12_normalised=tuple(float(x) for x in norm_dev),
-        error=tuple(int(x) for x in err),
-        error_map=int(min(255, round(gain * int(np.abs(err).max())))),
+        reference=_values(ref),
+        nv12=_values(dev),
+        reference_normalised=_fed(cmp, "reference", r, c, ref, cmp.config),
+        nv12_normalised=_fed(cmp, "nv12", r, c, dev, cmp.device_config),
+        error=tuple(int(x) for x in err) if exact else tuple(float(x) for x in err),
+        error_map=int(error_map(ref[None, None], dev[None, None], gain=gain)[0, 0]),
     )
+
+
+def _values(pixel: np.ndarray) -> tuple[int | float, ...]:
+    """A pixel's values: ints for integer pixels, the exact floats otherwise."""
+    if np.issubdtype(pixel.dtype, np.integer):
+        return tuple(int(x) for x in pixel)
+    return tuple(float(x) for x in pixel)
+
+
+def _fed(cmp, path: str, r: int, c: int, pixel: np.ndarray, config) -> tuple[float, ...]:
+    """The values of the tensor ``path`` fed the model at (r, c): read from
+    ``cmp.tensors`` (the pipeline's own tensor); without it, the pixel normalised by
+    ``core.normalize`` (the normalize stage's arithmetic), never truncated."""
+    tensor = getattr(cmp, "tensors", {}).get(path)
+    if tensor is not None:
+        values = tensor[0, :, r, c] if cmp.layout == "NCHW" else tensor[0, r, c, :]
+    else:
+        values = normalize(pixel[None, None].astype(np.float32), **config.normalize_params())[0, 0]
+    return tuple(float(x) for x in values)
 
 
 def marked_zoom(image: np.ndarray, row: int, col: int, *, half: int = 12, scale: int = 8):

@@ -62,7 +62,7 @@ from .graph import (
     opset_version,
     preprocess_node_names,
 )
-from .pipeline import EncodeStage, FitStage, Pipeline, value_info_dims
+from .pipeline import Pipeline, value_info_dims
 from .session import Model
 
 __all__ = [
@@ -164,13 +164,11 @@ class _Prep:
                 raise InputError(
                     f"config.size={tuple(config.size)} but the NV12 model takes {size}; use size=None."
                 )
-            # the device's camera side only: fit and encode (the graph decodes)
-            self.fit = FitStage(size, config.resize_policy, config.interpolation)
-            self.encode = EncodeStage.of(config)
+            # the device's camera side only is used: fit and encode (the graph decodes)
+            self.camera = Pipeline.for_size(config.replace(size=None), size)
             image_names = set(self.nv12_names)
         else:
-            self.pipeline = Pipeline.for_proto(proto, config)
-            self.fit, self.encode = self.pipeline.fit, self.pipeline.encode
+            self.pipeline = self.camera = Pipeline.for_proto(proto, config)
             image_names = {self.pipeline.plan.name}
         others = [i.name for i in graph_inputs(proto) if i.name not in image_names]
         missing = [n for n in others if n not in self.extra]
@@ -181,10 +179,7 @@ class _Prep:
 
     @property
     def size(self) -> tuple[int, int]:
-        return self.fit.size
-
-    def fitted(self, image: ImageSource) -> np.ndarray:
-        return self.fit.numpy(_as_rgb(image))
+        return self.camera.plan.size
 
     def nv12_feeds(self, frame: NV12) -> dict[str, np.ndarray]:
         assert self.nv12_names is not None
@@ -197,11 +192,10 @@ class _Prep:
 
     def feeds(self, image: ImageSource) -> dict[str, np.ndarray]:
         """Calibration feeds of one image: reference tensor, or NV12 planes for NV12 models."""
-        fitted = self.fitted(image)
+        run = self.camera.run(_as_rgb(image))
         if self.pipeline is None:
-            return self.nv12_feeds(self.encode.numpy(fitted))
-        p = self.pipeline
-        return {p.plan.name: p.normalize.numpy(p.train_pixels.numpy(fitted)), **self.extra}
+            return self.nv12_feeds(run.frame)
+        return {self.pipeline.plan.name: run.reference_tensor, **self.extra}
 
 
 class CalibrationFeeds:

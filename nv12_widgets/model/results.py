@@ -449,7 +449,9 @@ def verdict_of(
         cost = _cost_text(costs)
         cost_part = (
             f" Measured on this image (the deployed output against the output with the fix "
-            f"applied): {cost}." if cost else ""
+            f"applied): {cost}."
+            if cost
+            else ""
         )
         return Verdict(
             "preprocessing",
@@ -478,7 +480,9 @@ def verdict_of(
         best = replace(
             best,
             text="No output carries signal on this image: "
-            + "; ".join(f"{v.output!r} peaks at {v.numbers['reference_peak']:.3g}" for v in verdicts)
+            + "; ".join(
+                f"{v.output!r} peaks at {v.numbers['reference_peak']:.3g}" for v in verdicts
+            )
             + ". The model finds nothing here; its cosines measure float32 rounding. Try "
             "another image.",
         )
@@ -531,6 +535,9 @@ class Comparison:
         verdict (rule R1).
     mistake_costs : dict
         Output name -> ``MistakeCost``: what the lint errors cost on this image.
+    tensors : dict
+        Path ("reference", "nv12", "noise", "format") -> the exact tensor the model was
+        fed on that path (the model's layout and dtype).
     """
 
     model_name: str
@@ -555,6 +562,7 @@ class Comparison:
     source: str = "image"
     lint: tuple = ()
     mistake_costs: dict = field(default_factory=dict)
+    tensors: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Output name -> that output's metrics (``cosine_nv12``, ``cosine_noise``, ...)."""

@@ -105,3 +105,38 @@ def test_marked_zoom_outlines_the_centre_pixel(row, col):
     assert np.array_equal(z[~marked][:, 0], plain[~marked])
     # and the outlined block is the pixel asked for
     assert np.all(plain[top + 1 : top + 4, left + 1 : left + 4] == img[r, c])
+
+
+@pytest.mark.parametrize("profile", ["openvino-f32", "tidl"])
+@pytest.mark.parametrize("fmt", ["rgb", "bgr"])
+def test_readout_equals_the_tensor_fed_for_float_decode_profiles(conv_model, profile, fmt):
+    from nv12_widgets.model import Model, Pipeline
+
+    rng = np.random.default_rng(5)
+    img = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    config = PreprocessConfig(
+        train_format=fmt, profile=profile, mean=(0.5, 0.4, 0.3), std=(0.2, 0.25, 0.3)
+    )
+    cmp = compare(conv_model, img, config)
+    assert cmp.nv12_input.dtype == np.float32
+    # the tensor the model was fed, rebuilt independently of the comparison
+    model = conv_model if isinstance(conv_model, Model) else Model(conv_model)
+    fed = Pipeline.for_model(model, config).run(img).device_tensor
+    np.testing.assert_array_equal(cmp.tensors["nv12"], fed)
+    fractional = 0
+    for r in range(0, 8, 3):
+        for c in range(8):
+            px = pixel_readout(cmp, r, c)
+            want = fed[0, :, r, c] if cmp.layout == "NCHW" else fed[0, r, c, :]
+            assert px.nv12_normalised == tuple(float(v) for v in want)
+            assert px.nv12 == tuple(float(v) for v in cmp.nv12_input[r, c])
+            # (x / 255 - mean) / std by hand from the untruncated value
+            by_hand = (np.array(px.nv12) / 255.0 - np.array([0.5, 0.4, 0.3])) / np.array(
+                [0.2, 0.25, 0.3]
+            )
+            np.testing.assert_allclose(px.nv12_normalised, by_hand, rtol=1e-5, atol=1e-5)
+            fractional += any(v != int(v) for v in px.nv12)
+            assert any("." in value for _, value in px.rows()[3:4]) or not any(
+                v != int(v) for v in px.nv12
+            )
+    assert fractional > 0  # the profile feeds fractions: they must be read out
