@@ -1136,12 +1136,7 @@ def _cmd_layers(args: argparse.Namespace) -> int:
         _note(f"{image}: {text}")
     comparison = compare(model, source, _with_default_size(config, model, source))
     quantized = Model(Path(args.quantized).expanduser()) if args.quantized else None
-    tensors = {
-        "reference": comparison.reference_input,
-        "format": comparison.format_input,
-        "nv12": comparison.nv12_input,
-        "noise": comparison.noisy_input,
-    }
+    tensors = dict(comparison.tensors)
     if comparison.source == "frame":  # no full-resolution original: no format cause
         tensors.pop("reference")
     drift = drift_by_cause(
@@ -1176,7 +1171,8 @@ def _cmd_layers(args: argparse.Namespace) -> int:
         top = ", ".join(
             f"{r.node} ({r.op_type}) x{r.amplification:.3g}" for r in cause.ranked(args.top)
         )
-        print(f"{name}: top amplifiers: {top}")
+        if top:
+            print(f"{name}: top amplifiers: {top}")
     print(
         f"wrote {out / 'drift.json'}, {out / 'drift.png'} and {len(written)} Model Explorer "
         f"node-data files"

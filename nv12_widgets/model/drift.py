@@ -150,7 +150,9 @@ class CauseDrift:
     def ranked(self, n: int = 10) -> list[NodeDrift]:
         """The ``n`` nodes that amplify this cause most (largest amplification first;
         among equal amplifications, the larger drift first)."""
-        key = [r for r in self.rows if not math.isnan(r.amplification)]
+        key = [
+            r for r in self.rows if not math.isnan(r.amplification) and (r.drift or r.input_drift)
+        ]
         key.sort(key=lambda r: (r.amplification, r.drift), reverse=True)
         return key[:n]
 
@@ -177,6 +179,9 @@ class DriftByCause:
         """One line per cause: where it first crosses the threshold, the top amplifier."""
         lines = []
         for name, c in self.causes.items():
+            if not any(r.drift for r in c.rows) and not c.input_drift:
+                lines.append(f"{name}: no difference on this path (the two runs are identical)")
+                continue
             first = c.first_below
             top = c.ranked(1)
             lines.append(
@@ -203,16 +208,30 @@ class DriftByCause:
         if not c.rows:
             return []
         outputs_read = {t for _, _, _, ins, _ in self.nodes for t in ins}
+        producer = {t: ins for _, _, _, ins, outs in self.nodes for t in outs}
         ends = [r for r in c.rows if r.tensor not in outputs_read] or c.rows
         current = max(ends, key=lambda r: -1 if math.isnan(r.drift) else r.drift)
         chain = [current]
         seen = {current.tensor}
+
+        def measured_reads(tensors: Sequence[str]) -> list[NodeDrift]:
+            out, todo, visited = [], list(tensors), set()
+            while todo:  # through nodes that were not compared, to their own inputs
+                t = todo.pop()
+                if t in visited or t in seen:
+                    continue
+                visited.add(t)
+                if t in by_tensor:
+                    out.append(by_tensor[t])
+                else:
+                    todo.extend(producer.get(t, ()))
+            return out
+
         while True:
-            reads = [by_tensor[t] for t in current.reads if t in by_tensor and t not in seen]
+            reads = measured_reads(current.reads)
             if not reads:
                 break
             current = max(reads, key=lambda r: -1 if math.isnan(r.drift) else r.drift)
-            seen.add(current.tensor)
             chain.append(current)
         return chain[::-1]
 
@@ -288,6 +307,8 @@ class DriftByCause:
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 3.2))
         for name in causes or list(self.causes):
+            if not any(r.drift for r in self.causes[name].rows):
+                continue  # nothing to draw on a log scale: the summary says so
             chain = self.critical_path(name)
             xs = [r.index for r in chain]
             ys = [max(r.drift, 1e-12) if math.isfinite(r.drift) else np.nan for r in chain]

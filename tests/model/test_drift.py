@@ -184,8 +184,10 @@ def test_real_model_all_causes_from_a_pipeline_run():
     assert d["conversion"].input_drift == pytest.approx(
         relative_error(run.matched_tensor, run.device_tensor)
     )
+    # the demo config is consistent: device decode == the right decode, no conversion drift
+    assert d["conversion"].input_drift == 0.0 and not d["conversion"].ranked()
     ax = d.plot()
-    assert len(ax.lines) == 3
+    assert [line.get_label() for line in ax.lines] == ["format", "noise"]
 
 
 @pytest.mark.parametrize(
