@@ -1125,7 +1125,7 @@ def _cmd_layers(args: argparse.Namespace) -> int:
     out = Path(args.output).expanduser()
     if out.exists() and not out.is_dir():
         raise InputError(f"-o {str(out)!r} is a file; give a folder")
-    names = ["drift.json", "drift.png"]
+    names = ["drift.json", "drift.png", "drift.html"]
     out.mkdir(parents=True, exist_ok=True)
     model_path = Path(args.model).expanduser() if args.model else demo_model_path()
     image = Path(args.image) if args.image else demo_image_paths()[1]
@@ -1162,10 +1162,15 @@ def _cmd_layers(args: argparse.Namespace) -> int:
         overwrite=True,
         what="drift.json",
     )
-    ax = drift.plot()
-    png = io.BytesIO()
-    ax.figure.savefig(png, format="png", dpi=110)
-    atomic_write(out / "drift.png", png.getvalue(), overwrite=True, what="drift.png")
+    from nv12_widgets.model.drift import chart_png, drift_fields
+    from nv12_widgets.report import Findings
+
+    atomic_write(out / "drift.png", chart_png(drift), overwrite=True, what="drift.png")
+    findings = Findings()
+    findings.record(
+        **drift_fields(drift, model_name=model_path.name, image_name=str(image), top=args.top)
+    )
+    findings.export_html(out / "drift.html", title="Drift by cause", overwrite=True)
     print(drift.summary())
     for name, cause in drift.causes.items():
         top = ", ".join(
@@ -1174,8 +1179,8 @@ def _cmd_layers(args: argparse.Namespace) -> int:
         if top:
             print(f"{name}: top amplifiers: {top}")
     print(
-        f"wrote {out / 'drift.json'}, {out / 'drift.png'} and {len(written)} Model Explorer "
-        f"node-data files"
+        f"wrote {out / 'drift.html'} (the report), drift.json, drift.png and {len(written)} "
+        "Model Explorer node-data files"
     )
     print(
         f"view: model-explorer {model_path} --node_data_paths="

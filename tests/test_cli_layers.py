@@ -17,7 +17,7 @@ def test_layers_writes_every_file_and_names_the_conversion_bug(tmp_path, capsys)
     printed = capsys.readouterr().out
     assert code == 0, printed
     names = {p.name for p in out.iterdir()}
-    assert {"drift.json", "drift.png"} <= names
+    assert {"drift.json", "drift.png", "drift.html"} <= names
     for cause in ("format", "conversion", "noise"):
         assert f"{cause}_drift.json" in names and f"{cause}_amplification.json" in names
     data = json.loads((out / "drift.json").read_text())
@@ -25,6 +25,8 @@ def test_layers_writes_every_file_and_names_the_conversion_bug(tmp_path, capsys)
     assert data["conversion"]["input_drift"] > data["format"]["input_drift"] > 0
     assert data["conversion"]["first_below"] is not None
     assert "conversion: top amplifiers:" in printed and "model-explorer" in printed
+    html = (out / "drift.html").read_text()
+    assert "Drift by cause" in html and "data:image/png;base64," in html
     # run again: the files are there, nothing is overwritten silently
     assert main(["layers", "--demo", "--size", "96", "96", "-o", str(out)]) == 2
     assert "--overwrite" in capsys.readouterr().err

@@ -50,7 +50,16 @@ from nv12_widgets.core.io import atomic_write
 from .graph import ModelLike
 from .layerwise import collect_intermediates
 
-__all__ = ["CAUSES", "CauseDrift", "DriftByCause", "NodeDrift", "drift_by_cause", "relative_error"]
+__all__ = [
+    "CAUSES",
+    "CauseDrift",
+    "DriftByCause",
+    "NodeDrift",
+    "chart_png",
+    "drift_by_cause",
+    "drift_fields",
+    "relative_error",
+]
 
 #: The causes, in the order they are shown.
 CAUSES = ("format", "conversion", "noise", "quantisation")
@@ -320,6 +329,48 @@ class DriftByCause:
         ax.legend(loc="upper left", fontsize=8, bbox_to_anchor=(1.01, 1.0))
         ax.figure.tight_layout()
         return ax
+
+
+def chart_png(drift: DriftByCause, dpi: int = 110) -> bytes:
+    """:meth:`DriftByCause.plot` as PNG bytes (for reports and the dashboard)."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    ax = drift.plot()
+    buf = io.BytesIO()
+    ax.figure.savefig(buf, format="png", dpi=dpi)
+    plt.close(ax.figure)
+    return buf.getvalue()
+
+
+def drift_fields(drift: DriftByCause, *, model_name: str, image_name: str, top: int = 5):
+    """Keyword arguments for ``Findings.record`` (the report's "drift by cause" entry):
+    the summary as the verdict, the plot as a chart, per cause where it first crosses the
+    threshold and its top amplifiers as context.
+
+    Examples
+    --------
+    >>> f = drift_fields(d, model_name="det.onnx", image_name="a.jpg")   # doctest: +SKIP
+    >>> Findings().record(**f)                                           # doctest: +SKIP
+    """
+    context: dict[str, Any] = {"model": model_name, "image": image_name}
+    for name, c in drift.causes.items():
+        first = c.first_below
+        context[f"{name}: input drift"] = c.input_drift
+        context[f"{name}: first below cos {c.threshold:g}"] = (
+            f"{first.node} ({first.op_type}, #{first.index})" if first else "never"
+        )
+        context[f"{name}: top amplifiers"] = (
+            ", ".join(f"{r.node} x{r.amplification:.3g}" for r in c.ranked(top))
+            or "none (no difference on this path)"
+        )
+    return {
+        "title": f"Drift by cause: {image_name}",
+        "verdict": drift.summary(),
+        "charts": {"drift by cause along the critical path": chart_png(drift)},
+        "context": context,
+    }
 
 
 def _finite(v: float) -> float | None:
