@@ -178,6 +178,7 @@ class DriftByCause:
 
     causes: dict[str, CauseDrift]
     nodes: list[tuple[int, str, str, tuple[str, ...], tuple[str, ...]]] = field(repr=False)
+    graph: str = "main"
 
     def __getitem__(self, cause: str) -> CauseDrift:
         if cause not in self.causes:
@@ -255,20 +256,23 @@ class DriftByCause:
             for name, c in self.causes.items()
         }
 
-    def model_explorer(self, graph_id: str = "main") -> dict[str, Any]:
+    def model_explorer(self, graph_id: str | None = None) -> dict[str, Any]:
         """Node data for Google's Model Explorer: one overlay per cause and measure.
 
         Returns ``{"<cause> drift": {graph_id: GraphNodeData}, "<cause> amplification":
         ...}`` as plain JSON-able dicts in Model Explorer's node-data format
-        (``model_explorer.node_data_builder``: ``results`` keyed by output tensor name,
-        ``thresholds`` colouring the nodes). Write them with :meth:`save_model_explorer`
-        and load them with ``model_explorer.visualize_from_config`` /
-        ``config.add_node_data_from_path``.
+        (``model_explorer.node_data_builder``: ``results`` keyed by node id - the ONNX
+        adapter ``model-explorer-onnx`` uses the node names - and ``thresholds`` colouring
+        the nodes); the graph id is the ONNX graph's name, as that adapter names graphs.
+        Write them with :meth:`save_model_explorer` and load them with
+        ``model-explorer M.onnx --node_data_paths=...`` or
+        ``config().add_node_data_from_path``.
         """
+        graph_id = graph_id or self.graph
         out: dict[str, Any] = {}
         for name, c in self.causes.items():
-            drift = {r.tensor: {"value": _finite(r.drift)} for r in c.rows}
-            amp = {r.tensor: {"value": _finite(r.amplification)} for r in c.rows}
+            drift = {r.node: {"value": _finite(r.drift)} for r in c.rows}
+            amp = {r.node: {"value": _finite(r.amplification)} for r in c.rows}
             limit = 1.0 - c.threshold
             out[f"{name} drift"] = {
                 graph_id: {
@@ -292,7 +296,7 @@ class DriftByCause:
             }
         return out
 
-    def save_model_explorer(self, folder: Any, graph_id: str = "main") -> list[str]:
+    def save_model_explorer(self, folder: Any, graph_id: str | None = None) -> list[str]:
         """Write one node-data JSON file per overlay into ``folder`` (atomically); returns
         the paths."""
         import json
@@ -517,4 +521,4 @@ def drift_by_cause(
         )
         for i, n in enumerate(got.nodes)
     ]
-    return DriftByCause(result, nodes)
+    return DriftByCause(result, nodes, proto.graph.name or "main")

@@ -135,9 +135,10 @@ def test_model_explorer_node_data_loads_with_its_own_api(feeds, tmp_path):
         }
         model = ndb.ModelNodeData(graphsData=graphs)
         round_trip = json.loads(model.to_json_string())
-        assert round_trip["main"]["results"]["c"]["value"] == data["main"]["results"]["c"]["value"]
+        g = round_trip["planted"]["results"]
+        assert g["centre"]["value"] == data["planted"]["results"]["centre"]["value"]
     fmt = json.loads(open(tmp_path / "format_amplification.json").read())
-    assert fmt["main"]["results"]["c"]["value"] == pytest.approx(
+    assert fmt["planted"]["results"]["centre"]["value"] == pytest.approx(
         d["format"].row("centre").amplification
     )
 
