@@ -3,11 +3,13 @@
 ``NV12Debugger()`` opens the whole dashboard; its panels (:class:`ImagePanel`,
 :class:`PreprocessPanel`, :class:`NoisePanel`, :class:`PlanesPanel`,
 :class:`SimilarityPanel`, :class:`SweepPanel`, :class:`DatasetPanel`,
-:class:`FindingsPanel`) work on their own.
+:class:`FindingsPanel`) work on their own; :func:`open_model_explorer` embeds Google's
+Model Explorer with the drift-by-cause overlays.
 """
 
 from .dataset_panel import DatasetPanel
 from .debugger import NV12Debugger
+from .explorer import open_model_explorer
 from .findings import FindingsPanel, SweepPanel
 from .panels import ImagePanel, NoisePanel, PlanesPanel, PreprocessPanel, SimilarityPanel
 
@@ -21,4 +23,5 @@ __all__ = [
     "PreprocessPanel",
     "SimilarityPanel",
     "SweepPanel",
+    "open_model_explorer",
 ]
