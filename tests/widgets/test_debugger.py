@@ -209,7 +209,7 @@ def test_sweep_cancel_gives_partial_result(dashboard):
 
     def run_and_cancel(progress, cancel):
         cancel.set()
-        return d._run_sweep(progress, cancel)
+        return d.run_sweep(progress, cancel)
 
     d.sweep._run_sweep = run_and_cancel
     d.sweep.run(background=False)
@@ -263,7 +263,7 @@ def test_readout_errors_land_in_the_error_area(dashboard, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("readout exploded")
 
-    monkeypatch.setattr("nv12_widgets.widgets.panels.marked_zoom", broken)
+    monkeypatch.setattr("nv12_widgets.widgets.planes_panel.marked_zoom", broken)
     d.planes.row.value = 3
     assert "readout exploded" in d.errors.value
     assert "pixel readout" in d.errors.value
