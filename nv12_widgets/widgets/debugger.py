@@ -17,7 +17,7 @@ from nv12_widgets.model.compare import Comparator
 from nv12_widgets.model.findings import finding_fields
 from nv12_widgets.model.session import default_size, is_dynamic, size_presets
 
-from ._common import STYLE, ErrorArea, no_null_tooltips
+from ._common import STYLE, ErrorArea, FieldErrors, no_null_tooltips
 from .panel import AREAS, DashboardState, Panel
 from .registry import PANELS
 
@@ -250,9 +250,15 @@ class NV12Debugger(W.VBox):
         t0 = time.perf_counter()
         try:
             config = self.current_config()
+        except FieldErrors as exc:  # each field marked in its panel; all listed on top
+            self.report_error("Reading the settings", exc)
+            self._stale()
+            return False
+        try:
             cmp = self.comparator.compare(self.image, config)
         except Exception as exc:  # noqa: BLE001 - shown, never lost
             self.report_error("Updating", exc)
+            self._stale()
             return False
         try:
             key = (id(self.image), config.replace(**_display_noise()))
@@ -281,6 +287,14 @@ class NV12Debugger(W.VBox):
     def snippets(self) -> dict[str, str]:
         """The vendor snippets shown in the Preprocessing panel, as text."""
         return self.preprocess.snippet_texts
+
+    def _stale(self) -> None:
+        """Say, next to the numbers, that they are those of the last good settings."""
+        if self.comparison is not None:
+            self.status.value = (
+                "<span class='nv12-stale'>Not updated: the numbers above are those of the "
+                "last good settings (see the error above and the marked fields).</span>"
+            )
 
     # --------------------------------------------------------------------- findings
     def snapshot(self) -> dict:

@@ -4,6 +4,7 @@ is usable on its own; :class:`~nv12_widgets.widgets.NV12Debugger` wires them tog
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from nv12_widgets.core import NV12, is_raw_frame_path, load_source
 from nv12_widgets.model import PreprocessConfig, snippets
 from nv12_widgets.model.config import FieldSpec, field_spec
 
-from ._common import ImageView, parse_floats
+from ._common import FieldErrors, ImageView, parse_floats
 from .panel import Panel
 from .planes_panel import PlanesPanel
 from .similarity_panel import SimilarityPanel, lint_html, metrics_table_html, sequence_html
@@ -81,6 +82,14 @@ def field_control(spec: FieldSpec, value) -> W.Widget:
         w.continuous_update = False
     w.tooltip = tip
     return w
+
+
+def _field_message() -> W.HTML:
+    """The (hidden until needed) message line under one field."""
+    message = W.HTML("")
+    message.add_class("nv12-field-error")
+    message.layout.display = "none"
+    return message
 
 
 def field_value(spec: FieldSpec, widget: W.Widget):
@@ -341,8 +350,16 @@ class PreprocessPanel(Panel, W.VBox):
         for w in (self.size_h, self.size_w):
             w.layout.width = "170px"
         self.size_note = W.HTML("")
+        # one message line under each field: a rejected value is explained where it is typed
+        self.messages = {name: _field_message() for name in (*PANEL_FIELDS, "size")}
+        self._errors: dict[str, str] = {}
         self.size_box = W.VBox(
-            [W.HBox([self.size_preset]), W.HBox([self.size_h, self.size_w]), self.size_note]
+            [
+                W.HBox([self.size_preset]),
+                W.HBox([self.size_h, self.size_w]),
+                self.messages["size"],
+                self.size_note,
+            ]
         )
         self.size_box.add_class("nv12-size")
         self.size_box.layout.display = "none"
@@ -366,11 +383,11 @@ class PreprocessPanel(Panel, W.VBox):
                 W.HTML("<span class='nv12-title'>Preprocessing</span>"),
                 W.HBox(
                     [
-                        W.VBox([self.swing, self.decode_swing, self.matrix, self.profile]),
-                        W.VBox([self.chroma, self.upsample, self.train_format, self.layout_]),
+                        self._column("swing", "decode_swing", "matrix", "profile"),
+                        self._column("chroma", "upsample", "train_format", "layout"),
                     ]
                 ),
-                W.HBox([W.VBox([self.divisor, self.mean]), W.VBox([self.std, self.resize_policy])]),
+                W.HBox([self._column("divisor", "mean"), self._column("std", "resize_policy")]),
                 self.size_box,
                 W.Accordion([self.snippets], titles=("Vendor config snippets",)),
             ]
@@ -443,13 +460,78 @@ class PreprocessPanel(Panel, W.VBox):
         for w in (self.swing, self.matrix, self.chroma, self.upsample):
             w.disabled = fixed
 
+    def _column(self, *names: str) -> W.VBox:
+        """Fields stacked, each with its message line right under it."""
+        return W.VBox([w for n in names for w in (self.controls[n], self.messages[n])])
+
     def config(self, **noise) -> PreprocessConfig:
-        """The config the controls describe (raises ValueError with a clear message)."""
-        return self._base.replace(
-            **{name: field_value(self.specs[name], w) for name, w in self.controls.items()},
-            size=self.size,
-            **noise,
-        )
+        """The config the controls describe.
+
+        Raises :class:`~nv12_widgets.widgets._common.FieldErrors` (a ValueError) naming
+        *every* rejected field; each is marked (CSS class ``nv12-invalid``) with its
+        message under it until it is fixed.
+        """
+        values, errors = {}, {}
+        for name, w in self.controls.items():
+            try:
+                values[name] = field_value(self.specs[name], w)
+            except ValueError as exc:
+                errors[name] = str(exc)
+        try:
+            values["size"] = self.size
+        except ValueError as exc:
+            errors["size"] = str(exc)
+        if not errors:
+            try:
+                config = self._base.replace(**values, **noise)
+            except ValueError as exc:
+                errors = self._blame(values, exc)
+            else:
+                self._mark({})
+                return config
+        else:
+            errors.update(self._blame(values, None))
+        self._mark(errors)
+        raise FieldErrors({self._label(n): m for n, m in errors.items()})
+
+    def _blame(self, values: dict, exc: ValueError | None) -> dict[str, str]:
+        """Which fields a rejected config is wrong in: each field whose value alone (on
+        the panel's starting config) is rejected; else the fields the message names
+        (a combination, e.g. 3 mean values for a grey training format)."""
+        errors = {}
+        for name, value in values.items():
+            if value == getattr(self._base, name):
+                continue
+            try:
+                self._base.replace(**{name: value})
+            except ValueError as single:
+                errors[name] = str(single)
+        if errors or exc is None:
+            return errors
+        message = str(exc)
+        named = [n for n in values if re.search(rf"\b{n}\b", message)]
+        return {n: message for n in named} or {"": message}
+
+    def _label(self, name: str) -> str:
+        if name in self.specs:
+            return self.specs[name].label
+        return "Size" if name == "size" else name
+
+    def _mark(self, errors: dict[str, str]) -> None:
+        """Mark the rejected fields and show their messages; unmark the others."""
+        self._errors = dict(errors)
+        for name, message in self.messages.items():
+            widgets = (self.size_h, self.size_w) if name == "size" else (self.controls[name],)
+            text = errors.get(name, "")
+            for w in widgets:
+                (w.add_class if text else w.remove_class)("nv12-invalid")
+            message.value = f"<span>{html.escape(text)}</span>" if text else ""
+            message.layout.display = None if text else "none"
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """The rejected fields of the last :meth:`config`, ``{field: message}``."""
+        return dict(self._errors)
 
     def prepare(self, state) -> tuple[dict[str, str], str] | None:
         """The panel contract: the vendor snippets of ``state.config`` when more than the
