@@ -44,8 +44,10 @@ STYLE = W.HTML(
 .nv12-dashboard .nv12-view > * {margin-left: 0; margin-right: 0; max-width: 100%;}
 .nv12-dashboard .nv12-view img {max-width: 100%; height: auto; image-rendering: pixelated;}
 .nv12-dashboard .nv12-inspectable img {cursor: crosshair;}
-.nv12-dashboard .nv12-plane-grid {flex: 0 1 auto;}
-.nv12-dashboard .nv12-inspector {flex: 0 1 420px; margin-top: 1.6em;}
+.nv12-dashboard .nv12-inspect-row {align-items: flex-start; flex-wrap: nowrap;}
+.nv12-dashboard .nv12-inspect-row > .nv12-y-plane {flex: 0 1 auto;}
+.nv12-dashboard .nv12-inspect-row > .nv12-inspector {flex: 1 1 300px; max-width: 420px;}
+.nv12-dashboard .nv12-plane-grid {align-items: flex-start;}
 .nv12-dashboard .nv12-inspector .nv12-largest-error {width: auto; max-width: 100%;}
 .nv12-dashboard .nv12-results .widget-hbox, .nv12-dashboard .nv12-shrink-row {flex-wrap: nowrap;}
 .nv12-dashboard .nv12-results .widget-hbox > .nv12-view {flex: 1 1 0;}
@@ -70,6 +72,13 @@ STYLE = W.HTML(
 .nv12-metrics th[title] {cursor: help; text-decoration: underline dotted;}
 .nv12-verdict {border-left: 4px solid var(--jp-brand-color1, #3b6ea8); padding: 4px 10px;
   background: var(--jp-layout-color2, #f3f6fa); margin-top: 6px;}
+.nv12-lint {border-left: 4px solid var(--jp-warn-color1, #b26a00); padding: 4px 10px;
+  margin: 4px 0; background: var(--jp-layout-color2, #eee);
+  color: var(--jp-ui-font-color1, #222);}
+.nv12-lint.nv12-lint-errors {border-left-color: var(--jp-error-color1, #c62828);}
+.nv12-lint ul {margin: 2px 0 2px 1.2em; padding: 0;}
+.nv12-lint .nv12-caption {color: inherit;}
+.nv12-dashboard .jupyter-widget-Collapse-header {color: var(--jp-ui-font-color1, inherit);}
 .nv12-error-box {color: var(--jp-error-color1, #8a1c1c);
   background: color-mix(in srgb, var(--jp-error-color1, #c62828) 10%, transparent);
   border: 1px solid var(--jp-error-color2, #e6b3b3); padding: 4px 8px; white-space: pre-wrap;

@@ -95,28 +95,25 @@ class PlanesPanel(Panel, W.VBox):
                 W.HTML("<span class='nv12-title'>Planes</span> <span class='nv12-caption'>"
                        "at the model input size, sent losslessly (PNG); "
                        f"{hint}</span>"),
-                # the inspector beside the planes on a wide screen, below them otherwise
+                # the readout beside the Y plane (read while hovering, no scrolling), the
+                # zooms under it; the other planes below
                 W.HBox(
                     [
+                        self.y,
                         W.VBox(
                             [
-                                W.HBox([self.y, self.uv]),
-                                W.HBox([self.u, self.v, self.rgb, self.error]).add_class(
-                                    "nv12-shrink-row"
-                                ),
-                            ]
-                        ).add_class("nv12-plane-grid"),
-                        W.VBox(
-                            [
+                                self.readout,
                                 W.HBox([self.row, self.col]),
                                 self.largest,
                                 W.HBox([self.zoom_y, self.zoom_err]).add_class(
                                     "nv12-shrink-row"
                                 ),
-                                self.readout,
                             ]
                         ).add_class("nv12-inspector"),
                     ]
+                ).add_class("nv12-inspect-row"),
+                W.HBox([self.uv, self.u, self.v, self.rgb, self.error]).add_class(
+                    "nv12-plane-grid"
                 ),
             ]
         )  # fmt: skip

@@ -86,11 +86,9 @@ def lint_html(findings: Sequence) -> str:
         f"Configuration check: {errors} error{'s' if errors != 1 else ''}, "
         f"{len(findings) - errors} other finding{'s' if len(findings) - errors != 1 else ''}"
     )
-    colour = "#8a1c1c" if errors else "#7a5a00"
+    level = "nv12-lint-errors" if errors else "nv12-lint-warnings"
     return (
-        f"<div style='border-left: 4px solid {colour}; background: #fff8e6; "
-        f"padding: 4px 10px; margin: 4px 0;'><b>{html.escape(head)}</b>"
-        f"<ul style='margin: 2px 0 2px 1.2em; padding: 0;'>{''.join(items)}</ul></div>"
+        f"<div class='nv12-lint {level}'><b>{html.escape(head)}</b><ul>{''.join(items)}</ul></div>"
     )
 
 
