@@ -38,7 +38,7 @@ ratio (``SQNR = -20 log10(drift)``).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,6 +179,8 @@ class DriftByCause:
     causes: dict[str, CauseDrift]
     nodes: list[tuple[int, str, str, tuple[str, ...], tuple[str, ...]]] = field(repr=False)
     graph: str = "main"
+    #: True when ``cancel`` stopped :func:`drift_by_cause` before every cause was measured.
+    cancelled: bool = False
 
     def __getitem__(self, cause: str) -> CauseDrift:
         if cause not in self.causes:
@@ -435,6 +437,8 @@ def drift_by_cause(
     input_name: str | None = None,
     threshold: float = 0.999,
     extra_feeds: Mapping[str, np.ndarray] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Any = None,
 ) -> DriftByCause:
     """Per-node drift of each cause of difference (see the module docstring).
 
@@ -459,6 +463,11 @@ def drift_by_cause(
         Cosine threshold of :attr:`CauseDrift.first_below` (the vendors flag ~0.999).
     extra_feeds : mapping, optional
         Other inputs of the model, the same on every run.
+    progress : callable, optional
+        ``progress(done, total)`` after each cause measured (total = the causes to measure).
+    cancel : threading.Event, optional
+        Checked before each cause: when set, the causes measured so far are returned with
+        ``cancelled=True`` (an InputError if none was).
 
     Examples
     --------
@@ -487,8 +496,7 @@ def drift_by_cause(
     unknown = [c for c in wanted if c not in CAUSES]
     if unknown:
         raise InputError(f"unknown causes {unknown}; choose from {list(CAUSES)}.")
-    result: dict[str, CauseDrift] = {}
-    got = None
+    plan = []
     for cause in wanted:
         pa, pb = CAUSE_PATHS[cause]
         if cause == "quantisation" and quantized is None:
@@ -499,6 +507,14 @@ def drift_by_cause(
             if causes is not None:
                 raise InputError(f"cause {cause!r} needs the {pa!r} and {pb!r} tensors.")
             continue
+        plan.append((cause, pa, pb))
+    result: dict[str, CauseDrift] = {}
+    got = None
+    cancelled = False
+    for done, (cause, pa, pb) in enumerate(plan):
+        if cancel is not None and cancel.is_set():
+            cancelled = True
+            break
         fa = {input_name: np.asarray(tensors[pa]), **extra}
         fb = {input_name: np.asarray(tensors[pb]), **extra}
         got = collect_intermediates(
@@ -506,6 +522,10 @@ def drift_by_cause(
         )
         rows, inp = _cause_rows(got, cause)
         result[cause] = CauseDrift(cause, rows, float(threshold), inp)
+        if progress is not None:
+            progress(done + 1, len(plan))
+    if cancelled and not result:
+        raise InputError("drift_by_cause was cancelled before any cause was measured.")
     if not result:
         raise InputError(
             "No cause could be measured: give at least the 'reference' and 'format' (format), "
@@ -521,4 +541,4 @@ def drift_by_cause(
         )
         for i, n in enumerate(got.nodes)
     ]
-    return DriftByCause(result, nodes, proto.graph.name or "main")
+    return DriftByCause(result, nodes, proto.graph.name or "main", cancelled=cancelled)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import ipywidgets as W
 
-from nv12_widgets.report import Findings, figure_to_png, next_free_path, output_dir
+from nv12_widgets.report import Finding, Findings, figure_to_png, next_free_path, output_dir
 
 from ._common import ImageView
 from .panel import Panel, PanelRecord
@@ -94,6 +94,20 @@ class FindingsPanel(Panel, W.VBox):
         self.title.value = ""
         self._list()
         self.status.value = f"Recorded <b>{html.escape(finding.title)}</b>."
+
+    def record_entry(self, **fields) -> Finding | None:
+        """Record a finding from ready-made fields (another panel's entry, e.g. the drift
+        panel's :func:`~nv12_widgets.model.drift.drift_fields`), with the note typed
+        here; list it. None (and the error shown) when the fields do not validate."""
+        try:
+            finding = self.findings.record(note=self.note.value, **fields)
+        except Exception as exc:  # noqa: BLE001
+            self._on_error("Recording the finding", exc)
+            return None
+        self.note.value = ""
+        self._list()
+        self.status.value = f"Recorded <b>{html.escape(finding.title)}</b>."
+        return finding
 
     def _list(self) -> None:
         items = "".join(_finding_item(f) for f in self.findings)

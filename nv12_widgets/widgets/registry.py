@@ -10,6 +10,7 @@ or ``NV12Debugger(..., panels=[*PANELS, MyPanel])`` for one dashboard).
 from __future__ import annotations
 
 from .dataset_panel import DatasetPanel
+from .drift_panel import DriftPanel
 from .findings import FindingsPanel, SweepPanel
 from .identify_panel import IdentifyPanel
 from .panel import AREAS, Panel, PanelRecord
@@ -46,6 +47,7 @@ PANELS: list[type] = [
     SimilarityPanel,
     PlanesPanel,
     SweepPanel,
+    DriftPanel,
     DatasetEntry,
     FindingsPanel,
 ]

@@ -213,3 +213,21 @@ def test_no_cause_measurable_is_an_input_error(feeds):
 def test_every_cause_is_named_in_the_table():
     assert CAUSES == ("format", "conversion", "noise", "quantisation")
     assert Model  # the public model class stays importable next to drift
+
+
+def test_progress_and_cancel(feeds):
+    import threading
+
+    seen = []
+    d = drift_by_cause(_planted(), feeds, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 2), (2, 2)] and not d.cancelled
+    cancel = threading.Event()
+
+    def stop_after_first(done, total):
+        cancel.set()
+
+    partial = drift_by_cause(_planted(), feeds, progress=stop_after_first, cancel=cancel)
+    assert partial.cancelled and list(partial.causes) == ["format"]
+    assert partial["format"].rows == d["format"].rows
+    with pytest.raises(InputError, match="cancelled before any cause"):
+        drift_by_cause(_planted(), feeds, cancel=cancel)
