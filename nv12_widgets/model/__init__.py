@@ -86,6 +86,10 @@ _LAZY = {
     "DevicePathTransform": ("training", "DevicePathTransform"),
     "DevicePathDataset": ("training", "DevicePathDataset"),
     "albumentations_transform": ("training", "albumentations_transform"),
+    "extract_features": ("finetune", "extract_features"),
+    "feature_tensor": ("finetune", "feature_tensor"),
+    "fit_head": ("finetune", "fit_head"),
+    "with_head": ("finetune", "with_head"),
 }
 __all__ += sorted(_LAZY)
 
