@@ -73,7 +73,14 @@ def _final_fc(proto: onnx.ModelProto) -> onnx.NodeProto:
 
 
 def feature_tensor(model: ModelLike) -> str:
-    """The name of the tensor the model's last fully-connected layer reads."""
+    """The name of the tensor the model's last fully-connected layer reads.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model import demo_model_path
+    >>> feature_tensor(demo_model_path("orientation"))     # PP-LCNet's pooled features
+    'p2o.pd_op.flatten.0.0'
+    """
     return _final_fc(load_proto(model, copy=False)).input[0]
 
 
@@ -139,6 +146,13 @@ def extract_features(
     batch : int
         Inputs per onnxruntime run (the model's batch axis must be dynamic; otherwise
         use ``batch=1``).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model import demo_model_path
+    >>> x = np.zeros((2, 3, 224, 224), np.float32)
+    >>> extract_features(demo_model_path("orientation"), x).shape
+    (2, 1280)
     """
     import onnxruntime as ort
 
@@ -215,6 +229,13 @@ def with_head(
 
     The new head writes the model's first output (same name, shape ``(N, classes)``);
     other outputs are dropped; metadata (e.g. class names) is kept.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model import demo_model_path
+    >>> m = with_head(demo_model_path("orientation"), np.zeros((4, 1280)), np.zeros(4))
+    >>> [n.op_type for n in m.graph.node[-2:]], m.graph.output[0].name
+    (['Gemm', 'Softmax'], 'fetch_name_0')
     """
     proto = load_proto(model)
     tensor = tensor or _final_fc(proto).input[0]
