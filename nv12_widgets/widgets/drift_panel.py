@@ -58,7 +58,10 @@ class DriftPanel(Panel, W.VBox):
         self.chart = ImageView("Drift along the critical path", "nv12-drift-chart", target=640)
         self.chart.layout.display = "none"
         self.record_button = W.Button(
-            description="Record into findings", icon="bookmark", disabled=True
+            description="Record into findings",
+            icon="bookmark",
+            disabled=True,
+            layout=W.Layout(width="auto"),  # its label is wider than a default button
         )
         self.record_button.add_class("nv12-drift-record")
         self.record_button.on_click(lambda _: self.record_finding())
