@@ -95,7 +95,9 @@ def _facts_01(nb, cwd: Path, text: str) -> None:
 
 
 def _facts_02(nb, cwd: Path, text: str) -> None:
-    _check_report(cwd / "exports" / "02_noise_sensitivity_report.html", "Noise sensitivity", "coffee")
+    _check_report(
+        cwd / "exports" / "02_noise_sensitivity_report.html", "Noise sensitivity", "coffee"
+    )
     # the hand-made cosine, the seeds, the curve table, the three sources and the verdicts
     cos = _float(r"sigmoid_0\.tmp_0: cosine ([0-9.]+) \(library", text)
     assert 0.99 < cos < 1.0
@@ -209,6 +211,35 @@ def _facts_09(nb, cwd: Path, text: str) -> None:
     _check_report(board / "regression_gate.html", "Regression gate")
 
 
+def _facts_10(nb, cwd: Path, text: str) -> None:
+    assert "training images: 288" in text
+    heads = cwd / "exports" / "10_train_on_the_device_path"
+    assert sorted(p.name for p in heads.glob("*.onnx")) == [
+        "RGB_head.onnx",
+        "device-path_head.onnx",
+    ]
+    styles = re.findall(r"^held-out (plain|isoluminant) pages \(120 images\)$", text, re.M)
+    assert styles == ["plain", "isoluminant"], styles
+    num = r"([0-9.]+)% \[\s*([0-9.]+),\s*([0-9.]+)\]"
+    rows = re.findall(
+        rf"^  (original head|RGB head|device-path head)\s+reference top-1\s+{num}\s+NV12 top-1\s+{num}$",
+        text,
+        re.M,
+    )
+    assert [r[0] for r in rows] == ["original head", "RGB head", "device-path head"] * 2, rows
+    iso = {r[0]: (float(r[1]), float(r[4])) for r in rows[3:]}  # (reference, NV12) top-1
+    assert iso["device-path head"][0] == 100.0 and iso["RGB head"][0] == 100.0
+    assert iso["device-path head"][1] > iso["RGB head"][1]
+    # the paired interval of (device-path head - RGB head) on the NV12 path is clear of 0
+    diff = re.search(
+        r"device-path head minus RGB head: ([+-][0-9.]+) pts \[([+-][0-9.]+), ([+-][0-9.]+)\]",
+        text,
+    )
+    assert diff and float(diff.group(2)) > 0, diff
+    assert re.search(r"the device-path head recovers \d+% of the RGB head's NV12 gap", text)
+    assert _pngs(nb) >= 1
+
+
 FACTS: dict[str, Callable] = {
     "01_quickstart.ipynb": _facts_01,
     "02_noise_sensitivity.ipynb": _facts_02,
@@ -216,10 +247,9 @@ FACTS: dict[str, Callable] = {
     "04_quantized_vs_float.ipynb": _facts_04,
     "05_board_dump.ipynb": _facts_05,
     "07_task_agreement.ipynb": _facts_07,
-    "09_board_loop.ipynb": _facts_09,
-
-
     "06_dataset.ipynb": _facts_06,
+    "09_board_loop.ipynb": _facts_09,
+    "10_train_on_the_device_path.ipynb": _facts_10,
 }
 
 

@@ -87,6 +87,13 @@ _LAZY = {
     "evaluate": ("dataset", "evaluate"),
     "DatasetResult": ("dataset", "DatasetResult"),
     "make_orientation_dataset": ("dataset", "make_orientation_dataset"),
+    "DevicePathTransform": ("training", "DevicePathTransform"),
+    "DevicePathDataset": ("training", "DevicePathDataset"),
+    "albumentations_transform": ("training", "albumentations_transform"),
+    "extract_features": ("finetune", "extract_features"),
+    "feature_tensor": ("finetune", "feature_tensor"),
+    "fit_head": ("finetune", "fit_head"),
+    "with_head": ("finetune", "with_head"),
 }
 __all__ += sorted(_LAZY)
 

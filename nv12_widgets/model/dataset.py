@@ -1548,7 +1548,9 @@ def _page(photo: np.ndarray, seed: int, style: str, h: int = 320, w: int = 240) 
 
 
 def make_orientation_dataset(
-    folder: str | os.PathLike[str], styles: Sequence[str] = ("plain", "isoluminant")
+    folder: str | os.PathLike[str],
+    styles: Sequence[str] = ("plain", "isoluminant"),
+    seeds: Sequence[int] = (0,),
 ) -> Path:
     """Write the labelled demo set of the orientation classifier (ImageFolder layout).
 
@@ -1565,6 +1567,11 @@ def make_orientation_dataset(
         Created if needed; existing files with the same names are overwritten.
     styles : sequence of str
         Keys of :data:`ORIENTATION_STYLES`.
+    seeds : sequence of int
+        One page per photo, style and seed: seed 0 is the default set
+        (``<photo>-<style>.png``); other seeds draw other words
+        (``<photo>-<style>-s<seed>.png``), e.g. disjoint seeds for a training set and a
+        held-out set.
 
     Returns
     -------
@@ -1578,17 +1585,27 @@ def make_orientation_dataset(
     bad = [s for s in styles if s not in ORIENTATION_STYLES]
     if bad:
         raise InputError(f"Unknown style(s) {bad}; choose from {list(ORIENTATION_STYLES)}.")
+    seeds = list(seeds)
+    if not seeds or not all(isinstance(s, int | np.integer) and s >= 0 for s in seeds):
+        raise InputError(f"seeds must be non-negative integers, got {seeds!r}.")
     root = Path(folder)
     for deg in ORIENTATION_CLASSES:
         (root / deg).mkdir(parents=True, exist_ok=True)
-    for i, (name, path) in enumerate(zip(DEMO_IMAGES, demo_image_paths(), strict=True)):
-        photo = load_image(path)
-        for style in styles:
-            page = _page(photo, i, style)
-            for deg in ORIENTATION_CLASSES:
-                # np.rot90 turns counter-clockwise: k = -deg/90 turns clockwise by deg
-                rotated = np.rot90(page, k=-(int(deg) // 90))
-                out = root / deg / f"{name}-{style}.png"
-                if not cv2.imwrite(str(out), np.ascontiguousarray(rotated[..., ::-1])):
-                    raise InputError(f"Could not write {out}.")
+    pages = [
+        (i, name, path, style, seed)
+        for i, (name, path) in enumerate(zip(DEMO_IMAGES, demo_image_paths(), strict=True))
+        for style in styles
+        for seed in dict.fromkeys(int(s) for s in seeds)
+    ]
+    photos: dict[str, np.ndarray] = {}
+    for i, name, path, style, seed in pages:
+        photo = photos.setdefault(name, load_image(path))
+        page = _page(photo, i + 1000 * seed, style)
+        stem = f"{name}-{style}" + (f"-s{seed}" if seed else "")
+        for deg in ORIENTATION_CLASSES:
+            # np.rot90 turns counter-clockwise: k = -deg/90 turns clockwise by deg
+            rotated = np.rot90(page, k=-(int(deg) // 90))
+            out = root / deg / f"{stem}.png"
+            if not cv2.imwrite(str(out), np.ascontiguousarray(rotated[..., ::-1])):
+                raise InputError(f"Could not write {out}.")
     return root

@@ -28,7 +28,7 @@ from nv12_widgets.core import InputError, compare_arrays
 
 from .graph import ModelLike, graph_inputs, load_proto, topological_nodes
 
-__all__ = ["LayerRow", "LayerwiseResult", "layerwise"]
+__all__ = ["Intermediates", "LayerRow", "LayerwiseResult", "collect_intermediates", "layerwise"]
 
 _FLOAT = {
     TensorProto.FLOAT: np.dtype(np.float32),
@@ -390,59 +390,66 @@ def _with_input_cosines(
     return [replace(r, input_cosine=float(node_input.get(r.index, 1.0))) for r in rows]
 
 
-def layerwise(
+@dataclass(frozen=True, eq=False)
+class Intermediates:
+    """Every compared intermediate tensor of two runs (what :func:`layerwise` measures).
+
+    Attributes
+    ----------
+    proto : onnx.ModelProto
+        Model A.
+    feeds_a, feeds_b : dict
+        The checked feeds.
+    nodes : list of onnx.NodeProto
+        Model A's nodes in topological order.
+    plan : list of (int, onnx.NodeProto, str, int, int)
+        (node index, node, tensor name, element type, byte estimate) of every fetched
+        tensor, in topological order.
+    values_a, values_b : dict of str to numpy.ndarray
+        The tensors of run A (by name) and of run B (by its name in model B, see
+        ``name_b``).
+    name_b : dict of str to str
+        Tensor name in A -> its name in B (a QDQ model's dequantised output).
+    skipped : list of str
+        Tensors left out, and why.
+    """
+
+    proto: onnx.ModelProto
+    feeds_a: dict
+    feeds_b: dict
+    nodes: list
+    plan: list
+    values_a: dict
+    values_b: dict
+    name_b: dict
+    skipped: list
+
+    def pair(self, tensor: str) -> tuple[np.ndarray, np.ndarray]:
+        """(A, B) values of ``tensor`` (a node output of model A, or a graph input)."""
+        if tensor in self.feeds_a and tensor in self.feeds_b:
+            return np.asarray(self.feeds_a[tensor]), np.asarray(self.feeds_b[tensor])
+        return np.asarray(self.values_a[tensor]), np.asarray(self.values_b[self.name_b[tensor]])
+
+
+def collect_intermediates(
     model: ModelLike,
     feeds_a: Mapping[str, np.ndarray] | np.ndarray,
     feeds_b: Mapping[str, np.ndarray] | np.ndarray,
     *,
-    threshold: float = 0.999,
     outputs: Sequence[str] | None = None,
     model_b: ModelLike | None = None,
     max_bytes: int = 512 * 2**20,
-) -> LayerwiseResult:
-    """Compare every float intermediate tensor between two runs, in topological order.
+) -> Intermediates:
+    """Run two feeds (or two models) and fetch every float intermediate tensor of both.
 
-    Parameters
-    ----------
-    model : Model, path, bytes or onnx.ModelProto
-        The model (run A; run B too unless ``model_b`` is given).
-    feeds_a, feeds_b : dict of str to numpy.ndarray, or numpy.ndarray
-        One array per model input (a bare array for a one-input model), e.g. the
-        reference tensor and the NV12-path tensor, each (1, C, H, W) float32.
-    threshold : float
-        :attr:`LayerwiseResult.first_below` is the first node output whose cosine is
-        below this (the vendors' analysis tools flag ~0.999 for int8).
-    outputs : sequence of str, optional
-        Compare only these tensor names (node outputs); default every float tensor
-        that depends on a graph input (constant-only subgraphs, ``Constant`` and
-        ``Shape`` nodes are left out).
-    model_b : Model, path, bytes or onnx.ModelProto, optional
-        Run B with another model on ``feeds_b``, e.g. the QDQ model from
-        :func:`~nv12_widgets.model.quantize_model` against its float original (pass the
-        same feeds twice). Tensors are matched by name; a quantised tensor ``t`` is read
-        from ``t_DequantizeLinear_Output`` when the QDQ model has it (onnxruntime's
-        naming), i.e. after its int8 round trip.
-    max_bytes : int
-        Largest total size of intermediate tensors fetched in one run (estimated from
-        inferred shapes); bigger graphs run several times.
-
-    Returns
-    -------
-    LayerwiseResult
-
-    Raises
-    ------
-    InputError
-        Bad model or feeds (missing / unknown input names, wrong shapes), a threshold
-        outside [-1, 1], unknown ``outputs`` names, onnxruntime failing on the feeds.
+    The parameters are :func:`layerwise`'s; this is its data-gathering half, shared with
+    :mod:`nv12_widgets.model.drift` (per-node drift by cause).
 
     Examples
     --------
-    >>> res = layerwise(model, {"x": ref}, {"x": nv12})        # doctest: +SKIP
-    >>> res.first_below, res.worst(3)                          # doctest: +SKIP
+    >>> got = collect_intermediates(model, {"x": ref}, {"x": nv12})   # doctest: +SKIP
+    >>> a, b = got.pair(got.plan[0][2])                               # doctest: +SKIP
     """
-    if not (isinstance(threshold, int | float) and -1.0 <= float(threshold) <= 1.0):
-        raise InputError(f"threshold must be a cosine in [-1, 1], got {threshold!r}.")
     if not isinstance(max_bytes, int) or max_bytes <= 0:
         raise InputError(f"max_bytes must be a positive integer, got {max_bytes!r}.")
     proto_a = load_proto(model, copy=False)
@@ -521,6 +528,67 @@ def layerwise(
         ]
     values_b = _run_chunks(proto_b, fb, tensors_b, max_bytes)
 
+    return Intermediates(proto_a, fa, fb, nodes, plan, values_a, values_b, name_b, skipped)
+
+
+def layerwise(
+    model: ModelLike,
+    feeds_a: Mapping[str, np.ndarray] | np.ndarray,
+    feeds_b: Mapping[str, np.ndarray] | np.ndarray,
+    *,
+    threshold: float = 0.999,
+    outputs: Sequence[str] | None = None,
+    model_b: ModelLike | None = None,
+    max_bytes: int = 512 * 2**20,
+) -> LayerwiseResult:
+    """Compare every float intermediate tensor between two runs, in topological order.
+
+    Parameters
+    ----------
+    model : Model, path, bytes or onnx.ModelProto
+        The model (run A; run B too unless ``model_b`` is given).
+    feeds_a, feeds_b : dict of str to numpy.ndarray, or numpy.ndarray
+        One array per model input (a bare array for a one-input model), e.g. the
+        reference tensor and the NV12-path tensor, each (1, C, H, W) float32.
+    threshold : float
+        :attr:`LayerwiseResult.first_below` is the first node output whose cosine is
+        below this (the vendors' analysis tools flag ~0.999 for int8).
+    outputs : sequence of str, optional
+        Compare only these tensor names (node outputs); default every float tensor
+        that depends on a graph input (constant-only subgraphs, ``Constant`` and
+        ``Shape`` nodes are left out).
+    model_b : Model, path, bytes or onnx.ModelProto, optional
+        Run B with another model on ``feeds_b``, e.g. the QDQ model from
+        :func:`~nv12_widgets.model.quantize_model` against its float original (pass the
+        same feeds twice). Tensors are matched by name; a quantised tensor ``t`` is read
+        from ``t_DequantizeLinear_Output`` when the QDQ model has it (onnxruntime's
+        naming), i.e. after its int8 round trip.
+    max_bytes : int
+        Largest total size of intermediate tensors fetched in one run (estimated from
+        inferred shapes); bigger graphs run several times.
+
+    Returns
+    -------
+    LayerwiseResult
+
+    Raises
+    ------
+    InputError
+        Bad model or feeds (missing / unknown input names, wrong shapes), a threshold
+        outside [-1, 1], unknown ``outputs`` names, onnxruntime failing on the feeds.
+
+    Examples
+    --------
+    >>> res = layerwise(model, {"x": ref}, {"x": nv12})        # doctest: +SKIP
+    >>> res.first_below, res.worst(3)                          # doctest: +SKIP
+    """
+    if not (isinstance(threshold, int | float) and -1.0 <= float(threshold) <= 1.0):
+        raise InputError(f"threshold must be a cosine in [-1, 1], got {threshold!r}.")
+    got = collect_intermediates(
+        model, feeds_a, feeds_b, outputs=outputs, model_b=model_b, max_bytes=max_bytes
+    )
+    proto_a, fa, fb, nodes, plan = got.proto, got.feeds_a, got.feeds_b, got.nodes, got.plan
+    values_a, values_b, name_b, skipped = got.values_a, got.values_b, got.name_b, got.skipped
     rows: list[LayerRow] = []
     graph_outputs = {o.name for o in proto_a.graph.output}
     for index, node, t, _, _ in plan:

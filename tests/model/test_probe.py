@@ -14,8 +14,8 @@ import pytest
 
 from nv12_widgets.cli import main
 from nv12_widgets.core import NV12, InputError
-from nv12_widgets.devices.ascend import AIPP_PRESETS, ascend_aipp_nv12_to_rgb
 from nv12_widgets.core.probe import probe_frames
+from nv12_widgets.devices.ascend import AIPP_PRESETS, ascend_aipp_nv12_to_rgb
 from nv12_widgets.model.probe import probe_make, probe_png, probe_read
 
 NONSTANDARD_Q8 = np.array([[300, 3, 400], [297, -101, -210], [299, 520, -2]])

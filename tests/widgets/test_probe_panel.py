@@ -7,8 +7,8 @@ import io
 
 import numpy as np
 
-from nv12_widgets.devices.ascend import ascend_aipp_nv12_to_rgb
 from nv12_widgets.core.probe import probe_frames
+from nv12_widgets.devices.ascend import ascend_aipp_nv12_to_rgb
 from nv12_widgets.widgets.probe_panel import ProbePanel
 
 
