@@ -21,7 +21,7 @@ import nv12_widgets.report
 MODULES = sorted(
     info.name
     for package in (nv12_widgets.core, nv12_widgets.model, nv12_widgets.report)
-    for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
 )
 
 #: Public functions that must carry a runnable example.
