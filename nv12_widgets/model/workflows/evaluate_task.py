@@ -87,6 +87,14 @@ class _Prepared:
     run: Any  # PipelineRun
     is_frame: bool
     noisy: np.ndarray | None
+    tensors: dict[str, np.ndarray] = field(default_factory=dict)
+    alias: dict[str, str] = field(default_factory=dict)
+    batch: np.ndarray | None = None
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Exactly equal arrays (a byte comparison: no boolean array as ``array_equal``)."""
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
 def _kind(reference: np.ndarray) -> str:
@@ -153,21 +161,36 @@ class EvaluateTask:
 
     # ------------------------------------------------------------------ the work
     def results(self, items: Sequence[str]) -> Iterator[dict[str, Any]]:
-        """One record per path, in order (the next image is prepared meanwhile)."""
+        """One record per path, in order.
+
+        Three stages overlap: a reader thread prepares image i+1 (read, pipeline,
+        tensors), this thread runs the model on image i, a finisher thread measures
+        image i-1 (onnxruntime, image decoding and numpy release the GIL).
+        """
         items = list(items)
         if not items:
             return
         state = self._state()
-        with ThreadPoolExecutor(1, thread_name_prefix="nv12-evaluate-read") as reader:
+        with (
+            ThreadPoolExecutor(1, thread_name_prefix="nv12-evaluate-read") as reader,
+            ThreadPoolExecutor(1, thread_name_prefix="nv12-evaluate-measure") as finisher,
+        ):
             ahead = reader.submit(self._prepare, state, items[0])
+            pending = None
             for i, path in enumerate(items):
                 prepared, started = ahead.result()
                 if i + 1 < len(items):
                     ahead = reader.submit(self._prepare, state, items[i + 1])
-                yield self._finish(state, path, prepared, started)
+                outputs = self._forward(state, prepared)
+                done = finisher.submit(self._finish, state, path, prepared, outputs, started)
+                if pending is not None:
+                    yield pending.result()
+                pending = done
+            yield pending.result()
 
     def _prepare(self, state: _State, path: str) -> tuple[Any, float]:
-        """Read and run the pipeline (never raises: the exception is the result)."""
+        """Read, run the pipeline, choose the passes (never raises: the exception is
+        the result)."""
         started = time.perf_counter()
         try:
             with warnings.catch_warnings():
@@ -176,9 +199,9 @@ class EvaluateTask:
             p = state.pipeline
             is_frame = isinstance(source, NV12)
             run = p.run_frame(source) if is_frame else p.run(source)
-            return _Prepared(
-                run, is_frame, self._noise_tensor(state, run.reference_pixels)
-            ), started
+            prep = _Prepared(run, is_frame, self._noise_tensor(state, run.reference_pixels))
+            self._plan_passes(state, prep)
+            return prep, started
         except Exception as exc:  # recorded by _finish
             return exc, started
 
@@ -200,19 +223,21 @@ class EvaluateTask:
         noisy += to_layout(pixels.astype(np.float32), norm.layout)
         return norm.numpy(noisy, laid_out=True)
 
-    def _passes(self, state: _State, prep: _Prepared) -> dict[str, dict[str, np.ndarray]]:
-        """Outputs per path; equal tensors share one pass; one batched run when free."""
+    @staticmethod
+    def _plan_passes(state: _State, prep: _Prepared) -> None:
+        """The tensors to run (equal ones share one pass) and, when the batch axis is
+        free, the batch of them."""
         p, run = state.pipeline, prep.run
         same_norm = p.device_normalize == p.normalize
         tensors = {"reference": run.reference_tensor}
         alias: dict[str, str] = {}
-        if same_norm and np.array_equal(run.device_pixels, run.reference_pixels):
+        if same_norm and _same(run.device_pixels, run.reference_pixels):
             alias["nv12"] = "reference"  # e.g. a gray model fed the Y plane
         else:
             tensors["nv12"] = run.device_tensor
-        if same_norm and np.array_equal(run.matched_pixels, run.device_pixels):
+        if same_norm and _same(run.matched_pixels, run.device_pixels):
             alias["format"] = "nv12"  # the device path already is the matched one
-        elif np.array_equal(run.matched_pixels, run.reference_pixels):
+        elif _same(run.matched_pixels, run.reference_pixels):
             alias["format"] = "reference"
         else:
             tensors["format"] = run.matched_tensor
@@ -220,26 +245,44 @@ class EvaluateTask:
             alias["noise"] = "reference"
         else:
             tensors["noise"] = prep.noisy
-        outputs = self._run(state, tensors)
+        prep.tensors, prep.alias = tensors, alias
+        if state.batched and len(tensors) > 1:
+            prep.batch = np.concatenate(list(tensors.values()), axis=0)
+
+    def _forward(self, state: _State, prep: Any) -> dict[str, dict] | BaseException:
+        """The model's outputs per path (this thread: the forward passes only)."""
+        if isinstance(prep, BaseException):
+            return prep
+        try:
+            names = list(prep.tensors)
+            if state.batched and prep.batch is not None:
+                out = state.model.run_image(prep.batch)
+                if all(v.ndim and v.shape[0] == len(names) for v in out.values()):
+                    outputs = {
+                        n: {k: v[i : i + 1] for k, v in out.items()} for i, n in enumerate(names)
+                    }
+                    return self._aliased(outputs, prep.alias)
+                state.batched = False  # an output without the batch axis: one run per path
+            outputs = {n: state.model.run_image(t) for n, t in prep.tensors.items()}
+            return self._aliased(outputs, prep.alias)
+        except Exception as exc:  # recorded by _finish
+            return exc
+
+    @staticmethod
+    def _aliased(outputs: dict[str, dict], alias: dict[str, str]) -> dict[str, dict]:
         for name, target in alias.items():
             outputs[name] = outputs[alias.get(target, target)]
         return outputs
 
-    def _run(self, state: _State, tensors: dict[str, np.ndarray]) -> dict[str, dict]:
-        model, names = state.model, list(tensors)
-        if state.batched and len(names) > 1:
-            batch = np.concatenate([tensors[n] for n in names], axis=0)
-            out = model.run_image(batch)
-            if all(v.ndim and v.shape[0] == len(names) for v in out.values()):
-                return {n: {k: v[i : i + 1] for k, v in out.items()} for i, n in enumerate(names)}
-            state.batched = False  # an output without the batch axis: one run per path
-        return {n: model.run_image(tensors[n]) for n in names}
-
-    def _finish(self, state: _State, path: str, prep: Any, started: float) -> dict[str, Any]:
+    def _finish(
+        self, state: _State, path: str, prep: Any, outputs: Any, started: float
+    ) -> dict[str, Any]:
         try:
-            if isinstance(prep, BaseException):
-                raise prep
-            return to_jsonable(self._record(state, path, prep, started), "image record")
+            for failed in (prep, outputs):
+                if isinstance(failed, BaseException):
+                    raise failed
+            record = self._record(state, path, prep, outputs, started)
+            return to_jsonable(record, "image record")
         except Exception as exc:  # any per-image failure is a per-image result
             msg = " ".join(str(exc).split()) or type(exc).__name__
             return {
@@ -248,8 +291,10 @@ class EvaluateTask:
                 "seconds": round(time.perf_counter() - started, 6),
             }
 
-    def _record(self, state: _State, path: str, prep: _Prepared, started: float) -> dict:
-        outputs = self._passes(state, prep)
+    def _record(
+        self, state: _State, path: str, prep: _Prepared, outputs: dict, started: float
+    ) -> dict:
+        outputs = dict(outputs)
         metrics = self._metrics(outputs, prep.is_frame)
         config = state.pipeline.config
         verdict = verdict_of(list(metrics.values()), noise_amplitude=config.noise_amplitude,
