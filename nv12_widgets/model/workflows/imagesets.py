@@ -35,6 +35,7 @@ __all__ = [
     "RAW_SUFFIXES",
     "ImageSet",
     "collect_images",
+    "distinct_names",
     "is_image_path",
     "list_images",
     "read_labels",
@@ -283,4 +284,27 @@ def read_labels(labels: Any, paths: Sequence[str]) -> dict[str, str]:
             out[p] = by_path[key]
         elif Path(p).name in by_name:
             out[p] = by_name[Path(p).name]
+    return out
+
+
+def distinct_names(paths: Sequence[str]) -> list[str]:
+    """Per path, its shortest trailing part that no other path shares.
+
+    Four ``rocket.png`` from different folders are told apart by their folders
+    (``a/rocket.png``, ``b/rocket.png``), unique file names stay bare; the same path
+    given twice gets the same name.
+
+    Examples
+    --------
+    >>> distinct_names(["x/a/rocket.png", "x/b/rocket.png", "x/a/cat.png"])
+    ['a/rocket.png', 'b/rocket.png', 'cat.png']
+    """
+    parts = [Path(os.fspath(p)).parts for p in paths]
+    out = []
+    for mine in parts:
+        for k in range(1, len(mine) + 1):
+            tail = mine[-k:]
+            if all(other == mine or other[-k:] != tail for other in parts):
+                break
+        out.append("/".join(tail))
     return out
