@@ -64,6 +64,7 @@ from .graph import (
 )
 from .pipeline import EncodeStage, FitStage, Pipeline, value_info_dims
 from .session import Model
+from .workflows.imagesets import IMAGE_SUFFIXES, collect_images
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -78,8 +79,6 @@ __all__ = [
 Method = Literal["minmax", "entropy", "percentile"]
 ImageSource = np.ndarray | str | os.PathLike[str]
 
-#: File suffixes taken from a calibration folder.
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 #: ``metadata_props`` key of a quantised model: the settings it was made with (JSON).
 METADATA_KEY = "nv12_widgets.quantize"
 
@@ -118,15 +117,11 @@ def _image_list(images: Iterable[ImageSource] | str | os.PathLike[str]) -> list[
             f"{images.shape}."
         )
     if isinstance(images, str | os.PathLike):
-        path = Path(images)
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-            if not files:
-                raise InputError(
-                    f"No images ({', '.join(IMAGE_SUFFIXES)}) in folder {path}; add some or pass a list."
-                )
-            return list(files)
-        return [path]
+        if not Path(images).is_dir():
+            return [Path(images)]
+        # the workflows' one collector: images in the folder (calibration reads images)
+        found = collect_images(images, recursive=False, raw_frames=False)
+        return [Path(p) for p in found.items]
     try:
         out = list(images)
     except TypeError as exc:

@@ -12,6 +12,7 @@ import numpy as np
 
 from nv12_widgets.core import (
     NV12,
+    RAW_EXTENSIONS,
     error_map,
     image_like_output,
     is_raw_frame_path,
@@ -105,7 +106,7 @@ def field_value(spec: FieldSpec, widget: W.Widget):
 
 # ------------------------------------------------------------------------------ image
 #: What the upload button offers: images, and raw frames (read with core.load_frame).
-UPLOAD_ACCEPT = "image/*,.nv12,.nv21,.yuv,.i420,.raw"
+UPLOAD_ACCEPT = "image/*," + ",".join(RAW_EXTENSIONS)  # the core's one raw table
 #: The sample-list entry standing for the image / frame loaded by path or upload.
 YOUR_IMAGE = "(your image)"
 #: Raw format choice meaning "from the name / sidecar".

@@ -154,3 +154,16 @@ def test_store_reader_writer_and_torn_lines(tmp_path):
     assert "NaN" not in path.read_text()
     with pytest.raises(InputError, match="No results file"):
         read_runs(tmp_path / "nope.jsonl")
+
+
+def test_every_raw_table_is_the_core_one():
+    """Issue 17: four raw-extension tables disagreed (identify lacked .raw, the upload
+    filter .bin); now each is the core's table."""
+    from nv12_widgets.model import identify, quantize
+    from nv12_widgets.model.workflows import imagesets
+    from nv12_widgets.widgets import panels
+
+    assert identify.RAW_FRAME_EXTENSIONS is RAW_EXTENSIONS
+    accepted = set(panels.UPLOAD_ACCEPT.split(","))
+    assert set(RAW_EXTENSIONS) <= accepted and {".raw", ".bin"} <= accepted
+    assert quantize.IMAGE_SUFFIXES is imagesets.IMAGE_SUFFIXES
