@@ -10,13 +10,14 @@ On the bundled orientation classifier (PP-LCNet, 224x224) and its 24 labelled de
    its pixels differ from the NV12 path's), prepared beforehand. Rounds alternate
    between the two so machine load affects both alike; the ratio is the median over
    rounds of (evaluate / the bare loop just before it), best-of times are printed too.
-   Acceptance (issue 12): evaluate's time <= 1.15x the bare loop's.
+   Acceptance (issues 12, 21): evaluate's time <= 1.15x the bare loop's.
 2. **Dask**: a LocalCluster of 1 worker vs 2 workers (processes, 1 thread each) on the
    same pages repeated ``--copies`` times, after a warm-up run (model loaded on each
    worker). The 1-worker cluster is measured twice: with evaluate's default
    intra-op threads (cores // workers = 2 on this machine) and with 1 thread (the pure
-   scaling case). Acceptance: 2 workers >= 1.6x the throughput of 1. A control measures,
-   before and after, how much a second process speeds up pure numpy work on the machine
+   scaling case). Acceptance (issue 21): 2 workers >= 1.7x the throughput of 1. A
+   control measures, before and after, how much a second process speeds up pure numpy
+   work on the machine
    at that moment (8 sessions share its 2 cores: when the control is far below 2x, no
    evaluate can scale either).
 
@@ -41,7 +42,7 @@ from nv12_widgets.model import Comparator, demo_config, demo_model
 from nv12_widgets.model.dataset import evaluate, list_images, make_orientation_dataset
 
 ACCEPT_OVERHEAD = 1.15
-ACCEPT_SCALING = 1.6
+ACCEPT_SCALING = 1.7
 
 
 def _tensors(model, paths, config) -> list[np.ndarray]:
