@@ -451,3 +451,37 @@ def test_dataset_fields_are_the_results_own_numbers(serial, pages):
     html = Findings()
     html.record(title="t", context={DATASET_CONTEXT_KEY: d})
     assert "<h3>Dataset</h3>" in html.to_html()
+
+
+# ---------------------------------------------------------------------- speed-path equivalence
+def test_records_are_the_comparators_numbers_bit_for_bit(orientation, pages, cfg, monkeypatch):
+    """evaluate batches the paths of an image into one run and draws the noise once per
+    set; its losses are exactly those of one Comparator.compare per image (unbatched,
+    noise path of its own), and the configuration check runs once per set, not per image."""
+    from nv12_widgets.core import load_image
+    from nv12_widgets.model import Comparator
+
+    files = list_images(pages)[:4]
+    reference = Comparator(orientation, cache_size=1)
+    expected = []
+    for f in files:
+        cmp = reference.compare(load_image(f), cfg)
+        m = cmp.metrics["fetch_name_0"]
+        expected.append(
+            {"nv12": 1.0 - m.cosine_nv12, "format": 1.0 - m.cosine_format,
+             "conversion": 1.0 - m.cosine_conversion, "noise": 1.0 - m.cosine_noise}
+        )  # fmt: skip
+
+    def per_image(*args, **kwargs):
+        raise AssertionError("a per-image comparison (and its configuration check) ran")
+
+    monkeypatch.setattr(Comparator, "compare", per_image)
+    calls = []
+
+    def once(config, model):
+        calls.append(1)
+        return []
+
+    res = evaluate(orientation, files, cfg, lint=once, progress=False)
+    assert calls == [1]
+    assert [r["loss"]["fetch_name_0"] for r in res.records] == expected
