@@ -17,7 +17,8 @@ Three commands:
 Exit codes: 0 success; 1 ``report --min-cosine`` gate failed (some output's NV12
 cosine is below the threshold) or ``report --strict`` and the configuration linter
 found an error or a warning; 2 usage or input error, reported as one line on
-stderr starting ``nv12-widgets: error:`` (no traceback).
+stderr starting ``nv12-widgets: error:`` (no traceback); 141 the reader of stdout
+closed it (``nv12-widgets identify ... | head``): the command stops quietly.
 
 The command is also reachable as ``python -m nv12_widgets``.
 """
@@ -25,6 +26,7 @@ The command is also reachable as ``python -m nv12_widgets``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import math
 import multiprocessing
@@ -136,11 +138,13 @@ full swing, BT.601), or demo_config() when --model is not given."""
 
 _CONVERT_DESCRIPTION = """\
 Convert between images and raw NV12 / NV21 / I420 frames (the files board tools,
-cameras and ISP dumps exchange: no header, no row padding).
+cameras and ISP dumps exchange: no header; row padding with --stride, encoder-aligned
+height with --aligned-height).
 
 Direction, from the input's name:
-  - .nv12 .nv21 .i420 .yuv .bin: a raw frame, converted to an image (give --width and
-    --height; --format defaults to the extension's format, NV12 for .yuv/.bin);
+  - .nv12 .nv21 .i420 .yuv .raw .bin: a raw frame, converted to an image (size from a
+    JSON sidecar, WxH in the name, or --width and --height; --format defaults to the
+    extension's format, NV12 for .yuv/.raw/.bin);
   - a known image extension (.jpg .png .bmp ...): an image, converted to a raw frame
     (--format defaults to the output extension's format, NV12 otherwise);
   - any other name: raw when --width/--height are given, else an image.
@@ -259,6 +263,12 @@ examples:
         "--stride", type=int, metavar="BYTES", help="bytes per luma row (padding) [width]"
     )
     raw_group.add_argument(
+        "--aligned-height",
+        type=int,
+        metavar="ROWS",
+        help="rows the encoder allocated per plane (1088 for a 1080-line frame) [height]",
+    )
+    raw_group.add_argument(
         "--frame-index",
         type=int,
         default=0,
@@ -314,6 +324,7 @@ examples:
   nv12-widgets convert photo.jpg -o frame.yuv --format i420 --swing studio --pad
   nv12-widgets convert photo.jpg -o frame.nv12 --profile horizon
   nv12-widgets convert frame.nv12 --width 640 --height 480 -o frame.png
+  nv12-widgets convert cam_640x480.nv12 --stride 704 -o frame.png   (size from the name)
   nv12-widgets convert dump.bin --format nv21 --width 1280 --height 720 --upsample bilinear \\
       -o dump.png
 
@@ -343,6 +354,26 @@ examples:
     )
     conv.add_argument(
         "--height", type=int, metavar="H", help="raw input only: frame height in pixels (even)"
+    )
+    conv.add_argument(
+        "--stride",
+        type=int,
+        metavar="BYTES",
+        help="raw input only: bytes per luma row including padding [the sidecar's, else width]",
+    )
+    conv.add_argument(
+        "--aligned-height",
+        type=int,
+        metavar="ROWS",
+        help="raw input only: rows the encoder allocated per plane (1088 for a 1080-line "
+        "frame) [the sidecar's, else height]",
+    )
+    conv.add_argument(
+        "--frame-index",
+        type=int,
+        default=0,
+        metavar="I",
+        help="raw input only: which frame of a file holding several [0]",
     )
     conv.add_argument(
         "--swing",
@@ -397,7 +428,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(
                 "no command given; choose one of " + ", ".join(repr(c) for c in COMMANDS)
             )
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
     except SystemExit as exc:  # --help and --version print, then "exit" 0
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except UsageError as exc:
@@ -414,6 +449,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+
+
+#: Exit code when the reader of stdout went away (``... | head``): 128 + SIGPIPE, what the
+#: shell reports for a command killed by the signal.
+EXIT_BROKEN_PIPE = 141
+
+
+def _stdout_closed() -> int:
+    """The reader of our stdout closed it (``nv12-widgets identify ... | head``): stop
+    quietly, as a Unix filter does. Python's documentation, "Note on SIGPIPE" (library
+    ``signal`` page): point stdout at devnull so the interpreter's final flush does not
+    raise again, and exit."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
 
 
 def _error(message: str) -> int:
@@ -537,7 +588,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     model = Model(model_path)
 
     if not any(core.is_raw_frame_path(p) for p in images):
-        _reject(args, ("raw_format", "width", "height", "stride"), "to raw --image files only")
+        _reject(
+            args,
+            ("raw_format", "width", "height", "stride", "aligned_height"),
+            "to raw --image files only",
+        )
         if args.frame_index:
             raise UsageError("--frame-index applies to raw --image files only")
     loaded = []
@@ -605,15 +660,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _with_default_size(config, model, rgb: np.ndarray):
     """``config`` with the model's default size for this image when the model's input
     size is dynamic and no --size was given (fixed dimensions kept, dynamic ones from
-    the image's aspect ratio rounded to multiples of 32: session.default_size)."""
-    from nv12_widgets.model.session import default_size, is_dynamic
+    the image's aspect ratio, checked against the model: Model.default_size)."""
+    from nv12_widgets.model.session import is_dynamic
 
     if config.size is not None or model.image_input is None:
         return config
     spatial = model.image.spatial
     if spatial is None or not any(is_dynamic(d) for d in spatial):
         return config
-    size = default_size(model.image, _source_hw(rgb))
+    size = model.default_size(_source_hw(rgb))  # a size the model runs at (SizeFinder)
     _note(f"dynamic input size: using --size {size[0]} {size[1]} (height width) for this image")
     return config.replace(size=size)
 
@@ -636,6 +691,7 @@ def _load_report_image(path: Path, args: argparse.Namespace) -> tuple[Any, list[
         height=args.height,
         stride=args.stride,
         index=args.frame_index,
+        aligned_height=args.aligned_height,
     )
     return frame, notes  # compared as a raw frame: its planes are the device's input
 
@@ -691,7 +747,9 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _image_to_raw(src: Path, output: Path, args: argparse.Namespace) -> int:
-    _reject(args, ("width", "height", "upsample"), "to raw inputs only")
+    _reject(args, ("width", "height", "stride", "aligned_height", "upsample"), "to raw inputs only")
+    if args.frame_index:
+        raise UsageError("--frame-index applies to raw inputs only")
     if output.suffix.lower() in _image_extensions():
         raise UsageError(
             f"output {output.name!r} has an image extension; a raw frame is written as "
@@ -743,9 +801,10 @@ def _raw_to_image(src: Path, output: Path, args: argparse.Namespace) -> int:
     from PIL import Image
 
     _reject(args, ("chroma", "crop", "pad"), "to image inputs only")
-    if args.width is None or args.height is None:
+    if (args.width is None) != (args.height is None):
         raise UsageError(
-            f"reading the raw frame {src.name!r} needs --width and --height (in pixels)"
+            f"reading the raw frame {src.name!r} needs --width and --height (in pixels), "
+            "or neither (size from a JSON sidecar or WxH in the file name)"
         )
     ext = output.suffix.lower()
     if ext in RAW_EXTENSIONS:
@@ -758,8 +817,19 @@ def _raw_to_image(src: Path, output: Path, args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot write an image named {output.name!r}; use .png (lossless), .bmp or .tiff"
         )
-    fmt = _raw_format(src, args.format, "input")
-    frame = core.NV12.fromfile(src, args.width, args.height, fmt=fmt)
+    _raw_format(src, args.format, "input")  # a contradicting --format is a usage error
+    frame, notes = core.load_source(
+        src,
+        fmt=args.format,
+        width=args.width,
+        height=args.height,
+        stride=args.stride,
+        index=args.frame_index,
+        aligned_height=args.aligned_height,
+        name=str(src),
+    )
+    for text in notes[1:]:  # notes[0] describes the frame, printed below
+        _note(f"{src.name}: {text}")
     rgb = core.nv12_to_rgb(
         frame,
         swing=args.swing or "full",
@@ -772,7 +842,7 @@ def _raw_to_image(src: Path, output: Path, args: argparse.Namespace) -> int:
     _write_bytes(output, buf.getvalue(), args.overwrite)
     if pil_format == "JPEG":
         _note("JPEG is lossy: its artefacts are as large as NV12 errors; prefer .png")
-    print(f"wrote {output}: {frame.width}x{frame.height} RGB from {fmt.upper()} {src.name}")
+    print(f"wrote {output}: {frame.width}x{frame.height} RGB from {src.name} ({notes[0]})")
     return EXIT_OK
 
 
@@ -790,8 +860,9 @@ nv12_widgets.model.identify_pipeline.
 DUMP is read by its name:
   - .npy, or .bin / .json with a save_tensor() sidecar: a model input tensor;
   - .nv12 / .bin with a save_nv12() sidecar: an NV12 frame;
-  - a raw frame without sidecar (.nv12 .nv21 .i420 .yuv .bin): give --width and --height
-    (--format from the extension, NV12 for .yuv / .bin)."""
+  - a raw frame without sidecar (.nv12 .nv21 .i420 .yuv .raw .bin): WxH in its name
+    (frame_640x480.nv12) or --width and --height (--format from the extension, NV12 for
+    .yuv / .raw / .bin)."""
 
 _IDENTIFY_EPILOG = """\
 examples:
@@ -854,9 +925,12 @@ def _cmd_identify(args: argparse.Namespace) -> int:
         raise UsageError(f"--top must be >= 0, got {args.top}")
     rgb, notes = core.load_image_with_notes(src)
     dump_path = Path(args.dump).expanduser()
-    if dump_path.suffix.lower() in (".nv12", ".nv21", ".i420", ".yuv", ".bin"):
+    width, height = args.width, args.height
+    if core.is_raw_frame_path(dump_path):
         _raw_format(dump_path, args.format, "dump")  # a contradicting --format is a usage error
-    dump = load_dump(dump_path, width=args.width, height=args.height, fmt=args.format)
+        if width is None and height is None and not dump_path.with_suffix(".json").is_file():
+            width, height = core.parse_size_from_name(dump_path) or (None, None)  # WxH
+    dump = load_dump(dump_path, width=width, height=height, fmt=args.format)
     result = identify_pipeline(
         rgb, dump, model_size=args.size, top=args.top, tolerance=args.tolerance
     )

@@ -34,9 +34,9 @@ from .convert import (
 from .frames import (
     RAW_EXTENSIONS,
     RAW_FORMATS,
-    is_raw_frame_path,
+    crop_nv12,
+    fit_nv12,
     load_frame,
-    load_source,
     parse_size_from_name,
     resize_nv12,
 )
@@ -67,6 +67,15 @@ from .normalize import LAYOUTS, denormalize, dequantize, normalize, quantize, to
 from .nv12 import NV12
 from .profiles import PROFILES, Profile, get_profile
 from .signal import PairAssessment, PairEvidence, Signal, assess_pair, pair_evidence, signal_of
+from .sources import (
+    IMAGE_SUFFIXES,
+    RAW_SUFFIXES,
+    collect_sources,
+    is_image_path,
+    is_raw_frame_path,
+    load_source,
+    swing_hint,
+)
 from .tasks import (
     Interpreter,
     OutputInterpreter,
@@ -100,6 +109,13 @@ __all__ = [
     "ORDERS",
     "PROFILES",
     "RAW_EXTENSIONS",
+    "RAW_SUFFIXES",
+    "IMAGE_SUFFIXES",
+    "collect_sources",
+    "crop_nv12",
+    "fit_nv12",
+    "is_image_path",
+    "swing_hint",
     "RAW_FORMATS",
     "READERS",
     "RESIZE_POLICIES",

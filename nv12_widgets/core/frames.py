@@ -5,8 +5,14 @@ stride and pixel format come from elsewhere. :func:`load_frame` takes them, in t
 from the arguments, from the JSON sidecar :func:`nv12_widgets.model.board.save_nv12`
 writes next to the file (``frame.json`` for ``frame.nv12``), or from the file name
 (``frame_1920x1080.nv12``, ``cam0-1280x720.yuv``). A file may hold several frames back to
-back; ``index`` picks one. :func:`load_source` reads either an image (via
-:func:`~nv12_widgets.core.load_image`) or a raw frame, so every entry point accepts both.
+back; ``index`` picks one. :func:`nv12_widgets.core.sources.load_source` reads either an image or a raw frame, so every
+entry point accepts both.
+
+Encoders and camera pipelines often align the buffer's *height* too (1088 rows for a
+1080-line frame: H.264 / HEVC macroblocks are 16 rows; Rockchip MPP calls it
+``ver_stride``, Android ``sliceHeight``): the Y plane then has ``aligned_height`` rows,
+the chroma plane ``aligned_height / 2``, and only the top ``height`` rows are the
+picture. ``aligned_height`` (argument or sidecar field) reads such buffers.
 
 Memory layouts read here (``stride`` = bytes per luma row, ``>= width``; every row,
 the last one included, is padded to it, as in a camera buffer dump):
@@ -40,6 +46,7 @@ import cv2
 import numpy as np
 
 from ._checks import InputError, check_choice, check_even, check_size
+from .filetypes import RAW_SUFFIXES, SIDECAR_SUFFIXES, is_raw_frame_path, raw_format_of_name
 from .framesize import (
     COMMON_SIZES,
     RAW_FORMATS,
@@ -63,7 +70,9 @@ __all__ = [
     "frames_in",
     "is_raw_frame_path",
     "load_frame",
-    "load_source",
+    "NV12_PAD",
+    "crop_nv12",
+    "fit_nv12",
     "NV12_INTERPOLATIONS",
     "parse_size_from_name",
     "resize_nv12",
@@ -72,36 +81,13 @@ __all__ = [
     "size_mismatch_message",
 ]
 
-#: Raw pixel formats read and written (``yuv420p`` is accepted as an alias of ``i420``).
-#: File extensions taken as raw frames, and the format each implies (None: the name
-#: does not say; NV12 unless told otherwise).
-RAW_EXTENSIONS: dict[str, str | None] = {
-    ".nv12": "nv12",
-    ".nv21": "nv21",
-    ".i420": "i420",
-    ".yuv": None,
-    ".raw": None,
-    ".bin": None,
-}
-#: Suffixes dropped to find a file's JSON sidecar (``a/b.nv12`` -> ``a/b.json``).
-SIDECAR_SUFFIXES = (".bin", ".npy", ".json", ".nv12", ".nv21", ".i420", ".yuv", ".raw")
+#: File extensions taken as raw frames and the format each implies: the one table,
+#: :data:`nv12_widgets.core.filetypes.RAW_SUFFIXES` (this name is kept for callers).
+RAW_EXTENSIONS = RAW_SUFFIXES
 _NAME_SIZE = re.compile(r"(?<![0-9])([0-9]{1,5})[xX]([0-9]{1,5})(?![0-9])")
 
 
 # ------------------------------------------------------------------------ names
-def is_raw_frame_path(path: str | os.PathLike | None) -> bool:
-    """True when the name's extension is a raw frame's (see :data:`RAW_EXTENSIONS`).
-
-    Examples
-    --------
-    >>> is_raw_frame_path("dump/frame_1280x720.NV12"), is_raw_frame_path("photo.jpg")
-    (True, False)
-    """
-    if path is None:
-        return False
-    return Path(str(path)).suffix.lower() in RAW_EXTENSIONS
-
-
 def parse_size_from_name(name: str | os.PathLike) -> tuple[int, int] | None:
     """``(width, height)`` written in a file name as ``WxH``, else None.
 
@@ -169,7 +155,7 @@ def read_sidecar(path: str | os.PathLike, *, missing_hint: str | None = None) ->
 
 def frame_sidecar(path: str | os.PathLike) -> dict[str, Any]:
     """The frame geometry a sidecar gives: a dict with any of ``width``, ``height``,
-    ``stride`` (ints) and ``format`` (a :data:`RAW_FORMATS` name); ``{}`` when there is
+    ``stride``, ``aligned_height`` (ints) and ``format`` (a :data:`RAW_FORMATS` name); ``{}`` when there is
     no sidecar.
 
     Raises
@@ -183,7 +169,7 @@ def frame_sidecar(path: str | os.PathLike) -> dict[str, Any]:
     meta = read_sidecar(path)
     side = sidecar_path(path).name
     out: dict[str, Any] = {}
-    for key in ("width", "height", "stride"):
+    for key in ("width", "height", "stride", "aligned_height"):
         if meta.get(key) is not None:
             value = meta[key]
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -200,19 +186,20 @@ def frame_sidecar(path: str | os.PathLike) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------ reading
-def _decode(buf: np.ndarray, width: int, height: int, fmt: str, stride: int) -> NV12:
-    """One frame's bytes (exactly ``frame_nbytes``) -> NV12, padding dropped."""
-    n_y = stride * height
-    y = buf[:n_y].reshape(height, stride)[:, :width]
+def _decode(buf: np.ndarray, width: int, height: int, fmt: str, stride: int, rows: int) -> NV12:
+    """One frame's bytes (exactly ``frame_nbytes(width, rows, fmt, stride)``) -> NV12;
+    row padding and the alignment rows below ``height`` dropped."""
+    n_y = stride * rows
+    y = buf[:n_y].reshape(rows, stride)[:height, :width]
     if fmt in ("nv12", "nv21"):
-        uv = buf[n_y : n_y + n_y // 2].reshape(height // 2, stride)[:, :width]
+        uv = buf[n_y : n_y + n_y // 2].reshape(rows // 2, stride)[: height // 2, :width]
         uv = uv.reshape(height // 2, width // 2, 2)
         if fmt == "nv21":
             uv = uv[..., ::-1]
-        return NV12(y, uv)
-    cs, ch = stride // 2, height // 2
-    u = buf[n_y : n_y + cs * ch].reshape(ch, cs)[:, : width // 2]
-    v = buf[n_y + cs * ch : n_y + 2 * cs * ch].reshape(ch, cs)[:, : width // 2]
+        return NV12(np.ascontiguousarray(y), np.ascontiguousarray(uv))
+    cs, ch = stride // 2, rows // 2
+    u = buf[n_y : n_y + cs * ch].reshape(ch, cs)[: height // 2, : width // 2]
+    v = buf[n_y + cs * ch : n_y + 2 * cs * ch].reshape(ch, cs)[: height // 2, : width // 2]
     return NV12.from_planes(
         np.ascontiguousarray(y), np.ascontiguousarray(u), np.ascontiguousarray(v)
     )
@@ -227,7 +214,7 @@ def _resolve(
     stride: int | None,
     nbytes: int,
 ) -> tuple[str, int, int, int | None]:
-    implied = RAW_EXTENSIONS.get(Path(name).suffix.lower()) if name else None
+    implied = raw_format_of_name(name)
     if fmt is not None:
         fmt = raw_format(fmt)
         if implied is not None and fmt != implied:
@@ -281,6 +268,7 @@ def load_frame(
     stride: int | None = None,
     index: int = 0,
     name: str | None = None,
+    aligned_height: int | None = None,
 ) -> NV12:
     """Read one raw NV12 / NV21 / I420 frame from a file or bytes.
 
@@ -304,6 +292,11 @@ def load_frame(
         Which frame of a file holding several back to back (negative counts from the end).
     name : str, optional
         The file name of ``bytes`` (an upload), used for the extension and ``WxH``.
+    aligned_height : int, optional
+        Rows of the Y plane in the buffer when the encoder aligned the height (1088 for
+        a 1080-line frame); the chroma plane then has ``aligned_height / 2`` rows and
+        only the top ``height`` rows are read. Default: the sidecar's
+        ``aligned_height`` (with the sidecar's height), else ``height``.
 
     Returns
     -------
@@ -346,16 +339,17 @@ def load_frame(
     if nbytes == 0:
         raise InputError(f"{label} is empty (0 bytes); it is not a raw frame.")
     fmt, width, height, stride = _resolve(name, sidecar, fmt, width, height, stride, nbytes)
-    per = frame_nbytes(width, height, fmt, stride)
+    rows = _aligned_rows(aligned_height, sidecar, height)
+    per = frame_nbytes(width, rows, fmt, stride)
     try:
-        count = frames_in(nbytes, width, height, fmt, stride)
+        count = frames_in(nbytes, width, rows, fmt, stride)
     except InputError as exc:
         raise InputError(f"{label}: {exc}") from None
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
         raise InputError(f"index must be an integer, got {index!r}.")
     if not -count <= index < count:
         raise InputError(
-            f"{label} holds {count} frame{'s' if count != 1 else ''} of {width}x{height}; "
+            f"{label} holds {count} frame{'s' if count != 1 else ''} of {width}x{rows}; "
             f"index {index} is out of range (use 0..{count - 1})."
         )
     index = int(index) % count
@@ -368,75 +362,24 @@ def load_frame(
         buf = np.frombuffer(chunk, np.uint8)
     else:
         buf = np.frombuffer(data, np.uint8)[index * per : (index + 1) * per]
-    return _decode(buf, width, height, fmt, stride or width)
+    return _decode(buf, width, height, fmt, stride or width, rows)
 
 
-def load_source(
-    source: Any,
-    *,
-    fmt: str | None = None,
-    width: int | None = None,
-    height: int | None = None,
-    stride: int | None = None,
-    index: int = 0,
-    name: str | None = None,
-    reader: str = "pil",
-) -> tuple[np.ndarray | NV12, list[str]]:
-    """Read an image or a raw frame, whichever ``source`` is.
-
-    Parameters
-    ----------
-    source : path, bytes, (H, W, 3) uint8 array or NV12
-        A path with a raw extension (:func:`is_raw_frame_path`), or bytes whose ``name``
-        has one, or any raw-frame argument given (``fmt``, ``width``, ``height``,
-        ``stride``), is read with :func:`load_frame`; anything else with
-        :func:`~nv12_widgets.core.load_image_with_notes`. Arrays and NV12 frames pass through.
-    fmt, width, height, stride, index, name
-        As in :func:`load_frame`.
-    reader : {"pil", "opencv"}
-        The image reader (images only).
-
-    Returns
-    -------
-    source : numpy.ndarray or NV12
-        (H, W, 3) uint8 RGB, or the NV12 frame.
-    notes : list of str
-        Image loading notes, or one line describing the raw frame read.
-    """
-    from .image import load_image_with_notes
-
-    if isinstance(source, NV12):
-        return source, []
-    if isinstance(source, np.ndarray):
-        return source, []
-    label = (
-        name
-        if name is not None
-        else (str(source) if isinstance(source, (str, os.PathLike)) else None)
-    )
-    raw_args = any(v is not None for v in (fmt, width, height, stride))
-    if is_raw_frame_path(label) or raw_args:
-        frame = load_frame(
-            source, fmt=fmt, width=width, height=height, stride=stride, index=index, name=label
+def _aligned_rows(aligned_height: Any, sidecar: Mapping[str, Any], height: int) -> int:
+    """Rows of Y in the buffer: ``aligned_height``, the sidecar's (for its own height),
+    else ``height``."""
+    if aligned_height is None and sidecar.get("height") == height:
+        aligned_height = sidecar.get("aligned_height")
+    if aligned_height is None:
+        return height
+    if isinstance(aligned_height, bool) or not isinstance(aligned_height, (int, np.integer)):
+        raise InputError(f"aligned_height must be an integer, got {aligned_height!r}.")
+    if aligned_height < height or aligned_height % 2:
+        raise InputError(
+            f"aligned_height {aligned_height} must be even and at least the height {height} "
+            "(the rows the encoder allocated, e.g. 1088 for a 1080-line frame)."
         )
-        what = f"raw {_describeraw_format(label, fmt, source)} frame {frame.width}x{frame.height}"
-        if index:
-            what += f", frame index {index}"
-        return frame, [what]
-    return load_image_with_notes(source, reader=reader)
-
-
-def _describeraw_format(label: str | None, fmt: str | None, source: Any) -> str:
-    if fmt is not None:
-        return raw_format(fmt).upper()
-    implied = RAW_EXTENSIONS.get(Path(label).suffix.lower()) if label else None
-    if implied:
-        return implied.upper()
-    if isinstance(source, (str, os.PathLike)):
-        side = frame_sidecar(source).get("format")
-        if side:
-            return side.upper()
-    return "NV12"
+    return int(aligned_height)
 
 
 # ------------------------------------------------------------------------ resizing
@@ -505,3 +448,135 @@ def resize_nv12(frame: NV12, size: tuple[int, int], *, interpolation: str = "bil
     y = cv2.resize(frame.y, (tw, th), interpolation=flag)
     uv = cv2.resize(np.ascontiguousarray(frame.uv), (tw // 2, th // 2), interpolation=flag)
     return NV12(y, uv.reshape(th // 2, tw // 2, 2))
+
+
+#: Default fill of :func:`fit_nv12`'s letterbox bars: ``(Y, U/V)`` = studio black with
+#: neutral chroma, what a resizer writes when told to pad with "black".
+NV12_PAD = (16, 128)
+
+
+def _even(value: float) -> int:
+    """Nearest even integer, at least 2."""
+    return max(2, 2 * int(round(value / 2)))
+
+
+def crop_nv12(frame: NV12, box: tuple[int, int, int, int]) -> NV12:
+    """Cut ``box = (top, left, height, width)`` out of a frame, Y and UV apart.
+
+    The rectangle must be even in all four numbers (a 4:2:0 chroma sample covers 2x2
+    luma pixels): the chroma plane is cut at ``box / 2``. This is what a device's crop
+    does (Rockchip RGA ``imcrop(src, dst, rect)`` requires even ``x, y, width, height``
+    for YUV420SP: airockchip/librga ``docs/Rockchip_Developer_Guide_RGA_EN.md``, "imcrop";
+    Horizon hbdk4 ``insert_roi_resize`` takes a ROI on the NV12 input).
+
+    Raises
+    ------
+    InputError
+        Not an NV12 frame, an odd number, a box outside the frame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = NV12(np.arange(32, dtype=np.uint8).reshape(4, 8), np.zeros((2, 4, 2), np.uint8))
+    >>> crop_nv12(f, (2, 4, 2, 4)).y.tolist()
+    [[20, 21, 22, 23], [28, 29, 30, 31]]
+    """
+    if not isinstance(frame, NV12):
+        raise InputError(f"crop_nv12 needs an NV12 frame, got {type(frame).__name__}.")
+    try:
+        top, left, h, w = (int(v) for v in box)
+    except (TypeError, ValueError):
+        raise InputError(f"box must be (top, left, height, width), got {box!r}.") from None
+    if min(top, left) < 0 or min(h, w) <= 0 or top + h > frame.height or left + w > frame.width:
+        raise InputError(
+            f"box {box!r} (top, left, height, width) is not inside the "
+            f"{frame.width}x{frame.height} frame."
+        )
+    if any(v % 2 for v in (top, left, h, w)):
+        raise InputError(
+            f"box {box!r}: an NV12 crop needs even top, left, height and width (chroma "
+            "covers 2x2 pixels)."
+        )
+    y = frame.y[top : top + h, left : left + w]
+    uv = frame.uv[top // 2 : (top + h) // 2, left // 2 : (left + w) // 2]
+    return NV12(np.ascontiguousarray(y), np.ascontiguousarray(uv))
+
+
+def fit_nv12(
+    frame: NV12,
+    size: tuple[int, int],
+    *,
+    policy: str = "resize",
+    interpolation: str = "bilinear",
+    pad: tuple[int, int] = NV12_PAD,
+) -> NV12:
+    """Fit a frame to a model's input size in the NV12 domain, as a device resizer does.
+
+    The geometry is :func:`nv12_widgets.core.fit_image`'s (same policies), with every
+    size rounded to the nearest even number and every offset ``(target - size) // 2``
+    rounded down to an even number, because the device scales and cuts the Y
+    plane and the interleaved UV plane apart (:func:`resize_nv12`, :func:`crop_nv12`):
+
+    * ``"resize"``: :func:`resize_nv12` to ``size``;
+    * ``"center-crop"``: scale so the frame covers ``size`` (short side fits), then cut
+      the centre (RGA ``improcess`` with a source rect; hbdk4 ``insert_roi_resize``);
+    * ``"letterbox"``: scale so the frame fits inside ``size`` (long side fits), then
+      place it in the centre of a frame filled with ``pad`` = ``(Y, UV)`` (hbdk4
+      ``insert_roi_resize(..., pad_mode="constant", pad_value=...)``; RGA ``imfill`` of
+      the bars). Default ``(16, 128)``: studio black; ``(0, 128)`` is full-swing black.
+
+    Parameters
+    ----------
+    frame : NV12
+    size : (int, int)
+        Target ``(height, width)``, both even.
+    policy : {"resize", "center-crop", "letterbox"}
+    interpolation : {"bilinear", "area", "nearest"}
+        See :func:`resize_nv12`.
+    pad : (int, int)
+        Letterbox fill of the Y plane and of both chroma channels, 0..255.
+
+    Returns
+    -------
+    NV12
+        ``(height, width)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = NV12(np.full((2, 4), 200, np.uint8), np.full((1, 2, 2), 90, np.uint8))
+    >>> out = fit_nv12(f, (6, 4), policy="letterbox")
+    >>> out.y[:, 0].tolist(), out.uv[:, 0, 0].tolist()
+    ([16, 16, 200, 200, 16, 16], [128, 90, 128])
+    """
+    from .image import RESIZE_POLICIES
+
+    if not isinstance(frame, NV12):
+        raise InputError(f"fit_nv12 needs an NV12 frame, got {type(frame).__name__}.")
+    check_choice("policy", policy, RESIZE_POLICIES)
+    th, tw = check_size(size)
+    check_even(th, tw, "an NV12 frame fitted to the model")
+    try:
+        pad_y, pad_uv = (int(v) for v in pad)
+    except (TypeError, ValueError):
+        raise InputError(f"pad must be (Y, UV) codes, got {pad!r}.") from None
+    if not (0 <= pad_y <= 255 and 0 <= pad_uv <= 255):
+        raise InputError(f"pad values must be 0..255 codes, got {pad!r}.")
+    h, w = frame.shape
+    if policy == "resize" or (h, w) == (th, tw):
+        return resize_nv12(frame, (th, tw), interpolation=interpolation)
+    if policy == "center-crop":
+        scale = max(th / h, tw / w)
+        nh, nw = max(th, _even(h * scale)), max(tw, _even(w * scale))
+        scaled = resize_nv12(frame, (nh, nw), interpolation=interpolation)
+        top, left = (nh - th) // 4 * 2, (nw - tw) // 4 * 2
+        return crop_nv12(scaled, (top, left, th, tw))
+    scale = min(th / h, tw / w)
+    nh, nw = min(th, _even(h * scale)), min(tw, _even(w * scale))
+    scaled = resize_nv12(frame, (nh, nw), interpolation=interpolation)
+    top, left = (th - nh) // 4 * 2, (tw - nw) // 4 * 2
+    y = np.full((th, tw), pad_y, np.uint8)
+    uv = np.full((th // 2, tw // 2, 2), pad_uv, np.uint8)
+    y[top : top + nh, left : left + nw] = scaled.y
+    uv[top // 2 : (top + nh) // 2, left // 2 : (left + nw) // 2] = scaled.uv
+    return NV12(y, uv)

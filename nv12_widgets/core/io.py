@@ -57,6 +57,7 @@ __all__ = [
     "LIMITS",
     "OutputExistsError",
     "atomic_write",
+    "make_folder",
     "check_regular_file",
     "open_regular",
     "parse_json",
@@ -121,7 +122,10 @@ def _refuse_special(mode: int, path: str, what: str) -> None:
 
 
 def check_regular_file(
-    path: str | os.PathLike[str], *, what: str = "file", kind: str | None = None,
+    path: str | os.PathLike[str],
+    *,
+    what: str = "file",
+    kind: str | None = None,
     limit: int | None = None,
 ) -> tuple[Path, os.stat_result]:
     """Stat ``path`` (following links) and refuse anything but a regular file.
@@ -154,7 +158,9 @@ def check_regular_file(
         raise InputError(f"no {what} at {str(path)!r}; check the path.") from None
     except (OSError, ValueError) as exc:  # permission, name too long, NUL in the name
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise InputError(f"cannot access {what} {str(path)!r} ({reason}); check the path.") from None
+        raise InputError(
+            f"cannot access {what} {str(path)!r} ({reason}); check the path."
+        ) from None
     _refuse_special(st.st_mode, str(p), what)
     if kind is not None or limit is not None:
         cap = _limit(kind or "", limit)
@@ -243,7 +249,9 @@ def read_stream(stream: Any, *, kind: str, what: str = "stream", limit: int | No
     if isinstance(data, bytearray | memoryview):
         data = bytes(data)
     if not isinstance(data, bytes):
-        raise InputError(f"{what} must be opened in binary mode ('rb'), it gave {type(data).__name__}.")
+        raise InputError(
+            f"{what} must be opened in binary mode ('rb'), it gave {type(data).__name__}."
+        )
     if len(data) > cap:
         raise InputError(
             f"{what} holds more than the {_mib(cap)} limit for {kind} data; if it is genuine, "
@@ -257,9 +265,9 @@ def _reject_constant(name: str) -> Any:
     raise InputError(f"{name} is not a number JSON allows; use a finite number.")
 
 
-def _parse_int(text: str) -> int:
+def _parse_int(text: str, limit: int = JSON_MAX_INT_DIGITS) -> int:
     digits = len(text.lstrip("-"))
-    if digits > JSON_MAX_INT_DIGITS:
+    if digits > limit:
         raise InputError(
             f"an integer of {digits} digits is not accepted (at most {JSON_MAX_INT_DIGITS})."
         )
@@ -287,7 +295,11 @@ def _depth(value: Any) -> int:
 
 
 def parse_json(
-    data: str | bytes | bytearray, *, where: str = "JSON", allow_non_finite: bool = False
+    data: str | bytes | bytearray,
+    *,
+    where: str = "JSON",
+    allow_non_finite: bool = False,
+    max_int_digits: int | None = JSON_MAX_INT_DIGITS,
 ) -> Any:
     """Parse JSON from a user, strictly: only ever :class:`InputError` on bad input.
 
@@ -299,7 +311,11 @@ def parse_json(
         Names the source in messages (a file name).
     allow_non_finite : bool
         Accept ``NaN`` / ``Infinity`` (Python's own JSON extension, e.g. an infinite SQNR
-        in a findings document); integers stay limited.
+        in a findings document) and numbers overflowing a float (read as infinity);
+        integers stay limited.
+    max_int_digits : int or None
+        Longest integer literal accepted; None: Python's own limit
+        (``sys.get_int_max_str_digits()``), for a caller that checks values itself.
 
     Raises
     ------
@@ -321,7 +337,9 @@ def parse_json(
         try:
             text = bytes(data).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(f"{where} is not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
+            raise InputError(
+                f"{where} is not UTF-8 text ({exc.reason} at byte {exc.start})."
+            ) from None
     elif isinstance(data, str):
         text = data
     else:
@@ -355,7 +373,9 @@ def parse_json(
     try:
         value = json.loads(
             text,
-            parse_int=_parse_int,
+            parse_int=_parse_int
+            if max_int_digits == JSON_MAX_INT_DIGITS
+            else (int if max_int_digits is None else lambda t: _parse_int(t, max_int_digits)),
             parse_float=float if allow_non_finite else _parse_float,
             parse_constant=float if allow_non_finite else _reject_constant,
         )
@@ -379,6 +399,39 @@ def read_json_file(path: str | os.PathLike[str], *, what: str = "JSON file") -> 
 
 
 # ---------------------------------------------------------------------- writing
+def make_folder(path: str | os.PathLike[str], *, what: str = "output folder") -> Path:
+    """Create ``path`` and its parents if missing (``mkdir -p``), as an :class:`InputError`
+    naming the folder when that is impossible (a regular file in the way, no permission).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> make_folder(root / "a" / "b").is_dir()
+    True
+    >>> _ = (root / "f").write_bytes(b"")
+    >>> make_folder(root / "f" / "x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: cannot create output folder '...': ...f' is a file, not a folder; ...
+    """
+    folder = Path(path).expanduser()
+    blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise InputError(
+            f"cannot create {what} {str(folder)!r}: {str(blocker)!r} is a file, not a folder; "
+            "choose another path or move the file."
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InputError(
+            f"cannot create {what} {str(folder)!r} ({reason}); check the path and permissions."
+        ) from None
+    return folder
+
+
 def _temporary_name(target: Path) -> Path:
     # Short on purpose: ".nv12w-" + 8 hex + ".tmp" = 19 characters, whatever the target's name.
     return target.with_name(f".nv12w-{secrets.token_hex(4)}.tmp")

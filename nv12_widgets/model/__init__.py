@@ -28,6 +28,7 @@ from .config import FIELDS, FieldSpec, PreprocessConfig, field_spec
 from .layerwise import LayerRow, LayerwiseResult, layerwise
 from .pipeline import InputPlan, Pipeline, PipelineRun
 from .session import Model, TensorInfo, default_size, guess_layout, is_dynamic, size_presets
+from .sizes import ModelMetadata, SizeFinder, read_metadata
 from .snippets import snippets
 from .sweep import SweepResult, common_variants, sweep
 
@@ -40,6 +41,9 @@ __all__ = [
     "LayerRow",
     "LayerwiseResult",
     "Model",
+    "ModelMetadata",
+    "SizeFinder",
+    "read_metadata",
     "OutputMetrics",
     "Pipeline",
     "PipelineRun",

@@ -47,6 +47,7 @@ from nv12_widgets.core.io import (
     OutputExistsError,
     atomic_write,
     check_regular_file,
+    make_folder,
     open_regular,
 )
 
@@ -121,8 +122,8 @@ def save_tensor(
     OutputExistsError
         A target exists and ``overwrite`` is False (an :class:`InputError`).
     InputError
-        For a non-array, an object / string dtype, or ``extra`` keys that clash or do not
-        serialise to JSON.
+        For a non-array, an object / string dtype, ``extra`` keys that clash or do not
+        serialise to JSON, or a folder that cannot be created (a file in the way).
     """
     if not isinstance(array, np.ndarray):
         raise InputError(
@@ -143,7 +144,7 @@ def save_tensor(
     data = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False))
     raw = data.tobytes(order="C")
     stem = _stem(path_without_ext)
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(stem.parent, what="folder")
     paths = {
         "bin": stem.with_name(stem.name + ".bin"),
         "npy": stem.with_name(stem.name + ".npy"),
@@ -728,7 +729,7 @@ def save_nv12(
     if clash:
         raise InputError(f"extra keys {clash} clash with the sidecar's own keys; rename them.")
     stem = _stem(path)
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(stem.parent, what="folder")
     raw = frame.tobytes()
     paths = {
         "nv12": stem.with_name(stem.name + ".nv12"),

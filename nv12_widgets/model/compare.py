@@ -39,7 +39,9 @@ import numpy as np
 from nv12_widgets.core import (
     NV12,
     InputError,
+    is_raw_frame_path,
     load_image,
+    load_source,
     output_kind,
     scale_noise,
     signal_of,
@@ -559,8 +561,8 @@ def compare(
 
 # ---------------------------------------------------------------------- helpers
 def _as_rgb(image: Any) -> np.ndarray:
-    if isinstance(image, str | os.PathLike):
-        return load_image(image)
+    if isinstance(image, str | os.PathLike):  # a raw frame path reads as NV12 (core.sources)
+        return load_source(image)[0] if is_raw_frame_path(image) else load_image(image)
     if not isinstance(image, np.ndarray):
         raise InputError(
             f"image must be an (H, W, 3) uint8 RGB array or a file path, got {type(image).__name__}."

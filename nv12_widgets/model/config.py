@@ -299,7 +299,16 @@ class PreprocessConfig:
         Parsed strictly (:func:`nv12_widgets.core.io.parse_json`): invalid UTF-8,
         ``NaN``, huge numbers or deep nesting are an :class:`InputError`, like any bad value.
         """
-        data = parse_json(text, where="PreprocessConfig JSON")
+        try:
+            data = parse_json(text, where="PreprocessConfig JSON")
+        except InputError as exc:  # name the field: read leniently, let the field checks say
+            lenient = _lenient_json(text)
+            if isinstance(lenient, Mapping):
+                try:
+                    cls.from_dict(lenient)
+                except InputError as named:
+                    raise InputError(f"PreprocessConfig JSON: {named}") from None
+            raise exc from None
         return cls.from_dict(data)
 
     # ------------------------------------------------------------------ other tools' conventions
@@ -671,6 +680,15 @@ def _choice(name: str, value: Any, allowed: Sequence[str], optional: bool = Fals
     if value not in allowed:
         extra = " or None" if optional else ""
         raise InputError(f"{name} must be one of {list(allowed)}{extra}, got {_short(value)}.")
+
+
+def _lenient_json(text: str | bytes) -> Any:
+    """``text`` parsed with NaN / infinity / long integers allowed (None when even that
+    fails): only to find which field holds the value the strict parse refused."""
+    try:
+        return parse_json(text, allow_non_finite=True, max_int_digits=None)
+    except InputError:
+        return None
 
 
 def _is_int(v: Any) -> bool:

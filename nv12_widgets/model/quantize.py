@@ -44,6 +44,7 @@ import numpy as np
 import onnx
 
 from nv12_widgets.core import (
+    IMAGE_SUFFIXES,
     NV12,
     InputError,
     compare_arrays,
@@ -64,7 +65,7 @@ from .graph import (
 )
 from .pipeline import EncodeStage, FitStage, Pipeline, value_info_dims
 from .session import Model
-from .workflows.imagesets import IMAGE_SUFFIXES, collect_images
+from .workflows.imagesets import collect_images
 
 __all__ = [
     "IMAGE_SUFFIXES",

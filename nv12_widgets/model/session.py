@@ -11,9 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import onnx
@@ -22,6 +21,17 @@ from onnx.external_data_helper import load_external_data_for_model, uses_externa
 
 from nv12_widgets.core import InputError
 from nv12_widgets.core.io import read_file
+
+from .sizes import (
+    DEFAULT_DYNAMIC_SIDE,
+    ModelMetadata,
+    SizeFinder,
+    default_size,
+    read_metadata,
+    size_presets,
+    stated_area,
+)
+from .tensors import Dim, TensorInfo, guess_layout, is_dynamic
 
 __all__ = [
     "DEFAULT_DYNAMIC_SIDE",
@@ -39,332 +49,6 @@ __all__ = [
 # runs of Model are silenced completely (their errors become exceptions).
 ort.set_default_logger_severity(3)
 _SILENT = 4  # onnxruntime's FATAL level: nothing an exception does not already say
-
-Layout = Literal["NCHW", "NHWC"]
-Dim = int | str | None
-
-# onnxruntime type strings -> numpy dtypes (the ones a vision model plausibly uses).
-_ORT_DTYPES: dict[str, np.dtype] = {
-    "tensor(float)": np.dtype(np.float32),
-    "tensor(float16)": np.dtype(np.float16),
-    "tensor(double)": np.dtype(np.float64),
-    "tensor(uint8)": np.dtype(np.uint8),
-    "tensor(int8)": np.dtype(np.int8),
-    "tensor(uint16)": np.dtype(np.uint16),
-    "tensor(int16)": np.dtype(np.int16),
-    "tensor(uint32)": np.dtype(np.uint32),
-    "tensor(int32)": np.dtype(np.int32),
-    "tensor(uint64)": np.dtype(np.uint64),
-    "tensor(int64)": np.dtype(np.int64),
-    "tensor(bool)": np.dtype(np.bool_),
-}
-
-_IMAGE_CHANNELS = (1, 3)
-
-
-def is_dynamic(dim: object) -> bool:
-    """True when a declared dimension is not a fixed size.
-
-    A dimension is dynamic when it is None (unset), a string (a ``dim_param`` name such
-    as ``"N"`` or ``"p2o.DynamicDimension.0"``), or an integer ``<= 0``: Paddle2ONNX and
-    some other exporters write ``dim_value: -1`` (and a few ``0``) for "any size", which
-    the ONNX spec does not define. onnxruntime reports ``-1`` as unknown (None) but
-    enforces ``0`` literally when running, so a ``0`` dimension is described as dynamic
-    yet still has to be re-exported to run at another size.
-
-    The graph insertion and the pipeline's planning must use this test (not
-    ``isinstance(d, int)``) when they read dimensions from an ``onnx.ModelProto``.
-
-    Examples
-    --------
-    >>> [is_dynamic(d) for d in (None, "N", -1, 0, 1, 48)]
-    [True, True, True, True, False, False]
-    """
-    if dim is None or isinstance(dim, str):
-        return True
-    if isinstance(dim, bool):
-        return True
-    if isinstance(dim, (int, np.integer)):
-        return int(dim) <= 0
-    return True
-
-
-def _fixed(dim: object) -> bool:
-    return not is_dynamic(dim)
-
-
-def guess_layout(shape: Sequence[Dim]) -> Layout | None:
-    """Guess whether a 4-D shape is NCHW or NHWC from where a 1- or 3-channel axis is.
-
-    Parameters
-    ----------
-    shape : sequence of int, str or None
-        The tensor shape; dynamic dimensions are strings (symbolic names) or None.
-
-    Returns
-    -------
-    "NCHW", "NHWC" or None
-        NCHW when axis 1 is 1 or 3 (and axis 3 is not, or is dynamic, or both are:
-        NCHW is the ONNX convention), NHWC when only axis 3 is 1 or 3, None when the
-        shape is not 4-D or neither axis looks like image channels.
-    """
-    if len(shape) != 4:
-        return None
-    c1, c3 = shape[1], shape[3]
-    ch1 = _fixed(c1) and c1 in _IMAGE_CHANNELS
-    ch3 = _fixed(c3) and c3 in _IMAGE_CHANNELS
-    if ch1:
-        return "NCHW"
-    if ch3:
-        return "NHWC"
-    # e.g. (1, 2, H, W) or (N, C, H, W) all dynamic: not an image we can feed
-    return None
-
-
-@dataclass(frozen=True)
-class TensorInfo:
-    """What one model input or output looks like.
-
-    Attributes
-    ----------
-    name : str
-        The ONNX tensor name.
-    shape : tuple
-        Dimensions; a dynamic dimension (see :func:`is_dynamic`) is its symbolic name
-        (str) or None (``dim_value <= 0`` and unset dimensions become None).
-    dtype : numpy.dtype
-        Element type (``np.dtype('float32')`` for ``tensor(float)``); ``np.dtype(object)``
-        for types numpy cannot hold (strings, sequences, maps).
-    layout : "NCHW", "NHWC" or None
-        Guessed from the shape (see :func:`guess_layout`); None when not image-like.
-    channels : int or None
-        The channel count for a 4-D tensor with a known layout and static channel axis.
-    size : (int, int) or None
-        Spatial size ``(height, width)`` when both are static, else None.
-    dim_names : tuple of str
-        Each dimension as the model declares it (``"p2o.DynamicDimension.0"``, ``"-1"``,
-        ``"3"``; ``"?"`` when unset): for a tooltip next to :meth:`describe`. Not part
-        of equality.
-    """
-
-    name: str
-    shape: tuple[Dim, ...]
-    dtype: np.dtype
-    layout: Layout | None
-    channels: int | None
-    size: tuple[int, int] | None
-    dim_names: tuple[str, ...] = field(default=(), compare=False)
-
-    @classmethod
-    def from_ort(cls, node: Any) -> TensorInfo:
-        """Build from an onnxruntime ``NodeArg``."""
-        declared = tuple(node.shape) if node.shape is not None else ()
-        names = tuple("?" if d is None else str(d) for d in declared)
-        shape = tuple(
-            d if isinstance(d, str) or (d is not None and _fixed(d)) else None for d in declared
-        )
-        dtype = _ORT_DTYPES.get(node.type, np.dtype(object))
-        layout = guess_layout(shape)
-        channels = size = None
-        if layout is not None:
-            if layout == "NCHW":
-                c, h, w = shape[1], shape[2], shape[3]
-            else:
-                h, w, c = shape[1], shape[2], shape[3]
-            channels = c if _fixed(c) else None
-            if _fixed(h) and _fixed(w):
-                size = (h, w)
-        return cls(node.name, shape, dtype, layout, channels, size, names)
-
-    @property
-    def is_image(self) -> bool:
-        """True for a 4-D input with 1 or 3 channels (a guessable layout)."""
-        return self.layout is not None and self.channels in _IMAGE_CHANNELS
-
-    @property
-    def rank(self) -> int:
-        return len(self.shape)
-
-    @property
-    def spatial(self) -> tuple[Dim, Dim] | None:
-        """The declared ``(height, width)`` dimensions (dynamic ones as None / names), or
-        None when the layout is unknown."""
-        if self.layout is None:
-            return None
-        h_axis, w_axis = (2, 3) if self.layout == "NCHW" else (1, 2)
-        return self.shape[h_axis], self.shape[w_axis]
-
-    def describe(self) -> str:
-        """Short human-readable form, ``?`` for dynamic dimensions.
-
-        e.g. ``x: float32 [?, 3, 48, ?] (NCHW)``; the declared names are in
-        :attr:`dim_names` and :meth:`dims_tooltip`.
-        """
-        layout = f" ({self.layout})" if self.layout else ""
-        return f"{self.name}: {self.dtype} {_fmt_dims(self.shape)}{layout}"
-
-    def dims_tooltip(self) -> str:
-        """Each dimension with its axis letter and declared value, for a tooltip.
-
-        e.g. ``N = p2o.DynamicDimension.0 (dynamic), C = 3, H = 48, W = ? (dynamic)``.
-        """
-        letters = self.layout if self.layout and len(self.shape) == 4 else None
-        names = self.dim_names or tuple("?" if d is None else str(d) for d in self.shape)
-        parts = []
-        for i, (d, declared) in enumerate(zip(self.shape, names, strict=False)):
-            axis = letters[i] if letters else f"dim {i}"
-            parts.append(f"{axis} = {declared}" + (" (dynamic)" if is_dynamic(d) else ""))
-        return ", ".join(parts)
-
-
-#: Side given to a dynamic dimension when there is no image to derive it from (PaddleOCR's
-#: recogniser runs at width 320, its detector at multiples of 32 around it).
-DEFAULT_DYNAMIC_SIDE = 320
-#: Longest side a derived (dynamic) dimension gets by default: large photos are scaled
-#: down to it, keeping their aspect ratio.
-DEFAULT_MAX_SIDE = 640
-
-
-def _round_to(value: float, multiple: int) -> int:
-    return max(multiple, int(round(value / multiple)) * multiple)
-
-
-def _image_hw(image_hw: Sequence[int] | None) -> tuple[int, int] | None:
-    if image_hw is None:
-        return None
-    try:
-        h, w = (int(v) for v in tuple(image_hw)[:2])
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"image_hw must be (height, width), got {image_hw!r}.") from exc
-    if h <= 0 or w <= 0:
-        raise InputError(f"image_hw must be positive, got {image_hw!r}.")
-    return h, w
-
-
-def default_size(
-    info: TensorInfo,
-    image_hw: Sequence[int] | None = None,
-    multiple: int = 32,
-    *,
-    max_side: int = DEFAULT_MAX_SIDE,
-) -> tuple[int, int]:
-    """The input size ``(height, width)`` to use when the config gives none.
-
-    The rule:
-
-    * fixed dimensions are kept;
-    * both dynamic: the image's own size, scaled down (never up) so its longest side is
-      at most ``max_side``, each side rounded to the nearest multiple of ``multiple``
-      (at least ``multiple``);
-    * one dynamic: derived from the fixed one and the image's aspect ratio
-      (``width = height * image_w / image_h``), rounded the same way, capped at
-      ``max_side`` (rounded down to a multiple);
-    * no image: dynamic dimensions get :data:`DEFAULT_DYNAMIC_SIDE` (320).
-
-    Multiples of 32 are what detection / recognition backbones with five stride-2 stages
-    need (PaddleOCR's ``DetResizeForTest`` rounds to 32 for that reason); they are also
-    even, as NV12 needs.
-
-    Parameters
-    ----------
-    info : TensorInfo
-        The image input (its layout must be known).
-    image_hw : (int, int), optional
-        The image's (height, width).
-    multiple : int
-        Rounding step of derived dimensions (positive, even).
-    max_side : int
-        Cap of derived dimensions.
-
-    Returns
-    -------
-    (int, int)
-
-    Raises
-    ------
-    InputError
-        An input whose layout is unknown, bad ``multiple`` / ``image_hw``.
-
-    Examples
-    --------
-    A recogniser ``[?, 3, 48, ?]`` and a 100 x 400 text line:
-
-    >>> rec = TensorInfo("x", (None, 3, 48, None), np.dtype("float32"), "NCHW", 3, None)
-    >>> default_size(rec, (100, 400))
-    (48, 192)
-    >>> det = TensorInfo("x", (None, 3, None, None), np.dtype("float32"), "NCHW", 3, None)
-    >>> default_size(det, (1080, 1920)), default_size(det)
-    ((352, 640), (320, 320))
-    """
-    if isinstance(multiple, bool) or not isinstance(multiple, int) or multiple <= 0 or multiple % 2:
-        raise InputError(f"multiple must be a positive even integer, got {multiple!r}.")
-    spatial = info.spatial
-    if spatial is None:
-        raise InputError(
-            f"Cannot tell height and width of input {info.describe()}: its layout is unknown; "
-            "set config.layout and config.size."
-        )
-    h, w = (None if is_dynamic(d) else int(d) for d in spatial)
-    if h is not None and w is not None:
-        return h, w
-    cap = max(multiple, max_side // multiple * multiple)
-    img = _image_hw(image_hw)
-    if img is None:
-        side = DEFAULT_DYNAMIC_SIDE
-        return (h if h is not None else side, w if w is not None else side)
-    ih, iw = img
-    if h is None and w is None:
-        scale = min(1.0, max_side / max(ih, iw))
-        return min(cap, _round_to(ih * scale, multiple)), min(cap, _round_to(iw * scale, multiple))
-    if h is not None:
-        return h, min(cap, _round_to(h * iw / ih, multiple))
-    return min(cap, _round_to(w * ih / iw, multiple)), w
-
-
-def size_presets(
-    info: TensorInfo, image_hw: Sequence[int] | None = None, multiple: int = 32
-) -> list[tuple[str, tuple[int, int]]]:
-    """Sizes worth offering in a size control, as ``(label, (height, width))``.
-
-    The model's fixed size when it has one (then it is the only choice); otherwise the
-    :func:`default_size` (image aspect ratio rounded to ``multiple``), the image aspect
-    at longest sides 320 and 960 (PaddleOCR's detector limits), and for a fixed height or
-    width the PaddleOCR recogniser's 320-pixel width, for fully dynamic inputs the
-    squares 224, 320 and 640. Labels say height x width.
-
-    Examples
-    --------
-    >>> rec = TensorInfo("x", (None, 3, 48, None), np.dtype("float32"), "NCHW", 3, None)
-    >>> size_presets(rec, (100, 400))[:2]
-    [('48 x 192 (image aspect, /32)', (48, 192)), ('48 x 320', (48, 320))]
-    """
-    spatial = info.spatial
-    if spatial is not None and not any(is_dynamic(d) for d in spatial):
-        h, w = (int(d) for d in spatial)
-        return [(f"{h} x {w} (the model's fixed size)", (h, w))]
-    out: list[tuple[str, tuple[int, int]]] = []
-
-    def add(label: str, size: tuple[int, int]) -> None:
-        if size not in [s for _, s in out]:
-            out.append((f"{size[0]} x {size[1]}{label}", size))
-
-    img = _image_hw(image_hw)
-    add(" (image aspect, /32)" if img else " (default)", default_size(info, img, multiple))
-    h, w = (None if is_dynamic(d) else int(d) for d in spatial)
-    if h is not None or w is not None:
-        add("", (h, 320) if h is not None else (320, w))
-        if img:
-            add(" (image aspect, up to 960)", default_size(info, img, multiple, max_side=960))
-    else:
-        if img:
-            for side in (320, 960):
-                add(
-                    f" (image aspect, long side {side})",
-                    default_size(info, img, multiple, max_side=side),
-                )
-        for side in (224, 320, 640):
-            add("", (side, side))
-    return out
 
 
 class Model:
@@ -430,6 +114,8 @@ class Model:
         if not data:
             raise InputError("The model is empty (0 bytes): pass a real .onnx file or its bytes.")
         self._bytes = data
+        self._metadata: ModelMetadata | None = None
+        self._finder: SizeFinder | None = None
         self.providers = tuple(providers)
         self.threads = threads
 
@@ -528,6 +214,67 @@ class Model:
                 "image, name it with Model(..., image_input=NAME)."
             )
         return self.input(self.image_input)
+
+    @property
+    def metadata(self) -> ModelMetadata:
+        """The model's ``metadata_props``, parsed (:func:`.sizes.read_metadata`): task,
+        class names, export size and stride of Ultralytics models; every entry as text.
+
+        >>> from nv12_widgets.model.assets import demo_model_path
+        >>> Model(demo_model_path("orientation")).metadata.props["character"].split()
+        ['0', '90', '180', '270']
+        """
+        if self._metadata is None:
+            self._metadata = read_metadata(self.session.get_modelmeta().custom_metadata_map)
+        return self._metadata
+
+    @property
+    def size_finder(self) -> SizeFinder | None:
+        """The :class:`~.sizes.SizeFinder` of the image input when its height or width is
+        dynamic and it is the only input (None otherwise); made once, probes are kept."""
+        if self._finder is None and self.image_input is not None and len(self.inputs) == 1:
+            info = self.image
+            if info.spatial is not None and any(is_dynamic(d) for d in info.spatial):
+                self._finder = SizeFinder(
+                    info,
+                    self._run_zeros,
+                    metadata=self.metadata,
+                    stated=lambda: stated_area(self.proto, info),
+                )
+        return self._finder
+
+    def _run_zeros(self, size: tuple[int, int]) -> None:
+        info = self.image
+        c = info.channels or 3
+        shape = (1, c, *size) if info.layout == "NCHW" else (1, *size, c)
+        dtype = info.dtype if info.dtype != np.dtype(object) else np.dtype(np.float32)
+        self.session.run(None, {info.name: np.zeros(shape, dtype)}, self._run_options)
+
+    def size_options(
+        self, image_hw: Sequence[int] | None = None
+    ) -> list[tuple[str, tuple[int, int]]]:
+        """Sizes for the size control, ``(label, (height, width))``, best first: for a
+        dynamic input the sizes the model runs at (:class:`~.sizes.SizeFinder`), then
+        the rule's other presets when the rule's own size runs; else :func:`size_presets`.
+
+        >>> from nv12_widgets.model.assets import demo_model_path
+        >>> Model(demo_model_path("orientation")).size_options((100, 400))
+        [("224 x 224 (the model's fixed size)", (224, 224))]
+        """
+        presets = size_presets(self.image, image_hw)
+        finder = self.size_finder
+        found = finder.sizes(image_hw) if finder is not None else []
+        if not found:
+            return presets
+        if finder.probed:  # the rule's sizes failed: offer only what was seen to run
+            return found
+        sizes = {s for _, s in found}
+        return found + [(label, s) for label, s in presets if s not in sizes]
+
+    def default_size(self, image_hw: Sequence[int] | None = None) -> tuple[int, int]:
+        """The size to use when the config gives none: the first of :meth:`size_options`
+        (:func:`default_size` of the declared shape for a model whose size is fixed)."""
+        return self.size_options(image_hw)[0][1]
 
     @property
     def model_bytes(self) -> bytes:
@@ -655,7 +402,12 @@ class Model:
         ]
         suggestion = default_size(info, tried)
         what = "rejected" if rejected else "does not accept"
-        if fixed:
+        finder = self.size_finder
+        runnable = [size for _, size in finder.sizes(tried, count=3)] if finder else []
+        if runnable and tried not in runnable and runnable[0] != suggestion:
+            also = "".join(f"; also {h} x {w}" for h, w in runnable[1:])
+            try_ = f"config.size={runnable[0]} (a size it was seen to run at{also})"
+        elif fixed:
             try_ = (
                 f"config.size={suggestion}: keep the model's {' and '.join(fixed)}, the "
                 "other side is free (multiples of 32 are safest)"
@@ -780,7 +532,3 @@ def _first_line(exc: BaseException) -> str:
 
 def _fmt_shape(shape: Sequence[Dim]) -> str:
     return "(" + ", ".join("?" if is_dynamic(d) else str(d) for d in shape) + ")"
-
-
-def _fmt_dims(shape: Sequence[Dim]) -> str:
-    return "[" + ", ".join("?" if is_dynamic(d) else str(d) for d in shape) + "]"

@@ -15,7 +15,7 @@ from nv12_widgets.core import NV12, load_source
 from nv12_widgets.model import Model, PreprocessConfig, demo_config, demo_image_paths, demo_model
 from nv12_widgets.model.compare import Comparator
 from nv12_widgets.model.findings import finding_fields
-from nv12_widgets.model.session import default_size, is_dynamic, size_presets
+from nv12_widgets.model.session import is_dynamic
 
 from ._common import STYLE, ErrorArea, no_null_tooltips
 from .dataset_panel import DatasetPanel
@@ -220,9 +220,8 @@ class NV12Debugger(W.VBox):
             else f"{info.describe()}: fixed dimensions kept, dynamic ones from the image's "
             "aspect ratio rounded to multiples of 32 (height x width)"
         )
-        self.preprocess.set_size_choices(
-            size_presets(info, image_hw), default_size(info, image_hw), note, fixed=fixed
-        )
+        options = self.model.size_options(image_hw)  # sizes the model runs at first
+        self.preprocess.set_size_choices(options, options[0][1], note, fixed=fixed)
 
     def settings_changed(self) -> None:
         """Observer of every control: rebuild the config and update what depends on it.

@@ -1,24 +1,20 @@
-"""Image sets: the one collector of the workflows, its suffix tables, and labels.
+"""Image sets: the workflows' view of the one collector, and labels.
 
-Every workflow over many images (``evaluate``, ``sweep``) turns what the user gave -
-a folder, a glob, a ``.txt`` list, one file, a list of paths, arrays or NV12 frames -
-into an :class:`ImageSet` with :func:`collect_images`; files are read later, one at a
-time, by the one source loader :func:`nv12_widgets.core.load_source` (images through
-Pillow, raw frames by sidecar / ``WxH`` in the name).
-
-The tables
-----------
-* :data:`IMAGE_SUFFIXES`: file suffixes read as images (what Pillow reads of the usual
-  photo formats);
-* :data:`RAW_SUFFIXES`: file suffixes read as raw camera frames - the keys of
-  :data:`nv12_widgets.core.RAW_EXTENSIONS`, the one raw-extension table (``.nv12``,
-  ``.nv21``, ``.i420``, ``.yuv``, ``.raw``, ``.bin``), not restated here.
+Every workflow over many images (``evaluate``, ``sweep``, the calibration set of
+``quantize_model``) turns what the user gave - a folder, a glob, a ``.txt`` list, one
+file, a list of paths, arrays or NV12 frames - into an :class:`ImageSet` with
+:func:`collect_images`: files are found by the core's one collector
+(:func:`nv12_widgets.core.collect_sources`, the one suffix table
+:data:`nv12_widgets.core.IMAGE_SUFFIXES` and the one raw-frame table
+:data:`nv12_widgets.core.RAW_SUFFIXES`) and read later, one at a time, by the one source
+loader :func:`nv12_widgets.core.load_source`. What this module adds is what workflows
+need on top: in-memory items next to paths, a display name per item (its path relative
+to the folder), names that tell same-named files apart, and labels.
 """
 
 from __future__ import annotations
 
 import csv
-import glob as _glob
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,36 +23,17 @@ from typing import Any
 
 import numpy as np
 
-from nv12_widgets.core import NV12, RAW_EXTENSIONS, InputError
+from nv12_widgets.core import IMAGE_SUFFIXES, NV12, RAW_SUFFIXES, InputError, collect_sources
 
 __all__ = [
     "IMAGE_SUFFIXES",
-    "LIST_SUFFIXES",
     "RAW_SUFFIXES",
     "ImageSet",
     "collect_images",
     "distinct_names",
-    "is_image_path",
     "list_images",
     "read_labels",
 ]
-
-#: File suffixes picked up as images from folders and globs (lower case).
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
-#: File suffixes picked up as raw camera frames: the core's one raw-extension table.
-RAW_SUFFIXES = tuple(RAW_EXTENSIONS)
-#: Suffixes of a text file listing one image path per line.
-LIST_SUFFIXES = (".txt", ".lst")
-
-
-def is_image_path(path: str | os.PathLike[str], *, raw_frames: bool = True) -> bool:
-    """True when a file name is an image's (or, with ``raw_frames``, a raw frame's).
-
-    >>> is_image_path("a/photo.JPG"), is_image_path("dump.bin"), is_image_path("dump.bin", raw_frames=False)
-    (True, True, False)
-    """
-    suffix = Path(os.fspath(path)).suffix.lower()
-    return suffix in IMAGE_SUFFIXES or (raw_frames and suffix in RAW_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -85,57 +62,12 @@ class ImageSet:
         return len(self.items)
 
 
-def _folder(path: Path, recursive: bool, raw_frames: bool) -> ImageSet:
-    if recursive:
-        files = [Path(root) / f for root, _dirs, names in os.walk(path) for f in names]
-    else:
-        files = [p for p in path.iterdir() if p.is_file()]
-    files = [f for f in files if is_image_path(f, raw_frames=raw_frames)]
-    files.sort(key=lambda p: p.relative_to(path).as_posix())
-    if not files:
-        shown = IMAGE_SUFFIXES + (RAW_SUFFIXES if raw_frames else ())
-        below = " or below it" if recursive else ""
-        raise InputError(f"No images ({', '.join(shown)}) in folder {path}{below}.")
-    names = tuple(f.relative_to(path).with_suffix("").as_posix() for f in files)
-    return ImageSet(tuple(str(f) for f in files), names)
-
-
-def _file_list(path: Path) -> ImageSet:
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        p = Path(line)
-        out.append(str(p if p.is_absolute() else path.parent / p))
-    if not out:
-        raise InputError(f"The file list {path} names no image.")
-    return ImageSet(tuple(out), tuple(Path(p).stem for p in out))
-
-
-def _one_path(text: str, recursive: bool, raw_frames: bool, must_exist: bool) -> ImageSet:
-    path = Path(text)
-    if path.is_dir():
-        return _folder(path, recursive, raw_frames)
-    if path.is_file() and path.suffix.lower() in LIST_SUFFIXES:
-        return _file_list(path)
-    if path.is_file():
-        return ImageSet((str(path),), (path.stem,))
-    if _glob.has_magic(text):
-        files = sorted(
-            p
-            for p in _glob.glob(text, recursive=True)
-            if is_image_path(p, raw_frames=raw_frames) and Path(p).is_file()
-        )
-        if not files:
-            raise InputError(f"The pattern {text!r} matches no image file.")
-        return ImageSet(tuple(files), tuple(Path(p).stem for p in files))
-    if must_exist:
-        raise InputError(f"Image not found: {path}.")
-    raise InputError(
-        f"Source {text!r} is neither a folder, an image, a .txt file list nor a glob "
-        "that exists; check the path."
-    )
+def _names(text: str, files: Sequence[str]) -> tuple[str, ...]:
+    """Display names: the path relative to a folder source, without suffix; else stems."""
+    root = Path(text).expanduser()
+    if root.is_dir():
+        return tuple(Path(f).relative_to(root).with_suffix("").as_posix() for f in files)
+    return tuple(Path(f).stem for f in files)
 
 
 def collect_images(
@@ -145,7 +77,7 @@ def collect_images(
     raw_frames: bool = True,
     must_exist: bool = False,
 ) -> ImageSet:
-    """The one image-set collector: whatever the user gave -> an :class:`ImageSet`.
+    """Whatever the user gave -> an :class:`ImageSet` (files by ``core.collect_sources``).
 
     Parameters
     ----------
@@ -186,7 +118,11 @@ def collect_images(
             return ImageSet((source,), ("image 0",))
         raise InputError(f"images: an array must be one (H, W, 3) image, got shape {source.shape}.")
     if isinstance(source, str | os.PathLike):
-        return _one_path(os.fspath(source), recursive, raw_frames, must_exist)
+        text = os.fspath(source)
+        if must_exist and not _exists_or_pattern(text):
+            raise InputError(f"Image not found: {Path(text)}.")
+        files = collect_sources(text, raw=raw_frames, recursive=recursive)
+        return ImageSet(tuple(files), _names(text, files))
     if not isinstance(source, Iterable):
         raise InputError(
             f"source must be a folder, a glob, a file list, an image or a list of those, got "
@@ -212,6 +148,12 @@ def collect_images(
     if not items:
         raise InputError("No images given: the list is empty.")
     return ImageSet(tuple(items), tuple(names))
+
+
+def _exists_or_pattern(text: str) -> bool:
+    import glob
+
+    return Path(text).expanduser().exists() or glob.has_magic(text)
 
 
 def list_images(source: Any) -> list[str]:
