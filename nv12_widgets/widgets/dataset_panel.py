@@ -82,6 +82,7 @@ class DatasetPanel(W.VBox):
         self.chart.layout.display = "none"
         self.worst = W.Dropdown(options=[], description="Image")
         self.load = W.Button(description="Load in the dashboard", icon="upload", disabled=True)
+        self.load.layout.width = "auto"  # ipywidgets' default 148 px cut the label
         self.worst_box = W.HBox([self.worst, self.load])
         self.worst_box.layout.display = "none"
         self.result = None
