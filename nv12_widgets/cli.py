@@ -17,8 +17,7 @@ Three commands:
 Exit codes: 0 success; 1 ``report --min-cosine`` gate failed (some output's NV12
 cosine is below the threshold) or ``report --strict`` and the configuration linter
 found an error or a warning; 2 usage or input error, reported as one line on
-stderr starting ``nv12-widgets: error:`` (no traceback); 141 the reader of stdout
-closed it (``nv12-widgets identify ... | head``): the command stops quietly.
+stderr starting ``nv12-widgets: error:`` (no traceback).
 
 The command is also reachable as ``python -m nv12_widgets``.
 """
@@ -84,6 +83,7 @@ exit codes:
      report --strict: the configuration check found an error or a warning
   2  usage or input error (bad option, unreadable model/image/config, wrong raw size,
      existing output without --overwrite): one line on stderr, "nv12-widgets: error: ..."
+  141  the reader of stdout closed it (nv12-widgets ... | head): stopped quietly
 """
 
 _CONVERT_EXIT_CODES = """\

@@ -1,9 +1,9 @@
 """What a file name says it holds: the one image-suffix table and the one raw-frame table.
 
 Every reader, collector and upload filter of the package takes its suffixes from here
-(through :mod:`nv12_widgets.core.sources`, which re-exports them): an image set, the
-dashboard's upload button, ``identify``'s dump reader and the CLI agree on what is an
-image and what is a raw frame.
+(through :mod:`nv12_widgets.core.sources`, which re-exports them; ``RAW_EXTENSIONS`` is
+the raw table's older name): an image set, the dashboard's upload buttons, ``identify``'s
+dump reader and the CLI agree on what is an image and what is a raw frame.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ __all__ = [
     "is_image_path",
     "is_raw_frame_path",
     "raw_format_of_name",
-    "upload_accept",
 ]
 
 #: Image file suffixes read by :func:`nv12_widgets.core.load_image` (Pillow / OpenCV both
@@ -74,15 +73,3 @@ def raw_format_of_name(path: str | os.PathLike | None) -> str | None:
     ('nv21', None)
     """
     return RAW_SUFFIXES.get(_suffix(path))
-
-
-def upload_accept(images: bool = True, raw: bool = True, extra: tuple[str, ...] = ()) -> str:
-    """The ``accept`` string of a file-upload control (HTML ``<input type=file>``).
-
-    Examples
-    --------
-    >>> upload_accept(images=False, extra=(".npy",))
-    '.nv12,.nv21,.i420,.yuv,.raw,.bin,.npy'
-    """
-    parts = (["image/*"] if images else []) + (list(RAW_SUFFIXES) if raw else []) + list(extra)
-    return ",".join(parts)

@@ -83,7 +83,9 @@ def fitting_sizes(
     nbytes : int
         The file / buffer size.
     width, height : int, optional
-        What the user gave: keeping the width, the height it fits (one frame); keeping
+        What the user gave: keeping the width, the height it fits (one frame; when a
+        little taller than ``height`` and a multiple of 16, an encoder's aligned
+        height: H.264 / HEVC code 16-row macroblocks, 1080 lines in 1088 rows); keeping
         width and height, the row stride it fits (one frame).
     limit : int
         At most this many phrases.
@@ -97,6 +99,8 @@ def fitting_sizes(
     --------
     >>> fitting_sizes(24, width=4)
     ['a height of 4']
+    >>> fitting_sizes(1920 * 1088 * 3 // 2, width=1920, height=1080)[0]
+    'a height of 1088 (or aligned_height=1088: rows an encoder allocated)'
     >>> fitting_sizes(2 * 1280 * 720 * 3 // 2)[:1]
     ['1280x720 (2 frames)']
     """
@@ -106,7 +110,11 @@ def fitting_sizes(
     if width and width > 0 and (2 * nbytes) % (3 * width) == 0:
         h = 2 * nbytes // (3 * width)
         if h % 2 == 0 and h != height:
-            out.append(f"a height of {h}")
+            aligned = height is not None and height < h <= height + 64 and h % 16 == 0
+            out.append(
+                f"a height of {h}"
+                + (f" (or aligned_height={h}: rows an encoder allocated)" if aligned else "")
+            )
     if width and height and height > 0 and (2 * nbytes) % (3 * height) == 0:
         s = 2 * nbytes // (3 * height)
         if s > width:

@@ -67,8 +67,9 @@ from .config import PreprocessConfig
 
 __all__ = ["DEFAULT_TOLERANCE", "Explanation", "Identification", "identify_pipeline", "load_dump"]
 
-#: Raw frame extensions and the byte layout each implies (the one table: core.filetypes).
-RAW_FRAME_EXTENSIONS = core.RAW_SUFFIXES
+#: Raw frame extensions and the byte layout each implies (None: NV12 unless told): the
+#: core's one table (``.raw`` included).
+RAW_FRAME_EXTENSIONS = core.RAW_EXTENSIONS
 
 #: Default tolerance of :func:`identify_pipeline`: the max |residual| in grey levels an
 #: explanation may leave (one level: a different rounding somewhere still counts).

@@ -231,7 +231,14 @@ class Model:
     @property
     def size_finder(self) -> SizeFinder | None:
         """The :class:`~.sizes.SizeFinder` of the image input when its height or width is
-        dynamic and it is the only input (None otherwise); made once, probes are kept."""
+        dynamic and it is the only input (None otherwise); made once, probes are kept.
+
+        >>> from nv12_widgets.model.assets import demo_model_path
+        >>> Model(demo_model_path("orientation")).size_finder is None  # fixed 224 x 224
+        True
+        >>> Model(demo_model_path("detector")).size_finder.probed  # nothing tried yet
+        False
+        """
         if self._finder is None and self.image_input is not None and len(self.inputs) == 1:
             info = self.image
             if info.spatial is not None and any(is_dynamic(d) for d in info.spatial):
@@ -273,7 +280,12 @@ class Model:
 
     def default_size(self, image_hw: Sequence[int] | None = None) -> tuple[int, int]:
         """The size to use when the config gives none: the first of :meth:`size_options`
-        (:func:`default_size` of the declared shape for a model whose size is fixed)."""
+        (:func:`default_size` of the declared shape for a model whose size is fixed).
+
+        >>> from nv12_widgets.model.assets import demo_model_path
+        >>> Model(demo_model_path("orientation")).default_size((480, 640))
+        (224, 224)
+        """
         return self.size_options(image_hw)[0][1]
 
     @property

@@ -219,6 +219,11 @@ class ModelMetadata:
         ``"Ultralytics"`` for Ultralytics exports.
     props : dict of str to str
         Every ``metadata_props`` entry as written.
+
+    Examples
+    --------
+    >>> ModelMetadata(task="classify", imgsz=(224, 224)).stride is None
+    True
     """
 
     task: str | None = None

@@ -13,8 +13,7 @@ from collections.abc import Callable
 import ipywidgets as W
 import numpy as np
 
-from nv12_widgets.core import InputError
-from nv12_widgets.core.filetypes import upload_accept
+from nv12_widgets.core import RAW_EXTENSIONS, InputError
 from nv12_widgets.model.identify import Identification, identify_pipeline, load_dump
 
 __all__ = ["IdentifyPanel", "identification_html"]
@@ -79,9 +78,7 @@ class IdentifyPanel(W.VBox):
             description="dump path",
             layout=W.Layout(width="420px"),
         )
-        self.upload = W.FileUpload(
-            accept=upload_accept(images=False, extra=(".npy",)), multiple=False
-        )
+        self.upload = W.FileUpload(accept=",".join((".npy", *RAW_EXTENSIONS)), multiple=False)
         self.width = W.IntText(value=0, description="raw width", layout=W.Layout(width="160px"))
         self.height = W.IntText(value=0, description="raw height", layout=W.Layout(width="160px"))
         self.button = W.Button(description="Identify", button_style="primary", icon="search")

@@ -12,6 +12,7 @@ import numpy as np
 
 from nv12_widgets.core import (
     NV12,
+    RAW_EXTENSIONS,
     error_map,
     image_like_output,
     is_raw_frame_path,
@@ -19,7 +20,6 @@ from nv12_widgets.core import (
     output_heatmaps,
     sequence_steps,
 )
-from nv12_widgets.core.filetypes import upload_accept
 from nv12_widgets.core.vocabulary import (
     DASHBOARD_KEYS,
     LEGEND,
@@ -106,7 +106,7 @@ def field_value(spec: FieldSpec, widget: W.Widget):
 
 # ------------------------------------------------------------------------------ image
 #: What the upload button offers: images, and raw frames (read with core.load_frame).
-UPLOAD_ACCEPT = upload_accept()
+UPLOAD_ACCEPT = "image/*," + ",".join(RAW_EXTENSIONS)  # the core's one raw table
 #: The sample-list entry standing for the image / frame loaded by path or upload.
 YOUR_IMAGE = "(your image)"
 #: Raw format choice meaning "from the name / sidecar".

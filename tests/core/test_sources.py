@@ -37,7 +37,6 @@ from nv12_widgets.core import (
     rgb_to_nv12,
     swing_hint,
 )
-from nv12_widgets.core.filetypes import upload_accept
 
 PACKAGE = Path(nv12_widgets.__file__).parent
 
@@ -70,7 +69,6 @@ def test_tables_and_accept_strings():
     assert RAW_FRAME_EXTENSIONS is RAW_SUFFIXES
     for ext in RAW_SUFFIXES:
         assert ext in UPLOAD_ACCEPT.split(",")
-    assert upload_accept(images=False, extra=(".npy",)).split(",")[-1] == ".npy"
     dataset, quantize, sweep = (
         importlib.import_module(f"nv12_widgets.model.{m}") for m in ("dataset", "quantize", "sweep")
     )
@@ -243,3 +241,10 @@ def test_center_crop_and_letterbox_with_scaling_follow_fit_image_geometry():
         fit_nv12(frame, (13, 12))
     with pytest.raises(InputError, match="NV12 frame"):
         fit_nv12(rgb, (12, 12))
+
+
+def test_a_1088_row_buffer_read_as_1080_names_the_aligned_height():
+    data = bytes(64 * 1088 * 3 // 2)
+    with pytest.raises(InputError, match=r"aligned_height=1088"):
+        load_frame(data, width=64, height=1080)
+    assert load_frame(data, width=64, height=1080, aligned_height=1088).shape == (1080, 64)
