@@ -485,3 +485,21 @@ def test_records_are_the_comparators_numbers_bit_for_bit(orientation, pages, cfg
     res = evaluate(orientation, files, cfg, lint=once, progress=False)
     assert calls == [1]
     assert [r["loss"]["fetch_name_0"] for r in res.records] == expected
+
+
+def test_a_result_read_back_from_its_file_has_the_same_aggregates(
+    orientation, pages, cfg, tmp_path
+):
+    from nv12_widgets.model.dataset import DatasetResult
+
+    out = tmp_path / "r.jsonl"
+    res = evaluate(orientation, pages, cfg, labels="folder", results_path=out, progress=False)
+    back = DatasetResult.from_results(out)
+    assert back.run_key == res.run_key and back.classes == res.classes
+    assert back.decomposition() == res.decomposition()
+    assert back.accuracy() == res.accuracy()
+    evaluate(orientation, list_images(pages)[:1], cfg.replace(noise_seed=1), results_path=out,
+             progress=False)  # fmt: skip
+    with pytest.raises(InputError, match="holds 2 runs"):
+        DatasetResult.from_results(out)
+    assert DatasetResult.from_results(out, res.run_key).total == 24

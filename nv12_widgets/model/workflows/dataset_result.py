@@ -36,6 +36,7 @@ p = 0.125) - read the p-value before trusting such an interval.
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ import numpy as np
 from nv12_widgets.core import InputError, from_json_number
 
 from ..config import PreprocessConfig
+from .results_store import read_runs
 from .statistics import bootstrap_ci, mcnemar_exact, paired_bootstrap_ci
 
 __all__ = ["LOSSES", "PATHS", "DatasetResult"]
@@ -108,6 +110,61 @@ class DatasetResult:
     board_output: str | None = None
 
     # ------------------------------------------------------------------ views
+    @classmethod
+    def from_results(
+        cls, path: str | os.PathLike[str], run: str | None = None, **stats: int
+    ) -> DatasetResult:
+        """A result read back from a results file, without the model (for comparing runs).
+
+        Parameters
+        ----------
+        path : path
+            A JSON-lines results file written by ``evaluate``.
+        run : str, optional
+            The run key; default: the file's only run (InputError when it holds several:
+            the keys are listed).
+        **stats
+            ``n_boot`` / ``seed`` of the intervals.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from nv12_widgets.model.workflows.results_store import ResultsWriter
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.jsonl"
+        >>> w = ResultsWriter(p)
+        >>> w.write({"kind": "run", "run": "k", "model": "m.onnx", "config": {}})
+        >>> w.write({"kind": "image", "run": "k", "path": "a.png", "status": "ok",
+        ...          "verdict": "no-loss", "loss": {"y": {"nv12": 0.5}}, "agreement": {}})
+        >>> w.close()
+        >>> DatasetResult.from_results(p).losses("nv12")
+        array([0.5])
+        """
+        runs = read_runs(path)
+        if run is None:
+            if len(runs) != 1:
+                raise InputError(f"{path} holds {len(runs)} runs {list(runs)}: pass run=.")
+            run = next(iter(runs))
+        if run not in runs:
+            raise InputError(f"{path} has no run {run!r}; its runs are {list(runs)}.")
+        found = runs[run]
+        header = found.header or {}
+        records = list(found.records.values())
+        outputs = tuple(dict.fromkeys(n for r in records for n in r.get("loss", {})))
+        config = header.get("config")
+        return cls(
+            records=records,
+            model_name=str(header.get("model", "?")),
+            run_key=run,
+            config=PreprocessConfig.from_dict(config) if config else PreprocessConfig(),
+            outputs=outputs or ("?",),
+            classes=header.get("classes"),
+            class_output=header.get("class_output"),
+            results_path=Path(path),
+            skipped=len(records),
+            total=len(records),
+            **stats,
+        )
+
     def _output(self, output: str | None) -> str:
         if output is None:
             return self.class_output or self.outputs[0]
