@@ -167,3 +167,10 @@ def test_every_raw_table_is_the_core_one():
     accepted = set(panels.UPLOAD_ACCEPT.split(","))
     assert set(RAW_EXTENSIONS) <= accepted and {".raw", ".bin"} <= accepted
     assert quantize.IMAGE_SUFFIXES is imagesets.IMAGE_SUFFIXES
+
+
+def test_a_plain_function_is_a_task_too():
+    got = {}
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert not run_tasks(abs, [-3, 4, -5], plan_execution(pool), got.__setitem__)
+    assert got == {-3: 3, 4: 4, -5: 5}

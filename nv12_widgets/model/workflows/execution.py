@@ -48,6 +48,7 @@ __all__ = [
     "WORKER_LOADS",
     "ExecutionPlan",
     "ModelRef",
+    "PerItem",
     "Progress",
     "Task",
     "load_model",
@@ -252,6 +253,22 @@ class Progress:
             self._bar.close()
 
 
+@dataclass(frozen=True)
+class PerItem:
+    """A plain function of one item as a :class:`Task` (picklable when the function is
+    a module-level one).
+
+    >>> list(PerItem(abs).results([-1, 2]))
+    [1, 2]
+    """
+
+    func: Callable[[Any], Any]
+
+    def results(self, items: Sequence[Any]) -> Iterator[Any]:
+        """``func(item)`` for each item, in order."""
+        return (self.func(item) for item in items)
+
+
 def run_chunk(task: Task, items: Sequence[Any], shipped: list[Any] | None = None) -> list[Any]:
     """One batch of items on a worker (module level, so it pickles): the task's results.
 
@@ -295,7 +312,8 @@ def run_tasks(
 
     Parameters
     ----------
-    task : Task
+    task : Task or callable
+        A :class:`Task`, or a function of one item (wrapped in :class:`PerItem`).
     items : sequence
         Picklable items (paths, small tuples).
     plan : ExecutionPlan
@@ -325,6 +343,8 @@ def run_tasks(
     (False, [1, 4, 9])
     """
     items = list(items)
+    if not hasattr(task, "results"):
+        task = PerItem(task)
     if cancel is not None and cancel.is_set():
         return bool(items)
     if plan.kind == "local":
