@@ -170,7 +170,8 @@ class ExecutionOptions:
     threads : int, optional
         onnxruntime intra-op threads per worker (default ``max(1, cores // workers)``).
     batch : int, optional
-        Images per executor task (default ``min(8, images // (4 x workers))``).
+        Images per executor task (default: balanced batches of at most 8, see
+        :func:`~nv12_widgets.model.workflows.execution.split_items`).
     max_in_flight : int, optional
         Images submitted ahead (default 4 x workers x batch).
 

@@ -9,8 +9,9 @@ order). :func:`run_tasks` runs it
 * on any :class:`concurrent.futures.Executor` (a ``ProcessPoolExecutor`` - start it with
   ``spawn``: a forked worker can inherit a lock held by one of onnxruntime's threads and
   hang) or a ``dask.distributed.Client``: the items are cut into small batches (at most 8,
-  so that every worker gets several; per-task costs - scheduling, pickling, one result
-  message - are paid once per batch), each batch is one call of the module-level
+  at least 4 per worker, their number a multiple of the workers so that none is left
+  alone with the last one: :func:`split_items`; per-task costs - scheduling, pickling,
+  one result message - are paid once per batch), each batch is one call of the module-level
   :func:`run_chunk`, at most ``4 x workers`` batches in flight (a million-image folder
   does not become a million futures). A task must be idempotent: Dask resubmits the
   tasks of a worker that died.
@@ -55,6 +56,7 @@ __all__ = [
     "plan_execution",
     "run_chunk",
     "run_tasks",
+    "split_items",
     "worker_cached",
     "worker_threads",
 ]
@@ -324,7 +326,7 @@ def run_tasks(
         (e.g. Dask's KilledWorker after retries); default: re-raise.
     cancel : threading.Event, optional
     batch : int, optional
-        Items per executor call (default ``min(8, items // (4 x workers))``, at least 1).
+        Items per executor call (default: :func:`split_items`' balanced batches).
     max_in_flight : int, optional
         Items submitted ahead (default 4 x workers x batch).
 
@@ -349,10 +351,35 @@ def run_tasks(
         return bool(items)
     if plan.kind == "local":
         return _local(task, items, on_result, cancel)
-    size = batch or max(1, min(8, len(items) // (4 * plan.workers)))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    chunks = split_items(items, plan.workers, batch)
+    size = max(len(c) for c in chunks) if chunks else 1
     window = max(1, (max_in_flight or 4 * plan.workers * size) // size)
     return _distributed(task, chunks, plan, on_result, on_error, cancel, window)
+
+
+def split_items(items: Sequence[Any], workers: int, batch: int | None = None) -> list[list[Any]]:
+    """The executor batches: ``batch`` items each when given; else a multiple of
+    ``workers`` batches (at least 4 per worker, at most 8 items each) of near-equal size,
+    so that no worker is left with one more batch than the others at the end.
+
+    >>> [len(c) for c in split_items(list(range(72)), 2)]
+    [8, 8, 7, 7, 7, 7, 7, 7, 7, 7]
+    >>> [len(c) for c in split_items(list(range(5)), 2, batch=2)]
+    [2, 2, 1]
+    """
+    items = list(items)
+    if not items:
+        return []
+    if batch:
+        return [items[i : i + batch] for i in range(0, len(items), batch)]
+    n = min(len(items), workers * max(4, -(-len(items) // (8 * workers))))
+    per, extra = divmod(len(items), n)
+    out, start = [], 0
+    for k in range(n):
+        end = start + per + (1 if k < extra else 0)
+        out.append(items[start:end])
+        start = end
+    return out
 
 
 def _finished(futures: dict, completed: Any) -> Iterable[Any]:
