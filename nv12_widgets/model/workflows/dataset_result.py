@@ -90,6 +90,14 @@ class DatasetResult:
         Bootstrap resamples and seed of every interval.
     board_output : str or None
         The output the board dumps hold (None: no board rung).
+
+    Examples
+    --------
+    >>> r = DatasetResult([{"path": "a.png", "status": "ok", "verdict": "no-loss",
+    ...                     "loss": {"y": {"nv12": 0.25}}, "agreement": {}}],
+    ...                   "m.onnx", "k", PreprocessConfig(), ("y",), total=1)
+    >>> r.losses("nv12"), r.verdict_counts()
+    (array([0.25]), {'no-loss': 1})
     """
 
     records: list[dict[str, Any]]

@@ -115,6 +115,16 @@ class EvaluateTask:
 
     ``live`` holds the caller's models for an in-process run; it is not pickled: a
     worker loads the models from the refs once (:func:`worker_cached`).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model import demo_config, demo_image_paths, demo_model
+    >>> from nv12_widgets.model.workflows.agreement import task_kind_agreement
+    >>> m = demo_model("orientation")
+    >>> task = EvaluateTask(None, None, demo_config("orientation").to_dict(), 1,
+    ...                     task_kind_agreement, "fetch_name_0", live=(m, None))
+    >>> [r["status"] for r in task.results([str(demo_image_paths()[0]), "missing.png"])]
+    ['ok', 'error']
     """
 
     model_ref: ModelRef

@@ -84,7 +84,11 @@ class Task(Protocol):
 
 class ModelRef(NamedTuple):
     """How a worker gets a model: a path it can read, or the bytes (scattered once to
-    every Dask worker)."""
+    every Dask worker).
+
+    >>> ModelRef("path", "m.onnx", None, "abc").kind
+    'path'
+    """
 
     kind: str
     source: Any
@@ -197,6 +201,14 @@ def plan_execution(executor: Any, threads: int | None = None) -> ExecutionPlan:
     ------
     InputError
         Anything else.
+
+    Examples
+    --------
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> with ThreadPoolExecutor(2) as pool:
+    ...     plan = plan_execution(pool, threads=1)
+    >>> plan.kind, plan.workers, plan.threads
+    ('pool', 2, 1)
     """
     if executor is None:
         return ExecutionPlan("local")

@@ -48,6 +48,11 @@ class ImageSet:
     names : tuple of str
         A short display name per item: the path relative to the folder given, without
         suffix; ``"image 0"`` / ``"frame 0"`` for in-memory items.
+
+    Examples
+    --------
+    >>> ImageSet(("a/x.png",), ("x",)).paths
+    ['a/x.png']
     """
 
     items: tuple[Any, ...]

@@ -46,7 +46,11 @@ def run_key(parts: list[Any]) -> str:
 @dataclass
 class Run:
     """One run of a results file: its header (None when the header line was lost) and
-    its image records by path (the last record of a path wins)."""
+    its image records by path (the last record of a path wins).
+
+    >>> Run("k").records
+    {}
+    """
 
     key: str
     header: dict[str, Any] | None = None
