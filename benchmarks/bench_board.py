@@ -20,8 +20,8 @@ import time
 import cv2
 import numpy as np
 
-from nv12_widgets.devices.ascend import ascend_aipp_nv12_to_rgb
 from nv12_widgets.core.probe import probe_frames
+from nv12_widgets.devices.ascend import ascend_aipp_nv12_to_rgb
 from nv12_widgets.model.probe import probe_read
 
 

@@ -1031,6 +1031,13 @@ exit codes:
         help="a quantised model with the same float input, fed the NV12 path's tensor",
     )
     ev.add_argument(
+        "--board-dir",
+        metavar="DIR",
+        help="board outputs, one dump per image named after it (photo.png -> photo.bin + "
+        "photo.json sidecar, dequantised by its dtype/scale/zero_point): adds the board "
+        "rung to the ladder float -> NV12 -> quantised -> board [none]",
+    )
+    ev.add_argument(
         "--results",
         metavar="FILE.jsonl",
         help="JSON-lines results file to append to and resume from [none: not saved]",
@@ -1064,7 +1071,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     import tempfile
 
     from nv12_widgets.model import demo_config
-    from nv12_widgets.model.dataset import evaluate, make_orientation_dataset
+    from nv12_widgets.model.dataset import (
+        ExecutionOptions,
+        LabelOptions,
+        RungOptions,
+        evaluate,
+        make_orientation_dataset,
+    )
 
     if args.demo == (args.source is not None):
         raise UsageError("give either SOURCE or --demo")
@@ -1124,12 +1137,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             model,
             source,
             config,
-            labels=labels,
-            classes=args.classes,
-            quantized_model=args.quantized_model,
-            executor=executor,
+            labels=LabelOptions(labels, classes=args.classes),
             results_path=args.results,
-            progress=not args.quiet,
+            rungs=RungOptions(args.quantized_model, board_dir=args.board_dir),
+            execution=ExecutionOptions(executor, progress=not args.quiet),
         )
     print(result.summary())
     if args.results:

@@ -27,7 +27,7 @@ MODULES = sorted(
         nv12_widgets.model,
         nv12_widgets.report,
     )
-    for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
 )
 
 #: Public functions that must carry a runnable example.

@@ -181,8 +181,11 @@ def _facts_07(nb, cwd: Path, text: str) -> None:
 
 
 def _facts_06(nb, cwd: Path, text: str) -> None:
-    results = cwd / "06_results.jsonl"
-    assert results.is_file()
+    # the notebook writes into a scratch folder and prints where
+    found = re.search(r"lines in (\S+06_results\.jsonl)", text)
+    assert found, "notebook 06 did not print its results file"
+    results = Path(found.group(1))
+    assert results.is_file() and cwd not in results.parents
     lines = [json.loads(x) for x in results.read_text().splitlines()]
     assert sum(x["kind"] == "image" for x in lines) == 2 * 24  # two configs, 24 pages each
     assert "24 image(s) computed, 0 reloaded" in text
@@ -195,6 +198,8 @@ def _facts_06(nb, cwd: Path, text: str) -> None:
     conv = re.findall(r"^conversion\s+([0-9.e+-]+) \[([0-9.e+-]+), ([0-9.e+-]+)\]", text, re.M)
     assert len(conv) == 2 and float(conv[0][2]) == 0.0 and float(conv[1][1]) > 0, conv
     assert "accuracy drop of the NV12 path 16.7 pts" in text
+    assert re.search(r"^board\s+top-1", text, re.M)
+    assert "answer changes only on the board: ['0/coffee-plain.png']" in text
     assert _pngs(nb) >= 2
 
 
@@ -303,3 +308,23 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     if git_before is not None:
         assert _git_status() == git_before, f"running {path.name} changed the checkout"
     print(f"{path.name}: {elapsed:.1f} s")
+
+
+@pytest.mark.notebook
+def test_notebook_06_run_where_it_lies_leaves_the_checkout_clean(tmp_path, monkeypatch):
+    """As Binder runs it: in notebooks/ of the checkout, nothing left beside it (issue 21:
+    ``notebooks/06_results.jsonl`` and ``notebooks/pages/`` stayed untracked)."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    from nv12_widgets.report import OUTPUT_DIR_ENV
+
+    before = _git_status()
+    if before is None:
+        pytest.skip("not a git checkout")
+    monkeypatch.setenv(OUTPUT_DIR_ENV, str(tmp_path / "exports"))
+    path = NOTEBOOKS / "06_dataset.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                                     resources={"metadata": {"path": str(NOTEBOOKS)}})  # fmt: skip
+    client.execute()
+    assert _git_status() == before

@@ -32,6 +32,7 @@ from .graph import (
     nv12_input_names,
 )
 from .pipeline import Pipeline, value_info_dims
+from .workflows.imagesets import collect_images
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -95,12 +96,9 @@ def image_list(images: Iterable[ImageSource] | str | os.PathLike[str]) -> list[I
     if isinstance(images, str | os.PathLike):
         path = Path(images)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-            if not files:
-                raise InputError(
-                    f"No images ({', '.join(IMAGE_SUFFIXES)}) in folder {path}; add some or pass a list."
-                )
-            return list(files)
+            # the workflows' one collector: the images in the folder (calibration reads images)
+            found = collect_images(path, recursive=False, raw_frames=False)
+            return [Path(p) for p in found.items]
         return [path]
     try:
         out = list(images)

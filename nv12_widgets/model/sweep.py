@@ -9,12 +9,12 @@ For a set of images, the sweep measures
   profile, a swing mismatch, R/B swapped, ...), each against the *same* reference (the
   training-side ``config``), ranked from best to worst.
 
-Work items are (image x amplitude) and (image x variant). They run in-process by default
-or on any :class:`concurrent.futures.Executor` (a ``ProcessPoolExecutor``, a Dask
-``Client.get_executor()``): each item is a picklable call of the module-level
-:func:`_sweep_worker` with the model as a path (when it was loaded from one: workers
-must see the file) or as bytes, the image as a path or an array, and the configs as
-dicts; each worker process keeps its :class:`~nv12_widgets.model.compare.Comparator`
+Work items are (image x amplitude) and (image x variant), collected by the workflows'
+one image-set collector (:func:`~nv12_widgets.model.workflows.imagesets.collect_images`:
+folders recursively, raw frames included) and run by the workflows' one executor
+(:func:`~nv12_widgets.model.workflows.execution.run_tasks`): in-process by default, on
+any :class:`concurrent.futures.Executor` or a ``dask.distributed.Client``, in small
+batches; each worker process keeps its :class:`~nv12_widgets.model.compare.Comparator`
 (and so the reference outputs) between items.
 
 Cancelling (``cancel``, a :class:`threading.Event`, checked between work items) does not
@@ -24,32 +24,34 @@ run; pending executor futures are cancelled.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
 import os
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nv12_widgets.core import (
-    IMAGE_SUFFIXES,
-    NV12,
-    InputError,
-    is_raw_frame_path,
-    load_source,
-    to_jsonable,
-)
+from nv12_widgets.core import NV12, InputError, load_source, to_jsonable
 
 from .compare import Comparator
 from .config import PreprocessConfig
 from .pipeline import device_path_key
 from .session import Model
+from .workflows.execution import (
+    ModelRef,
+    Progress,
+    load_model,
+    plan_execution,
+    run_tasks,
+    worker_cached,
+    worker_threads,
+)
+from .workflows.imagesets import IMAGE_SUFFIXES, collect_images
 
 __all__ = ["IMAGE_SUFFIXES", "SweepResult", "common_variants", "sweep"]
 
@@ -289,7 +291,9 @@ class SweepResult:
                 "noise_curve": {k: to_jsonable(v) for k, v in curve.items()},
                 "noise_raw": to_jsonable(self.noise[out]),
                 "variants_raw": to_jsonable(self.variants[out]),
-                "ranking": [{k: to_jsonable(v) for k, v in row.items()} for row in self.ranking(out)],
+                "ranking": [
+                    {k: to_jsonable(v) for k, v in row.items()} for row in self.ranking(out)
+                ],
             }
         return {
             "config": self.config.to_dict(),
@@ -367,8 +371,9 @@ class SweepResult:
             a1.bar_label(bars, [f"{r['mean']:.5f}" for r in rows], padding=3, fontsize="small")
             if losses:
                 a1.set_xlim(min(losses) / 3, max(losses) * 30)
-            a1.set_xlabel("1 - NV12 cosine (log scale, mean over images; shorter = better)",
-                          fontsize="small")
+            a1.set_xlabel(
+                "1 - NV12 cosine (log scale, mean over images; shorter = better)", fontsize="small"
+            )
             a1.set_title("Preprocessing variants")
             a1.grid(axis="x", alpha=0.3)
         return fig
@@ -387,31 +392,7 @@ def _fmt(v: float) -> str:
 
 
 # ---------------------------------------------------------------------- work items
-_WORKER_COMPARATORS: dict[tuple, Comparator] = {}
-_WORKER_LOCK = threading.Lock()
-
-
-def _model_spec(model: Model) -> tuple:
-    if model.path is not None and model.path.exists():
-        return ("path", str(model.path), model.image_input, model.digest)
-    return ("bytes", model.model_bytes, model.image_input, model.digest)
-
-
-def _worker_comparator(model_spec: tuple, extra_feeds: dict | None) -> Comparator:
-    kind, source, image_input, digest = model_spec
-    key = (digest, image_input, _feeds_key(extra_feeds))
-    with _WORKER_LOCK:
-        comparator = _WORKER_COMPARATORS.get(key)
-        if comparator is None:
-            if len(_WORKER_COMPARATORS) >= 2:
-                _WORKER_COMPARATORS.clear()
-            model = Model(source, image_input=image_input, threads=1)
-            comparator = Comparator(model, extra_feeds=extra_feeds)
-            _WORKER_COMPARATORS[key] = comparator
-    return comparator
-
-
-def _feeds_key(extra_feeds: dict | None) -> tuple:
+def _feeds_key(extra_feeds: Mapping[str, np.ndarray] | None) -> tuple:
     if not extra_feeds:
         return ()
     return tuple(
@@ -420,7 +401,7 @@ def _feeds_key(extra_feeds: dict | None) -> tuple:
 
 
 def _execute(
-    comparator: Comparator, image: np.ndarray | str, config: PreprocessConfig, task: tuple
+    comparator: Comparator, image: np.ndarray | NV12, config: PreprocessConfig, task: tuple
 ) -> dict[str, Any]:
     """Run one work item; InputErrors are returned as ``{"error": ...}``."""
     try:
@@ -444,88 +425,83 @@ def _execute(
         return {"error": str(exc)}
 
 
-_WORKER_IMAGES: dict[tuple, np.ndarray] = {}
+@dataclass
+class _SweepTask:
+    """The sweep's work items (see :mod:`~nv12_widgets.model.workflows.execution`):
+    an item is ``(image, work)``; the image a path (read once per process and cached by
+    path, size and mtime) or an array / frame. ``live``: the caller's comparator, not
+    pickled (a worker builds its own once per model)."""
+
+    model_ref: ModelRef | None
+    extra_feeds: dict[str, np.ndarray]
+    config: dict[str, Any]
+    threads: Any
+    live: Comparator | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return dict(self.__dict__, live=None)
+
+    def shipped(self) -> list[Any]:
+        """The model source (Dask futures of scattered bytes travel as arguments)."""
+        return [self.model_ref.source if self.model_ref is not None else None]
+
+    def with_shipped(self, values: list[Any]) -> _SweepTask:
+        """This task with the model source resolved on the worker."""
+        if self.model_ref is None:
+            return self
+        return dataclasses.replace(self, model_ref=self.model_ref._replace(source=values[0]))
+
+    def _comparator(self) -> Comparator:
+        if self.live is not None:
+            return self.live
+        n = worker_threads(self.threads)
+        ref = self.model_ref
+        key = ("sweep", ref.digest, ref.image_input, _feeds_key(self.extra_feeds), n)
+        return worker_cached(
+            key, lambda: Comparator(load_model(ref, n), extra_feeds=self.extra_feeds)
+        )
+
+    def results(self, items: Sequence[tuple]) -> Iterator[dict[str, Any]]:
+        comparator = self._comparator()
+        config = PreprocessConfig.from_dict(self.config)
+        images = worker_cached(("sweep-images",), dict)
+        for image, task, _index in items:
+            try:
+                loaded = _load_cached(image, images, quiet=self.live is None)
+            except (InputError, OSError) as exc:
+                yield {"error": f"{type(exc).__name__}: {exc}"}
+                continue
+            yield _execute(comparator, loaded, config, task)
+
+
+_IMAGES_LOCK = threading.Lock()
 
 
 def _load_cached(
-    image: np.ndarray | str, cache: dict[tuple, np.ndarray], quiet: bool = False
-) -> np.ndarray | str:
+    image: np.ndarray | NV12 | str, cache: dict[tuple, Any], quiet: bool = False
+) -> np.ndarray | NV12:
     """Read an image file once per process (keyed on path, size and mtime).
 
-    ``quiet`` silences ``load_image``'s conversion warnings (in workers, where they
+    ``quiet`` silences ``load_source``'s conversion warnings (in workers, where they
     would be lost or repeated); in-process they reach the caller once per image.
     """
     if not isinstance(image, str):
         return image
     stat = os.stat(image)
     key = (image, stat.st_size, stat.st_mtime_ns)
-    if key not in cache:
+    with _IMAGES_LOCK:
+        if key in cache:
+            return cache[key]
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore")
+        # an image file, or a raw camera frame (size from its sidecar or its name)
+        value = load_source(image)[0]
+    with _IMAGES_LOCK:
         if len(cache) >= 8:
             cache.clear()
-        with warnings.catch_warnings():
-            if quiet:
-                warnings.simplefilter("ignore")
-            # an image file, or a raw camera frame (size from its sidecar or its name)
-            cache[key] = load_source(image)[0]
-    return cache[key]
-
-
-def _sweep_worker(
-    model_spec: tuple,
-    extra_feeds: dict | None,
-    image: np.ndarray | str,
-    config_dict: dict[str, Any],
-    task: tuple,
-) -> dict[str, Any]:
-    """One work item in an executor's worker (module level, so it pickles)."""
-    comparator = _worker_comparator(model_spec, extra_feeds)
-    with _WORKER_LOCK:
-        image = _load_cached(image, _WORKER_IMAGES, quiet=True)
-    return _execute(comparator, image, PreprocessConfig.from_dict(config_dict), task)
-
-
-def _collect_images(
-    images: np.ndarray | str | os.PathLike[str] | Iterable[np.ndarray | str | os.PathLike[str]],
-) -> tuple[list[np.ndarray | str], list[str]]:
-    if isinstance(images, NV12):
-        return [images], ["frame 0"]
-    if isinstance(images, np.ndarray):
-        if images.ndim == 3:
-            return [images], ["image 0"]
-        raise InputError(f"images: an array must be one (H, W, 3) image, got shape {images.shape}.")
-    if isinstance(images, str | os.PathLike):
-        path = Path(images)
-        if path.is_dir():
-            files = sorted(
-                p
-                for p in path.iterdir()
-                if p.suffix.lower() in IMAGE_SUFFIXES or is_raw_frame_path(p)
-            )
-            if not files:
-                raise InputError(f"No images ({', '.join(IMAGE_SUFFIXES)}) in folder {path}.")
-            return [str(p) for p in files], [p.stem for p in files]
-        if not path.exists():
-            raise InputError(f"Image not found: {path}.")
-        return [str(path)], [path.stem]
-    items: list[np.ndarray | str] = []
-    labels: list[str] = []
-    for i, item in enumerate(images):
-        if isinstance(item, np.ndarray | NV12):  # an RGB image or a raw camera frame
-            items.append(item)
-            labels.append(f"image {i}")
-        elif isinstance(item, str | os.PathLike):
-            p = Path(item)
-            if not p.is_file():
-                raise InputError(f"Image not found: {p}.")
-            items.append(str(p))
-            labels.append(p.stem)
-        else:
-            raise InputError(
-                f"images[{i}] must be an (H, W, 3) uint8 array or a path, got {type(item).__name__}."
-            )
-    if not items:
-        raise InputError("No images given to sweep.")
-    return items, labels
+        cache[key] = value
+    return value
 
 
 # ---------------------------------------------------------------------- the function
@@ -538,7 +514,7 @@ def sweep(
     variants: Mapping[str, PreprocessConfig | Mapping[str, Any]]
     | Sequence[PreprocessConfig]
     | None = None,
-    executor: Executor | None = None,
+    executor: Any = None,
     progress: bool | Callable[[int, int], None] = True,
     cancel: threading.Event | None = None,
     *,
@@ -550,8 +526,8 @@ def sweep(
     ----------
     model : Model, path, bytes or onnx.ModelProto
     images : array, path, folder, or a list of arrays / paths
-        (H, W, 3) uint8 RGB arrays or image files; a folder takes every image file in
-        it (sorted by name).
+        (H, W, 3) uint8 RGB arrays, NV12 frames, image or raw-frame files; a folder
+        takes every image / raw frame below it (sorted by relative path; named by it).
     config : PreprocessConfig, optional
         The training-side config (reference); its ``noise_kind`` is used for the curve
         and its ``noise_amplitude`` / ``noise_seed`` are replaced by the sweep's.
@@ -565,7 +541,7 @@ def sweep(
         its differences from ``config``. ``{}`` measures only "as configured", which is
         always included (first). A variant's size, layout and noise fields are ignored
         (the image is fitted with ``config``).
-    executor : concurrent.futures.Executor, optional
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
         Runs work items (see the module docstring); default in-process.
         A process pool should start its workers with ``spawn`` (or ``forkserver``):
         ``ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))``; a
@@ -601,7 +577,8 @@ def sweep(
     if amps and not seed_list:
         raise InputError("seeds is empty: give at least one noise seed.")
     variant_map = _normalise_variants(config, variants)
-    items, labels = _collect_images(images)
+    found = collect_images(images, raw_frames=True, must_exist=True)
+    items, labels = list(found.items), list(found.names)
     Comparator(model).plan(config)  # fail early (no image input, size, channels...)
     feeds = {k: np.asarray(v) for k, v in (extra_feeds or {}).items()}
 
@@ -645,73 +622,25 @@ def sweep(
             for o, cs in value["cos"].items():
                 noise[o][i, where[1], :] = cs
 
-    bar, report = _progress(progress, len(tasks))
+    plan = plan_execution(executor)
+    task = _SweepTask(
+        model_ref=plan.model_ref(model) if plan.kind != "local" else None,
+        extra_feeds=feeds,
+        config=config.to_dict(),
+        threads=plan.threads,
+        live=Comparator(model, extra_feeds=feeds) if plan.kind == "local" else None,
+    )
+    report = Progress(progress, len(tasks), desc="sweep", unit="item")
+
+    def on_result(item: tuple, value: dict[str, Any]) -> None:
+        i, where, _work = tasks[item[2]]
+        store(i, where, value)
+        result.completed += 1
+        report(result.completed)
+
     try:
-        if executor is None:
-            comparator = Comparator(model, extra_feeds=feeds)
-            loaded: dict[tuple, np.ndarray] = {}
-            for i, where, task in tasks:
-                if cancel is not None and cancel.is_set():
-                    result.cancelled = True
-                    break
-                image = _load_cached(items[i], loaded)
-                store(i, where, _execute(comparator, image, config, task))
-                result.completed += 1
-                report(result.completed)
-        else:
-            _run_on_executor(
-                executor, model, feeds, items, config, tasks, store, result, report, cancel
-            )
+        items_run = [(items[i], t, k) for k, (i, _w, t) in enumerate(tasks)]
+        result.cancelled = run_tasks(task, items_run, plan, on_result, cancel=cancel)
     finally:
-        if bar is not None:
-            bar.close()
+        report.close()
     return result
-
-
-def _run_on_executor(executor, model, feeds, items, config, tasks, store, result, report, cancel):
-    spec = _model_spec(model)
-    config_dict = config.to_dict()
-    futures: dict[Future, tuple[int, tuple]] = {}
-    for i, where, task in tasks:
-        if cancel is not None and cancel.is_set():
-            break
-        fut = executor.submit(_sweep_worker, spec, feeds or None, items[i], config_dict, task)
-        futures[fut] = (i, where)
-    pending = set(futures)
-    try:
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for fut in done:
-                i, where = futures[fut]
-                if fut.cancelled():
-                    continue
-                store(i, where, fut.result())
-                result.completed += 1
-                report(result.completed)
-            if cancel is not None and cancel.is_set():
-                result.cancelled = True
-                for fut in pending:
-                    fut.cancel()
-                break
-        if cancel is not None and cancel.is_set() and result.completed < result.total:
-            result.cancelled = True
-    except BaseException:
-        for fut in pending:
-            fut.cancel()
-        raise
-
-
-def _progress(progress: bool | Callable[[int, int], None], total: int):
-    if callable(progress):
-        progress(0, total)
-        return None, lambda done: progress(done, total)
-    if not progress:
-        return None, lambda done: None
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, desc="sweep", unit="item")
-
-    def report(done: int) -> None:
-        bar.update(done - bar.n)
-
-    return bar, report

@@ -17,14 +17,14 @@ from typing import Any
 import ipywidgets as W
 
 from nv12_widgets.model.findings import DATASET_CONTEXT_KEY, dataset_fields
-from nv12_widgets.report import figure_to_png, output_dir
+from nv12_widgets.model.workflows.demo import demo_pages_folder
+from nv12_widgets.model.workflows.imagesets import distinct_names
+from nv12_widgets.report import figure_to_png
 
 from ._common import ImageView
 from .findings import BackgroundJob
 from .panels import lint_html
 
-#: Sub-folder of the export folder the demo pages are written to.
-DEMO_FOLDER = "orientation_pages"
 #: Rows of the worst-images table (and choices of the selector).
 WORST = 10
 #: Labels choices: (shown, value passed to ``evaluate(labels=...)``).
@@ -37,9 +37,11 @@ class DatasetPanel(W.VBox):
     Parameters
     ----------
     run_evaluate : callable
-        ``run_evaluate(folder, labels, demo, progress, cancel) -> (DatasetResult, str)``
-        (given by the dashboard): evaluates the folder with the right model and config and
-        says which model it used. ``demo`` is True for the bundled demo pages.
+        ``run_evaluate(folder, labels, demo, progress, cancel, **options) -> (DatasetResult,
+        str)`` (given by the dashboard): evaluates the folder with the right model and
+        config and says which model it used. ``demo`` is True for the bundled demo pages;
+        ``options`` are ``evaluate`` keywords: ``results_path`` (the Results field: resume
+        from it) and ``board_dir`` (the Board outputs field), given only when filled in.
     load_image : callable
         ``load_image(path)``: load one image into the dashboard.
     on_error : callable
@@ -60,10 +62,17 @@ class DatasetPanel(W.VBox):
                              description="Folder")  # fmt: skip
         self.folder.add_class("nv12-dataset-folder")
         self.demo = W.Button(description="Use the demo pages", icon="book",
-                             tooltip="write the labelled orientation pages into the export "
-                             "folder and evaluate them with the orientation classifier")  # fmt: skip
+                             tooltip="evaluate the labelled orientation pages (generated "
+                             "once into a cache folder, never the export folder) with the "
+                             "orientation classifier")  # fmt: skip
         self.demo.layout.width = "auto"  # the label decides (no overflow at 1366 px)
         self.labels = W.Dropdown(options=LABEL_CHOICES, value=None, description="Labels")
+        self.results = W.Text(placeholder="optional .jsonl: kept per image, a re-run resumes",
+                              description="Results")  # fmt: skip
+        self.results.add_class("nv12-dataset-results")
+        self.board = W.Text(placeholder="optional: board output dumps, one per image by name",
+                            description="Board")  # fmt: skip
+        self.board.add_class("nv12-dataset-board")
         self.job = BackgroundJob(self._work, "Evaluate", "table", "Images")
         self.job.start.add_class("nv12-dataset-run")
         self.info = W.HTML("")
@@ -73,6 +82,7 @@ class DatasetPanel(W.VBox):
         self.chart.layout.display = "none"
         self.worst = W.Dropdown(options=[], description="Image")
         self.load = W.Button(description="Load in the dashboard", icon="upload", disabled=True)
+        self.load.layout.width = "auto"  # ipywidgets' default 148 px cut the label
         self.worst_box = W.HBox([self.worst, self.load])
         self.worst_box.layout.display = "none"
         self.result = None
@@ -89,6 +99,7 @@ class DatasetPanel(W.VBox):
                        "the loss over a folder of images, decomposed into its causes, with "
                        "95% bootstrap intervals</span>"),
                 W.HBox([self.folder, self.labels, self.demo]),
+                W.HBox([self.results, self.board]),
                 self.job.controls,
                 self.info,
                 self.summary,
@@ -99,14 +110,14 @@ class DatasetPanel(W.VBox):
 
     # ---------------------------------------------------------------- running
     def use_demo(self, background: bool = False) -> None:
-        """Write the labelled orientation pages into the export folder and evaluate them
-        (with the orientation classifier: the dashboard decides, see ``run_evaluate``)."""
-        from nv12_widgets.model.dataset import make_orientation_dataset
-
+        """Evaluate the labelled orientation pages (with the orientation classifier: the
+        dashboard decides, see ``run_evaluate``). The pages are generated once into the
+        package's cache folder (``workflows.demo.demo_pages_folder``), not into the export
+        folder."""
         try:
-            folder = make_orientation_dataset(output_dir() / DEMO_FOLDER)
+            folder = demo_pages_folder()
         except Exception as exc:  # noqa: BLE001
-            self._on_error("Writing the demo pages", exc)
+            self._on_error("Making the demo pages", exc)
             return
         self._demo_folder = Path(folder).absolute()
         self.folder.value = str(folder)
@@ -126,15 +137,31 @@ class DatasetPanel(W.VBox):
     def _is_demo(self, folder: str) -> bool:
         return self._demo_folder is not None and Path(folder).absolute() == self._demo_folder
 
+    def _options(self) -> dict[str, Any]:
+        """``evaluate`` keywords of the optional fields that are filled in."""
+        options = {}
+        if self.results.value.strip():
+            options["results_path"] = str(Path(self.results.value.strip()).expanduser())
+        if self.board.value.strip():
+            options["board_dir"] = str(Path(self.board.value.strip()).expanduser())
+        return options
+
     def _work(self, progress, cancel) -> None:
         folder = self.folder.value.strip()
+        self.info.value = "<span class='nv12-caption'>running...</span>"
+
+        def report(done: int, total: int) -> None:
+            progress(done, total)
+            self.info.value = f"<span class='nv12-caption'>running: {done} of {total}...</span>"
+
         try:
             if not folder:
                 raise ValueError("type a folder of images first, or click 'Use the demo pages'.")
             path = Path(folder).expanduser()
             result, model_name = self._run_evaluate(
-                str(path), self.labels.value, self._is_demo(folder), progress, cancel
-            )
+                str(path), self.labels.value, self._is_demo(folder), report, cancel,
+                **self._options(),
+            )  # fmt: skip
             prepared = self._prepare(result, str(path), model_name)
         except Exception as exc:  # noqa: BLE001 - shown, the panel keeps its last state
             self.info.value = self._state_line() if self.result is not None else ""
@@ -151,15 +178,17 @@ class DatasetPanel(W.VBox):
         if result.ok:
             fig = result.plot()
             chart = figure_to_png(fig)
+        names = dict(zip(result.paths, distinct_names(result.paths), strict=True))
         worst = [
-            (f"{Path(w['path']).name}: 1-cos {w['loss']:.2e} ({w['verdict']})", w["path"])
+            (f"{names[w['path']]}: 1-cos {w['loss']:.2e} ({w['verdict']})", w["path"])
             for w in entry["worst"]
         ]
+        ladder = ladder_html(result, names) if result.has_board() else ""
         return {
             "result": result,
             "fields": fields,
             "chart": chart,
-            "summary": summary_html(entry) + lint_html(result.lint),
+            "summary": summary_html(entry, names) + ladder + lint_html(result.lint),
             "worst": worst,
             "model": model_name,
         }
@@ -182,10 +211,16 @@ class DatasetPanel(W.VBox):
     def _state_line(self) -> str:
         r = self.result
         state = "cancelled: partial result" if r.cancelled else "done"
+        resumed = ""
+        if r.results_path is not None:
+            resumed = (
+                f"; {r.skipped} resumed from <code>{html.escape(r.results_path.name)}</code>, "
+                f"{r.computed} computed"
+            )
         return (
             f"<span class='nv12-caption'>{state}: {len(r.ok)} of {r.total} image(s) "
             f"evaluated with <code>{html.escape(self.model_used)}</code>"
-            f"{f', {len(r.errors)} unreadable' if r.errors else ''}.</span>"
+            f"{f', {len(r.errors)} unreadable' if r.errors else ''}{resumed}.</span>"
         )
 
     # ---------------------------------------------------------------- worst images
@@ -213,11 +248,13 @@ def _pct(v: Any, signed: bool = False) -> str:
     return "—" if v is None else (f"{100 * v:{'+' if signed else ''}.1f}" if v == v else "nan")
 
 
-def summary_html(entry: dict[str, Any]) -> str:
+def summary_html(entry: dict[str, Any], names: dict[str, str] | None = None) -> str:
     """The dataset entry of :func:`~nv12_widgets.model.findings.dataset_fields` as HTML
     tables (the dashboard's ``nv12-metrics`` style): decomposition, verdicts, agreement,
-    accuracy per path, worst images. Formatting only."""
+    accuracy per path, worst images. Formatting only. ``names``: path -> the name shown
+    (default: the file name)."""
     esc = html.escape
+    names = names or {}
     rows = "".join(
         f"<tr><td title='{esc(r['what'], quote=True)}'>{esc(r['cause'])}</td>"
         f"<td>{_e(r['mean'])}</td><td>[{_e(r['low'])}, {_e(r['high'])}]</td>"
@@ -269,7 +306,8 @@ def summary_html(entry: dict[str, Any]) -> str:
         )
     if entry["worst"]:
         wrows = "".join(
-            f"<tr><td>{esc(Path(w['path']).name)}</td><td>{_e(w['loss'])}</td>"
+            f"<tr><td title='{esc(w['path'], quote=True)}'>"
+            f"{esc(names.get(w['path'], Path(w['path']).name))}</td><td>{_e(w['loss'])}</td>"
             f"<td><code>{esc(w['verdict'])}</code></td></tr>"
             for w in entry["worst"]
         )
@@ -281,8 +319,36 @@ def summary_html(entry: dict[str, Any]) -> str:
         parts.append(
             "<div>unreadable: "
             + "; ".join(
-                f"{esc(Path(e['path']).name)}: {esc(e['error'])}" for e in entry["error_list"]
+                f"{esc(names.get(e['path'], Path(e['path']).name))}: {esc(e['error'])}"
+                for e in entry["error_list"]
             )  # fmt: skip
             + "</div>"
         )
     return "<div class='nv12-metrics'>" + "".join(parts) + "</div>"
+
+
+def _ci(v: Any) -> str:
+    return "—" if v is None else f"{_pct(v[0])}% [{_pct(v[1])}, {_pct(v[2])}]"
+
+
+def ladder_html(result: Any, names: dict[str, str] | None = None) -> str:
+    """:meth:`DatasetResult.ladder` and :meth:`DatasetResult.board_only_changes` as an
+    HTML table (float -> NV12 emulated -> quantised -> board). Formatting only."""
+    esc, names = html.escape, names or {}
+    rows = "".join(
+        f"<tr><td title='{esc(r['what'], quote=True)}'>{esc(r['rung'])}</td><td>{r['n']}</td>"
+        f"<td>{'—' if r['loss'] is None else _e(r['loss'][0])}</td>"
+        f"<td>{_ci(r['agreement'])}</td><td>{_ci(r['accuracy'])}</td>"
+        f"<td>{'—' if r['step'] is None else format(r['step']['mcnemar']['p'], '.3g')}</td></tr>"
+        for r in result.ladder()
+    )
+    only = result.board_only_changes()
+    listed = ", ".join(esc(names.get(c["path"], Path(c["path"]).name)) for c in only[:10])
+    return (
+        "<div class='nv12-metrics'><div>ladder: float → NV12 emulated → quantised → board "
+        "(95% bootstrap CI)</div><table class='nv12-dataset-ladder'><tr><th>rung</th>"
+        "<th>images</th><th>mean 1-cos</th><th>task agreement</th><th>top-1</th>"
+        f"<th>McNemar p vs rung above</th></tr>{rows}</table>"
+        f"<div class='nv12-dataset-board-only'>answer changes only on the board: {len(only)}"
+        f" image(s){': ' + listed if listed else ''}</div></div>"
+    )

@@ -345,10 +345,11 @@ class NV12Debugger(W.VBox):
         )
 
     # ---------------------------------------------------------------------- dataset
-    def run_dataset(self, folder: str, labels, demo: bool, progress, cancel):
+    def run_dataset(self, folder: str, labels, demo: bool, progress, cancel, **options):
         """The Dataset panel's run: the demo pages with the orientation classifier and
         its config (unless the dashboard's model is that classifier), any other folder
-        with the dashboard's model and current config. Returns (result, model name)."""
+        with the dashboard's model and current config; ``options``: more ``evaluate``
+        keywords (results file, board outputs). Returns (result, model name)."""
         from nv12_widgets.model.dataset import evaluate
 
         model, config = self.model, self.current_config()
@@ -357,7 +358,9 @@ class NV12Debugger(W.VBox):
                 self._orientation = demo_model("orientation")
             if self._orientation.digest != self.model.digest:
                 model, config = self._orientation, demo_config("orientation")
-        result = evaluate(model, folder, config, labels=labels, progress=progress, cancel=cancel)
+        result = evaluate(
+            model, folder, config, labels=labels, progress=progress, cancel=cancel, **options
+        )
         return result, model.name
 
 

@@ -451,3 +451,55 @@ def test_dataset_fields_are_the_results_own_numbers(serial, pages):
     html = Findings()
     html.record(title="t", context={DATASET_CONTEXT_KEY: d})
     assert "<h3>Dataset</h3>" in html.to_html()
+
+
+# ---------------------------------------------------------------------- speed-path equivalence
+def test_records_are_the_comparators_numbers_bit_for_bit(orientation, pages, cfg, monkeypatch):
+    """evaluate batches the paths of an image into one run and draws the noise once per
+    set; its losses are exactly those of one Comparator.compare per image (unbatched,
+    noise path of its own), and the configuration check runs once per set, not per image."""
+    from nv12_widgets.core import load_image
+    from nv12_widgets.model import Comparator
+
+    files = list_images(pages)[:4]
+    reference = Comparator(orientation, cache_size=1)
+    expected = []
+    for f in files:
+        cmp = reference.compare(load_image(f), cfg)
+        m = cmp.metrics["fetch_name_0"]
+        expected.append(
+            {"nv12": 1.0 - m.cosine_nv12, "format": 1.0 - m.cosine_format,
+             "conversion": 1.0 - m.cosine_conversion, "noise": 1.0 - m.cosine_noise}
+        )  # fmt: skip
+
+    def per_image(*args, **kwargs):
+        raise AssertionError("a per-image comparison (and its configuration check) ran")
+
+    monkeypatch.setattr(Comparator, "compare", per_image)
+    calls = []
+
+    def once(config, model):
+        calls.append(1)
+        return []
+
+    res = evaluate(orientation, files, cfg, lint=once, progress=False)
+    assert calls == [1]
+    assert [r["loss"]["fetch_name_0"] for r in res.records] == expected
+
+
+def test_a_result_read_back_from_its_file_has_the_same_aggregates(
+    orientation, pages, cfg, tmp_path
+):
+    from nv12_widgets.model.dataset import DatasetResult
+
+    out = tmp_path / "r.jsonl"
+    res = evaluate(orientation, pages, cfg, labels="folder", results_path=out, progress=False)
+    back = DatasetResult.from_results(out)
+    assert back.run_key == res.run_key and back.classes == res.classes
+    assert back.decomposition() == res.decomposition()
+    assert back.accuracy() == res.accuracy()
+    evaluate(orientation, list_images(pages)[:1], cfg.replace(noise_seed=1), results_path=out,
+             progress=False)  # fmt: skip
+    with pytest.raises(InputError, match="holds 2 runs"):
+        DatasetResult.from_results(out)
+    assert DatasetResult.from_results(out, res.run_key).total == 24

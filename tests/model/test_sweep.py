@@ -219,3 +219,24 @@ def test_sweep_takes_raw_frames(conv_model, rgb_image, tiny_config, tmp_path):
     by_file = sweep(conv_model, tmp_path, tiny_config, amplitudes=[1.0], seeds=[0], variants={})
     a, b = by_object.to_dict()["per_output"], by_file.to_dict()["per_output"]
     assert a == b and a["y"]["ranking"][0]["mean"] > 0.9
+
+
+@pytest.mark.slow
+def test_dask_client_runs_the_sweep_too(conv_model, images, tiny_config, variants):
+    """The workflows' one executor: a Dask client works for sweep as for evaluate (the
+    model's bytes scattered once, a comparator per worker)."""
+    distributed = pytest.importorskip("distributed")
+    local = sweep(conv_model, images, tiny_config, AMPS, SEEDS, variants=variants, progress=False)
+    seen = []
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = sweep(conv_model, images, tiny_config, AMPS, SEEDS, variants=variants,
+                       executor=client, progress=lambda d, t: seen.append(d))  # fmt: skip
+    assert remote.completed == remote.total and seen[0] == 0 and seen[-1] == remote.total
+    np.testing.assert_allclose(remote.noise["y"], local.noise["y"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(remote.variants["y"], local.variants["y"], rtol=0, atol=1e-12)
+    assert remote.variant_verdicts.tolist() == local.variant_verdicts.tolist()
