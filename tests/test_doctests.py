@@ -17,10 +17,11 @@ import pytest
 import nv12_widgets.core
 import nv12_widgets.model
 import nv12_widgets.report
+import nv12_widgets.views
 
 MODULES = sorted(
     info.name
-    for package in (nv12_widgets.core, nv12_widgets.model, nv12_widgets.report)
+    for package in (nv12_widgets.core, nv12_widgets.model, nv12_widgets.report, nv12_widgets.views)
     for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
 )
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+import io
 import traceback
 
 import ipywidgets as W
 import numpy as np
 
 from nv12_widgets.core import InputError, display_downscale, png_bytes
+from nv12_widgets.report import figure_to_png
 
 #: Longest side of an image as sent to the browser (whole-factor decimation beyond).
 DISPLAY_MAX_SIDE = 640
@@ -44,6 +46,9 @@ STYLE = W.HTML(
 .nv12-dashboard .nv12-view > * {margin-left: 0; margin-right: 0; max-width: 100%;}
 .nv12-dashboard .nv12-view img {max-width: 100%; height: auto; image-rendering: pixelated;}
 .nv12-dashboard .nv12-inspectable img {cursor: crosshair;}
+.nv12-dashboard .nv12-chart img {max-width: 100%; height: auto; image-rendering: auto;}
+.nv12-dashboard .widget-button {width: auto; max-width: 100%;
+  min-width: var(--jp-widgets-inline-width-short, 148px);}
 .nv12-dashboard .nv12-inspect-row {align-items: flex-start; flex-wrap: nowrap;}
 .nv12-dashboard .nv12-inspect-row > .nv12-y-plane {flex: 0 1 auto;}
 .nv12-dashboard .nv12-inspect-row > .nv12-inspector {flex: 1 1 300px; max-width: 420px;}
@@ -58,13 +63,15 @@ STYLE = W.HTML(
 .nv12-metrics th, .nv12-metrics td {padding: 2px 3px; border-bottom: 1px solid var(--nv12-rule);
   text-align: right; font-variant-numeric: tabular-nums;}
 .nv12-metrics td {white-space: nowrap;}
-.nv12-metrics td.nv12-text {white-space: normal; min-width: 5em; text-align: left;}
+.nv12-metrics td.value {white-space: normal; min-width: 5em; text-align: left;}
+.nv12-metrics td.na {color: var(--jp-ui-font-color2, #555); text-align: center;}
+.nv12-metrics td[title] {cursor: help;}
 .nv12-metrics th:first-child, .nv12-metrics td:first-child {text-align: left;
   white-space: normal; overflow-wrap: anywhere; min-width: 5.5em;}
 .nv12-metrics .good {background: var(--nv12-good);}
 .nv12-metrics .fair {background: var(--nv12-fair);}
 .nv12-metrics .poor {background: var(--nv12-poor);}
-.nv12-dashboard .nv12-legend {font-size: 0.85em; margin-top: 3px;}
+.nv12-dashboard .nv12-legend {font-size: 0.85em; margin: 3px 0 0;}
 .nv12-dashboard .nv12-swatch {padding: 0 6px; border-radius: 3px; white-space: nowrap;}
 .nv12-dashboard .nv12-swatch.good {background: var(--nv12-good);}
 .nv12-dashboard .nv12-swatch.fair {background: var(--nv12-fair);}
@@ -135,6 +142,7 @@ class ImageView(W.VBox):
     ):
         self.title = W.HTML(f"<b>{html.escape(title)}</b>")
         self.image = W.Image(format="png")
+        self.image.layout.display = "none"  # until there is a picture: no broken-image icon
         self.caption = W.HTML("", _dom_classes=("nv12-caption",))
         self.array: np.ndarray | None = None
         self.target, self.max_side = target, max_side
@@ -161,6 +169,31 @@ class ImageView(W.VBox):
     def draw(self, prepared: tuple) -> None:
         """Show what :meth:`prepare` computed (assignments only)."""
         self.array, self.image.value, self.image.layout.width, self.caption.value = prepared
+        self.image.layout.display = None
+
+
+class ChartView(W.VBox):
+    """A titled matplotlib chart shown as SVG: sharp at any zoom and screen density (a
+    PNG sized for one screen is upscaled and blurred on another); :meth:`show` also
+    returns the PNG a finding records."""
+
+    def __init__(self, title: str, css_class: str | None = None):
+        self.title = W.HTML(f"<b>{html.escape(title)}</b>")
+        self.image = W.Image(format="svg+xml")
+        super().__init__([self.title, self.image])
+        self.add_class("nv12-chart")
+        if css_class:
+            self.add_class(css_class)
+        self.layout.display = "none"
+
+    def show(self, fig) -> bytes:
+        """Show ``fig`` (a matplotlib Figure); returns its PNG (report/findings)."""
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="svg", bbox_inches="tight", facecolor="white")
+        png = figure_to_png(fig)
+        self.image.value = buffer.getvalue()
+        self.layout.display = None
+        return png
 
 
 class FieldErrors(InputError):

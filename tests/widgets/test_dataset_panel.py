@@ -113,5 +113,5 @@ def test_the_configuration_check_is_shown_with_the_summary(dashboard, pages, tin
     p.run(background=False)
     assert dashboard.errors.message == ""
     assert "mean-units" in [f.code for f in p.result.lint]
-    assert "data-code='mean-units'" in p.summary.value
+    assert 'data-code="mean-units"' in p.summary.value
     assert p.fields["dataset"]["lint"][0]["code"] == "mean-units"

@@ -1,0 +1,194 @@
+"""View models: what a metrics table, a configuration check or a verdict shows, as plain
+data (strings already formatted with the vocabulary's words and number formats)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from nv12_widgets.core.vocabulary import (
+    DASHBOARD_KEYS,
+    MISSING,
+    fold_task_keys,
+    is_known,
+    metric_cell,
+    metric_level,
+    metric_spec,
+)
+
+__all__ = [
+    "lint_summary",
+    "lint_view",
+    "metric_columns",
+    "metrics_table",
+    "metrics_view",
+    "verdict_view",
+]
+
+_RANKS: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("cosine",), 0),
+    (("sqnr", "psnr", "snr", "_db"), 1),
+    (("max_abs", "max_err"), 2),
+    (("mean_abs", "mae"), 3),
+    (("rmse", "mse"), 4),
+)
+
+#: Row keys that are not metrics (the output's name is the row header).
+_NOT_COLUMNS = frozenset({"name"})
+
+
+def _column_rank(name: str) -> int:
+    lowered = name.lower()
+    for needles, rank in _RANKS:
+        if any(needle in lowered for needle in needles):
+            return rank
+    return len(_RANKS)
+
+
+def metric_columns(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Order the metric names of all outputs for display.
+
+    Cosine similarities first, then SQNR/PSNR (dB), maximum and mean absolute errors,
+    (R)MSE and everything else; within a group the first-seen order is kept.
+
+    Examples
+    --------
+    >>> metric_columns({"out": {"max_abs_nv12": 0.1, "n": 3, "cosine_nv12": 0.9}})
+    ['cosine_nv12', 'max_abs_nv12', 'n']
+    """
+    seen: dict[str, None] = {}
+    for values in metrics.values():
+        seen.update(dict.fromkeys(values))
+    return sorted(seen, key=_column_rank)
+
+
+def metrics_table(
+    metrics: Mapping[str, Mapping[str, Any]], columns: Sequence[str]
+) -> dict[str, Any] | None:
+    """One table: a header per column (the vocabulary's short name, its meaning as
+    tooltip, the key kept in ``key``) and a row per output, each cell with its text, CSS
+    classes (``num`` / ``value`` / ``na`` plus ``good`` / ``fair`` / ``poor``) and a
+    tooltip when the cell needs one (why a metric is not measured).
+
+    Examples
+    --------
+    >>> t = metrics_table({"prob": {"cosine_nv12": 0.99995}}, ["cosine_nv12"])
+    >>> t["columns"][0]["header"], t["rows"][0]["cells"][0]["text"], t["rows"][0]["cells"][0]["classes"]
+    ('cos NV12', '0.999950', 'num good')
+    """
+    if not columns:
+        return None
+    head = [
+        {"key": k, "header": metric_spec(k).header, "meaning": metric_spec(k).meaning}
+        for k in columns
+    ]
+    rows = []
+    for output, values in metrics.items():
+        cells = []
+        for key in columns:
+            value = values.get(key)
+            if value is None:
+                cells.append({"classes": "na", "text": MISSING, "title": ""})
+                continue
+            text, why = metric_cell(key, values)
+            if why != metric_spec(key).meaning:  # not measured: say why, no colour
+                cells.append({"classes": "na", "text": text, "title": why})
+                continue
+            classes = ["num"] if isinstance(value, int | float) else ["value"]
+            if level := metric_level(key, value):
+                classes.append(level)
+            cells.append({"classes": " ".join(classes), "text": text, "title": ""})
+        rows.append({"output": output, "cells": cells})
+    return {"columns": head, "rows": rows}
+
+
+def metrics_view(
+    metrics: Mapping[str, Mapping[str, Any]], primary: Sequence[str] = DASHBOARD_KEYS
+) -> dict[str, Any]:
+    """The main table (the ``primary`` keys that have a value, in that order, then any
+    key the vocabulary does not know), the "more metrics" table (the rest, cosines
+    first), the glossary and whether any cell is coloured.
+
+    Flattened task agreements (``task_nv12.iou``, as a finding records them) are folded
+    back into one readable ``task NV12`` column; every header is the vocabulary's name.
+
+    Examples
+    --------
+    >>> v = metrics_view({"out": {"cosine_nv12": 0.5, "shape": "1x3", "kind": "dense",
+    ...                           "task_nv12.iou": 0.9, "task_nv12.threshold": 0.3}})
+    >>> [c["header"] for c in v["primary"]["columns"]], v["primary"]["rows"][0]["cells"][1]["text"]
+    (['cos NV12', 'task NV12'], 'IoU 0.900 (> 0.3)')
+    >>> [c["header"] for c in v["secondary"]["columns"]]
+    ['shape', 'kind']
+    """
+    rows = {output: fold_task_keys(values) for output, values in metrics.items()}
+    present = [
+        k
+        for k in metric_columns(rows)
+        if k not in _NOT_COLUMNS and any(r.get(k) is not None for r in rows.values())
+    ]
+    main = [k for k in primary if k in present] + [k for k in present if not is_known(k)]
+    more = [k for k in present if k not in main]
+    return {
+        "primary": metrics_table(rows, main) if rows else None,
+        "secondary": metrics_table(rows, more),
+        "coloured": any(
+            metric_level(k, r.get(k)) is not None for r in rows.values() for k in main + more
+        ),
+        "glossary": [
+            (metric_spec(k).header, metric_spec(k).meaning)
+            for k in main + more
+            if metric_spec(k).meaning
+        ],
+    }
+
+
+def lint_view(findings: Iterable[Any]) -> list[dict[str, str]]:
+    """The configuration check's findings (``Comparison.lint`` objects or the dicts a
+    finding records) as ``{code, severity, message, fields}`` strings.
+
+    Examples
+    --------
+    >>> lint_view([{"code": "mean_units", "severity": "warning", "message": "m", "fields": ["mean"]}])
+    [{'code': 'mean_units', 'severity': 'warning', 'message': 'm', 'fields': 'mean'}]
+    """
+    out = []
+    for f in findings:
+        get = f.get if isinstance(f, Mapping) else (lambda k, _f=f: getattr(_f, k, None))
+        out.append(
+            {
+                "code": str(get("code")),
+                "severity": str(get("severity")),
+                "message": str(get("message")),
+                "fields": ", ".join(str(x) for x in (get("fields") or ())),
+            }
+        )
+    return out
+
+
+def lint_summary(items: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    """Counts and the headline of a :func:`lint_view` list.
+
+    Examples
+    --------
+    >>> lint_summary([{"severity": "error"}, {"severity": "warning"}])["head"]
+    'Configuration check: 1 error, 1 other finding'
+    """
+    errors = sum(i["severity"] == "error" for i in items)
+    others = len(items) - errors
+    return {
+        "errors": errors,
+        "head": f"Configuration check: {errors} error{'s' if errors != 1 else ''}, "
+        f"{others} other finding{'s' if others != 1 else ''}",
+    }
+
+
+def verdict_view(title: str, text: str) -> dict[str, str]:
+    """A verdict's title and explanation.
+
+    Examples
+    --------
+    >>> verdict_view("Fragile model", "the NV12 path loses what the noise loses")["title"]
+    'Fragile model'
+    """
+    return {"title": str(title), "text": str(text)}
