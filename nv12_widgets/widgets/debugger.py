@@ -258,6 +258,17 @@ class NV12Debugger(W.VBox):
             self.refresh()
             self._served = max(self._served, start)
 
+    def field_errors(self) -> dict[str, str]:
+        """Every panel's rejected fields, ``{label: message}`` (the panel contract's
+        ``errors``; a label is prefixed with its panel's name when several panels could
+        use it)."""
+        rejected = {}
+        for panel in self.panels.values():
+            for field, message in panel.errors.items():
+                label = panel.field_label(field)
+                rejected[label if panel is self.preprocess else f"{panel.name}: {label}"] = message
+        return rejected
+
     def current_config(self) -> PreprocessConfig:
         """The config the controls describe (ValueError with a clear message if invalid)."""
         return self.preprocess.config(**self.noise.fields())
@@ -278,8 +289,11 @@ class NV12Debugger(W.VBox):
         t0 = time.perf_counter()
         try:
             config = self.current_config()
-        except FieldErrors as exc:  # each field marked in its panel; all listed on top
-            self.report_error("Reading the settings", exc)
+        except FieldErrors:  # each field is marked in its panel; all are listed below
+            config = None
+        rejected = self.field_errors()
+        if rejected or config is None:
+            self.report_error("Reading the settings", FieldErrors(rejected))
             self._stale()
             return False
         try:

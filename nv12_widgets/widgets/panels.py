@@ -534,7 +534,7 @@ class PreprocessPanel(Panel, W.VBox):
         else:
             errors.update(self._blame(values, None))
         self._mark(errors)
-        raise FieldErrors({self._label(n): m for n, m in errors.items()})
+        raise FieldErrors({self.field_label(n): m for n, m in errors.items()})
 
     def _blame(self, values: dict, exc: ValueError | None) -> dict[str, str]:
         """Which fields a rejected config is wrong in: each field whose value alone (on
@@ -554,7 +554,8 @@ class PreprocessPanel(Panel, W.VBox):
         named = [n for n in values if re.search(rf"\b{n}\b", message)]
         return {n: message for n in named} or {"": message}
 
-    def _label(self, name: str) -> str:
+    def field_label(self, name: str) -> str:
+        """The label a field is shown with (``mean`` -> ``Mean``)."""
         if name in self.specs:
             return self.specs[name].label
         return "Size" if name == "size" else name
