@@ -9,6 +9,7 @@ vocabulary and number formats).
 """
 
 from .models import (
+    identify_view,
     lint_summary,
     lint_view,
     metric_columns,
@@ -19,6 +20,7 @@ from .models import (
 from .render import environment, render
 
 __all__ = [
+    "identify_view",
     "environment",
     "lint_summary",
     "lint_view",

@@ -10,6 +10,7 @@ from nv12_widgets.core.vocabulary import (
     DASHBOARD_KEYS,
     MISSING,
     fold_task_keys,
+    format_number,
     is_known,
     metric_cell,
     metric_level,
@@ -181,6 +182,45 @@ def lint_summary(items: Sequence[Mapping[str, str]]) -> dict[str, Any]:
         "head": f"Configuration check: {errors} error{'s' if errors != 1 else ''}, "
         f"{others} other finding{'s' if others != 1 else ''}",
     }
+
+
+def identify_view(result: Any) -> dict[str, Any]:
+    """An ``identify_pipeline`` result (``nv12_widgets.model.identify.Identification``,
+    read by attribute) as the rows of its table: rank, pipeline, residuals, and the
+    normalisation of a tensor dump.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> best = NS(label="vendor-pil studio", equivalent_labels=(), max_abs=0.0, mean_abs=0.0,
+    ...           config=NS(pixel_mean=(127.5,), pixel_std=(127.5,)))
+    >>> v = identify_view(NS(identified=True, best=best, runners_up=(), kind="tensor",
+    ...                      message="identified", candidates=12, seconds=0.5, layout="NCHW"))
+    >>> v["rows"][0]["normalisation"], v["caption"]
+    ('mean [127.5], std [127.5]', '12 candidates in 0.50 s; residuals in grey levels; layout NCHW')
+    """
+    rows = []
+    for rank, e in enumerate((result.best, *result.runners_up), 1):
+        norm = "-"
+        if result.kind == "tensor":
+            mean = ", ".join(format_number(v, ".4g") for v in e.config.pixel_mean)
+            std = ", ".join(format_number(v, ".4g") for v in e.config.pixel_std)
+            norm = f"mean [{mean}], std [{std}]"
+        same = f" (= {len(e.equivalent_labels)} more)" if e.equivalent_labels else ""
+        rows.append(
+            {
+                "rank": rank,
+                "label": e.label + same,
+                "max_abs": format_number(e.max_abs, ".3g"),
+                "mean_abs": format_number(e.mean_abs, ".3g"),
+                "normalisation": norm,
+                "level": ("good" if result.identified else "poor") if rank == 1 else "",
+            }
+        )
+    caption = f"{result.candidates} candidates in {result.seconds:.2f} s; residuals in grey levels"
+    if result.layout:
+        caption += f"; layout {result.layout}"
+    return {"message": str(result.message), "rows": rows, "caption": caption}
 
 
 def verdict_view(title: str, text: str) -> dict[str, str]:
