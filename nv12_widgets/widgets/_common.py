@@ -58,7 +58,10 @@ STYLE = W.HTML(
 .nv12-dashboard .nv12-results .widget-hbox > .nv12-view {flex: 1 1 0;}
 .nv12-dashboard .widget-html-content, .nv12-dashboard .widget-html {white-space: normal;}
 .nv12-dashboard pre {white-space: pre-wrap; overflow-wrap: anywhere;}
-.nv12-metrics table {border-collapse: collapse; font-size: 0.8em; width: 100%;}
+.nv12-metrics table {border-collapse: collapse; font-size: 0.8em; width: 100%;
+  line-height: 1.35;}
+.nv12-dashboard .nv12-field-error, .nv12-dashboard .nv12-lint, .nv12-dashboard .nv12-stale
+  {line-height: 1.35;}
 .nv12-metrics th {white-space: normal; vertical-align: bottom; font-weight: 600;}
 .nv12-metrics th, .nv12-metrics td {padding: 2px 3px; border-bottom: 1px solid var(--nv12-rule);
   text-align: right; font-variant-numeric: tabular-nums;}
