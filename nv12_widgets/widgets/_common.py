@@ -145,7 +145,9 @@ class ImageView(W.VBox):
     ):
         self.title = W.HTML(f"<b>{html.escape(title)}</b>")
         self.image = W.Image(format="png")
-        self.image.layout.display = "none"  # until there is a picture: no broken-image icon
+        # hidden while it has no picture (no broken-image icon), however it gets one
+        self.image.layout.display = "none"
+        self.image.observe(self._picture_changed, "value")
         self.caption = W.HTML("", _dom_classes=("nv12-caption",))
         self.array: np.ndarray | None = None
         self.target, self.max_side = target, max_side
@@ -172,7 +174,9 @@ class ImageView(W.VBox):
     def draw(self, prepared: tuple) -> None:
         """Show what :meth:`prepare` computed (assignments only)."""
         self.array, self.image.value, self.image.layout.width, self.caption.value = prepared
-        self.image.layout.display = None
+
+    def _picture_changed(self, change) -> None:
+        self.image.layout.display = None if change["new"] else "none"
 
 
 class ChartView(W.VBox):

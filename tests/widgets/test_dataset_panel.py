@@ -38,6 +38,7 @@ def test_demo_pages_run_with_the_orientation_model_and_show_everything(demo_dash
     first = p.result.decomposition()[0]
     assert f"{first['mean']:.2e}" in summary
     assert p.chart_png.startswith(b"\x89PNG") and p.chart.layout.display is None
+    assert p.chart.image.layout.display is None  # the picture itself is shown too
     assert len(p.worst.options) == 10 and not p.load.disabled
     assert [v for _, v in p.worst.options] == [w["path"] for w in p.result.worst(10)]
     assert not p.job.start.disabled and p.job.cancel.disabled

@@ -170,3 +170,15 @@ def test_a_raw_frame_format_column_says_why_it_is_empty(dashboard, photo):
     table = d.similarity.table.value
     assert "NaN" not in table
     assert "n/a (raw frame)" in table and "no full-resolution RGB" in table  # the tooltip
+
+
+def test_an_image_view_shows_a_picture_however_it_is_set():
+    from nv12_widgets.core import png_bytes
+    from nv12_widgets.widgets._common import ImageView
+
+    view = ImageView("chart")
+    assert view.image.layout.display == "none"  # nothing yet: no broken-image icon
+    view.image.value = png_bytes(np.zeros((4, 4), np.uint8))  # as the Dataset panel does
+    assert view.image.layout.display is None
+    view.image.value = b""
+    assert view.image.layout.display == "none"
