@@ -45,6 +45,7 @@ STYLE = W.HTML(
 .nv12-dashboard .nv12-view {flex: 0 1 auto; max-width: 100%;}
 .nv12-dashboard .nv12-view > * {margin-left: 0; margin-right: 0; max-width: 100%;}
 .nv12-dashboard .nv12-view img {max-width: 100%; height: auto; image-rendering: pixelated;}
+.nv12-dashboard .nv12-view > img, .nv12-dashboard .nv12-chart > img {align-self: flex-start;}
 .nv12-dashboard .nv12-inspectable img {cursor: crosshair;}
 .nv12-dashboard .nv12-chart img {max-width: 100%; height: auto; image-rendering: auto;}
 .nv12-dashboard .widget-button {width: auto; max-width: 100%;
