@@ -206,7 +206,14 @@ class ChartView(W.VBox):
 
 class FieldErrors(InputError):
     """Several rejected fields at once: ``errors`` maps a field's label to its message
-    (every current error, not only the first); ``str()`` lists them one per line."""
+    (every current error, not only the first); ``str()`` lists them one per line.
+
+    Examples
+    --------
+    >>> print(FieldErrors({"Mean": "3 values needed", "Std": "must not be 0"}))
+    Mean: 3 values needed
+    Std: must not be 0
+    """
 
     def __init__(self, errors: dict[str, str]):
         self.errors = dict(errors)

@@ -406,7 +406,15 @@ class NV12Debugger(W.VBox):
 
 def as_config(config) -> PreprocessConfig | None:
     """A :class:`PreprocessConfig` from what ``NV12Debugger(config=...)`` accepts: a
-    config, a dict of fields, a JSON file path (the CLI's ``--config``), or None."""
+    config, a dict of fields, a JSON file path (the CLI's ``--config``), or None.
+
+    Examples
+    --------
+    >>> as_config({"train_format": "bgr", "mean": [0.5]}).mean
+    (0.5,)
+    >>> as_config(None) is None
+    True
+    """
     if config is None or isinstance(config, PreprocessConfig):
         return config
     if isinstance(config, Mapping):
