@@ -225,14 +225,19 @@ class FieldErrors(InputError):
 class ErrorArea(W.HTML):
     """Where every callback error goes: visible in the dashboard, never lost in a log."""
 
-    def __init__(self) -> None:
+    def __init__(self, css_class: str = "nv12-error", hide_empty: bool = False) -> None:
         super().__init__("")
-        self.add_class("nv12-error")
+        self.add_class(css_class)
         self.last_error: BaseException | None = None
+        self._hide_empty = hide_empty
+        if hide_empty:
+            self.layout.display = "none"
 
     def report(self, what: str, exc: BaseException) -> None:
         """Show ``exc`` (what failed, the message; the traceback for unexpected errors)."""
         self.last_error = exc
+        if self._hide_empty:
+            self.layout.display = None
         head = f"<b>{html.escape(what)} failed; the dashboard keeps its last good state.</b>"
         if isinstance(exc, FieldErrors):  # every rejected field, each marked in its panel
             items = "".join(
@@ -255,6 +260,8 @@ class ErrorArea(W.HTML):
     def clear(self) -> None:
         self.last_error = None
         self.value = ""
+        if self._hide_empty:
+            self.layout.display = "none"
 
     @property
     def message(self) -> str:

@@ -112,7 +112,12 @@ class NV12Debugger(W.VBox):
         self._orientation = None  # the demo pages' classifier, loaded when first needed
         # the panels (nv12_widgets.widgets.registry.PANELS), each reachable by its name
         self.panels: dict[str, Panel] = {}
+        #: an error line at the top of each panel below the controls (far from the main
+        #: error area): what a panel reports shows there too (:meth:`reporter`)
+        self.panel_errors: dict[str, ErrorArea] = {}
         for cls in PANELS if panels is None else panels:
+            if cls.area == "below":
+                self.panel_errors[cls.name] = ErrorArea("nv12-panel-error", hide_empty=True)
             panel = cls.create(self)
             self.panels[cls.name] = panel
             setattr(self, cls.name, panel)
@@ -135,7 +140,13 @@ class NV12Debugger(W.VBox):
         right.add_class("nv12-results")
         top = W.HBox([left, right])  # side by side when they fit, else stacked (CSS)
         top.add_class("nv12-top")
-        super().__init__([STYLE, header, self.errors, top, *areas["below"]])
+        below = [
+            w
+            for p in self.panels.values()
+            if p.area == "below"
+            for w in (self.panel_errors[p.name], p.widget)
+        ]
+        super().__init__([STYLE, header, self.errors, top, *below])
         self.add_class("nv12-dashboard")
         no_null_tooltips(self)
         self._ready = True
@@ -171,6 +182,20 @@ class NV12Debugger(W.VBox):
     def report_error(self, what: str, exc: BaseException) -> None:
         """Show an error in the dashboard's error area; the views keep their last state."""
         self.errors.report(what, exc)
+
+    def reporter(self, name: str):
+        """The error callback for panel ``name``: the dashboard's error area and, for a
+        panel below the controls, the error line at the top of that panel (where the
+        user is looking), until the next successful update."""
+        local = self.panel_errors.get(name)
+        if local is None:
+            return self.report_error
+
+        def report(what: str, exc: BaseException) -> None:
+            self.report_error(what, exc)
+            local.report(what, exc)
+
+        return report
 
     def set_image(
         self, rgb: np.ndarray | NV12, name: str = "image", notes: Sequence[str] = ()
@@ -317,6 +342,8 @@ class NV12Debugger(W.VBox):
         self._shown_key = key
         self.comparison = cmp
         self.errors.clear()
+        for local in self.panel_errors.values():
+            local.clear()
         self.last_update_ms = (time.perf_counter() - t0) * 1e3
         self.status.value = (
             f"<span class='nv12-caption'>updated in {self.last_update_ms:.0f} ms "

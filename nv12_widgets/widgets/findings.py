@@ -36,7 +36,7 @@ class FindingsPanel(Panel, W.VBox):
 
     @classmethod
     def create(cls, dashboard) -> FindingsPanel:
-        return cls(dashboard.snapshot, dashboard.report_error)
+        return cls(dashboard.snapshot, dashboard.reporter(cls.name))
 
     def __init__(
         self, snapshot: Callable[[], dict], on_error: Callable, findings: Findings | None = None
@@ -226,7 +226,7 @@ class SweepPanel(Panel, W.VBox):
 
     @classmethod
     def create(cls, dashboard) -> SweepPanel:
-        return cls(dashboard.run_sweep, dashboard.report_error)
+        return cls(dashboard.run_sweep, dashboard.reporter(cls.name))
 
     def record(self) -> PanelRecord:
         """The chart shown (none before the first sweep)."""

@@ -29,7 +29,9 @@ class DatasetEntry(Panel, DatasetPanel):
 
     @classmethod
     def create(cls, dashboard) -> DatasetEntry:
-        return cls(dashboard.run_dataset, dashboard.image_panel.load_path, dashboard.report_error)
+        return cls(
+            dashboard.run_dataset, dashboard.image_panel.load_path, dashboard.reporter(cls.name)
+        )
 
     def record(self) -> PanelRecord:
         context, charts = self.record_fields()
