@@ -30,14 +30,11 @@ from nv12_widgets.core.vocabulary import (
     COSINE_FAIR,
     COSINE_GOOD,
     LEGEND_NOTE,
-    format_loss,
     format_metric,
-    format_number,
-    format_percent,
     legend_items,
     metric_level,
 )
-from nv12_widgets.views import lint_view, metric_columns, metrics_view
+from nv12_widgets.views import dataset_view, lint_view, metric_columns, metrics_view
 
 from .media import downscale_for_display, encode_png, png_data_uri, png_size
 from .versions import nv12_widgets_version, package_versions
@@ -230,77 +227,13 @@ def _lint_view(context: Mapping[str, Any]) -> list[dict[str, str]] | None:
 DATASET_KEY = "dataset"
 
 
-def _num(value: Any, fmt: str = ".2e") -> str:
-    """A recorded number as text (the vocabulary's formats)."""
-    return format_loss(value) if fmt == ".2e" else format_number(value, fmt)
-
-
-_pct = format_percent
-
-
 def _dataset_view(context: Mapping[str, Any]) -> dict[str, Any] | None:
     """The context's dataset evaluation, formatted; None when absent or not in that
     shape (then the entry stays among the context rows, shown as recorded)."""
     d = context.get(DATASET_KEY)
     if not isinstance(d, Mapping):
         return None
-    try:
-        decomposition = [
-            {
-                "cause": str(r["cause"]),
-                "what": str(r.get("what", "")),
-                "mean": _num(r["mean"]),
-                "ci": f"[{_num(r['low'])}, {_num(r['high'])}]",
-                "share": "—" if r.get("share") is None else f"{_pct(r['share'])}%",
-                "n": str(r.get("n", "")),
-                "total": str(r["cause"]).startswith("total"),
-            }
-            for r in d["decomposition"]
-        ]
-        accuracy = [
-            {
-                "path": str(r["path"]),
-                "top1": f"{_pct(r['top1'])}% [{_pct(r['low'])}, {_pct(r['high'])}]",
-                "diff": (
-                    f"{_pct(r['diff'], True)} pts [{_pct(r['diff_low'], True)}, "
-                    f"{_pct(r['diff_high'], True)}]"
-                    if "diff" in r
-                    else "—"
-                ),
-                "p": _num(r["mcnemar_p"], ".3g") if "mcnemar_p" in r else "—",
-            }
-            for r in d.get("accuracy", {}).get("rows", [])
-        ]
-        view = {
-            "source": str(d.get("source", "")),
-            "model": str(d.get("model", "")),
-            "output": str(d.get("output", "")),
-            "counts": (
-                f"{d['evaluated']} image(s) evaluated, {d['errors']} error(s) of {d['total']}"
-                + (" (cancelled: partial result)" if d.get("cancelled") else "")
-            ),
-            "decomposition": decomposition,
-            "verdicts": [(str(k), str(v)) for k, v in d.get("verdicts", {}).items()],
-            "agreement": [
-                (str(a["path"]), f"{_pct(a['mean'])}% [{_pct(a['low'])}, {_pct(a['high'])}]")
-                for a in d.get("agreement", [])
-            ],
-            "accuracy_n": d.get("accuracy", {}).get("n", 0),
-            "accuracy": accuracy,
-            "worst": [
-                {"path": str(w["path"]), "loss": _num(w["loss"]), "verdict": str(w["verdict"])}
-                for w in d.get("worst", [])
-            ],
-            "errors": [(str(e["path"]), str(e["error"])) for e in d.get("error_list", [])],
-            "lint": [
-                {"code": str(f["code"]), "severity": str(f["severity"]),
-                 "message": str(f["message"])}
-                for f in d.get("lint", [])
-            ],
-        }  # fmt: skip
-    except (KeyError, TypeError, AttributeError):
-        return None
-    return view
+    return dataset_view(d)
 
 
 def _finding_view(index: int, total: int, finding: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ vocabulary and number formats).
 """
 
 from .models import (
+    dataset_view,
     identify_view,
     lint_summary,
     lint_view,
@@ -20,6 +21,7 @@ from .models import (
 from .render import environment, render
 
 __all__ = [
+    "dataset_view",
     "identify_view",
     "environment",
     "lint_summary",

@@ -10,7 +10,9 @@ from nv12_widgets.core.vocabulary import (
     DASHBOARD_KEYS,
     MISSING,
     fold_task_keys,
+    format_loss,
     format_number,
+    format_percent,
     is_known,
     metric_cell,
     metric_level,
@@ -232,3 +234,83 @@ def verdict_view(title: str, text: str) -> dict[str, str]:
     'Fragile model'
     """
     return {"title": str(title), "text": str(text)}
+
+
+def _pct_ci(mean: Any, low: Any, high: Any) -> str:
+    return f"{format_percent(mean)}% [{format_percent(low)}, {format_percent(high)}]"
+
+
+def _dataset_rows(d: Mapping[str, Any]) -> tuple[list, list]:
+    decomposition = [
+        {
+            "cause": str(r["cause"]),
+            "what": str(r.get("what", "")),
+            "mean": format_loss(r["mean"]),
+            "ci": f"[{format_loss(r['low'])}, {format_loss(r['high'])}]",
+            "share": MISSING if r.get("share") is None else f"{format_percent(r['share'])}%",
+            "n": str(r.get("n", "")),
+            "total": str(r["cause"]).startswith("total"),
+        }
+        for r in d["decomposition"]
+    ]
+    accuracy = [
+        {
+            "path": str(r["path"]),
+            "top1": _pct_ci(r["top1"], r["low"], r["high"]),
+            "diff": (
+                f"{format_percent(r['diff'], True)} pts [{format_percent(r['diff_low'], True)}, "
+                f"{format_percent(r['diff_high'], True)}]"
+                if "diff" in r
+                else MISSING
+            ),
+            "p": format_number(r["mcnemar_p"], ".3g") if "mcnemar_p" in r else MISSING,
+        }
+        for r in d.get("accuracy", {}).get("rows", [])
+    ]
+    return decomposition, accuracy
+
+
+def dataset_view(d: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A dataset evaluation's summary (the entry of
+    ``nv12_widgets.model.findings.dataset_fields``: decomposition, verdicts, agreement,
+    accuracy, worst images, errors, configuration check), formatted with the
+    vocabulary's number formats; None when it is not in that shape.
+
+    Examples
+    --------
+    >>> v = dataset_view({"evaluated": 2, "errors": 0, "total": 2, "decomposition": [
+    ...     {"cause": "format", "mean": 1.5e-4, "low": 1e-4, "high": 2e-4, "share": 0.25}]})
+    >>> v["counts"], v["decomposition"][0]["ci"], v["decomposition"][0]["share"]
+    ('2 image(s) evaluated, 0 error(s) of 2', '[1.00e-04, 2.00e-04]', '25.0%')
+    """
+    try:
+        decomposition, accuracy = _dataset_rows(d)
+        return {
+            "source": str(d.get("source", "")),
+            "model": str(d.get("model", "")),
+            "output": str(d.get("output", "")),
+            "counts": (
+                f"{d['evaluated']} image(s) evaluated, {d['errors']} error(s) of {d['total']}"
+                + (" (cancelled: partial result)" if d.get("cancelled") else "")
+            ),
+            "decomposition": decomposition,
+            "verdicts": [(str(k), str(v)) for k, v in d.get("verdicts", {}).items()],
+            "agreement": [
+                (str(a["path"]), _pct_ci(a["mean"], a["low"], a["high"]))
+                for a in d.get("agreement", [])
+            ],
+            "accuracy_n": d.get("accuracy", {}).get("n", 0),
+            "accuracy": accuracy,
+            "worst": [
+                {
+                    "path": str(w["path"]),
+                    "loss": format_loss(w["loss"]),
+                    "verdict": str(w["verdict"]),
+                }
+                for w in d.get("worst", [])
+            ],
+            "errors": [(str(e["path"]), str(e["error"])) for e in d.get("error_list", [])],
+            "lint": lint_view(d.get("lint", [])),
+        }
+    except (KeyError, TypeError, AttributeError):
+        return None
