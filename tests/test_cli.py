@@ -528,7 +528,11 @@ def test_one_vocabulary_in_dashboard_report_cli_and_to_dict(capsys, tmp_path, ti
     assert set(cmp.to_dict()["y"]) <= keys
 
     def header_texts(fragment: str) -> list[str]:
-        return [html_lib.unescape(t) for t in re.findall(r"<th\b[^>]*>([^<]*)</th>", fragment)]
+        # column headers (a row's header cell, scope="row", is the output's name)
+        return [
+            html_lib.unescape(t)
+            for t in re.findall(r"<th\b(?![^>]*scope=\"row\")[^>]*>([^<]*)</th>", fragment)
+        ]
 
     # the dashboard's similarity table
     dashboard = header_texts(metrics_table_html(cmp.to_dict()))

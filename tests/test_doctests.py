@@ -18,6 +18,7 @@ import nv12_widgets.core
 import nv12_widgets.devices
 import nv12_widgets.model
 import nv12_widgets.report
+import nv12_widgets.views
 
 MODULES = sorted(
     info.name
@@ -26,6 +27,7 @@ MODULES = sorted(
         nv12_widgets.devices,
         nv12_widgets.model,
         nv12_widgets.report,
+        nv12_widgets.views,
     )
     for info in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
 )

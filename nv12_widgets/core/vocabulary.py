@@ -44,9 +44,16 @@ __all__ = [
     "format_metric",
     "is_known",
     "legend_items",
+    "metric_cell",
     "metric_level",
     "metric_spec",
     "metrics_line",
+    "fold_task_keys",
+    "format_loss",
+    "format_number",
+    "format_percent",
+    "NOT_MEASURED",
+    "NOT_MEASURED_RAW",
 ]
 
 COSINE_GOOD = 0.9999
@@ -127,8 +134,10 @@ class MetricSpec:
                 return "∞" if value > 0 else "−∞"
             return format(value, self.fmt)
         if isinstance(value, list | tuple):
-            return "x".join(str(v) for v in value) if self.key == "shape" else "; ".join(
-                str(v) for v in value
+            return (
+                "x".join(str(v) for v in value)
+                if self.key == "shape"
+                else "; ".join(str(v) for v in value)
             )
         return str(value)
 
@@ -351,6 +360,129 @@ LEGEND = (
     f"cosine ≥ {COSINE_FAIR} (SQNR ≥ {SQNR_FAIR_DB:g} dB), red = lower. {LEGEND_NOTE}"
 )
 """The colour legend as one plain sentence (dashboard, report, docs)."""
+
+
+#: Text of a metric a path could not measure (NaN with status ``"unmeasurable"``), and
+#: of the format path's metrics on a raw camera frame (no full-resolution RGB exists).
+NOT_MEASURED = "n/a"
+NOT_MEASURED_RAW = "n/a (raw frame)"
+#: The comparison paths a metric key can name (``cosine_format`` -> ``status_format``).
+PATHS = ("nv12", "noise", "format", "conversion")
+#: How the model layer's note on a raw frame's format path starts (model/results.py,
+#: ``FORMAT_NOT_MEASURABLE``); tests/widgets/test_first_hour.py pins the pairing.
+_RAW_NOTE = "raw camera frame"
+
+
+def _notes_text(notes: Any) -> str:
+    if isinstance(notes, list | tuple):
+        return "; ".join(str(n) for n in notes)
+    return "" if notes is None else str(notes)
+
+
+def metric_cell(key: str, row: Mapping[str, Any]) -> tuple[str, str]:
+    """``(text, tooltip)`` of metric ``key`` in one output's ``row`` of metrics.
+
+    Like :func:`format_metric`, except that a NaN the path could not measure (its
+    ``status_<path>`` is ``"unmeasurable"``) reads :data:`NOT_MEASURED` (on a raw frame
+    :data:`NOT_MEASURED_RAW`) with the row's notes, which say why, as the tooltip instead
+    of a bare "NaN". Other tooltips are the metric's meaning.
+
+    Examples
+    --------
+    >>> row = {"cosine_format": float("nan"), "status_format": "unmeasurable",
+    ...        "notes": ["raw camera frame: the 4:2:0 format's own loss is not measurable"]}
+    >>> metric_cell("cosine_format", row)
+    ('n/a (raw frame)', "raw camera frame: the 4:2:0 format's own loss is not measurable")
+    >>> metric_cell("cosine_nv12", {"cosine_nv12": 0.5})[0]
+    '0.500000'
+    """
+    spec = metric_spec(key)
+    value = row.get(key)
+    if isinstance(value, float) and math.isnan(value):
+        path = next((p for p in PATHS if p in key.split("_")), None)
+        if path is not None and row.get(f"status_{path}") == "unmeasurable":
+            why = _notes_text(row.get("notes"))
+            text = NOT_MEASURED_RAW if _RAW_NOTE in why else NOT_MEASURED
+            return text, why or spec.meaning
+    return spec.format(value), spec.meaning
+
+
+def fold_task_keys(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row whose flattened task agreement (``task_nv12.iou``... as a finding records
+    it) is folded back into one ``task_nv12`` dict (shown as its one-line summary).
+
+    Examples
+    --------
+    >>> fold_task_keys({"kind": "dense", "task_nv12.iou": 0.5, "task_nv12.threshold": 0.3})
+    {'kind': 'dense', 'task_nv12': {'kind': 'dense', 'iou': 0.5, 'threshold': 0.3}}
+    """
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        head, dot, sub = key.partition(".")
+        if dot and head.startswith("task_") and is_known(head):
+            task = out.setdefault(head, {"kind": row.get("kind")})
+            if isinstance(task, dict):
+                task[sub] = value
+            continue
+        out[key] = value
+    return out
+
+
+def format_loss(value: Any) -> str:
+    """A loss (1 - cosine, a mean |difference|) as text: ``"1.23e-04"``; ``"—"`` for
+    None, ``"nan"`` / ``"inf"`` for non-finite values (the JSON policy's strings too).
+
+    Examples
+    --------
+    >>> format_loss(0.000123), format_loss(None), format_loss("nan")
+    ('1.23e-04', '—', 'nan')
+    """
+    return _number(value, ".2e")
+
+
+def format_percent(value: Any, signed: bool = False) -> str:
+    """A fraction as a percentage number (no ``%`` sign): ``0.912 -> "91.2"``;
+    ``signed`` writes ``"+1.5"``. ``"—"`` for None, non-finite values as text.
+
+    Examples
+    --------
+    >>> format_percent(0.912), format_percent(-0.015, signed=True), format_percent(None)
+    ('91.2', '-1.5', '—')
+    """
+    number = _as_number(value)
+    if number is None or not math.isfinite(number):
+        return _number(value, "")
+    return f"{100 * number:{'+' if signed else ''}.1f}"
+
+
+def format_number(value: Any, fmt: str = ".3g") -> str:
+    """Any recorded number with ``fmt`` (``"—"`` for None, non-finite values as text).
+
+    Examples
+    --------
+    >>> format_number(0.04123), format_number(float("inf"))
+    ('0.0412', 'inf')
+    """
+    return _number(value, fmt)
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, str) and value in ("nan", "inf", "-inf"):  # the JSON policy
+        return float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _number(value: Any, fmt: str) -> str:
+    if value is None:
+        return MISSING
+    number = _as_number(value)
+    if number is None:
+        return str(value)
+    if not math.isfinite(number):
+        return "nan" if math.isnan(number) else ("inf" if number > 0 else "-inf")
+    return format(number, fmt) if fmt else str(number)
 
 
 def is_known(key: str) -> bool:

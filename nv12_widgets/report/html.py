@@ -17,7 +17,6 @@ so :mod:`.findings` imports it and not the other way round.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -30,14 +29,12 @@ from nv12_widgets.core import jsonsafe
 from nv12_widgets.core.vocabulary import (
     COSINE_FAIR,
     COSINE_GOOD,
-    DASHBOARD_KEYS,
     LEGEND_NOTE,
     format_metric,
-    is_known,
     legend_items,
     metric_level,
-    metric_spec,
 )
+from nv12_widgets.views import dataset_view, lint_view, metric_columns, metrics_view
 
 from .media import downscale_for_display, encode_png, png_data_uri, png_size
 from .versions import nv12_widgets_version, package_versions
@@ -69,24 +66,17 @@ MIN_DISPLAY_SIDE = 256
 MAX_ZOOM = 8
 """Largest enlargement factor for small images."""
 
-_RANKS: tuple[tuple[tuple[str, ...], int], ...] = (
-    (("cosine",), 0),
-    (("sqnr", "psnr", "snr", "_db"), 1),
-    (("max_abs", "max_err"), 2),
-    (("mean_abs", "mae"), 3),
-    (("rmse", "mse"), 4),
-)
-
-#: Metric keys shown in the main table of a finding; the other known keys (shapes, the
-#: noise path's errors, notes...) go to a "More metrics" table. Unknown keys (metrics a
-#: user recorded by hand) are always in the main table.
-_PRIMARY_KEYS = frozenset(DASHBOARD_KEYS)
-
 
 @functools.cache
 def _environment() -> jinja2.Environment:
+    # the report's templates, then the macros it shares with the dashboard (views)
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("nv12_widgets.report", "templates"),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.PackageLoader("nv12_widgets.report", "templates"),
+                jinja2.PackageLoader("nv12_widgets.views", "templates"),
+            ]
+        ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -150,36 +140,6 @@ def cosine_class(value: Any) -> str | None:
     return metric_level("cosine_nv12", value)
 
 
-def _column_rank(name: str) -> int:
-    lowered = name.lower()
-    for needles, rank in _RANKS:
-        if any(needle in lowered for needle in needles):
-            return rank
-    return len(_RANKS)
-
-
-def metric_columns(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Order the metric names of all outputs for display.
-
-    Cosine similarities first, then SQNR/PSNR (dB), maximum and mean absolute errors,
-    (R)MSE and everything else; within a group the first-seen order is kept.
-
-    Parameters
-    ----------
-    metrics : dict of str to dict
-        Output name -> metric name -> value.
-
-    Returns
-    -------
-    list of str
-        Every metric name once.
-    """
-    seen: dict[str, None] = {}
-    for values in metrics.values():
-        seen.update(dict.fromkeys(values))
-    return sorted(seen, key=_column_rank)
-
-
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = []
     for key, value in data.items():
@@ -201,53 +161,6 @@ def _kv_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
             text = value if isinstance(value, str) else jsonsafe.dumps(value)
             rows.append({"key": key, "text": text, "unset": False})
     return rows
-
-
-def _metrics_table(metrics: Mapping[str, Mapping[str, Any]], columns: list[str]) -> dict | None:
-    if not columns:
-        return None
-    head = []
-    for key in columns:
-        spec = metric_spec(key)
-        head.append({"key": key, "header": spec.header, "meaning": spec.meaning})
-    rows = []
-    for output, values in metrics.items():
-        cells = []
-        for key in columns:
-            value = values.get(key)
-            if value is None:
-                cells.append({"classes": "na", "text": "—"})
-                continue
-            classes = ["num"] if isinstance(value, int | float) else ["value"]
-            if level := metric_level(key, value):
-                classes.append(level)
-            cells.append({"classes": " ".join(classes), "text": format_metric(key, value)})
-        rows.append({"output": output, "cells": cells})
-    return {"columns": head, "rows": rows}
-
-
-def _metrics_view(metrics: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """The main and the "More metrics" tables, the glossary and whether to show the legend."""
-    columns = [
-        key
-        for key in metric_columns(metrics)
-        if any(values.get(key) is not None for values in metrics.values())
-    ]
-    primary = [k for k in columns if k in _PRIMARY_KEYS or not is_known(k)]
-    secondary = [k for k in columns if k not in primary]
-    glossary = [
-        (metric_spec(k).header, metric_spec(k).meaning)
-        for k in primary + secondary
-        if metric_spec(k).meaning
-    ]
-    return {
-        "primary": _metrics_table(metrics, primary) if metrics else None,
-        "secondary": _metrics_table(metrics, secondary),
-        "coloured": any(
-            metric_level(k, v) is not None for values in metrics.values() for k, v in values.items()
-        ),
-        "glossary": glossary,
-    }
 
 
 def _image_view(name: str, image: np.ndarray) -> dict[str, Any]:
@@ -299,23 +212,13 @@ def _lint_view(context: Mapping[str, Any]) -> list[dict[str, str]] | None:
     entries = context.get(LINT_KEY)
     if not isinstance(entries, list):
         return None
-    view = []
     for e in entries:
         if not isinstance(e, Mapping):
             return None
         parts = [e.get(k) for k in ("code", "severity", "message")]
-        fields = e.get("fields", [])
-        if not all(isinstance(p, str) for p in parts) or not isinstance(fields, list):
+        if not all(isinstance(p, str) for p in parts) or not isinstance(e.get("fields", []), list):
             return None
-        view.append(
-            {
-                "code": parts[0],
-                "severity": parts[1],
-                "message": parts[2],
-                "fields": ", ".join(str(f) for f in fields),
-            }
-        )
-    return view
+    return lint_view(entries)  # the dashboard's view of the same findings
 
 
 #: The context entry a finding's dataset evaluation is read from (written by
@@ -324,86 +227,13 @@ def _lint_view(context: Mapping[str, Any]) -> list[dict[str, str]] | None:
 DATASET_KEY = "dataset"
 
 
-def _num(value: Any, fmt: str = ".2e") -> str:
-    """A recorded number as text ("—" for None; the JSON policy's "nan"/"inf" as is)."""
-    if value is None:
-        return "—"
-    value = jsonsafe.from_json_number(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    return format(value, fmt) if math.isfinite(value) else str(value)
-
-
-def _pct(value: Any, signed: bool = False) -> str:
-    value = jsonsafe.from_json_number(value)
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        return _num(value)
-    return f"{100 * value:{'+' if signed else ''}.1f}"
-
-
 def _dataset_view(context: Mapping[str, Any]) -> dict[str, Any] | None:
     """The context's dataset evaluation, formatted; None when absent or not in that
     shape (then the entry stays among the context rows, shown as recorded)."""
     d = context.get(DATASET_KEY)
     if not isinstance(d, Mapping):
         return None
-    try:
-        decomposition = [
-            {
-                "cause": str(r["cause"]),
-                "what": str(r.get("what", "")),
-                "mean": _num(r["mean"]),
-                "ci": f"[{_num(r['low'])}, {_num(r['high'])}]",
-                "share": "—" if r.get("share") is None else f"{_pct(r['share'])}%",
-                "n": str(r.get("n", "")),
-                "total": str(r["cause"]).startswith("total"),
-            }
-            for r in d["decomposition"]
-        ]
-        accuracy = [
-            {
-                "path": str(r["path"]),
-                "top1": f"{_pct(r['top1'])}% [{_pct(r['low'])}, {_pct(r['high'])}]",
-                "diff": (
-                    f"{_pct(r['diff'], True)} pts [{_pct(r['diff_low'], True)}, "
-                    f"{_pct(r['diff_high'], True)}]"
-                    if "diff" in r
-                    else "—"
-                ),
-                "p": _num(r["mcnemar_p"], ".3g") if "mcnemar_p" in r else "—",
-            }
-            for r in d.get("accuracy", {}).get("rows", [])
-        ]
-        view = {
-            "source": str(d.get("source", "")),
-            "model": str(d.get("model", "")),
-            "output": str(d.get("output", "")),
-            "counts": (
-                f"{d['evaluated']} image(s) evaluated, {d['errors']} error(s) of {d['total']}"
-                + (" (cancelled: partial result)" if d.get("cancelled") else "")
-            ),
-            "decomposition": decomposition,
-            "verdicts": [(str(k), str(v)) for k, v in d.get("verdicts", {}).items()],
-            "agreement": [
-                (str(a["path"]), f"{_pct(a['mean'])}% [{_pct(a['low'])}, {_pct(a['high'])}]")
-                for a in d.get("agreement", [])
-            ],
-            "accuracy_n": d.get("accuracy", {}).get("n", 0),
-            "accuracy": accuracy,
-            "worst": [
-                {"path": str(w["path"]), "loss": _num(w["loss"]), "verdict": str(w["verdict"])}
-                for w in d.get("worst", [])
-            ],
-            "errors": [(str(e["path"]), str(e["error"])) for e in d.get("error_list", [])],
-            "lint": [
-                {"code": str(f["code"]), "severity": str(f["severity"]),
-                 "message": str(f["message"])}
-                for f in d.get("lint", [])
-            ],
-        }  # fmt: skip
-    except (KeyError, TypeError, AttributeError):
-        return None
-    return view
+    return dataset_view(d)
 
 
 def _finding_view(index: int, total: int, finding: Any) -> dict[str, Any]:
@@ -425,7 +255,7 @@ def _finding_view(index: int, total: int, finding: Any) -> dict[str, Any]:
         "created": _utc_iso(finding.created),
         "verdict": finding.verdict if finding.verdict.strip() else "",
         "note": finding.note if finding.note.strip() else "",
-        "metrics": _metrics_view(finding.metrics),
+        "metrics": metrics_view(finding.metrics),
         "images": [_image_view(name, img) for name, img in finding.images.items()],
         "charts": [_chart_view(name, png) for name, png in finding.charts.items()],
         "config_rows": _kv_rows(finding.config),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+import io
 import traceback
 
 import ipywidgets as W
 import numpy as np
 
 from nv12_widgets.core import InputError, display_downscale, png_bytes
+from nv12_widgets.report import figure_to_png
 
 #: Longest side of an image as sent to the browser (whole-factor decimation beyond).
 DISPLAY_MAX_SIDE = 640
@@ -43,7 +45,11 @@ STYLE = W.HTML(
 .nv12-dashboard .nv12-view {flex: 0 1 auto; max-width: 100%;}
 .nv12-dashboard .nv12-view > * {margin-left: 0; margin-right: 0; max-width: 100%;}
 .nv12-dashboard .nv12-view img {max-width: 100%; height: auto; image-rendering: pixelated;}
+.nv12-dashboard .nv12-view > img, .nv12-dashboard .nv12-chart > img {align-self: flex-start;}
 .nv12-dashboard .nv12-inspectable img {cursor: crosshair;}
+.nv12-dashboard .nv12-chart img {max-width: 100%; height: auto; image-rendering: auto;}
+.nv12-dashboard .widget-button {width: auto; max-width: 100%;
+  min-width: var(--jp-widgets-inline-width-short, 148px);}
 .nv12-dashboard .nv12-inspect-row {align-items: flex-start; flex-wrap: nowrap;}
 .nv12-dashboard .nv12-inspect-row > .nv12-y-plane {flex: 0 1 auto;}
 .nv12-dashboard .nv12-inspect-row > .nv12-inspector {flex: 1 1 300px; max-width: 420px;}
@@ -53,18 +59,23 @@ STYLE = W.HTML(
 .nv12-dashboard .nv12-results .widget-hbox > .nv12-view {flex: 1 1 0;}
 .nv12-dashboard .widget-html-content, .nv12-dashboard .widget-html {white-space: normal;}
 .nv12-dashboard pre {white-space: pre-wrap; overflow-wrap: anywhere;}
-.nv12-metrics table {border-collapse: collapse; font-size: 0.8em; width: 100%;}
+.nv12-metrics table {border-collapse: collapse; font-size: 0.8em; width: 100%;
+  line-height: 1.35;}
+.nv12-dashboard .nv12-field-error, .nv12-dashboard .nv12-lint, .nv12-dashboard .nv12-stale
+  {line-height: 1.35;}
 .nv12-metrics th {white-space: normal; vertical-align: bottom; font-weight: 600;}
 .nv12-metrics th, .nv12-metrics td {padding: 2px 3px; border-bottom: 1px solid var(--nv12-rule);
   text-align: right; font-variant-numeric: tabular-nums;}
 .nv12-metrics td {white-space: nowrap;}
-.nv12-metrics td.nv12-text {white-space: normal; min-width: 5em; text-align: left;}
+.nv12-metrics td.value {white-space: normal; min-width: 5em; text-align: left;}
+.nv12-metrics td.na {color: var(--jp-ui-font-color2, #555); text-align: center;}
+.nv12-metrics td[title] {cursor: help;}
 .nv12-metrics th:first-child, .nv12-metrics td:first-child {text-align: left;
   white-space: normal; overflow-wrap: anywhere; min-width: 5.5em;}
 .nv12-metrics .good {background: var(--nv12-good);}
 .nv12-metrics .fair {background: var(--nv12-fair);}
 .nv12-metrics .poor {background: var(--nv12-poor);}
-.nv12-dashboard .nv12-legend {font-size: 0.85em; margin-top: 3px;}
+.nv12-dashboard .nv12-legend {font-size: 0.85em; margin: 3px 0 0;}
 .nv12-dashboard .nv12-swatch {padding: 0 6px; border-radius: 3px; white-space: nowrap;}
 .nv12-dashboard .nv12-swatch.good {background: var(--nv12-good);}
 .nv12-dashboard .nv12-swatch.fair {background: var(--nv12-fair);}
@@ -135,6 +146,9 @@ class ImageView(W.VBox):
     ):
         self.title = W.HTML(f"<b>{html.escape(title)}</b>")
         self.image = W.Image(format="png")
+        # hidden while it has no picture (no broken-image icon), however it gets one
+        self.image.layout.display = "none"
+        self.image.observe(self._picture_changed, "value")
         self.caption = W.HTML("", _dom_classes=("nv12-caption",))
         self.array: np.ndarray | None = None
         self.target, self.max_side = target, max_side
@@ -162,10 +176,44 @@ class ImageView(W.VBox):
         """Show what :meth:`prepare` computed (assignments only)."""
         self.array, self.image.value, self.image.layout.width, self.caption.value = prepared
 
+    def _picture_changed(self, change) -> None:
+        self.image.layout.display = None if change["new"] else "none"
+
+
+class ChartView(W.VBox):
+    """A titled matplotlib chart shown as SVG: sharp at any zoom and screen density (a
+    PNG sized for one screen is upscaled and blurred on another); :meth:`show` also
+    returns the PNG a finding records."""
+
+    def __init__(self, title: str, css_class: str | None = None):
+        self.title = W.HTML(f"<b>{html.escape(title)}</b>")
+        self.image = W.Image(format="svg+xml")
+        super().__init__([self.title, self.image])
+        self.add_class("nv12-chart")
+        if css_class:
+            self.add_class(css_class)
+        self.layout.display = "none"
+
+    def show(self, fig) -> bytes:
+        """Show ``fig`` (a matplotlib Figure); returns its PNG (report/findings)."""
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="svg", bbox_inches="tight", facecolor="white")
+        png = figure_to_png(fig)
+        self.image.value = buffer.getvalue()
+        self.layout.display = None
+        return png
+
 
 class FieldErrors(InputError):
     """Several rejected fields at once: ``errors`` maps a field's label to its message
-    (every current error, not only the first); ``str()`` lists them one per line."""
+    (every current error, not only the first); ``str()`` lists them one per line.
+
+    Examples
+    --------
+    >>> print(FieldErrors({"Mean": "3 values needed", "Std": "must not be 0"}))
+    Mean: 3 values needed
+    Std: must not be 0
+    """
 
     def __init__(self, errors: dict[str, str]):
         self.errors = dict(errors)
@@ -177,14 +225,19 @@ class FieldErrors(InputError):
 class ErrorArea(W.HTML):
     """Where every callback error goes: visible in the dashboard, never lost in a log."""
 
-    def __init__(self) -> None:
+    def __init__(self, css_class: str = "nv12-error", hide_empty: bool = False) -> None:
         super().__init__("")
-        self.add_class("nv12-error")
+        self.add_class(css_class)
         self.last_error: BaseException | None = None
+        self._hide_empty = hide_empty
+        if hide_empty:
+            self.layout.display = "none"
 
     def report(self, what: str, exc: BaseException) -> None:
         """Show ``exc`` (what failed, the message; the traceback for unexpected errors)."""
         self.last_error = exc
+        if self._hide_empty:
+            self.layout.display = None
         head = f"<b>{html.escape(what)} failed; the dashboard keeps its last good state.</b>"
         if isinstance(exc, FieldErrors):  # every rejected field, each marked in its panel
             items = "".join(
@@ -207,6 +260,8 @@ class ErrorArea(W.HTML):
     def clear(self) -> None:
         self.last_error = None
         self.value = ""
+        if self._hide_empty:
+            self.layout.display = "none"
 
     @property
     def message(self) -> str:

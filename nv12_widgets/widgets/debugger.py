@@ -5,13 +5,14 @@ from __future__ import annotations
 import html
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
 
-from nv12_widgets.core import NV12, load_source
+from nv12_widgets.core import NV12, InputError, load_source
+from nv12_widgets.core.io import read_file
 from nv12_widgets.model import Model, PreprocessConfig, demo_config, demo_image_paths, demo_model
 from nv12_widgets.model.compare import Comparator
 from nv12_widgets.model.findings import finding_fields
@@ -22,6 +23,18 @@ from .panel import AREAS, DashboardState, Panel
 from .registry import PANELS
 
 _NOISE_FIELDS = ("noise_amplitude", "noise_kind", "noise_seed")
+
+#: Shown under a dashboard's output only when the dashboard itself is not (its CSS hides
+#: it next to a live one): a notebook reopened after its kernel stopped shows "Error
+#: displaying widget: model not found" in the widget's place, with no other hint.
+KERNEL_HINT = (
+    "<style>.jp-OutputArea:has(.nv12-dashboard) .nv12-kernel-hint, "
+    ".output_area:has(.nv12-dashboard) .nv12-kernel-hint {display: none;}</style>"
+    "<div class='nv12-kernel-hint'>The NV12 debugger is not running here. If the line above "
+    "says <i>Error displaying widget: model not found</i>, the Python kernel that drew the "
+    "dashboard has stopped (or this notebook was reopened): run the cell again, or "
+    "<b>Run &gt; Run All Cells</b>.</div>"
+)
 
 
 class NV12Debugger(W.VBox):
@@ -35,8 +48,11 @@ class NV12Debugger(W.VBox):
         (H, W, 3) uint8 RGB, an NV12 frame, an image file or a raw frame file
         (``.nv12 .nv21 .i420 .yuv .raw`` with ``WxH`` in the name or a JSON sidecar).
         Default: the first bundled photo.
-    config : PreprocessConfig, optional
-        The model's training preprocessing. Default: the demo model's
+    config : PreprocessConfig, dict or path, optional
+        The model's training preprocessing: a :class:`PreprocessConfig`, a dict of its
+        fields (``{"train_format": "bgr", "mean": [0.5]}``, read by
+        :meth:`PreprocessConfig.from_dict`), or a JSON file as ``nv12-widgets report
+        --config`` takes (:meth:`PreprocessConfig.from_json`). Default: the demo model's
         (:func:`~nv12_widgets.model.demo_config`) with the demo model, else
         ``PreprocessConfig()``.
     samples : sequence of paths, optional
@@ -69,6 +85,7 @@ class NV12Debugger(W.VBox):
         samples: Sequence[str | Path] | None = None,
         panels: Sequence[type] | None = None,
     ):
+        config = as_config(config)
         if model is None:
             model, config = demo_model(), config or demo_config()
         self.model = model if isinstance(model, Model) else Model(model)
@@ -95,7 +112,12 @@ class NV12Debugger(W.VBox):
         self._orientation = None  # the demo pages' classifier, loaded when first needed
         # the panels (nv12_widgets.widgets.registry.PANELS), each reachable by its name
         self.panels: dict[str, Panel] = {}
+        #: an error line at the top of each panel below the controls (far from the main
+        #: error area): what a panel reports shows there too (:meth:`reporter`)
+        self.panel_errors: dict[str, ErrorArea] = {}
         for cls in PANELS if panels is None else panels:
+            if cls.area == "below":
+                self.panel_errors[cls.name] = ErrorArea("nv12-panel-error", hide_empty=True)
             panel = cls.create(self)
             self.panels[cls.name] = panel
             setattr(self, cls.name, panel)
@@ -118,7 +140,13 @@ class NV12Debugger(W.VBox):
         right.add_class("nv12-results")
         top = W.HBox([left, right])  # side by side when they fit, else stacked (CSS)
         top.add_class("nv12-top")
-        super().__init__([STYLE, header, self.errors, top, *areas["below"]])
+        below = [
+            w
+            for p in self.panels.values()
+            if p.area == "below"
+            for w in (self.panel_errors[p.name], p.widget)
+        ]
+        super().__init__([STYLE, header, self.errors, top, *below])
         self.add_class("nv12-dashboard")
         no_null_tooltips(self)
         self._ready = True
@@ -135,14 +163,39 @@ class NV12Debugger(W.VBox):
             try:
                 source, notes = load_source(image)
             except Exception as exc:  # noqa: BLE001
-                self.report_error(f"Loading {image}", exc)
+                # nothing loaded: say so, and name no sample as if it were shown
+                self.report_error(f"Loading the image {str(image)!r}", exc)
+                self.image_panel.clear_selection()
             else:
                 self.set_image(source, Path(image).name, notes)
+
+    def _ipython_display_(self) -> None:
+        """Display the dashboard and, after it, :data:`KERNEL_HINT`: a note that stays
+        hidden while the dashboard is live and explains a reopened notebook's
+        "Error displaying widget: model not found" (the widget's kernel has stopped)."""
+        from IPython.display import HTML, display
+
+        display(self._repr_mimebundle_(), raw=True)
+        display(HTML(KERNEL_HINT))
 
     # ------------------------------------------------------------------ state changes
     def report_error(self, what: str, exc: BaseException) -> None:
         """Show an error in the dashboard's error area; the views keep their last state."""
         self.errors.report(what, exc)
+
+    def reporter(self, name: str):
+        """The error callback for panel ``name``: the dashboard's error area and, for a
+        panel below the controls, the error line at the top of that panel (where the
+        user is looking), until the next successful update."""
+        local = self.panel_errors.get(name)
+        if local is None:
+            return self.report_error
+
+        def report(what: str, exc: BaseException) -> None:
+            self.report_error(what, exc)
+            local.report(what, exc)
+
+        return report
 
     def set_image(
         self, rgb: np.ndarray | NV12, name: str = "image", notes: Sequence[str] = ()
@@ -229,6 +282,17 @@ class NV12Debugger(W.VBox):
             self.refresh()
             self._served = max(self._served, start)
 
+    def field_errors(self) -> dict[str, str]:
+        """Every panel's rejected fields, ``{label: message}`` (the panel contract's
+        ``errors``; a label is prefixed with its panel's name when several panels could
+        use it)."""
+        rejected = {}
+        for panel in self.panels.values():
+            for field, message in panel.errors.items():
+                label = panel.field_label(field)
+                rejected[label if panel is self.preprocess else f"{panel.name}: {label}"] = message
+        return rejected
+
     def current_config(self) -> PreprocessConfig:
         """The config the controls describe (ValueError with a clear message if invalid)."""
         return self.preprocess.config(**self.noise.fields())
@@ -249,8 +313,11 @@ class NV12Debugger(W.VBox):
         t0 = time.perf_counter()
         try:
             config = self.current_config()
-        except FieldErrors as exc:  # each field marked in its panel; all listed on top
-            self.report_error("Reading the settings", exc)
+        except FieldErrors:  # each field is marked in its panel; all are listed below
+            config = None
+        rejected = self.field_errors()
+        if rejected or config is None:
+            self.report_error("Reading the settings", FieldErrors(rejected))
             self._stale()
             return False
         try:
@@ -274,6 +341,8 @@ class NV12Debugger(W.VBox):
         self._shown_key = key
         self.comparison = cmp
         self.errors.clear()
+        for local in self.panel_errors.values():
+            local.clear()
         self.last_update_ms = (time.perf_counter() - t0) * 1e3
         self.status.value = (
             f"<span class='nv12-caption'>updated in {self.last_update_ms:.0f} ms "
@@ -362,6 +431,35 @@ class NV12Debugger(W.VBox):
             model, folder, config, labels=labels, progress=progress, cancel=cancel, **options
         )
         return result, model.name
+
+
+def as_config(config) -> PreprocessConfig | None:
+    """A :class:`PreprocessConfig` from what ``NV12Debugger(config=...)`` accepts: a
+    config, a dict of fields, a JSON file path (the CLI's ``--config``), or None.
+
+    Examples
+    --------
+    >>> as_config({"train_format": "bgr", "mean": [0.5]}).mean
+    (0.5,)
+    >>> as_config(None) is None
+    True
+    """
+    if config is None or isinstance(config, PreprocessConfig):
+        return config
+    if isinstance(config, Mapping):
+        return PreprocessConfig.from_dict(config)
+    if isinstance(config, str | Path):
+        path = Path(config).expanduser()
+        if not path.is_file():
+            raise InputError(
+                f"config: no JSON file at {str(path)!r}; give a PreprocessConfig, a dict of "
+                "its fields or the path of a JSON file written by PreprocessConfig.to_json()."
+            )
+        return PreprocessConfig.from_json(read_file(path, kind="json", what="config file"))
+    raise InputError(
+        f"config must be a PreprocessConfig, a dict or a JSON file path, got "
+        f"{type(config).__name__}."
+    )
 
 
 def _display_noise() -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -11,9 +12,11 @@ import ipywidgets as W
 
 from nv12_widgets.report import Finding, Findings, figure_to_png, next_free_path, output_dir
 
-from ._common import ImageView
+from ._common import ChartView
 from .panel import Panel, PanelRecord
 
+#: The export's file name, numbered (``nv12_report-1.html``...) when it exists.
+DEFAULT_REPORT_NAME = "nv12_report.html"
 #: Notes longer than this are shown folded in the findings list (click to expand).
 NOTE_PREVIEW_CHARS = 80
 
@@ -33,7 +36,7 @@ class FindingsPanel(Panel, W.VBox):
 
     @classmethod
     def create(cls, dashboard) -> FindingsPanel:
-        return cls(dashboard.snapshot, dashboard.report_error)
+        return cls(dashboard.snapshot, dashboard.reporter(cls.name))
 
     def __init__(
         self, snapshot: Callable[[], dict], on_error: Callable, findings: Findings | None = None
@@ -51,7 +54,10 @@ class FindingsPanel(Panel, W.VBox):
         self.record_button.add_class("nv12-record")
         self.listing = W.HTML("<i>No findings recorded yet.</i>")
         self.listing.add_class("nv12-findings")
-        self.filename = W.Text(value="nv12_report.html", description="File")
+        # the first free name from the start: an export of an earlier session is never in
+        # the way, and never overwritten silently
+        self.filename = W.Text(value=self.free_name(), description="File")
+        self.filename.layout.width = "340px"  # room for a numbered name
         self.filename.add_class("nv12-export-name")
         self.folder = W.HTML(
             "<span class='nv12-caption'>exports go to <code>"
@@ -76,6 +82,11 @@ class FindingsPanel(Panel, W.VBox):
                 self.status,
             ]
         )
+
+    @staticmethod
+    def free_name(name: str = DEFAULT_REPORT_NAME) -> str:
+        """``name``, or the first free ``stem-N.html``, in the export folder."""
+        return next_free_path(output_dir(create=False) / name).name
 
     def record_finding(self) -> None:
         try:
@@ -125,8 +136,8 @@ class FindingsPanel(Panel, W.VBox):
             if not path.is_absolute():
                 path = output_dir() / path
             written = self.findings.export_html(path, overwrite=self.overwrite.value)
-        except FileExistsError:
-            free = next_free_path(path)
+        except FileExistsError:  # numbered on: report-1.html is followed by report-2.html
+            free = next_free_path(path.with_name(re.sub(r"-\d+$", "", path.stem) + path.suffix))
             self.filename.value = free.name if not Path(name).is_absolute() else str(free)
             self.status.value = (
                 f"<b>{html.escape(str(path))}</b> already exists and was left untouched. "
@@ -229,7 +240,7 @@ class SweepPanel(Panel, W.VBox):
 
     @classmethod
     def create(cls, dashboard) -> SweepPanel:
-        return cls(dashboard.run_sweep, dashboard.report_error)
+        return cls(dashboard.run_sweep, dashboard.reporter(cls.name))
 
     def record(self) -> PanelRecord:
         """The chart shown (none before the first sweep)."""
@@ -241,8 +252,7 @@ class SweepPanel(Panel, W.VBox):
         self.start, self.cancel, self.progress = self.job.start, self.job.cancel, self.job.progress
         self.start.add_class("nv12-sweep")
         self.info = W.HTML("")
-        self.chart = ImageView("Cosine vs noise and variants", target=640)
-        self.chart.layout.display = "none"
+        self.chart = ChartView("Cosine vs noise and variants", "nv12-sweep-chart")
         self.result = None
         self.chart_png: bytes | None = None
         super().__init__(
@@ -267,12 +277,10 @@ class SweepPanel(Panel, W.VBox):
             result = self._run_sweep(progress, cancel)
             self.result = result
             fig = result.plot()
-            self.chart_png = figure_to_png(fig)
+            self.chart_png = self.chart.show(fig)
             import matplotlib.pyplot as plt
 
             plt.close(fig)
-            self.chart.image.value = self.chart_png
-            self.chart.layout.display = None
             state = "cancelled: partial result" if getattr(result, "cancelled", False) else "done"
             self.info.value = f"{state}. {html.escape(getattr(result, 'headline', lambda: '')())}"
         except Exception as exc:  # noqa: BLE001

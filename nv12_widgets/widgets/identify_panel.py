@@ -15,6 +15,7 @@ import numpy as np
 
 from nv12_widgets.core import RAW_EXTENSIONS, InputError
 from nv12_widgets.model.identify import Identification, identify_pipeline, load_dump
+from nv12_widgets.views import identify_view, render
 
 from .panel import Panel
 
@@ -22,34 +23,9 @@ __all__ = ["IdentifyPanel", "identification_html"]
 
 
 def identification_html(result: Identification) -> str:
-    """The result as HTML: the verdict, then one table row per explanation."""
-    cls = "good" if result.identified else "poor"
-    rows = []
-    for rank, e in enumerate((result.best, *result.runners_up), 1):
-        c = e.config
-        if result.kind == "tensor":
-            norm = (
-                f"mean [{', '.join(f'{v:.4g}' for v in c.pixel_mean)}], "
-                f"std [{', '.join(f'{v:.4g}' for v in c.pixel_std)}]"
-            )
-        else:
-            norm = "-"
-        same = f" (= {len(e.equivalent_labels)} more)" if e.equivalent_labels else ""
-        rows.append(
-            f"<tr{' class=' + chr(34) + cls + chr(34) if rank == 1 else ''}><td>{rank}</td>"
-            f"<td>{html.escape(e.label + same)}</td><td>{e.max_abs:.3g}</td>"
-            f"<td>{e.mean_abs:.3g}</td><td>{html.escape(norm)}</td></tr>"
-        )
-    return (
-        f'<div class="nv12-verdict">{html.escape(result.message)}</div>'
-        '<div class="nv12-metrics"><table><tr><th>#</th><th>pipeline</th>'
-        "<th>max |diff|</th><th>mean |diff|</th><th>normalisation (divisor 1)</th></tr>"
-        + "".join(rows)
-        + "</table></div>"
-        + f'<div class="nv12-caption">{result.candidates} candidates in '
-        f"{result.seconds:.2f} s; residuals in grey levels"
-        f"{'; layout ' + html.escape(result.layout) if result.layout else ''}</div>"
-    )
+    """The result as HTML: the verdict, then one table row per explanation
+    (:func:`nv12_widgets.views.identify_view`, the shared macros)."""
+    return render("identify_result", identify_view(result))
 
 
 class IdentifyPanel(Panel, W.VBox):

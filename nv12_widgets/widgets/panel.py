@@ -14,7 +14,8 @@ then only talks to them through this contract:
   of them succeeded (assignments only). ``update(state)`` does both.
 - ``record()``: what the panel adds to a recorded finding (:class:`PanelRecord`).
 - ``errors``: the panel's rejected fields, ``{field: message}``, shown beside the fields
-  and listed in the dashboard's error area.
+  (the panel's job) and listed in the dashboard's error area (the dashboard's: it does
+  not update while any panel has one, so it keeps its last good state).
 
 A panel that subclasses :class:`Panel` gets defaults for all of these (nothing to
 prepare, draw or record; no errors). Adding a panel is one module (the class) and one
@@ -145,5 +146,10 @@ class Panel:
 
     @property
     def errors(self) -> Mapping[str, str]:
-        """The panel's rejected fields, ``{field: message}`` (none by default)."""
+        """The panel's rejected fields, ``{field: message}`` (none by default). While any
+        panel has one, the dashboard lists them all and keeps its last good state."""
         return {}
+
+    def field_label(self, field: str) -> str:
+        """How ``field`` is named in the dashboard's error list (default: as is)."""
+        return field

@@ -116,6 +116,9 @@ UPLOAD_ACCEPT = "image/*," + ",".join(RAW_EXTENSIONS)  # the core's one raw tabl
 YOUR_IMAGE = "(your image)"
 #: Raw format choice meaning "from the name / sidecar".
 RAW_AUTO = "auto"
+#: The raw-frame fields and their "from the sidecar / the name" values.
+RAW_DEFAULTS = {"format": RAW_AUTO, "width": 0, "height": 0, "stride": 0, "index": 0}
+RAW_FIELDS = tuple(RAW_DEFAULTS)
 
 
 class ImagePanel(Panel, W.VBox):
@@ -182,14 +185,11 @@ class ImagePanel(Panel, W.VBox):
         self.upload.observe(self._uploaded, "value")
         self.load.on_click(lambda _: self.load_path(self.path.value))
         self.reader.observe(lambda _: self._reload(), "value")
-        for w in (
-            self.raw_format,
-            self.raw_width,
-            self.raw_height,
-            self.raw_stride,
-            self.raw_index,
-        ):
-            w.observe(lambda _: self._raw_changed(), "value")
+        #: raw fields the user typed since the last load (a new file resets the others)
+        self._raw_typed: set[str] = set()
+        for key in RAW_FIELDS:
+            getattr(self, f"raw_{key}").observe(lambda _, k=key: self._raw_changed(k), "value")
+        self.path.observe(self._path_typed, "value")
         self._last: tuple[str, object] | None = None
         super().__init__(
             [
@@ -209,7 +209,23 @@ class ImagePanel(Panel, W.VBox):
             if self._yours is not None and self._last != self._yours:
                 self._load(self._yours[1], self._yours[0])
             return
-        self._load(self.samples[self.sample.value], self.sample.value)
+        if self._load(self.samples[self.sample.value], self.sample.value):
+            self._clear_inputs(path=True)  # the Path field no longer says what is shown
+
+    def clear_selection(self) -> None:
+        """Name no sample (nothing is loaded): choosing one then loads it."""
+        self._filling = True
+        try:
+            self.sample.value = None
+        finally:
+            self._filling = False
+
+    def _clear_inputs(self, path: bool = False) -> None:
+        """Reset the upload counter (and the Path field): no stale source stays shown."""
+        if path and self.path.value:
+            self.path.value = ""
+        if self.upload.value:
+            self.upload.value = ()
 
     def load_path(self, path: str) -> None:
         if not path.strip():
@@ -217,29 +233,48 @@ class ImagePanel(Panel, W.VBox):
                 "Loading the image", ValueError("type a path to an image or raw frame file first.")
             )
             return
-        self._load(Path(path.strip()).expanduser(), Path(path.strip()).name, yours=True, fresh=True)
+        if self._load(
+            Path(path.strip()).expanduser(), Path(path.strip()).name, yours=True, fresh=True
+        ):
+            self._clear_inputs()
 
-    def load_bytes(self, data: bytes, name: str) -> None:
-        self._load(bytes(data), name, yours=True, fresh=True)
+    def load_bytes(self, data: bytes, name: str) -> bool:
+        return self._load(bytes(data), name, yours=True, fresh=True)
 
     def _uploaded(self, change) -> None:
         files = change["new"]
         if files:
             item = files[0]
-            self.load_bytes(
-                item["content"].tobytes()
-                if hasattr(item["content"], "tobytes")
-                else item["content"],
-                item["name"],
+            content = item["content"]
+            ok = self.load_bytes(
+                content.tobytes() if hasattr(content, "tobytes") else content, item["name"]
             )
+            self._clear_inputs(path=ok)  # the counter is reset: the file was read
 
     def _reload(self) -> None:
         if self._last is not None:
             self._load(self._last[1], self._last[0])
 
-    def _raw_changed(self) -> None:
-        # reload the raw file last tried (even when it failed: e.g. its size was unknown)
-        if not self._filling and self._raw_pending is not None:
+    def _path_typed(self, change) -> None:
+        # a raw frame's path: its size / stride fields are shown before it is loaded
+        if is_raw_frame_path(change["new"].strip()):
+            self.raw_box.layout.display = None
+
+    def _raw_changed(self, key: str) -> None:
+        """A raw field typed: reload the raw file the user is working on with it: the one
+        in the Path field when it names a raw frame, else the raw file last tried (even
+        when it failed: e.g. its size was unknown)."""
+        if self._filling:
+            return
+        self._raw_typed.add(key)
+        typed = self.path.value.strip()
+        if typed and is_raw_frame_path(typed):
+            target = Path(typed).expanduser()
+            if self._raw_pending is None or self._raw_pending[1] != target:
+                if self._load(target, target.name, yours=True):
+                    self._clear_inputs()
+                return
+        if self._raw_pending is not None:
             name, source = self._raw_pending
             self._load(source, name, yours=True)
 
@@ -261,12 +296,17 @@ class ImagePanel(Panel, W.VBox):
         finally:
             self._filling = False
 
-    def _load(self, source, name: str, *, yours: bool = False, fresh: bool = False) -> None:
+    def _load(self, source, name: str, *, yours: bool = False, fresh: bool = False) -> bool:
+        """Load and show ``source``; False when it failed or was rejected (shown)."""
         raw = is_raw_frame_path(name)
         self.raw_box.layout.display = None if raw else "none"
-        self._raw_pending = (name, source) if raw else None
-        if fresh and raw:  # a new file: its own sidecar / name decide, not the last one's
-            self._set_raw_fields(format=RAW_AUTO, width=0, height=0, stride=0, index=0)
+        previous, self._raw_pending = self._raw_pending, ((name, source) if raw else None)
+        same = previous is not None and previous[0] == name and previous[1] == source
+        if fresh and raw and not same:  # a new file: its own sidecar / name decide, not
+            # the last one's, except what the user typed for it (a stride typed before Load)
+            self._set_raw_fields(
+                **{k: v for k, v in RAW_DEFAULTS.items() if k not in self._raw_typed}
+            )
         try:
             if raw:
                 loaded, notes = load_source(source, name=name, **self.raw_args())
@@ -274,9 +314,10 @@ class ImagePanel(Panel, W.VBox):
                 loaded, notes = load_source(source, reader=self.reader.value)
         except Exception as exc:  # noqa: BLE001 - every failure goes to the error area
             self._on_error(f"Loading {name}", exc)
-            return
+            return False
         if self._on_image(loaded, name, notes) is False:
-            return  # rejected: the panel and the reader toggle keep the previous image
+            return False  # rejected: the panel and the reader toggle keep the previous image
+        self._raw_typed.clear()  # the fields now describe the file loaded
         if isinstance(loaded, NV12):
             self._set_raw_fields(width=loaded.width, height=loaded.height)
         self._last = (name, source)
@@ -284,6 +325,7 @@ class ImagePanel(Panel, W.VBox):
             self.mark_yours(source, name)
         self.source, self.source_name = loaded, name
         self.show(loaded, name, notes)
+        return True
 
     def mark_yours(self, source, name: str) -> None:
         """The image shown is not a sample (a path, an upload, or given from Python): the
@@ -492,7 +534,7 @@ class PreprocessPanel(Panel, W.VBox):
         else:
             errors.update(self._blame(values, None))
         self._mark(errors)
-        raise FieldErrors({self._label(n): m for n, m in errors.items()})
+        raise FieldErrors({self.field_label(n): m for n, m in errors.items()})
 
     def _blame(self, values: dict, exc: ValueError | None) -> dict[str, str]:
         """Which fields a rejected config is wrong in: each field whose value alone (on
@@ -512,7 +554,8 @@ class PreprocessPanel(Panel, W.VBox):
         named = [n for n in values if re.search(rf"\b{n}\b", message)]
         return {n: message for n in named} or {"": message}
 
-    def _label(self, name: str) -> str:
+    def field_label(self, name: str) -> str:
+        """The label a field is shown with (``mean`` -> ``Mean``)."""
         if name in self.specs:
             return self.specs[name].label
         return "Size" if name == "size" else name

@@ -38,7 +38,7 @@ class PlanesPanel(Panel, W.VBox):
 
     @classmethod
     def create(cls, dashboard) -> PlanesPanel:
-        return cls(dashboard.report_error)
+        return cls(dashboard.reporter(cls.name))
 
     def __init__(self, on_error: Callable | None = None):
         self._on_error = on_error

@@ -30,7 +30,9 @@ class DatasetEntry(Panel, DatasetPanel):
 
     @classmethod
     def create(cls, dashboard) -> DatasetEntry:
-        return cls(dashboard.run_dataset, dashboard.image_panel.load_path, dashboard.report_error)
+        return cls(
+            dashboard.run_dataset, dashboard.image_panel.load_path, dashboard.reporter(cls.name)
+        )
 
     def record(self) -> PanelRecord:
         context, charts = self.record_fields()
@@ -59,6 +61,16 @@ def register_panel(panel: type) -> type:
     The class needs ``name`` (a new dashboard attribute), ``area`` (one of
     ``"controls"``, ``"results"``, ``"below"``) and ``create(dashboard)``; subclass
     :class:`~nv12_widgets.widgets.panel.Panel` for the rest.
+
+    Examples
+    --------
+    >>> import ipywidgets as W
+    >>> from nv12_widgets.widgets.panel import Panel
+    >>> class Notes(Panel, W.VBox):
+    ...     name, area = "notes", "below"
+    >>> register_panel(Notes) is Notes and PANELS[-1] is Notes
+    True
+    >>> _ = PANELS.pop()  # (this example leaves the registry as it was)
     """
     if panel.area not in AREAS:
         raise ValueError(f"{panel.__name__}.area must be one of {AREAS}, got {panel.area!r}.")

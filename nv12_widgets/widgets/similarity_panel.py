@@ -9,15 +9,8 @@ from collections.abc import Sequence
 import ipywidgets as W
 
 from nv12_widgets.core import image_like_output, output_heatmaps, sequence_steps
-from nv12_widgets.core.vocabulary import (
-    DASHBOARD_KEYS,
-    LEGEND,
-    column_name,
-    format_metric,
-    legend_items,
-    metric_level,
-    metric_spec,
-)
+from nv12_widgets.core.vocabulary import LEGEND, legend_items
+from nv12_widgets.views import lint_summary, lint_view, metrics_view, render, verdict_view
 
 from ._common import ImageView
 from .panel import Panel
@@ -25,71 +18,23 @@ from .panel import Panel
 
 # ------------------------------------------------------------------------- similarity
 def metrics_table_html(metrics: dict[str, dict]) -> str:
-    """Per-output metrics as a colour-coded HTML table, with a legend.
-
-    Columns are :data:`nv12_widgets.core.vocabulary.DASHBOARD_KEYS` that have a value
-    for some output; headers, tooltips, number formats and colours come from the core's
-    vocabulary (the report and the CLI use the same names).
-    """
-    keys = [k for k in DASHBOARD_KEYS if any(m.get(k) is not None for m in metrics.values())]
-    head = (
-        f"<tr><th>{html.escape(column_name('name'))}</th>"
-        + "".join(
-            f"<th title='{html.escape(metric_spec(k).meaning, quote=True)}'>"
-            f"{html.escape(metric_spec(k).header)}</th>"
-            for k in keys
-        )
-        + "</tr>"
-    )
-    body = []
-    for name, m in metrics.items():
-        cells = []
-        for k in keys:
-            cls = metric_level(k, m.get(k))
-            if isinstance(m.get(k), dict | str):  # text (e.g. the task summary): may wrap
-                cls = f"{cls} nv12-text" if cls else "nv12-text"
-            attr = f" class='{cls}'" if cls else ""
-            cells.append(f"<td{attr}>{html.escape(format_metric(k, m.get(k)))}</td>")
-        body.append(f"<tr><td>{html.escape(name)}</td>{''.join(cells)}</tr>")
-    legend = "".join(
-        f"<span class='{level} nv12-swatch'>{html.escape(text)}</span> "
-        for level, text in legend_items()
-    )
-    return (
-        f"<table>{head}{''.join(body)}</table>"
-        f"<div class='nv12-legend' title='{html.escape(LEGEND, quote=True)}'>{legend}"
-        "<span class='nv12-caption'>(hover a header for its meaning)</span></div>"
-    )
+    """Per-output metrics as a colour-coded HTML table, with a legend: the main table of
+    :func:`nv12_widgets.views.metrics_view` (the report's, with the same macro), i.e.
+    :data:`~nv12_widgets.core.vocabulary.DASHBOARD_KEYS` that have a value for some
+    output; headers, tooltips, number formats and colours from the core's vocabulary."""
+    table = metrics_view(metrics)["primary"]
+    legend = render("legend", legend_items(), "(hover a header for its meaning)", LEGEND)
+    return (render("metrics_table", table) if table else "") + legend
 
 
 def lint_html(findings: Sequence) -> str:
     """The configuration linter's findings (``Comparison.lint``) as HTML: one line per
-    finding with its severity, code, message and the fields involved; '' for none."""
+    finding with its severity, code, message and the fields involved; '' for none. The
+    report lists them with the same macro."""
     if not findings:
         return ""
-    items = []
-    for f in findings:
-        fields = ", ".join(f.fields)
-        items.append(
-            f"<li class='nv12-lint-{html.escape(f.severity)}' data-code='{html.escape(f.code)}'>"
-            f"<b>{html.escape(f.severity)}</b> <code>{html.escape(f.code)}</code>: "
-            f"{html.escape(f.message)}"
-            + (
-                f" <span class='nv12-caption'>(fields: {html.escape(fields)})</span>"
-                if fields
-                else ""
-            )
-            + "</li>"
-        )
-    errors = sum(f.severity == "error" for f in findings)
-    head = (
-        f"Configuration check: {errors} error{'s' if errors != 1 else ''}, "
-        f"{len(findings) - errors} other finding{'s' if len(findings) - errors != 1 else ''}"
-    )
-    level = "nv12-lint-errors" if errors else "nv12-lint-warnings"
-    return (
-        f"<div class='nv12-lint {level}'><b>{html.escape(head)}</b><ul>{''.join(items)}</ul></div>"
-    )
+    items = lint_view(findings)
+    return render("lint_box", items, lint_summary(items))
 
 
 def sequence_html(name: str, steps: dict) -> str:
@@ -120,6 +65,13 @@ def sequence_html(name: str, steps: dict) -> str:
     )
 
 
+#: What the table says before the first comparison (e.g. the image given did not load).
+NO_COMPARISON = (
+    "<span class='nv12-caption'>No comparison yet: load an image in the Image panel "
+    "(a sample, an upload or a path).</span>"
+)
+
+
 class SimilarityPanel(Panel, W.VBox):
     """Cosine and friends per output, the verdict, the configuration linter's findings
     (a warning area above the table), and per-output pictures: heatmaps of image-like
@@ -134,7 +86,7 @@ class SimilarityPanel(Panel, W.VBox):
         self.sequence = W.HTML("")
         self.sequence.add_class("nv12-sequence")
         self.sequence.layout.display = "none"
-        self.table = W.HTML("")
+        self.table = W.HTML(NO_COMPARISON)
         self.table.add_class("nv12-cosine")
         self.table.add_class("nv12-metrics")
         self.verdict = W.HTML("")
@@ -177,7 +129,7 @@ class SimilarityPanel(Panel, W.VBox):
         drawing them."""
         table = metrics_table_html(cmp.to_dict())
         v = cmp.verdict()
-        verdict = f"<b>{html.escape(v.title)}</b><br>{html.escape(v.text)}"
+        verdict = render("verdict", verdict_view(v.title, v.text))
         return table, verdict, lint_html(cmp.lint)
 
     def draw_metrics(self, prepared: tuple[str, str, str]) -> None:

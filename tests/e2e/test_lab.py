@@ -62,7 +62,8 @@ def test_quickstart_in_jupyterlab(lab_server, page, screenshot_path):
             assert all(w > 0 for w in widths), (sel, widths)
 
         # record a finding (remember the NV12 cosine it snapshots: the report must show it)
-        cos_nv12 = page.locator(".nv12-cosine tr").nth(1).locator("td").nth(1).inner_text()
+        # the first output row: its header cell is the name, the first <td> the NV12 cosine
+        cos_nv12 = page.locator(".nv12-cosine tbody tr").nth(0).locator("td").nth(0).inner_text()
         assert cos_nv12.strip().startswith(("0.", "1.")), cos_nv12
         page.locator(".nv12-record").click()
         expect(page.locator(".nv12-findings li")).to_have_count(1, timeout=UPDATE_TIMEOUT_MS)

@@ -166,3 +166,48 @@ def test_every_text_is_readable_in_the_dark_theme(lab_page, lab_server):
         found = page.evaluate(CONTRAST_JS)
         _restore_mean(page, original)
         assert not found["bad"], "below 4.5:1 (errors shown):\n" + "\n".join(found["bad"])
+
+
+#: Every dashboard button's label, whether cut (text wider than the button). Boxes hidden
+#: until a run (the Dataset panel's worst-image row) are shown for the measurement.
+BUTTONS_JS = """() => {
+  const dash = document.querySelector('.nv12-dashboard');
+  const hidden = [];
+  for (const el of dash.querySelectorAll('*'))
+    if (el.style && el.style.display === 'none') { hidden.push(el); el.style.display = ''; }
+  const out = [...dash.querySelectorAll('button')].filter(b => b.innerText.trim()).map(b =>
+      [b.innerText.trim(), b.scrollWidth <= b.clientWidth + 1, b.clientWidth]);
+  for (const el of hidden) el.style.display = 'none';
+  return out;
+}"""
+
+
+@pytest.mark.e2e
+def test_no_button_label_is_cut(lab_page, lab_server):
+    page = lab_page
+    with diagnose(page, lab_server, "test_ux_buttons"):
+        set_screen(page, 1366, 768, LIGHT, True)
+        buttons = page.evaluate(BUTTONS_JS)
+        labels = [label for label, _, _ in buttons]
+        assert "Load in the dashboard" in labels, labels
+        cut = [(label, width) for label, ok, width in buttons if not ok]
+        assert not cut, f"labels cut: {cut}"
+
+
+@pytest.mark.e2e
+def test_charts_are_not_upscaled_on_a_wide_screen(lab_page, lab_server):
+    """The Dataset panel's loss decomposition at 1920x1080: shown at most at its own
+    pixel size (a 630 px PNG stretched to 1740 px was blurry)."""
+    page = lab_page
+    with diagnose(page, lab_server, "test_ux_chart"):
+        set_screen(page, 1920, 1080, LIGHT, False)
+        page.get_by_role("button", name="Use the demo pages").click()
+        measure = """() => [...document.querySelectorAll('.nv12-view, .nv12-chart')]
+          .filter(v => v.innerText.includes('Loss decomposition')).map(v => {
+            const i = v.querySelector('img'); const r = i.getBoundingClientRect();
+            return {natural: i.naturalWidth, shown: r.width}; })"""
+        page.wait_for_function(
+            f"() => ({measure})().some(c => c.natural > 0 && c.shown > 0)", timeout=180_000
+        )
+        for chart in page.evaluate(measure):
+            assert chart["shown"] <= chart["natural"] + 1, chart

@@ -52,6 +52,9 @@ def test_quickstart_in_voila(voila_server, page):
         wait_for_dashboard(page)
         expect(page.locator(".nv12-error")).to_have_text("")
         assert all(w > 0 for w in wait_images_rendered(page, ".nv12-y-plane img"))
+        # the stopped-kernel hint is in the page but hidden next to the live dashboard
+        expect(page.locator(".nv12-kernel-hint")).to_have_count(1)
+        expect(page.locator(".nv12-kernel-hint")).to_be_hidden()
 
         before, after = nudge_noise(page)
         assert before != after

@@ -42,6 +42,7 @@ def test_demo_pages_run_with_the_orientation_model_and_show_everything(demo_dash
     first = p.result.decomposition()[0]
     assert f"{first['mean']:.2e}" in summary
     assert p.chart_png.startswith(b"\x89PNG") and p.chart.layout.display is None
+    assert p.chart.image.layout.display is None  # the picture itself is shown too
     assert len(p.worst.options) == 10 and not p.load.disabled
     assert p.load.layout.width == "auto"  # the label is not cut at ipywidgets' 148 px
     assert [v for _, v in p.worst.options] == [w["path"] for w in p.result.worst(10)]
@@ -118,7 +119,7 @@ def test_the_configuration_check_is_shown_with_the_summary(dashboard, pages, tin
     p.run(background=False)
     assert dashboard.errors.message == ""
     assert "mean-units" in [f.code for f in p.result.lint]
-    assert "data-code='mean-units'" in p.summary.value
+    assert 'data-code="mean-units"' in p.summary.value
     assert p.fields["dataset"]["lint"][0]["code"] == "mean-units"
 
 

@@ -345,3 +345,21 @@ def _boxes(widget):
             out.append(w)
         stack.extend(kids)
     return out
+
+
+def test_errors_of_a_panel_below_show_at_that_panel_too(dashboard):
+    d = dashboard
+    local = d.panel_errors["findings_panel"]
+    assert local.layout.display == "none" and set(d.panel_errors) == {
+        "planes", "sweep", "dataset", "findings_panel"
+    }  # fmt: skip
+    # the line sits right above its panel, far below the main error area
+    kids = list(d.children)
+    assert kids[kids.index(d.findings_panel) - 1] is local
+    d.findings_panel.filename.value = ""
+    d.findings_panel.export_html()
+    assert "file name" in local.value and "file name" in d.errors.value
+    assert local.layout.display is None
+    assert d.panel_errors["sweep"].value == ""  # only the panel that failed
+    d.noise.amplitude.value = 0.3  # a good update clears every error
+    assert local.value == "" and local.layout.display == "none" and d.errors.value == ""

@@ -98,3 +98,26 @@ def test_every_built_in_panel_follows_the_contract(dashboard):
         assert isinstance(panel.widget, W.Widget)
         assert isinstance(panel.record(), PanelRecord)
         assert dict(panel.errors) == {}
+
+
+def test_a_panel_with_rejected_fields_holds_the_dashboard(tiny_model, tiny_config, photo):
+    class Picky(ToyPanel):
+        name = "picky"
+        rejected: dict = {}
+
+        @property
+        def errors(self):
+            return dict(self.rejected)
+
+    d = NV12Debugger(tiny_model, photo, tiny_config, samples=[], panels=[*PANELS, Picky])
+    good = d.comparison
+    d.picky.rejected = {"threshold": "must be positive"}
+    d.preprocess.std.value = "0"
+    assert d.comparison is good
+    assert "picky: threshold" in d.errors.value and "must be positive" in d.errors.value
+    assert "Std" in d.errors.value  # every panel's errors, all listed
+    d.preprocess.std.value = "0.5"
+    assert d.comparison is good and "picky: threshold" in d.errors.value
+    d.picky.rejected = {}
+    d.noise.amplitude.value = 0.5
+    assert d.errors.value == "" and d.comparison is not good

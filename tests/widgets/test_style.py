@@ -80,5 +80,5 @@ def test_the_configuration_check_uses_theme_classes():
     )
     markup = lint_html([finding])
     assert "style=" not in markup and "#" not in markup
-    assert "class='nv12-lint nv12-lint-warnings'" in markup
+    assert 'class="nv12-lint nv12-lint-warnings"' in markup
     assert re.search(r"\.nv12-lint \{[^}]*var\(--jp-layout-color2", _css())
