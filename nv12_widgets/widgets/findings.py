@@ -10,7 +10,7 @@ from pathlib import Path
 
 import ipywidgets as W
 
-from nv12_widgets.report import Finding, Findings, figure_to_png, next_free_path, output_dir
+from nv12_widgets.report import Finding, Findings, next_free_path, output_dir
 
 from ._common import ChartView
 from .panel import Panel, PanelRecord
