@@ -427,7 +427,9 @@ class Comparator:
                 matched=None
                 if is_frame
                 else self._measure(("matched", id(ref), id(fm), name), r, fm_out, sig, kind),
-                conversion=self._measure(("conversion", id(fm), id(nv), name), fm_out, nv_out),
+                conversion=self._measure(
+                    ("conversion", id(fm), id(nv), name), fm_out, nv_out, kind=kind
+                ),
                 signal=sig,
                 kind=kind,
             )
