@@ -40,6 +40,17 @@ from .frames import (
     parse_size_from_name,
     resize_nv12,
 )
+from .heads import (
+    Binding,
+    Interpreter,
+    OutputInterpreter,
+    OutputKind,
+    guess_bindings,
+    interpret,
+    output_kind,
+    task_agreement,
+    task_summary,
+)
 from .image import (
     INTERPOLATIONS,
     READERS,
@@ -67,14 +78,6 @@ from .normalize import LAYOUTS, denormalize, dequantize, normalize, quantize, to
 from .nv12 import NV12
 from .profiles import PROFILES, Profile, get_profile
 from .signal import PairAssessment, PairEvidence, Signal, assess_pair, pair_evidence, signal_of
-from .tasks import (
-    Interpreter,
-    OutputInterpreter,
-    interpret,
-    output_kind,
-    task_agreement,
-    task_summary,
-)
 from .visual import (
     crop_zoom,
     display_downscale,
@@ -166,6 +169,9 @@ __all__ = [
     "signal_of",
     "Interpreter",
     "OutputInterpreter",
+    "OutputKind",
+    "Binding",
+    "guess_bindings",
     "interpret",
     "output_kind",
     "task_agreement",

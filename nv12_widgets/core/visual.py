@@ -257,7 +257,7 @@ def sequence_steps(
 ) -> dict:
     """Per-step argmax of a sequence output (T x C per-step scores) on two paths.
 
-    What the dashboard shows for a "sequence" output (``core.tasks.output_kind``: a
+    What the dashboard shows for a "sequence" output (``core.heads.output_kind``: a
     CTC text recogniser's 1 x 40 x 6625 softmax) instead of a T x C heatmap squeezed
     to slivers: per step the class each path picks and its score, listing the steps
     where the two paths differ.
@@ -518,7 +518,7 @@ def text_edits(reference: str, test: str) -> list[tuple[str, str, str]]:
     list of (op, reference_part, test_part)
         ``op`` in ``"equal"``, ``"replace"``, ``"delete"`` (reference only),
         ``"insert"`` (test only); runs of the same op are merged. The number of edited
-        characters equals ``core.tasks.edit_distance(reference, test)``.
+        characters equals ``core.heads.edit_distance(reference, test)``.
 
     Examples
     --------

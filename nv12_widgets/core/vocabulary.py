@@ -113,7 +113,7 @@ class MetricSpec:
         if value is None:
             return MISSING
         if isinstance(value, Mapping) and self.key.startswith("task_"):
-            from .tasks import task_summary  # a task agreement dict: its one-line summary
+            from .heads import task_summary  # a task agreement dict: its one-line summary
 
             return task_summary(value) or MISSING
         if isinstance(value, bool):

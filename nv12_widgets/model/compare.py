@@ -377,7 +377,7 @@ class Comparator:
             ``config`` (a consistent deployment).
         output_kinds : mapping, optional
             Output name -> kind ("classifier", "sequence", "dense", "other") where the
-            guess of ``core.tasks.output_kind`` is wrong: it picks the task metric.
+            guess of ``core.heads.output_kind`` is wrong: it picks the task metric.
 
         Returns
         -------
@@ -595,7 +595,7 @@ def _path_fields(config: PreprocessConfig) -> tuple:
 
 
 def _kind(reference: np.ndarray, override: str | None) -> str:
-    """The output's kind (``core.tasks.output_kind``), or ``override`` when given (an
+    """The output's kind (``core.heads.output_kind``), or ``override`` when given (an
     unknown kind, or one the output's shape cannot be read as, is an InputError: a typo
     in an override must not be lost)."""
     if override is not None:

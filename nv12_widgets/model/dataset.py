@@ -234,7 +234,7 @@ KIND_AGREEMENT = {"classifier": "top1", "sequence": "exact_match", "dense": "iou
 
 
 def task_kind_agreement(name: str, reference: np.ndarray, test: np.ndarray) -> float | None:
-    """Default task agreement: the per-kind agreement of :mod:`nv12_widgets.core.tasks`.
+    """Default task agreement: the per-kind agreement of :mod:`nv12_widgets.core.heads`.
 
     The output's kind is :func:`~nv12_widgets.core.output_kind` of the reference; the
     number is one entry of :func:`~nv12_widgets.core.task_agreement` (the one home of

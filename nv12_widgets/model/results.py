@@ -5,7 +5,7 @@ plus every intermediate), :class:`Verdict` and the verdict rules (:func:`verdict
 runner is :class:`~nv12_widgets.model.Comparator` (``compare.py``), a cache over
 :class:`~nv12_widgets.model.pipeline.Pipeline`; the metrics of each pair of arrays come
 from the one bundle ``nv12_widgets.core.compare_arrays``, the signal and evidence rules
-from ``nv12_widgets.core.signal``, the task agreement from ``nv12_widgets.core.tasks``
+from ``nv12_widgets.core.signal``, the task agreement from ``nv12_widgets.core.heads``
 and the configuration findings from :mod:`nv12_widgets.model.lint`.
 
 The verdict rules (R1-R7, with the task-aware no-signal, "no visible effect" and the
@@ -92,13 +92,13 @@ class OutputMetrics:
     C > 5), ``agreement`` (fraction of equal elements) for integer outputs; None
     otherwise.
 
-    ``kind`` is the output's kind (``core.tasks.output_kind``: classifier, sequence,
+    ``kind`` is the output's kind (``core.heads.output_kind``: classifier, sequence,
     dense, other); ``signal``, ``ref_peak``, ``ref_scale`` and ``signal_reason`` describe the
     reference output (``core.signal.signal_of``: does it carry signal on this image?);
     ``status_*`` say whether each pair is ``"evidence"``, differs by float32
     ``"rounding"`` only, has ``"no-signal"`` on either side, or is ``"unmeasurable"``;
     ``task_*`` are the task-level agreements of the NV12 and noise paths
-    (``core.tasks.task_agreement``: top-1/top-5, per-step and decoded-sequence
+    (``core.heads.task_agreement``: top-1/top-5, per-step and decoded-sequence
     agreement, IoU of the thresholded maps), ``task_format`` the matched path's and
     ``task_conversion`` the NV12 path's against the matched path's. ``answer_empty``
     says whether the reference answer is empty for the kind (None: the kind has no
@@ -504,7 +504,7 @@ def output_metrics(
 def answer_of(task: Mapping[str, Any] | None) -> tuple[bool | None, str]:
     """Whether the reference answer of a task-agreement dict is empty, and why.
 
-    A dense probability map (``core.tasks``, PaddleOCR DB) answers nothing when no
+    A dense probability map (``core.heads``, PaddleOCR DB) answers nothing when no
     pixel exceeds its threshold (``pred > 0.3``: no text region can be found); a dict
     with ``reference_empty`` (the output-kind registry) says it itself; other kinds
     have no emptiness rule (None: the raw-value signal rule applies).

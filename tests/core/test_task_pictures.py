@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nv12_widgets.core import InputError
-from nv12_widgets.core.tasks import box_iou, edit_distance
+from nv12_widgets.core.heads import box_iou, edit_distance
 from nv12_widgets.core.visual import (
     CHANGED_COLOR,
     KEPT_COLOR,

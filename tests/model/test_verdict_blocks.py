@@ -1,4 +1,4 @@
-"""The verdict building blocks (core.signal, core.tasks) on the bundled detector and photos.
+"""The verdict building blocks (core.signal, core.heads) on the bundled detector and photos.
 
 Figures quoted in the docstrings of nv12_widgets/core/signal.py: astronaut and chelsea
 carry no text (reference peak 1.4e-5 and 3.3e-7: no signal, NV12 differences within
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from nv12_widgets.core.heads import DBTextDetection, interpret
 from nv12_widgets.core.signal import pair_evidence, signal_of
-from nv12_widgets.core.tasks import DBTextDetection, interpret
 
 
 @pytest.mark.slow

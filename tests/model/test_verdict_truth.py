@@ -23,7 +23,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from onnx_builders import make_model
 
-from nv12_widgets.core.tasks import ctc_greedy_decode
+from nv12_widgets.core.heads import ctc_greedy_decode
 from nv12_widgets.model import Model, PreprocessConfig, compare
 
 SIGNED = PreprocessConfig(train_format="rgb", divisor=255.0, mean=(0.5,), std=(0.5,))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nv12_widgets.core import InputError
-from nv12_widgets.core.tasks import (
+from nv12_widgets.core.heads import (
     DBTextDetection,
     Interpreter,
     OutputInterpreter,
@@ -163,6 +163,7 @@ def test_task_agreement_classifier_cases():
     assert out["top1"] == 0.5
     assert task_agreement(np.array([[0.3, 0.7]]), np.array([[0.4, 0.6]]), "classifier") == {
         "kind": "classifier",
+        "score": 1.0,
         "top1": 1.0,
         "top5": None,
     }
@@ -178,6 +179,16 @@ def test_task_agreement_dense_and_sequence_and_other():
         "threshold": 0.25,
         "reference_area": 8,
         "test_area": 8,
+        # the DB kind's boxes: a 4 x 2 region's contour is a 3 x 1 rectangle, below
+        # PaddleOCR's min_size 3: no box on either path, which agree (F1 1)
+        "score": 1.0,
+        "f1": 1.0,
+        "precision": 1.0,
+        "recall": 1.0,
+        "mean_iou": 1.0,
+        "matched": 0,
+        "reference_boxes": 0,
+        "test_boxes": 0,
     }
     seq = task_agreement(
         onehot_steps([1, 0, 2], 3), onehot_steps([1, 0, 2], 3), "sequence", blank=0
@@ -265,11 +276,11 @@ def test_task_summary_per_kind():
     cls = task_agreement(np.eye(8)[[1]], np.eye(8)[[1]], "classifier")
     assert task_summary(cls) == "top-1 1.000, top-5 1.000"
     seq = task_agreement(np.eye(3)[[1, 0, 2]], np.eye(3)[[1, 2, 2]], "sequence")
-    assert task_summary(seq) == "steps 0.667, decoded equal"  # "1 2" both, after CTC
+    assert task_summary(seq) == "steps 0.667, decoded equal, CER 0.000"  # "1 2" both
     seq = task_agreement(np.eye(3)[[1, 0, 2]], np.eye(3)[[1, 1, 0]], "sequence")
-    assert task_summary(seq) == "steps 0.333, decoded differs (1 edits)"
+    assert task_summary(seq) == "steps 0.333, decoded differs (1 edits), CER 0.500"
     dense = task_agreement(np.ones((1, 1, 4, 4)), np.ones((1, 1, 4, 4)), "dense")
-    assert task_summary(dense) == "IoU 1.000 (> 0.3)"
+    assert task_summary(dense) == "IoU 1.000 (> 0.3), boxes F1 1.000"
     assert task_summary(None) == "" and task_summary({"kind": "other"}) == ""
-    assert format_metric("task_nv12", dense) == "IoU 1.000 (> 0.3)"
+    assert format_metric("task_nv12", dense) == "IoU 1.000 (> 0.3), boxes F1 1.000"
     assert format_metric("task_nv12", {"kind": "other"}) == "—"

@@ -1,0 +1,152 @@
+"""Output kinds ("heads"): what a model's outputs mean, decoded into the task's answer.
+
+A cosine says how far an output moved; users ask whether the *answer* changed: the
+class, the text, the boxes. An **output kind** turns one or several output arrays
+into that answer and says how much two answers (reference path vs a test path)
+agree, in task terms.
+
+The contract (:class:`OutputKind`)
+----------------------------------
+``name`` / ``aliases``
+    Registry names (``--output-kind y=NAME``); old configuration names are aliases
+    (``sequence`` -> ``ctc``, ``dense`` -> ``db``).
+``n_outputs``
+    How many arrays ``decode`` reads (0: any).
+``defaults``
+    ``{param: Default(value, source)}``: every decode parameter, its default and the
+    document / repository the default comes from.
+``decode(arrays, **params) -> answer``
+    ``arrays``: the sequence of output arrays the kind reads, of one path.
+``empty(answer) -> bool``
+    No signal: nothing above the family's own threshold (no box, no text box, no
+    character).
+``agreement(ref_answer, test_answer) -> dict[str, float]``
+    Task terms, always with a headline ``"score"`` in [0, 1] (1 = same answer).
+``components(arrays) -> dict[str, ndarray]``
+    A head tensor split into boxes / objectness / class scores / landmarks ({} when
+    not applicable); :func:`component_metrics` compares two such splits.
+``summary(agreement) -> str``
+    One line for tables.
+``fits(arrays, metadata)`` / ``confidence(arrays, metadata)`` / ``suggest(...)`` / ``bind(...)``
+    Auto-detection: can it read them, how sure (0..1), which decode parameters the
+    shapes and metadata imply, which groups of outputs a multi-output kind claims.
+
+Registry and selection
+----------------------
+:func:`register` (``replace=False``), :func:`get`, :func:`names`;
+:func:`from_interpreter` wraps a user's :class:`OutputInterpreter`
+(``__call__(outputs) + metric(ref, test)``) or a ``"module:Class"`` string into a
+kind, registered the same way as the built-ins; :func:`resolve` takes a name, an
+alias or a ``module:Class`` plug-in (for the CLI). A :class:`Binding` (``kind``,
+``outputs``, ``params``) says which outputs a kind reads; :func:`guess_bindings`
+builds them from shapes and ONNX metadata (Ultralytics ``task`` / ``names`` /
+``imgsz`` / ``kpt_shape``; PaddleOCR ``character``).
+
+Built-in kinds
+--------------
+=================  ==========================================  ===========================
+kind (aliases)     outputs                                     agreement ("score")
+=================  ==========================================  ===========================
+classifier         (C,), (N, C), (N, C, 1, 1)                  top-1 (top-5)
+ctc (sequence)     (B, T, C) or (T, B, C) per-step scores       1 - CER, exact match
+db (dense)         (N, 1, H, W) / (N, H, W) text probability   box F1 (IoU >= 0.5), mask IoU
+segmentation       (N, C, H, W) class logits                   mIoU
+other              anything                                    none
+=================  ==========================================  ===========================
+"""
+
+from __future__ import annotations
+
+from .base import (
+    Binding,
+    Default,
+    Interpreter,
+    InterpreterKind,
+    OutputInterpreter,
+    OutputKind,
+    from_interpreter,
+    get,
+    interpret,
+    load_object,
+    names,
+    register,
+    resolve,
+)
+from .classify import ClassifierKind, ClassScores, OtherKind, SegmentationKind, SegmentationMask
+from .guess import (
+    KINDS,
+    guess_bindings,
+    guess_kind,
+    metadata_names,
+    metadata_size,
+    output_kind,
+    task_agreement,
+    task_summary,
+)
+from .text import (
+    CTCKind,
+    Text,
+    ctc_greedy_decode,
+    edit_distance,
+    sequence_agreement,
+    step_agreement,
+    text_agreement,
+)
+from .textdet import (
+    DENSE_THRESHOLD,
+    DBKind,
+    DBTextDetection,
+    TextBoxes,
+    box_iou,
+    box_match,
+    db_boxes,
+    mask_iou,
+)
+
+__all__ = [
+    "DENSE_THRESHOLD",
+    "KINDS",
+    "Binding",
+    "CTCKind",
+    "ClassScores",
+    "ClassifierKind",
+    "DBKind",
+    "DBTextDetection",
+    "Default",
+    "Interpreter",
+    "InterpreterKind",
+    "OtherKind",
+    "OutputInterpreter",
+    "OutputKind",
+    "SegmentationKind",
+    "SegmentationMask",
+    "Text",
+    "TextBoxes",
+    "box_iou",
+    "box_match",
+    "ctc_greedy_decode",
+    "db_boxes",
+    "edit_distance",
+    "from_interpreter",
+    "get",
+    "guess_bindings",
+    "guess_kind",
+    "interpret",
+    "load_object",
+    "mask_iou",
+    "metadata_names",
+    "metadata_size",
+    "names",
+    "output_kind",
+    "register",
+    "resolve",
+    "sequence_agreement",
+    "step_agreement",
+    "task_agreement",
+    "task_summary",
+    "text_agreement",
+]
+
+for _kind in (ClassifierKind, CTCKind, DBKind, SegmentationKind, OtherKind):
+    register(_kind, replace=True)
+del _kind

@@ -1,0 +1,237 @@
+"""Classifiers (top-k), semantic segmentation (argmax masks, mIoU) and "other".
+
+Classifier answers are the score rows themselves: top-1 / top-5 agreement is
+:func:`nv12_widgets.core.metrics.topk_agreement` (the one home of that rule).
+Segmentation answers are the per-pixel argmax over the class axis of ``(N, C, H, W)``;
+two masks agree by their mean IoU over the classes present in either (the PASCAL VOC /
+Cityscapes mIoU, per image) and by pixel accuracy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._checks import InputError
+from ..metrics import is_classifier_shaped, topk_agreement
+from .base import Default, OutputKind
+
+__all__ = [
+    "ClassScores",
+    "ClassifierKind",
+    "OtherKind",
+    "SegmentationKind",
+    "SegmentationMask",
+    "mean_iou",
+]
+
+
+@dataclass(frozen=True)
+class ClassScores:
+    """A classifier's answer: the ``(N, C)`` scores and the confidence floor used.
+
+    Examples
+    --------
+    >>> ClassifierKind().decode([np.array([0.2, 0.8])]).scores.shape
+    (1, 2)
+    """
+
+    scores: np.ndarray
+    min_confidence: float = 0.0
+
+
+class ClassifierKind(OutputKind):
+    """Class scores ``(C,)``, ``(N, C)`` or ``(N, C, 1, 1)``: top-1 / top-5.
+
+    The answer is a :class:`ClassScores` (the ``(N, C)`` scores). A classifier always answers (an argmax
+    exists); ``min_confidence`` (default 0: no family threshold exists) makes answers
+    whose best score is at or below it "empty".
+
+    Examples
+    --------
+    >>> k = ClassifierKind()
+    >>> k.compare([np.array([[0.1, 0.9]])], [np.array([[0.8, 0.2]])])
+    {'score': 0.0, 'top1': 0.0, 'top5': None}
+    """
+
+    name = "classifier"
+    defaults = {
+        "min_confidence": Default(0.0, "none: a classifier's argmax always answers"),
+    }
+
+    def decode(self, arrays: Sequence[np.ndarray], **params: Any) -> ClassScores:
+        p = self.params(**params)
+        (a,) = self.arrays(arrays)
+        if a.ndim == 4 and a.shape[2:] == (1, 1):
+            a = a.reshape(a.shape[:2])
+        if a.ndim == 1:
+            a = a[None]
+        if a.ndim != 2 or a.shape[1] < 2:
+            raise InputError(
+                f"a classifier output must be (C,), (N, C) or (N, C, 1, 1), got {a.shape}."
+            )
+        return ClassScores(a, float(p["min_confidence"]))
+
+    def empty(self, answer: ClassScores) -> bool:
+        floor = answer.min_confidence
+        return bool(floor > 0 and np.max(answer.scores) <= floor)
+
+    def agreement(self, reference: ClassScores, test: ClassScores) -> dict[str, Any]:
+        reference, test = reference.scores, test.scores
+        if reference.shape != test.shape:
+            raise InputError(f"shapes differ: reference {reference.shape}, test {test.shape}.")
+        top1 = topk_agreement(reference, test, k=1)
+        top5 = topk_agreement(reference, test, k=5) if reference.shape[-1] > 5 else None
+        return {"score": top1, "top1": top1, "top5": top5}
+
+    def summary(self, agreement: Mapping[str, Any]) -> str:
+        if not agreement or agreement.get("top1") is None:
+            return ""
+        top5 = agreement.get("top5")
+        return f"top-1 {agreement['top1']:.3f}" + (
+            f", top-5 {top5:.3f}" if top5 is not None else ""
+        )
+
+    def confidence(
+        self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None
+    ) -> float:
+        if len(arrays) != 1:
+            return 0.0
+        a = np.asarray(arrays[0])
+        if a.dtype.kind != "f" or a.size == 0:
+            return 0.0
+        if metadata and metadata.get("task") == "classify":
+            return 0.95
+        if is_classifier_shaped(a) or (a.ndim == 1 and a.shape[0] >= 2):
+            return 0.8
+        if a.ndim == 4 and a.shape[2:] == (1, 1) and a.shape[1] >= 2:
+            return 0.8
+        if a.ndim == 2 and a.shape[1] >= 2:
+            return 0.5
+        return 0.0
+
+
+@dataclass(frozen=True)
+class SegmentationMask:
+    """A semantic segmentation answer: ``labels`` (N, H, W) class indices.
+
+    Examples
+    --------
+    >>> SegmentationKind().decode([np.zeros((1, 2, 8, 8))]).labels.shape
+    (1, 8, 8)
+    """
+
+    labels: np.ndarray
+    num_classes: int
+    background: int | None = 0
+
+
+def mean_iou(reference: np.ndarray, test: np.ndarray, num_classes: int) -> dict[str, float]:
+    """Mean IoU over the classes present in either label map, and pixel accuracy.
+
+    Per class c: ``|R==c & T==c| / |R==c | T==c|``; classes absent from both are
+    skipped (the VOC / Cityscapes convention of ignoring classes without pixels); two
+    maps with no class at all agree (mIoU 1).
+
+    Examples
+    --------
+    >>> r = np.array([[0, 0, 1, 1]]); t = np.array([[0, 1, 1, 1]])
+    >>> mean_iou(r, t, 2)["miou"]  # class 0: 1/2, class 1: 2/3
+    0.5833333333333333
+    """
+    r, t = np.asarray(reference).ravel(), np.asarray(test).ravel()
+    if r.shape != t.shape:
+        raise InputError(f"label maps differ in shape: {reference.shape} and {test.shape}.")
+    n = int(num_classes)
+    confusion = np.bincount(r.astype(np.int64) * n + t.astype(np.int64), minlength=n * n)
+    confusion = confusion.reshape(n, n)
+    inter = np.diag(confusion).astype(np.float64)
+    union = confusion.sum(0) + confusion.sum(1) - inter
+    present = union > 0
+    miou = float(np.mean(inter[present] / union[present])) if present.any() else 1.0
+    acc = float(inter.sum() / r.size) if r.size else 1.0
+    return {"miou": miou, "pixel_accuracy": acc, "classes": float(present.sum())}
+
+
+class SegmentationKind(OutputKind):
+    """Semantic segmentation logits ``(N, C, H, W)`` (C >= 2): argmax masks, mIoU.
+
+    ``background`` (default 0, the VOC / Cityscapes-style "background" class index;
+    None: no background class) decides :meth:`empty`: a mask with no other class.
+
+    Examples
+    --------
+    >>> x = np.zeros((1, 3, 4, 4), np.float32); x[0, 2, :2] = 1.0
+    >>> k = SegmentationKind()
+    >>> ans = k.decode([x])
+    >>> int((ans.labels == 2).sum()), k.agreement(ans, ans)["score"], k.empty(ans)
+    (8, 1.0, False)
+    """
+
+    name = "segmentation"
+    defaults = {
+        "background": Default(0, "PASCAL VOC / Cityscapes-style label maps: class 0"),
+    }
+
+    def decode(self, arrays: Sequence[np.ndarray], **params: Any) -> SegmentationMask:
+        p = self.params(**params)
+        (a,) = self.arrays(arrays)
+        if a.ndim == 3:
+            a = a[None]
+        if a.ndim != 4 or a.shape[1] < 2:
+            raise InputError(f"a segmentation output must be (N, C, H, W), C >= 2, got {a.shape}.")
+        return SegmentationMask(np.argmax(a, axis=1), int(a.shape[1]), p["background"])
+
+    def empty(self, answer: SegmentationMask) -> bool:
+        if answer.background is None:
+            return False
+        return not bool(np.any(answer.labels != answer.background))
+
+    def agreement(self, reference: SegmentationMask, test: SegmentationMask) -> dict[str, float]:
+        out = mean_iou(reference.labels, test.labels, max(reference.num_classes, test.num_classes))
+        return {"score": out["miou"], **out}
+
+    def summary(self, agreement: Mapping[str, Any]) -> str:
+        if not agreement or agreement.get("miou") is None:
+            return ""
+        return f"mIoU {agreement['miou']:.3f}, pixels {agreement['pixel_accuracy']:.3f}"
+
+    def confidence(
+        self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None
+    ) -> float:
+        if len(arrays) != 1:
+            return 0.0
+        a = np.asarray(arrays[0])
+        if a.dtype.kind != "f" or a.ndim != 4:
+            return 0.0
+        if a.shape[1] >= 2 and min(a.shape[2:]) >= 8 and a.shape[1] <= 1024:
+            return 0.6 if metadata and metadata.get("task") == "segment-semantic" else 0.3
+        return 0.0
+
+
+class OtherKind(OutputKind):
+    """An output with no task reading: decodes to None, agreement ``{}``.
+
+    Examples
+    --------
+    >>> OtherKind().compare([np.zeros(3)], [np.ones(3)])
+    {}
+    """
+
+    name = "other"
+    n_outputs = 0
+
+    def decode(self, arrays: Sequence[np.ndarray], **params: Any) -> None:
+        self.params(**params)
+        return None
+
+    def agreement(self, reference: Any, test: Any) -> dict[str, float]:
+        return {}
+
+    def confidence(
+        self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None
+    ) -> float:
+        return 0.01
