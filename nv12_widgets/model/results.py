@@ -43,6 +43,8 @@ from nv12_widgets.core import (
     to_jsonable,
 )
 from nv12_widgets.core.format_parts import FormatErrorParts, format_error_parts
+from nv12_widgets.core.heads import DENSE_THRESHOLD, OutputKind
+from nv12_widgets.core.heads import get as get_kind
 from nv12_widgets.core.vocabulary import metrics_line
 
 from .config import PreprocessConfig
@@ -459,7 +461,7 @@ def output_metrics(
     if not signal.has_signal:
         notes.append(f"no signal on this image: {signal.reason}")
     if answer_empty is None:
-        answer_empty, answer_reason = answer_of(nv12.task)
+        answer_empty, answer_reason = answer_of(ref, kind)
     n, z, f = nv12.metrics, noise.metrics, matched.metrics
     return OutputMetrics(
         name=name,
@@ -501,32 +503,53 @@ def output_metrics(
     )
 
 
-def answer_of(task: Mapping[str, Any] | None) -> tuple[bool | None, str]:
-    """Whether the reference answer of a task-agreement dict is empty, and why.
+def answer_of(reference: Any, kind: str | None, **params: Any) -> tuple[bool | None, str]:
+    """Whether the reference answer of one output, read as ``kind``, is empty, and why.
 
-    A dense probability map (``core.heads``, PaddleOCR DB) answers nothing when no
-    pixel exceeds its threshold (``pred > 0.3``: no text region can be found); a dict
-    with ``reference_empty`` (the output-kind registry) says it itself; other kinds
-    have no emptiness rule (None: the raw-value signal rule applies).
+    The kind's own rule (``OutputKind.empty`` of ``core.heads``: no detection above
+    the family's threshold, no DB text box, no confident class); None when the kind has
+    no emptiness rule (the raw-value signal rule of ``core.signal`` then applies) or
+    cannot read the output. ``"dense"`` - the legacy name the shape guess gives any
+    probability map - uses the weaker rule "no pixel above ``DENSE_THRESHOLD`` (0.3,
+    PaddleOCR's ``det_db_thresh``)": a map that is not a DB text map is never called
+    empty for lack of DB boxes; name the kind ``"db"`` for the DB box rule.
 
     Examples
     --------
-    >>> answer_of({"kind": "dense", "reference_area": 0, "threshold": 0.3})[0]
-    True
-    >>> answer_of({"kind": "classifier", "top1": 1.0})
+    >>> empty_map = np.full((1, 1, 16, 16), 2.8e-3, np.float32)  # peak far below 0.3
+    >>> answer_of(empty_map, "db")
+    (True, 'no answer above the db thresholds (thresh=0.3, box_thresh=0.6)')
+    >>> answer_of(np.array([[0.2, 0.8]]), "other")
     (None, '')
     """
-    if not task:
+    if kind is None:
         return None, ""
-    if task.get("reference_empty") is not None:
-        empty = bool(task["reference_empty"])
-        return empty, str(task.get("empty_reason", "")) if empty else ""
-    if task.get("kind") == "dense" and task.get("reference_area") is not None:
-        thr = task.get("threshold")
-        if int(task["reference_area"]) == 0:
-            return True, f"no pixel of the map above its threshold {thr:g}"
+    if kind == "dense":  # the shape guess (any probability map): no pixel above 0.3
+        area = int(np.count_nonzero(np.asarray(reference) > DENSE_THRESHOLD))
+        if area:
+            return False, ""
+        return True, f"no pixel of the map above its threshold {DENSE_THRESHOLD:g}"
+    try:
+        k = get_kind(kind)
+    except InputError:
+        return None, ""
+    if type(k).empty is OutputKind.empty:
+        return None, ""
+    try:
+        empty = bool(k.empty(k.decode([np.asarray(reference)], **params)))
+    except (InputError, ValueError, IndexError):
+        return None, ""
+    if not empty:
         return False, ""
-    return None, ""
+    values = k.params(**params)
+    limits = ", ".join(
+        f"{name}={values[name]:g}"
+        for name in values
+        if ("thresh" in name or "conf" in name) and isinstance(values[name], int | float)
+    )
+    return True, f"no answer above the {k.name} thresholds ({limits})" if limits else (
+        f"the {k.name} answer is empty"
+    )
 
 
 def component_metrics(

@@ -105,8 +105,15 @@ def test_task_helpers():
     assert task_score({"kind": "sequence", "exact_match": 1.0}) == 1.0
     assert task_score({"kind": "other"}) is None
     assert answers_agree({"score": float("nan")}) is None
-    assert answer_of({"kind": "dense", "reference_area": 5, "threshold": 0.3}) == (False, "")
-    assert answer_of({"reference_empty": True, "empty_reason": "no box"}) == (True, "no box")
+    text = np.zeros((1, 1, 32, 32), np.float32)
+    text[0, 0, 8:16, 4:28] = 0.9
+    assert answer_of(text, "db") == (False, "")  # one DB box
+    empty, why = answer_of(text * 0.3, "db")  # peak 0.27 < thresh 0.3: no box
+    assert empty and "thresh=0.3" in why
+    assert answer_of(text * 0.4, "db")[0] is True  # mean 0.36 < box_thresh 0.6: no box
+    assert answer_of(text * 0.4, "dense") == (False, "")  # the guess: pixels above 0.3
+    assert answer_of(text * 0.3, "dense")[0] is True
+    assert answer_of(text, "other") == (None, "") and answer_of(text, None) == (None, "")
 
 
 @pytest.mark.slow
