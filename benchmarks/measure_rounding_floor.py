@@ -22,10 +22,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import cv2
-import numpy as np
-
 from nv12_widgets.core import compare_arrays, load_image
+from nv12_widgets.core.synthetic import grey_document_page
 from nv12_widgets.model import (
     Model,
     PreprocessConfig,
@@ -37,21 +35,6 @@ from nv12_widgets.model import (
 
 PAGES = [(255, 0), (250, 40), (245, 120), (235, 60), (230, 30), (220, 90), (200, 60), (180, 20)]
 PAGES += [(160, 0), (128, 0), (245, 200), (240, 160)]
-
-
-def grey_page(h: int = 608, w: int = 800, bg: int = 200, ink: int = 60, seed: int = 0):
-    """A grey document page: a title and lines of random words, drawn with cv2.putText."""
-    img = np.full((h, w, 3), bg, np.uint8)
-    rng = np.random.default_rng(seed)
-    cv2.putText(img, "Annual report 2026", (40, 70), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (ink,) * 3, 3)
-    y = 120
-    while y < h - 30:
-        words = " ".join(
-            "".join(chr(97 + c) for c in rng.integers(0, 26, rng.integers(3, 9))) for _ in range(6)
-        )
-        cv2.putText(img, words, (40, y), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (ink,) * 3, 2)
-        y += 32
-    return img
 
 
 def wheel_file(package: str, relative: str) -> Path | None:
@@ -100,7 +83,7 @@ def parts(c, name: str) -> dict:
 
 
 def main() -> int:
-    images = {f"page-{bg}-{ink}": grey_page(bg=bg, ink=ink) for bg, ink in PAGES}
+    images = {f"page-{bg}-{ink}": grey_document_page(paper=bg, ink=ink) for bg, ink in PAGES}
     images.update({p.stem: load_image(p) for p in demo_image_paths()})
     cases = {
         "opencv": {"profile": "opencv"},

@@ -432,6 +432,7 @@ class Comparator:
                 ),
                 signal=sig,
                 kind=kind,
+                kind_guessed=override is None,
             )
         lint_findings, costs = self._lint(source, fit_key, frame_key, frame, p, nv, fitted)
         return Comparison(

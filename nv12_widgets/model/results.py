@@ -106,6 +106,9 @@ class OutputMetrics:
     says whether the reference answer is empty for the kind (None: the kind has no
     answer rule), ``answer_reason`` why. ``components``: one nested OutputMetrics per
     part of a head (named ``"output[part]"``), judged instead of the whole tensor.
+    ``kind_guessed``: the kind is the shape guess (not chosen, bound or read from
+    metadata): its decoded answers may be meaningless (a box-regression tensor read as
+    a text map), so the verdict does not rest on them (see ``verdict_rules``).
     """
 
     name: str
@@ -144,6 +147,7 @@ class OutputMetrics:
     answer_empty: bool | None = None
     answer_reason: str = ""
     components: tuple[OutputMetrics, ...] = ()
+    kind_guessed: bool = False
 
     @property
     def loss_nv12(self) -> float:
@@ -360,6 +364,11 @@ class Comparison:
         return f"Comparison({self.model_name!r}, {self.size[0]}x{self.size[1]}, {cos})"
 
 
+#: Shape guesses whose answers the verdict trusts: a (N, C) score vector is a
+#: classifier; a probability map with no pixel above 0.3 answers nothing whatever its
+#: family (``answer_of``'s "dense" rule).
+TRUSTED_GUESSES = ("classifier", "dense")
+
 #: The note of the format's metrics when the source is a raw camera frame.
 FORMAT_NOT_MEASURABLE = (
     "raw camera frame: the 4:2:0 format's own loss is not measurable (there is no "
@@ -412,6 +421,7 @@ def output_metrics(
     conversion: PathMeasure,
     signal: Signal,
     kind: str,
+    kind_guessed: bool = False,
     answer_empty: bool | None = None,
     answer_reason: str = "",
     components: Sequence[OutputMetrics] = (),
@@ -460,7 +470,7 @@ def output_metrics(
                 notes.append(f"{label} output {p.note}: its metrics are NaN")
     if not signal.has_signal:
         notes.append(f"no signal on this image: {signal.reason}")
-    if answer_empty is None:
+    if answer_empty is None and (not kind_guessed or kind in TRUSTED_GUESSES):
         answer_empty, answer_reason = answer_of(ref, kind)
     n, z, f = nv12.metrics, noise.metrics, matched.metrics
     return OutputMetrics(
@@ -485,6 +495,7 @@ def output_metrics(
         agreement_noise=z.agreement,
         notes=tuple(notes),
         kind=kind,
+        kind_guessed=kind_guessed,
         signal=signal.has_signal,
         ref_peak=signal.peak,
         ref_scale=signal.scale,

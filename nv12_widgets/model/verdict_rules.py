@@ -33,14 +33,17 @@ R3 ``unmeasurable``: a NaN in the NV12, noise or conversion metrics of the outpu
 R4 ``no-loss``: the NV12 pair differs by float32 rounding only (status "rounding"), or
    ``L_nv12 <= NO_LOSS``.
 R4b ``no-loss``, titled "No visible effect": every task answer of the output (NV12
-   and matched paths) equals the reference's, and both ``L_nv12`` and
+   and matched paths) equals the reference's (answers of a chosen, bound or
+   metadata-given kind, or of a guessed classifier: a shape guess can read a
+   box-regression tensor as a text map, whose "answers" mean nothing), and both ``L_nv12`` and
    ``L_conversion`` are within a correct device's rounding (``<= ROUNDING_FLOOR``).
 R5 ``preprocessing`` (measured): the conversion pair (NV12 vs matched) is evidence,
    ``L_conversion > CONVERSION_RATIO * max(L_format, L_noise, NO_LOSS)`` (a pair that
    differs by rounding only counts as 0; a raw frame has no format loss to measure: 0
    too), **and** the effect is material: ``L_conversion > ROUNDING_FLOOR`` (more than
    a correct fixed-point device's own rounding) or the conversion changes the task
-   answer (the NV12 path's answer differs from the matched path's).
+   answer (the NV12 path's answer differs from the matched path's; trusted answers
+   only, as in R4b).
 R6 ``fragile``: ``L_noise > 0`` and ``L_nv12 <= FRAGILE_RATIO * L_noise``: the NV12 path
    loses about what 0..a grey levels of noise lose; the preprocessing is consistent.
 R7 ``format``: otherwise - the format as this device samples it costs more than the
@@ -318,8 +321,9 @@ def _judge(m: Any, amp: str, frame: bool, parts: Any = None) -> Verdict:
             f"The NV12 path matches the reference ({why}; {nums}); nothing to fix on the "
             "input side for this image.",
         )
-    agree = answers_agree(m.task_nv12)
-    conv_changes = answers_agree(m.task_conversion) is False
+    trusted = not getattr(m, "kind_guessed", False) or m.kind == "classifier"
+    agree = answers_agree(m.task_nv12) if trusted else None
+    conv_changes = trusted and answers_agree(m.task_conversion) is False
     lc_eff = _effective(lc, m.status_conversion)
     if (
         agree
