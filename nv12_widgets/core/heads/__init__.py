@@ -50,6 +50,14 @@ kind (aliases)     outputs                                     agreement ("score
 classifier         (C,), (N, C), (N, C, 1, 1)                  top-1 (top-5)
 ctc (sequence)     (B, T, C) or (T, B, C) per-step scores       1 - CER, exact match
 db (dense)         (N, 1, H, W) / (N, H, W) text probability   box F1 (IoU >= 0.5), mask IoU
+yolov8 (yolo11)    (1, 4+C[+3K|+32], N) or transpose; pose,    detections: F1, AP@0.5,
+                   seg (+ prototypes)                          IoU, shift of matched boxes
+yolov5 (yolov7)    (1, N, 5+C) with objectness                 detections
+yolox              (1, N, 5+C), decoded or raw grid outputs    detections
+picodet            per-stride scores (1, N_s, C) + box         detections
+                   distributions (1, N_s, 4 (reg_max+1))
+boxes_scores       boxes (1, N, 4) + scores (1, N, C) / (1,    detections
+(ppyoloe, ssd)     C, N) (PP-YOLOE without NMS, SSD-style)
 segmentation       (N, C, H, W) class logits                   mIoU
 other              anything                                    none
 =================  ==========================================  ===========================
@@ -72,7 +80,17 @@ from .base import (
     register,
     resolve,
 )
+from .boxes import (
+    DetectionKind,
+    Detections,
+    average_precision,
+    detection_agreement,
+    iou_matrix,
+    nms,
+    xywh_to_xyxy,
+)
 from .classify import ClassifierKind, ClassScores, OtherKind, SegmentationKind, SegmentationMask
+from .components import compare_components, component_metrics
 from .guess import (
     KINDS,
     guess_bindings,
@@ -83,6 +101,7 @@ from .guess import (
     task_agreement,
     task_summary,
 )
+from .multi import BoxesScoresKind, PicoDetKind, multilabel_nms
 from .text import (
     CTCKind,
     Text,
@@ -102,8 +121,25 @@ from .textdet import (
     db_boxes,
     mask_iou,
 )
+from .yolo import YOLOv5Kind, YOLOv8Kind, YOLOXKind, select_detections
 
 __all__ = [
+    "BoxesScoresKind",
+    "DetectionKind",
+    "Detections",
+    "PicoDetKind",
+    "YOLOXKind",
+    "YOLOv5Kind",
+    "YOLOv8Kind",
+    "average_precision",
+    "compare_components",
+    "component_metrics",
+    "detection_agreement",
+    "iou_matrix",
+    "multilabel_nms",
+    "nms",
+    "select_detections",
+    "xywh_to_xyxy",
     "DENSE_THRESHOLD",
     "KINDS",
     "Binding",
@@ -147,6 +183,17 @@ __all__ = [
     "text_agreement",
 ]
 
-for _kind in (ClassifierKind, CTCKind, DBKind, SegmentationKind, OtherKind):
+for _kind in (
+    ClassifierKind,
+    CTCKind,
+    DBKind,
+    YOLOv8Kind,
+    YOLOv5Kind,
+    YOLOXKind,
+    PicoDetKind,
+    BoxesScoresKind,
+    SegmentationKind,
+    OtherKind,
+):
     register(_kind, replace=True)
 del _kind

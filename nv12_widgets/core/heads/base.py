@@ -127,7 +127,7 @@ class OutputKind:
         """Agreement of two answers in task terms; ``"score"`` in [0, 1], 1 = same answer."""
         raise NotImplementedError
 
-    def components(self, arrays: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+    def components(self, arrays: Sequence[np.ndarray], **params: Any) -> dict[str, np.ndarray]:
         """The head split into its parts (boxes, class scores, ...); {} when not applicable."""
         return {}
 

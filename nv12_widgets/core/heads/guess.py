@@ -124,7 +124,7 @@ def guess_kind(
     best, conf = "other", 0.0
     for name in among or names():
         kind = get(name)
-        if kind.n_outputs != 1:
+        if kind.n_outputs not in (0, 1):
             continue
         c = float(kind.confidence([a], metadata))
         if c > conf:

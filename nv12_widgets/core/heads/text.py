@@ -335,6 +335,11 @@ class CTCKind(OutputKind):
             parts.append(f"CER {agreement['cer']:.3f}")
         return ", ".join(parts)
 
+    def suggest(self, arrays, metadata=None) -> dict[str, Any]:
+        charset = charset_from_metadata(metadata)
+        n = np.shape(arrays[0])[-1] if len(arrays) == 1 else None
+        return {"charset": charset} if charset and len(charset) == n else {}
+
     def confidence(
         self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None
     ) -> float:

@@ -1,0 +1,318 @@
+"""Axis-aligned detections: the answer, NMS, and detection agreement in task terms.
+
+The answer of every detector kind is a :class:`Detections` (boxes ``x1, y1, x2, y2``
+in model-input pixels, scores, class indices, optional keypoints / extras / masks).
+
+:func:`nms` is greedy non-maximum suppression as the detectors' own code does it:
+sort by score, keep the best, drop the rest whose IoU with it exceeds the threshold
+(``iou <= thr`` survives: torchvision / Ultralytics ``TorchNMS.nms``, YOLOX
+``demo_utils.nms``, PaddleDetection PicoDet ``hard_nms``, OpenCV ``NMSBoxes``).
+``offset=1`` is the "+1 pixel" area convention of YOLOX's and Fast R-CNN's NMS.
+
+:func:`detection_agreement` judges a test path's detections with the reference
+path's as ground truth: per class, test detections in descending score order are
+matched greedily to the unmatched reference box of the same class with the highest
+IoU >= 0.5 (pycocotools ``COCOeval.evaluateImg``; PASCAL VOC devkit). From that:
+precision, recall, F1 (``"score"``), AP@0.5 per class with **all-point
+interpolation** (PASCAL VOC 2010-2012 devkit ``VOCap.m``; py-faster-rcnn
+``voc_eval.py`` ``voc_ap(use_07_metric=False)``), averaged over the classes the
+reference has (mAP@0.5), and the mean IoU and pixel shift of matched boxes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._checks import InputError
+from .base import OutputKind
+
+__all__ = [
+    "DetectionKind",
+    "Detections",
+    "average_precision",
+    "detection_agreement",
+    "iou_matrix",
+    "nms",
+    "xywh_to_xyxy",
+]
+
+
+@dataclass(frozen=True)
+class Detections:
+    """A detector's answer.
+
+    Attributes
+    ----------
+    boxes : numpy.ndarray
+        (K, 4) float64 ``x1, y1, x2, y2`` in model-input pixels.
+    scores : numpy.ndarray
+        (K,) confidences.
+    classes : numpy.ndarray
+        (K,) int64 class indices.
+    names : tuple of str or None
+        Class index -> name.
+    keypoints : numpy.ndarray or None
+        (K, P, 2 or 3) landmarks / pose keypoints (x, y[, visibility]).
+    extras : numpy.ndarray or None
+        (K, E) other per-box rows of the head (mask coefficients...).
+    masks : numpy.ndarray or None
+        (K, h, w) bool instance masks (segmentation heads, prototype resolution).
+    peak : float
+        The highest class confidence in the head (how close it came to detecting).
+
+    Examples
+    --------
+    >>> d = Detections(np.array([[0, 0, 10, 10.]]), np.array([0.9]), np.array([2]))
+    >>> len(d), d.label(0)
+    (1, '2')
+    """
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    classes: np.ndarray
+    names: tuple[str, ...] | None = None
+    keypoints: np.ndarray | None = None
+    extras: np.ndarray | None = None
+    masks: np.ndarray | None = None
+    peak: float = float("nan")
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    def label(self, i: int) -> str:
+        """The class name of detection ``i`` (its index when names are unknown)."""
+        c = int(self.classes[i])
+        return self.names[c] if self.names and 0 <= c < len(self.names) else str(c)
+
+    @classmethod
+    def none(cls, peak: float = float("nan"), names=None) -> Detections:
+        """An empty answer."""
+        return cls(np.zeros((0, 4)), np.zeros(0), np.zeros(0, np.int64), names, peak=peak)
+
+
+def xywh_to_xyxy(boxes: Any) -> np.ndarray:
+    """Centre / size boxes ``(cx, cy, w, h)`` to corners ``(x1, y1, x2, y2)``.
+
+    Examples
+    --------
+    >>> xywh_to_xyxy([[10, 10, 4, 2]]).tolist()
+    [[8.0, 9.0, 12.0, 11.0]]
+    """
+    b = np.asarray(boxes, np.float64)
+    out = np.empty_like(b)
+    half = b[..., 2:4] / 2
+    out[..., :2] = b[..., :2] - half
+    out[..., 2:4] = b[..., :2] + half
+    return out
+
+
+def iou_matrix(a: Any, b: Any, offset: float = 0.0) -> np.ndarray:
+    """IoU of every box of ``a`` (M, 4) with every box of ``b`` (N, 4), xyxy.
+
+    Examples
+    --------
+    >>> iou_matrix([[0, 0, 2, 2]], [[1, 0, 3, 2], [5, 5, 6, 6]]).round(4).tolist()
+    [[0.3333, 0.0]]
+    """
+    a = np.asarray(a, np.float64).reshape(-1, 4)
+    b = np.asarray(b, np.float64).reshape(-1, 4)
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    wh = np.clip(rb - lt + offset, 0.0, None)
+    inter = wh[..., 0] * wh[..., 1]
+    area_a = (a[:, 2] - a[:, 0] + offset) * (a[:, 3] - a[:, 1] + offset)
+    area_b = (b[:, 2] - b[:, 0] + offset) * (b[:, 3] - b[:, 1] + offset)
+    union = area_a[:, None] + area_b[None, :] - inter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(union > 0, inter / union, 0.0)
+
+
+def nms(
+    boxes: Any,
+    scores: Any,
+    iou_threshold: float,
+    *,
+    offset: float = 0.0,
+    max_det: int | None = None,
+) -> np.ndarray:
+    """Greedy NMS: indices of the kept boxes, best score first.
+
+    Parameters
+    ----------
+    boxes : array_like
+        (N, 4) xyxy (add a per-class offset to the coordinates for class-aware NMS,
+        as Ultralytics does with ``max_wh``).
+    scores : array_like
+        (N,).
+    iou_threshold : float
+        Boxes overlapping a kept one by more than this are dropped.
+    offset : float
+        0 (torchvision, Ultralytics, OpenCV, PicoDet) or 1 (YOLOX demo: ``+ 1`` in
+        widths and heights).
+    max_det : int, optional
+        Stop after this many kept boxes.
+
+    Examples
+    --------
+    >>> nms([[0, 0, 10, 10], [1, 0, 11, 10], [20, 20, 30, 30]], [0.9, 0.8, 0.7], 0.5).tolist()
+    [0, 2]
+    """
+    b = np.asarray(boxes, np.float64).reshape(-1, 4)
+    s = np.asarray(scores, np.float64).reshape(-1)
+    if len(b) != len(s):
+        raise InputError(f"nms() got {len(b)} boxes and {len(s)} scores.")
+    x1, y1, x2, y2 = b.T
+    areas = (x2 - x1 + offset) * (y2 - y1 + offset)
+    order = np.argsort(-s, kind="stable")
+    keep: list[int] = []
+    while order.size:
+        i = order[0]
+        keep.append(int(i))
+        if max_det is not None and len(keep) >= max_det:
+            break
+        rest = order[1:]
+        w = np.maximum(0.0, np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]) + offset)
+        h = np.maximum(0.0, np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]) + offset)
+        inter = w * h
+        with np.errstate(divide="ignore", invalid="ignore"):
+            iou = inter / (areas[i] + areas[rest] - inter)
+        order = rest[~(iou > iou_threshold)]
+    return np.asarray(keep, np.int64)
+
+
+def average_precision(tp: Sequence[bool], n_reference: int) -> float:
+    """All-point interpolated AP of score-ordered hits (PASCAL VOC 2010+ ``VOCap``).
+
+    Parameters
+    ----------
+    tp : sequence of bool
+        For each test detection of one class in descending score order: matched?
+    n_reference : int
+        Reference (ground-truth) boxes of that class (> 0).
+
+    Examples
+    --------
+    >>> average_precision([True, False, True], 2)  # P=1 at R=.5, P=2/3 at R=1
+    0.8333333333333333
+    """
+    if n_reference <= 0:
+        raise InputError("average_precision() needs at least one reference box.")
+    hits = np.asarray(tp, bool)
+    if hits.size == 0:
+        return 0.0
+    ctp = np.cumsum(hits)
+    recall = ctp / n_reference
+    precision = ctp / np.arange(1, hits.size + 1)
+    mrec = np.concatenate([[0.0], recall, [1.0]])
+    mpre = np.concatenate([[0.0], precision, [0.0]])
+    mpre = np.maximum.accumulate(mpre[::-1])[::-1]
+    idx = np.nonzero(mrec[1:] != mrec[:-1])[0]
+    return float(np.sum((mrec[idx + 1] - mrec[idx]) * mpre[idx + 1]))
+
+
+def _match_class(ref: np.ndarray, test: np.ndarray, test_scores: np.ndarray, thr: float):
+    """Greedy COCO-style matching of one class: (hits in score order, pairs (t, r, iou))."""
+    order = np.argsort(-test_scores, kind="stable")
+    ious = iou_matrix(test[order], ref) if len(ref) and len(test) else np.zeros((len(test), 0))
+    used = np.zeros(len(ref), bool)
+    hits, pairs = [], []
+    for row, t in enumerate(order):
+        cand = np.where(used, -1.0, ious[row]) if len(ref) else np.zeros(0)
+        j = int(np.argmax(cand)) if cand.size else -1
+        if j >= 0 and cand[j] >= thr:
+            used[j] = True
+            hits.append(True)
+            pairs.append((int(t), j, float(cand[j])))
+        else:
+            hits.append(False)
+    return hits, pairs
+
+
+def detection_agreement(
+    reference: Detections, test: Detections, *, iou_threshold: float = 0.5
+) -> dict[str, float]:
+    """Agreement of a test path's detections with the reference's (as ground truth).
+
+    Returns
+    -------
+    dict
+        ``score`` (= ``f1``), ``precision``, ``recall``, ``ap50`` (mAP@0.5 over the
+        reference's classes, all-point interpolation; 1 when both answers are empty,
+        0 when only the reference is), ``mean_iou`` and ``mean_shift`` / ``max_shift``
+        (mean / max absolute corner-coordinate difference of matched boxes, pixels),
+        ``matched``, ``reference_boxes``, ``test_boxes``. Two empty answers agree.
+
+    Examples
+    --------
+    >>> r = Detections(np.array([[0, 0, 10, 10.], [20, 20, 30, 30]]), np.array([.9, .8]),
+    ...                np.array([0, 1]))
+    >>> t = Detections(np.array([[1, 0, 11, 10.]]), np.array([.9]), np.array([0]))
+    >>> a = detection_agreement(r, t)
+    >>> a["precision"], a["recall"], a["ap50"], a["mean_shift"]
+    (1.0, 0.5, 0.5, 0.5)
+    """
+    nr, nt = len(reference), len(test)
+    base = {"matched": 0.0, "reference_boxes": float(nr), "test_boxes": float(nt)}
+    if nr == 0 and nt == 0:
+        ones = dict.fromkeys(("score", "f1", "precision", "recall", "ap50", "mean_iou"), 1.0)
+        return {**ones, "mean_shift": 0.0, "max_shift": 0.0, **base}
+    classes = np.union1d(reference.classes, test.classes)
+    tp_total, aps, ious, shifts = 0, [], [], []
+    for c in classes:
+        rm, tm = reference.classes == c, test.classes == c
+        ref_b, test_b = reference.boxes[rm], test.boxes[tm]
+        hits, pairs = _match_class(ref_b, test_b, test.scores[tm], iou_threshold)
+        tp_total += len(pairs)
+        if len(ref_b):
+            aps.append(average_precision(hits, len(ref_b)))
+        for t, r, iou in pairs:
+            ious.append(iou)
+            shifts.append(np.abs(test_b[t] - ref_b[r]))
+    precision = tp_total / nt if nt else 0.0
+    recall = tp_total / nr if nr else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if tp_total else 0.0
+    shift = np.asarray(shifts) if shifts else np.zeros((0, 4))
+    return {
+        "score": f1,
+        "f1": f1,
+        "precision": precision,
+        "recall": recall,
+        "ap50": float(np.mean(aps)) if aps else 0.0,
+        "mean_iou": float(np.mean(ious)) if ious else 0.0,
+        "mean_shift": float(shift.mean()) if shift.size else float("nan"),
+        "max_shift": float(shift.max()) if shift.size else float("nan"),
+        **base,
+        "matched": float(tp_total),
+    }
+
+
+class DetectionKind(OutputKind):
+    """Shared behaviour of detector kinds: empty, agreement, summary.
+
+    Examples
+    --------
+    >>> DetectionKind().empty(Detections.none())
+    True
+    """
+
+    def empty(self, answer: Detections) -> bool:
+        return len(answer) == 0
+
+    def agreement(self, reference: Detections, test: Detections) -> dict[str, float]:
+        return detection_agreement(reference, test)
+
+    def summary(self, agreement: Mapping[str, Any]) -> str:
+        if not agreement or agreement.get("f1") is None:
+            return ""
+        line = (
+            f"F1 {agreement['f1']:.3f}, AP50 {agreement['ap50']:.3f}, "
+            f"{int(agreement['matched'])}/{int(agreement['reference_boxes'])} boxes"
+        )
+        if agreement.get("matched"):
+            line += f", IoU {agreement['mean_iou']:.3f}, shift {agreement['mean_shift']:.2f} px"
+        return line
