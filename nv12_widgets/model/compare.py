@@ -62,6 +62,7 @@ from .results import (
     verdict,
 )
 from .session import Model
+from .task_results import per_output_kinds, task_metrics
 
 __all__ = [
     "CONVERSION_RATIO",
@@ -356,7 +357,8 @@ class Comparator:
         config: PreprocessConfig | None = None,
         *,
         device: PreprocessConfig | None = None,
-        output_kinds: Mapping[str, str] | None = None,
+        output_kinds: Mapping[str, Any] | None = None,
+        interpreters: Any = None,
     ) -> Comparison:
         """Compare the reference, NV12, noise and matched paths for one image.
 
@@ -409,7 +411,7 @@ class Comparator:
         nz = self._noise_path(ref_key, p, ref, config)
 
         is_frame = isinstance(source, NV12)
-        kinds = dict(output_kinds or {})
+        kinds = per_output_kinds(output_kinds)
         metrics = {}
         for name in self.model.output_names:
             r, nv_out, fm_out = ref.outputs[name], nv.outputs[name], fm.outputs[name]
@@ -434,6 +436,11 @@ class Comparator:
                 kind=kind,
                 kind_guessed=override is None,
             )
+        paths = {"reference": ref.outputs, "nv12": nv.outputs, "noise": nz.outputs}
+        paths["matched"] = None if is_frame else fm.outputs
+        metrics, tasks = task_metrics(
+            self.model, metrics, paths, output_kinds=output_kinds, interpreters=interpreters
+        )
         lint_findings, costs = self._lint(source, fit_key, frame_key, frame, p, nv, fitted)
         return Comparison(
             model_name=self.model.name,
@@ -457,6 +464,7 @@ class Comparator:
             source="frame" if is_frame else "image",
             lint=lint_findings,
             mistake_costs=costs,
+            tasks=tasks,
         )
 
     def _memo(self, key: tuple, arrays: tuple, compute):
@@ -526,7 +534,8 @@ def compare(
     *,
     device: PreprocessConfig | None = None,
     extra_feeds: Mapping[str, Any] | None = None,
-    output_kinds: Mapping[str, str] | None = None,
+    output_kinds: Mapping[str, Any] | None = None,
+    interpreters: Any = None,
 ) -> Comparison:
     """Compare the reference, NV12 and noise paths of ``model`` on one image.
 
@@ -545,7 +554,8 @@ def compare(
     extra_feeds : mapping, optional
         Values for the model's non-image inputs.
     output_kinds : mapping, optional
-        Output name -> kind override (see :meth:`Comparator.compare`).
+    interpreters : sequence or mapping, optional
+        How outputs read (see :meth:`Comparator.compare`).
 
     Returns
     -------
@@ -557,7 +567,9 @@ def compare(
             comparator = _COMPARATORS[model] = Comparator(model)
     else:
         comparator = Comparator(model, extra_feeds=extra_feeds)
-    return comparator.compare(image, config, device=device, output_kinds=output_kinds)
+    return comparator.compare(
+        image, config, device=device, output_kinds=output_kinds, interpreters=interpreters
+    )
 
 
 # ---------------------------------------------------------------------- helpers

@@ -283,6 +283,9 @@ class Comparison:
         verdict (rule R1).
     mistake_costs : dict
         Output name -> ``MistakeCost``: what the lint errors cost on this image.
+    tasks : dict
+        Binding name (``"yolov8(output0)"``) -> ``model.task_results.TaskResult``:
+        the decoded answers of every path and their agreement (the pictures read them).
     """
 
     model_name: str
@@ -307,6 +310,7 @@ class Comparison:
     source: str = "image"
     lint: tuple = ()
     mistake_costs: dict = field(default_factory=dict)
+    tasks: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Output name -> that output's metrics (``cosine_nv12``, ``cosine_noise``, ...)."""
@@ -348,6 +352,7 @@ class Comparison:
             "lint": [f.to_dict() for f in self.lint],
             "source": self.source,
             "notes": list(self.notes),
+            "tasks": {name: t.to_dict() for name, t in self.tasks.items()},
         }
         return to_jsonable(record)
 

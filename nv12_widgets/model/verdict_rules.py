@@ -544,7 +544,10 @@ def verdict_of(
         pool,
         key=lambda v: (_SEVERITY[v.code], v.loss_nv12 if math.isfinite(v.loss_nv12) else -1),
     )
-    if not taking_part and len(verdicts) > 1:
+    by_task = [v for v in verdicts if v.numbers.get("answer_empty")]
+    if not taking_part and by_task:
+        best = by_task[0]  # the task's own reason (nothing above its thresholds)
+    elif not taking_part and len(verdicts) > 1:
         best = replace(
             best,
             text="No output carries signal on this image: "
