@@ -37,7 +37,7 @@ def test_resolve_bindings_chosen_first_then_guessed():
     with pytest.raises(InputError, match=r"no output\(s\) \['nope'\]"):
         resolve_bindings(OUTS, output_kinds={"nope": "classifier"})
     with pytest.raises(InputError, match=r"reads 1 output\(s\); 2 named"):
-        resolve_bindings(OUTS, output_kinds={"prob,feat": "yolov8"})
+        resolve_bindings(OUTS, output_kinds={"prob,feat": "classifier"})
     with pytest.raises(InputError, match="Unknown|unknown|no output kind"):
         resolve_bindings(OUTS, output_kinds={"prob": "no-such-kind"})
 
