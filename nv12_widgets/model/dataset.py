@@ -113,6 +113,7 @@ from .config import PreprocessConfig
 from .lint import lint as lint_config
 from .pipeline import Pipeline
 from .session import Model
+from .task_results import selection_key
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -544,6 +545,7 @@ def _compute_image(
     agreement: Agreement,
     class_output: str | None,
     image: np.ndarray | BaseException | None = None,
+    compare_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One image -> its record (without run key / label). Never raises for the image.
 
@@ -556,7 +558,7 @@ def _compute_image(
             image = _read_image(path)
         if isinstance(image, BaseException):
             raise image
-        cmp = comparator.compare(image, config)
+        cmp = comparator.compare(image, config, **dict(compare_options or {}))
         del image
         io = comparison_record(
             cmp, pipeline=comparator.pipeline(config) if quant is not None else None
@@ -641,6 +643,7 @@ def _evaluate_task(
     threads: int | Mapping[str, int],
     agreement: Agreement,
     class_output: str | None,
+    compare_options: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """A batch of images on a worker (module level, so it pickles): one record each.
 
@@ -656,7 +659,12 @@ def _evaluate_task(
             state = (Comparator(_load_ref(model_ref, n), cache_size=1), _load_ref(quant_ref, n))
             _WORKER_STATE[key] = state
     config = PreprocessConfig.from_dict(config_dict)
-    return [_compute_image(state[0], state[1], p, config, agreement, class_output) for p in paths]
+    return [
+        _compute_image(
+            state[0], state[1], p, config, agreement, class_output, None, compare_options
+        )
+        for p in paths
+    ]
 
 
 # ====================================================================== the result
@@ -1156,6 +1164,8 @@ def evaluate(
     batch: int | None = None,
     n_boot: int = 2000,
     seed: int = 0,
+    output_kinds: Mapping[str, Any] | None = None,
+    interpreters: Any = None,
 ) -> DatasetResult:
     """Compare the reference, NV12, noise (and quantised) paths on every image of a set.
 
@@ -1211,6 +1221,10 @@ def evaluate(
         per host); in-process runs use ``model``'s own session.
     n_boot, seed : int
         Bootstrap resamples and seed of the intervals.
+    output_kinds, interpreters : optional
+        How the outputs read (task answers, verdicts): passed to
+        :meth:`Comparator.compare`; part of the run key. On an executor they must pickle
+        (kind names and ``"module:Class"`` plug-ins do).
 
     Returns
     -------
@@ -1267,6 +1281,8 @@ def evaluate(
                 "classes=[...] in the model's output order."
             )
     agreement_name = f"{getattr(agreement, '__module__', '')}.{getattr(agreement, '__qualname__', repr(agreement))}"
+    compare_options = {"output_kinds": output_kinds, "interpreters": interpreters}
+    selection = selection_key(output_kinds, interpreters)  # None: the run key as before
     run_key = hashlib.blake2b(
         json.dumps(
             [
@@ -1278,6 +1294,7 @@ def evaluate(
                 classes,
                 class_output,
                 agreement_name,
+                *([selection] if selection is not None else []),
             ],
             sort_keys=True,
         ).encode(),
@@ -1353,7 +1370,14 @@ def evaluate(
                         reader.submit(_read_or_error, todo[i + 1]) if i + 1 < len(todo) else None
                     )
                     value = _compute_image(
-                        comparator, quant, p, config, agreement, class_output, image=image
+                        comparator,
+                        quant,
+                        p,
+                        config,
+                        agreement,
+                        class_output,
+                        image=image,
+                        compare_options=compare_options,
                     )
                     del image
                     store(p, value)
@@ -1374,6 +1398,7 @@ def evaluate(
                 max_in_flight,
                 threads,
                 batch,
+                compare_options,
             )
     finally:
         writer.close()
@@ -1400,6 +1425,7 @@ def _run_distributed(
     max_in_flight,
     threads_override=None,
     batch=None,
+    compare_options=None,
 ) -> None:
     config_dict = config.to_dict()
     dask = _is_dask_client(executor)
@@ -1449,6 +1475,7 @@ def _run_distributed(
                 threads,
                 agreement,
                 class_output,
+                compare_options,
                 **extra,
             )
             futures[fut] = chunk

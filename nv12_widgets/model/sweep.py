@@ -285,7 +285,9 @@ class SweepResult:
                 "noise_curve": {k: to_jsonable(v) for k, v in curve.items()},
                 "noise_raw": to_jsonable(self.noise[out]),
                 "variants_raw": to_jsonable(self.variants[out]),
-                "ranking": [{k: to_jsonable(v) for k, v in row.items()} for row in self.ranking(out)],
+                "ranking": [
+                    {k: to_jsonable(v) for k, v in row.items()} for row in self.ranking(out)
+                ],
             }
         return {
             "config": self.config.to_dict(),
@@ -363,8 +365,9 @@ class SweepResult:
             a1.bar_label(bars, [f"{r['mean']:.5f}" for r in rows], padding=3, fontsize="small")
             if losses:
                 a1.set_xlim(min(losses) / 3, max(losses) * 30)
-            a1.set_xlabel("1 - NV12 cosine (log scale, mean over images; shorter = better)",
-                          fontsize="small")
+            a1.set_xlabel(
+                "1 - NV12 cosine (log scale, mean over images; shorter = better)", fontsize="small"
+            )
             a1.set_title("Preprocessing variants")
             a1.grid(axis="x", alpha=0.3)
         return fig
@@ -416,7 +419,11 @@ def _feeds_key(extra_feeds: dict | None) -> tuple:
 
 
 def _execute(
-    comparator: Comparator, image: np.ndarray | str, config: PreprocessConfig, task: tuple
+    comparator: Comparator,
+    image: np.ndarray | str,
+    config: PreprocessConfig,
+    task: tuple,
+    compare_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run one work item; InputErrors are returned as ``{"error": ...}``."""
     try:
@@ -431,7 +438,12 @@ def _execute(
             return {"cos": cos}
         _, device_dict = task
         device = PreprocessConfig.from_dict(device_dict)
-        cmp = comparator.compare(image, config.replace(noise_amplitude=0.0), device=device)
+        cmp = comparator.compare(
+            image,
+            config.replace(noise_amplitude=0.0),
+            device=device,
+            **dict(compare_options or {}),
+        )
         return {
             "cos": {name: m.cosine_nv12 for name, m in cmp.metrics.items()},
             "verdict": cmp.verdict().code,
@@ -472,12 +484,15 @@ def _sweep_worker(
     image: np.ndarray | str,
     config_dict: dict[str, Any],
     task: tuple,
+    compare_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One work item in an executor's worker (module level, so it pickles)."""
     comparator = _worker_comparator(model_spec, extra_feeds)
     with _WORKER_LOCK:
         image = _load_cached(image, _WORKER_IMAGES, quiet=True)
-    return _execute(comparator, image, PreprocessConfig.from_dict(config_dict), task)
+    return _execute(
+        comparator, image, PreprocessConfig.from_dict(config_dict), task, compare_options
+    )
 
 
 def _collect_images(
@@ -539,6 +554,8 @@ def sweep(
     cancel: threading.Event | None = None,
     *,
     extra_feeds: Mapping[str, Any] | None = None,
+    output_kinds: Mapping[str, Any] | None = None,
+    interpreters: Any = None,
 ) -> SweepResult:
     """Cosine-vs-noise curve and NV12 cosine of preprocessing variants over images.
 
@@ -573,6 +590,9 @@ def sweep(
         ``cancelled=True`` (no exception).
     extra_feeds : mapping, optional
         Values for the model's non-image inputs.
+    output_kinds, interpreters : optional
+        How the outputs read, for the variants' verdicts (see
+        :meth:`Comparator.compare`; on an executor they must pickle).
 
     Returns
     -------
@@ -641,6 +661,7 @@ def sweep(
             for o, cs in value["cos"].items():
                 noise[o][i, where[1], :] = cs
 
+    options = {"output_kinds": output_kinds, "interpreters": interpreters}
     bar, report = _progress(progress, len(tasks))
     try:
         if executor is None:
@@ -651,12 +672,12 @@ def sweep(
                     result.cancelled = True
                     break
                 image = _load_cached(items[i], loaded)
-                store(i, where, _execute(comparator, image, config, task))
+                store(i, where, _execute(comparator, image, config, task, options))
                 result.completed += 1
                 report(result.completed)
         else:
             _run_on_executor(
-                executor, model, feeds, items, config, tasks, store, result, report, cancel
+                executor, model, feeds, items, config, tasks, store, result, report, cancel, options
             )
     finally:
         if bar is not None:
@@ -664,14 +685,18 @@ def sweep(
     return result
 
 
-def _run_on_executor(executor, model, feeds, items, config, tasks, store, result, report, cancel):
+def _run_on_executor(
+    executor, model, feeds, items, config, tasks, store, result, report, cancel, options=None
+):
     spec = _model_spec(model)
     config_dict = config.to_dict()
     futures: dict[Future, tuple[int, tuple]] = {}
     for i, where, task in tasks:
         if cancel is not None and cancel.is_set():
             break
-        fut = executor.submit(_sweep_worker, spec, feeds or None, items[i], config_dict, task)
+        fut = executor.submit(
+            _sweep_worker, spec, feeds or None, items[i], config_dict, task, options
+        )
         futures[fut] = (i, where)
     pending = set(futures)
     try:

@@ -58,6 +58,7 @@ __all__ = [
     "model_metadata",
     "per_output_kinds",
     "resolve_bindings",
+    "selection_key",
     "task_metrics",
 ]
 
@@ -466,3 +467,30 @@ def task_metrics(
             _BINDINGS.popitem(last=False)
     tasks = judge_tasks(bindings, reference, paths["nv12"], paths["noise"], paths["matched"])
     return attach_tasks(metrics, tasks, paths), tasks
+
+
+def selection_key(output_kinds: Mapping[Any, Any] | None, interpreters: Any) -> list | None:
+    """A JSON-able description of a selection (for run keys of saved results); None
+    when nothing is selected.
+
+    Examples
+    --------
+    >>> selection_key({"y": "yolov8"}, None)
+    [['y', 'yolov8'], []]
+    >>> selection_key(None, None) is None
+    True
+    """
+    if not output_kinds and not interpreters:
+        return None
+
+    def label(spec: Any) -> str:
+        if isinstance(spec, str):
+            return spec
+        return f"{type(spec).__module__}.{type(spec).__qualname__}:{getattr(spec, 'name', '')}"
+
+    kinds = sorted([",".join(_names(k)), label(v)] for k, v in (output_kinds or {}).items())
+    if isinstance(interpreters, Mapping):
+        interp = sorted([",".join(_names(k)), label(v)] for k, v in interpreters.items())
+    else:
+        interp = [["*", label(v)] for v in (interpreters or ())]
+    return [*kinds, interp]

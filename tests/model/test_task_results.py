@@ -168,3 +168,34 @@ def test_blank_pages_give_no_signal(which):
         c = compare(model, grey_document_page(paper=236, ink=30), config)
         (t,) = c.tasks.values()
         assert t.binding.kind == "picodet" and not t.reference_empty
+
+
+def test_evaluate_and_sweep_pass_the_selection_through(tmp_path):
+    import cv2
+    import onnx_builders
+
+    from nv12_widgets.model import evaluate, sweep
+
+    model = Model(onnx_builders.classifier())
+    rng = np.random.default_rng(0)
+    path = tmp_path / "a.png"
+    cv2.imwrite(str(path), rng.integers(0, 256, (8, 8, 3), dtype=np.uint8))
+    config = PreprocessConfig(size=(8, 8))
+    plain = evaluate(model, str(path), config, progress=False, lint=None)
+    chosen = evaluate(
+        model, str(path), config, progress=False, lint=None, output_kinds={"prob": "classifier"}
+    )
+    assert plain.records[0]["status"] == chosen.records[0]["status"] == "ok"
+    assert plain.run_key != chosen.run_key  # the selection is part of the run key
+    bad = evaluate(
+        model, str(path), config, progress=False, lint=None, output_kinds={"nope": "classifier"}
+    )
+    assert (
+        bad.records[0]["status"] == "error" and "no output(s) ['nope']" in bad.records[0]["error"]
+    )
+    image = cv2.imread(str(path))[..., ::-1].copy()
+    result = sweep(
+        model, image, config, amplitudes=(0,), seeds=[0], variants={"same": {}},
+        progress=False, output_kinds={"nope": "classifier"},
+    )  # fmt: skip
+    assert any("no output(s) ['nope']" in e for e in result.errors)
