@@ -58,6 +58,7 @@ RAW_FORMATS = core.RAW_FORMATS
 #: name does not say; NV12 unless ``--format`` says otherwise). One home: core.frames.
 RAW_EXTENSIONS: dict[str, str | None] = core.RAW_EXTENSIONS
 
+
 class UsageError(Exception):
     """A command-line mistake: reported on one line, exit code 2."""
 
@@ -300,6 +301,7 @@ examples:
         default="",
         help="free text attached to every finding (what was tested, build id, ...) [none]",
     )
+    _add_output_kind_option(io_group)
     _add_config_options(rep)
     rep.set_defaults(func=_cmd_report)
 
@@ -520,6 +522,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from nv12_widgets.model import Model, demo_image_paths, demo_model_path
     from nv12_widgets.model.compare import compare, verdict
     from nv12_widgets.model.findings import finding_fields
+    from nv12_widgets.model.task_results import task_line
     from nv12_widgets.report import DEFAULT_TITLE, Findings
 
     images = [Path(p) for p in (args.image or [])]
@@ -547,11 +550,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
             _note(f"{path}: {text}")
         loaded.append((path, rgb, notes))
 
+    output_kinds = _output_kinds(args)
     findings = Findings()
     failures: list[tuple[str, str]] = []  # (gate, what failed it)
     gate = args.min_cosine
     for path, rgb, load_notes in loaded:
-        comparison = compare(model, rgb, _with_default_size(config, model, rgb))
+        comparison = compare(
+            model, rgb, _with_default_size(config, model, rgb), output_kinds=output_kinds
+        )
         image_verdict = comparison.verdict()
         for name, m in comparison.metrics.items():
             v = verdict(
@@ -570,6 +576,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
                         f"{path} output {name!r}: {column_name('cosine_nv12')} {shown} < {gate:g}",
                     )
                 )
+        for task in comparison.tasks.values():
+            print(f"{path}  task {task.name}: {task_line(task)}")
         for finding in comparison.lint:
             fields = f" (fields: {', '.join(finding.fields)})" if finding.fields else ""
             print(f"{path}  lint {finding.severity} {finding.code}: {finding.message}{fields}")
@@ -600,6 +608,32 @@ def _cmd_report(args: argparse.Namespace) -> int:
             print(f"{PROG}: {kind}: {line}", file=sys.stderr)
         return EXIT_BELOW_THRESHOLD
     return EXIT_OK
+
+
+def _add_output_kind_option(parser: Any) -> None:
+    parser.add_argument(
+        "--output-kind",
+        action="append",
+        metavar="NAME=KIND",
+        help="how an output reads (repeatable): a kind of the registry (classifier, ctc, db, "
+        "yolov8, yolov5, yolox, picodet, boxes_scores, segmentation, other) or a plug-in "
+        "module:Class; NAME may list several outputs, comma-separated [guessed from the "
+        "shapes and the model's metadata]",
+    )
+
+
+def _output_kinds(args: argparse.Namespace) -> dict[str, str] | None:
+    """``--output-kind NAME=KIND`` entries as ``{NAME: KIND}`` (None when none)."""
+    specs = getattr(args, "output_kind", None) or []
+    out: dict[str, str] = {}
+    for spec in specs:
+        name, sep, kind = spec.partition("=")
+        if not sep or not name.strip() or not kind.strip():
+            raise UsageError(
+                f"argument --output-kind: expected NAME=KIND (e.g. output0=yolov8), got {spec!r}"
+            )
+        out[name.strip()] = kind.strip()
+    return out or None
 
 
 def _with_default_size(config, model, rgb: np.ndarray):
@@ -870,6 +904,7 @@ def _cmd_identify(args: argparse.Namespace) -> int:
         print(result.summary())
     return EXIT_OK if result.identified else EXIT_NOT_IDENTIFIED
 
+
 # ---------------------------------------------------------------------- evaluate
 _EVALUATE_DESCRIPTION = """\
 Evaluate a model over an image set: per image the reference, NV12, noise (and quantised)
@@ -966,6 +1001,7 @@ exit codes:
         "needs labels [no gate]",
     )
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_output_kind_option(ev)
     _add_config_options(ev)
     ev.set_defaults(func=_cmd_evaluate)
 
@@ -1028,7 +1064,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         elif args.workers > 1:
             from concurrent.futures import ProcessPoolExecutor
 
-            executor = stack.enter_context(ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")))
+            executor = stack.enter_context(
+                ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"))
+            )
         result = evaluate(
             model,
             source,
@@ -1039,6 +1077,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             executor=executor,
             results_path=args.results,
             progress=not args.quiet,
+            output_kinds=_output_kinds(args),
         )
     print(result.summary())
     if args.results:

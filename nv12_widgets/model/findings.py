@@ -47,27 +47,33 @@ MAX_OUTPUT_HEATMAPS = 3
 def finding_metrics(comparison: Comparison) -> dict[str, dict[str, Any]]:
     """``Comparison.to_dict()`` flattened to a finding's metric values (shape as
     ``"1x1x320x320"``, notes joined, task agreements as ``task_nv12.iou``..., the name
-    dropped)."""
+    dropped; the parts of a head as rows of their own, ``"output0[class_scores]"``)."""
     metrics: dict[str, dict[str, Any]] = {}
     for output, values in comparison.to_dict().items():
-        row: dict[str, Any] = {}
-        for key, value in values.items():
-            if key == "name":
-                continue
-            if key == "shape":
-                value = "x".join(str(d) for d in value)
-            elif key == "notes":
-                if not value:
-                    continue
-                value = "; ".join(value)
-            elif isinstance(value, dict):  # task agreement: one value per entry
-                for sub, v in value.items():
-                    if sub != "kind" and (v is None or isinstance(v, bool | int | float | str)):
-                        row[f"{key}.{sub}"] = v
-                continue
-            row[key] = value
-        metrics[output] = row
+        metrics[output] = _flat_metrics(values)
+        for part in values.get("components") or ():
+            metrics[part["name"]] = _flat_metrics(part)
     return metrics
+
+
+def _flat_metrics(values: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in ("name", "components"):
+            continue
+        if key == "shape":
+            value = "x".join(str(d) for d in value)
+        elif key == "notes":
+            if not value:
+                continue
+            value = "; ".join(value)
+        elif isinstance(value, dict):  # task agreement: one value per entry
+            for sub, v in value.items():
+                if sub != "kind" and (v is None or isinstance(v, bool | int | float | str)):
+                    row[f"{key}.{sub}"] = v
+            continue
+        row[key] = value
+    return row
 
 
 def error_map_title(gain: int = ERROR_MAP_GAIN) -> str:

@@ -59,6 +59,7 @@ __all__ = [
     "per_output_kinds",
     "resolve_bindings",
     "selection_key",
+    "task_line",
     "task_metrics",
 ]
 
@@ -494,3 +495,30 @@ def selection_key(output_kinds: Mapping[Any, Any] | None, interpreters: Any) -> 
     else:
         interp = [["*", label(v)] for v in (interpreters or ())]
     return [*kinds, interp]
+
+
+def task_line(result: TaskResult) -> str:
+    """One line for a task result: the NV12 path's agreement in the kind's own words,
+    the reference answer's size, and whether it is trusted.
+
+    Examples
+    --------
+    >>> ref = {"prob": np.array([[0.1, 0.9]])}
+    >>> (t,) = judge_tasks([(Binding("classifier", ("prob",)), True)], ref, ref, ref, ref).values()
+    >>> task_line(t)
+    'NV12 path: top-1 1.000 (chosen)'
+    """
+    agreement = result.agreement.get("nv12") or {}
+    kind = result.binding.output_kind()
+    try:
+        said = kind.summary({"kind": result.binding.kind, **agreement})
+    except (KeyError, TypeError, ValueError):
+        said = ""
+    if not said:
+        score = agreement.get("score")
+        said = "no headline" if score is None else f"agreement {float(score):.3f}"
+    how = "chosen" if result.chosen else f"guessed, confidence {result.binding.confidence:.2f}"
+    if result.chosen or result.trusted:
+        how = how if result.chosen else f"{how}, trusted"
+    empty = "; the reference answers nothing" if result.reference_empty else ""
+    return f"NV12 path: {said} ({how}){empty}"
