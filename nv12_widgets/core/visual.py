@@ -399,7 +399,7 @@ def draw_boxes(
         if labels is not None and labels[i]:
             x, y = int(pts[:, 0, 0].min()), int(pts[:, 0, 1].min())
             cv2.putText(img, str(labels[i]), (x, max(y - 3, 8)), cv2.FONT_HERSHEY_SIMPLEX,
-                        0.35 * max(scale, 0.6), c, 1, cv2.LINE_AA)  # fmt: skip
+                        0.4 * max(scale, 1.0), c, 1, cv2.LINE_AA)  # fmt: skip
     return img
 
 

@@ -18,6 +18,7 @@ from nv12_widgets.core import error_map, image_like_output, output_heatmaps
 
 from .results import Comparison
 from .snippets import snippets as config_snippets
+from .task_pictures import TASKS_CONTEXT_KEY, task_context, task_pictures
 
 __all__ = [
     "DATASET_CONTEXT_KEY",
@@ -83,7 +84,8 @@ def error_map_title(gain: int = ERROR_MAP_GAIN) -> str:
 
 def finding_images(comparison: Comparison) -> dict[str, np.ndarray]:
     """The pictures of one comparison: fitted image, Y, interleaved UV, the RGB the
-    device's decode rebuilds, the error map, and output heatmaps of image-like outputs."""
+    device's decode rebuilds, the error map, output heatmaps of image-like outputs, and
+    the task answers drawn over the image (``model.task_pictures``)."""
     frame = comparison.nv12_frame
     images = {
         "Image fitted to the model input": np.ascontiguousarray(comparison.fitted_image),
@@ -107,6 +109,7 @@ def finding_images(comparison: Comparison) -> dict[str, np.ndarray]:
         images[f"Output {name}: NV12 path (same scale)"] = dev_rgb
         images[f"Output {name}: |reference - NV12| (0..{scale['diff_max']:.3g})"] = diff_rgb
         shown += 1
+    images.update(task_pictures(comparison))  # detections / text boxes / masks
     return images
 
 
@@ -158,6 +161,9 @@ def finding_fields(
         {"code": f.code, "severity": f.severity, "message": f.message, "fields": list(f.fields)}
         for f in comparison.lint
     ]
+    tasks = task_context(comparison)
+    if tasks:
+        ctx[TASKS_CONTEXT_KEY] = tasks
     if image_size is not None:
         ctx["image size (HxW)"] = f"{image_size[0]}x{image_size[1]}"
     ctx.update(context or {})
