@@ -8,7 +8,7 @@ import traceback
 import ipywidgets as W
 import numpy as np
 
-from nv12_widgets.core import display_downscale, png_bytes
+from nv12_widgets.core import InputError, display_downscale, png_bytes
 
 #: Longest side of an image as sent to the browser (whole-factor decimation beyond).
 DISPLAY_MAX_SIDE = 640
@@ -44,8 +44,10 @@ STYLE = W.HTML(
 .nv12-dashboard .nv12-view > * {margin-left: 0; margin-right: 0; max-width: 100%;}
 .nv12-dashboard .nv12-view img {max-width: 100%; height: auto; image-rendering: pixelated;}
 .nv12-dashboard .nv12-inspectable img {cursor: crosshair;}
-.nv12-dashboard .nv12-plane-grid {flex: 0 1 auto;}
-.nv12-dashboard .nv12-inspector {flex: 0 1 420px; margin-top: 1.6em;}
+.nv12-dashboard .nv12-inspect-row {align-items: flex-start; flex-wrap: nowrap;}
+.nv12-dashboard .nv12-inspect-row > .nv12-y-plane {flex: 0 1 auto;}
+.nv12-dashboard .nv12-inspect-row > .nv12-inspector {flex: 1 1 300px; max-width: 420px;}
+.nv12-dashboard .nv12-plane-grid {align-items: flex-start;}
 .nv12-dashboard .nv12-inspector .nv12-largest-error {width: auto; max-width: 100%;}
 .nv12-dashboard .nv12-results .widget-hbox, .nv12-dashboard .nv12-shrink-row {flex-wrap: nowrap;}
 .nv12-dashboard .nv12-results .widget-hbox > .nv12-view {flex: 1 1 0;}
@@ -70,11 +72,26 @@ STYLE = W.HTML(
 .nv12-metrics th[title] {cursor: help; text-decoration: underline dotted;}
 .nv12-verdict {border-left: 4px solid var(--jp-brand-color1, #3b6ea8); padding: 4px 10px;
   background: var(--jp-layout-color2, #f3f6fa); margin-top: 6px;}
+.nv12-lint {border-left: 4px solid var(--jp-warn-color1, #b26a00); padding: 4px 10px;
+  margin: 4px 0; background: var(--jp-layout-color2, #eee);
+  color: var(--jp-ui-font-color1, #222);}
+.nv12-lint.nv12-lint-errors {border-left-color: var(--jp-error-color1, #c62828);}
+.nv12-lint ul {margin: 2px 0 2px 1.2em; padding: 0;}
+.nv12-lint .nv12-caption {color: inherit;}
+.nv12-dashboard .jupyter-widget-Collapse-header {color: var(--jp-ui-font-color1, inherit);}
 .nv12-error-box {color: var(--jp-error-color1, #8a1c1c);
   background: color-mix(in srgb, var(--jp-error-color1, #c62828) 10%, transparent);
   border: 1px solid var(--jp-error-color2, #e6b3b3); padding: 4px 8px; white-space: pre-wrap;
   overflow-wrap: anywhere; font-family: var(--jp-code-font-family, monospace);
   font-size: 0.85em;}
+.nv12-dashboard .nv12-invalid input, .nv12-dashboard .nv12-invalid select,
+.nv12-dashboard input.nv12-invalid {border-color: var(--jp-error-color1, #c62828);
+  box-shadow: 0 0 0 1px var(--jp-error-color1, #c62828);}
+.nv12-dashboard .nv12-invalid .widget-label {color: var(--jp-error-color1, #c62828);
+  font-weight: 600;}
+.nv12-dashboard .nv12-field-error {color: var(--jp-error-color1, #c62828); font-size: 0.85em;
+  margin: 0 0 4px var(--jp-widgets-inline-label-width, 76px); overflow-wrap: anywhere;}
+.nv12-dashboard .nv12-stale {color: var(--jp-error-color1, #c62828); font-size: 0.85em;}
 .nv12-readout table {border-collapse: collapse; font-size: 0.9em;}
 .nv12-readout td {padding: 1px 6px; border-bottom: 1px solid var(--nv12-rule);}
 .nv12-readout code {white-space: nowrap; background: transparent;
@@ -146,6 +163,17 @@ class ImageView(W.VBox):
         self.array, self.image.value, self.image.layout.width, self.caption.value = prepared
 
 
+class FieldErrors(InputError):
+    """Several rejected fields at once: ``errors`` maps a field's label to its message
+    (every current error, not only the first); ``str()`` lists them one per line."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__(
+            "\n".join(f"{label}: {msg}" if label else msg for label, msg in self.errors.items())
+        )
+
+
 class ErrorArea(W.HTML):
     """Where every callback error goes: visible in the dashboard, never lost in a log."""
 
@@ -157,11 +185,22 @@ class ErrorArea(W.HTML):
     def report(self, what: str, exc: BaseException) -> None:
         """Show ``exc`` (what failed, the message; the traceback for unexpected errors)."""
         self.last_error = exc
+        head = f"<b>{html.escape(what)} failed; the dashboard keeps its last good state.</b>"
+        if isinstance(exc, FieldErrors):  # every rejected field, each marked in its panel
+            items = "".join(
+                f"<li><b>{html.escape(label)}</b>: {html.escape(msg)}</li>" if label
+                else f"<li>{html.escape(msg)}</li>"
+                for label, msg in exc.errors.items()
+            )  # fmt: skip
+            self.value = (
+                f"<div class='nv12-error-box'>{head} Fix the marked field"
+                f"{'s' if len(exc.errors) > 1 else ''}:<ul>{items}</ul></div>"
+            )
+            return
         expected = isinstance(exc, (ValueError, OSError, KeyError))
         detail = str(exc) if expected else "".join(traceback.format_exception(exc))
         self.value = (
-            "<div class='nv12-error-box'>"
-            f"<b>{html.escape(what)} failed; the dashboard keeps its last good state.</b>\n"
+            f"<div class='nv12-error-box'>{head}\n"
             f"{html.escape(type(exc).__name__)}: {html.escape(detail)}</div>"
         )
 

@@ -17,11 +17,9 @@ from nv12_widgets.model.compare import Comparator
 from nv12_widgets.model.findings import finding_fields
 from nv12_widgets.model.session import default_size, is_dynamic, size_presets
 
-from ._common import STYLE, ErrorArea, no_null_tooltips
-from .dataset_panel import DatasetPanel
-from .findings import FindingsPanel, SweepPanel
-from .identify_panel import IdentifyPanel
-from .panels import ImagePanel, NoisePanel, PlanesPanel, PreprocessPanel, SimilarityPanel
+from ._common import STYLE, ErrorArea, FieldErrors, no_null_tooltips
+from .panel import AREAS, DashboardState, Panel
+from .registry import PANELS
 
 _NOISE_FIELDS = ("noise_amplitude", "noise_kind", "noise_seed")
 
@@ -43,6 +41,10 @@ class NV12Debugger(W.VBox):
         ``PreprocessConfig()``.
     samples : sequence of paths, optional
         Images offered in the sample list (default: the bundled photos).
+    panels : sequence of panel classes, optional
+        The panels to build (default :data:`nv12_widgets.widgets.registry.PANELS`, which
+        must stay included: the dashboard reaches its built-in panels by name). Each one
+        is reachable as ``dashboard.<name>`` and in ``dashboard.panels``.
 
     Attributes
     ----------
@@ -65,6 +67,7 @@ class NV12Debugger(W.VBox):
         config: PreprocessConfig | None = None,
         *,
         samples: Sequence[str | Path] | None = None,
+        panels: Sequence[type] | None = None,
     ):
         if model is None:
             model, config = demo_model(), config or demo_config()
@@ -76,7 +79,6 @@ class NV12Debugger(W.VBox):
         self.frame: NV12 | None = None  # the raw frame loaded, when the source is one
         self.image_name = ""
         self.image_notes: list[str] = []
-        self.snippets: dict[str, str] = {}
         self.last_update_ms = float("nan")
         self._shown_key = None
         self._ready = False
@@ -88,26 +90,17 @@ class NV12Debugger(W.VBox):
         self._served = 0
 
         self.errors = ErrorArea()
-        self.image_panel = ImagePanel(
-            samples if samples is not None else demo_image_paths(),
-            self._image_loaded,
-            self.report_error,
-        )
-        self.preprocess = PreprocessPanel(config, self.settings_changed)
-        self.noise = NoisePanel(config, self.settings_changed)
-        self.planes = PlanesPanel(self.report_error)
-        self.similarity = SimilarityPanel()
-        self.sweep = SweepPanel(self._run_sweep, self.report_error)
-        self.dataset = DatasetPanel(
-            self._run_dataset, self.image_panel.load_path, self.report_error
-        )
+        self.sample_paths = list(samples if samples is not None else demo_image_paths())
+        self.initial_config = config
         self._orientation = None  # the demo pages' classifier, loaded when first needed
-        self.findings_panel = FindingsPanel(self._snapshot, self.report_error)
+        # the panels (nv12_widgets.widgets.registry.PANELS), each reachable by its name
+        self.panels: dict[str, Panel] = {}
+        for cls in PANELS if panels is None else panels:
+            panel = cls.create(self)
+            self.panels[cls.name] = panel
+            setattr(self, cls.name, panel)
         self.findings = self.findings_panel.findings
-        # a board dump next to the image: which pipeline made it (model.identify)
-        self.identify = IdentifyPanel(self._identify_source)
-        self.identify.add_class("nv12-identify")
-        self.identify_box = W.Accordion([self.identify], titles=("Identify a board dump",))
+        self.identify_box = self.identify.widget
         self.status = W.HTML("")
         self.status.add_class("nv12-status")
         info = self.model.image
@@ -117,25 +110,15 @@ class NV12Debugger(W.VBox):
             f"<code title='{html.escape(info.dims_tooltip(), quote=True)}'>"
             f"{html.escape(info.describe())}</code>"
         )
+        areas = {area: [p.widget for p in self.panels.values() if p.area == area] for area in AREAS}
         # controls on the left, what they change on the right: no scrolling between them
-        left = W.VBox([self.image_panel, self.identify_box, self.noise, self.preprocess])
+        left = W.VBox(areas["controls"])
         left.add_class("nv12-controls")
-        right = W.VBox([self.similarity, self.status])
+        right = W.VBox([*areas["results"], self.status])
         right.add_class("nv12-results")
         top = W.HBox([left, right])  # side by side when they fit, else stacked (CSS)
         top.add_class("nv12-top")
-        super().__init__(
-            [
-                STYLE,
-                header,
-                self.errors,
-                top,
-                self.planes,
-                self.sweep,
-                self.dataset,
-                self.findings_panel,
-            ]
-        )
+        super().__init__([STYLE, header, self.errors, top, *areas["below"]])
         self.add_class("nv12-dashboard")
         no_null_tooltips(self)
         self._ready = True
@@ -171,13 +154,15 @@ class NV12Debugger(W.VBox):
         image panel included, keeps showing the previous image).
         """
         with self._lock:
-            if self._image_loaded(rgb, name, list(notes)) is False:
+            if self.image_loaded(rgb, name, list(notes)) is False:
                 return False
             self.image_panel.show(rgb, name, notes)
             self.image_panel.mark_yours(rgb, name)
             return True
 
-    def _image_loaded(self, source: np.ndarray | NV12, name: str, notes: list[str]) -> bool:
+    def image_loaded(self, source: np.ndarray | NV12, name: str, notes: list[str]) -> bool:
+        """The image panel's callback: compare ``source``; False (and the previous image
+        kept) when it is rejected."""
         frame = source if isinstance(source, NV12) else None
         if frame is not None:
             # A raw camera frame is compared as such: its planes are the device's input
@@ -200,7 +185,7 @@ class NV12Debugger(W.VBox):
                 return False
             return True
 
-    def _identify_source(self) -> np.ndarray | None:
+    def identify_source(self) -> np.ndarray | None:
         """The Identify panel's source image: the current RGB image as loaded (None
         for a raw frame: a dump is explained against the RGB it was made from)."""
         if self.image is None or isinstance(self.image, NV12):
@@ -265,29 +250,29 @@ class NV12Debugger(W.VBox):
         t0 = time.perf_counter()
         try:
             config = self.current_config()
+        except FieldErrors as exc:  # each field marked in its panel; all listed on top
+            self.report_error("Reading the settings", exc)
+            self._stale()
+            return False
+        try:
             cmp = self.comparator.compare(self.image, config)
         except Exception as exc:  # noqa: BLE001 - shown, never lost
             self.report_error("Updating", exc)
+            self._stale()
             return False
         try:
             key = (id(self.image), config.replace(**_display_noise()))
-            redraw = force or key != self._shown_key
-            if redraw:
-                planes = self.planes.prepare(cmp)
-                outputs = self.similarity.prepare_outputs(cmp)
-                texts, markup = self.preprocess.prepare_snippets(config, cmp.image_input)
-            metrics = self.similarity.prepare_metrics(cmp)
+            state = DashboardState(
+                cmp, config, self.image_name, changed=force or key != self._shown_key
+            )
+            prepared = [(panel, panel.prepare(state)) for panel in self.panels.values()]
         except Exception as exc:  # noqa: BLE001
             self.report_error("Drawing", exc)
             return False
         # All computed: draw it all (assignments only).
-        if redraw:
-            self.planes.draw(planes)
-            self.similarity.draw_outputs(outputs)
-            self.preprocess.snippets.value = markup
-            self.snippets = texts
-            self._shown_key = key
-        self.similarity.draw_metrics(metrics)
+        for panel, data in prepared:
+            panel.draw(data)
+        self._shown_key = key
         self.comparison = cmp
         self.errors.clear()
         self.last_update_ms = (time.perf_counter() - t0) * 1e3
@@ -298,14 +283,31 @@ class NV12Debugger(W.VBox):
         )
         return True
 
+    @property
+    def snippets(self) -> dict[str, str]:
+        """The vendor snippets shown in the Preprocessing panel, as text."""
+        return self.preprocess.snippet_texts
+
+    def _stale(self) -> None:
+        """Say, next to the numbers, that they are those of the last good settings."""
+        if self.comparison is not None:
+            self.status.value = (
+                "<span class='nv12-stale'>Not updated: the numbers above are those of the "
+                "last good settings (see the error above and the marked fields).</span>"
+            )
+
     # --------------------------------------------------------------------- findings
-    def _snapshot(self) -> dict:
+    def snapshot(self) -> dict:
+        """The current state as ``Findings.record`` keyword arguments (without the note):
+        the comparison's fields plus what every panel records."""
         cmp = self.comparison
         if cmp is None:
             raise ValueError("nothing to record yet: load an image first.")
-        charts = {"Sweep": self.sweep.chart_png} if self.sweep.chart_png else {}
-        dataset_context, dataset_charts = self.dataset.record_fields()
-        charts.update(dataset_charts)
+        charts, context = {}, {}
+        for panel in self.panels.values():
+            record = panel.record()
+            charts.update(record.charts)
+            context.update(record.context)
         fields = finding_fields(
             cmp,
             image_name=self.image_name,
@@ -316,7 +318,7 @@ class NV12Debugger(W.VBox):
             ),
             loading_notes=self.image_notes,
             charts=charts,
-            context=dataset_context,
+            context=context,
         )
         fields.pop("note")  # the Findings panel adds the user's note
         return fields
@@ -328,7 +330,9 @@ class NV12Debugger(W.VBox):
         self.findings_panel.record_finding()
 
     # ------------------------------------------------------------------------ sweep
-    def _run_sweep(self, progress, cancel):
+    def run_sweep(self, progress, cancel):
+        """The Sweep panel's run: noise amplitudes and common variants of the current
+        config on the current image."""
         from nv12_widgets.model.sweep import common_variants, sweep
 
         config = self.current_config()
@@ -342,7 +346,7 @@ class NV12Debugger(W.VBox):
         )
 
     # ---------------------------------------------------------------------- dataset
-    def _run_dataset(self, folder: str, labels, demo: bool, progress, cancel):
+    def run_dataset(self, folder: str, labels, demo: bool, progress, cancel):
         """The Dataset panel's run: the demo pages with the orientation classifier and
         its config (unless the dashboard's model is that classifier), any other folder
         with the dashboard's model and current config. Returns (result, model name)."""

@@ -12,12 +12,13 @@ import ipywidgets as W
 from nv12_widgets.report import Findings, figure_to_png, next_free_path, output_dir
 
 from ._common import ImageView
+from .panel import Panel, PanelRecord
 
 #: Notes longer than this are shown folded in the findings list (click to expand).
 NOTE_PREVIEW_CHARS = 80
 
 
-class FindingsPanel(W.VBox):
+class FindingsPanel(Panel, W.VBox):
     """Record snapshots of the dashboard and export them as one offline HTML file.
 
     A relative file name is written into the export folder
@@ -27,6 +28,12 @@ class FindingsPanel(W.VBox):
     ``snapshot()`` (given by the dashboard) returns the keyword arguments of
     :meth:`nv12_widgets.report.Findings.record` for the current state.
     """
+
+    name, area = "findings_panel", "below"
+
+    @classmethod
+    def create(cls, dashboard) -> FindingsPanel:
+        return cls(dashboard.snapshot, dashboard.report_error)
 
     def __init__(
         self, snapshot: Callable[[], dict], on_error: Callable, findings: Findings | None = None
@@ -38,10 +45,10 @@ class FindingsPanel(W.VBox):
             layout=W.Layout(width="60%", height="60px"),
         )
         self.title = W.Text(placeholder="title (optional)", description="Title")
-        self.record = W.Button(
+        self.record_button = W.Button(
             description="Record finding", icon="bookmark", button_style="primary"
         )
-        self.record.add_class("nv12-record")
+        self.record_button.add_class("nv12-record")
         self.listing = W.HTML("<i>No findings recorded yet.</i>")
         self.listing.add_class("nv12-findings")
         self.filename = W.Text(value="nv12_report.html", description="File")
@@ -57,12 +64,12 @@ class FindingsPanel(W.VBox):
         self.status = W.HTML("")
         self.status.add_class("nv12-export-status")
         self.last_export: Path | None = None
-        self.record.on_click(lambda _: self.record_finding())
+        self.record_button.on_click(lambda _: self.record_finding())
         self.export.on_click(lambda _: self.export_html())
         super().__init__(
             [
                 W.HTML("<span class='nv12-title'>Findings</span>"),
-                W.HBox([self.note, W.VBox([self.title, self.record])]),
+                W.HBox([self.note, W.VBox([self.title, self.record_button])]),
                 self.listing,
                 W.HBox([self.filename, self.overwrite, self.export]),
                 self.folder,
@@ -128,8 +135,7 @@ def _finding_item(f) -> str:
     """One finding as a list item: title and time; the note in full, folded when long
     (a <details> the reader opens with a click)."""
     head = (
-        f"<b>{html.escape(f.title)}</b> <span class='nv12-caption'>{f.created:%H:%M:%S} UTC"
-        "</span>"
+        f"<b>{html.escape(f.title)}</b> <span class='nv12-caption'>{f.created:%H:%M:%S} UTC</span>"
     )
     note = f.note or ""
     if len(note) <= NOTE_PREVIEW_CHARS and "\n" not in note:
@@ -197,13 +203,23 @@ class BackgroundJob:
             self._thread.join(timeout)
 
 
-class SweepPanel(W.VBox):
+class SweepPanel(Panel, W.VBox):
     """Cosine vs noise amplitude, and preprocessing variants ranked, with progress and cancel.
 
     ``run_sweep(progress, cancel)`` (given by the dashboard) runs the model-layer sweep
     and returns a result with ``.plot()`` and ``.summary()``; ``progress(done, total)``
     is called as work items finish; ``cancel`` is a ``threading.Event``.
     """
+
+    name, area = "sweep", "below"
+
+    @classmethod
+    def create(cls, dashboard) -> SweepPanel:
+        return cls(dashboard.run_sweep, dashboard.report_error)
+
+    def record(self) -> PanelRecord:
+        """The chart shown (none before the first sweep)."""
+        return PanelRecord(charts={"Sweep": self.chart_png} if self.chart_png else {})
 
     def __init__(self, run_sweep: Callable, on_error: Callable):
         self._run_sweep, self._on_error = run_sweep, on_error

@@ -16,6 +16,8 @@ import numpy as np
 from nv12_widgets.core import InputError
 from nv12_widgets.model.identify import Identification, identify_pipeline, load_dump
 
+from .panel import Panel
+
 __all__ = ["IdentifyPanel", "identification_html"]
 
 
@@ -50,7 +52,7 @@ def identification_html(result: Identification) -> str:
     )
 
 
-class IdentifyPanel(W.VBox):
+class IdentifyPanel(Panel, W.VBox):
     """Load what the board produced (tensor dump or NV12 frame) and identify its pipeline.
 
     Parameters
@@ -67,11 +69,27 @@ class IdentifyPanel(W.VBox):
         The widgets; ``last`` is the last :class:`Identification` (or None).
     """
 
+    name, area = "identify", "controls"
+
+    @classmethod
+    def create(cls, dashboard) -> IdentifyPanel:
+        """In a dashboard: against its current RGB image, folded in an accordion."""
+        panel = cls(dashboard.identify_source)
+        panel.add_class("nv12-identify")
+        panel.box = W.Accordion([panel], titles=("Identify a board dump",))
+        return panel
+
+    @property
+    def widget(self) -> W.Widget:
+        """The accordion holding the panel in a dashboard, else the panel."""
+        return self if self.box is None else self.box
+
     def __init__(
         self, image: np.ndarray | Callable[[], np.ndarray] | None = None, *, top: int = 5
     ) -> None:
         self._image = image
         self.top = top
+        self.box: W.Accordion | None = None
         self.last: Identification | None = None
         self.path = W.Text(
             placeholder="board dump: .npy, .bin + .json sidecar, .nv12 ...",

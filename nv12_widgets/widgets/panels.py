@@ -4,36 +4,34 @@ is usable on its own; :class:`~nv12_widgets.widgets.NV12Debugger` wires them tog
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
 
-from nv12_widgets.core import (
-    NV12,
-    error_map,
-    image_like_output,
-    is_raw_frame_path,
-    load_source,
-    output_heatmaps,
-    sequence_steps,
-)
-from nv12_widgets.core.vocabulary import (
-    DASHBOARD_KEYS,
-    LEGEND,
-    column_name,
-    format_metric,
-    legend_items,
-    metric_level,
-    metric_spec,
-)
+from nv12_widgets.core import NV12, is_raw_frame_path, load_source
 from nv12_widgets.model import PreprocessConfig, snippets
 from nv12_widgets.model.config import FieldSpec, field_spec
-from nv12_widgets.model.findings import ERROR_MAP_GAIN, error_map_title
-from nv12_widgets.model.pixel import largest_error, marked_zoom, pixel_readout, plane_pixel
 
-from ._common import ImageView, parse_floats
+from ._common import FieldErrors, ImageView, parse_floats
+from .panel import Panel
+from .planes_panel import PlanesPanel
+from .similarity_panel import SimilarityPanel, lint_html, metrics_table_html, sequence_html
+
+__all__ = [
+    "ImagePanel",
+    "NoisePanel",
+    "PlanesPanel",
+    "PreprocessPanel",
+    "SimilarityPanel",
+    "field_control",
+    "field_value",
+    "lint_html",
+    "metrics_table_html",
+    "sequence_html",
+]
 
 #: Dropdown values standing for None (ipywidgets 8 shows a None value as "nothing
 #: selected"): the field spec's words, as on the command line.
@@ -86,6 +84,14 @@ def field_control(spec: FieldSpec, value) -> W.Widget:
     return w
 
 
+def _field_message() -> W.HTML:
+    """The (hidden until needed) message line under one field."""
+    message = W.HTML("")
+    message.add_class("nv12-field-error")
+    message.layout.display = "none"
+    return message
+
+
 def field_value(spec: FieldSpec, widget: W.Widget):
     """The config value a :func:`field_control` shows (raises ValueError for bad text)."""
     value = widget.value
@@ -112,7 +118,7 @@ YOUR_IMAGE = "(your image)"
 RAW_AUTO = "auto"
 
 
-class ImagePanel(W.VBox):
+class ImagePanel(Panel, W.VBox):
     """Pick the image: upload, a bundled sample, or a path; images or raw NV12 / NV21 /
     I420 frames (``.nv12 .nv21 .i420 .yuv .raw``, size from the controls, a JSON sidecar
     or ``WxH`` in the name). Calls ``on_image(source, name, notes)`` with ``source`` an
@@ -123,6 +129,12 @@ class ImagePanel(W.VBox):
     the panel then keeps showing the previous image and its info, and the reader toggle
     keeps reloading the previous source.
     """
+
+    name, area = "image_panel", "controls"
+
+    @classmethod
+    def create(cls, dashboard) -> ImagePanel:
+        return cls(dashboard.sample_paths, dashboard.image_loaded, dashboard.report_error)
 
     def __init__(self, samples: Sequence[Path], on_image: Callable, on_error: Callable):
         self._on_image, self._on_error = on_image, on_error
@@ -308,8 +320,14 @@ class ImagePanel(W.VBox):
 
 
 # ---------------------------------------------------------------------- preprocessing
-class PreprocessPanel(W.VBox):
+class PreprocessPanel(Panel, W.VBox):
     """Every preprocessing setting; ``config()`` builds the :class:`PreprocessConfig`."""
+
+    name, area = "preprocess", "controls"
+
+    @classmethod
+    def create(cls, dashboard) -> PreprocessPanel:
+        return cls(dashboard.initial_config, dashboard.settings_changed)
 
     def __init__(self, config: PreprocessConfig, on_change: Callable):
         c = config
@@ -332,8 +350,16 @@ class PreprocessPanel(W.VBox):
         for w in (self.size_h, self.size_w):
             w.layout.width = "170px"
         self.size_note = W.HTML("")
+        # one message line under each field: a rejected value is explained where it is typed
+        self.messages = {name: _field_message() for name in (*PANEL_FIELDS, "size")}
+        self._errors: dict[str, str] = {}
         self.size_box = W.VBox(
-            [W.HBox([self.size_preset]), W.HBox([self.size_h, self.size_w]), self.size_note]
+            [
+                W.HBox([self.size_preset]),
+                W.HBox([self.size_h, self.size_w]),
+                self.messages["size"],
+                self.size_note,
+            ]
         )
         self.size_box.add_class("nv12-size")
         self.size_box.layout.display = "none"
@@ -342,6 +368,8 @@ class PreprocessPanel(W.VBox):
         self.size_preset.observe(self._preset_chosen, "value")
         self.snippets = W.HTML("")
         self.snippets.add_class("nv12-snippets")
+        #: The snippets shown, as text (what a finding records)
+        self.snippet_texts: dict[str, str] = {}
         self._base = c
         for w in self.controls.values():
             w.observe(lambda _: on_change(), "value")
@@ -355,11 +383,11 @@ class PreprocessPanel(W.VBox):
                 W.HTML("<span class='nv12-title'>Preprocessing</span>"),
                 W.HBox(
                     [
-                        W.VBox([self.swing, self.decode_swing, self.matrix, self.profile]),
-                        W.VBox([self.chroma, self.upsample, self.train_format, self.layout_]),
+                        self._column("swing", "decode_swing", "matrix", "profile"),
+                        self._column("chroma", "upsample", "train_format", "layout"),
                     ]
                 ),
-                W.HBox([W.VBox([self.divisor, self.mean]), W.VBox([self.std, self.resize_policy])]),
+                W.HBox([self._column("divisor", "mean"), self._column("std", "resize_policy")]),
                 self.size_box,
                 W.Accordion([self.snippets], titles=("Vendor config snippets",)),
             ]
@@ -432,13 +460,89 @@ class PreprocessPanel(W.VBox):
         for w in (self.swing, self.matrix, self.chroma, self.upsample):
             w.disabled = fixed
 
+    def _column(self, *names: str) -> W.VBox:
+        """Fields stacked, each with its message line right under it."""
+        return W.VBox([w for n in names for w in (self.controls[n], self.messages[n])])
+
     def config(self, **noise) -> PreprocessConfig:
-        """The config the controls describe (raises ValueError with a clear message)."""
-        return self._base.replace(
-            **{name: field_value(self.specs[name], w) for name, w in self.controls.items()},
-            size=self.size,
-            **noise,
-        )
+        """The config the controls describe.
+
+        Raises :class:`~nv12_widgets.widgets._common.FieldErrors` (a ValueError) naming
+        *every* rejected field; each is marked (CSS class ``nv12-invalid``) with its
+        message under it until it is fixed.
+        """
+        values, errors = {}, {}
+        for name, w in self.controls.items():
+            try:
+                values[name] = field_value(self.specs[name], w)
+            except ValueError as exc:
+                errors[name] = str(exc)
+        try:
+            values["size"] = self.size
+        except ValueError as exc:
+            errors["size"] = str(exc)
+        if not errors:
+            try:
+                config = self._base.replace(**values, **noise)
+            except ValueError as exc:
+                errors = self._blame(values, exc)
+            else:
+                self._mark({})
+                return config
+        else:
+            errors.update(self._blame(values, None))
+        self._mark(errors)
+        raise FieldErrors({self._label(n): m for n, m in errors.items()})
+
+    def _blame(self, values: dict, exc: ValueError | None) -> dict[str, str]:
+        """Which fields a rejected config is wrong in: each field whose value alone (on
+        the panel's starting config) is rejected; else the fields the message names
+        (a combination, e.g. 3 mean values for a grey training format)."""
+        errors = {}
+        for name, value in values.items():
+            if value == getattr(self._base, name):
+                continue
+            try:
+                self._base.replace(**{name: value})
+            except ValueError as single:
+                errors[name] = str(single)
+        if errors or exc is None:
+            return errors
+        message = str(exc)
+        named = [n for n in values if re.search(rf"\b{n}\b", message)]
+        return {n: message for n in named} or {"": message}
+
+    def _label(self, name: str) -> str:
+        if name in self.specs:
+            return self.specs[name].label
+        return "Size" if name == "size" else name
+
+    def _mark(self, errors: dict[str, str]) -> None:
+        """Mark the rejected fields and show their messages; unmark the others."""
+        self._errors = dict(errors)
+        for name, message in self.messages.items():
+            widgets = (self.size_h, self.size_w) if name == "size" else (self.controls[name],)
+            text = errors.get(name, "")
+            for w in widgets:
+                (w.add_class if text else w.remove_class)("nv12-invalid")
+            message.value = f"<span>{html.escape(text)}</span>" if text else ""
+            message.layout.display = None if text else "none"
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """The rejected fields of the last :meth:`config`, ``{field: message}``."""
+        return dict(self._errors)
+
+    def prepare(self, state) -> tuple[dict[str, str], str] | None:
+        """The panel contract: the vendor snippets of ``state.config`` when more than the
+        noise changed, else None (keep)."""
+        if not state.changed:
+            return None
+        return self.prepare_snippets(state.config, state.comparison.image_input)
+
+    def draw(self, prepared: tuple[dict[str, str], str] | None) -> None:
+        if prepared is not None:
+            self.snippet_texts, self.snippets.value = prepared
 
     def show_snippets(self, config: PreprocessConfig, input_name: str) -> dict[str, str]:
         texts, markup = self.prepare_snippets(config, input_name)
@@ -457,8 +561,14 @@ class PreprocessPanel(W.VBox):
 
 
 # ------------------------------------------------------------------------------ noise
-class NoisePanel(W.VBox):
+class NoisePanel(Panel, W.VBox):
     """The vendor's noise test: amplitude 0-2 grey levels, kind, seed."""
+
+    name, area = "noise", "controls"
+
+    @classmethod
+    def create(cls, dashboard) -> NoisePanel:
+        return cls(dashboard.initial_config, dashboard.settings_changed)
 
     def __init__(self, config: PreprocessConfig, on_change: Callable):
         self.amplitude = W.FloatSlider(
@@ -486,431 +596,3 @@ class NoisePanel(W.VBox):
             "noise_kind": self.kind.value,
             "noise_seed": int(self.seed.value),
         }
-
-
-# ----------------------------------------------------------------------------- planes
-#: What the pixel inspector listens to on every plane (ipyevents), and how often a
-#: hover is sent to the kernel at most (ms).
-INSPECT_EVENTS = ["mousemove", "click", "mouseleave"]
-INSPECT_THROTTLE_MS = 60
-
-
-class PlanesPanel(W.VBox):
-    """Y, interleaved UV, U, V, RGB rebuilt from NV12, amplified error map, and a pixel
-    inspector: hover over any plane to read that pixel (codes, both paths, error), click
-    to pin it; the zooms follow; it starts at the largest error.
-
-    Mouse events come from `ipyevents <https://github.com/mwcraig/ipyevents>`_ (a small,
-    maintained Jupyter widget that forwards DOM events of an existing widget, here the
-    planes' ``Image`` widgets, to Python, with throttling); the numbers come from
-    :func:`nv12_widgets.model.pixel.pixel_readout`.
-    """
-
-    ERROR_GAIN = ERROR_MAP_GAIN
-
-    def __init__(self, on_error: Callable | None = None):
-        self._on_error = on_error
-        self.y = ImageView("Y plane", "nv12-y-plane")
-        self.uv = ImageView("UV plane (interleaved U V U V ...)", "nv12-uv-plane")
-        self.u = ImageView("U (Cb)", "nv12-u-plane", target=160)
-        self.v = ImageView("V (Cr)", "nv12-v-plane", target=160)
-        self.rgb = ImageView("RGB rebuilt from NV12", "nv12-rgb-plane")
-        self.error = ImageView(error_map_title(self.ERROR_GAIN), "nv12-error-map")
-        self.views = {
-            "y": self.y, "uv": self.uv, "u": self.u, "v": self.v, "rgb": self.rgb,
-            "error": self.error,
-        }  # fmt: skip
-        self.row = W.BoundedIntText(0, min=0, max=0, description="Row")
-        self.col = W.BoundedIntText(0, min=0, max=0, description="Column")
-        for w in (self.row, self.col):
-            w.layout.width = "150px"
-            w.style.description_width = "56px"
-        self.largest = W.Button(description="Go to the largest error", icon="crosshairs")
-        self.largest.add_class("nv12-largest-error")
-        self.largest.layout.width = "auto"
-        self.zoom_y = ImageView("Zoom: Y", "nv12-zoom-y", target=160)
-        self.zoom_err = ImageView("Zoom: error", "nv12-zoom-error", target=160)
-        self.readout = W.HTML("")
-        self.readout.add_class("nv12-readout")
-        self.row.observe(lambda _: self._pixel_moved(), "value")
-        self.col.observe(lambda _: self._pixel_moved(), "value")
-        self.largest.on_click(lambda _: self.go_to_largest_error())
-        self._cmp = None
-        self._drawing = False
-        #: True until the user picks a pixel: each new comparison starts at its largest error
-        self.follow_largest = True
-        self.events = {}
-        try:
-            from ipyevents import Event
-        except ImportError:  # the planes still show; the inspector falls back to Row/Column
-            Event = None  # noqa: N806
-        for name, view in self.views.items():
-            view.image.add_class("nv12-inspectable")
-            if Event is not None:
-                ev = Event(
-                    source=view.image, watched_events=INSPECT_EVENTS,
-                    throttle_or_debounce="throttle", wait=INSPECT_THROTTLE_MS,
-                )  # fmt: skip
-                ev.on_dom_event(lambda event, plane=name: self.handle_event(plane, event))
-                self.events[name] = ev
-        hint = (
-            "hover over a plane to read a pixel, click to pin it"
-            if self.events
-            else "pip install ipyevents to hover over the planes"
-        )
-        super().__init__(
-            [
-                W.HTML("<span class='nv12-title'>Planes</span> <span class='nv12-caption'>"
-                       "at the model input size, sent losslessly (PNG); "
-                       f"{hint}</span>"),
-                # the inspector beside the planes on a wide screen, below them otherwise
-                W.HBox(
-                    [
-                        W.VBox(
-                            [
-                                W.HBox([self.y, self.uv]),
-                                W.HBox([self.u, self.v, self.rgb, self.error]).add_class(
-                                    "nv12-shrink-row"
-                                ),
-                            ]
-                        ).add_class("nv12-plane-grid"),
-                        W.VBox(
-                            [
-                                W.HBox([self.row, self.col]),
-                                self.largest,
-                                W.HBox([self.zoom_y, self.zoom_err]).add_class(
-                                    "nv12-shrink-row"
-                                ),
-                                self.readout,
-                            ]
-                        ).add_class("nv12-inspector"),
-                    ]
-                ),
-            ]
-        )  # fmt: skip
-        self.add_class("nv12-planes")
-
-    def show(self, cmp) -> None:
-        """Show a :class:`~nv12_widgets.model.compare.Comparison`'s planes."""
-        self.draw(self.prepare(cmp))
-
-    def prepare(self, cmp) -> dict:
-        """Compute every view of ``cmp`` (PNGs, readout) without drawing anything."""
-        frame = cmp.nv12_frame
-        error = error_map(cmp.reference_input, cmp.nv12_input, gain=self.ERROR_GAIN)
-        rgb = cmp.nv12_rgb()
-        if self.follow_largest:
-            r, c = largest_error(cmp)
-        else:
-            r = min(int(self.row.value), frame.height - 1)
-            c = min(int(self.col.value), frame.width - 1)
-        return {
-            "cmp": cmp,
-            "views": [
-                (self.y, self.y.prepare(frame.y)),
-                (self.uv, self.uv.prepare(frame.uv_interleaved_image())),
-                (self.u, self.u.prepare(np.ascontiguousarray(frame.u))),
-                (self.v, self.v.prepare(np.ascontiguousarray(frame.v))),
-                (self.rgb, self.rgb.prepare(rgb)),
-                (self.error, self.error.prepare(error)),
-            ],
-            "max": (frame.height - 1, frame.width - 1),
-            "at": (r, c),
-            "pixel": self._prepare_pixel(cmp, r, c, error, rgb),
-        }
-
-    def draw(self, prepared: dict) -> None:
-        """Draw what :meth:`prepare` computed (assignments only)."""
-        self._cmp = prepared["cmp"]
-        for view, data in prepared["views"]:
-            view.draw(data)
-        self._set_pixel(*prepared["at"], prepared["max"])
-        self._draw_pixel(prepared["pixel"])
-
-    def _set_pixel(self, r: int, c: int, maxima: tuple[int, int] | None = None) -> None:
-        """Move the Row / Column boxes without recomputing the readout."""
-        self._drawing = True
-        try:
-            if maxima is not None:
-                self.row.max, self.col.max = maxima
-            self.row.value, self.col.value = r, c
-        finally:
-            self._drawing = False
-
-    # -- the inspector ------------------------------------------------------------
-    @property
-    def pixel(self) -> tuple[int, int]:
-        """The pinned pixel (row, col): the Row / Column boxes."""
-        return int(self.row.value), int(self.col.value)
-
-    def handle_event(self, plane: str, event: dict) -> None:
-        """An ipyevents DOM event on ``plane``: ``mousemove`` reads the pixel under the
-        mouse, ``click`` pins it, ``mouseleave`` returns to the pinned pixel.
-
-        ``event`` carries ``type``, ``relativeX`` / ``relativeY`` (display pixels from
-        the image's corner) and ``boundingRectWidth`` / ``boundingRectHeight``.
-        """
-        try:
-            if self._cmp is None:
-                return
-            kind = event.get("type")
-            if kind == "mouseleave":
-                self.show_pixel()
-                return
-            if kind not in ("mousemove", "click"):
-                return
-            f = self._cmp.nv12_frame
-            r, c = plane_pixel(
-                plane,
-                float(event["relativeX"]),
-                float(event["relativeY"]),
-                float(event["boundingRectWidth"]),
-                float(event["boundingRectHeight"]),
-                (f.height, f.width),
-            )
-            if kind == "click":
-                self.follow_largest = False
-                self._set_pixel(r, c)
-            self.show_pixel(r, c, pinned=kind == "click")
-        except Exception as exc:  # noqa: BLE001 - shown in the dashboard, never lost
-            if self._on_error is None:
-                raise
-            self._on_error("The pixel inspector", exc)
-
-    def go_to_largest_error(self) -> None:
-        """Pin the pixel with the largest |NV12 path - reference| (and follow it on the
-        next updates, until another pixel is picked)."""
-        if self._cmp is None:
-            return
-        self.follow_largest = True
-        self._set_pixel(*largest_error(self._cmp))
-        self.show_pixel()
-
-    def _pixel_moved(self) -> None:
-        if self._drawing:
-            return
-        self.follow_largest = False
-        try:
-            self.show_pixel()
-        except Exception as exc:  # noqa: BLE001 - shown in the dashboard, never lost
-            if self._on_error is None:
-                raise
-            self._on_error("The pixel readout", exc)
-
-    def show_pixel(self, row: int | None = None, col: int | None = None, pinned: bool = True):
-        """Show the readout and zooms of (row, col), default the pinned pixel."""
-        cmp = self._cmp
-        if cmp is None:
-            return
-        r, c = self.pixel if row is None else (row, col)
-        pinned = pinned and (r, c) == self.pixel
-        self._draw_pixel(
-            self._prepare_pixel(cmp, r, c, self.error.array, self.rgb.array, pinned)
-        )
-
-    def _draw_pixel(self, prepared: tuple) -> None:
-        zoom_y, zoom_err, readout = prepared
-        self.zoom_y.draw(zoom_y)
-        self.zoom_err.draw(zoom_err)
-        self.readout.value = readout
-
-    def _prepare_pixel(
-        self, cmp, r: int, c: int, error: np.ndarray, rgb: np.ndarray, pinned: bool = True
-    ) -> tuple:
-        px = pixel_readout(cmp, r, c, nv12_rgb=rgb, gain=self.ERROR_GAIN)
-        where = f"around ({r}, {c}), outlined"
-        zoom_y = self.zoom_y.prepare(marked_zoom(cmp.nv12_frame.y, r, c), where)
-        zoom_err = self.zoom_err.prepare(marked_zoom(error, r, c), where)
-        state = "pinned" if pinned else "under the mouse"
-        readout = (
-            f"<b>pixel (row {r}, col {c})</b> <span class='nv12-caption'>{state}</span>"
-            "<table>"
-            + "".join(
-                f"<tr><td>{html.escape(k)}</td><td><code>{html.escape(v)}</code></td></tr>"
-                for k, v in px.rows()
-            )
-            + "</table>"
-        )
-        return zoom_y, zoom_err, readout
-
-
-# ------------------------------------------------------------------------- similarity
-def metrics_table_html(metrics: dict[str, dict]) -> str:
-    """Per-output metrics as a colour-coded HTML table, with a legend.
-
-    Columns are :data:`nv12_widgets.core.vocabulary.DASHBOARD_KEYS` that have a value
-    for some output; headers, tooltips, number formats and colours come from the core's
-    vocabulary (the report and the CLI use the same names).
-    """
-    keys = [k for k in DASHBOARD_KEYS if any(m.get(k) is not None for m in metrics.values())]
-    head = f"<tr><th>{html.escape(column_name('name'))}</th>" + "".join(
-        f"<th title='{html.escape(metric_spec(k).meaning, quote=True)}'>"
-        f"{html.escape(metric_spec(k).header)}</th>"
-        for k in keys
-    ) + "</tr>"
-    body = []
-    for name, m in metrics.items():
-        cells = []
-        for k in keys:
-            cls = metric_level(k, m.get(k))
-            if isinstance(m.get(k), dict | str):  # text (e.g. the task summary): may wrap
-                cls = f"{cls} nv12-text" if cls else "nv12-text"
-            attr = f" class='{cls}'" if cls else ""
-            cells.append(f"<td{attr}>{html.escape(format_metric(k, m.get(k)))}</td>")
-        body.append(f"<tr><td>{html.escape(name)}</td>{''.join(cells)}</tr>")
-    legend = "".join(
-        f"<span class='{level} nv12-swatch'>{html.escape(text)}</span> "
-        for level, text in legend_items()
-    )
-    return (
-        f"<table>{head}{''.join(body)}</table>"
-        f"<div class='nv12-legend' title='{html.escape(LEGEND, quote=True)}'>{legend}"
-        "<span class='nv12-caption'>(hover a header for its meaning)</span></div>"
-    )
-
-
-def lint_html(findings: Sequence) -> str:
-    """The configuration linter's findings (``Comparison.lint``) as HTML: one line per
-    finding with its severity, code, message and the fields involved; '' for none."""
-    if not findings:
-        return ""
-    items = []
-    for f in findings:
-        fields = ", ".join(f.fields)
-        items.append(
-            f"<li class='nv12-lint-{html.escape(f.severity)}' data-code='{html.escape(f.code)}'>"
-            f"<b>{html.escape(f.severity)}</b> <code>{html.escape(f.code)}</code>: "
-            f"{html.escape(f.message)}"
-            + (
-                f" <span class='nv12-caption'>(fields: {html.escape(fields)})</span>"
-                if fields
-                else ""
-            )
-            + "</li>"
-        )
-    errors = sum(f.severity == "error" for f in findings)
-    head = (
-        f"Configuration check: {errors} error{'s' if errors != 1 else ''}, "
-        f"{len(findings) - errors} other finding{'s' if len(findings) - errors != 1 else ''}"
-    )
-    colour = "#8a1c1c" if errors else "#7a5a00"
-    return (
-        f"<div style='border-left: 4px solid {colour}; background: #fff8e6; "
-        f"padding: 4px 10px; margin: 4px 0;'><b>{html.escape(head)}</b>"
-        f"<ul style='margin: 2px 0 2px 1.2em; padding: 0;'>{''.join(items)}</ul></div>"
-    )
-
-
-def sequence_html(name: str, steps: dict) -> str:
-    """A :func:`~nv12_widgets.core.sequence_steps` result as HTML: the per-step argmax
-    of the reference and the NV12 path, listing the steps where they differ."""
-    n_diff = int(steps["differ"].size)
-    head = (
-        f"<b>{html.escape(name)}</b>: sequence output, {steps['steps']} steps x "
-        f"{steps['classes']} classes; per-step argmax differs at {n_diff} of "
-        f"{steps['steps']} steps"
-    )
-    if not n_diff:
-        return f"<div>{head}: the NV12 path picks the reference's class at every step.</div>"
-    rows = "".join(
-        f"<tr><td>{r['step']}</td><td>{r['reference']}</td><td>{r['reference_score']:.4g}</td>"
-        f"<td>{r['test']}</td><td>{r['test_score']:.4g}</td></tr>"
-        for r in steps["rows"]
-    )
-    more = (
-        f"<div class='nv12-caption'>{steps['truncated']} more differing steps not listed</div>"
-        if steps["truncated"]
-        else ""
-    )
-    return (
-        f"<div>{head}.</div><div class='nv12-metrics'><table><tr><th>step</th>"
-        "<th>reference class</th><th>score</th><th>NV12 class</th><th>score</th></tr>"
-        f"{rows}</table></div>{more}"
-    )
-
-
-class SimilarityPanel(W.VBox):
-    """Cosine and friends per output, the verdict, the configuration linter's findings
-    (a warning area above the table), and per-output pictures: heatmaps of image-like
-    outputs, the per-step argmax of sequence outputs."""
-
-    def __init__(self):
-        self.warnings = W.HTML("")
-        self.warnings.add_class("nv12-warnings")
-        self.warnings.layout.display = "none"
-        self.sequence = W.HTML("")
-        self.sequence.add_class("nv12-sequence")
-        self.sequence.layout.display = "none"
-        self.table = W.HTML("")
-        self.table.add_class("nv12-cosine")
-        self.table.add_class("nv12-metrics")
-        self.verdict = W.HTML("")
-        self.verdict.add_class("nv12-verdict")
-        self.ref_map = ImageView("Output: reference", target=200)
-        self.nv12_map = ImageView("Output: NV12 path", target=200)
-        self.diff_map = ImageView("|reference - NV12|", target=200)
-        self.maps = W.HBox([self.ref_map, self.nv12_map, self.diff_map])
-        self.maps.layout.display = "none"
-        super().__init__(
-            [
-                W.HTML("<span class='nv12-title'>Similarity</span>"),
-                self.warnings,
-                self.table,
-                self.verdict,
-                self.maps,
-                self.sequence,
-            ]
-        )
-
-    def show_metrics(self, cmp) -> None:
-        self.draw_metrics(self.prepare_metrics(cmp))
-
-    def prepare_metrics(self, cmp) -> tuple[str, str, str]:
-        """The metrics table, the verdict and the lint findings as HTML, without
-        drawing them."""
-        table = metrics_table_html(cmp.to_dict())
-        v = cmp.verdict()
-        verdict = f"<b>{html.escape(v.title)}</b><br>{html.escape(v.text)}"
-        return table, verdict, lint_html(cmp.lint)
-
-    def draw_metrics(self, prepared: tuple[str, str, str]) -> None:
-        self.table.value, self.verdict.value, warnings = prepared
-        self.warnings.value = warnings
-        self.warnings.layout.display = None if warnings else "none"
-
-    def show_outputs(self, cmp) -> None:
-        self.draw_outputs(self.prepare_outputs(cmp))
-
-    def prepare_outputs(self, cmp) -> list | str | None:
-        """The pictures of the first output: heatmap views of an image-like output, the
-        per-step argmax table (HTML) of a sequence output, None otherwise."""
-        name = next(iter(cmp.outputs_reference))
-        metrics = cmp.metrics.get(name)
-        if metrics is not None and metrics.kind == "sequence":
-            return sequence_html(
-                name, sequence_steps(cmp.outputs_reference[name], cmp.outputs_nv12[name])
-            )
-        ref = image_like_output(cmp.outputs_reference[name])
-        if ref is None:
-            return None
-        dev = image_like_output(cmp.outputs_nv12[name])
-        ref_rgb, dev_rgb, diff_rgb, scale = output_heatmaps(ref, dev)
-        return [
-            (self.ref_map, self.ref_map.prepare(ref_rgb, f"{name}, {scale['lo']:.3g}..{scale['hi']:.3g}")),
-            (self.nv12_map, self.nv12_map.prepare(dev_rgb, "same colour scale")),
-            (self.diff_map, self.diff_map.prepare(diff_rgb, f"0..{scale['diff_max']:.3g}")),
-        ]
-
-    def draw_outputs(self, prepared: list | str | None) -> None:
-        if isinstance(prepared, str):  # a sequence output: its per-step table
-            self.sequence.value = prepared
-            self.sequence.layout.display = None
-            self.maps.layout.display = "none"
-            return
-        self.sequence.layout.display = "none"
-        if prepared is None:
-            self.maps.layout.display = "none"
-            return
-        for view, data in prepared:
-            view.draw(data)
-        self.maps.layout.display = None

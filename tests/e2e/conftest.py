@@ -321,3 +321,62 @@ def wait_images_rendered(page, selector: str, timeout: float = UPDATE_TIMEOUT_MS
         timeout=timeout,
     )
     return page.evaluate(f"sel => {shown}.map(i => i.naturalWidth)", selector)
+
+
+# ---------------------------------------------------------- the starter notebook, run once
+NOTEBOOK = "01_quickstart.ipynb"
+KERNEL_IDLE = "Python 3 (ipykernel) | Idle"
+LIGHT, DARK = "JupyterLab Light", "JupyterLab Dark"
+
+
+@pytest.fixture(scope="module")
+def lab_page(lab_server, browser):
+    """The starter notebook run once in JupyterLab; the theme is reset to light after."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    page = context.new_page()
+    with diagnose(page, lab_server, "test_layout_setup"):
+        page.goto(f"{lab_server.url}/lab/tree/{NOTEBOOK}?reset&token={lab_server.token}")
+        expect(page.get_by_role("button", name=KERNEL_IDLE)).to_be_visible(
+            timeout=KERNEL_TIMEOUT_MS
+        )
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        wait_for_dashboard(page)
+        expect(page.locator(".nv12-readout")).to_contain_text(
+            "pixel (row", timeout=DASHBOARD_TIMEOUT_MS
+        )
+    try:
+        yield page
+    finally:
+        set_theme(page, LIGHT)
+        context.close()
+
+
+def set_theme(page, theme: str) -> None:
+    """Switch JupyterLab's theme and wait until the page uses it."""
+    page.evaluate(
+        "t => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", theme
+    )
+    page.wait_for_function(
+        "t => document.body.dataset.jpThemeName === t", arg=theme, timeout=UPDATE_TIMEOUT_MS
+    )
+
+
+def set_screen(page, width: int, height: int, theme: str, browser_open: bool) -> None:
+    """Viewport size, theme, and the file browser open (a laptop's usual view) or not."""
+    page.set_viewport_size({"width": width, "height": height})
+    set_theme(page, theme)
+    if browser_open:
+        page.evaluate("() => window.jupyterapp.commands.execute('filebrowser:activate')")
+        page.wait_for_function(
+            "() => !window.jupyterapp.shell.leftCollapsed", timeout=UPDATE_TIMEOUT_MS
+        )
+    else:
+        page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+        page.wait_for_function(
+            "() => window.jupyterapp.shell.leftCollapsed", timeout=UPDATE_TIMEOUT_MS
+        )
+    page.wait_for_timeout(400)  # the notebook re-lays out after the panel moved

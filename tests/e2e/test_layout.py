@@ -20,19 +20,14 @@ import pytest
 from nv12_widgets.model.pixel import plane_pixel
 
 from .conftest import (
-    DASHBOARD_TIMEOUT_MS,
-    KERNEL_TIMEOUT_MS,
-    PAGE_TIMEOUT_MS,
+    DARK,
+    LIGHT,
     REPO,
     UPDATE_TIMEOUT_MS,
     diagnose,
-    wait_for_dashboard,
+    set_screen,
     wait_images_rendered,
 )
-
-NOTEBOOK = "01_quickstart.ipynb"
-KERNEL_IDLE = "Python 3 (ipykernel) | Idle"
-LIGHT, DARK = "JupyterLab Light", "JupyterLab Dark"
 
 #: (name, width, height, theme, file browser open)
 SCREENS = [
@@ -73,57 +68,6 @@ OVERFLOW_JS = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def lab_page(lab_server, browser):
-    """The starter notebook run once in JupyterLab; the theme is reset to light after."""
-    from playwright.sync_api import expect
-
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    page = context.new_page()
-    with diagnose(page, lab_server, "test_layout_setup"):
-        page.goto(f"{lab_server.url}/lab/tree/{NOTEBOOK}?reset&token={lab_server.token}")
-        expect(page.get_by_role("button", name=KERNEL_IDLE)).to_be_visible(
-            timeout=KERNEL_TIMEOUT_MS
-        )
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        wait_for_dashboard(page)
-        expect(page.locator(".nv12-readout")).to_contain_text(
-            "pixel (row", timeout=DASHBOARD_TIMEOUT_MS
-        )
-    try:
-        yield page
-    finally:
-        _set_theme(page, LIGHT)
-        context.close()
-
-
-def _set_theme(page, theme: str) -> None:
-    page.evaluate(
-        "t => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", theme
-    )
-    page.wait_for_function(
-        "t => document.body.dataset.jpThemeName === t", arg=theme, timeout=UPDATE_TIMEOUT_MS
-    )
-
-
-def _set_screen(page, width: int, height: int, theme: str, browser_open: bool) -> None:
-    page.set_viewport_size({"width": width, "height": height})
-    _set_theme(page, theme)
-    if browser_open:
-        page.evaluate("() => window.jupyterapp.commands.execute('filebrowser:activate')")
-        page.wait_for_function(
-            "() => !window.jupyterapp.shell.leftCollapsed", timeout=UPDATE_TIMEOUT_MS
-        )
-    else:
-        page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
-        page.wait_for_function(
-            "() => window.jupyterapp.shell.leftCollapsed", timeout=UPDATE_TIMEOUT_MS
-        )
-    page.wait_for_timeout(400)  # the notebook re-lays out after the panel moved
-
-
 def _screenshot(page, name: str, tmp_path: Path) -> None:
     out = REPO / "docs" if os.environ.get("NV12_UPDATE_SCREENSHOT") == "1" else tmp_path
     page.screenshot(path=str(out / f"dashboard-{name}.png"), animations="disabled")
@@ -140,7 +84,7 @@ def test_dashboard_fits_and_inspects(
 
     page = lab_page
     with diagnose(page, lab_server, f"test_layout_{name}"):
-        _set_screen(page, width, height, theme, browser_open)
+        set_screen(page, width, height, theme, browser_open)
         dash = page.locator(".nv12-dashboard")
         dash.evaluate("el => el.scrollIntoView({block: 'start'})")
         wait_images_rendered(page, ".nv12-dashboard img")

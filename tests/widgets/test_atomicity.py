@@ -61,7 +61,7 @@ def test_a_failure_while_preparing_the_views_draws_nothing(dashboard, monkeypatc
         raise ValueError("heatmap exploded")
 
     # the heatmaps are prepared after the planes: with the old order the planes changed
-    monkeypatch.setattr("nv12_widgets.widgets.panels.output_heatmaps", broken)
+    monkeypatch.setattr("nv12_widgets.widgets.similarity_panel.output_heatmaps", broken)
     d.preprocess.swing.value = "studio"
     assert "heatmap exploded" in d.errors.value
     after = {

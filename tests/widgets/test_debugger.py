@@ -209,7 +209,7 @@ def test_sweep_cancel_gives_partial_result(dashboard):
 
     def run_and_cancel(progress, cancel):
         cancel.set()
-        return d._run_sweep(progress, cancel)
+        return d.run_sweep(progress, cancel)
 
     d.sweep._run_sweep = run_and_cancel
     d.sweep.run(background=False)
@@ -263,7 +263,7 @@ def test_readout_errors_land_in_the_error_area(dashboard, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("readout exploded")
 
-    monkeypatch.setattr("nv12_widgets.widgets.panels.marked_zoom", broken)
+    monkeypatch.setattr("nv12_widgets.widgets.planes_panel.marked_zoom", broken)
     d.planes.row.value = 3
     assert "readout exploded" in d.errors.value
     assert "pixel readout" in d.errors.value
@@ -288,3 +288,60 @@ def test_file_upload_loads_the_image(dashboard):
     assert d.errors.value == "", d.errors.message
     assert d.image_name == "uploaded.png" and d.image.shape == (30, 40, 3)
     assert "uploaded.png" in d.image_panel.info.value
+
+
+def test_every_rejected_field_is_marked_beside_itself_and_listed(dashboard):
+    d = dashboard
+    p = d.preprocess
+    good, table = d.comparison, d.similarity.table.value
+    p.mean.value = "0.5, 0.5"  # 2 values for 3 channels
+    p.std.value = "0"
+    # both errors listed on top, each beside its own field, each field marked
+    assert "Mean" in d.errors.value and "Std" in d.errors.value, d.errors.value
+    assert set(p.errors) == {"mean", "std"}
+    assert "nv12-invalid" in p.mean._dom_classes and "nv12-invalid" in p.std._dom_classes
+    assert "3" in p.messages["mean"].value and p.messages["mean"].layout.display is None
+    assert "divides" in p.messages["std"].value
+    assert p.messages["divisor"].layout.display == "none"
+    assert "nv12-invalid" not in p.divisor._dom_classes
+    # the message line sits right under its field in the panel
+    column = next(b for b in _boxes(p) if p.mean in b.children)
+    kids = list(column.children)
+    assert kids[kids.index(p.mean) + 1] is p.messages["mean"]
+    # all or nothing: the last good state stays, and says so
+    assert d.comparison is good and d.similarity.table.value == table
+    assert "last good settings" in d.status.value
+    p.mean.value = "abc"  # a parse error and a value error at once
+    assert set(p.errors) == {"mean", "std"} and "numbers" in p.messages["mean"].value
+    p.mean.value = "0.5"
+    assert set(p.errors) == {"std"} and "nv12-invalid" not in p.mean._dom_classes
+    p.std.value = "0.5"
+    assert p.errors == {} and d.errors.value == "" and "updated in" in d.status.value
+    assert not any("nv12-invalid" in w._dom_classes for w in p.controls.values())
+
+
+def test_a_combination_marks_the_fields_it_names():
+    from nv12_widgets.model import PreprocessConfig
+    from nv12_widgets.widgets._common import FieldErrors
+    from nv12_widgets.widgets.panels import PreprocessPanel
+
+    p = PreprocessPanel(PreprocessConfig(), lambda: None)
+    p.train_format.value = "gray"
+    p.mean.value = "0.5, 0.5, 0.5"  # fine alone for rgb, wrong with gray
+    with pytest.raises(FieldErrors) as caught:
+        p.config()
+    assert {"mean", "train_format"} == set(p.errors), p.errors
+    assert "Mean" in str(caught.value) and "gray" in str(caught.value)
+    p.mean.value = "0.5"
+    assert p.config().train_format == "gray" and p.errors == {}
+
+
+def _boxes(widget):
+    stack, out = [widget], []
+    while stack:
+        w = stack.pop()
+        kids = getattr(w, "children", ()) or ()
+        if kids:
+            out.append(w)
+        stack.extend(kids)
+    return out

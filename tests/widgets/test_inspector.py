@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from nv12_widgets.model.pixel import largest_error, pixel_readout
-from nv12_widgets.widgets.panels import INSPECT_EVENTS
+from nv12_widgets.widgets.planes_panel import INSPECT_EVENTS
 
 
 def _event(kind: str, x: float, y: float, w: float = 64.0, h: float = 64.0) -> dict:

@@ -101,7 +101,9 @@ def test_a_sequence_output_is_shown_as_per_step_argmax(photo):
     assert d.similarity.maps.layout.display == "none"  # no squeezed 8 x 5 heatmap
     assert d.similarity.sequence.layout.display is None
     text = d.similarity.sequence.value
-    steps = core.sequence_steps(d.comparison.outputs_reference["seq"], d.comparison.outputs_nv12["seq"])
+    steps = core.sequence_steps(
+        d.comparison.outputs_reference["seq"], d.comparison.outputs_nv12["seq"]
+    )
     assert f"differs at {steps['differ'].size} of 8 steps" in text
     for row in steps["rows"]:
         assert f"<td>{row['step']}</td><td>{row['reference']}</td>" in text

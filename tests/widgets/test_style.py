@@ -48,3 +48,37 @@ def test_no_null_tooltips_keeps_real_tooltips():
     a, b = W.Text(tooltip="real help"), W.Dropdown(options=["x"])
     no_null_tooltips(W.VBox([W.HBox([a]), b]))
     assert a.tooltip == "real help" and b.tooltip == ""
+
+
+def test_no_inline_colours_outside_the_stylesheet():
+    """Colours only through the stylesheet's classes (built on --jp-* variables): an
+    inline colour cannot follow the theme (the configuration check was white text on
+    rgb(255, 248, 230) in the dark theme)."""
+    from pathlib import Path
+
+    import nv12_widgets.widgets as widgets
+
+    offenders = []
+    for path in Path(widgets.__file__).parent.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if path.name == "_common.py":
+            text = text.replace(STYLE.value, "")
+        offenders += [
+            f"{path.name}: {m}"
+            for m in re.findall(r"style=['\"][^'\"]*(?:#[0-9a-fA-F]{3,8}\b|rgb)[^'\"]*", text)
+        ]
+    assert not offenders, offenders
+
+
+def test_the_configuration_check_uses_theme_classes():
+    from types import SimpleNamespace
+
+    from nv12_widgets.widgets.similarity_panel import lint_html
+
+    finding = SimpleNamespace(
+        severity="warning", code="mean_units", message="mean > 1", fields=("mean",)
+    )
+    markup = lint_html([finding])
+    assert "style=" not in markup and "#" not in markup
+    assert "class='nv12-lint nv12-lint-warnings'" in markup
+    assert re.search(r"\.nv12-lint \{[^}]*var\(--jp-layout-color2", _css())
