@@ -16,6 +16,7 @@ from .panel import AREAS, Panel, PanelRecord
 from .panels import ImagePanel, NoisePanel, PreprocessPanel
 from .planes_panel import PlanesPanel
 from .similarity_panel import SimilarityPanel
+from .task_panel import TaskPanel
 
 __all__ = ["PANELS", "DatasetEntry", "register_panel"]
 
@@ -45,6 +46,7 @@ PANELS: list[type] = [
     PreprocessPanel,
     SimilarityPanel,
     PlanesPanel,
+    TaskPanel,
     SweepPanel,
     DatasetEntry,
     FindingsPanel,
