@@ -196,6 +196,29 @@ def _facts_06(nb, cwd: Path, text: str) -> None:
     assert _pngs(nb) >= 2
 
 
+def _facts_08(nb, cwd: Path, text: str) -> None:
+    rows = {
+        name: (float(whole), int(ref), int(nv), float(f1))
+        for name, whole, ref, nv, f1 in re.findall(
+            r"^(as trained|full decoded as studio|studio decoded as full)\s+whole-tensor cosine "
+            r"([0-9.]+);.*detections reference (\d+), NV12 (\d+), F1 ([0-9.]+)",
+            text,
+            re.M,
+        )
+    }
+    assert len(rows) == 3, rows
+    assert all(r[0] > 0.9999 for r in rows.values())  # the whole tensor cannot see it
+    assert rows["as trained"][3] > 0.9
+    for bug in ("full decoded as studio", "studio decoded as full"):
+        assert rows[bug][3] < 0.8 and rows[bug][3] < rows["as trained"][3] - 0.15, rows
+        line = re.search(rf"^{bug}\s+verdict (.+)$", text, re.M).group(1)
+        assert line.startswith("preprocessing (R1") and "parts and answers -> preprocessing (R5" in line
+        assert "whole-tensor cosines alone -> preprocessing" not in line
+    assert re.search(r"^coffee\s+opencv: detections 0 -> 0.*verdict no-signal", text, re.M)
+    assert re.search(r"^contact sheet\s+opencv:.*verdict (?!preprocessing)", text, re.M)
+    assert _pngs(nb) >= 1
+
+
 FACTS: dict[str, Callable] = {
     "01_quickstart.ipynb": _facts_01,
     "02_noise_sensitivity.ipynb": _facts_02,
@@ -203,6 +226,7 @@ FACTS: dict[str, Callable] = {
     "04_quantized_vs_float.ipynb": _facts_04,
     "05_board_dump.ipynb": _facts_05,
     "07_task_agreement.ipynb": _facts_07,
+    "08_detections.ipynb": _facts_08,
 
 
     "06_dataset.ipynb": _facts_06,
