@@ -601,24 +601,29 @@ def component_metrics(
     """
     out = []
     extra = dict(task or {})
-    for part, r in reference.items():
-        r = np.asarray(r)
+    for part, shaped in reference.items():
+        # measured flat: a (N, C) part is not a classifier (no top-k over its rows)
+        r = np.asarray(shaped).reshape(-1)
+
+        def flat(path: Mapping[str, np.ndarray], part: str = part) -> np.ndarray:
+            return np.asarray(path[part]).reshape(-1)
+
         sig = signal_of(r)
-        mt = None if matched is None else measure_path(r, matched[part], signal=sig)
-        conv_ref = r if matched is None else matched[part]
+        mt = None if matched is None else measure_path(r, flat(matched), signal=sig)
+        conv_ref = r if matched is None else flat(matched)
         m = output_metrics(
             f"{name}[{part}]",
             r,
-            nv12=measure_path(r, nv12[part], signal=sig),
-            noise=measure_path(r, noise[part], signal=sig),
+            nv12=measure_path(r, flat(nv12), signal=sig),
+            noise=measure_path(r, flat(noise), signal=sig),
             matched=mt,
-            conversion=measure_path(conv_ref, nv12[part]),
+            conversion=measure_path(conv_ref, flat(nv12)),
             signal=sig,
             kind="other",
             answer_empty=extra.get("answer_empty"),
             answer_reason=extra.get("answer_reason", ""),
         )
-        fields = {
+        fields = {"shape": tuple(np.shape(shaped))} | {
             k: extra[k]
             for k in ("task_nv12", "task_noise", "task_format", "task_conversion")
             if k in extra
