@@ -437,7 +437,7 @@ class Comparator:
                 kind_guessed=override is None,
             )
         paths = {"reference": ref.outputs, "nv12": nv.outputs, "noise": nz.outputs}
-        paths["matched"] = None if is_frame else fm.outputs
+        paths.update(matched=fm.outputs, frame=is_frame)
         metrics, tasks = task_metrics(
             self.model, metrics, paths, output_kinds=output_kinds, interpreters=interpreters
         )

@@ -576,6 +576,7 @@ def component_metrics(
     noise: Mapping[str, np.ndarray],
     matched: Mapping[str, np.ndarray] | None,
     task: Mapping[str, Any] | None = None,
+    frame: bool = False,
 ) -> tuple[OutputMetrics, ...]:
     """One :class:`OutputMetrics` per part of a head (box coordinates, scores...).
 
@@ -585,7 +586,10 @@ def component_metrics(
         The output's name; each part is named ``"name[part]"``.
     reference, nv12, noise, matched : mapping
         Part name -> array, per path (the output kind's ``components()``); ``matched``
-        None for a raw frame.
+        None when there is no matched path.
+    frame : bool
+        The source was a raw frame: the matched path is only the conversion's reference
+        (the format's own loss is not measurable).
     task : mapping, optional
         The output's task fields copied onto every part (``task_nv12``,
         ``task_format``, ``task_conversion``, ``answer_empty``, ``answer_reason``),
@@ -609,7 +613,7 @@ def component_metrics(
             return np.asarray(path[part]).reshape(-1)
 
         sig = signal_of(r)
-        mt = None if matched is None else measure_path(r, flat(matched), signal=sig)
+        mt = None if matched is None or frame else measure_path(r, flat(matched), signal=sig)
         conv_ref = r if matched is None else flat(matched)
         m = output_metrics(
             f"{name}[{part}]",

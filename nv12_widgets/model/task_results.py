@@ -294,10 +294,12 @@ def judge_tasks(
     nv12: Mapping[str, np.ndarray],
     noise: Mapping[str, np.ndarray],
     matched: Mapping[str, np.ndarray] | None,
+    frame: bool = False,
 ) -> dict[str, TaskResult]:
     """Decode every binding on every path and score each against the reference.
 
-    Bindings of kind "other" are left out; a binding whose kind cannot read the
+    ``frame``: the source was a raw frame (no "format" agreement). Bindings of kind
+    "other" are left out; a binding whose kind cannot read the
     outputs on this image raises InputError when chosen and is left out when guessed.
 
     Examples
@@ -325,7 +327,8 @@ def judge_tasks(
                 "noise": kind.agreement(answers["reference"], answers["noise"]),
             }
             if matched is not None:
-                agreement["format"] = kind.agreement(answers["reference"], answers["matched"])
+                if not frame:  # a raw frame: the format's own effect is not measurable
+                    agreement["format"] = kind.agreement(answers["reference"], answers["matched"])
                 agreement["conversion"] = kind.agreement(answers["matched"], answers["nv12"])
             empty = bool(kind.empty(answers["reference"]))
         except (InputError, ValueError, IndexError) as exc:
@@ -373,8 +376,9 @@ def _components(result: TaskResult, paths: Mapping[str, Any], fields: dict) -> t
         ref,
         nv12=split(paths["nv12"]),
         noise=split(paths["noise"]),
-        matched=split(paths["matched"]),
+        matched=split(paths.get("matched")),
         task=fields,
+        frame=bool(paths.get("frame")),
     )
 
 
@@ -385,7 +389,8 @@ def attach_tasks(
 ) -> dict[str, OutputMetrics]:
     """The outputs' metrics with their binding's answers (and a head's parts).
 
-    ``paths``: "reference", "nv12", "noise", "matched" -> that path's outputs.
+    ``paths``: "reference", "nv12", "noise", "matched" -> that path's outputs, and
+    "frame": whether the source was a raw frame.
     Each output a trusted binding (:attr:`TaskResult.trusted`) reads gets the binding's
     kind, its agreements as
     ``task_nv12`` / ``task_noise`` / ``task_format`` / ``task_conversion`` (the
@@ -466,7 +471,14 @@ def task_metrics(
         _BINDINGS[key] = (reference, output_kinds, interpreters, bindings)
         while len(_BINDINGS) > 16:
             _BINDINGS.popitem(last=False)
-    tasks = judge_tasks(bindings, reference, paths["nv12"], paths["noise"], paths["matched"])
+    tasks = judge_tasks(
+        bindings,
+        reference,
+        paths["nv12"],
+        paths["noise"],
+        paths.get("matched"),
+        frame=bool(paths.get("frame")),
+    )
     return attach_tasks(metrics, tasks, paths), tasks
 
 

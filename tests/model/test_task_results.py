@@ -199,3 +199,20 @@ def test_evaluate_and_sweep_pass_the_selection_through(tmp_path):
         progress=False, output_kinds={"nope": "classifier"},
     )  # fmt: skip
     assert any("no output(s) ['nope']" in e for e in result.errors)
+
+
+def test_a_raw_frame_has_no_format_agreement_but_a_conversion_one():
+    import onnx_builders
+
+    from nv12_widgets.core import rgb_to_nv12
+
+    model = Model(onnx_builders.classifier())
+    rng = np.random.default_rng(1)
+    frame = rgb_to_nv12(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8))
+    c = compare(model, frame, PreprocessConfig(size=(8, 8)), output_kinds={"prob": "classifier"})
+    t = c.tasks["classifier(prob)"]
+    assert c.source == "frame" and set(t.agreement) == {"nv12", "noise", "conversion"}
+    assert c.metrics["prob"].task_format is None and c.metrics["prob"].task_conversion["score"] in (
+        0.0,
+        1.0,
+    )
