@@ -40,7 +40,12 @@ kind, registered the same way as the built-ins; :func:`resolve` takes a name, an
 alias or a ``module:Class`` plug-in (for the CLI). A :class:`Binding` (``kind``,
 ``outputs``, ``params``) says which outputs a kind reads; :func:`guess_bindings`
 builds them from shapes and ONNX metadata (Ultralytics ``task`` / ``names`` /
-``imgsz`` / ``kpt_shape``; PaddleOCR ``character``).
+``imgsz`` / ``kpt_shape``; PaddleOCR ``character``; ``input_size`` ``"HxW"``, which the
+model layer can add from the model input, for heads whose anchor count does not fix
+the input size). A binding's ``confidence`` says how sure auto-detection was (>= 0.8:
+a strong shape rule or metadata; 0.3: a weak guess such as any ``(N, C, H, W)`` map
+read as segmentation). :func:`judge` gives everything reported for one binding and one
+path (answers, no-signal, agreement, summary, component metrics).
 
 Built-in kinds
 --------------
@@ -85,12 +90,13 @@ from .boxes import (
     Detections,
     average_precision,
     detection_agreement,
+    greedy_nms,
     iou_matrix,
     nms,
     xywh_to_xyxy,
 )
 from .classify import ClassifierKind, ClassScores, OtherKind, SegmentationKind, SegmentationMask
-from .components import compare_components, component_metrics
+from .components import compare_components, component_metrics, judge
 from .guess import (
     KINDS,
     guess_bindings,
@@ -135,6 +141,7 @@ __all__ = [
     "compare_components",
     "component_metrics",
     "detection_agreement",
+    "greedy_nms",
     "iou_matrix",
     "multilabel_nms",
     "nms",
@@ -168,6 +175,7 @@ __all__ = [
     "guess_bindings",
     "guess_kind",
     "interpret",
+    "judge",
     "load_object",
     "mask_iou",
     "metadata_names",

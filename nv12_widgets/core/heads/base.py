@@ -137,8 +137,9 @@ class OutputKind:
         return "" if score is None else f"{self.name} {score:.3f}"
 
     def fits(self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None) -> bool:
-        """Whether these arrays can be read as this kind (shape check)."""
-        return self.confidence(arrays, metadata) > 0.0
+        """Whether these arrays can be read as this kind (a shape check, used to refuse
+        an override that cannot work); True unless a kind knows better."""
+        return True
 
     def confidence(
         self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None
@@ -273,6 +274,50 @@ class Binding:
     params: Mapping[str, Any] = field(default_factory=dict)
     confidence: float = 1.0
     reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data (tuples become lists; arrays are not expected in params).
+
+        Examples
+        --------
+        >>> Binding("yolov8", ("output0",), {"imgsz": (320, 320)}).to_dict()["params"]
+        {'imgsz': [320, 320]}
+        """
+
+        def plain(v: Any) -> Any:
+            if isinstance(v, tuple | list):
+                return [plain(x) for x in v]
+            if isinstance(v, Mapping):
+                return {str(k): plain(x) for k, x in v.items()}
+            return v.item() if isinstance(v, np.generic) else v
+
+        return {
+            "kind": self.kind,
+            "outputs": list(self.outputs),
+            "params": plain(dict(self.params)),
+            "confidence": float(self.confidence),
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Binding:
+        """The inverse of :meth:`to_dict` (the kind must be registered).
+
+        Examples
+        --------
+        >>> b = Binding("ctc", ("y",), {"blank": 0})
+        >>> Binding.from_dict(b.to_dict()) == b
+        True
+        """
+        try:
+            kind, outputs = data["kind"], tuple(str(o) for o in data["outputs"])
+        except (KeyError, TypeError) as exc:
+            raise InputError(f"a binding needs 'kind' and 'outputs', got {data!r}.") from exc
+        params = dict(data.get("params") or {})
+        get(kind).params(**params)  # unknown kind or parameter: InputError now
+        return cls(
+            kind, outputs, params, float(data.get("confidence", 1.0)), data.get("reason", "")
+        )
 
     def output_kind(self) -> OutputKind:
         """The registered :class:`OutputKind` this binding names."""

@@ -22,9 +22,10 @@ reference has (mAP@0.5), and the mean IoU and pixel shift of matched boxes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from .._checks import InputError
@@ -35,6 +36,7 @@ __all__ = [
     "Detections",
     "average_precision",
     "detection_agreement",
+    "greedy_nms",
     "iou_matrix",
     "nms",
     "xywh_to_xyxy",
@@ -79,10 +81,32 @@ class Detections:
     extras: np.ndarray | None = None
     masks: np.ndarray | None = None
     peak: float = float("nan")
-    params: Mapping[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.boxes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON / drawing: one record per box (``box`` x1 y1 x2 y2,
+        ``score``, ``class``, ``label``; ``keypoints`` when present) and ``peak``.
+
+        Examples
+        --------
+        >>> d = Detections(np.array([[0, 0, 10, 10.]]), np.array([0.9]), np.array([0]), ("cat",))
+        >>> d.to_dict()["boxes"][0]["label"]
+        'cat'
+        """
+        records = []
+        for i in range(len(self)):
+            rec = {
+                "box": [float(v) for v in self.boxes[i]],
+                "score": float(self.scores[i]),
+                "class": int(self.classes[i]),
+                "label": self.label(i),
+            }
+            if self.keypoints is not None:
+                rec["keypoints"] = self.keypoints[i].astype(float).tolist()
+            records.append(rec)
+        return {"boxes": records, "peak": float(self.peak)}
 
     def label(self, i: int) -> str:
         """The class name of detection ``i`` (its index when names are unknown)."""
@@ -114,10 +138,15 @@ def xywh_to_xyxy(boxes: Any) -> np.ndarray:
 def iou_matrix(a: Any, b: Any, offset: float = 0.0) -> np.ndarray:
     """IoU of every box of ``a`` (M, 4) with every box of ``b`` (N, 4), xyxy.
 
+    Degenerate boxes (``x2 <= x1`` or ``y2 <= y1``, e.g. a head's negative widths)
+    have no area; two identical boxes have IoU 1 even then (they are the same answer).
+
     Examples
     --------
     >>> iou_matrix([[0, 0, 2, 2]], [[1, 0, 3, 2], [5, 5, 6, 6]]).round(4).tolist()
     [[0.3333, 0.0]]
+    >>> iou_matrix([[3, 3, 1, 1]], [[3, 3, 1, 1]]).tolist()
+    [[1.0]]
     """
     a = np.asarray(a, np.float64).reshape(-1, 4)
     b = np.asarray(b, np.float64).reshape(-1, 4)
@@ -125,11 +154,13 @@ def iou_matrix(a: Any, b: Any, offset: float = 0.0) -> np.ndarray:
     rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
     wh = np.clip(rb - lt + offset, 0.0, None)
     inter = wh[..., 0] * wh[..., 1]
-    area_a = (a[:, 2] - a[:, 0] + offset) * (a[:, 3] - a[:, 1] + offset)
-    area_b = (b[:, 2] - b[:, 0] + offset) * (b[:, 3] - b[:, 1] + offset)
+    size_a = np.clip(a[:, 2:] - a[:, :2] + offset, 0.0, None)
+    size_b = np.clip(b[:, 2:] - b[:, :2] + offset, 0.0, None)
+    area_a, area_b = size_a[:, 0] * size_a[:, 1], size_b[:, 0] * size_b[:, 1]
     union = area_a[:, None] + area_b[None, :] - inter
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(union > 0, inter / union, 0.0)
+        iou = np.where(union > 0, inter / union, 0.0)
+    return np.where(np.all(a[:, None, :] == b[None, :, :], axis=-1), 1.0, iou)
 
 
 def nms(
@@ -166,6 +197,33 @@ def nms(
     s = np.asarray(scores, np.float64).reshape(-1)
     if len(b) != len(s):
         raise InputError(f"nms() got {len(b)} boxes and {len(s)} scores.")
+    if offset == 0 and len(b) > 1 and np.all(np.isfinite(b)) and s.min() > 0:
+        # the same rule in C++ (greedy_nms is tested equal to it): OpenCV's NMSBoxes on
+        # (x, y, w, h), every score > 0 a candidate
+        xywh = np.concatenate([b[:, :2], b[:, 2:] - b[:, :2]], 1)
+        kept = cv2.dnn.NMSBoxes(xywh, s, 0.0, float(iou_threshold))
+        kept = np.asarray(kept, np.int64).reshape(-1)
+        return kept[:max_det] if max_det is not None else kept
+    return greedy_nms(b, s, iou_threshold, offset=offset, max_det=max_det)
+
+
+def greedy_nms(
+    boxes: np.ndarray,
+    scores: np.ndarray,
+    iou_threshold: float,
+    *,
+    offset: float = 0.0,
+    max_det: int | None = None,
+) -> np.ndarray:
+    """The numpy loop of :func:`nms` (any offset, any scores).
+
+    Examples
+    --------
+    >>> b = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [20, 20, 30, 30]], float)
+    >>> greedy_nms(b, np.array([0.9, 0.8, 0.7]), 0.5).tolist()
+    [0, 2]
+    """
+    b, s = np.asarray(boxes, np.float64), np.asarray(scores, np.float64)
     x1, y1, x2, y2 = b.T
     areas = (x2 - x1 + offset) * (y2 - y1 + offset)
     order = np.argsort(-s, kind="stable")
@@ -202,17 +260,25 @@ def average_precision(tp: Sequence[bool], n_reference: int) -> float:
     """
     if n_reference <= 0:
         raise InputError("average_precision() needs at least one reference box.")
-    hits = np.asarray(tp, bool)
-    if hits.size == 0:
+    hits = [bool(h) for h in tp]  # plain Python: a few detections per class
+    if not hits:
         return 0.0
-    ctp = np.cumsum(hits)
-    recall = ctp / n_reference
-    precision = ctp / np.arange(1, hits.size + 1)
-    mrec = np.concatenate([[0.0], recall, [1.0]])
-    mpre = np.concatenate([[0.0], precision, [0.0]])
-    mpre = np.maximum.accumulate(mpre[::-1])[::-1]
-    idx = np.nonzero(mrec[1:] != mrec[:-1])[0]
-    return float(np.sum((mrec[idx + 1] - mrec[idx]) * mpre[idx + 1]))
+    found, precision, recall = 0, [0.0], [0.0]
+    for i, hit in enumerate(hits, 1):
+        found += hit
+        precision.append(found / i)
+        recall.append(found / n_reference)
+    precision.append(0.0)
+    recall.append(1.0)
+    for i in range(len(precision) - 2, -1, -1):  # the precision envelope
+        precision[i] = max(precision[i], precision[i + 1])
+    return float(
+        sum(
+            (recall[i + 1] - recall[i]) * precision[i + 1]
+            for i in range(len(recall) - 1)
+            if recall[i + 1] != recall[i]
+        )
+    )
 
 
 def _match_class(ref: np.ndarray, test: np.ndarray, test_scores: np.ndarray, thr: float):
@@ -245,7 +311,9 @@ def detection_agreement(
         reference's classes, all-point interpolation; 1 when both answers are empty,
         0 when only the reference is), ``mean_iou`` and ``mean_shift`` / ``max_shift``
         (mean / max absolute corner-coordinate difference of matched boxes, pixels),
-        ``matched``, ``reference_boxes``, ``test_boxes``. Two empty answers agree.
+        ``matched``, ``reference_boxes``, ``test_boxes`` and ``class_changes`` (boxes
+        that stayed, IoU >= 0.5, but changed class); with instance masks on both sides,
+        ``mask_iou`` (mean mask IoU of matched boxes). Two empty answers agree.
 
     Examples
     --------
@@ -260,11 +328,12 @@ def detection_agreement(
     base = {"matched": 0.0, "reference_boxes": float(nr), "test_boxes": float(nt)}
     if nr == 0 and nt == 0:
         ones = dict.fromkeys(("score", "f1", "precision", "recall", "ap50", "mean_iou"), 1.0)
-        return {**ones, "mean_shift": 0.0, "max_shift": 0.0, **base}
+        return {**ones, "mean_shift": 0.0, "max_shift": 0.0, **base, "class_changes": 0.0}
     classes = np.union1d(reference.classes, test.classes)
-    tp_total, aps, ious, shifts = 0, [], [], []
+    tp_total, aps, ious, shifts, mask_ious = 0, [], [], [], []
+    free_ref, free_test = np.ones(nr, bool), np.ones(nt, bool)
     for c in classes:
-        rm, tm = reference.classes == c, test.classes == c
+        rm, tm = np.nonzero(reference.classes == c)[0], np.nonzero(test.classes == c)[0]
         ref_b, test_b = reference.boxes[rm], test.boxes[tm]
         hits, pairs = _match_class(ref_b, test_b, test.scores[tm], iou_threshold)
         tp_total += len(pairs)
@@ -273,6 +342,13 @@ def detection_agreement(
         for t, r, iou in pairs:
             ious.append(iou)
             shifts.append(np.abs(test_b[t] - ref_b[r]))
+            free_ref[rm[r]], free_test[tm[t]] = False, False
+            if reference.masks is not None and test.masks is not None:
+                a, b = reference.masks[rm[r]], test.masks[tm[t]]
+                union = np.count_nonzero(a | b)
+                mask_ious.append(np.count_nonzero(a & b) / union if union else 1.0)
+    changed = _class_changes(reference, test, free_ref, free_test, iou_threshold)
+    extra = {"mask_iou": sum(mask_ious) / len(mask_ious)} if mask_ious else {}
     precision = tp_total / nt if nt else 0.0
     recall = tp_total / nr if nr else 0.0
     f1 = 2 * precision * recall / (precision + recall) if tp_total else 0.0
@@ -282,13 +358,34 @@ def detection_agreement(
         "f1": f1,
         "precision": precision,
         "recall": recall,
-        "ap50": float(np.mean(aps)) if aps else 0.0,
-        "mean_iou": float(np.mean(ious)) if ious else 0.0,
+        "ap50": sum(aps) / len(aps) if aps else 0.0,
+        "mean_iou": sum(ious) / len(ious) if ious else 0.0,
         "mean_shift": float(shift.mean()) if shift.size else float("nan"),
         "max_shift": float(shift.max()) if shift.size else float("nan"),
         **base,
         "matched": float(tp_total),
+        "class_changes": float(changed),
+        **extra,
     }
+
+
+def _class_changes(reference, test, free_ref, free_test, thr: float) -> int:
+    """Unmatched test boxes on an unmatched reference box of another class (IoU >= thr),
+    one to one: the boxes that stayed but changed class."""
+    r_idx, t_idx = np.nonzero(free_ref)[0], np.nonzero(free_test)[0]
+    if not len(r_idx) or not len(t_idx):
+        return 0
+    ious = iou_matrix(test.boxes[t_idx], reference.boxes[r_idx])
+    changed, used = 0, set()
+    for row in np.argsort(-test.scores[t_idx], kind="stable"):
+        for j in np.argsort(-ious[row], kind="stable"):
+            if ious[row, j] < thr:
+                break
+            if j not in used:
+                used.add(j)
+                changed += 1
+                break
+    return changed
 
 
 class DetectionKind(OutputKind):
@@ -315,4 +412,6 @@ class DetectionKind(OutputKind):
         )
         if agreement.get("matched"):
             line += f", IoU {agreement['mean_iou']:.3f}, shift {agreement['mean_shift']:.2f} px"
+        if agreement.get("class_changes"):
+            line += f", {int(agreement['class_changes'])} changed class"
         return line

@@ -95,6 +95,10 @@ class ClassifierKind(OutputKind):
             f", top-5 {top5:.3f}" if top5 is not None else ""
         )
 
+    def fits(self, arrays, metadata=None) -> bool:
+        """The shapes it reads (see :meth:`confidence`)."""
+        return self.confidence(arrays, metadata) > 0.0
+
     def confidence(
         self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None
     ) -> float:
@@ -199,6 +203,10 @@ class SegmentationKind(OutputKind):
             return ""
         return f"mIoU {agreement['miou']:.3f}, pixels {agreement['pixel_accuracy']:.3f}"
 
+    def fits(self, arrays, metadata=None) -> bool:
+        """The shapes it reads (see :meth:`confidence`)."""
+        return self.confidence(arrays, metadata) > 0.0
+
     def confidence(
         self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None
     ) -> float:
@@ -208,7 +216,7 @@ class SegmentationKind(OutputKind):
         if a.dtype.kind != "f" or a.ndim != 4:
             return 0.0
         if a.shape[1] >= 2 and min(a.shape[2:]) >= 8 and a.shape[1] <= 1024:
-            return 0.6 if metadata and metadata.get("task") == "segment-semantic" else 0.3
+            return 0.3  # any (N, C, H, W) map fits: a weak guess
         return 0.0
 
 

@@ -16,9 +16,9 @@ import numpy as np
 
 from .._checks import InputError
 from ..metrics import compare_arrays
-from .base import OutputKind, get
+from .base import Binding, OutputKind, get
 
-__all__ = ["component_metrics", "compare_components"]
+__all__ = ["compare_components", "component_metrics", "judge"]
 
 
 def component_metrics(
@@ -52,7 +52,8 @@ def component_metrics(
         )
     out = {}
     for name in reference:
-        m = compare_arrays(np.asarray(reference[name]), np.asarray(test[name]))
+        # flattened: a (anchors, classes) part is not a batch of classifier rows
+        m = compare_arrays(np.ravel(reference[name]), np.ravel(test[name]))
         out[name] = {
             "cosine": m.cosine,
             "sqnr_db": m.sqnr_db,
@@ -85,3 +86,43 @@ def compare_components(
     except TypeError:  # a user's kind whose components() takes no parameters
         ref, tst = k.components(reference), k.components(test)
     return component_metrics(ref, tst) if ref else {}
+
+
+def judge(
+    binding: Binding, reference: Mapping[str, np.ndarray], test: Mapping[str, np.ndarray]
+) -> dict[str, Any]:
+    """Everything the tool reports for one binding and one path: both answers, whether
+    each is empty (no signal), the task agreement and its summary, and the component
+    metrics.
+
+    Returns
+    -------
+    dict
+        ``kind``, ``outputs``, ``reference`` / ``test`` (the answers),
+        ``reference_empty`` / ``test_empty``, ``agreement``, ``summary``, ``components``.
+
+    Examples
+    --------
+    >>> head = np.zeros((1, 6, 2100), np.float32); head[0, :4, 3] = [50, 50, 20, 20]
+    >>> head[0, 4, 3] = 0.9
+    >>> out = judge(Binding("yolov8", ("y",)), {"y": head}, {"y": head * 0})
+    >>> out["reference_empty"], out["test_empty"], out["agreement"]["recall"]
+    (False, True, 0.0)
+    """
+    kind = binding.output_kind()
+    params = dict(binding.params)
+    ref_arrays = list(binding.select(reference).values())
+    test_arrays = list(binding.select(test).values())
+    ref_answer, test_answer = binding.decode(reference), binding.decode(test)
+    agreement = kind.agreement(ref_answer, test_answer)
+    return {
+        "kind": kind.name,
+        "outputs": binding.outputs,
+        "reference": ref_answer,
+        "test": test_answer,
+        "reference_empty": bool(kind.empty(ref_answer)),
+        "test_empty": bool(kind.empty(test_answer)),
+        "agreement": agreement,
+        "summary": kind.summary(agreement),
+        "components": compare_components(kind, ref_arrays, test_arrays, **params),
+    }

@@ -11,8 +11,8 @@ tensors (``boxes_scores``: PP-YOLOE exported without NMS, SSD-style heads).
   keeping ``iou <= thr``, at most ``keep_top_k`` per class; boxes clipped to the input.
 * ``boxes_scores`` — decoded boxes ``(1, N, 4)`` and scores ``(1, N, C)`` or
   ``(1, C, N)``; per class (multi-label, skipping a ``background`` class) ``score >
-  conf``, per-class NMS. Defaults of PaddleDetection PP-YOLOE (``configs/ppyoloe/
-  _base_/ppyoloe_plus_head.yml`` ``MultiClassNMS``: ``score_threshold 0.01``,
+  conf``, per-class NMS. Defaults of PaddleDetection PP-YOLOE+ (``configs/ppyoloe/
+  _base_/ppyoloe_plus_crn.yml`` ``MultiClassNMS``: ``score_threshold 0.01``,
   ``nms_threshold 0.7``, ``nms_top_k 1000``, ``keep_top_k 300``).
 """
 
@@ -32,7 +32,9 @@ from .guess import metadata_names, metadata_size
 __all__ = ["BoxesScoresKind", "PicoDetKind", "multilabel_nms"]
 
 _RAPID = "rapid-layout 1.2.1 model_handler/pp/post_process.py PPPostProcess"
-_PPYOLOE = "PaddleDetection configs/ppyoloe/_base_/ppyoloe_plus_head.yml MultiClassNMS"
+_PPYOLOE = (
+    "PaddleDetection configs/ppyoloe/_base_/ppyoloe_plus_crn.yml PPYOLOEHead.nms (MultiClassNMS)"
+)
 
 
 def multilabel_nms(

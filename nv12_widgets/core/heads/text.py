@@ -188,6 +188,10 @@ class Text:
     steps: np.ndarray
     text: list[str] | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: ``labels`` and ``text`` per batch item."""
+        return {"labels": [list(map(int, x)) for x in self.labels], "text": self.text}
+
 
 def text_agreement(reference: Text, test: Text) -> dict[str, float]:
     """CER, exact match and per-step agreement of two :class:`Text` answers.
@@ -339,6 +343,10 @@ class CTCKind(OutputKind):
         charset = charset_from_metadata(metadata)
         n = np.shape(arrays[0])[-1] if len(arrays) == 1 else None
         return {"charset": charset} if charset and len(charset) == n else {}
+
+    def fits(self, arrays, metadata=None) -> bool:
+        """The shapes it reads (see :meth:`confidence`)."""
+        return self.confidence(arrays, metadata) > 0.0
 
     def confidence(
         self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None

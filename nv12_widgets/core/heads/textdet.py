@@ -100,6 +100,17 @@ def _box_score(m: np.ndarray, pts: np.ndarray) -> float:
     return cv2.mean(m[ymin : ymax + 1, xmin : xmax + 1], mask)[0]
 
 
+_CIRCLE = np.stack([np.cos(np.arange(64) * np.pi / 32), np.sin(np.arange(64) * np.pi / 32)], 1)
+
+
+def _round_offset(pts: np.ndarray, d: float) -> np.ndarray:
+    """pyclipper's round-join offset of a convex quad by ``d``, as points: pyclipper
+    truncates the path to integers, the offset of a convex polygon is the union of
+    discs of radius ``d`` around its corners' hull, and its output is integer."""
+    ring = np.trunc(pts)[:, None, :] + _CIRCLE[None] * d
+    return np.round(ring.reshape(-1, 2)).astype(np.float32)
+
+
 def db_boxes(
     prob_map: Any,
     *,
@@ -122,9 +133,10 @@ def db_boxes(
     rectangle (dropped when its short side < ``min_size``); its score is the mean of
     the map inside the rectangle (``box_score_fast``, dropped below ``box_thresh``);
     it is "unclipped" by ``d = area * unclip_ratio / perimeter``. PaddleOCR offsets the
-    polygon with pyclipper (round joins) and takes the minimum-area rectangle again;
-    for a rectangle that is exactly the rectangle grown by ``d`` on every side, which
-    is what is done here (no pyclipper). Boxes whose short side is then below
+    polygon with pyclipper (round joins, on integer coordinates: the corners are
+    truncated, the result rounded) and takes the minimum-area rectangle again; here the
+    offset is the discs of radius ``d`` around the truncated corners (64 points each,
+    rounded): for a convex quadrilateral that is the same outline (no pyclipper). Boxes whose short side is then below
     ``min_size + 2`` are dropped. Coordinates stay in map pixels (PaddleOCR then
     scales them to the source image).
 
@@ -160,9 +172,9 @@ def db_boxes(
         score = _box_score(m, pts)
         if score < box_thresh:
             continue
-        (cx, cy), (rw, rh), angle = rect
+        rw, rh = rect[1]
         d = rw * rh * unclip_ratio / (2.0 * (rw + rh))
-        grown = ((cx, cy), (rw + 2 * d, rh + 2 * d), angle)
+        grown = cv2.minAreaRect(_round_offset(pts, d))
         if min(grown[1]) < min_size + 2:
             continue
         boxes.append(cv2.boxPoints(grown).astype(np.float64))
@@ -269,6 +281,15 @@ class TextBoxes:
     threshold: float
     peak: float
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON / drawing: the quads, their scores, threshold and peak."""
+        return {
+            "boxes": self.boxes.astype(float).tolist(),
+            "scores": self.scores.astype(float).tolist(),
+            "threshold": float(self.threshold),
+            "peak": float(self.peak),
+        }
+
 
 _PADDLE = "PaddleOCR tools/infer/utility.py"
 
@@ -356,6 +377,10 @@ class DBKind(OutputKind):
         if agreement.get("f1") is not None:
             line += f", boxes F1 {agreement['f1']:.3f}"
         return line
+
+    def fits(self, arrays, metadata=None) -> bool:
+        """The shapes it reads (see :meth:`confidence`)."""
+        return self.confidence(arrays, metadata) > 0.0
 
     def confidence(
         self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None

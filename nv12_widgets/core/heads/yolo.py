@@ -9,7 +9,8 @@
   score ``> conf``, xywh -> xyxy, at most ``max_nms`` by score, class-aware NMS by
   offsetting boxes with ``class * max_wh`` (0 when ``agnostic``), at most ``max_det``.
   Mask prototypes: ``ultralytics/utils/ops.py`` ``process_mask`` (coefficients @
-  prototypes, cropped to the box, ``> 0`` on logits), kept at prototype resolution.
+  prototypes, cropped to the box, ``> 0`` on logits = sigmoid ``> 0.5`` in older
+  releases), kept at prototype resolution.
 * ``yolov5`` — ``(1, N, 5 + nc)`` with objectness (YOLOv5 / YOLOv7 exports): YOLOv5
   ``utils/general.py`` ``non_max_suppression``: ``obj > conf``, class scores times
   objectness, best class ``> conf``, class-aware NMS.
@@ -109,6 +110,11 @@ def _parse_kpt(value: Any) -> tuple[int, ...] | None:
     return shape
 
 
+def _fits_n_5c(arrays) -> bool:
+    a = np.asarray(arrays[0]) if len(arrays) == 1 else None
+    return a is not None and a.ndim == 3 and a.shape[0] == 1 and a.shape[2] >= 6
+
+
 def _grid_match(n: int, rows: int, anchors: int) -> bool:
     return rows >= 5 and bool(input_sizes_for(n, anchors=anchors))
 
@@ -143,19 +149,23 @@ class YOLOv8Kind(DetectionKind):
         "imgsz": Default(None, "Ultralytics ONNX metadata imgsz, else from N"),
     }
 
-    def _split(self, x: np.ndarray, p: Mapping[str, Any], n_masks: int) -> dict[str, np.ndarray]:
-        rows = x.shape[1]
+    def _layout(self, rows: int, p: Mapping[str, Any], n_masks: int) -> tuple[int, int, int]:
+        """(first class row, classes, keypoint rows) of a head with ``rows`` rows."""
         kpt = _parse_kpt(p["kpt_shape"])
         n_kpt = int(np.prod(kpt)) if kpt else 0
         start = 5 if p["objectness"] else 4
         nc = p["nc"] or (len(p["names"]) if p["names"] else rows - start - n_kpt - n_masks)
         if nc < 1 or start + nc > rows:
             raise InputError(f"a head with {rows} rows cannot hold {nc} classes.")
+        return start, nc, n_kpt
+
+    def _split(self, x: np.ndarray, p: Mapping[str, Any], n_masks: int) -> dict[str, np.ndarray]:
+        start, nc, n_kpt = self._layout(x.shape[1], p, n_masks)
         parts = {"boxes": x[:, :4], "class_scores": x[:, start : start + nc]}
         if p["objectness"]:
             parts["objectness"] = x[:, 4]
         extra = x[:, start + nc :]
-        if kpt:
+        if n_kpt:
             parts["keypoints"] = extra[:, :n_kpt]
         elif extra.shape[1]:
             parts["mask_coefficients" if n_masks else "extras"] = extra
@@ -166,14 +176,22 @@ class YOLOv8Kind(DetectionKind):
         arrays = self.arrays(arrays)
         if len(arrays) not in (1, 2):
             raise InputError("yolov8 reads the head (and, for segmentation, the prototypes).")
-        x = _head_2d(arrays[0], p["layout"]).astype(np.float64)
+        rows_n = _head_2d(arrays[0], p["layout"]).T  # (rows, N): the export's own layout
         protos = arrays[1] if len(arrays) == 2 else None
-        parts = self._split(x, p, protos.shape[-3] if protos is not None else 0)
+        n_masks = protos.shape[-3] if protos is not None else 0
+        start, nc, _ = self._layout(rows_n.shape[0], p, n_masks)
+        cls_rows = rows_n[start : start + nc]
+        if p["objectness"]:
+            cls_rows = cls_rows * rows_n[4]
+        best = cls_rows.max(axis=0) if cls_rows.size else np.zeros(0)
+        peak = float(best.max()) if best.size else float("nan")
+        # only anchors above the threshold go on (Ultralytics' first candidate filter)
+        x = rows_n[:, np.nonzero(best > p["conf"])[0]].T.astype(np.float64)
+        parts = self._split(x, p, n_masks)
         scores = parts["class_scores"]
         if p["objectness"]:
             scores = scores * parts["objectness"][:, None]
         names = tuple(p["names"]) if p["names"] else None
-        peak = float(scores.max()) if scores.size else float("nan")
         boxes = xywh_to_xyxy(parts["boxes"])
         idx, score, cls = select_detections(
             boxes,
@@ -192,7 +210,7 @@ class YOLOv8Kind(DetectionKind):
         extras = extras[idx] if extras is not None else None
         masks = None
         if protos is not None and extras is not None:
-            masks = self._masks(protos, extras, boxes[idx], p, x.shape[0])
+            masks = self._masks(protos, extras, boxes[idx], p, rows_n.shape[1])
         return Detections(boxes[idx], score, cls, names, kpts, extras, masks, peak)
 
     def _masks(self, protos, coeffs, boxes, p, n_anchors) -> np.ndarray:
@@ -235,7 +253,10 @@ class YOLOv8Kind(DetectionKind):
         if a.ndim != 3 or a.shape[0] != 1 or a.dtype.kind != "f":
             return 0.0
         rows, n = min(a.shape[1:]), max(a.shape[1:])
-        if metadata and metadata.get("task") in ("detect", "pose") and a.shape[1] == rows:
+        task = metadata.get("task") if metadata else None
+        if task in ("obb", "classify"):  # rotated boxes (an angle row): not read here
+            return 0.0
+        if task in ("detect", "pose") and a.shape[1] == rows:
             return 0.95
         if not _grid_match(n, rows, 1):
             return 0.0
@@ -245,13 +266,28 @@ class YOLOv8Kind(DetectionKind):
             return 0.85
         return 0.5 if a.shape[1] == rows else 0.4
 
+    def fits(self, arrays, metadata=None) -> bool:
+        """A ``(1, rows, N)`` / ``(1, N, rows)`` float head with at least 5 rows (and
+        optionally the prototypes)."""
+        a = np.asarray(arrays[0]) if len(arrays) in (1, 2) else None
+        return a is not None and a.ndim == 3 and a.shape[0] == 1 and min(a.shape[1:]) >= 5
+
     def bind(self, outputs, metadata=None):
-        if not metadata or metadata.get("task") != "segment" or len(outputs) < 2:
+        """A segmentation head and its prototypes ``(1, nm, h/4, w/4)``: by metadata
+        (``task: segment``) or by shape (a grid head with at least ``4 + 1 + nm`` rows)."""
+        heads = [(n, a) for n, a in outputs.items() if np.ndim(a) == 3 and a.shape[0] == 1]
+        protos = [(n, a) for n, a in outputs.items() if np.ndim(a) == 4 and a.shape[0] == 1]
+        if not heads or not protos:
             return []
-        (head, a), (proto, b) = list(outputs.items())[:2]
-        if np.ndim(a) != 3 or np.ndim(b) != 4:
+        (head, a), (proto, b) = heads[0], protos[0]
+        rows, n = min(a.shape[1:]), max(a.shape[1:])
+        if metadata and metadata.get("task") == "segment":
+            conf, reason = 0.95, "metadata task: segment"
+        elif rows >= 5 + b.shape[1] and _grid_match(n, rows, 1) and a.shape[1] == rows:
+            conf, reason = 0.8, "grid head + mask prototypes"
+        else:
             return []
-        return [Binding(self.name, (head, proto), self.suggest([a], metadata), 0.95, "metadata")]
+        return [Binding(self.name, (head, proto), self.suggest([a], metadata), conf, reason)]
 
 
 class YOLOv5Kind(DetectionKind):
@@ -301,6 +337,10 @@ class YOLOv5Kind(DetectionKind):
     def suggest(self, arrays, metadata=None):
         names = metadata_names(metadata)
         return {"names": names} if names else {}
+
+    def fits(self, arrays, metadata=None) -> bool:
+        """A ``(1, N, 5 + nc)`` head."""
+        return _fits_n_5c(arrays)
 
     def confidence(self, arrays, metadata=None) -> float:
         if len(arrays) != 1:
@@ -392,6 +432,10 @@ class YOLOXKind(DetectionKind):
         if metadata_size(metadata):
             out["input_size"] = metadata_size(metadata)
         return out
+
+    def fits(self, arrays, metadata=None) -> bool:
+        """A ``(1, N, 5 + nc)`` head."""
+        return _fits_n_5c(arrays)
 
     def confidence(self, arrays, metadata=None) -> float:
         if len(arrays) != 1:

@@ -13,6 +13,7 @@ from nv12_widgets.core.heads import (
     compare_components,
     detection_agreement,
     get,
+    greedy_nms,
     guess_bindings,
     iou_matrix,
     nms,
@@ -55,9 +56,10 @@ def test_nms_equals_opencv_nmsboxes_on_random_boxes():
         xy = rng.uniform(0, 100, (60, 2))
         wh = rng.uniform(5, 40, (60, 2))
         scores = rng.uniform(0, 1, 60)
-        ours = nms(np.concatenate([xy, xy + wh], 1), scores, 0.45).tolist()
+        ours = greedy_nms(np.concatenate([xy, xy + wh], 1), scores, 0.45).tolist()
         theirs = cv2.dnn.NMSBoxes(np.concatenate([xy, wh], 1).tolist(), scores.tolist(), 0.0, 0.45)
         assert ours == [int(i) for i in np.asarray(theirs).ravel()]
+        assert nms(np.concatenate([xy, xy + wh], 1), scores, 0.45).tolist() == ours
 
 
 def test_iou_matrix_by_hand_and_plus_one_convention():
@@ -102,6 +104,10 @@ def test_yolov8_segmentation_masks_from_prototypes():
     assert d.masks.shape == (1, 80, 80)
     ys, xs = np.nonzero(d.masks[0])  # box 128..192 px at 1/4 resolution: 32..47
     assert (xs.min(), xs.max(), ys.min(), ys.max()) == (32, 47, 32, 47)
+    half = protos.copy()
+    half[0, 0, :40] = -1.0  # rows 0..39 off: the mask keeps rows 40..47 of 32..47
+    a = get("yolov8").agreement(d, get("yolov8").decode([head, half]))
+    assert a["score"] == 1.0 and a["mask_iou"] == pytest.approx(8 / 16)
 
 
 def test_yolov8_empty_head_is_no_signal():
@@ -195,6 +201,7 @@ def test_detection_agreement_hand_computed():
     assert a["ap50"] == pytest.approx((0.5 + 1 / 3) / 2)
     assert a["mean_iou"] == pytest.approx((90 / 110 + 1) / 2)
     assert a["mean_shift"] == pytest.approx(0.25) and a["max_shift"] == 1.0
+    assert a["class_changes"] == 1  # the box at 50 stayed, class 1 -> 0
     summary = get("yolov8").summary(a)
     assert summary.startswith("F1 0.571, AP50 0.417, 2/3 boxes")
 
@@ -250,6 +257,8 @@ def test_guess_bindings_for_detector_layouts():
     seg_meta = {"task": "segment", "names": "{0: 'a', 1: 'b'}", "imgsz": "[320, 320]"}
     seg = {"output0": v8_head(nc=2, extra=32), "output1": np.zeros((1, 32, 80, 80), np.float32)}
     (b,) = guess_bindings(seg, seg_meta)
+    assert b.kind == "yolov8" and b.outputs == ("output0", "output1")
+    (b,) = guess_bindings(seg)  # without metadata: by the shapes
     assert b.kind == "yolov8" and b.outputs == ("output0", "output1")
 
 

@@ -154,3 +154,36 @@ def test_guess_bindings_one_per_output_and_other_for_the_rest():
     assert got == [("classifier", ("prob",)), ("other", ("ids",)), ("db", ("map",))]
     with pytest.raises(InputError):
         guess_bindings([np.zeros(3)])
+
+
+def test_binding_round_trips_through_json_and_checks_its_kind():
+    import json
+
+    b = Binding("yolov8", ("output0",), {"names": ["a"], "imgsz": (320, 320)}, 0.95, "metadata")
+    again = Binding.from_dict(json.loads(json.dumps(b.to_dict())))
+    assert again.kind == "yolov8" and again.params["imgsz"] == [320, 320]
+    with pytest.raises(InputError):
+        Binding.from_dict({"kind": "nope", "outputs": ["y"]})
+    with pytest.raises(InputError, match="do not apply"):
+        Binding.from_dict({"kind": "ctc", "outputs": ["y"], "params": {"thresh": 1}})
+    with pytest.raises(InputError):
+        Binding.from_dict({"outputs": ["y"]})
+
+
+def test_obb_heads_are_not_read_as_axis_aligned_boxes():
+    head = np.zeros((1, 4 + 3 + 1, 2100), np.float32)  # boxes, 3 classes, angle
+    meta = {"task": "obb", "names": "{0: 'a', 1: 'b', 2: 'c'}"}
+    assert [b.kind for b in guess_bindings({"o": head}, meta)] != ["yolov8"]
+
+
+def test_override_accepts_a_registered_user_kind_and_checks_built_ins(clean_registry):
+    from nv12_widgets.core.heads import output_kind
+
+    register(Parity)
+    assert output_kind(np.zeros((1, 5), np.float32), override="parity-test") == "parity-test"
+    head = np.zeros((1, 7, 100), np.float32)  # not a standard grid: still a yolov8 layout
+    assert output_kind(head, override="yolov8") == "yolov8"
+    with pytest.raises(InputError, match="cannot be read as"):
+        output_kind(np.zeros((1, 3)), override="yolov8")
+    with pytest.raises(InputError, match="cannot be read as"):
+        output_kind(np.zeros((1, 3)), override="dense")

@@ -66,3 +66,14 @@ def test_paddleocr_charset_from_metadata():
     (b,) = guess_bindings({"softmax": x}, {"character": chars})
     assert b.kind == "ctc" and b.params["charset"] == ["blank", "ab", "c", " "]
     assert b.decode({"softmax": x}).text == ["ab "]
+
+
+def test_answers_as_plain_data():
+    import json
+
+    text = get("ctc").decode([steps([0, 1, 2])[None]], charset="_ab")
+    assert json.loads(json.dumps(text.to_dict())) == {"labels": [[1, 2]], "text": ["ab"]}
+    m = np.zeros((1, 1, 32, 32), np.float32)
+    m[0, 0, 8:16, 4:28] = 0.9
+    boxes = json.loads(json.dumps(get("db").decode([m]).to_dict()))
+    assert len(boxes["boxes"]) == 1 and boxes["threshold"] == 0.3
