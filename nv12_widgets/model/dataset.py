@@ -113,7 +113,7 @@ from .config import PreprocessConfig
 from .lint import lint as lint_config
 from .pipeline import Pipeline
 from .session import Model
-from .task_results import selection_key
+from .task_results import selection_key, task_scores
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -563,6 +563,7 @@ def _compute_image(
         io = comparison_record(
             cmp, pipeline=comparator.pipeline(config) if quant is not None else None
         )
+        tasks = task_scores(cmp)  # the task answers' agreement (model.dataset_tasks reads it)
         del cmp
         outputs = dict(io.outputs)
         if quant is not None:
@@ -595,6 +596,7 @@ def _compute_image(
                 "loss": losses,
                 "agreement": agree,
                 "pred": pred,
+                "tasks": tasks,
                 "seconds": round(time.perf_counter() - start, 6),
             },
             "image record",

@@ -61,6 +61,7 @@ __all__ = [
     "selection_key",
     "task_line",
     "task_metrics",
+    "task_scores",
 ]
 
 #: A guessed binding at least this sure (``Binding.confidence`` of
@@ -534,3 +535,35 @@ def task_line(result: TaskResult) -> str:
         how = how if result.chosen else f"{how}, trusted"
     empty = "; the reference answers nothing" if result.reference_empty else ""
     return f"NV12 path: {said} ({how}){empty}"
+
+
+def task_scores(c: Any) -> dict[str, dict[str, Any]]:
+    """A comparison's task answers as a small JSON-able record (for dataset results):
+    per trusted task its kind, whether the reference answers nothing, and per path the
+    agreement's numbers (``score``, ``f1``, ``ap50``, ``cer``... as the kind gives them).
+
+    Examples
+    --------
+    >>> class C:
+    ...     ref = {"prob": np.array([[0.1, 0.9]])}
+    ...     tasks = judge_tasks([(Binding("classifier", ("prob",)), True)], ref, ref, ref, ref)
+    >>> task_scores(C())["classifier(prob)"]["paths"]["nv12"]["score"]
+    1.0
+    """
+    out = {}
+    for name, t in getattr(c, "tasks", {}).items():
+        if not t.trusted:
+            continue
+        out[name] = {
+            "kind": t.binding.kind,
+            "empty": bool(t.reference_empty),
+            "paths": {
+                path: {
+                    k: float(v)
+                    for k, v in a.items()
+                    if isinstance(v, int | float) and not isinstance(v, bool)
+                }
+                for path, a in t.agreement.items()
+            },
+        }
+    return out
