@@ -95,7 +95,9 @@ def _facts_01(nb, cwd: Path, text: str) -> None:
 
 
 def _facts_02(nb, cwd: Path, text: str) -> None:
-    _check_report(cwd / "exports" / "02_noise_sensitivity_report.html", "Noise sensitivity", "coffee")
+    _check_report(
+        cwd / "exports" / "02_noise_sensitivity_report.html", "Noise sensitivity", "coffee"
+    )
     # the hand-made cosine, the seeds, the curve table, the three sources and the verdicts
     cos = _float(r"sigmoid_0\.tmp_0: cosine ([0-9.]+) \(library", text)
     assert 0.99 < cos < 1.0
@@ -212,7 +214,10 @@ def _facts_08(nb, cwd: Path, text: str) -> None:
     for bug in ("full decoded as studio", "studio decoded as full"):
         assert rows[bug][3] < 0.8 and rows[bug][3] < rows["as trained"][3] - 0.15, rows
         line = re.search(rf"^{bug}\s+verdict (.+)$", text, re.M).group(1)
-        assert line.startswith("preprocessing (R1") and "parts and answers -> preprocessing (R5" in line
+        assert (
+            line.startswith("preprocessing (R1")
+            and "parts and answers -> preprocessing (R5" in line
+        )
         assert "whole-tensor cosines alone -> preprocessing" not in line
     assert re.search(r"^coffee\s+opencv: detections 0 -> 0.*verdict no-signal", text, re.M)
     assert re.search(r"^contact sheet\s+opencv:.*verdict (?!preprocessing)", text, re.M)
@@ -227,8 +232,6 @@ FACTS: dict[str, Callable] = {
     "05_board_dump.ipynb": _facts_05,
     "07_task_agreement.ipynb": _facts_07,
     "08_detections.ipynb": _facts_08,
-
-
     "06_dataset.ipynb": _facts_06,
 }
 

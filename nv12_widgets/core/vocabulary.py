@@ -127,8 +127,10 @@ class MetricSpec:
                 return "∞" if value > 0 else "−∞"
             return format(value, self.fmt)
         if isinstance(value, list | tuple):
-            return "x".join(str(v) for v in value) if self.key == "shape" else "; ".join(
-                str(v) for v in value
+            return (
+                "x".join(str(v) for v in value)
+                if self.key == "shape"
+                else "; ".join(str(v) for v in value)
             )
         return str(value)
 
