@@ -411,7 +411,7 @@ class Comparator:
         nz = self._noise_path(ref_key, p, ref, config)
 
         is_frame = isinstance(source, NV12)
-        kinds = per_output_kinds(output_kinds)
+        kinds = per_output_kinds(output_kinds, ref.outputs)
         metrics = {}
         for name in self.model.output_names:
             r, nv_out, fm_out = ref.outputs[name], nv.outputs[name], fm.outputs[name]

