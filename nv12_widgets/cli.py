@@ -320,6 +320,7 @@ examples:
         default="",
         help="free text attached to every finding (what was tested, build id, ...) [none]",
     )
+    _add_output_kind_option(io_group)
     _add_config_options(rep)
     rep.set_defaults(func=_cmd_report)
 
@@ -583,6 +584,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from nv12_widgets.model import Model, demo_image_paths, demo_model_path
     from nv12_widgets.model.compare import compare, verdict
     from nv12_widgets.model.findings import finding_fields
+    from nv12_widgets.model.task_results import task_line
     from nv12_widgets.report import DEFAULT_TITLE, Findings
 
     images = [Path(p) for p in (args.image or [])]
@@ -614,11 +616,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
             _note(f"{path}: {text}")
         loaded.append((path, rgb, notes))
 
+    output_kinds = _output_kinds(args)
     findings = Findings()
     failures: list[tuple[str, str]] = []  # (gate, what failed it)
     gate = args.min_cosine
     for path, rgb, load_notes in loaded:
-        comparison = compare(model, rgb, _with_default_size(config, model, rgb))
+        comparison = compare(
+            model, rgb, _with_default_size(config, model, rgb), output_kinds=output_kinds
+        )
         image_verdict = comparison.verdict()
         for name, m in comparison.metrics.items():
             v = verdict(
@@ -637,6 +642,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
                         f"{path} output {name!r}: {column_name('cosine_nv12')} {shown} < {gate:g}",
                     )
                 )
+        for task in comparison.tasks.values():
+            print(f"{path}  task {task.name}: {task_line(task)}")
         for finding in comparison.lint:
             fields = f" (fields: {', '.join(finding.fields)})" if finding.fields else ""
             print(f"{path}  lint {finding.severity} {finding.code}: {finding.message}{fields}")
@@ -667,6 +674,32 @@ def _cmd_report(args: argparse.Namespace) -> int:
             print(f"{PROG}: {kind}: {line}", file=sys.stderr)
         return EXIT_BELOW_THRESHOLD
     return EXIT_OK
+
+
+def _add_output_kind_option(parser: Any) -> None:
+    parser.add_argument(
+        "--output-kind",
+        action="append",
+        metavar="NAME=KIND",
+        help="how an output reads (repeatable): a kind of the registry (classifier, ctc, db, "
+        "yolov8, yolov5, yolox, picodet, boxes_scores, segmentation, other) or a plug-in "
+        "module:Class; NAME may list several outputs, comma-separated [guessed from the "
+        "shapes and the model's metadata]",
+    )
+
+
+def _output_kinds(args: argparse.Namespace) -> dict[str, str] | None:
+    """``--output-kind NAME=KIND`` entries as ``{NAME: KIND}`` (None when none)."""
+    specs = getattr(args, "output_kind", None) or []
+    out: dict[str, str] = {}
+    for spec in specs:
+        name, sep, kind = spec.partition("=")
+        if not sep or not name.strip() or not kind.strip():
+            raise UsageError(
+                f"argument --output-kind: expected NAME=KIND (e.g. output0=yolov8), got {spec!r}"
+            )
+        out[name.strip()] = kind.strip()
+    return out or None
 
 
 def _with_default_size(config, model, rgb: np.ndarray):
@@ -1062,6 +1095,7 @@ exit codes:
         "needs labels [no gate]",
     )
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_output_kind_option(ev)
     _add_config_options(ev)
     ev.set_defaults(func=_cmd_evaluate)
 

@@ -242,6 +242,31 @@ def _facts_10(nb, cwd: Path, text: str) -> None:
     )
     assert diff and float(diff.group(2)) > 0, diff
     assert re.search(r"the device-path head recovers \d+% of the RGB head's NV12 gap", text)
+
+
+def _facts_08(nb, cwd: Path, text: str) -> None:
+    rows = {
+        name: (float(whole), int(ref), int(nv), float(f1))
+        for name, whole, ref, nv, f1 in re.findall(
+            r"^(as trained|full decoded as studio|studio decoded as full)\s+whole-tensor cosine "
+            r"([0-9.]+);.*detections reference (\d+), NV12 (\d+), F1 ([0-9.]+)",
+            text,
+            re.M,
+        )
+    }
+    assert len(rows) == 3, rows
+    assert all(r[0] > 0.9999 for r in rows.values())  # the whole tensor cannot see it
+    assert rows["as trained"][3] > 0.9
+    for bug in ("full decoded as studio", "studio decoded as full"):
+        assert rows[bug][3] < 0.8 and rows[bug][3] < rows["as trained"][3] - 0.15, rows
+        line = re.search(rf"^{bug}\s+verdict (.+)$", text, re.M).group(1)
+        assert (
+            line.startswith("preprocessing (R1")
+            and "parts and answers -> preprocessing (R5" in line
+        )
+        assert "whole-tensor cosines alone -> preprocessing" not in line
+    assert re.search(r"^coffee\s+opencv: detections 0 -> 0.*verdict no-signal", text, re.M)
+    assert re.search(r"^contact sheet\s+opencv:.*verdict (?!preprocessing)", text, re.M)
     assert _pngs(nb) >= 1
 
 
@@ -252,6 +277,7 @@ FACTS: dict[str, Callable] = {
     "04_quantized_vs_float.ipynb": _facts_04,
     "05_board_dump.ipynb": _facts_05,
     "07_task_agreement.ipynb": _facts_07,
+    "08_detections.ipynb": _facts_08,
     "06_dataset.ipynb": _facts_06,
     "09_board_loop.ipynb": _facts_09,
     "10_train_on_the_device_path.ipynb": _facts_10,

@@ -12,6 +12,13 @@ import numpy as np
 from ._checks import InputError, check_image
 
 __all__ = [
+    "CHANGED_COLOR",
+    "LOST_COLOR",
+    "KEPT_COLOR",
+    "changed_boxes",
+    "draw_boxes",
+    "mask_overlay",
+    "text_edits",
     "crop_zoom",
     "output_heatmaps",
     "error_map",
@@ -317,3 +324,231 @@ def sequence_steps(
         "rows": rows,
         "truncated": int(max(0, differ.size - len(rows))),
     }
+
+
+# ---------------------------------------------------------------------- task pictures
+#: Colours (RGB) of the task pictures: kept answers, answers lost on the test path
+#: (reference only) and answers that changed or appeared on the test path.
+KEPT_COLOR = (40, 200, 60)
+LOST_COLOR = (40, 120, 255)
+CHANGED_COLOR = (255, 0, 200)
+
+
+def _as_boxes(boxes) -> np.ndarray:
+    """(K, 4) xyxy or (K, 4, 2) corner points -> (K, 4, 2) float64 corners."""
+    b = np.asarray(boxes, np.float64)
+    if b.size == 0:
+        return np.zeros((0, 4, 2))
+    if b.ndim == 2 and b.shape[1] == 4:
+        x1, y1, x2, y2 = b.T
+        return np.stack([np.stack([x1, y1], 1), np.stack([x2, y1], 1),
+                         np.stack([x2, y2], 1), np.stack([x1, y2], 1)], 1)  # fmt: skip
+    if b.ndim == 3 and b.shape[1:] == (4, 2):
+        return b
+    raise InputError(
+        f"boxes must be (K, 4) x1, y1, x2, y2 or (K, 4, 2) corner points, got {b.shape}."
+    )
+
+
+def draw_boxes(
+    image: np.ndarray,
+    boxes,
+    *,
+    labels=None,
+    highlight=None,
+    color: tuple[int, int, int] = KEPT_COLOR,
+    highlight_color: tuple[int, int, int] = CHANGED_COLOR,
+) -> np.ndarray:
+    """Boxes drawn over a copy of an image, the highlighted ones thicker in another colour.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        (H, W, 3) uint8 RGB (not modified).
+    boxes : array_like
+        (K, 4) ``x1, y1, x2, y2`` or (K, 4, 2) corner points (rotated text boxes), in
+        the image's pixels.
+    labels : sequence of str, optional
+        One caption per box (class name and score), drawn above it.
+    highlight : sequence of bool, optional
+        Per box: drawn with ``highlight_color`` and a thicker line (a changed answer).
+
+    Returns
+    -------
+    numpy.ndarray
+        (H, W, 3) uint8.
+
+    Examples
+    --------
+    >>> img = np.zeros((20, 20, 3), np.uint8)
+    >>> out = draw_boxes(img, [[2, 2, 10, 10]], highlight=[True])
+    >>> out[2, 5].tolist() == list(CHANGED_COLOR), bool(img.any())
+    (True, False)
+    """
+    img = check_image(image, "image").copy()
+    quads = _as_boxes(boxes)
+    k = len(quads)
+    marks = np.zeros(k, bool) if highlight is None else np.asarray(highlight, bool)
+    if marks.shape != (k,) or (labels is not None and len(labels) != k):
+        raise InputError(f"labels and highlight need one entry per box ({k}).")
+    scale = max(img.shape[:2]) / 640.0
+    for i, quad in enumerate(quads):
+        c = highlight_color if marks[i] else color
+        pts = np.round(quad).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(img, [pts], True, c, 2 if marks[i] else 1, cv2.LINE_8)
+        if labels is not None and labels[i]:
+            x, y = int(pts[:, 0, 0].min()), int(pts[:, 0, 1].min())
+            cv2.putText(img, str(labels[i]), (x, max(y - 3, 8)), cv2.FONT_HERSHEY_SIMPLEX,
+                        0.4 * max(scale, 1.0), c, 1, cv2.LINE_AA)  # fmt: skip
+    return img
+
+
+def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of the axis-aligned bounds of two sets of (K, 4, 2) corner points."""
+    la, ha = a.min(1), a.max(1)
+    lb, hb = b.min(1), b.max(1)
+    lo = np.maximum(la[:, None], lb[None])
+    hi = np.minimum(ha[:, None], hb[None])
+    inter = np.prod(np.clip(hi - lo, 0, None), axis=2)
+    area_a, area_b = np.prod(ha - la, 1), np.prod(hb - lb, 1)
+    union = area_a[:, None] + area_b[None] - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
+def changed_boxes(
+    reference_boxes,
+    test_boxes,
+    *,
+    reference_classes=None,
+    test_classes=None,
+    iou_threshold: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which boxes of two answers have no counterpart in the other (for highlighting).
+
+    Greedy one-to-one matching by decreasing IoU of the boxes' bounds, same class only,
+    a pair matching at ``IoU >= iou_threshold`` (the PASCAL VOC / COCO AP@0.5 rule).
+
+    Returns
+    -------
+    lost : numpy.ndarray
+        (K_ref,) bool: reference boxes the test path lost (or moved / relabelled).
+    new : numpy.ndarray
+        (K_test,) bool: test boxes with no reference counterpart.
+
+    Examples
+    --------
+    >>> lost, new = changed_boxes([[0, 0, 10, 10], [20, 20, 30, 30]], [[1, 0, 11, 10]])
+    >>> lost.tolist(), new.tolist()
+    ([False, True], [False])
+    """
+    a, b = _as_boxes(reference_boxes), _as_boxes(test_boxes)
+    ca = np.zeros(len(a), np.int64) if reference_classes is None else np.asarray(reference_classes)
+    cb = np.zeros(len(b), np.int64) if test_classes is None else np.asarray(test_classes)
+    if ca.shape != (len(a),) or cb.shape != (len(b),):
+        raise InputError("classes need one entry per box.")
+    lost, new = np.ones(len(a), bool), np.ones(len(b), bool)
+    if len(a) and len(b):
+        iou = _iou_matrix(a, b)
+        iou[ca[:, None] != cb[None]] = -1.0
+        for flat in np.argsort(-iou, axis=None):
+            i, j = divmod(int(flat), len(b))
+            if iou[i, j] < iou_threshold:
+                break
+            if lost[i] and new[j]:
+                lost[i] = new[j] = False
+    return lost, new
+
+
+def mask_overlay(
+    image: np.ndarray, reference_mask, test_mask=None, *, alpha: float = 0.45
+) -> np.ndarray:
+    """Masks blended over an image: where both paths agree (:data:`KEPT_COLOR`), the
+    reference only (:data:`LOST_COLOR`) and the test path only (:data:`CHANGED_COLOR`).
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        (H, W, 3) uint8 RGB.
+    reference_mask, test_mask : array_like
+        Boolean (h, w) masks (a map's ``pred > threshold``, a segmentation class);
+        resized to the image with nearest neighbour when their size differs.
+        ``test_mask`` None: only the reference is drawn.
+    alpha : float
+        Opacity of the colour, in (0, 1].
+
+    Examples
+    --------
+    >>> img = np.zeros((4, 4, 3), np.uint8)
+    >>> ref = np.zeros((4, 4), bool); ref[:2] = True
+    >>> out = mask_overlay(img, ref, np.zeros((4, 4), bool), alpha=1.0)
+    >>> out[0, 0].tolist() == list(LOST_COLOR), out[3, 3].tolist()
+    (True, [0, 0, 0])
+    """
+    img = check_image(image, "image")
+    if not 0 < alpha <= 1:
+        raise InputError(f"alpha must be in (0, 1], got {alpha!r}.")
+    h, w = img.shape[:2]
+
+    def fit(mask) -> np.ndarray:
+        m = np.asarray(mask)
+        while m.ndim > 2 and m.shape[0] == 1:
+            m = m[0]
+        if m.ndim != 2:
+            raise InputError(f"a mask must be (h, w), got shape {np.shape(mask)}.")
+        if m.shape != (h, w):
+            m = cv2.resize(m.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+        return m.astype(bool)
+
+    r = fit(reference_mask)
+    t = r if test_mask is None else fit(test_mask)
+    out = img.astype(np.float32)
+    for region, colour in ((r & t, KEPT_COLOR), (r & ~t, LOST_COLOR), (~r & t, CHANGED_COLOR)):
+        out[region] = (1 - alpha) * out[region] + alpha * np.asarray(colour, np.float32)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def text_edits(reference: str, test: str) -> list[tuple[str, str, str]]:
+    """The edits that turn ``reference`` into ``test``, for showing them side by side.
+
+    A minimal Levenshtein alignment (insertions, deletions, substitutions cost 1;
+    ties prefer substitution, then deletion).
+
+    Returns
+    -------
+    list of (op, reference_part, test_part)
+        ``op`` in ``"equal"``, ``"replace"``, ``"delete"`` (reference only),
+        ``"insert"`` (test only); runs of the same op are merged. The number of edited
+        characters equals ``core.heads.edit_distance(reference, test)``.
+
+    Examples
+    --------
+    >>> text_edits("x7k3p", "x1k3")
+    [('equal', 'x', 'x'), ('replace', '7', '1'), ('equal', 'k3', 'k3'), ('delete', 'p', '')]
+    """
+    a, b = str(reference), str(test)
+    n, m = len(a), len(b)
+    d = np.zeros((n + 1, m + 1), np.int32)
+    d[:, 0], d[0, :] = np.arange(n + 1), np.arange(m + 1)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            d[i, j] = min(
+                d[i - 1, j - 1] + (a[i - 1] != b[j - 1]), d[i - 1, j] + 1, d[i, j - 1] + 1
+            )
+    ops: list[tuple[str, str, str]] = []
+    i, j = n, m
+    while i or j:
+        if i and j and d[i, j] == d[i - 1, j - 1] + (a[i - 1] != b[j - 1]):
+            op = "equal" if a[i - 1] == b[j - 1] else "replace"
+            step = (op, a[i - 1], b[j - 1])
+            i, j = i - 1, j - 1
+        elif i and d[i, j] == d[i - 1, j] + 1:
+            step = ("delete", a[i - 1], "")
+            i -= 1
+        else:
+            step = ("insert", "", b[j - 1])
+            j -= 1
+        if ops and ops[-1][0] == step[0]:
+            ops[-1] = (step[0], step[1] + ops[-1][1], step[2] + ops[-1][2])
+        else:
+            ops.append(step)
+    return ops[::-1]

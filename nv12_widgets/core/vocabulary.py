@@ -320,6 +320,36 @@ METRICS: tuple[MetricSpec, ...] = (
         "task noise",
         "Task-level agreement of the noise path with the reference, by output kind.",
     ),
+    MetricSpec(
+        "task_format",
+        "task format",
+        "Task-level agreement of the matched float NV12 path with the reference: what the "
+        "format alone changes in the answer.",
+    ),
+    MetricSpec(
+        "task_conversion",
+        "task conversion",
+        "Task-level agreement of the NV12 path with the matched float NV12 path: what the "
+        "device's conversion alone changes in the answer.",
+    ),
+    MetricSpec(
+        "answer_empty",
+        "answer empty",
+        "The reference answer holds nothing above the family's thresholds (no detection, "
+        "no text box, no confident class): the output shows no signal for the task.",
+    ),
+    MetricSpec("answer_reason", "empty why", "Why the reference answer is empty."),
+    MetricSpec(
+        "kind_guessed",
+        "kind guessed",
+        "The kind is a guess from the shape alone: its answers do not decide the verdict.",
+    ),
+    MetricSpec(
+        "components",
+        "parts",
+        "The parts of a head tensor (box coordinates, objectness, class scores, "
+        "landmarks), each with its own metrics, judged instead of the whole tensor.",
+    ),
     MetricSpec("notes", "notes", "Why a metric is missing or NaN, and other remarks."),
 )
 """Every metric of one model output, in display order."""

@@ -63,6 +63,7 @@ from .results import (
     verdict,
 )
 from .session import Model
+from .task_results import per_output_kinds, task_metrics
 
 __all__ = [
     "CONVERSION_RATIO",
@@ -253,7 +254,8 @@ class Comparator:
         config: PreprocessConfig | None = None,
         *,
         device: PreprocessConfig | None = None,
-        output_kinds: Mapping[str, str] | None = None,
+        output_kinds: Mapping[str, Any] | None = None,
+        interpreters: Any = None,
     ) -> Comparison:
         """Compare the reference, NV12, noise and matched paths for one image.
 
@@ -312,7 +314,14 @@ class Comparator:
         fm = self._path(run, "matched", nv, ref)
         nz = self._noise_path(run, ref, config)
         is_frame = run.source == "frame"
-        metrics = self._metrics(ref, nv, fm, nz, is_frame, dict(output_kinds or {}))
+        metrics = self._metrics(
+            ref, nv, fm, nz, is_frame, per_output_kinds(output_kinds, ref.outputs)
+        )
+        paths = {"reference": ref.outputs, "nv12": nv.outputs, "noise": nz.outputs}
+        paths.update(matched=fm.outputs, frame=is_frame)
+        metrics, tasks = task_metrics(
+            self.model, metrics, paths, output_kinds=output_kinds, interpreters=interpreters
+        )
         lint_findings, costs = self._lint(source, run, nv)
         return Comparison(
             model_name=self.model.name,
@@ -342,6 +351,7 @@ class Comparator:
                 "noise": nz.tensor,
                 "format": fm.tensor,
             },
+            tasks=tasks,
         )
 
     def _metrics(self, ref, nv, fm, nz, is_frame: bool, kinds: dict) -> dict[str, OutputMetrics]:
@@ -363,9 +373,10 @@ class Comparator:
                 matched=None
                 if is_frame
                 else self._measure(("matched", name), r, fm_out, sig, kind),
-                conversion=self._measure(("conversion", name), fm_out, nv_out),
+                conversion=self._measure(("conversion", name), fm_out, nv_out, kind=kind),
                 signal=sig,
                 kind=kind,
+                kind_guessed=override is None,
             )
         return metrics
 
@@ -433,7 +444,8 @@ def compare(
     *,
     device: PreprocessConfig | None = None,
     extra_feeds: Mapping[str, Any] | None = None,
-    output_kinds: Mapping[str, str] | None = None,
+    output_kinds: Mapping[str, Any] | None = None,
+    interpreters: Any = None,
 ) -> Comparison:
     """Compare the reference, NV12 and noise paths of ``model`` on one image.
 
@@ -452,7 +464,8 @@ def compare(
     extra_feeds : mapping, optional
         Values for the model's non-image inputs.
     output_kinds : mapping, optional
-        Output name -> kind override (see :meth:`Comparator.compare`).
+    interpreters : sequence or mapping, optional
+        How outputs read (see :meth:`Comparator.compare`).
 
     Returns
     -------
@@ -464,7 +477,9 @@ def compare(
             comparator = _COMPARATORS[model] = Comparator(model)
     else:
         comparator = Comparator(model, extra_feeds=extra_feeds)
-    return comparator.compare(image, config, device=device, output_kinds=output_kinds)
+    return comparator.compare(
+        image, config, device=device, output_kinds=output_kinds, interpreters=interpreters
+    )
 
 
 # ---------------------------------------------------------------------- helpers

@@ -18,6 +18,7 @@ from nv12_widgets.core import error_map, image_like_output, output_heatmaps
 
 from .results import Comparison
 from .snippets import snippets as config_snippets
+from .task_pictures import TASKS_CONTEXT_KEY, task_context, task_pictures
 
 __all__ = [
     "DATASET_CONTEXT_KEY",
@@ -47,27 +48,33 @@ MAX_OUTPUT_HEATMAPS = 3
 def finding_metrics(comparison: Comparison) -> dict[str, dict[str, Any]]:
     """``Comparison.to_dict()`` flattened to a finding's metric values (shape as
     ``"1x1x320x320"``, notes joined, task agreements as ``task_nv12.iou``..., the name
-    dropped)."""
+    dropped; the parts of a head as rows of their own, ``"output0[class_scores]"``)."""
     metrics: dict[str, dict[str, Any]] = {}
     for output, values in comparison.to_dict().items():
-        row: dict[str, Any] = {}
-        for key, value in values.items():
-            if key == "name":
-                continue
-            if key == "shape":
-                value = "x".join(str(d) for d in value)
-            elif key == "notes":
-                if not value:
-                    continue
-                value = "; ".join(value)
-            elif isinstance(value, dict):  # task agreement: one value per entry
-                for sub, v in value.items():
-                    if sub != "kind" and (v is None or isinstance(v, bool | int | float | str)):
-                        row[f"{key}.{sub}"] = v
-                continue
-            row[key] = value
-        metrics[output] = row
+        metrics[output] = _flat_metrics(values)
+        for part in values.get("components") or ():
+            metrics[part["name"]] = _flat_metrics(part)
     return metrics
+
+
+def _flat_metrics(values: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in ("name", "components"):
+            continue
+        if key == "shape":
+            value = "x".join(str(d) for d in value)
+        elif key == "notes":
+            if not value:
+                continue
+            value = "; ".join(value)
+        elif isinstance(value, dict):  # task agreement: one value per entry
+            for sub, v in value.items():
+                if sub != "kind" and (v is None or isinstance(v, bool | int | float | str)):
+                    row[f"{key}.{sub}"] = v
+            continue
+        row[key] = value
+    return row
 
 
 def error_map_title(gain: int = ERROR_MAP_GAIN) -> str:
@@ -77,7 +84,8 @@ def error_map_title(gain: int = ERROR_MAP_GAIN) -> str:
 
 def finding_images(comparison: Comparison) -> dict[str, np.ndarray]:
     """The pictures of one comparison: fitted image, Y, interleaved UV, the RGB the
-    device's decode rebuilds, the error map, and output heatmaps of image-like outputs."""
+    device's decode rebuilds, the error map, output heatmaps of image-like outputs, and
+    the task answers drawn over the image (``model.task_pictures``)."""
     frame = comparison.nv12_frame
     images = {
         "Image fitted to the model input": np.ascontiguousarray(comparison.fitted_image),
@@ -101,6 +109,7 @@ def finding_images(comparison: Comparison) -> dict[str, np.ndarray]:
         images[f"Output {name}: NV12 path (same scale)"] = dev_rgb
         images[f"Output {name}: |reference - NV12| (0..{scale['diff_max']:.3g})"] = diff_rgb
         shown += 1
+    images.update(task_pictures(comparison))  # detections / text boxes / masks
     return images
 
 
@@ -152,6 +161,9 @@ def finding_fields(
         {"code": f.code, "severity": f.severity, "message": f.message, "fields": list(f.fields)}
         for f in comparison.lint
     ]
+    tasks = task_context(comparison)
+    if tasks:
+        ctx[TASKS_CONTEXT_KEY] = tasks
     if image_size is not None:
         ctx["image size (HxW)"] = f"{image_size[0]}x{image_size[1]}"
     ctx.update(context or {})

@@ -8,49 +8,26 @@ from the one bundle ``nv12_widgets.core.compare_arrays``, the signal and evidenc
 from ``nv12_widgets.core.signal``, the task agreement from ``nv12_widgets.core.heads``
 and the configuration findings from :mod:`nv12_widgets.model.lint`.
 
-The verdict rules (all of them, in order; ``L = 1 - cosine`` against the reference)
---------------------------------------------------------------------------------------
-The verdict names which of the three effects of DOMAIN.md dominates - the 4:2:0
-**format**, the **conversion** arithmetic (preprocessing), the model's **fragility** -
-judged against the same image's own numbers (absolute thresholds cannot diagnose:
-photos differ more than pipelines do). Each verdict carries the rule that fired
-(``Verdict.rule``) and the numbers it used (``Verdict.numbers``).
+The verdict rules (R1-R7, with the task-aware no-signal, "no visible effect" and the
+material-effect floor of a preprocessing blame) live in
+:mod:`nv12_widgets.model.verdict_rules`, with the measurements behind their constants;
+:func:`verdict` applies them to a :class:`Comparison` (adding what the format lost on
+this image: ``core.format_parts``).
 
-R1 ``preprocessing`` (lint): the configuration linter finds an error (decode swing
-   differs from the encode swing, channel order, mean/std in the wrong units,
-   normalisation mismatch...). The verdict names it, with its measured cost on this
-   image (the deployed NV12 output vs the output with the fix applied) and the remark
-   that other images may suffer more - even when the image shows no signal, and
-   whatever the format and noise cost: a known mistake is never blamed on the model.
-R2 ``no-signal``: an output whose NV12 pair is not evidence because neither the
-   reference nor the NV12 output carries signal (``core.signal.assess_pair``: e.g. a
-   detector's map that peaks at 1e-6 because it found nothing) takes no part; when no
-   output takes part the verdict is ``no-signal`` ("try another image").
-R3 ``unmeasurable``: a NaN in the NV12, noise or conversion metrics of the outputs that
-   take part.
-R4 ``no-loss``: the NV12 pair differs by float32 rounding only (status "rounding"), or
-   ``L_nv12 <= NO_LOSS``.
-R5 ``preprocessing`` (measured): the conversion pair (NV12 vs matched) is evidence and
-   ``L_conversion > CONVERSION_RATIO * max(L_format, L_noise, NO_LOSS)``, where a pair
-   that differs by rounding only counts as 0 (a raw frame has no format loss to measure:
-   0 too).
-R6 ``fragile``: ``L_noise > 0`` and ``L_nv12 <= FRAGILE_RATIO * L_noise``: the NV12 path
-   loses about what 0..a grey levels of noise lose; the preprocessing is consistent.
-R7 ``format``: otherwise - the 4:2:0 chroma as this device samples it costs more than
-   the noise (for a raw frame: the device's decode vs the PC's best decode of the same
-   frame, as the format's own loss cannot be measured).
-
-For a comparison with several outputs, each output is judged (R2-R7) and the most
-severe verdict wins (preprocessing > format > fragile > no-loss > unmeasurable), naming
-its output.
+Task answers: for an output whose kind decodes an answer (detections, text, classes,
+masks), :func:`output_metrics` records whether the reference answer is empty
+(``answer_empty``) and the task agreement of the NV12, matched (format), noise and
+conversion pairs; a head split into parts (``components``) gets one nested
+:class:`OutputMetrics` per part (its own cosine, SQNR, max error and status).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -61,19 +38,39 @@ from nv12_widgets.core import (
     Signal,
     assess_pair,
     compare_arrays,
+    signal_of,
     task_agreement,
     to_jsonable,
 )
+from nv12_widgets.core.format_parts import FormatErrorParts, format_error_parts
+from nv12_widgets.core.heads import DENSE_THRESHOLD, OutputKind
+from nv12_widgets.core.heads import get as get_kind
 from nv12_widgets.core.vocabulary import metrics_line
 
 from .bundle import bundle_comparison
 from .config import PreprocessConfig
 from .pipeline import DecodeStage
+from .verdict_rules import (
+    CONVERSION_RATIO,
+    FRAGILE_RATIO,
+    NO_LOSS,
+    ROUNDING_FLOOR,
+    Verdict,
+    answers_agree,
+    task_score,
+    verdict_of,
+)
 
 __all__ = [
     "CONVERSION_RATIO",
     "FRAGILE_RATIO",
     "NO_LOSS",
+    "ROUNDING_FLOOR",
+    "answer_of",
+    "answers_agree",
+    "component_metrics",
+    "format_parts_of",
+    "task_score",
     "Comparison",
     "OutputMetrics",
     "Verdict",
@@ -83,26 +80,6 @@ __all__ = [
     "verdict",
     "verdict_of",
 ]
-
-#: ``1 - cosine`` at or below this is "no measurable loss" (cosine >= 0.99999): float32
-#: rounding inside a model alone moves the cosine by ~1e-7..1e-6.
-NO_LOSS = 1e-5
-
-#: The NV12 path is "about as bad as the noise" when its loss (1 - cosine) is at most
-#: this many times the noise path's loss. Losses of a smooth model grow with the square
-#: of a small perturbation's size, so 3x the loss is ~1.7x the perturbation: the NV12
-#: path then moves the input by about as much as 0..a grey levels of noise do, and the
-#: model's sensitivity - not the preprocessing - is what to fix.
-FRAGILE_RATIO = 3.0
-
-#: The conversion arithmetic "dominates" when the loss between the NV12 path and the
-#: matched float conversion of the same sampling (``1 - cosine_conversion``) exceeds
-#: this many times the larger of the format's own loss and the noise loss. Measured on
-#: the bundled detector and photos, correct pipelines (matched float, the "horizon",
-#: "opencv" and "vendor-pil" profiles) stay at or below 0.75x, swing mismatches
-#: (full decoded as studio and back) and R/B swaps start at 1.6x; 1.2 sits between
-#: (see tests/model/test_compare.py and benchmarks/bench_model.py).
-CONVERSION_RATIO = 1.2
 
 
 # ---------------------------------------------------------------------- results
@@ -125,7 +102,14 @@ class OutputMetrics:
     ``"rounding"`` only, has ``"no-signal"`` on either side, or is ``"unmeasurable"``;
     ``task_*`` are the task-level agreements of the NV12 and noise paths
     (``core.heads.task_agreement``: top-1/top-5, per-step and decoded-sequence
-    agreement, IoU of the thresholded maps).
+    agreement, IoU of the thresholded maps), ``task_format`` the matched path's and
+    ``task_conversion`` the NV12 path's against the matched path's. ``answer_empty``
+    says whether the reference answer is empty for the kind (None: the kind has no
+    answer rule), ``answer_reason`` why. ``components``: one nested OutputMetrics per
+    part of a head (named ``"output[part]"``), judged instead of the whole tensor.
+    ``kind_guessed``: the kind is the shape guess (not chosen, bound or read from
+    metadata): its decoded answers may be meaningless (a box-regression tensor read as
+    a text map), so the verdict does not rest on them (see ``verdict_rules``).
     """
 
     name: str
@@ -159,6 +143,12 @@ class OutputMetrics:
     status_conversion: str = "evidence"
     task_nv12: dict | None = None
     task_noise: dict | None = None
+    task_format: dict | None = None
+    task_conversion: dict | None = None
+    answer_empty: bool | None = None
+    answer_reason: str = ""
+    components: tuple[OutputMetrics, ...] = ()
+    kind_guessed: bool = False
 
     @property
     def loss_nv12(self) -> float:
@@ -185,196 +175,24 @@ class OutputMetrics:
         d = asdict(self)
         d["shape"] = list(self.shape)
         d["notes"] = list(self.notes)
+        d["components"] = [c.to_dict() for c in self.components]
         return d
 
 
-VerdictCode = Literal["no-loss", "fragile", "format", "preprocessing", "unmeasurable", "no-signal"]
-_SEVERITY = {
-    "no-signal": -1,
-    "unmeasurable": 0,
-    "no-loss": 1,
-    "fragile": 2,
-    "format": 3,
-    "preprocessing": 4,
-}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What dominates the NV12 path's loss for one image, and what to do about it.
-
-    Attributes
-    ----------
-    code : {"no-loss", "fragile", "format", "preprocessing", "unmeasurable", "no-signal"}
-    title : str
-        One line, e.g. "Preprocessing differs from training".
-    text : str
-        The reasoning with this image's numbers, and what to check or fix.
-    output : str or None
-        The output the verdict is about (the worst one for multi-output models).
-    loss_nv12, loss_noise, loss_format, loss_conversion : float
-        ``1 - cosine`` of the NV12, noise and matched paths against the reference, and
-        of the NV12 path against the matched one.
-    rule : str
-        The rule that decided (R1..R7 of this module's docstring).
-    numbers : dict
-        The numbers that rule used.
-    lint : tuple of str
-        The codes of the configuration errors the verdict names (rule R1).
-    """
-
-    code: VerdictCode
-    title: str
-    text: str
-    output: str | None
-    loss_nv12: float
-    loss_noise: float
-    loss_format: float
-    loss_conversion: float
-    rule: str = ""
-    numbers: dict = field(default_factory=dict)
-    lint: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        return f"{self.title}. {self.text}"
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["lint"] = list(self.lint)
-        return d
-
-
-def _effective(loss: float, status: str) -> float:
-    """A pair that differs by float32 rounding only costs nothing."""
-    return 0.0 if status == "rounding" else loss
-
-
-def _judge(m: OutputMetrics, amp: str, frame: bool) -> Verdict:
-    """Rules R2-R7 for one output."""
-    ln, lz, lf, lc = m.loss_nv12, m.loss_noise, m.loss_format, m.loss_conversion
-    losses = (ln, lz, lf, lc)
-    numbers: dict[str, Any] = {
-        "loss_nv12": ln,
-        "loss_noise": lz,
-        "loss_format": lf,
-        "loss_conversion": lc,
-        "status_nv12": m.status_nv12,
-        "status_noise": m.status_noise,
-        "status_format": m.status_format,
-        "status_conversion": m.status_conversion,
-        "reference_peak": m.ref_peak,
-        "reference_scale": m.ref_scale,
-    }
-
-    def make(code: str, rule: str, title: str, text: str) -> Verdict:
-        return Verdict(code, title, text, m.name, *losses, rule=rule, numbers=numbers)  # type: ignore[arg-type]
-
-    if m.status_nv12 == "no-signal":
-        return make(
-            "no-signal",
-            "R2",
-            "No signal on this image",
-            f"Output {m.name!r} carries no signal on this image (reference peak "
-            f"{m.ref_peak:.3g}, scale {m.ref_scale:.3g}: {m.signal_reason}). The model finds nothing "
-            "here (a detector: nothing detected), so its cosines measure float32 rounding of "
-            "near-zero values, not the preprocessing or the model. Try another image, one "
-            "where the model finds something.",
-        )
-    measured = (ln, lz, lc) if frame else (ln, lz, lf, lc)
-    if not all(math.isfinite(v) for v in measured):
-        why = "; ".join(m.notes) or "a metric is NaN"
-        return make("unmeasurable", "R3", "Not measurable", f"No verdict for {m.name!r}: {why}.")
-    fmt_part = "not measurable (raw frame)" if frame else f"{lf:.2e}"
-    nums = (
-        f"1 - cosine vs the reference: NV12 path {ln:.2e}, matched float NV12 {fmt_part}, "
-        f"noise ({amp} grey levels) {lz:.2e}; NV12 path vs matched: {lc:.2e}; reference "
-        f"peak {m.ref_peak:.3g}"
+def format_parts_of(c: Comparison) -> FormatErrorParts | None:
+    """What the format lost on this comparison's image (None for a raw frame): the
+    fitted image against its NV12 frame, with the matched decode's swing, matrix and
+    chroma upsampling (``core.format_parts.format_error_parts``)."""
+    if c.source == "frame":
+        return None
+    stage = DecodeStage.matched(c.device_config, c.config)
+    return format_error_parts(
+        c.fitted_image,
+        c.nv12_frame,
+        swing=stage.swing,
+        matrix=stage.matrix,
+        upsample=stage.upsample,
     )
-    if m.status_nv12 == "rounding" or ln <= NO_LOSS:
-        why = (
-            "the outputs differ by float32 rounding only"
-            if m.status_nv12 == "rounding"
-            else f"cosine {m.cosine_nv12:.6f}"
-        )
-        return make(
-            "no-loss",
-            "R4",
-            "No measurable loss",
-            f"The NV12 path matches the reference ({why}; {nums}); nothing to fix on the "
-            "input side for this image.",
-        )
-    lf_eff = 0.0 if frame else _effective(lf, m.status_format)
-    lz_eff = _effective(lz, m.status_noise)
-    floor = max(lf_eff, lz_eff, NO_LOSS)
-    numbers.update(effective_loss_format=lf_eff, effective_loss_noise=lz_eff)
-    if m.status_conversion == "evidence" and lc > CONVERSION_RATIO * floor:
-        numbers["conversion_ratio"] = lc / floor
-        return make(
-            "preprocessing",
-            "R5",
-            "Preprocessing differs from training",
-            f"The device's conversion moves the output {lc / floor:.1f}x more than the NV12 "
-            f"format itself or the noise do ({nums}). Check the swing (full vs studio, "
-            "hb_mapper input_space_and_range), the channel order (RGB vs BGR), "
-            "mean/std/divisor (normalised twice?), the colour matrix and the chroma handling.",
-        )
-    if lz_eff > 0 and ln <= FRAGILE_RATIO * lz_eff:
-        numbers["nv12_over_noise"] = ln / lz_eff
-        return make(
-            "fragile",
-            "R6",
-            "Fragile model",
-            f"The NV12 path loses about what {amp} grey levels of noise lose ({nums}). The "
-            "preprocessing is consistent; the model is sensitive to tiny input changes. Fix "
-            "the model: train on YUV / NV12 round-tripped images, add noise augmentation, or "
-            "use QAT.",
-        )
-    noise_part = f", {ln / lz_eff:.0f}x the noise loss" if lz_eff > 0 else " (noise test disabled)"
-    if frame:
-        return make(
-            "format",
-            "R7",
-            "The device's chroma decode costs this",
-            f"The conversion is consistent with training, but the device's decode of this raw "
-            f"frame loses more than the noise{noise_part} against the PC's best decode "
-            f"(bilinear chroma) of the same frame ({nums}). The 4:2:0 format's own loss is not "
-            "measurable from a raw frame. Try other chroma upsampling if the hardware allows, "
-            "else fine-tune on NV12 round-tripped images or QAT with the NV12 input.",
-        )
-    return make(
-        "format",
-        "R7",
-        "The NV12 format itself costs this",
-        f"The conversion is consistent with training, but the 4:2:0 chroma as this device "
-        f"samples it loses more than the noise{noise_part} ({nums}). Try other chroma "
-        "down/up-sampling if the hardware allows (the sweep ranks them), else fine-tune "
-        "on NV12 round-tripped images or QAT with the NV12 input.",
-    )
-
-
-def _cost_text(costs: Mapping[str, Any]) -> str:
-    parts = []
-    for name, c in costs.items():
-        status = getattr(c.assessment, "status", "evidence")
-        if status == "no-signal":
-            parts.append(
-                f"output {name!r}: this image cannot show the cost (the model finds nothing here)"
-            )
-        elif status == "rounding":
-            parts.append(f"output {name!r}: no measurable cost on this image")
-        else:
-            task = ""
-            if c.task.get("iou") is not None:
-                task = f", IoU {c.task['iou']:.3f} of the thresholded maps"
-            elif c.task.get("top1") is not None:
-                task = f", top-1 agreement {c.task['top1']:.3f}"
-            elif c.task.get("exact_match") is not None:
-                task = f", decoded sequence {'equal' if c.task['exact_match'] else 'differs'}"
-            parts.append(
-                f"output {name!r}: cosine {c.cosine:.6f} against the fixed configuration "
-                f"(max |diff| {c.max_abs:.3g}{task})"
-            )
-    return "; ".join(parts)
 
 
 def verdict(
@@ -415,81 +233,11 @@ def verdict(
             lint=c.lint,
             costs=c.mistake_costs,
             frame=c.source == "frame",
+            format_parts=c.format_parts,
         )
     return verdict_of(
         [metrics], noise_amplitude=noise_amplitude, lint=lint, costs=costs, frame=frame
     )
-
-
-def verdict_of(
-    outputs: Sequence[OutputMetrics],
-    *,
-    noise_amplitude: float | None = None,
-    lint: Sequence[Any] = (),
-    costs: Mapping[str, Any] | None = None,
-    frame: bool = False,
-) -> Verdict:
-    """The verdict of several outputs' metrics (see :func:`verdict`)."""
-    amp = "the chosen" if noise_amplitude is None else f"0-{noise_amplitude:g}"
-    nan = math.nan
-    verdicts = [_judge(m, amp, frame) for m in outputs]
-    taking_part = [v for v in verdicts if v.code != "no-signal"]
-    errors = [f for f in lint if getattr(f, "severity", "") == "error"]
-    if errors:  # R1
-        costs = dict(costs or {})
-        worst = max(
-            taking_part or verdicts or [None],
-            key=lambda v: -1 if v is None else (v.loss_nv12 if math.isfinite(v.loss_nv12) else -1),
-        )
-        losses = (
-            (worst.loss_nv12, worst.loss_noise, worst.loss_format, worst.loss_conversion)
-            if worst is not None
-            else (nan,) * 4
-        )
-        said = " ".join(f"[{f.code}] {f.message}" for f in errors)
-        cost = _cost_text(costs)
-        cost_part = (
-            f" Measured on this image (the deployed output against the output with the fix "
-            f"applied): {cost}."
-            if cost
-            else ""
-        )
-        return Verdict(
-            "preprocessing",
-            "Preprocessing differs from training",
-            f"The configuration has a mistake: {said}{cost_part} Other images may suffer "
-            "more than this one: fix it before judging the model or the format.",
-            worst.output if worst is not None else None,
-            *losses,
-            rule="R1",
-            numbers={
-                name: {"cosine": c.cosine, "max_abs": c.max_abs, **dict(c.task)}
-                for name, c in costs.items()
-            },
-            lint=tuple(f.code for f in errors),
-        )
-    if not verdicts:
-        return Verdict(
-            "unmeasurable", "No outputs", "The model has no outputs.", None, nan, nan, nan, nan
-        )
-    pool = taking_part or verdicts
-    best = max(
-        pool,
-        key=lambda v: (_SEVERITY[v.code], v.loss_nv12 if math.isfinite(v.loss_nv12) else -1),
-    )
-    if not taking_part and len(verdicts) > 1:
-        best = replace(
-            best,
-            text="No output carries signal on this image: "
-            + "; ".join(
-                f"{v.output!r} peaks at {v.numbers['reference_peak']:.3g}" for v in verdicts
-            )
-            + ". The model finds nothing here; its cosines measure float32 rounding. Try "
-            "another image.",
-        )
-    elif len(verdicts) > 1:
-        best = replace(best, text=f"(output {best.output!r}) {best.text}")
-    return best
 
 
 @dataclass(frozen=True, eq=False)
@@ -539,6 +287,9 @@ class Comparison:
     tensors : dict
         Path ("reference", "nv12", "noise", "format") -> the exact tensor the model was
         fed on that path (the model's layout and dtype).
+    tasks : dict
+        Binding name (``"yolov8(output0)"``) -> ``model.task_results.TaskResult``:
+        the decoded answers of every path and their agreement (the pictures read them).
     """
 
     model_name: str
@@ -564,10 +315,17 @@ class Comparison:
     lint: tuple = ()
     mistake_costs: dict = field(default_factory=dict)
     tensors: dict = field(default_factory=dict)
+    tasks: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Output name -> that output's metrics (``cosine_nv12``, ``cosine_noise``, ...)."""
         return {name: m.to_dict() for name, m in self.metrics.items()}
+
+    @functools.cached_property
+    def format_parts(self) -> FormatErrorParts | None:
+        """What the format lost on this image: luma requantisation vs 4:2:0 chroma
+        (:func:`format_parts_of`; None for a raw frame)."""
+        return format_parts_of(self)
 
     def nv12_rgb(self) -> np.ndarray:
         """(h, w, 3) uint8: the NV12 frame decoded to RGB as the device's conversion does."""
@@ -599,6 +357,7 @@ class Comparison:
             "lint": [f.to_dict() for f in self.lint],
             "source": self.source,
             "notes": list(self.notes),
+            "tasks": {name: t.to_dict() for name, t in self.tasks.items()},
         }
         return to_jsonable(record)
 
@@ -616,6 +375,11 @@ class Comparison:
         )
         return f"Comparison({self.model_name!r}, {self.size[0]}x{self.size[1]}, {cos})"
 
+
+#: Shape guesses whose answers the verdict trusts: a (N, C) score vector is a
+#: classifier; a probability map with no pixel above 0.3 answers nothing whatever its
+#: family (``answer_of``'s "dense" rule).
+TRUSTED_GUESSES = ("classifier", "dense")
 
 #: The note of the format's metrics when the source is a raw camera frame.
 FORMAT_NOT_MEASURABLE = (
@@ -669,8 +433,17 @@ def output_metrics(
     conversion: PathMeasure,
     signal: Signal,
     kind: str,
+    kind_guessed: bool = False,
+    answer_empty: bool | None = None,
+    answer_reason: str = "",
+    components: Sequence[OutputMetrics] = (),
 ) -> OutputMetrics:
     """One output's :class:`OutputMetrics` from the measure of each path.
+
+    ``answer_empty`` / ``answer_reason``: whether the reference answer is empty, when
+    the caller decoded it (an output kind of the registry); default: the kind's own
+    rule (:func:`answer_of`). ``components``: the parts of a head
+    (:func:`component_metrics`).
 
     ``nv12``, ``noise`` and ``matched`` compare each path's output with the reference
     output, ``conversion`` the NV12 path's with the matched path's (see
@@ -709,6 +482,8 @@ def output_metrics(
                 notes.append(f"{label} output {p.note}: its metrics are NaN")
     if not signal.has_signal:
         notes.append(f"no signal on this image: {signal.reason}")
+    if answer_empty is None and (not kind_guessed or kind in TRUSTED_GUESSES):
+        answer_empty, answer_reason = answer_of(ref, kind)
     n, z, f = nv12.metrics, noise.metrics, matched.metrics
     return OutputMetrics(
         name=name,
@@ -732,6 +507,7 @@ def output_metrics(
         agreement_noise=z.agreement,
         notes=tuple(notes),
         kind=kind,
+        kind_guessed=kind_guessed,
         signal=signal.has_signal,
         ref_peak=signal.peak,
         ref_scale=signal.scale,
@@ -742,4 +518,126 @@ def output_metrics(
         status_conversion=conversion.status,
         task_nv12=nv12.task,
         task_noise=noise.task,
+        task_format=matched.task,
+        task_conversion=conversion.task,
+        answer_empty=answer_empty,
+        answer_reason=answer_reason,
+        components=tuple(components),
     )
+
+
+def answer_of(reference: Any, kind: str | None, **params: Any) -> tuple[bool | None, str]:
+    """Whether the reference answer of one output, read as ``kind``, is empty, and why.
+
+    The kind's own rule (``OutputKind.empty`` of ``core.heads``: no detection above
+    the family's threshold, no DB text box, no confident class); None when the kind has
+    no emptiness rule (the raw-value signal rule of ``core.signal`` then applies) or
+    cannot read the output. ``"dense"`` - the legacy name the shape guess gives any
+    probability map - uses the weaker rule "no pixel above ``DENSE_THRESHOLD`` (0.3,
+    PaddleOCR's ``det_db_thresh``)": a map that is not a DB text map is never called
+    empty for lack of DB boxes; name the kind ``"db"`` for the DB box rule.
+
+    Examples
+    --------
+    >>> empty_map = np.full((1, 1, 16, 16), 2.8e-3, np.float32)  # peak far below 0.3
+    >>> answer_of(empty_map, "db")
+    (True, 'no answer above the db thresholds (thresh=0.3, box_thresh=0.6)')
+    >>> answer_of(np.array([[0.2, 0.8]]), "other")
+    (None, '')
+    """
+    if kind is None:
+        return None, ""
+    if kind == "dense":  # the shape guess (any probability map): no pixel above 0.3
+        area = int(np.count_nonzero(np.asarray(reference) > DENSE_THRESHOLD))
+        if area:
+            return False, ""
+        return True, f"no pixel of the map above its threshold {DENSE_THRESHOLD:g}"
+    try:
+        k = get_kind(kind)
+    except InputError:
+        return None, ""
+    if type(k).empty is OutputKind.empty:
+        return None, ""
+    try:
+        empty = bool(k.empty(k.decode([np.asarray(reference)], **params)))
+    except (InputError, ValueError, IndexError):
+        return None, ""
+    if not empty:
+        return False, ""
+    values = k.params(**params)
+    limits = ", ".join(
+        f"{name}={values[name]:g}"
+        for name in values
+        if ("thresh" in name or "conf" in name) and isinstance(values[name], int | float)
+    )
+    return True, f"no answer above the {k.name} thresholds ({limits})" if limits else (
+        f"the {k.name} answer is empty"
+    )
+
+
+def component_metrics(
+    name: str,
+    reference: Mapping[str, np.ndarray],
+    *,
+    nv12: Mapping[str, np.ndarray],
+    noise: Mapping[str, np.ndarray],
+    matched: Mapping[str, np.ndarray] | None,
+    task: Mapping[str, Any] | None = None,
+    frame: bool = False,
+) -> tuple[OutputMetrics, ...]:
+    """One :class:`OutputMetrics` per part of a head (box coordinates, scores...).
+
+    Parameters
+    ----------
+    name : str
+        The output's name; each part is named ``"name[part]"``.
+    reference, nv12, noise, matched : mapping
+        Part name -> array, per path (the output kind's ``components()``); ``matched``
+        None when there is no matched path.
+    frame : bool
+        The source was a raw frame: the matched path is only the conversion's reference
+        (the format's own loss is not measurable).
+    task : mapping, optional
+        The output's task fields copied onto every part (``task_nv12``,
+        ``task_format``, ``task_conversion``, ``answer_empty``, ``answer_reason``),
+        so the rules read the task answer for each part.
+
+    Examples
+    --------
+    >>> ref = {"boxes": np.array([[100.0, 200.0]]), "scores": np.array([[0.9, 0.1]])}
+    >>> nv = {"boxes": np.array([[100.0, 201.0]]), "scores": np.array([[0.1, 0.9]])}
+    >>> parts = component_metrics("y", ref, nv12=nv, noise=ref, matched=ref)
+    >>> [p.name for p in parts], parts[1].cosine_nv12 < 0.5 < parts[0].cosine_nv12
+    (['y[boxes]', 'y[scores]'], True)
+    """
+    out = []
+    extra = dict(task or {})
+    for part, shaped in reference.items():
+        # measured flat: a (N, C) part is not a classifier (no top-k over its rows)
+        r = np.asarray(shaped).reshape(-1)
+
+        def flat(path: Mapping[str, np.ndarray], part: str = part) -> np.ndarray:
+            return np.asarray(path[part]).reshape(-1)
+
+        sig = signal_of(r)
+        mt = None if matched is None or frame else measure_path(r, flat(matched), signal=sig)
+        conv_ref = r if matched is None else flat(matched)
+        m = output_metrics(
+            f"{name}[{part}]",
+            r,
+            nv12=measure_path(r, flat(nv12), signal=sig),
+            noise=measure_path(r, flat(noise), signal=sig),
+            matched=mt,
+            conversion=measure_path(conv_ref, flat(nv12)),
+            signal=sig,
+            kind="other",
+            answer_empty=extra.get("answer_empty"),
+            answer_reason=extra.get("answer_reason", ""),
+        )
+        fields = {"shape": tuple(np.shape(shaped))} | {
+            k: extra[k]
+            for k in ("task_nv12", "task_noise", "task_format", "task_conversion")
+            if k in extra
+        }
+        out.append(replace(m, **fields) if fields else m)
+    return tuple(out)

@@ -401,7 +401,11 @@ def _feeds_key(extra_feeds: Mapping[str, np.ndarray] | None) -> tuple:
 
 
 def _execute(
-    comparator: Comparator, image: np.ndarray | NV12, config: PreprocessConfig, task: tuple
+    comparator: Comparator,
+    image: np.ndarray | NV12,
+    config: PreprocessConfig,
+    task: tuple,
+    compare_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run one work item; InputErrors are returned as ``{"error": ...}``."""
     try:
@@ -410,13 +414,18 @@ def _execute(
             cos: dict[str, list[float]] = {}
             for seed in seeds:
                 cfg = config.replace(noise_amplitude=amplitude, noise_seed=seed)
-                cmp = comparator.compare(image, cfg)
+                cmp = comparator.compare(image, cfg, **dict(compare_options or {}))
                 for name, m in cmp.metrics.items():
                     cos.setdefault(name, []).append(m.cosine_noise)
             return {"cos": cos}
         _, device_dict = task
         device = PreprocessConfig.from_dict(device_dict)
-        cmp = comparator.compare(image, config.replace(noise_amplitude=0.0), device=device)
+        cmp = comparator.compare(
+            image,
+            config.replace(noise_amplitude=0.0),
+            device=device,
+            **dict(compare_options or {}),
+        )
         return {
             "cos": {name: m.cosine_nv12 for name, m in cmp.metrics.items()},
             "verdict": cmp.verdict().code,
@@ -519,6 +528,8 @@ def sweep(
     cancel: threading.Event | None = None,
     *,
     extra_feeds: Mapping[str, Any] | None = None,
+    output_kinds: Mapping[str, Any] | None = None,
+    interpreters: Any = None,
 ) -> SweepResult:
     """Cosine-vs-noise curve and NV12 cosine of preprocessing variants over images.
 
@@ -553,6 +564,9 @@ def sweep(
         ``cancelled=True`` (no exception).
     extra_feeds : mapping, optional
         Values for the model's non-image inputs.
+    output_kinds, interpreters : optional
+        How the outputs read, for the variants' verdicts (see
+        :meth:`Comparator.compare`; on an executor they must pickle).
 
     Returns
     -------

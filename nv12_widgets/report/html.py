@@ -31,6 +31,7 @@ from nv12_widgets.core.vocabulary import (
     COSINE_GOOD,
     LEGEND_NOTE,
     format_metric,
+    format_number,
     legend_items,
     metric_level,
 )
@@ -236,6 +237,54 @@ def _dataset_view(context: Mapping[str, Any]) -> dict[str, Any] | None:
     return dataset_view(d)
 
 
+#: The context entry a finding's task answers are read from (written by
+#: ``nv12_widgets.model.task_pictures.task_context``): per task its summary line,
+#: agreements per path and recognised texts with their edits.
+TASKS_KEY = "tasks"
+_EDIT_OPS = ("equal", "replace", "delete", "insert")
+
+
+def _tasks_view(context: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The context's task answers, formatted; None when absent or not in that shape
+    (then the entry stays among the context rows, shown as recorded)."""
+    entries = context.get(TASKS_KEY)
+    if not isinstance(entries, list) or not entries:
+        return None
+    try:
+        view = []
+        for t in entries:
+            texts = []
+            for row in t.get("texts", []):
+                edits = [
+                    (str(op) if op in _EDIT_OPS else "replace", str(a), str(b))
+                    for op, a, b in row["edits"]
+                ]
+                texts.append(
+                    {
+                        "item": int(row["item"]),
+                        "reference": str(row["reference"]),
+                        "nv12": str(row["nv12"]),
+                        "edits": edits,
+                    }
+                )
+            view.append(
+                {
+                    "name": str(t["name"]),
+                    "summary": str(t["summary"]),
+                    "trusted": bool(t.get("trusted")),
+                    "empty": bool(t.get("reference_empty")),
+                    "paths": [
+                        (str(path), format_number(a.get("score"), ".3f"))
+                        for path, a in dict(t.get("agreement", {})).items()
+                    ],
+                    "texts": texts,
+                }
+            )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return view
+
+
 def _finding_view(index: int, total: int, finding: Any) -> dict[str, Any]:
     anchor = f"finding-{index}"
     lint = _lint_view(finding.context)
@@ -247,6 +296,9 @@ def _finding_view(index: int, total: int, finding: Any) -> dict[str, Any]:
     dataset = _dataset_view(finding.context)
     if dataset is not None:
         context = {k: v for k, v in context.items() if k != DATASET_KEY}
+    tasks = _tasks_view(finding.context)
+    if tasks is not None:
+        context = {k: v for k, v in context.items() if k != TASKS_KEY}
     return {
         "index": index,
         "total": total,
@@ -265,6 +317,7 @@ def _finding_view(index: int, total: int, finding: Any) -> dict[str, Any]:
         "context_rows": _kv_rows(context),
         "lint": lint,
         "dataset": dataset,
+        "tasks": tasks,
     }
 
 

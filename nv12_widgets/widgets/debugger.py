@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import ipywidgets as W
 import numpy as np
@@ -61,6 +62,9 @@ class NV12Debugger(W.VBox):
         The panels to build (default :data:`nv12_widgets.widgets.registry.PANELS`, which
         must stay included: the dashboard reaches its built-in panels by name). Each one
         is reachable as ``dashboard.<name>`` and in ``dashboard.panels``.
+    output_kinds, interpreters : optional
+        How the outputs read (the Task panel's "reads as" dropdowns start there; see
+        :meth:`~nv12_widgets.model.Comparator.compare`).
 
     Attributes
     ----------
@@ -84,12 +88,15 @@ class NV12Debugger(W.VBox):
         *,
         samples: Sequence[str | Path] | None = None,
         panels: Sequence[type] | None = None,
+        output_kinds: Mapping[str, str] | None = None,
+        interpreters: Any = None,
     ):
         config = as_config(config)
         if model is None:
             model, config = demo_model(), config or demo_config()
         self.model = model if isinstance(model, Model) else Model(model)
         self.comparator = Comparator(self.model)
+        self.output_kinds, self.interpreters = output_kinds, interpreters  # the task panel's
         config = config or PreprocessConfig()
         self.comparison = None
         self.image: np.ndarray | NV12 | None = None  # RGB, or the raw frame itself
@@ -321,13 +328,14 @@ class NV12Debugger(W.VBox):
             self._stale()
             return False
         try:
-            cmp = self.comparator.compare(self.image, config)
+            options = self.tasks.compare_options() if "tasks" in self.panels else {}
+            cmp = self.comparator.compare(self.image, config, **options)
         except Exception as exc:  # noqa: BLE001 - shown, never lost
             self.report_error("Updating", exc)
             self._stale()
             return False
         try:
-            key = (id(self.image), config.replace(**_display_noise()))
+            key = (id(self.image), config.replace(**_display_noise()), repr(options))
             state = DashboardState(
                 cmp, config, self.image_name, changed=force or key != self._shown_key
             )

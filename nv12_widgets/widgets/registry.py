@@ -17,6 +17,7 @@ from .panel import AREAS, Panel, PanelRecord
 from .panels import ImagePanel, NoisePanel, PreprocessPanel
 from .planes_panel import PlanesPanel
 from .similarity_panel import SimilarityPanel
+from .task_panel import TaskPanel
 
 __all__ = ["PANELS", "DatasetEntry", "register_panel"]
 
@@ -48,6 +49,7 @@ PANELS: list[type] = [
     PreprocessPanel,
     SimilarityPanel,
     PlanesPanel,
+    TaskPanel,
     SweepPanel,
     DriftPanel,
     DatasetEntry,
