@@ -1,14 +1,16 @@
-"""The docstring examples of the core, model and report modules run and are right.
+"""The docstring examples of the core, devices, model and report modules run and are right.
 
-Every public core function named below has a runnable ``Examples`` section (kept tiny:
-2x2 or 4x4 arrays), and every example in the package is executed here, as kornia and
-colour-science do. Examples that need a model file are marked ``# doctest: +SKIP``.
+Every public function and class of core, devices and the finished model modules has a
+runnable ``Examples`` section (kept tiny: 2x2 or 4x4 arrays, ONNX graphs built inline),
+and every example in the package (sub-packages included) is executed here, as kornia and
+colour-science do.
 """
 
 from __future__ import annotations
 
 import doctest
 import importlib
+import inspect
 import pkgutil
 
 import numpy as np
@@ -19,16 +21,52 @@ import nv12_widgets.devices
 import nv12_widgets.model
 import nv12_widgets.report
 
-MODULES = sorted(
-    info.name
-    for package in (
-        nv12_widgets.core,
-        nv12_widgets.devices,
-        nv12_widgets.model,
-        nv12_widgets.report,
+PACKAGES = (nv12_widgets.core, nv12_widgets.devices, nv12_widgets.model, nv12_widgets.report)
+
+
+def _walk(package) -> list[str]:
+    """The package and every module below it, sub-packages included (recursively)."""
+    return [package.__name__] + [
+        info.name for info in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
+    ]
+
+
+MODULES = sorted(name for package in PACKAGES for name in _walk(package))
+
+#: Model modules excluded from the every-public-item check ONLY until their rewrite (issue 17)
+#: lands; the lead shrinks this set as each rewritten module gets its examples.
+PENDING = frozenset(
+    "nv12_widgets.model." + name
+    for name in (
+        "compare", "config", "dataset", "findings", "identify", "lint", "pipeline", "pixel",
+        "quantize", "results", "session", "sweep",
     )
-    for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
+)  # fmt: skip
+
+#: Core modules other helpers were editing when the check was added; same rule as PENDING.
+PENDING |= frozenset(
+    "nv12_widgets.core." + name for name in ("signal", "visual", "vocabulary")
 )
+
+
+def _public_items(module_name: str) -> list[tuple[str, object]]:
+    """The functions and classes a module defines and lists in ``__all__`` (or, without
+    ``__all__``, every non-underscore function and class it defines)."""
+    module = importlib.import_module(module_name)
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [name for name in vars(module) if not name.startswith("_")]
+    items = []
+    for name in names:
+        obj = getattr(module, name, None)
+        if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == module_name:
+            items.append((f"{module_name}.{name}", obj))
+    return items
+
+
+def _checked_modules() -> list[str]:
+    names = _walk(nv12_widgets.core) + _walk(nv12_widgets.devices) + _walk(nv12_widgets.model)
+    return sorted(name for name in names if name not in PENDING)
 
 #: Public functions that must carry a runnable example.
 WITH_EXAMPLES = (
@@ -65,6 +103,22 @@ def test_public_functions_have_examples(path):
     for part in path.split("."):
         obj = getattr(obj, part)
     assert ">>> " in (obj.__doc__ or ""), f"nv12_widgets.{path} has no Examples section"
+
+
+def test_every_public_item_has_an_example():
+    missing = [
+        path
+        for module_name in _checked_modules()
+        for path, obj in _public_items(module_name)
+        if ">>> " not in (obj.__doc__ or "")
+    ]
+    assert not missing, "public items without a runnable >>> example: " + ", ".join(missing)
+
+
+def test_pending_names_real_modules():
+    # A stale PENDING entry (module renamed or moved) would silently exempt nothing.
+    everything = set(MODULES)
+    assert PENDING <= everything, sorted(PENDING - everything)
 
 
 def test_the_examples_are_many():
