@@ -44,9 +44,7 @@ PENDING = frozenset(
 )  # fmt: skip
 
 #: Core modules other helpers were editing when the check was added; same rule as PENDING.
-PENDING |= frozenset(
-    "nv12_widgets.core." + name for name in ("signal", "visual", "vocabulary")
-)
+PENDING |= frozenset("nv12_widgets.core." + name for name in ("signal", "visual", "vocabulary"))
 
 
 def _public_items(module_name: str) -> list[tuple[str, object]]:
@@ -67,6 +65,7 @@ def _public_items(module_name: str) -> list[tuple[str, object]]:
 def _checked_modules() -> list[str]:
     names = _walk(nv12_widgets.core) + _walk(nv12_widgets.devices) + _walk(nv12_widgets.model)
     return sorted(name for name in names if name not in PENDING)
+
 
 #: Public functions that must carry a runnable example.
 WITH_EXAMPLES = (
