@@ -124,6 +124,17 @@ def save_tensor(
     InputError
         For a non-array, an object / string dtype, ``extra`` keys that clash or do not
         serialise to JSON, or a folder that cannot be created (a file in the way).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> x = np.arange(6, dtype=np.int8).reshape(1, 2, 3)
+    >>> paths = save_tensor(x, folder / "input0", layout="NHWC", extra={"scale": 0.0078})
+    >>> sorted(p.name for p in paths.values())
+    ['input0.bin', 'input0.json', 'input0.npy']
+    >>> list(paths["bin"].read_bytes())  # the raw bytes board tools read
+    [0, 1, 2, 3, 4, 5]
     """
     if not isinstance(array, np.ndarray):
         raise InputError(
@@ -206,6 +217,15 @@ def read_sidecar(path: PathLike) -> dict[str, Any]:
     InputError
         When the sidecar is missing or not valid JSON (the parsing rule is
         :func:`nv12_widgets.core.frames.read_sidecar`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = save_tensor(np.zeros((2, 3), np.float32), folder / "t", extra={"scale": 0.5})
+    >>> meta = read_sidecar(folder / "t.bin")
+    >>> meta["shape"], meta["dtype"], meta["nbytes"], meta["scale"]
+    ([2, 3], 'float32', 24, 0.5)
     """
     return read_sidecar_json(
         path,
@@ -367,6 +387,20 @@ def load_tensor(path: PathLike, *, verify: bool = True) -> np.ndarray:
         Missing file or sidecar, a ``.bin`` whose size does not match shape x dtype, a
         checksum mismatch (file changed or truncated in transfer), a ``.npy`` that needs
         pickling (object arrays) or is corrupt.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> x = np.array([[1.5, -2.0]], np.float32)
+    >>> _ = save_tensor(x, folder / "t")
+    >>> load_tensor(folder / "t.bin"), load_tensor(folder / "t.npy").dtype
+    (array([[ 1.5, -2. ]], dtype=float32), dtype('float32'))
+    >>> _ = (folder / "t.bin").write_bytes(bytes(8))  # changed in transfer
+    >>> load_tensor(folder / "t.bin")
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: t.bin does not match its sidecar's sha256 ...
     """
     p = Path(path)
     if p.suffix.lower() == ".npy":
@@ -473,6 +507,16 @@ def load_device_output(
     Examples
     --------
     RKNN note: zero point 136, scale 4.625256 turn the byte 124 into -55.503072.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "out.bin").write_bytes(bytes([124, 136]))
+    >>> load_device_output(folder / "out.bin", (1, 2), "uint8", scale=4.625256, zero_point=136)
+    array([[-55.50307,   0.     ]], dtype=float32)
+    >>> load_device_output(folder / "out.bin", (1, 3), "uint8", scale=1.0)
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: ...
     """
     shape_t = _shape(shape, "load_device_output")
     if dtype is None:
@@ -567,6 +611,19 @@ class DeviceComparison:
     passed : bool or None
         True when every element is within tolerance and finite; None when neither
         ``atol`` nor ``rtol`` was given (no verdict without explicit tolerances).
+
+    Examples
+    --------
+    >>> reference = np.array([1.0, 2.0, 4.0], np.float32)
+    >>> result = compare_device_output(np.array([1.0, 2.1, 4.0]), reference, atol=0.05)
+    >>> result.passed, result.mismatches, result.first_mismatch, round(result.max_abs, 3)
+    (False, 1, (1,), 0.1)
+    >>> print(result)  # doctest: +ELLIPSIS
+    device vs reference [3]: FAIL (atol=0.05 rtol=None)
+      cosine 0.999... sqnr ... dB  max abs 0.1  mean abs 0.0333333  max rel 0.05
+      1 element(s) out of tolerance, first at (1,)
+    >>> result.to_dict()["first_mismatch"]
+    [1]
     """
 
     shape: tuple[int, ...]
@@ -636,6 +693,16 @@ def compare_device_output(
     InputError
         Shapes that differ (beyond a flat dump of the same size), non-numeric data, or
         negative / non-finite tolerances.
+
+    Examples
+    --------
+    >>> reference = np.array([[0.5, -1.0]], np.float32)
+    >>> flat_dump = np.array([0.5, -0.99], np.float32)  # reshaped to the reference's shape
+    >>> result = compare_device_output(flat_dump, reference, rtol=0.02)
+    >>> result.shape, result.passed, round(result.max_rel, 4)
+    ((1, 2), True, 0.01)
+    >>> compare_device_output(flat_dump, reference).passed is None  # no tolerance, no verdict
+    True
     """
     dev = np.asarray(device)
     ref = np.asarray(reference)
@@ -718,6 +785,15 @@ def save_nv12(
         Y, then H/2 rows of interleaved ``U V`` (what ``hrt_model_exec`` and camera dumps
         use); the sidecar holds ``width``, ``height``, ``format`` ("nv12"), ``nbytes``,
         ``sha256``.
+
+    Examples
+    --------
+    >>> from nv12_widgets.core import rgb_to_nv12
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> paths = save_nv12(rgb_to_nv12(np.zeros((2, 4, 3), np.uint8)), folder / "frame")
+    >>> paths["nv12"].name, paths["nv12"].stat().st_size  # 4 * 2 * 3 / 2
+    ('frame.nv12', 12)
     """
     if not isinstance(frame, NV12):
         raise InputError(
@@ -761,6 +837,17 @@ def load_nv12(path: PathLike, *, verify: bool = True) -> NV12:
     InputError
         Missing sidecar, a byte count that does not match width x height, or a checksum
         mismatch (pass ``verify=False`` to skip the check).
+
+    Examples
+    --------
+    >>> from nv12_widgets.core import rgb_to_nv12
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> frame = rgb_to_nv12(np.full((2, 4, 3), 200, np.uint8))
+    >>> _ = save_nv12(frame, folder / "frame")
+    >>> back = load_nv12(folder / "frame.nv12")
+    >>> (back.width, back.height), back.y.tolist() == frame.y.tolist()
+    ((4, 2), True)
     """
     meta = read_sidecar(path)
     stem = _stem(path)
