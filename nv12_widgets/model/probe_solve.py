@@ -90,6 +90,18 @@ class Conversion:
         Decode: the output channel order ("rgb", "bgr", ...); encode: the input order.
     upsample : str
         Decode: chroma upsampling (one of :data:`UPSAMPLINGS`).
+
+    Examples
+    --------
+    >>> c = standard_conversion("studio", "bt601", "half_up")
+    >>> c.direction, c.standard, c.rounding, c.shift
+    ('decode', ('studio', 'bt601'), 'half_up', None)
+    >>> c.matrix.round(3).tolist()
+    [[1.164, 0.0, 1.596], [1.164, -0.392, -0.813], [1.164, 2.017, 0.0]]
+    >>> c.apply([[120, 100, 160], [16, 128, 128]]).tolist()
+    [[172, 106, 65], [0, 0, 0]]
+    >>> c.to_dict()["standard"]
+    ['studio', 'bt601']
     """
 
     direction: str
