@@ -37,9 +37,16 @@ class GraphOps(Protocol):
     --------
     >>> from nv12_widgets.model.profile_graphs import DeviceGraph
     >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> g = DeviceGraph(GraphBuilder("p_"))
+    >>> b = GraphBuilder("p_")
+    >>> g = DeviceGraph(b)
     >>> g.op("Relu", [g.const("k", np.zeros(1, np.float32))], "r")
     'p_r'
+    >>> g.cast("y", np.float64, "y64"), g.clip_u8("x"), g.upsample_nearest("uv")
+    ('p_y64', 'p_pixels', 'p_uv_up')
+    >>> g.standard_rgb("y", "uv", "studio", "bt601", [2, 1, 0])  # BGR, exactly rounded
+    'p_pixels_1'
+    >>> [n.op_type for n in b.nodes][-6:]
+    ['Cast', 'MatMul', 'Add', 'Floor', 'Cast', 'Clip']
     """
 
     def const(self, base: str, value: np.ndarray) -> str:

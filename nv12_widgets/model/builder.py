@@ -36,6 +36,8 @@ class GraphBuilder:
     'pre/scaled'
     >>> [(n.op_type, n.name) for n in b.nodes], [i.name for i in b.inits]
     ([('Mul', 'pre/scaled_node')], ['pre/scale_1'])
+    >>> b.clip_u8("pre/scaled"), b.nodes[-1].op_type, b.name("scaled")
+    ('pre/pixels', 'Clip', 'pre/scaled_1')
     """
 
     def __init__(self, prefix: str, taken: set[str] | None = None) -> None:

@@ -85,6 +85,8 @@ class LayerRow:
     ('Mul', 'y', (1, 4), 0.5991, 5.0)
     >>> round(row.input_cosine, 4), round(row.drop, 4), row.below(0.999)  # Mul amplifies
     (0.9912, 0.392, True)
+    >>> row.to_dict()["shape"]
+    [1, 4]
     """
 
     index: int
@@ -155,6 +157,15 @@ class LayerwiseResult:
     ('relu', ['scale', 'relu'], 'scale')
     >>> round(res.inputs[0].cosine, 4), [r.tensor for r in res.outputs]
     (0.9649, ['y'])
+    >>> res.row("y").node, res.to_dict()["first_below"]["tensor"]
+    ('scale', 'r')
+    >>> print(res.to_markdown([res.row("relu")]))
+    | # | node | op | tensor | shape | cosine | drop | SQNR dB | max abs |
+    |---:|---|---|---|---|---:|---:|---:|---:|
+    | 0 | relu | Relu | r | [1, 4] | 0.991189 **<- first below** | -2.63e-02 | 17.56 | 0.5 |
+    >>> from matplotlib.figure import Figure  # no display needed
+    >>> res.plot(Figure().subplots(), log=True).get_ylabel()
+    '1 - cosine'
     >>> print(res)
     2 tensors compared, threshold 0.999: first below at #0 relu (Relu, cosine 0.991189)
     worst:

@@ -134,7 +134,15 @@ class Conversion:
         return np.clip(out, 0, 255)
 
     def decode(self, y: np.ndarray, uv: np.ndarray) -> np.ndarray:
-        """(H, W, 3) uint8 in :attr:`order` from NV12 planes (decode direction)."""
+        """(H, W, 3) uint8 in :attr:`order` from NV12 planes (decode direction).
+
+        Examples
+        --------
+        >>> c = standard_conversion("studio", "bt601", "half_up")
+        >>> y, uv = np.full((2, 2), 120, np.uint8), np.array([[[100, 160]]], np.uint8)
+        >>> c.decode(y, uv)[0, 0].tolist()
+        [172, 106, 65]
+        """
         h, w = y.shape
         up = upsample_chroma(uv, h, w, self.upsample)
         x = np.concatenate([y[..., None].astype(np.int64), up.astype(np.int64)], axis=2)

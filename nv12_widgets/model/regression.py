@@ -95,6 +95,8 @@ class RunDiff:
     (['img1', 'img2'], [0.0, 1.0], False, True)
     >>> d.worst(1)
     [{'image': 'img2', 'a': 0.0, 'b': 1.0, 'change': 1.0}]
+    >>> d.to_dict()["images"], d.to_dict()["loss_b"]
+    (2, 0.5)
     >>> print(d.summary())
     dumps: 2 paired images
       1 - cosine of B vs A: A 0.000e+00, B 5.000e-01; change B - A +5.000e-01 [95% +0.000e+00, +1.000e+00]

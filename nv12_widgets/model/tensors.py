@@ -135,6 +135,8 @@ class TensorInfo:
     >>> info = TensorInfo.from_ort(arg)
     >>> info.shape, info.layout, info.channels, info.size, info.is_image
     (('N', 3, 48, None), 'NCHW', 3, None, True)
+    >>> info.rank, info.spatial
+    (4, (48, None))
     >>> info.describe()
     'x: float32 [?, 3, 48, ?] (NCHW)'
     >>> info.dims_tooltip()
