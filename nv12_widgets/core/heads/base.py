@@ -473,6 +473,11 @@ class InterpreterKind(OutputKind):
     >>> k = InterpreterKind("first-toy", first)
     >>> k.compare([np.ones(2)], [np.ones(2)])
     {'score': 1.0, 'metric': 1.0}
+    >>> k.decode([np.array([3.0, 4.0])]), k.decode_named({"output0": np.array([5.0])})
+    (3.0, 5.0)
+    >>> agreement = k.agreement(3.0, 5.0)
+    >>> agreement, k.summary(agreement)
+    ({'score': 0.0, 'metric': 0.0}, 'first 0.000')
     """
 
     n_outputs = 0
