@@ -12,6 +12,7 @@ import doctest
 import importlib
 import inspect
 import pkgutil
+import re
 
 import numpy as np
 import pytest
@@ -112,6 +113,38 @@ def test_every_public_item_has_an_example():
         if ">>> " not in (obj.__doc__ or "")
     ]
     assert not missing, "public items without a runnable >>> example: " + ", ".join(missing)
+
+
+#: Classes whose methods are exercised elsewhere: DeviceGraph implements the GraphOps
+#: protocol, whose example (nv12_widgets.devices.graph_ops) calls every method on one.
+METHODS_ELSEWHERE = frozenset({"nv12_widgets.model.profile_graphs.DeviceGraph"})
+
+
+def _example_code(doc: str | None) -> str:
+    return "\n".join(
+        line for line in (doc or "").splitlines() if line.strip().startswith((">>>", "..."))
+    )
+
+
+def test_every_public_method_is_exercised_by_an_example():
+    # A public method or property of a public class counts as shown when its name is
+    # called in an example of its own docstring or of its class's.
+    missing = []
+    for module_name in _checked_modules():
+        for path, cls in _public_items(module_name):
+            if not inspect.isclass(cls) or issubclass(cls, BaseException):
+                continue
+            if path in METHODS_ELSEWHERE:
+                continue
+            shown = _example_code(cls.__doc__)
+            for name, member in vars(cls).items():
+                func = member.fget if isinstance(member, property) else member
+                func = getattr(func, "__func__", func)  # classmethod / staticmethod
+                if name.startswith("_") or not inspect.isfunction(func):
+                    continue
+                if not re.search(rf"\b{name}\b", shown + "\n" + _example_code(func.__doc__)):
+                    missing.append(f"{path}.{name}")
+    assert not missing, "public methods that no example calls: " + ", ".join(missing)
 
 
 def test_pending_names_real_modules():
