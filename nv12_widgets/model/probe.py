@@ -35,6 +35,7 @@ import cv2
 import numpy as np
 
 from nv12_widgets.core import NV12, InputError, load_image, nv12_to_rgb, to_jsonable
+from nv12_widgets.core.filetypes import IMAGE_SUFFIXES
 from nv12_widgets.core.frames import load_frame
 from nv12_widgets.core.io import atomic_write
 from nv12_widgets.core.jsonsafe import dumps as json_dumps
@@ -58,7 +59,6 @@ __all__ = [
 #: Camera sizes (width, height) written by default next to the model's size.
 CAMERA_SIZES = ((640, 480), (1280, 720), (1920, 1080))
 _DESIGN_IN_NAME = re.compile(r"(?<![a-z])(" + "|".join(PROBE_DESIGNS) + r")(?![a-z])")
-_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 _RAW_SUFFIXES = (".nv12", ".yuv", ".raw")
 
 
@@ -306,7 +306,7 @@ def load_probe_output(source: str | os.PathLike[str] | bytes, name: str | None =
             raise InputError("uploaded bytes need their file name (to know what they hold).")
         suffix = Path(name).suffix.lower()
         data = bytes(source)
-        if suffix in _IMAGE_SUFFIXES:
+        if suffix in IMAGE_SUFFIXES:
             return load_image(data)
         if suffix in _RAW_SUFFIXES:
             return load_frame(data, name=name)
@@ -318,7 +318,7 @@ def load_probe_output(source: str | os.PathLike[str] | bytes, name: str | None =
         raise InputError(f"{name}: upload images, .npy or raw .nv12 frames (a .bin needs its sidecar: give the folder's path).")  # fmt: skip
     path = Path(source)
     suffix = path.suffix.lower()
-    if suffix in _IMAGE_SUFFIXES:
+    if suffix in IMAGE_SUFFIXES:
         return load_image(path)
     if suffix in _RAW_SUFFIXES:
         return load_frame(path)
