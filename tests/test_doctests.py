@@ -13,6 +13,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import tempfile
 
 import numpy as np
 import pytest
@@ -86,7 +87,9 @@ WITH_EXAMPLES = (
 
 
 @pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples_run(name):
+def test_docstring_examples_run(name, tmp_path, monkeypatch):
+    # Examples that write files use tempfile.mkdtemp(): keep them under pytest's tmp_path.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     module = importlib.import_module(name)
     result = doctest.testmod(
         module,
