@@ -14,11 +14,30 @@ class InputError(ValueError):
 
     A ``ValueError`` subclass, so callers that already catch ``ValueError`` keep
     working. The message always says what was wrong and what to do about it.
+
+    Examples
+    --------
+    >>> issubclass(InputError, ValueError)
+    True
+    >>> try:
+    ...     check_even(3, 4)
+    ... except ValueError as error:
+    ...     print(type(error).__name__)
+    InputError
     """
 
 
 def check_choice(name: str, value: object, choices: Iterable[object]) -> None:
-    """Raise :class:`InputError` when ``value`` is not one of ``choices``."""
+    """Raise :class:`InputError` when ``value`` is not one of ``choices``.
+
+    Examples
+    --------
+    >>> check_choice("layout", "NCHW", ("NCHW", "NHWC"))
+    >>> check_choice("layout", "CHW", ("NCHW", "NHWC"))
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: layout='CHW' is not supported; use one of 'NCHW', 'NHWC'.
+    """
     choices = tuple(choices)
     if value not in choices:
         listed = ", ".join(repr(c) for c in choices)
@@ -40,6 +59,15 @@ def check_image(
         Required channel count; ``None`` accepts (H, W) and (H, W, C).
     dtype : numpy dtype or None
         Required dtype; ``None`` accepts any.
+
+    Examples
+    --------
+    >>> check_image(np.zeros((2, 2, 3), np.uint8)).shape
+    (2, 2, 3)
+    >>> check_image(np.zeros((2, 2, 3), np.float32))
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: image must be uint8, got float32; ...
     """
     if not isinstance(image, np.ndarray):
         raise InputError(
@@ -71,7 +99,16 @@ def check_image(
 
 
 def check_even(height: int, width: int, what: str = "NV12 (4:2:0)") -> None:
-    """Raise :class:`InputError` unless both sides are even (4:2:0 needs 2x2 chroma blocks)."""
+    """Raise :class:`InputError` unless both sides are even (4:2:0 needs 2x2 chroma blocks).
+
+    Examples
+    --------
+    >>> check_even(2, 4)
+    >>> check_even(3, 4)
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: NV12 (4:2:0) needs an even width and height, got 4x3; ...
+    """
     if height % 2 or width % 2:
         raise InputError(
             f"{what} needs an even width and height, got {width}x{height}; "

@@ -477,6 +477,14 @@ def rgb_to_format(
     -------
     numpy.ndarray
         (H, W, 3) uint8, or (H, W, 1) uint8 for "gray".
+
+    Examples
+    --------
+    >>> rgb = np.array([[[255, 0, 0], [0, 0, 255]]], np.uint8)
+    >>> rgb_to_format(rgb, "bgr")[0].tolist()
+    [[0, 0, 255], [255, 0, 0]]
+    >>> rgb_to_format(rgb, "gray")[..., 0].tolist()  # BT.601 full-swing Y
+    [[76, 29]]
     """
     check_choice("train format", fmt, TRAIN_FORMATS)
     check_image(rgb, "rgb")
@@ -501,6 +509,11 @@ def to_centered(x: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray
         Same shape, int8.
+
+    Examples
+    --------
+    >>> to_centered(np.array([0, 128, 255], np.uint8))
+    array([-128,    0,  127], dtype=int8)
     """
     if not isinstance(x, np.ndarray) or x.dtype != np.uint8:
         raise InputError(
@@ -510,7 +523,13 @@ def to_centered(x: np.ndarray) -> np.ndarray:
 
 
 def from_centered(x: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`to_centered`: int8 centred codes back to uint8 (adds 128)."""
+    """Inverse of :func:`to_centered`: int8 centred codes back to uint8 (adds 128).
+
+    Examples
+    --------
+    >>> from_centered(np.array([-128, 0, 127], np.int8))
+    array([  0, 128, 255], dtype=uint8)
+    """
     if not isinstance(x, np.ndarray) or x.dtype != np.int8:
         raise InputError(
             "from_centered() takes int8 centred codes; got "

@@ -303,6 +303,17 @@ def nv12_to_format(
     -------
     numpy.ndarray
         (H, W, 3) uint8, or (H, W, 1) uint8 for "gray" (the Y plane as is).
+
+    Examples
+    --------
+    >>> from nv12_widgets.core import NV12
+    >>> frame = NV12(np.full((2, 2), 81, np.uint8), np.array([[[90, 240]]], np.uint8))
+    >>> nv12_to_format(frame, "rgb", swing="studio")[0, 0].tolist()  # BT.601 studio-swing red
+    [254, 0, 0]
+    >>> nv12_to_format(frame, "bgr", swing="studio")[0, 0].tolist()
+    [0, 0, 254]
+    >>> nv12_to_format(frame, "yuv444")[0, 0].tolist(), nv12_to_format(frame, "gray").shape
+    ([81, 90, 240], (2, 2, 1))
     """
     check_choice("train format", fmt, TRAIN_FORMATS)
     _check_frame(frame)

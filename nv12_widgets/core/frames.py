@@ -142,6 +142,18 @@ def read_sidecar(path: str | os.PathLike, *, missing_hint: str | None = None) ->
     ------
     InputError
         Missing sidecar, invalid JSON, or JSON that is not an object.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "frame.json").write_text(json.dumps({"width": 4, "height": 2}))
+    >>> read_sidecar(folder / "frame.nv12")
+    {'width': 4, 'height': 2}
+    >>> read_sidecar(folder / "other.nv12", missing_hint="pass width= and height=.")
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: No sidecar ... next to other.nv12: pass width= and height=.
     """
     side = sidecar_path(path)
     if not os.path.lexists(side):
@@ -163,6 +175,17 @@ def frame_sidecar(path: str | os.PathLike) -> dict[str, Any]:
     InputError
         A sidecar that is not valid JSON, or whose geometry values are not positive
         integers / a known format.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> meta = {"width": 4, "height": 2, "stride": 8, "camera": "front"}
+    >>> _ = (folder / "frame.json").write_text(json.dumps(meta))
+    >>> frame_sidecar(folder / "frame.nv12")  # only the geometry keys
+    {'width': 4, 'height': 2, 'stride': 8}
+    >>> frame_sidecar(folder / "no_sidecar.nv12")
+    {}
     """
     if not sidecar_path(path).is_file():
         return {}

@@ -155,7 +155,14 @@ def size_mismatch_message(
     where: str = "",
 ) -> str:
     """The message for a buffer of ``nbytes`` that is not (a whole number of) frames;
-    ``where`` names the file it came from."""
+    ``where`` names the file it came from.
+
+    Examples
+    --------
+    >>> print(size_mismatch_message(20, 4, 4, "nv12"))  # doctest: +NORMALIZE_WHITESPACE
+    a 4x4 NV12 frame is 24 bytes, the buffer has 20; check width, height, stride and
+    that the file is NV12 (not another layout, not RGB).
+    """
     per = frame_nbytes(width, height, fmt, stride)
     what = f"a {width}x{height} {raw_format(fmt).upper()} frame"
     if stride is not None and stride != width:

@@ -40,7 +40,20 @@ LETTERBOX_FILL = 114
 
 
 class ImageConversionWarning(UserWarning):
-    """Loading changed the pixels (rotation, alpha, bit depth, colour model)."""
+    """Loading changed the pixels (rotation, alpha, bit depth, colour model).
+
+    Examples
+    --------
+    >>> import io, warnings
+    >>> from PIL import Image
+    >>> png = io.BytesIO()
+    >>> Image.new("RGBA", (2, 2), (10, 20, 30, 255)).save(png, "PNG")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = load_image(png.getvalue())
+    >>> [issubclass(w.category, ImageConversionWarning) for w in caught]
+    [True]
+    """
 
 
 Source = str | os.PathLike | bytes | bytearray | BinaryIO
@@ -90,6 +103,20 @@ def load_image_with_notes(source: Source, *, reader: str = "pil") -> tuple[np.nd
     ------
     InputError
         Unreadable, truncated or corrupt files, and decompression bombs.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> png = io.BytesIO()
+    >>> Image.new("RGBA", (2, 2), (10, 20, 30, 255)).save(png, "PNG")
+    >>> rgb, notes = load_image_with_notes(png.getvalue())
+    >>> rgb.shape, rgb[0, 0].tolist(), len(notes)
+    ((2, 2, 3), [10, 20, 30], 1)
+    >>> load_image_with_notes(b"not an image")
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: <bytes> is not an image Pillow can read (corrupt or unknown format).
     """
     check_choice("reader", reader, READERS)
     data, name = _read_bytes(source)
@@ -114,6 +141,16 @@ def load_image(source: Source, *, reader: str = "pil") -> np.ndarray:
 
     Each conversion loading made (see :func:`load_image_with_notes`) is reported as an
     :class:`ImageConversionWarning`, never silently.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> png = io.BytesIO()
+    >>> Image.new("RGB", (4, 2), (255, 0, 0)).save(png, "PNG")
+    >>> rgb = load_image(png.getvalue())
+    >>> rgb.shape, rgb.dtype, rgb[1, 3].tolist()
+    ((2, 4, 3), dtype('uint8'), [255, 0, 0])
     """
     rgb, notes = load_image_with_notes(source, reader=reader)
     for note in notes:

@@ -94,6 +94,17 @@ class OutputExistsError(InputError, FileExistsError):
     """The target of a write exists and ``overwrite`` was not given.
 
     Both an :class:`InputError` (a ``ValueError``) and a ``FileExistsError``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out.bin"
+    >>> _ = atomic_write(target, b"first")
+    >>> try:
+    ...     atomic_write(target, b"second")
+    ... except FileExistsError as error:
+    ...     print(type(error).__name__, isinstance(error, ValueError))
+    OutputExistsError True
     """
 
 
@@ -148,6 +159,23 @@ def check_regular_file(
     ------
     InputError
         Missing, unreadable, a folder, a FIFO / device / socket, or over the limit.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "model.onnx").write_bytes(b"1234")
+    >>> path, st = check_regular_file(folder / "model.onnx", what="model file")
+    >>> path.name, st.st_size
+    ('model.onnx', 4)
+    >>> check_regular_file(folder, what="model file")
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: model file ... is a folder...
+    >>> check_regular_file(folder / "model.onnx", limit=2)
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: file ... is ..., over the ... limit for this files; ...
     """
     if not isinstance(path, str | os.PathLike):
         raise InputError(f"{what} must be a path (str or os.PathLike), got {type(path).__name__}.")
@@ -182,6 +210,15 @@ def open_regular(
     Yields ``(binary file object, size in bytes)``. The file is opened with
     ``O_NONBLOCK`` and checked again with ``fstat`` (a FIFO swapped in after the first
     check neither blocks nor passes).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "frame.nv12"
+    >>> _ = path.write_bytes(bytes(24))
+    >>> with open_regular(path, kind="raw") as (fh, size):
+    ...     print(size, len(fh.read()))
+    24 24
     """
     p, _ = check_regular_file(path, what=what, kind=kind, limit=limit)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -218,6 +255,18 @@ def read_file(
     InputError
         See :func:`check_regular_file`; also when the file grew past the limit while
         being read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.bin"
+    >>> _ = path.write_bytes(b"abc")
+    >>> read_file(path, kind="tensor")
+    b'abc'
+    >>> read_file(path, kind="tensor", limit=2)
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: file ... over the ... limit for tensor files; ...
     """
     cap = _limit(kind, limit)
     with open_regular(path, kind=kind, what=what, limit=cap) as (fh, _size):
@@ -240,6 +289,16 @@ def read_stream(stream: Any, *, kind: str, what: str = "stream", limit: int | No
     ------
     InputError
         When the stream holds more, or returns something other than bytes.
+
+    Examples
+    --------
+    >>> import io
+    >>> read_stream(io.BytesIO(b"abc"), kind="image")
+    b'abc'
+    >>> read_stream(io.StringIO("abc"), kind="image", what="upload")
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: upload must be opened in binary mode ('rb'), it gave str.
     """
     cap = _limit(kind, limit)
     try:
@@ -393,7 +452,16 @@ def parse_json(
 
 
 def read_json_file(path: str | os.PathLike[str], *, what: str = "JSON file") -> Any:
-    """:func:`read_file` (kind "json") then :func:`parse_json`, naming the file."""
+    """:func:`read_file` (kind "json") then :func:`parse_json`, naming the file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "frame.json"
+    >>> _ = path.write_text('{"width": 4, "height": 2}')
+    >>> read_json_file(path)
+    {'width': 4, 'height': 2}
+    """
     data = read_file(path, kind="json", what=what)
     return parse_json(data, where=f"{what} {str(path)!r}")
 
@@ -469,6 +537,17 @@ def atomic_write(
     InputError
         The target is a folder or a special file, its folder is missing, or writing
         failed (permissions, disk full...); the message names the target.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out.bin"
+    >>> atomic_write(target, b"first").read_bytes()
+    b'first'
+    >>> atomic_write(target, b"second", overwrite=True).read_bytes()
+    b'second'
+    >>> sorted(p.name for p in target.parent.iterdir())  # no temporary file left behind
+    ['out.bin']
     """
     if not isinstance(path, str | os.PathLike):
         raise InputError(f"{what} must be a path (str or os.PathLike), got {type(path).__name__}.")

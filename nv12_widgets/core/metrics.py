@@ -87,13 +87,25 @@ def sqnr_db(reference: np.ndarray, test: np.ndarray) -> float:
 
 
 def max_abs_error(a: np.ndarray, b: np.ndarray) -> float:
-    """Largest absolute element-wise difference."""
+    """Largest absolute element-wise difference.
+
+    Examples
+    --------
+    >>> max_abs_error(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.5, 1.0]))
+    2.0
+    """
     fa, fb = _pair(a, b)
     return float(np.max(np.abs(fa - fb))) if fa.size else 0.0
 
 
 def mean_abs_error(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean absolute element-wise difference."""
+    """Mean absolute element-wise difference.
+
+    Examples
+    --------
+    >>> mean_abs_error(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.5, 1.0]))
+    0.8333333333333334
+    """
     fa, fb = _pair(a, b)
     return float(np.mean(np.abs(fa - fb))) if fa.size else 0.0
 
@@ -113,6 +125,15 @@ def topk_agreement(reference: np.ndarray, test: np.ndarray, k: int = 1) -> float
     float
         Mean over rows of ``|topk(reference) & topk(test)| / k``; for k = 1 the
         fraction of rows whose argmax agrees.
+
+    Examples
+    --------
+    >>> reference = np.array([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2]])
+    >>> test = np.array([[0.2, 0.6, 0.2], [0.3, 0.4, 0.3]])
+    >>> topk_agreement(reference, test)  # row 0 agrees on class 1, row 1 does not
+    0.5
+    >>> topk_agreement(reference, test, k=2)
+    0.75
     """
     r = np.asarray(reference)
     t = np.asarray(test)
@@ -146,6 +167,14 @@ class PairMetrics:
         Fraction of equal elements for integer / boolean outputs, else None.
     note : str
         Why the metrics are NaN ("" when they are measured).
+
+    Examples
+    --------
+    >>> m = compare_arrays(np.array([[1.0, 2.0, 3.0]]), np.array([[1.0, 2.0, 2.0]]))
+    >>> m.measured, round(m.cosine, 4), m.max_abs, m.top1  # argmax 2 vs 1: top-1 disagrees
+    (True, 0.98, 1.0, 0.0)
+    >>> sorted(m.to_dict())
+    ['agreement', 'cosine', 'max_abs', 'mean_abs', 'note', 'sqnr_db', 'top1', 'top5']
     """
 
     cosine: float

@@ -86,6 +86,14 @@ def scale_noise(unit: np.ndarray, amplitude: float, *, kind: str = "uniform") ->
     """Scale :func:`unit_noise` to ``amplitude`` grey levels (a new float32 array).
 
     "uniform": ``a * u``; "symmetric": ``2a * u - a``; "gaussian": ``a * n``.
+
+    Examples
+    --------
+    >>> u = np.array([0.0, 0.25, 1.0], np.float32)
+    >>> scale_noise(u, 2.0)
+    array([0. , 0.5, 2. ], dtype=float32)
+    >>> scale_noise(u, 2.0, kind="symmetric")
+    array([-2., -1.,  2.], dtype=float32)
     """
     check_choice("kind", kind, NOISE_KINDS)
     if not np.isfinite(amplitude) or amplitude < 0:

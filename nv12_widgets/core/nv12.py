@@ -102,6 +102,8 @@ class NV12:
     >>> frame = NV12(np.arange(8, dtype=np.uint8).reshape(2, 4), np.full((1, 2, 2), 128, np.uint8))
     >>> frame.shape, len(frame.tobytes())  # (H, W); W * H * 3 / 2 bytes
     ((2, 4), 12)
+    >>> frame.width, frame.height, frame
+    (4, 2, NV12(4x2))
     >>> NV12.frombuffer(frame.tobytes(), 4, 2).y.tolist()
     [[0, 1, 2, 3], [4, 5, 6, 7]]
     >>> y, uv = frame.as_model_inputs()
@@ -205,7 +207,14 @@ class NV12:
         return f"NV12({self.width}x{self.height})"
 
     def uv_interleaved_image(self) -> np.ndarray:
-        """The UV plane's bytes as a grey image: (H/2, W) uint8, columns ``U V U V ...``."""
+        """The UV plane's bytes as a grey image: (H/2, W) uint8, columns ``U V U V ...``.
+
+        Examples
+        --------
+        >>> frame = NV12(np.zeros((2, 4), np.uint8), np.array([[[1, 2], [3, 4]]], np.uint8))
+        >>> frame.uv_interleaved_image().tolist()
+        [[1, 2, 3, 4]]
+        """
         return self.uv.reshape(self.height // 2, self.width)
 
     # -- raw buffers ----------------------------------------------------------------
@@ -245,6 +254,18 @@ class NV12:
         The file's size is compared with ``width * height * 3 / 2`` before anything is
         read (a wrong size costs no memory), and FIFOs, devices and folders are refused
         (:mod:`nv12_widgets.core.io`; at most ``LIMITS["raw"]`` bytes).
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "frame.nv21"
+        >>> _ = path.write_bytes(bytes(8) + bytes([20, 10, 40, 30]))  # Y, then V U V U
+        >>> NV12.fromfile(path, 4, 2, fmt="nv21").uv.tolist()
+        [[[10, 20], [30, 40]]]
+        >>> NV12.fromfile(path, 4, 4)
+        Traceback (most recent call last):
+        ...
+        nv12_widgets.core._checks.InputError: a 4x4 NV12 frame is 24 bytes, the file ... has 12 (it would fit a height of 2); ...
         """
         readers = {
             "nv12": cls.frombuffer,
@@ -271,14 +292,28 @@ class NV12:
         return readers[fmt](data, width, height)
 
     def to_nv21_bytes(self) -> bytes:
-        """NV21 buffer (Android camera default): Y rows, then ``V U V U ...`` rows."""
+        """NV21 buffer (Android camera default): Y rows, then ``V U V U ...`` rows.
+
+        Examples
+        --------
+        >>> frame = NV12(np.zeros((2, 4), np.uint8), np.array([[[1, 2], [3, 4]]], np.uint8))
+        >>> list(frame.to_nv21_bytes()[8:])
+        [2, 1, 4, 3]
+        """
         return self.y.tobytes() + self.uv[..., ::-1].tobytes()
 
     @classmethod
     def from_nv21(
         cls, buf: bytes | bytearray | memoryview | np.ndarray, width: int, height: int
     ) -> NV12:
-        """Read an NV21 buffer (VU order) into an NV12 frame."""
+        """Read an NV21 buffer (VU order) into an NV12 frame.
+
+        Examples
+        --------
+        >>> frame = NV12(np.zeros((2, 4), np.uint8), np.array([[[1, 2], [3, 4]]], np.uint8))
+        >>> NV12.from_nv21(frame.to_nv21_bytes(), 4, 2) == frame
+        True
+        """
         data = _as_buffer(buf)
         _check_size(data, width, height, "NV21")
         width, height = int(width), int(height)
@@ -288,14 +323,28 @@ class NV12:
         return cls(y, np.ascontiguousarray(vu[..., ::-1]))
 
     def to_i420_bytes(self) -> bytes:
-        """I420 (YUV420p) buffer: Y plane, then the whole U plane, then the whole V plane."""
+        """I420 (YUV420p) buffer: Y plane, then the whole U plane, then the whole V plane.
+
+        Examples
+        --------
+        >>> frame = NV12(np.zeros((2, 4), np.uint8), np.array([[[1, 2], [3, 4]]], np.uint8))
+        >>> list(frame.to_i420_bytes()[8:])  # U U, then V V
+        [1, 3, 2, 4]
+        """
         return self.y.tobytes() + self.u.tobytes() + self.v.tobytes()
 
     @classmethod
     def from_i420(
         cls, buf: bytes | bytearray | memoryview | np.ndarray, width: int, height: int
     ) -> NV12:
-        """Read an I420 buffer (planar U then V, as OpenCV's ``COLOR_RGB2YUV_I420``)."""
+        """Read an I420 buffer (planar U then V, as OpenCV's ``COLOR_RGB2YUV_I420``).
+
+        Examples
+        --------
+        >>> frame = NV12(np.zeros((2, 4), np.uint8), np.array([[[1, 2], [3, 4]]], np.uint8))
+        >>> NV12.from_i420(frame.to_i420_bytes(), 4, 2) == frame
+        True
+        """
         data = _as_buffer(buf)
         _check_size(data, width, height, "I420")
         width, height = int(width), int(height)

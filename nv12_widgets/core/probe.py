@@ -71,6 +71,15 @@ class ProbeFrame:
     codes : numpy.ndarray
         (N, 3) int (Y, U, V) at those pixels.
     seed : int
+
+    Examples
+    --------
+    >>> p = probe_frame("ties", 64, 64, seed=1)
+    >>> p.name, p.design, p.seed, (p.frame.width, p.frame.height)
+    ('probe_ties_64x64', 'ties', 1, (64, 64))
+    >>> row, col = p.points[0]
+    >>> bool(p.codes[0, 0] == p.frame.y[row, col])
+    True
     """
 
     design: str

@@ -58,7 +58,15 @@ class Source:
     version: str = ""
 
     def text(self) -> str:
-        """One line: document, then repository, path and ``@version`` when known."""
+        """One line: document, then repository, path and ``@version`` when known.
+
+        Examples
+        --------
+        >>> Source("Pillow YCbCr", "python-pillow/Pillow", "src/libImaging/ConvertYCbCr.c", "13.0.0").text()
+        'Pillow YCbCr: python-pillow/Pillow src/libImaging/ConvertYCbCr.c @13.0.0'
+        >>> Source("CANN ATC Instructions", version="CANN 8.0.0").text()
+        'CANN ATC Instructions: version CANN 8.0.0'
+        """
         where = " ".join(p for p in (self.repository, self.path) if p)
         if self.version:
             where = f"{where} @{self.version}" if where else f"version {self.version}"

@@ -89,6 +89,17 @@ def ascend_aipp_nv12_to_rgb(
     term), saturated to 0..255. The documentation gives the formula but neither the
     saturation nor the chroma upsampling of YUV420SP; we saturate (the CSC output is
     8-bit) and repeat each chroma sample over its 2x2 block (nearest).
+
+    Examples
+    --------
+    >>> from nv12_widgets.devices.common import yuv_frame
+    >>> ascend_aipp_nv12_to_rgb(yuv_frame((120, 100, 160)), "bt601-narrow")[0, 0].tolist()
+    [172, 106, 64]
+    >>> ascend_aipp_nv12_to_rgb(yuv_frame((235, 128, 128)))[0, 0].tolist()  # Q8 floor: 254
+    [254, 254, 254]
+    >>> nv21 = yuv_frame((120, 160, 100))  # V, U pairs
+    >>> ascend_aipp_nv12_to_rgb(nv21, "bt601-narrow", rbuv_swap=True)[0, 0].tolist()
+    [172, 106, 64]
     """
     check_choice("AIPP preset", preset, tuple(AIPP_PRESETS))
     m, bias = AIPP_PRESETS[preset]
@@ -102,7 +113,18 @@ def ascend_aipp_nv12_to_rgb(
 
 def emit_ascend_aipp(preset: str, g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]) -> str:
     """AIPP CSC in a graph: ``(M @ (yuv - input_bias)) >> 8`` saturated, integers exact in
-    float32 (``>> 8`` of an integer below 2^18 is ``Floor(x / 256)``)."""
+    float32 (``>> 8`` of an integer below 2^18 is ``Floor(x / 256)``).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> emit_ascend_aipp("bt601-narrow", DeviceGraph(b), "y", "uv", [0, 1, 2])
+    'd_aipp_codes'
+    >>> [node.op_type for node in b.nodes][-3:]  # x / 256, floor, saturate
+    ['Mul', 'Floor', 'Clip']
+    """
     m, bias = AIPP_PRESETS[preset]
     u, v = nearest_chroma(g, uv_half_f)
     planes = [

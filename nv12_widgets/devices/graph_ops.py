@@ -37,9 +37,16 @@ class GraphOps(Protocol):
     --------
     >>> from nv12_widgets.model.profile_graphs import DeviceGraph
     >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> g = DeviceGraph(GraphBuilder("p_"))
+    >>> b = GraphBuilder("p_")
+    >>> g = DeviceGraph(b)
     >>> g.op("Relu", [g.const("k", np.zeros(1, np.float32))], "r")
     'p_r'
+    >>> g.cast("y", np.float64, "y64"), g.clip_u8("x"), g.upsample_nearest("uv")
+    ('p_y64', 'p_pixels', 'p_uv_up')
+    >>> g.standard_rgb("y", "uv", "studio", "bt601", [2, 1, 0])  # BGR, exactly rounded
+    'p_pixels_1'
+    >>> [n.op_type for n in b.nodes][-6:]
+    ['Cast', 'MatMul', 'Add', 'Floor', 'Cast', 'Clip']
     """
 
     def const(self, base: str, value: np.ndarray) -> str:
@@ -65,23 +72,67 @@ class GraphOps(Protocol):
 
 
 def sub(g: GraphOps, x: str, value: float, base: str, dtype=np.float32) -> str:
-    """``x - value`` with ``value`` a ``dtype`` scalar."""
+    """``x - value`` with ``value`` a ``dtype`` scalar.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> sub(DeviceGraph(b), "y", 16.0, "c")
+    'd_c'
+    >>> [(node.op_type, list(node.input)) for node in b.nodes], b.inits[0].data_type  # FLOAT
+    ([('Sub', ['y', 'd_c_k'])], 1)
+    """
     return g.op("Sub", [x, g.const(base + "_k", np.array(value, dtype))], base)
 
 
 def mul(g: GraphOps, x: str, value, base: str, dtype=np.float32) -> str:
-    """``x * value`` with ``value`` a ``dtype`` scalar."""
+    """``x * value`` with ``value`` a ``dtype`` scalar.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> mul(DeviceGraph(b), "y", 1.164, "scaled", np.float64)
+    'd_scaled'
+    >>> b.nodes[0].op_type, b.inits[0].data_type  # DOUBLE
+    ('Mul', 11)
+    """
     return g.op("Mul", [x, g.const(base + "_k", np.array(value, dtype))], base)
 
 
 def clip(g: GraphOps, x: str, lo: float, hi: float, base: str = "clipped") -> str:
-    """Clip float32 to lo..hi (Clip takes min/max inputs from opset 11)."""
+    """Clip float32 to lo..hi (Clip takes min/max inputs from opset 11).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> clip(DeviceGraph(b), "x", 0.0, 255.0)
+    'd_clipped'
+    >>> list(b.nodes[0].input)
+    ['x', 'd_clipped_lo', 'd_clipped_hi']
+    """
     lo_k = g.const(base + "_lo", np.array(lo, np.float32))
     return g.op("Clip", [x, lo_k, g.const(base + "_hi", np.array(hi, np.float32))], base)
 
 
 def ordered(g: GraphOps, channels: list[str], rows: list[int], base: str) -> str:
-    """Concat the R, G, B tensors in ``rows`` order along the channel axis."""
+    """Concat the R, G, B tensors in ``rows`` order along the channel axis.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> ordered(DeviceGraph(b), ["r", "g", "b"], [2, 1, 0], "bgr")
+    'd_bgr'
+    >>> list(b.nodes[0].input)
+    ['b', 'g', 'r']
+    """
     return g.op("Concat", [channels[r] for r in rows], base, axis=3)
 
 
@@ -90,6 +141,16 @@ def nearest_chroma(g: GraphOps, uv_half_f: str) -> tuple[str, str]:
 
     ``Resize`` nearest (``out[i] = in[i // 2]``), then ``Gather`` of channel 0 and 1:
     two (1, H, W, 1) float tensors.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> nearest_chroma(DeviceGraph(b), "uv")
+    ('d_u', 'd_v')
+    >>> [node.op_type for node in b.nodes]
+    ['Resize', 'Gather', 'Gather']
     """
     up = g.upsample_nearest(uv_half_f)
     u = g.op("Gather", [up, g.const("idx_u", np.array([0], np.int64))], "u", axis=3)
@@ -100,7 +161,18 @@ def nearest_chroma(g: GraphOps, uv_half_f: str) -> tuple[str, str]:
 def integer_rows(g: GraphOps, planes: list[str], weights, base: str, dtype=np.float64) -> list[str]:
     """Per output row, ``sum(weights[row][col] * planes[col])`` left to right, zero
     weights skipped: exact when every product and partial sum is (integers, or
-    multiples of a power of two within the mantissa)."""
+    multiples of a power of two within the mantissa).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> integer_rows(DeviceGraph(b), ["y", "u", "v"], [[2, 0, 3], [1, 0, 0]], "r")
+    ['d_r_0_acc', 'd_r_10']
+    >>> [node.op_type for node in b.nodes]  # row 0: 2y + 3v; row 1: 1y; zeros skipped
+    ['Mul', 'Mul', 'Add', 'Mul']
+    """
     out = []
     for ch, row in enumerate(weights):
         acc = None

@@ -96,6 +96,24 @@ def emit_horizon(g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]) -> str:
     Each row of the MatMul adds at most two float32 products (a + b == b + a, so no
     summation order can change it); tests/model/test_profile_graphs.py checks it bit
     for bit.
+
+    Examples
+    --------
+    >>> import onnxruntime as ort
+    >>> from onnx import TensorProto, helper
+    >>> from nv12_widgets.devices.common import yuv_frame
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> out = emit_horizon(DeviceGraph(b), "y", "uv", [0, 1, 2])
+    >>> io = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in ("y", "uv", out)]
+    >>> graph = helper.make_graph(b.nodes, "horizon", io[:2], io[2:], b.inits)
+    >>> model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    >>> run = ort.InferenceSession(model.SerializeToString()).run
+    >>> f = yuv_frame((120, 100, 160))
+    >>> feeds = {"y": f.y[None, ..., None].astype(np.float32), "uv": f.uv[None].astype(np.float32)}
+    >>> run(None, feeds)[0][0, 0, 0].tolist(), horizon_decode(f)[0, 0].tolist()
+    ([165.0, 107.0, 70.0], [165, 107, 70])
     """
     uv_up = g.upsample_nearest(uv_half_f)
     centred = g.op("Sub", [uv_up, g.const("c128", np.array(128.0, np.float32))], "uv_centred")
@@ -161,6 +179,14 @@ def horizon_bpu_params(
         (3, 3) float64 int8 weights (rows in ``order``; columns Y', U', V'), (3,)
         float64 integer bias at the accumulator scale, (3,) float64 requantisation
         multiplier ``weight_scale / std / q_scale``.
+
+    Examples
+    --------
+    >>> w_q, b_q, multiplier = horizon_bpu_params()
+    >>> w_q.tolist()  # G's Y weight 1 / 0.0078 saturates at 127
+    [[91.0, 0.0, 127.0], [127.0, -44.0, -92.0], [72.0, 127.0, 0.0]]
+    >>> b_q.tolist(), multiplier.round(4).tolist()
+    ([0.0, 0.0, 0.0], [0.011, 0.0078, 0.0139])
     """
     check_choice("order", order, ("rgb", "bgr"))
     return _bpu_params(swing, mean, std, q_scale, order)
@@ -172,6 +198,11 @@ def horizon_bpu_effective_weights(swing: str = "full") -> np.ndarray:
     Rows R, G, B; columns Y', U', V'. For full swing: R = 1.001 Y' + 1.397 V',
     G = 0.9906 Y' - 0.3432 U' - 0.7176 V' (the Y weight saturates at 127),
     B = 1.0008 Y' + 1.7653 U'.
+
+    Examples
+    --------
+    >>> horizon_bpu_effective_weights("full").round(4).tolist()
+    [[1.001, 0.0, 1.397], [0.9906, -0.3432, -0.7176], [1.0008, 1.7653, 0.0]]
     """
     w_q, _, _ = _bpu_params(swing, (128.0,), (128.0,), 1.0 / 128.0)
     return w_q * HORIZON_BPU_WEIGHTS[swing][1].astype(np.float64)[:, None]
@@ -229,6 +260,14 @@ def horizon_bpu_centered_yuv2rgb(
     the bias is 0 and with power-of-two std and q_scale the multiplier is the float32
     weight scale itself; the fixed-point multiplier can then differ only for
     accumulators within about 2^-15 relative of a rounding tie.
+
+    Examples
+    --------
+    >>> yuv = np.array([[[120, 100, 160]]], np.uint8)
+    >>> horizon_bpu_centered_yuv2rgb(yuv).tolist()  # + 128 = RGB codes 165, 107, 71
+    [[[37, -21, -57]]]
+    >>> horizon_bpu_centered_yuv2rgb(yuv, order="bgr").tolist()
+    [[[-57, -21, 37]]]
     """
     check_choice("order", order, ("rgb", "bgr"))
     w_q, b_q, mult = _bpu_params(swing, mean, std, q_scale, order)
@@ -249,6 +288,12 @@ def horizon_bpu_nv12_to_rgb(frame: NV12) -> np.ndarray:
     -------
     numpy.ndarray
         (H, W, 3) uint8 RGB.
+
+    Examples
+    --------
+    >>> from nv12_widgets.devices.common import yuv_frame
+    >>> horizon_bpu_nv12_to_rgb(yuv_frame((120, 100, 160)))[0, 0].tolist()
+    [165, 107, 71]
     """
     q = horizon_bpu_centered_yuv2rgb(yuv_nearest(frame))
     return (q.astype(np.int16) + 128).astype(np.uint8)
@@ -260,6 +305,16 @@ def emit_horizon_bpu(g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]) -> 
     Integer accumulator (exact in float64), times the float64 requantisation multiplier,
     rounded half away from zero (``Sign * Floor(Abs + 0.5)``), clipped to -128..127,
     plus 128: equal to :func:`horizon_bpu_nv12_to_rgb`.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> emit_horizon_bpu(DeviceGraph(b), "y", "uv", [0, 1, 2])
+    'd_bpu_codes'
+    >>> {"Sign", "Abs", "Floor"} <= {node.op_type for node in b.nodes}  # half away from zero
+    True
     """
     u, v = nearest_chroma(g, uv_half_f)
     w_q, b_q, mult = horizon_bpu_params()

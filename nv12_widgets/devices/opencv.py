@@ -56,7 +56,18 @@ def opencv_decode(frame: NV12) -> np.ndarray:
 
 
 def emit_opencv(g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]) -> str:
-    """``COLOR_YUV2RGB_NV12`` in a graph: OpenCV's integer arithmetic, exact in float64."""
+    """``COLOR_YUV2RGB_NV12`` in a graph: OpenCV's integer arithmetic, exact in float64.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> emit_opencv(DeviceGraph(b), "y", "uv", [0, 1, 2])
+    'd_pixels'
+    >>> sorted({node.op_type for node in b.nodes})
+    ['Add', 'Cast', 'Clip', 'Floor', 'MatMul', 'Mul', 'Relu', 'Resize', 'Sub']
+    """
     k = OPENCV_NV12_FIXED
     uv_up = g.upsample_nearest(uv_half_f)
     d = np.float64

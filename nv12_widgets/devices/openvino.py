@@ -85,6 +85,12 @@ def openvino_nv12_to_rgb_float(frame: NV12) -> np.ndarray:
     multiply-add). Chroma: ``uv[h / 2, w / 2]``, i.e. nearest, co-sited with the
     block's top-left pixel. Measured equal, bit for bit, to OpenVINO 2026.4's CPU
     plugin on the bundled photos.
+
+    Examples
+    --------
+    >>> from nv12_widgets.devices.common import yuv_frame
+    >>> openvino_nv12_to_rgb_float(yuv_frame((120, 100, 160)))[0, 0]
+    array([172.12799, 105.988  ,  64.552  ], dtype=float32)
     """
     yuv = yuv_nearest(frame).astype(np.float32)
     c = yuv[..., 0] - np.float32(16.0)
@@ -171,13 +177,35 @@ def _openvino_float(g: GraphOps, y_f: str, uv_half_f: str) -> list[str]:
 
 def emit_openvino(g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]) -> str:
     """``openvino`` in a graph: the float32 formula, ``Round`` (half to even, as the CPU
-    plugin), clip 0..255 (:func:`openvino_nv12_to_rgb`)."""
+    plugin), clip 0..255 (:func:`openvino_nv12_to_rgb`).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> emit_openvino(DeviceGraph(b), "y", "uv", [2, 1, 0])  # BGR
+    'd_ov_codes'
+    >>> [node.op_type for node in b.nodes][-3:]
+    ['Concat', 'Round', 'Clip']
+    """
     rgb = ordered(g, _openvino_float(g, y_f, uv_half_f), rows, "ov_rgb_float")
     return clip(g, g.op("Round", [rgb], "ov_rounded"), 0.0, 255.0, "ov_codes")
 
 
 def emit_openvino_f32(g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]) -> str:
-    """``openvino-f32`` in a graph: the float32 formula clipped, not rounded."""
+    """``openvino-f32`` in a graph: the float32 formula clipped, not rounded.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> emit_openvino_f32(DeviceGraph(b), "y", "uv", [0, 1, 2])
+    'd_ov_f32'
+    >>> "Round" in {node.op_type for node in b.nodes}
+    False
+    """
     rgb = ordered(g, _openvino_float(g, y_f, uv_half_f), rows, "ov_rgb_float")
     return clip(g, rgb, 0.0, 255.0, "ov_f32")
 

@@ -54,7 +54,18 @@ def emit_rga(
     swing: str, matrix: str, g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]
 ) -> str:
     """An RGA mode in a graph: the standard's exactly rounded conversion after nearest
-    chroma (``core.nv12_to_rgb(frame, swing, matrix, upsample="nearest")``)."""
+    chroma (``core.nv12_to_rgb(frame, swing, matrix, upsample="nearest")``).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> emit_rga("studio", "bt601", DeviceGraph(b), "y", "uv", [0, 1, 2])
+    'd_pixels'
+    >>> [node.op_type for node in b.nodes]
+    ['Resize', 'Concat', 'Cast', 'MatMul', 'Add', 'Floor', 'Cast', 'Clip']
+    """
     return g.standard_rgb(y_f, uv_half_f, swing, matrix, rows)
 
 

@@ -71,6 +71,14 @@ def tidl_nv12_to_rgb_float(frame: NV12) -> np.ndarray:
     multiples of 2^-25 below 2^10, exact in float64) rounded once to float32. A float32
     ``Conv`` kernel may differ from it in the last bit or two, depending on its
     summation order; on the device the convolution is quantised with the network anyway.
+
+    Examples
+    --------
+    >>> from nv12_widgets.devices.common import yuv_frame
+    >>> tidl_nv12_to_rgb_float(yuv_frame((120, 100, 160)))[0, 0]
+    array([172.12799, 105.98801,  64.55199], dtype=float32)
+    >>> tidl_nv12_to_rgb_float(yuv_frame((10, 128, 128)))[0, 0]  # below black: not clipped
+    array([-6.984008 , -6.9839964, -6.984023 ], dtype=float32)
     """
     yuv = yuv_nearest(frame).astype(np.float64)
     out = yuv @ TIDL_WEIGHTS.astype(np.float64).T + TIDL_BIAS.astype(np.float64)
@@ -82,6 +90,14 @@ def tidl_nv12_to_rgb(frame: NV12) -> np.ndarray:
 
     The rounding is ours, for display and comparison: TIDL itself feeds the float values
     to the network (see :func:`tidl_nv12_to_rgb_float`).
+
+    Examples
+    --------
+    >>> from nv12_widgets.devices.common import yuv_frame
+    >>> tidl_nv12_to_rgb(yuv_frame((120, 100, 160)))[0, 0].tolist()
+    [172, 106, 65]
+    >>> tidl_nv12_to_rgb(yuv_frame((10, 128, 128)))[0, 0].tolist()
+    [0, 0, 0]
     """
     return np.clip(np.rint(tidl_nv12_to_rgb_float(frame)), 0, 255).astype(np.uint8)
 
@@ -91,6 +107,16 @@ def emit_tidl(g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]) -> str:
 
     Evaluated in float64 elementwise (every product and partial sum is exact: multiples
     of 2^-25 below 2^10), then cast to float32: equal to :func:`tidl_nv12_to_rgb_float`.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> b = GraphBuilder("d_")
+    >>> emit_tidl(DeviceGraph(b), "y", "uv", [0, 1, 2])
+    'd_tidl_rgb'
+    >>> sorted({node.op_type for node in b.nodes})  # elementwise: no Conv, no MatMul
+    ['Add', 'Cast', 'Concat', 'Gather', 'Mul', 'Resize']
     """
     u, v = nearest_chroma(g, uv_half_f)
     planes = [g.cast(x, np.float64, f"tidl_{n}64") for n, x in zip("yuv", (y_f, u, v), strict=True)]

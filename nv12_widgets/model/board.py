@@ -6,7 +6,8 @@ board tool (``hrt_model_exec --input_file``, ``rknn_run``...), dump the raw outp
 device, copy it back, dequantise it with the output's scale / zero point and compare it
 with onnxruntime's output. This module does each step with checks, so a wrong shape,
 dtype or byte count is an :class:`~nv12_widgets.core.InputError` naming the file, not a
-silently reshaped garbage tensor.
+silently reshaped garbage tensor. Comparing the dequantised dump with the reference output
+is :mod:`.device_check` (:func:`compare_device_output`, re-exported here).
 
 Files written by :func:`save_tensor` for ``path_without_ext = "out/input0"``:
 
@@ -27,7 +28,6 @@ import io
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,6 @@ import numpy as np
 from nv12_widgets.core import (
     NV12,
     InputError,
-    compare_arrays,
     dequantize,
     jsonsafe,
     to_jsonable,
@@ -50,6 +49,8 @@ from nv12_widgets.core.io import (
     make_folder,
     open_regular,
 )
+
+from .device_check import DeviceComparison, compare_device_output
 
 __all__ = [
     "DeviceComparison",
@@ -124,6 +125,17 @@ def save_tensor(
     InputError
         For a non-array, an object / string dtype, ``extra`` keys that clash or do not
         serialise to JSON, or a folder that cannot be created (a file in the way).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> x = np.arange(6, dtype=np.int8).reshape(1, 2, 3)
+    >>> paths = save_tensor(x, folder / "input0", layout="NHWC", extra={"scale": 0.0078})
+    >>> sorted(p.name for p in paths.values())
+    ['input0.bin', 'input0.json', 'input0.npy']
+    >>> list(paths["bin"].read_bytes())  # the raw bytes board tools read
+    [0, 1, 2, 3, 4, 5]
     """
     if not isinstance(array, np.ndarray):
         raise InputError(
@@ -206,6 +218,15 @@ def read_sidecar(path: PathLike) -> dict[str, Any]:
     InputError
         When the sidecar is missing or not valid JSON (the parsing rule is
         :func:`nv12_widgets.core.frames.read_sidecar`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = save_tensor(np.zeros((2, 3), np.float32), folder / "t", extra={"scale": 0.5})
+    >>> meta = read_sidecar(folder / "t.bin")
+    >>> meta["shape"], meta["dtype"], meta["nbytes"], meta["scale"]
+    ([2, 3], 'float32', 24, 0.5)
     """
     return read_sidecar_json(
         path,
@@ -367,6 +388,20 @@ def load_tensor(path: PathLike, *, verify: bool = True) -> np.ndarray:
         Missing file or sidecar, a ``.bin`` whose size does not match shape x dtype, a
         checksum mismatch (file changed or truncated in transfer), a ``.npy`` that needs
         pickling (object arrays) or is corrupt.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> x = np.array([[1.5, -2.0]], np.float32)
+    >>> _ = save_tensor(x, folder / "t")
+    >>> load_tensor(folder / "t.bin"), load_tensor(folder / "t.npy").dtype
+    (array([[ 1.5, -2. ]], dtype=float32), dtype('float32'))
+    >>> _ = (folder / "t.bin").write_bytes(bytes(8))  # changed in transfer
+    >>> load_tensor(folder / "t.bin")
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: t.bin does not match its sidecar's sha256 ...
     """
     p = Path(path)
     if p.suffix.lower() == ".npy":
@@ -473,6 +508,16 @@ def load_device_output(
     Examples
     --------
     RKNN note: zero point 136, scale 4.625256 turn the byte 124 into -55.503072.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "out.bin").write_bytes(bytes([124, 136]))
+    >>> load_device_output(folder / "out.bin", (1, 2), "uint8", scale=4.625256, zero_point=136)
+    array([[-55.50307,   0.     ]], dtype=float32)
+    >>> load_device_output(folder / "out.bin", (1, 3), "uint8", scale=1.0)
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: ...
     """
     shape_t = _shape(shape, "load_device_output")
     if dtype is None:
@@ -538,158 +583,6 @@ def load_device_output(
     return ((q.astype(np.float64) - z) * s).astype(np.float32)
 
 
-@dataclass(frozen=True)
-class DeviceComparison:
-    """A device output compared with the reference (onnxruntime) output.
-
-    Attributes
-    ----------
-    shape : tuple of int
-    cosine : float
-        Cosine similarity of the flattened tensors (0 when a norm is 0; NaN when
-        either holds NaN/Inf).
-    sqnr_db : float
-        Signal-to-quantisation-noise ratio of the device vs the reference, dB
-        (``inf`` when identical).
-    max_abs, mean_abs : float
-        Largest and mean absolute difference.
-    max_rel : float
-        Largest ``|device - reference| / |reference|`` over elements with a non-zero
-        reference.
-    atol, rtol : float or None
-        The tolerances the verdict used (None when not given).
-    mismatches : int
-        Elements outside ``atol + rtol * |reference|`` (0 when no tolerance given).
-    first_mismatch : tuple of int or None
-        Index of the first such element.
-    nonfinite : int
-        Elements that are NaN or Inf in the device output.
-    passed : bool or None
-        True when every element is within tolerance and finite; None when neither
-        ``atol`` nor ``rtol`` was given (no verdict without explicit tolerances).
-    """
-
-    shape: tuple[int, ...]
-    cosine: float
-    sqnr_db: float
-    max_abs: float
-    mean_abs: float
-    max_rel: float
-    atol: float | None
-    rtol: float | None
-    mismatches: int
-    first_mismatch: tuple[int, ...] | None
-    nonfinite: int
-    passed: bool | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict (tuples become lists)."""
-        out = asdict(self)
-        out["shape"] = list(self.shape)
-        out["first_mismatch"] = list(self.first_mismatch) if self.first_mismatch else None
-        return out
-
-    def __str__(self) -> str:
-        verdict = {True: "PASS", False: "FAIL", None: "no verdict (give atol/rtol)"}[self.passed]
-        tol = f"atol={self.atol} rtol={self.rtol}"
-        lines = [
-            f"device vs reference {list(self.shape)}: {verdict} ({tol})",
-            f"  cosine {self.cosine:.6f}  sqnr {self.sqnr_db:.2f} dB  "
-            f"max abs {self.max_abs:.6g}  mean abs {self.mean_abs:.6g}  max rel {self.max_rel:.6g}",
-        ]
-        if self.mismatches:
-            lines.append(
-                f"  {self.mismatches} element(s) out of tolerance, first at {self.first_mismatch}"
-            )
-        if self.nonfinite:
-            lines.append(f"  {self.nonfinite} non-finite value(s) in the device output")
-        return "\n".join(lines)
-
-
-def compare_device_output(
-    device: np.ndarray,
-    reference: np.ndarray,
-    *,
-    atol: float | None = None,
-    rtol: float | None = None,
-) -> DeviceComparison:
-    """Compare a (dequantised) device output with the reference output, like polygraphy.
-
-    Parameters
-    ----------
-    device : numpy.ndarray
-        The device output, e.g. from :func:`load_device_output`. A flat dump with the
-        reference's element count is reshaped to the reference's shape.
-    reference : numpy.ndarray
-        The onnxruntime output of the same input bytes.
-    atol, rtol : float, optional
-        Element-wise tolerance ``|device - reference| <= atol + rtol * |reference|``
-        (``numpy.isclose``); a missing one counts as 0. With neither, the metrics are
-        computed but ``passed`` is None: a verdict needs tolerances you chose.
-
-    Returns
-    -------
-    DeviceComparison
-
-    Raises
-    ------
-    InputError
-        Shapes that differ (beyond a flat dump of the same size), non-numeric data, or
-        negative / non-finite tolerances.
-    """
-    dev = np.asarray(device)
-    ref = np.asarray(reference)
-    for name, a in (("device", dev), ("reference", ref)):
-        if a.dtype.kind not in "biuf":
-            raise InputError(f"{name} must be numeric, got dtype {a.dtype}.")
-    if dev.shape != ref.shape:
-        if dev.size == ref.size and dev.ndim == 1:
-            dev = dev.reshape(ref.shape)
-        else:
-            raise InputError(
-                f"device shape {dev.shape} does not match reference shape {ref.shape}; "
-                "check the dump's shape / layout (NCHW vs NHWC) or slice an aligned (padded) dump."
-            )
-    for name, tol in (("atol", atol), ("rtol", rtol)):
-        if tol is not None and (not math.isfinite(float(tol)) or float(tol) < 0):
-            raise InputError(f"{name} must be a finite number >= 0, got {tol!r}.")
-    d = dev.astype(np.float64)
-    r = ref.astype(np.float64)
-    finite = np.isfinite(d) & np.isfinite(r)
-    nonfinite = int(np.count_nonzero(~np.isfinite(d)))
-    pair = compare_arrays(r, d)  # NaN metrics when either holds NaN/Inf
-    cos, sq, mx, mean = pair.cosine, pair.sqnr_db, pair.max_abs, pair.mean_abs
-    diff = np.abs(d - r)
-    nz = (r != 0) & finite
-    max_rel = float(np.max(diff[nz] / np.abs(r[nz]))) if nz.any() else 0.0
-    mismatches = 0
-    first: tuple[int, ...] | None = None
-    passed: bool | None = None
-    if atol is not None or rtol is not None:
-        a = float(atol or 0.0)
-        t = float(rtol or 0.0)
-        ok = finite & (diff <= a + t * np.abs(r))
-        bad = ~ok
-        mismatches = int(np.count_nonzero(bad))
-        if mismatches:
-            first = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), bad.shape))
-        passed = mismatches == 0
-    return DeviceComparison(
-        shape=tuple(int(s) for s in ref.shape),
-        cosine=cos,
-        sqnr_db=sq,
-        max_abs=mx,
-        mean_abs=mean,
-        max_rel=max_rel,
-        atol=None if atol is None else float(atol),
-        rtol=None if rtol is None else float(rtol),
-        mismatches=mismatches,
-        first_mismatch=first,
-        nonfinite=nonfinite,
-        passed=passed,
-    )
-
-
 def save_nv12(
     frame: NV12,
     path: PathLike,
@@ -718,6 +611,15 @@ def save_nv12(
         Y, then H/2 rows of interleaved ``U V`` (what ``hrt_model_exec`` and camera dumps
         use); the sidecar holds ``width``, ``height``, ``format`` ("nv12"), ``nbytes``,
         ``sha256``.
+
+    Examples
+    --------
+    >>> from nv12_widgets.core import rgb_to_nv12
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> paths = save_nv12(rgb_to_nv12(np.zeros((2, 4, 3), np.uint8)), folder / "frame")
+    >>> paths["nv12"].name, paths["nv12"].stat().st_size  # 4 * 2 * 3 / 2
+    ('frame.nv12', 12)
     """
     if not isinstance(frame, NV12):
         raise InputError(
@@ -761,6 +663,17 @@ def load_nv12(path: PathLike, *, verify: bool = True) -> NV12:
     InputError
         Missing sidecar, a byte count that does not match width x height, or a checksum
         mismatch (pass ``verify=False`` to skip the check).
+
+    Examples
+    --------
+    >>> from nv12_widgets.core import rgb_to_nv12
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> frame = rgb_to_nv12(np.full((2, 4, 3), 200, np.uint8))
+    >>> _ = save_nv12(frame, folder / "frame")
+    >>> back = load_nv12(folder / "frame.nv12")
+    >>> (back.width, back.height), back.y.tolist() == frame.y.tolist()
+    ((4, 2), True)
     """
     meta = read_sidecar(path)
     stem = _stem(path)

@@ -26,6 +26,18 @@ class GraphBuilder:
         Prepended to every node, tensor and initializer name.
     taken : set of str
         Names already used in the graph (extended as names are made).
+
+    Examples
+    --------
+    >>> b = GraphBuilder("pre/", taken={"pre/scale"})
+    >>> b.const("scale", np.array(2.0, np.float32))  # "pre/scale" is taken
+    'pre/scale_1'
+    >>> b.op("Mul", ["x", "pre/scale_1"], "scaled")
+    'pre/scaled'
+    >>> [(n.op_type, n.name) for n in b.nodes], [i.name for i in b.inits]
+    ([('Mul', 'pre/scaled_node')], ['pre/scale_1'])
+    >>> b.clip_u8("pre/scaled"), b.nodes[-1].op_type, b.name("scaled")
+    ('pre/pixels', 'Clip', 'pre/scaled_1')
     """
 
     def __init__(self, prefix: str, taken: set[str] | None = None) -> None:
@@ -68,7 +80,23 @@ class GraphBuilder:
 
 
 def emit_upsample(b: GraphBuilder, uv_f: str, mode: str) -> str:
-    """(1, h, w, 2) float -> (1, 2h, 2w, 2): Resize on the H and W axes of NHWC data."""
+    """(1, h, w, 2) float -> (1, 2h, 2w, 2): Resize on the H and W axes of NHWC data.
+
+    Examples
+    --------
+    >>> import onnxruntime as ort
+    >>> from onnx import TensorProto, helper
+    >>> def run(b, x, out):
+    ...     io = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in ("x", out)]
+    ...     graph = helper.make_graph(b.nodes, "g", io[:1], io[1:], b.inits)
+    ...     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    ...     return ort.InferenceSession(model.SerializeToString()).run(None, {"x": x})[0]
+    >>> b = GraphBuilder("p_")
+    >>> uv = np.array([[[[10, 20], [30, 40]]]], np.float32)  # (1, 1, 2, 2): two U, V pairs
+    >>> run(b, uv, emit_upsample(b, "x", "nearest"))[0, :, :, 0]  # U over 2x2 blocks
+    array([[10., 10., 30., 30.],
+           [10., 10., 30., 30.]], dtype=float32)
+    """
     roi = b.const("roi", np.zeros(0, np.float32))
     scales = b.const("uv_scales", np.array([1.0, 2.0, 2.0, 1.0], np.float32))
     if mode == "nearest":
@@ -100,6 +128,21 @@ def emit_affine_round(b: GraphBuilder, yuv: str, m: np.ndarray) -> str:
     Exactly rounded (ties up) like ``core.nv12_to_rgb``: float64 is exact to ~1e-13 on
     8-bit inputs and ``core.color.ROUND_GUARD`` makes exact .5 ties round up whatever
     the order in which the runtime sums.
+
+    Examples
+    --------
+    >>> import onnxruntime as ort
+    >>> from onnx import TensorProto, helper
+    >>> def run(b, x, out):
+    ...     io = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in ("x", out)]
+    ...     graph = helper.make_graph(b.nodes, "g", io[:1], io[1:], b.inits)
+    ...     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    ...     return ort.InferenceSession(model.SerializeToString()).run(None, {"x": x})[0]
+    >>> b = GraphBuilder("p_")
+    >>> yuv = np.array([[[[120, 100, 160], [235, 128, 128]]]], np.float32)
+    >>> rgb = run(b, yuv, emit_affine_round(b, "x", yuv_to_rgb_affine("studio", "bt601")))
+    >>> rgb[0, 0].tolist()  # as core.nv12_to_rgb rounds
+    [[172.0, 106.0, 65.0], [255.0, 255.0, 255.0]]
     """
     d = np.float64
     yuv64 = b.op("Cast", [yuv], "yuv444_f64", to=TensorProto.DOUBLE)

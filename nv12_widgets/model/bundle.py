@@ -91,6 +91,29 @@ class BundleInfo:
     numbers : list of dict
         The comparisons stated in README.md (label, cosine, sqnr_db, max_abs).
     excluded : tuple of str
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from onnx import TensorProto, helper
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])
+    >>> y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])
+    >>> graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="relu")], "g", [x], [y])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> rgb = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> device = PreprocessConfig(decode_swing="studio")  # full-swing frames decoded as studio
+    >>> info = make_bundle(tiny, rgb, folder / "bug.zip", PreprocessConfig(), device=device)
+    >>> info.diverging["node"], info.sliced, sorted(info.sizes)
+    ('relu', True, ['config', 'expected', 'frame', 'inputs', 'model', 'preprocess', 'readme', 'versions'])
+    >>> print(info.summary())  # doctest: +ELLIPSIS
+    bundle .../bug.zip (... MiB uncompressed)
+      first diverging node: relu (Relu), tensor 'y', cosine 0.998203; model sliced there
+      model input tensor: reference vs NV12 device path: cosine 0.998203, SQNR 22.28 dB, max |diff| 0.0745098
+      first diverging tensor y: reference vs NV12 device path: cosine 0.998203, SQNR 22.28 dB, max |diff| 0.0745098
+      output y: reference vs NV12 device path: cosine 0.998203, SQNR 22.28 dB, max |diff| 0.0745098
+      output y: reference vs matched NV12 decode (the format): cosine 0.999993, SQNR 47.47 dB, max |diff| 0.00392157
     """
 
     path: Path
@@ -387,8 +410,25 @@ def make_bundle(
 
     Examples
     --------
-    >>> from nv12_widgets.model import demo_model_path, demo_config
-    >>> info = make_bundle(demo_model_path(), rgb, "bug.zip", demo_config())  # doctest: +SKIP
+    A one-node model, full-swing frames that the device decodes as studio swing:
+
+    >>> import tempfile
+    >>> from onnx import TensorProto, helper
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])
+    >>> y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])
+    >>> graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="relu")], "g", [x], [y])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> rgb = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> device = PreprocessConfig(decode_swing="studio")
+    >>> info = make_bundle(tiny, rgb, folder / "bug.zip", PreprocessConfig(), device=device)
+    >>> import zipfile
+    >>> names = zipfile.ZipFile(info.path).namelist()
+    >>> [n for n in names if "/" not in n]
+    ['README.md', 'model.onnx', 'numbers.json', 'preprocess.onnx', 'replay.py', 'versions.json']
+    >>> round(info.diverging["cosine"], 6)
+    0.998203
     """
     from nv12_widgets.core import load_source
 
@@ -467,6 +507,29 @@ def bundle_comparison(
     cmp: Any, model: Any, path: str | os.PathLike[str], **kwargs: Any
 ) -> BundleInfo:
     """:func:`make_bundle` for a :class:`~nv12_widgets.model.Comparison` (its image or
-    frame, its config and device config); ``model`` is the model it was made with."""
+    frame, its config and device config); ``model`` is the model it was made with.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model import compare
+    >>> import tempfile
+    >>> from onnx import TensorProto, helper
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])
+    >>> y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])
+    >>> graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="relu")], "g", [x], [y])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> rgb = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> cmp = compare(tiny, rgb, PreprocessConfig(), device=PreprocessConfig(decode_swing="studio"))
+    >>> info = bundle_comparison(cmp, tiny, folder / "bug.zip")
+    >>> print(info.summary())  # doctest: +ELLIPSIS
+    bundle .../bug.zip (... MiB uncompressed)
+      first diverging node: relu (Relu), tensor 'y', cosine 0.998203; model sliced there
+      model input tensor: reference vs NV12 device path: cosine 0.998203, SQNR 22.28 dB, max |diff| 0.0745098
+      first diverging tensor y: reference vs NV12 device path: cosine 0.998203, SQNR 22.28 dB, max |diff| 0.0745098
+      output y: reference vs NV12 device path: cosine 0.998203, SQNR 22.28 dB, max |diff| 0.0745098
+      output y: reference vs matched NV12 decode (the format): cosine 0.999993, SQNR 47.47 dB, max |diff| 0.00392157
+    """
     source = cmp.nv12_frame if cmp.source == "frame" else cmp.fitted_image
     return make_bundle(model, source, path, cmp.config, device=cmp.device_config, **kwargs)

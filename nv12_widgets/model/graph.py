@@ -58,6 +58,7 @@ PREPROCESS_PREFIX = "nv12_preprocess/"
 #: ``metadata_props`` key holding what was inserted (JSON).
 METADATA_KEY = "nv12_widgets.nv12_preprocess"
 
+
 # ---------------------------------------------------------------------- loading
 def load_proto(model: ModelLike, *, copy: bool = True) -> onnx.ModelProto:
     """Any accepted model form as an ``onnx.ModelProto``.
@@ -75,6 +76,23 @@ def load_proto(model: ModelLike, *, copy: bool = True) -> onnx.ModelProto:
     ------
     InputError
         Missing, empty or unparsable model.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> image = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> out = helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> node = helper.make_node("Identity", ["image"], ["out"], name="id")
+    >>> graph = helper.make_graph([node], "tiny", [image], [out])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> load_proto(tiny.SerializeToString()).graph.name  # bytes, a path or a Model too
+    'tiny'
+    >>> load_proto(tiny) is tiny, load_proto(tiny, copy=False) is tiny
+    (False, True)
+    >>> load_proto(b"")
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: The model is empty (0 bytes): pass a real .onnx file or its bytes.
     """
     if isinstance(model, onnx.ModelProto):
         if not copy:
@@ -114,7 +132,19 @@ def load_proto(model: ModelLike, *, copy: bool = True) -> onnx.ModelProto:
 
 
 def opset_version(proto: onnx.ModelProto) -> int:
-    """The model's default-domain (``ai.onnx``) opset version."""
+    """The model's default-domain (``ai.onnx``) opset version.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> image = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> out = helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> node = helper.make_node("Identity", ["image"], ["out"], name="id")
+    >>> graph = helper.make_graph([node], "tiny", [image], [out])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> opset_version(tiny)
+    13
+    """
     for op in proto.opset_import:
         if op.domain in ("", "ai.onnx"):
             return int(op.version)
@@ -126,6 +156,19 @@ def ensure_opset(proto: onnx.ModelProto, minimum: int) -> onnx.ModelProto:
 
     Uses ``onnx.version_converter``; raises :class:`InputError` when it cannot convert
     (custom domains, unsupported ops), with what to do.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> image = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> out = helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> node = helper.make_node("Identity", ["image"], ["out"], name="id")
+    >>> graph = helper.make_graph([node], "tiny", [image], [out])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> opset_version(ensure_opset(tiny, 17))
+    17
+    >>> ensure_opset(tiny, 11) is tiny  # already recent enough: unchanged
+    True
     """
     current = opset_version(proto)
     if current >= minimum:
@@ -151,6 +194,16 @@ def nv12_input_names(model: ModelLike) -> tuple[str, str] | None:
 
     Read from the metadata :func:`insert_nv12_preprocess` writes; without it, a model
     with uint8 inputs named ``y`` and ``uv`` counts too (e.g. a vendor-exported one).
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> y = helper.make_tensor_value_info("y", TensorProto.UINT8, [1, 2, 2, 1])
+    >>> uv = helper.make_tensor_value_info("uv", TensorProto.UINT8, [1, 1, 1, 2])
+    >>> out = helper.make_tensor_value_info("out", TensorProto.UINT8, [1, 2, 2, 1])
+    >>> graph = helper.make_graph([helper.make_node("Identity", ["y"], ["out"])], "g", [y, uv], [out])
+    >>> nv12_input_names(helper.make_model(graph))
+    ('y', 'uv')
     """
     proto = load_proto(model, copy=False)
     inputs = {i.name: i for i in graph_inputs(proto)}
@@ -164,7 +217,20 @@ def nv12_input_names(model: ModelLike) -> tuple[str, str] | None:
 
 
 def is_nv12_model(model: ModelLike) -> bool:
-    """True for a model fed NV12 planes (see :func:`nv12_input_names`)."""
+    """True for a model fed NV12 planes (see :func:`nv12_input_names`).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> from onnx import TensorProto, helper
+    >>> image = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> out = helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> node = helper.make_node("Identity", ["image"], ["out"], name="id")
+    >>> graph = helper.make_graph([node], "tiny", [image], [out])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> is_nv12_model(tiny), is_nv12_model(insert_nv12_preprocess(tiny, PreprocessConfig()))
+    (False, True)
+    """
     return nv12_input_names(model) is not None
 
 
@@ -175,6 +241,20 @@ def fix_input_shape(
 
     Intermediate ``value_info`` entries are dropped and re-inferred (``infer=True``) so
     the new static sizes propagate through the graph.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> image = helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, "H", "W"])
+    >>> out = helper.make_tensor_value_info("out", TensorProto.FLOAT, None)
+    >>> graph = helper.make_graph([helper.make_node("Relu", ["image"], ["out"])], "g", [image], [out])
+    >>> fixed = fix_input_shape(helper.make_model(graph), "image", (1, 3, 4, 4))
+    >>> [d.dim_value for d in fixed.graph.input[0].type.tensor_type.shape.dim]
+    [1, 3, 4, 4]
+    >>> fix_input_shape(fixed, "image", (1, 3, 2, 2))
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: Input 'image' has the static shape [1, 3, 4, 4], which does not match (1, 3, 2, 2).
     """
     out = onnx.ModelProto()
     out.CopyFrom(proto)
@@ -211,6 +291,15 @@ def topological_nodes(graph: onnx.GraphProto) -> list[onnx.NodeProto]:
     ------
     InputError
         When the graph has a cycle.
+
+    Examples
+    --------
+    >>> from onnx import helper
+    >>> second = helper.make_node("Relu", ["a"], ["b"], name="second")
+    >>> first = helper.make_node("Neg", ["x"], ["a"], name="first")
+    >>> graph = helper.make_graph([second, first], "unordered", [], [])
+    >>> [node.name for node in topological_nodes(graph)]
+    ['first', 'second']
     """
     nodes = list(graph.node)
     produced: dict[str, int] = {}
@@ -339,6 +428,25 @@ def insert_nv12_preprocess(
     Quantisation: :func:`~nv12_widgets.model.quantize_model` recognises the ``y`` /
     ``uv`` inputs, calibrates with NV12 frames and leaves these preprocessing nodes in
     float, so the first quantised tensor is the normalised image, as on the device.
+
+    Examples
+    --------
+    >>> import onnxruntime as ort
+    >>> from nv12_widgets.core import rgb_to_nv12
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> from onnx import TensorProto, helper
+    >>> image = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> out = helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> node = helper.make_node("Identity", ["image"], ["out"], name="id")
+    >>> graph = helper.make_graph([node], "tiny", [image], [out])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> inserted = insert_nv12_preprocess(tiny, PreprocessConfig(mean=0.5, std=0.5))
+    >>> [(i.name, i.type.tensor_type.elem_type) for i in inserted.graph.input]  # UINT8 = 2
+    [('y', 2), ('uv', 2)]
+    >>> frame = rgb_to_nv12(np.full((2, 2, 3), 255, np.uint8))  # white
+    >>> feeds = {"y": frame.y[None, ..., None], "uv": frame.uv[None]}
+    >>> ort.InferenceSession(inserted.SerializeToString()).run(None, feeds)[0][0, :, 0, 0]
+    array([1., 1., 1.], dtype=float32)
     """
     if not isinstance(config, PreprocessConfig):
         raise InputError(f"config must be a PreprocessConfig, got {type(config).__name__}.")
@@ -408,7 +516,9 @@ def insert_nv12_preprocess(
     props = [p for p in proto.metadata_props if p.key != METADATA_KEY]
     del proto.metadata_props[:]
     proto.metadata_props.extend(props)
-    proto.metadata_props.add(key=METADATA_KEY, value=pipeline.metadata(plan.name, (y_name, uv_name)))
+    proto.metadata_props.add(
+        key=METADATA_KEY, value=pipeline.metadata(plan.name, (y_name, uv_name))
+    )
     try:
         onnx.checker.check_model(proto)
     except onnx.checker.ValidationError as exc:  # pragma: no cover - a bug here, not user error
@@ -429,7 +539,21 @@ def json_metadata(model: ModelLike, key: str) -> dict[str, Any] | None:
 
 
 def preprocess_metadata(model: ModelLike) -> dict[str, Any] | None:
-    """What :func:`insert_nv12_preprocess` recorded in the model, or None."""
+    """What :func:`insert_nv12_preprocess` recorded in the model, or None.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> from onnx import TensorProto, helper
+    >>> image = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> out = helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> node = helper.make_node("Identity", ["image"], ["out"], name="id")
+    >>> graph = helper.make_graph([node], "tiny", [image], [out])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> meta = preprocess_metadata(insert_nv12_preprocess(tiny, PreprocessConfig()))
+    >>> meta["inputs"], meta["replaced_input"], preprocess_metadata(tiny)
+    (['y', 'uv'], 'image', None)
+    """
     return json_metadata(model, METADATA_KEY)
 
 
@@ -439,6 +563,20 @@ def preprocess_node_names(proto: onnx.ModelProto) -> list[str]:
     Nodes renamed by optimisers are found through the graph: every node whose inputs
     come only from ``y``, ``uv``, initializers and other such nodes, up to the replaced
     input's tensor.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> from onnx import TensorProto, helper
+    >>> image = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> out = helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, 2, 2])
+    >>> node = helper.make_node("Identity", ["image"], ["out"], name="id")
+    >>> graph = helper.make_graph([node], "tiny", [image], [out])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> inserted = insert_nv12_preprocess(tiny, PreprocessConfig())
+    >>> names = preprocess_node_names(inserted)
+    >>> all(n.startswith(PREPROCESS_PREFIX) for n in names), "id" in names
+    (True, False)
     """
     inits = {i.name for i in proto.graph.initializer}
     meta = preprocess_metadata(proto) or {}

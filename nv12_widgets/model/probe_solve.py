@@ -90,6 +90,18 @@ class Conversion:
         Decode: the output channel order ("rgb", "bgr", ...); encode: the input order.
     upsample : str
         Decode: chroma upsampling (one of :data:`UPSAMPLINGS`).
+
+    Examples
+    --------
+    >>> c = standard_conversion("studio", "bt601", "half_up")
+    >>> c.direction, c.standard, c.rounding, c.shift
+    ('decode', ('studio', 'bt601'), 'half_up', None)
+    >>> c.matrix.round(3).tolist()
+    [[1.164, 0.0, 1.596], [1.164, -0.392, -0.813], [1.164, 2.017, 0.0]]
+    >>> c.apply([[120, 100, 160], [16, 128, 128]]).tolist()
+    [[172, 106, 65], [0, 0, 0]]
+    >>> c.to_dict()["standard"]
+    ['studio', 'bt601']
     """
 
     direction: str
@@ -122,7 +134,15 @@ class Conversion:
         return np.clip(out, 0, 255)
 
     def decode(self, y: np.ndarray, uv: np.ndarray) -> np.ndarray:
-        """(H, W, 3) uint8 in :attr:`order` from NV12 planes (decode direction)."""
+        """(H, W, 3) uint8 in :attr:`order` from NV12 planes (decode direction).
+
+        Examples
+        --------
+        >>> c = standard_conversion("studio", "bt601", "half_up")
+        >>> y, uv = np.full((2, 2), 120, np.uint8), np.array([[[100, 160]]], np.uint8)
+        >>> c.decode(y, uv)[0, 0].tolist()
+        [172, 106, 65]
+        """
         h, w = y.shape
         up = upsample_chroma(uv, h, w, self.upsample)
         x = np.concatenate([y[..., None].astype(np.int64), up.astype(np.int64)], axis=2)

@@ -79,6 +79,28 @@ class RunDiff:
     layers : list of dict
         Per layer: ``tensor``, ``op_type``, ``cosine`` (B vs A) or ``cosine_a`` /
         ``cosine_b`` / ``delta`` for two layerwise results; worst first.
+
+    Examples
+    --------
+    Two folders of board dumps compared with each other (no reference: undirected):
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for run, second in (("a", [1.0, 0.0, 0.0]), ("b", [0.0, 1.0, 0.0])):
+    ...     (root / run).mkdir()
+    ...     np.save(root / run / "img1.npy", np.array([1.0, 2.0, 3.0], np.float32))
+    ...     np.save(root / run / "img2.npy", np.array(second, np.float32))
+    >>> d = diff_dumps(root / "a", root / "b")
+    >>> d.names, d.b.tolist(), d.directed, d.regression
+    (['img1', 'img2'], [0.0, 1.0], False, True)
+    >>> d.worst(1)
+    [{'image': 'img2', 'a': 0.0, 'b': 1.0, 'change': 1.0}]
+    >>> d.to_dict()["images"], d.to_dict()["loss_b"]
+    (2, 0.5)
+    >>> print(d.summary())
+    dumps: 2 paired images
+      1 - cosine of B vs A: A 0.000e+00, B 5.000e-01; change B - A +5.000e-01 [95% +0.000e+00, +1.000e+00]
+      REGRESSION: 1 image(s) changed beyond cosine 0.9999 (e.g. img2)
     """
 
     kind: str
@@ -219,6 +241,28 @@ def read_results(path: str | os.PathLike[str], run: str | None = None):
     -------
     (header, records) : dict, dict of str to dict
         Records of that run by image path (the last record of a path wins).
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> def write(name, run, losses):
+    ...     records = [{"kind": "run", "run": run}] + [
+    ...         {"kind": "image", "run": run, "path": f"img{i}.png", "status": "ok",
+    ...          "loss": {"out": {"nv12": v}}}
+    ...         for i, v in enumerate(losses)
+    ...     ]
+    ...     with open(root / name, "w") as fh:
+    ...         print(*(json.dumps(r) for r in records), sep="\\n", file=fh)
+    >>> write("before.jsonl", "r1", [0.001, 0.002, 0.001, 0.003])
+    >>> write("after.jsonl", "r2", [0.011, 0.012, 0.011, 0.013])
+    >>> header, records = read_results(root / "before.jsonl")
+    >>> header, list(records)
+    ({'kind': 'run', 'run': 'r1'}, ['img0.png', 'img1.png', 'img2.png', 'img3.png'])
+    >>> read_results(root / "before.jsonl", run="r9")
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: before.jsonl has no run 'r9'; its runs are ['r1'].
     """
     headers: list[dict[str, Any]] = []
     images: list[dict[str, Any]] = []
@@ -276,8 +320,23 @@ def diff_results(
 
     Examples
     --------
-    >>> d = diff_results("before.jsonl", "after.jsonl")  # doctest: +SKIP
-    >>> d.regression, d.loss_change                       # doctest: +SKIP
+    >>> import json, tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> def write(name, run, losses):
+    ...     records = [{"kind": "run", "run": run}] + [
+    ...         {"kind": "image", "run": run, "path": f"img{i}.png", "status": "ok",
+    ...          "loss": {"out": {"nv12": v}}}
+    ...         for i, v in enumerate(losses)
+    ...     ]
+    ...     with open(root / name, "w") as fh:
+    ...         print(*(json.dumps(r) for r in records), sep="\\n", file=fh)
+    >>> write("before.jsonl", "r1", [0.001, 0.002, 0.001, 0.003])
+    >>> write("after.jsonl", "r2", [0.011, 0.012, 0.011, 0.013])
+    >>> d = diff_results(root / "before.jsonl", root / "after.jsonl")
+    >>> d.regression, [round(v, 6) for v in d.loss_change]
+    (True, [0.01, 0.01, 0.01])
+    >>> d.reasons
+    ['the loss grows by 1.000e-02 per image, 95% interval [1.000e-02, 1.000e-02] above the tolerance 0.0001']
     """
     ha, ra = read_results(a, run_a)
     hb, rb = read_results(b, run_b)
@@ -357,7 +416,22 @@ def diff_dumps(
     """Compare two folders of board dumps (one per image, matched by name).
 
     With ``reference`` (a folder of the float model's outputs, same names) each dump's
-    loss against its reference is compared (directed); without, B against A."""
+    loss against its reference is compared (directed); without, B against A.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for run, second in (("a", [1.0, 0.0, 0.0]), ("b", [0.0, 1.0, 0.0])):
+    ...     (root / run).mkdir()
+    ...     np.save(root / run / "img1.npy", np.array([1.0, 2.0, 3.0], np.float32))
+    ...     np.save(root / run / "img2.npy", np.array(second, np.float32))
+    >>> d = diff_dumps(root / "a", root / "b")
+    >>> d.kind, d.directed, d.regression, d.reasons
+    ('dumps', False, True, ['1 image(s) changed beyond cosine 0.9999 (e.g. img2)'])
+    >>> diff_dumps(root / "a", root / "a").regression  # identical runs never regress
+    False
+    """
     da, db = _dumps(Path(a)), _dumps(Path(b))
     names, only_a, only_b = _pair(list(da), list(db), "dump folders")
     if reference is None:
@@ -397,6 +471,28 @@ def diff_models(
     (:func:`~nv12_widgets.model.dataset.task_kind_agreement`); without, B against A.
     ``layers``: :func:`~nv12_widgets.model.layerwise` B vs A on the image whose output
     changed most.
+
+    Examples
+    --------
+    Model B halves the blue channel; the float reference is model A:
+
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> from onnx import TensorProto, helper, numpy_helper
+    >>> def gain_model(gain):
+    ...     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])
+    ...     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])
+    ...     k = numpy_helper.from_array(np.array(gain, np.float32).reshape(1, 3, 1, 1), "k")
+    ...     mul = helper.make_node("Mul", ["x", "k"], ["y"], name="mul")
+    ...     graph = helper.make_graph([mul], "g", [x], [y], [k])
+    ...     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> images = Path(tempfile.mkdtemp())
+    >>> for i in range(3):
+    ...     Image.fromarray(np.full((4, 4, 3), 60 * (i + 1), np.uint8)).save(images / f"{i}.png")
+    >>> a, b = gain_model([1, 1, 1]), gain_model([1, 1, 0.5])
+    >>> d = diff_models(a, b, images, reference=a)
+    >>> d.directed, d.regression, round(float(d.b.mean()), 5), d.layers[0]["tensor"]
+    (True, True, 0.03775, 'y')
     """
     from nv12_widgets.core import load_image
 
@@ -481,7 +577,23 @@ def diff_runs(
     """Dispatch on what ``a`` and ``b`` are: folders -> :func:`diff_dumps`; ``.onnx``
     files -> :func:`diff_models` (needs ``images``); other files -> :func:`diff_results`.
     ``layers_a`` / ``layers_b``: two layerwise results (dicts or JSON files) compared
-    per tensor (:func:`diff_layers`)."""
+    per tensor (:func:`diff_layers`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for run, second in (("a", [1.0, 0.0, 0.0]), ("b", [0.0, 1.0, 0.0])):
+    ...     (root / run).mkdir()
+    ...     np.save(root / run / "img1.npy", np.array([1.0, 2.0, 3.0], np.float32))
+    ...     np.save(root / run / "img2.npy", np.array(second, np.float32))
+    >>> diff_runs(root / "a", root / "b").kind  # two folders: board dumps
+    'dumps'
+    >>> ra = {"rows": [{"tensor": "t", "op_type": "Conv", "cosine": 0.999}]}
+    >>> rb = {"rows": [{"tensor": "t", "op_type": "Conv", "cosine": 0.5}]}
+    >>> diff_runs(root / "a", root / "b", layers_a=ra, layers_b=rb).layers[0]["delta"]
+    -0.499
+    """
     pa, pb = Path(a), Path(b)
     for p in (pa, pb):
         if not p.exists():

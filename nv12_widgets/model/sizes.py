@@ -492,16 +492,52 @@ class SizeFinder:
     @property
     def probed(self) -> bool:
         """True once the rule's size did not run and the sizes offered were checked
-        (from the graph's constants or by probing)."""
+        (from the graph's constants or by probing).
+
+        Examples
+        --------
+        >>> info = TensorInfo("x", (1, 3, None, None), np.dtype("float32"), "NCHW", 3, None)
+        >>> def run(size):  # runs at heights up to 64, multiples of 16
+        ...     if size[0] > 64 or size[0] % 16 or size[1] % 16:
+        ...         raise ValueError("no")
+        >>> finder = SizeFinder(info, run)
+        >>> finder.probed
+        False
+        >>> _ = finder.probe()
+        >>> finder.probed
+        True
+        """
         return self._axes is not None or self._from_graph
 
     @property
     def tries(self) -> int:
-        """Runs made so far (probes and checks)."""
+        """Runs made so far (probes and checks).
+
+        Examples
+        --------
+        >>> info = TensorInfo("x", (1, 3, None, None), np.dtype("float32"), "NCHW", 3, None)
+        >>> def run(size):  # runs at heights up to 64, multiples of 16
+        ...     if size[0] > 64 or size[0] % 16 or size[1] % 16:
+        ...         raise ValueError("no")
+        >>> finder = SizeFinder(info, run)
+        >>> finder.tries, finder.runs((32, 32)), finder.runs((32, 32)), finder.tries
+        (0, True, True, 1)
+        """
         return self._tries
 
     def runs(self, size: tuple[int, int]) -> bool:
-        """True when the model runs at ``size`` (each size is run at most once)."""
+        """True when the model runs at ``size`` (each size is run at most once).
+
+        Examples
+        --------
+        >>> info = TensorInfo("x", (1, 3, None, None), np.dtype("float32"), "NCHW", 3, None)
+        >>> def run(size):  # runs at heights up to 64, multiples of 16
+        ...     if size[0] > 64 or size[0] % 16 or size[1] % 16:
+        ...         raise ValueError("no")
+        >>> finder = SizeFinder(info, run)
+        >>> finder.runs((32, 32)), finder.runs((30, 32)), finder.tries
+        (True, False, 2)
+        """
         size = (int(size[0]), int(size[1]))
         with self._lock:
             if size not in self._known:
@@ -534,6 +570,16 @@ class SizeFinder:
         collapses its height to one row; widths follow the text); widths are then
         checked per candidate size in :meth:`sizes`, which probes squares when none of
         them runs (a Flatten + Gemm head fixes height x width).
+
+        Examples
+        --------
+        >>> info = TensorInfo("x", (1, 3, None, None), np.dtype("float32"), "NCHW", 3, None)
+        >>> def run(size):  # runs at heights up to 64, multiples of 16
+        ...     if size[0] > 64 or size[0] % 16 or size[1] % 16:
+        ...         raise ValueError("no")
+        >>> finder = SizeFinder(info, run)
+        >>> finder.probe()
+        [16, 32, 48, 64]
         """
         with self._lock:
             if self._axes is not None:

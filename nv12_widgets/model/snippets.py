@@ -51,6 +51,16 @@ def snippets(
         ``"vitis_ai"`` and ``"snpe"`` from
         :func:`nv12_widgets.model.tool_snippets.device_snippets`, each starting with
         ``# warning:`` lines for what that tool cannot express.
+
+    Examples
+    --------
+    >>> c = PreprocessConfig(train_format="bgr", mean=0.5, std=0.5)  # (x / 255 - 0.5) / 0.5
+    >>> texts = snippets(c, input_name="x")
+    >>> [k for k in sorted(texts) if k in ("hbdk4", "hb_mapper", "rknn", "openvino")]
+    ['hb_mapper', 'hbdk4', 'openvino', 'rknn']
+    >>> print(texts["rknn"])
+    # RKNN Toolkit2: (x - mean_values) / std_values, channels in the order the model takes (bgr)
+    rknn.config(mean_values=[[127.5, 127.5, 127.5]], std_values=[[127.5, 127.5, 127.5]], target_platform='rk3588')
     """
     c = config
     fmt = c.train_format

@@ -82,6 +82,13 @@ def guess_layout(shape: Sequence[Dim]) -> Layout | None:
         NCHW when axis 1 is 1 or 3 (and axis 3 is not, or is dynamic, or both are:
         NCHW is the ONNX convention), NHWC when only axis 3 is 1 or 3, None when the
         shape is not 4-D or neither axis looks like image channels.
+
+    Examples
+    --------
+    >>> guess_layout((1, 3, 224, 224)), guess_layout(("N", 224, 224, 3))
+    ('NCHW', 'NHWC')
+    >>> guess_layout((1, 3, 32, 3)), guess_layout((1, 2, 8, 8)), guess_layout((1, 1000))
+    ('NCHW', None, None)
     """
     if len(shape) != 4:
         return None
@@ -120,6 +127,20 @@ class TensorInfo:
         Each dimension as the model declares it (``"p2o.DynamicDimension.0"``, ``"-1"``,
         ``"3"``; ``"?"`` when unset): for a tooltip next to :meth:`describe`. Not part
         of equality.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace  # stands in for an onnxruntime NodeArg
+    >>> arg = SimpleNamespace(name="x", shape=["N", 3, 48, -1], type="tensor(float)")
+    >>> info = TensorInfo.from_ort(arg)
+    >>> info.shape, info.layout, info.channels, info.size, info.is_image
+    (('N', 3, 48, None), 'NCHW', 3, None, True)
+    >>> info.rank, info.spatial
+    (4, (48, None))
+    >>> info.describe()
+    'x: float32 [?, 3, 48, ?] (NCHW)'
+    >>> info.dims_tooltip()
+    'N = N (dynamic), C = 3, H = 48, W = -1 (dynamic)'
     """
 
     name: str

@@ -99,6 +99,14 @@ def to_deepstream(config) -> dict[str, Any]:
     (x - mean)``, mean = ``offsets[c]``; net-scale-factor is one float. A per-channel
     std cannot be expressed: the mean pixel std is used and a warning says how far each
     channel is off (fold the rest into the model).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> c = PreprocessConfig(train_format="bgr", mean=0.5, std=0.5)  # (x / 255 - 0.5) / 0.5
+    >>> d = to_deepstream(c)
+    >>> d["net-scale-factor"], d["offsets"], d["model-color-format"]  # 1 = BGR
+    (0.00784313725490196, [127.5, 127.5, 127.5], 1)
     """
     fmt = config.train_format
     warnings = []
@@ -134,6 +142,12 @@ def from_deepstream(
     """Inverse of :func:`to_deepstream`: ``divisor=1``, mean = offsets, std = 1 / nsf.
 
     ``offsets`` may be the config file's ``"123.675;116.28;103.53"``.
+
+    Examples
+    --------
+    >>> c = from_deepstream(1 / 127.5, "127.5;127.5;127.5", model_color_format=1)
+    >>> c.train_format, c.divisor, c.mean, c.std
+    ('bgr', 1.0, (127.5, 127.5, 127.5), (127.5,))
     """
     nsf = float(net_scale_factor)
     if nsf == 0:
@@ -161,6 +175,16 @@ def to_aipp(config) -> dict[str, Any]:
     2 swapped) and "Normalization Configuration"
     (``(x - mean_chn - min_chn) * var_reci_chn``, applied after CSC and channel swap).
     ``mean_chn`` is an integer field: the pixel mean goes to the float ``min_chn``.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> c = PreprocessConfig(train_format="bgr", mean=0.5, std=0.5)  # (x / 255 - 0.5) / 0.5
+    >>> a = to_aipp(c)
+    >>> a["preset"], a["aipp_op"]["input_format"], a["aipp_op"]["min_chn_0"]
+    ('bt601-wide', 'YUV420SP_U8', 127.5)
+    >>> [a["aipp_op"][f"matrix_r0c{i}"] for i in range(3)]  # BGR: the B row comes first
+    [256, 454, 0]
     """
     fmt = config.train_format
     warnings = []
@@ -200,7 +224,16 @@ def to_aipp(config) -> dict[str, Any]:
 
 def from_aipp(aipp_op: dict[str, Any], **kw: Any):
     """Inverse of :func:`to_aipp`: train format, swing and matrix from the CSC fields,
-    ``divisor=1``, mean = ``mean_chn + min_chn``, std = ``1 / var_reci_chn``."""
+    ``divisor=1``, mean = ``mean_chn + min_chn``, std = ``1 / var_reci_chn``.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> c = PreprocessConfig(train_format="bgr", swing="studio", matrix="bt709", mean=0.5, std=0.5)
+    >>> back = from_aipp(to_aipp(c)["aipp_op"])
+    >>> back.train_format, back.swing, back.matrix, back.divisor, back.mean, back.std
+    ('bgr', 'studio', 'bt709', 1.0, (127.5, 127.5, 127.5), (127.5, 127.5, 127.5))
+    """
     chans = sorted(int(k.rsplit("_", 1)[1]) for k in aipp_op if re.fullmatch(r"var_reci_chn_\d", k))
     if not chans:
         raise InputError("aipp_op has no var_reci_chn_* fields (no normalisation).")
@@ -260,6 +293,16 @@ def to_hailo(config) -> dict[str, Any]:
     pixel units (Hailo Model Zoo); NV12 input: ``input_conversion(input_layer1,
     nv12_to_hailo_yuv)`` + ``input_conversion(yuv_to_rgb)`` (or ``nv12_to_rgb`` since
     DFC 3.29). The matrix and swing of Hailo's ``yuv_to_rgb`` are not public.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> c = PreprocessConfig(train_format="bgr", mean=0.5, std=0.5)  # (x / 255 - 0.5) / 0.5
+    >>> h = to_hailo(c)
+    >>> h["commands"][0]
+    'normalization1 = normalization([127.5, 127.5, 127.5], [127.5, 127.5, 127.5])'
+    >>> len(h["warnings"])  # coefficients not public; BGR needs the channels reversed
+    2
     """
     fmt = config.train_format
     warnings = []
@@ -285,7 +328,14 @@ def to_hailo(config) -> dict[str, Any]:
 
 
 def from_hailo(mean: Any, std: Any, **kw: Any):
-    """Inverse of :func:`to_hailo` (``normalization([mean], [std])``): ``divisor=1``."""
+    """Inverse of :func:`to_hailo` (``normalization([mean], [std])``): ``divisor=1``.
+
+    Examples
+    --------
+    >>> c = from_hailo([123.675, 116.28, 103.53], [58.395, 57.12, 57.375])
+    >>> c.divisor, c.mean, c.pixel_std
+    (1.0, (123.675, 116.28, 103.53), (58.395, 57.12, 57.375))
+    """
     text = None
     if isinstance(mean, str) and "normalization" in mean:
         text = mean
@@ -300,7 +350,16 @@ def from_hailo(mean: Any, std: Any, **kw: Any):
 # -------------------------------------------------------------------------- TI
 def to_ti(config) -> dict[str, Any]:
     """edgeai-tidl-tools session ``input_mean`` / ``input_scale`` (``(x - mean) * scale``)
-    and preprocess ``reverse_channels`` (BGR)."""
+    and preprocess ``reverse_channels`` (BGR).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> c = PreprocessConfig(train_format="bgr", mean=0.5, std=0.5)  # (x / 255 - 0.5) / 0.5
+    >>> t = to_ti(c)
+    >>> t["input_mean"], t["input_scale"][0], t["reverse_channels"]
+    ([127.5, 127.5, 127.5], 0.00784313725490196, True)
+    """
     warnings = []
     if config.train_format == "bgr":
         warnings.append(
@@ -321,7 +380,14 @@ def to_ti(config) -> dict[str, Any]:
 
 
 def from_ti(input_mean: Any, input_scale: Any, reverse_channels: bool = False, **kw: Any):
-    """Inverse of :func:`to_ti`: ``divisor=1``, std = 1 / input_scale."""
+    """Inverse of :func:`to_ti`: ``divisor=1``, std = 1 / input_scale.
+
+    Examples
+    --------
+    >>> c = from_ti([127.5] * 3, [1 / 127.5] * 3, reverse_channels=True)
+    >>> c.train_format, c.divisor, c.mean, c.std
+    ('bgr', 1.0, (127.5, 127.5, 127.5), (127.5, 127.5, 127.5))
+    """
     scale = _floats("input_scale", input_scale)
     if any(s == 0 for s in scale):
         raise InputError("input_scale must not contain 0.")
@@ -338,6 +404,13 @@ def to_coreml(config) -> dict[str, Any]:
     One scalar scale (``NeuralNetworkImageScaler.channelScale``): a per-channel std
     cannot be expressed. The bias keeps every channel's mean exact
     (``bias = -M / S_mean``); the warning says by how much each channel's scale is off.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> c = PreprocessConfig(train_format="bgr", mean=0.5, std=0.5)  # (x / 255 - 0.5) / 0.5
+    >>> to_coreml(c)
+    {'scale': 0.00784313725490196, 'bias': [-1.0, -1.0, -1.0], 'color_layout': 'BGR', 'warnings': []}
     """
     s = config.pixel_std
     s_mean = sum(s) / len(s)
@@ -362,7 +435,14 @@ def to_coreml(config) -> dict[str, Any]:
 
 
 def from_coreml(scale: float, bias: Any, color_layout: str = "RGB", **kw: Any):
-    """Inverse of :func:`to_coreml`: ``divisor=1``, std = 1 / scale, mean = -bias / scale."""
+    """Inverse of :func:`to_coreml`: ``divisor=1``, std = 1 / scale, mean = -bias / scale.
+
+    Examples
+    --------
+    >>> c = from_coreml(1 / 127.5, [-1.0, -1.0, -1.0], color_layout="BGR")
+    >>> c.train_format, c.divisor, c.mean, c.std
+    ('bgr', 1.0, (127.5, 127.5, 127.5), (127.5,))
+    """
     scale = float(scale)
     if scale == 0:
         raise InputError("CoreML scale must not be 0.")
@@ -384,7 +464,16 @@ def from_coreml(scale: float, bias: Any, color_layout: str = "RGB", **kw: Any):
 def to_vitis(config) -> dict[str, Any]:
     """Vitis AI xmodel preprocessing attributes: ``mean``, ``scale`` (``(x - mean) *
     scale``) listed in the order of the model's input channels, and ``is_rgb_input``
-    (False: the lists are in BGR order, the Vitis AI Library's OpenCV default)."""
+    (False: the lists are in BGR order, the Vitis AI Library's OpenCV default).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> c = PreprocessConfig(train_format="bgr", mean=0.5, std=0.5)  # (x / 255 - 0.5) / 0.5
+    >>> v = to_vitis(c)
+    >>> v["mean"], v["scale"][0], v["is_rgb_input"]
+    ([127.5, 127.5, 127.5], 0.00784313725490196, False)
+    """
     fmt = config.train_format
     warnings = []
     if fmt not in ("rgb", "bgr"):
@@ -399,7 +488,14 @@ def to_vitis(config) -> dict[str, Any]:
 
 def from_vitis(mean: Any, scale: Any, is_rgb_input: bool = False, **kw: Any):
     """Inverse of :func:`to_vitis`: ``divisor=1``, std = 1 / scale; BGR unless
-    ``is_rgb_input``."""
+    ``is_rgb_input``.
+
+    Examples
+    --------
+    >>> c = from_vitis([104.0, 117.0, 123.0], [1.0, 1.0, 1.0])
+    >>> c.train_format, c.divisor, c.mean, c.std
+    ('bgr', 1.0, (104.0, 117.0, 123.0), (1.0, 1.0, 1.0))
+    """
     sc = _floats("scale", scale)
     if any(s == 0 for s in sc):
         raise InputError("scale must not contain 0.")
@@ -420,6 +516,16 @@ def to_snpe(config, input_name: str = "input") -> dict[str, Any]:
     swing BT.601) equations (SNPE reference guide, "Image Preprocessing"). The
     converter has no mean/std for ONNX models: that normalisation is not expressible
     and must stay in the model (one direction only: no ``from_snpe``).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> c = PreprocessConfig(train_format="bgr", mean=0.5, std=0.5)  # (x / 255 - 0.5) / 0.5
+    >>> s = to_snpe(c, input_name="x")
+    >>> s["args"]
+    ['--input_encoding', 'x', 'nv21', 'bgr']
+    >>> s["warnings"][0]
+    'The SNPE/QNN converters take no mean/std for ONNX models: keep (x / divisor - mean) / std inside the model.'
     """
     fmt = config.train_format
     warnings = [
@@ -449,7 +555,15 @@ _HBDK4_MODE = re.compile(r"yuvbt601(full|video)2(rgb|bgr)")
 def parse_hbdk4_mode(mode: str | None) -> dict[str, str]:
     """hbdk4 ``insert_image_preprocess(mode=...)`` -> ``train_format`` and the swing the
     device assumes (``decode_swing``): ``"yuvbt601video2rgb"`` -> rgb, studio; ``None``
-    -> yuv444 (YUV fed as is)."""
+    -> yuv444 (YUV fed as is).
+
+    Examples
+    --------
+    >>> parse_hbdk4_mode("yuvbt601video2rgb")
+    {'train_format': 'rgb', 'decode_swing': 'studio'}
+    >>> parse_hbdk4_mode("yuvbt601full2bgr"), parse_hbdk4_mode(None)
+    ({'train_format': 'bgr', 'decode_swing': 'full'}, {'train_format': 'yuv444'})
+    """
     if mode is None or mode == "None":
         return {"train_format": "yuv444"}
     m = _HBDK4_MODE.fullmatch(str(mode).strip("'\""))
@@ -466,7 +580,13 @@ def parse_hbdk4_mode(mode: str | None) -> dict[str, str]:
 
 def parse_hb_mapper_space(input_space_and_range: str) -> str:
     """hb_mapper ``input_space_and_range`` -> the swing the device assumes:
-    ``regular`` = full (0..255), ``bt601_video`` = studio (16..235)."""
+    ``regular`` = full (0..255), ``bt601_video`` = studio (16..235).
+
+    Examples
+    --------
+    >>> parse_hb_mapper_space("regular"), parse_hb_mapper_space("bt601_video")
+    ('full', 'studio')
+    """
     spaces = {"regular": "full", "bt601_video": "studio"}
     if input_space_and_range not in spaces:
         raise InputError(
@@ -486,6 +606,20 @@ def device_snippets(config, *, input_name: str = "input", model_path: str = "mod
     Every snippet starts with ``# warning:`` lines for what the tool cannot express
     (see the ``to_*`` functions). Keys: ``"deepstream"``, ``"ascend_aipp"``,
     ``"hailo"``, ``"ti"``, ``"coreml"``, ``"vitis_ai"``, ``"snpe"``.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.config import PreprocessConfig
+    >>> c = PreprocessConfig(train_format="bgr", mean=0.5, std=0.5)  # (x / 255 - 0.5) / 0.5
+    >>> texts = device_snippets(c)
+    >>> sorted(texts)
+    ['ascend_aipp', 'coreml', 'deepstream', 'hailo', 'snpe', 'ti', 'vitis_ai']
+    >>> print(texts["hailo"])
+    # warning: Hailo's yuv_to_rgb coefficients (matrix, swing, rounding) are not public: its conversion is not modelled here.
+    # warning: input_conversion(yuv_to_rgb) outputs RGB: a BGR-trained model needs its first layer's input channels reversed.
+    normalization1 = normalization([127.5, 127.5, 127.5], [127.5, 127.5, 127.5])
+    yuv_to_rgb1 = input_conversion(yuv_to_rgb)
+    reshape_nv12 = input_conversion(input_layer1, nv12_to_hailo_yuv, emulator_support=True)
     """
     ds = to_deepstream(config)
     ds_lines = [

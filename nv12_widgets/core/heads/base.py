@@ -79,6 +79,22 @@ class OutputKind:
     >>> k = Argmax()
     >>> k.agreement(k.decode([np.array([0.1, 0.9])]), k.decode([np.array([0.8, 0.2])]))
     {'score': 0.0}
+
+    What the base class gives a kind that implements only those two methods:
+
+    >>> ref, test = [np.array([0.1, 0.9])], [np.array([0.2, 0.8])]
+    >>> k.compare(ref, test), k.summary(k.compare(ref, test))
+    ({'score': 1.0}, 'argmax-toy 1.000')
+    >>> k.decode_named({"prob": ref[0]}), k.empty(1), k.params()
+    (1, False, {})
+    >>> len(k.arrays(ref[0])), k.components(ref), k.suggest(ref), k.bind({"prob": ref[0]})
+    (1, {}, {}, [])
+    >>> k.fits(ref), k.confidence(ref)  # accepted when asked for; never auto-detected
+    (True, 0.0)
+    >>> k.params(conf=0.5)
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: parameter(s) ['conf'] do not apply to output kind 'argmax-toy'; it takes none.
     """
 
     name: str = ""
@@ -263,6 +279,8 @@ class Binding:
     Examples
     --------
     >>> b = Binding("classifier", ("prob",))
+    >>> b.output_kind(), list(b.select({"prob": np.zeros((1, 2)), "other": np.zeros(1)}))
+    (<output kind 'classifier'>, ['prob'])
     >>> b.decode({"prob": np.array([[0.1, 0.9]])}).scores.shape
     (1, 2)
     >>> b.compare({"prob": np.array([[0.1, 0.9]])}, {"prob": np.array([[0.6, 0.4]])})["score"]
@@ -364,6 +382,14 @@ class OutputInterpreter(Protocol):
     --------
     >>> isinstance(Interpreter("n", len, lambda a, b: 1.0), OutputInterpreter)
     True
+    >>> class Count:  # any object with a name, __call__ and metric
+    ...     name = "count"
+    ...     def __call__(self, outputs):
+    ...         return int((outputs["y"] > 0.5).sum())
+    ...     def metric(self, reference, test):
+    ...         return float(reference == test)
+    >>> isinstance(Count(), OutputInterpreter), Count().metric(2, 2)
+    (True, 1.0)
     """
 
     name: str
@@ -382,6 +408,8 @@ class Interpreter:
     >>> top = Interpreter("label", lambda o: int(np.argmax(o["y"])), lambda a, b: float(a == b))
     >>> interpret(top, {"y": np.array([0.1, 0.9])}, {"y": np.array([0.7, 0.3])})["value"]
     0.0
+    >>> top({"y": np.array([0.1, 0.9])}), top.metric(1, 1)
+    (1, 1.0)
     """
 
     name: str
@@ -445,6 +473,11 @@ class InterpreterKind(OutputKind):
     >>> k = InterpreterKind("first-toy", first)
     >>> k.compare([np.ones(2)], [np.ones(2)])
     {'score': 1.0, 'metric': 1.0}
+    >>> k.decode([np.array([3.0, 4.0])]), k.decode_named({"output0": np.array([5.0])})
+    (3.0, 5.0)
+    >>> agreement = k.agreement(3.0, 5.0)
+    >>> agreement, k.summary(agreement)
+    ({'score': 0.0, 'metric': 0.0}, 'first 0.000')
     """
 
     n_outputs = 0

@@ -71,6 +71,8 @@ class Detections:
     >>> d = Detections(np.array([[0, 0, 10, 10.]]), np.array([0.9]), np.array([2]))
     >>> len(d), d.label(0)
     (1, '2')
+    >>> len(Detections.none()), Detections.none().boxes.shape
+    (0, (0, 4))
     """
 
     boxes: np.ndarray
@@ -395,6 +397,14 @@ class DetectionKind(OutputKind):
     --------
     >>> DetectionKind().empty(Detections.none())
     True
+    >>> k = DetectionKind()
+    >>> a = Detections(np.array([[0, 0, 10, 10.]]), np.array([0.9]), np.array([2]))
+    >>> b = Detections(np.array([[0, 0, 10, 12.]]), np.array([0.8]), np.array([2]))
+    >>> agreement = k.agreement(a, b)
+    >>> round(agreement["score"], 4)
+    1.0
+    >>> k.summary(agreement)
+    'F1 1.000, AP50 1.000, 1/1 boxes, IoU 0.833, shift 0.50 px'
     """
 
     def empty(self, answer: Detections) -> bool:

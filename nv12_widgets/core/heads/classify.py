@@ -55,6 +55,15 @@ class ClassifierKind(OutputKind):
     >>> k = ClassifierKind()
     >>> k.compare([np.array([[0.1, 0.9]])], [np.array([[0.8, 0.2]])])
     {'score': 0.0, 'top1': 0.0, 'top5': None}
+    >>> ans = k.decode([np.array([[0.1, 0.9]])])
+    >>> ans.scores.tolist(), k.empty(ans)
+    ([[0.1, 0.9]], False)
+    >>> k.summary(k.agreement(ans, ans))
+    'top-1 1.000'
+    >>> k.fits([np.zeros((1, 1000))]), round(k.confidence([np.zeros((1, 1000))]), 2)
+    (True, 0.8)
+    >>> k.fits([np.zeros((1, 3, 8, 8))])
+    False
     """
 
     name = "classifier"
@@ -173,6 +182,11 @@ class SegmentationKind(OutputKind):
     >>> ans = k.decode([x])
     >>> int((ans.labels == 2).sum()), k.agreement(ans, ans)["score"], k.empty(ans)
     (8, 1.0, False)
+    >>> k.summary(k.agreement(ans, ans))
+    'mIoU 1.000, pixels 1.000'
+    >>> big = np.zeros((1, 3, 8, 8), np.float32)
+    >>> k.fits([big]), round(k.confidence([big]), 2), k.fits([x])  # a 4 x 4 map is too small to guess
+    (True, 0.3, False)
     """
 
     name = "segmentation"
@@ -227,6 +241,10 @@ class OtherKind(OutputKind):
     --------
     >>> OtherKind().compare([np.zeros(3)], [np.ones(3)])
     {}
+    >>> OtherKind().decode([np.zeros(3)]), OtherKind().agreement(None, None)
+    (None, {})
+    >>> OtherKind().confidence([np.zeros(3)])
+    0.01
     """
 
     name = "other"

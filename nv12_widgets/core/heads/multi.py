@@ -100,6 +100,13 @@ class PicoDetKind(DetectionKind):
     >>> d = PicoDetKind().decode(scores + boxes)
     >>> d.classes.tolist(), d.boxes.round(3).tolist()  # a point box at cell (1, 1)
     ([1], [[12.0, 12.0, 12.0, 12.0]])
+    >>> [(s.shape[1], bx.shape[1]) for s, bx in PicoDetKind.pairs(scores + boxes)]
+    [(16, 16), (4, 4), (1, 1), (1, 1)]
+    >>> sorted(PicoDetKind().components(scores + boxes))
+    ['box_distribution', 'class_scores']
+    >>> named = {f"o{i}": a for i, a in enumerate(scores + boxes)}
+    >>> [bd.kind for bd in PicoDetKind().bind(named)]
+    ['picodet']
     """
 
     name = "picodet"
@@ -218,6 +225,11 @@ class BoxesScoresKind(DetectionKind):
     >>> d = BoxesScoresKind().decode([b, s])
     >>> d.classes.tolist(), d.scores.round(2).tolist()
     ([0, 1], [0.9, 0.3])
+    >>> sorted(BoxesScoresKind().components([b, s]))
+    ['boxes', 'class_scores']
+    >>> outputs = {"boxes": np.zeros((1, 6, 4), np.float32), "scores": np.zeros((1, 6, 2), np.float32)}
+    >>> [(bd.kind, bd.outputs) for bd in BoxesScoresKind().bind(outputs)]
+    [('boxes_scores', ('boxes', 'scores'))]
     """
 
     name = "boxes_scores"

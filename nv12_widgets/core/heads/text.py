@@ -182,6 +182,8 @@ class Text:
     --------
     >>> CTCKind().decode([np.eye(3)[[1, 0, 1, 2]][None]], charset="_xy").text
     ['xxy']
+    >>> CTCKind().decode([np.eye(3)[[1, 0, 1, 2]][None]], charset="_xy").to_dict()
+    {'labels': [[1, 1, 2]], 'text': ['xxy']}
     """
 
     labels: list[list[int]]
@@ -278,6 +280,22 @@ class CTCKind(OutputKind):
     >>> ans = k.decode([np.eye(4)[[1, 1, 0, 2]][:, None, :]], charset="_abc")  # (T, 1, C)
     >>> ans.labels, ans.text
     ([[1, 2]], ['ab'])
+    >>> k.to_btc(np.zeros((5, 1, 4)), "tbc").shape
+    (1, 5, 4)
+    >>> k.empty(ans), k.empty(k.decode([np.eye(4)[[0, 0]][:, None, :]]))
+    (False, True)
+    >>> other = k.decode([np.eye(4)[[1, 1, 0, 3]][:, None, :]], charset="_abc")
+    >>> agreement = k.agreement(ans, other)
+    >>> agreement
+    {'score': 0.5, 'cer': 0.5, 'exact_match': 0.0, 'edit_distance': 1.0, 'normalized_edit_distance': 0.5, 'step_agreement': 0.75}
+    >>> k.summary(agreement)
+    'steps 0.750, decoded differs (1 edits), CER 0.500'
+    >>> probs = np.full((1, 40, 6625), 1 / 6625, np.float32)
+    >>> k.fits([probs]), round(k.confidence([probs]), 2)
+    (True, 0.8)
+    >>> few = np.full((1, 10, 4), 0.25, np.float32)  # blank, a, b, space
+    >>> k.suggest([few], {"character": "a\\nb"})
+    {'charset': ['blank', 'a', 'b', ' ']}
     """
 
     name = "ctc"

@@ -273,6 +273,8 @@ class TextBoxes:
     --------
     >>> DBKind().decode([np.full((1, 1, 8, 8), 0.1, np.float32)]).peak
     0.1...
+    >>> sorted(DBKind().decode([np.full((1, 1, 8, 8), 0.1, np.float32)]).to_dict())
+    ['boxes', 'peak', 'scores', 'threshold']
     """
 
     boxes: np.ndarray
@@ -308,6 +310,12 @@ class DBKind(OutputKind):
     >>> ans = k.decode([m])
     >>> len(ans.boxes), k.agreement(ans, ans)["score"], k.empty(k.decode([m * 0]))
     (1, 1.0, True)
+    >>> k.first_map(m).shape
+    (32, 32)
+    >>> k.summary(k.agreement(ans, ans))
+    'IoU 1.000 (> 0.3), boxes F1 1.000'
+    >>> k.fits([m]), round(k.confidence([m]), 2)
+    (True, 0.7)
     """
 
     name = "db"
@@ -414,6 +422,8 @@ class DBTextDetection:
     >>> det = DBTextDetection()
     >>> len(det({"maps": m})), interpret(det, {"maps": m}, {"maps": m})["value"]
     (1, 1.0)
+    >>> det.metric(det({"maps": m}), det({"maps": m * 0}))
+    0.0
     """
 
     output: str | None = None

@@ -129,6 +129,15 @@ class YOLOv8Kind(DetectionKind):
     >>> d = YOLOv8Kind().decode([head])
     >>> d.boxes.tolist(), d.classes.tolist()
     ([[80.0, 70.0, 120.0, 90.0]], [1])
+    >>> sorted(YOLOv8Kind().components([head]))
+    ['boxes', 'class_scores']
+    >>> YOLOv8Kind().fits([head]), round(YOLOv8Kind().confidence([head]), 2)
+    (True, 0.85)
+    >>> YOLOv8Kind().suggest([head], {'names': "{0: 'person', 1: 'car'}", 'imgsz': '[320, 320]'})
+    {'names': ['person', 'car'], 'imgsz': (320, 320)}
+    >>> seg = {"output0": np.zeros((1, 4 + 2 + 32, 2100), np.float32), "output1": np.zeros((1, 32, 80, 80), np.float32)}
+    >>> [(bd.outputs, bd.reason) for bd in YOLOv8Kind().bind(seg)]
+    [(('output0', 'output1'), 'grid head + mask prototypes')]
     """
 
     name = "yolov8"
@@ -300,6 +309,12 @@ class YOLOv5Kind(DetectionKind):
     >>> d = YOLOv5Kind().decode([head])
     >>> d.boxes.tolist(), d.scores.round(2).tolist(), d.classes.tolist()
     ([[80.0, 70.0, 120.0, 90.0]], [0.72], [1])
+    >>> sorted(YOLOv5Kind().components([head]))
+    ['boxes', 'class_scores', 'objectness']
+    >>> YOLOv5Kind().fits([head]), round(YOLOv5Kind().confidence([head]), 2)
+    (True, 0.85)
+    >>> YOLOv5Kind().suggest([head], {'names': "{0: 'person', 1: 'car'}"})
+    {'names': ['person', 'car']}
     """
 
     name = "yolov5"
@@ -368,6 +383,16 @@ class YOLOXKind(DetectionKind):
     >>> d = YOLOXKind().decode([raw])
     >>> d.boxes.round(4).tolist()
     [[4.0, 20.0, 36.0, 36.0]]
+    >>> YOLOXKind.is_raw(raw)
+    True
+    >>> sorted(YOLOXKind().components([raw]))
+    ['boxes', 'class_scores', 'objectness']
+    >>> YOLOXKind().grid_decode(raw[0], YOLOXKind().params(input_size=(416, 416)))[52 * 3 + 2].round(4).tolist()
+    [20.0, 28.0, 32.0, 16.0]
+    >>> YOLOXKind().fits([raw]), round(YOLOXKind().confidence([raw]), 2)
+    (True, 0.9)
+    >>> YOLOXKind().suggest([raw], {'names': "{0: 'person', 1: 'car'}", 'imgsz': '[416, 416]'})
+    {'names': ['person', 'car'], 'input_size': (416, 416)}
     """
 
     name = "yolox"
