@@ -114,6 +114,12 @@ examples:
         metavar="I",
         help="raw input only: which frame of a file holding several [0]",
     )
+    _add_conversion_options(conv)
+    conv.set_defaults(func=_cmd_convert)
+
+
+def _add_conversion_options(conv: argparse.ArgumentParser) -> None:
+    """The colour-conversion options and the odd-size handling (--crop / --pad)."""
     conv.add_argument(
         "--swing",
         choices=core.SWINGS,
@@ -148,7 +154,6 @@ examples:
         action="store_true",
         help="image input only: repeat the last row/column of an odd-sized image",
     )
-    conv.set_defaults(func=_cmd_convert)
 
 
 def _image_extensions() -> set[str]:

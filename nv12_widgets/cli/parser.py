@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ---------------------------------------------------------------------- main
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0, 1 or 2, see the module docstring)."""
+    """Run the command line; returns the exit code (0, 1 or 2, see :mod:`nv12_widgets.cli`)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args_list if a in COMMANDS), None)
     parser = build_parser()

@@ -91,34 +91,7 @@ examples:
         "sidecar or WxH in the name); repeat the option or list several; required unless "
         "--demo",
     )
-    raw_group = rep.add_argument_group(
-        "raw frames (--image files with a raw extension)",
-        "the frame is decoded on the PC (full swing, bilinear chroma) and compared like an "
-        "image for now",
-    )
-    raw_group.add_argument(
-        "--raw-format",
-        choices=RAW_FORMATS,
-        help="raw layout [from the extension, the sidecar, else nv12]",
-    )
-    raw_group.add_argument("--width", type=int, metavar="W", help="frame width in pixels")
-    raw_group.add_argument("--height", type=int, metavar="H", help="frame height in pixels")
-    raw_group.add_argument(
-        "--stride", type=int, metavar="BYTES", help="bytes per luma row (padding) [width]"
-    )
-    raw_group.add_argument(
-        "--aligned-height",
-        type=int,
-        metavar="ROWS",
-        help="rows the encoder allocated per plane (1088 for a 1080-line frame) [height]",
-    )
-    raw_group.add_argument(
-        "--frame-index",
-        type=int,
-        default=0,
-        metavar="I",
-        help="which frame of a file holding several (negative: from the end) [0]",
-    )
+    _add_raw_options(rep)  # the raw-frame group, between --image and --demo
     io_group.add_argument(
         "--demo",
         action="store_true",
@@ -156,6 +129,38 @@ examples:
     )
     add_config_options(rep)
     rep.set_defaults(func=_cmd_report)
+
+
+def _add_raw_options(rep: argparse.ArgumentParser) -> None:
+    """The raw-frame group (options for --image files with a raw extension)."""
+    raw_group = rep.add_argument_group(
+        "raw frames (--image files with a raw extension)",
+        "the frame is decoded on the PC (full swing, bilinear chroma) and compared like an "
+        "image for now",
+    )
+    raw_group.add_argument(
+        "--raw-format",
+        choices=RAW_FORMATS,
+        help="raw layout [from the extension, the sidecar, else nv12]",
+    )
+    raw_group.add_argument("--width", type=int, metavar="W", help="frame width in pixels")
+    raw_group.add_argument("--height", type=int, metavar="H", help="frame height in pixels")
+    raw_group.add_argument(
+        "--stride", type=int, metavar="BYTES", help="bytes per luma row (padding) [width]"
+    )
+    raw_group.add_argument(
+        "--aligned-height",
+        type=int,
+        metavar="ROWS",
+        help="rows the encoder allocated per plane (1088 for a 1080-line frame) [height]",
+    )
+    raw_group.add_argument(
+        "--frame-index",
+        type=int,
+        default=0,
+        metavar="I",
+        help="which frame of a file holding several (negative: from the end) [0]",
+    )
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
