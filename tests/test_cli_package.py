@@ -4,6 +4,7 @@ subcommand(s) with ``add_parser(sub, formatter)``; ``build_parser`` only calls t
 from __future__ import annotations
 
 import ast
+import doctest
 import importlib
 from pathlib import Path
 
@@ -48,3 +49,10 @@ def test_modules_and_function_bodies_stay_small():
                     body = body[1:]  # the docstring does not count
                 length = body[-1].end_lineno - body[0].lineno + 1 if body else 0
                 assert length <= 100, f"{path.name}: {node.name} has {length} lines"
+
+
+def test_the_shared_helpers_examples_run():
+    for name in ("common", "board"):
+        module = importlib.import_module(f"nv12_widgets.cli.{name}")
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.attempted > 0 and result.failed == 0, (name, result)

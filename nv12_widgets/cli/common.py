@@ -46,6 +46,12 @@ exit codes:
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
+    """Add --config and one option per PreprocessConfig field (model.config.FIELDS).
+
+    >>> p = argparse.ArgumentParser(); add_config_options(p)
+    >>> p.parse_args(["--swing", "studio", "--size", "320", "320"]).size
+    [320, 320]
+    """
     g = parser.add_argument_group(
         "preprocessing (each overrides the same field of --config; defaults in brackets "
         "are PreprocessConfig's)"
@@ -79,7 +85,12 @@ def field_help(spec) -> str:
 
 
 def field_argument(spec) -> dict[str, Any]:
-    """argparse keywords of one PreprocessConfig field (see FieldSpec.kind)."""
+    """argparse keywords of one PreprocessConfig field (see FieldSpec.kind).
+
+    >>> spec = next(s for s in config_fields() if s.name == "size")
+    >>> field_argument(spec)["nargs"]
+    2
+    """
     if spec.kind == "choice":
         extra = (spec.none_word,) if spec.optional else ()
         return {"choices": (*spec.choices, *extra)}
@@ -93,7 +104,11 @@ def field_argument(spec) -> dict[str, Any]:
 
 
 def note(text: str) -> None:
-    """Informational lines go to stdout; stderr is kept for errors."""
+    """Informational lines go to stdout; stderr is kept for errors.
+
+    >>> note("no --model: using the bundled demo model")
+    note: no --model: using the bundled demo model
+    """
     print(f"note: {text}")
 
 
@@ -126,7 +141,12 @@ def write_bytes(path: Path, data: bytes, overwrite: bool) -> None:
 
 
 def config_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """The config fields given explicitly on the command line."""
+    """The config fields given explicitly on the command line.
+
+    >>> p = argparse.ArgumentParser(); add_config_options(p)
+    >>> config_overrides(p.parse_args(["--divisor", "255", "--mean", "0.5", "0.5", "0.5"]))
+    {'divisor': 255.0, 'mean': (0.5, 0.5, 0.5)}
+    """
     overrides: dict[str, Any] = {}
     for spec in config_fields():
         value = getattr(args, spec.name)
@@ -150,6 +170,13 @@ def config_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def report_config(args: argparse.Namespace):
+    """The PreprocessConfig of a command: --config (else PreprocessConfig(), or
+    demo_config() without --model) with the field options applied on top.
+
+    >>> p = argparse.ArgumentParser(); add_config_options(p); _ = p.add_argument("--model")
+    >>> report_config(p.parse_args(["--model", "m.onnx", "--swing", "studio"])).swing
+    'studio'
+    """
     from nv12_widgets.model import PreprocessConfig, demo_config
 
     if args.config is not None:
@@ -188,7 +215,11 @@ def with_default_size(config, model, rgb: np.ndarray):
 
 
 def source_hw(source: Any) -> tuple[int, int]:
-    """(height, width) of an RGB array or an NV12 frame."""
+    """(height, width) of an RGB array or an NV12 frame.
+
+    >>> source_hw(np.zeros((4, 6, 3), np.uint8))
+    (4, 6)
+    """
     if isinstance(source, core.NV12):
         return (source.height, source.width)
     return source.shape[:2]
@@ -211,7 +242,11 @@ def load_report_image(path: Path, args: argparse.Namespace) -> tuple[Any, list[s
 
 
 def raw_format(path: Path, fmt: str | None, role: str) -> str:
-    """--format, else the format the raw file's extension implies, else nv12."""
+    """--format, else the format the raw file's extension implies, else nv12.
+
+    >>> raw_format(Path("cam.nv21"), None, "input"), raw_format(Path("cam.yuv"), "i420", "input")
+    ('nv21', 'i420')
+    """
     implied = RAW_EXTENSIONS.get(path.suffix.lower())
     if fmt is not None and implied is not None and fmt != implied:
         raise UsageError(
@@ -222,6 +257,14 @@ def raw_format(path: Path, fmt: str | None, role: str) -> str:
 
 
 def reject(args: argparse.Namespace, names: Sequence[str], why: str) -> None:
+    """Raise UsageError naming the options of ``names`` that were given (``why`` says
+    where they apply).
+
+    >>> reject(argparse.Namespace(width=None, crop=False), ("width", "crop"), "to raw inputs")
+    >>> reject(argparse.Namespace(width=64), ("width",), "to raw inputs only")
+    Traceback (most recent call last):
+    nv12_widgets.cli.common.UsageError: --width applies to raw inputs only
+    """
     given = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) not in (None, False)]
     if given:
         raise UsageError(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} {why}")
