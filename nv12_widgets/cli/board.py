@@ -15,7 +15,7 @@
     (:func:`nv12_widgets.model.regression.diff_runs`); exit 1 on a significant regression.
 
 Errors follow the main CLI: one line ``nv12-widgets: error: ...``, exit 2.
-:func:`add_board_parsers` is called by :func:`nv12_widgets.cli.build_parser`.
+:func:`add_parser` is called by :func:`nv12_widgets.cli.build_parser`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 from nv12_widgets.core import InputError
 
-__all__ = ["add_board_parsers"]
+__all__ = ["add_parser"]
 
 _PROBE_DESCRIPTION = """\
 Probe frames fingerprint a device's colour conversion.
@@ -48,12 +48,12 @@ exit codes: 0 success (read: the conversion was solved; see "exact"), 2 usage or
 error."""
 
 
-def add_board_parsers(sub: Any, formatter_class: Any) -> None:
+def add_parser(sub: Any, formatter_class: Any) -> None:
     """Add the ``probe``, ``bundle`` and ``diff`` subcommands to ``sub``.
 
     >>> import argparse
     >>> p = argparse.ArgumentParser(); sub = p.add_subparsers(dest="command")
-    >>> add_board_parsers(sub, argparse.HelpFormatter)
+    >>> add_parser(sub, argparse.HelpFormatter)
     >>> p.parse_args(["probe", "make", "out", "--size", "64", "64"]).size
     [64, 64]
     """
