@@ -160,6 +160,9 @@ UNPHYSICAL = (
 #: The pixel-domain means a physical normalisation may have: the code range, widened by
 #: one level (a truncating pipeline's offset is absorbed by the solved mean).
 MEAN_RANGE = (-1.0, 256.0)
+#: Slack on :data:`MEAN_RANGE` for the least-squares error of a solved mean (a mean of
+#: exactly 256 - ``x / 256 - 1`` - solves to 256 plus float error).
+MEAN_SLACK = 1e-3
 
 
 def physical(config: PreprocessConfig) -> bool:
@@ -169,7 +172,7 @@ def physical(config: PreprocessConfig) -> bool:
     return (
         config.divisor > 0
         and all(s > 0 for s in config.pixel_std)
-        and all(lo <= m <= hi for m in config.pixel_mean)
+        and all(lo - MEAN_SLACK <= m <= hi + MEAN_SLACK for m in config.pixel_mean)
     )
 
 

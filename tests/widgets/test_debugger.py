@@ -351,7 +351,7 @@ def test_errors_of_a_panel_below_show_at_that_panel_too(dashboard):
     d = dashboard
     local = d.panel_errors["findings_panel"]
     assert local.layout.display == "none" and set(d.panel_errors) == {
-        "planes", "sweep", "dataset", "findings_panel"
+        "planes", "sweep", "dataset", "findings_panel", "drift", "tasks"
     }  # fmt: skip
     # the line sits right above its panel, far below the main error area
     kids = list(d.children)
