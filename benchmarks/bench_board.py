@@ -4,7 +4,7 @@ Run ``python benchmarks/bench_board.py`` (``--quick``: 3 rounds instead of 7).
 
 For 640x480 and 1920x1080 probe frames decoded by a simulated fixed-point board (Ascend
 AIPP's BT.601 narrow CSC, :func:`nv12_widgets.devices.ascend.ascend_aipp_nv12_to_rgb`)
-it prints the median time of :func:`nv12_widgets.model.probe.probe_read` (regenerating
+it prints the median time of :func:`nv12_widgets.model.workflows.probe.probe_read` (regenerating
 the designs, the least squares, the bit-exact search, the upsampling hypotheses) and of
 the yardstick, OpenCV's ``cvtColor(COLOR_YUV2RGB_NV12)`` of the four frames, timed
 interleaved (one run of each per round), with the median per-round ratio. No acceptance
@@ -22,7 +22,7 @@ import numpy as np
 
 from nv12_widgets.core.probe import probe_frames
 from nv12_widgets.devices.ascend import ascend_aipp_nv12_to_rgb
-from nv12_widgets.model.probe import probe_read
+from nv12_widgets.model.workflows.probe import probe_read
 
 
 def _time(fn) -> float:

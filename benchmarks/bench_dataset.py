@@ -40,7 +40,7 @@ import numpy as np
 
 from nv12_widgets.core import load_image, normalize, to_layout
 from nv12_widgets.model import Comparator, demo_config, demo_model
-from nv12_widgets.model.dataset import evaluate, list_images, make_orientation_dataset
+from nv12_widgets.model.workflows.dataset import evaluate, list_images, make_orientation_dataset
 
 ACCEPT_OVERHEAD = 1.15
 ACCEPT_SCALING = 1.7

@@ -38,7 +38,7 @@ from nv12_widgets.core import (
     to_layout,
 )
 from nv12_widgets.model import PreprocessConfig
-from nv12_widgets.model.identify import identify_pipeline
+from nv12_widgets.model.workflows.identify import identify_pipeline
 
 IMAGE = Path(nv12_widgets.__file__).parent / "data" / "images" / "coffee.png"
 LIMIT_S = 5.0

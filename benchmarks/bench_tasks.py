@@ -17,7 +17,7 @@ from pathlib import Path
 from nv12_widgets.core import load_image
 from nv12_widgets.core.heads import get
 from nv12_widgets.model import Comparator, Model, PreprocessConfig, demo_image_paths
-from nv12_widgets.model.task_results import _MEMO, task_metrics
+from nv12_widgets.model.judge.task_results import _MEMO, task_metrics
 
 
 def best_ms(fn, repeat: int = 15) -> float:

@@ -29,7 +29,7 @@ import cv2  # noqa: E402
 import nv12_widgets.core.threads as threads  # noqa: E402
 from nv12_widgets.core import load_image  # noqa: E402
 from nv12_widgets.model import PreprocessConfig, demo_image_paths  # noqa: E402
-from nv12_widgets.model.training import DevicePathTransform, albumentations_transform  # noqa: E402
+from nv12_widgets.model.devicepath.training import DevicePathTransform, albumentations_transform  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

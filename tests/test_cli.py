@@ -22,7 +22,7 @@ from nv12_widgets import __version__
 from nv12_widgets.cli import main
 from nv12_widgets.core import NV12, nv12_to_rgb, rgb_to_nv12
 from nv12_widgets.model import PreprocessConfig
-from nv12_widgets.model.compare import compare
+from nv12_widgets.model.workflows.compare import compare
 
 _BUILDERS = Path(__file__).resolve().parent / "model" / "onnx_builders.py"
 _spec = importlib.util.spec_from_file_location("_cli_onnx_builders", _BUILDERS)
@@ -512,7 +512,7 @@ def test_one_vocabulary_in_dashboard_report_cli_and_to_dict(capsys, tmp_path, ti
     import html as html_lib
 
     from nv12_widgets.core import vocabulary
-    from nv12_widgets.model.compare import OutputMetrics
+    from nv12_widgets.model.workflows.compare import OutputMetrics
     from nv12_widgets.widgets.panels import metrics_table_html
 
     keys = {spec.key for spec in vocabulary.METRICS}
@@ -563,7 +563,7 @@ def test_cli_options_and_dashboard_controls_come_from_the_field_spec(monkeypatch
 
     import nv12_widgets.core as core
     from nv12_widgets.cli import build_parser
-    from nv12_widgets.model.config import FIELDS
+    from nv12_widgets.model.devicepath.config import FIELDS
     from nv12_widgets.widgets.panels import PANEL_FIELDS, PreprocessPanel
 
     monkeypatch.setitem(

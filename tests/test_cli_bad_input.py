@@ -12,7 +12,7 @@ from PIL import Image
 
 from nv12_widgets.core import InputError
 from nv12_widgets.model import PreprocessConfig
-from nv12_widgets.model.board import save_tensor
+from nv12_widgets.model.exchange.board import save_tensor
 
 
 def test_identify_into_a_closed_pipe_stops_quietly(tmp_path):

@@ -4,7 +4,7 @@ Three commands:
 
 ``nv12-widgets report``
     Runs the dashboard's comparison (reference vs NV12 path vs the vendor's noise test,
-    :func:`nv12_widgets.model.compare.compare`) on one or more images, prints one line
+    :func:`nv12_widgets.model.workflows.compare.compare`) on one or more images, prints one line
     per image and model output, and writes the same self-contained HTML report as the
     dashboard's export (:meth:`nv12_widgets.report.Findings.export_html`).
 ``nv12-widgets convert``
@@ -12,7 +12,7 @@ Three commands:
     raw -> image (PNG) given the frame's width and height.
 ``nv12-widgets identify``
     Which pipeline made a board dump (an NV12 frame or the model input tensor), from
-    the source image (:func:`nv12_widgets.model.identify.identify_pipeline`).
+    the source image (:func:`nv12_widgets.model.workflows.identify.identify_pipeline`).
 
 Exit codes: 0 success; 1 ``report --min-cosine`` gate failed (some output's NV12
 cosine is below the threshold) or ``report --strict`` and the configuration linter

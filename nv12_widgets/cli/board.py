@@ -2,17 +2,17 @@
 
 ``nv12-widgets probe make``
     Writes the probe frames (:mod:`nv12_widgets.core.probe`) as raw NV12 + sidecar and
-    PNG, at the model's size and camera sizes (:func:`nv12_widgets.model.probe.probe_make`).
+    PNG, at the model's size and camera sizes (:func:`nv12_widgets.model.workflows.probe.probe_make`).
 ``nv12-widgets probe read``
     Solves the conversion the board applied from what it produced from them
-    (:func:`nv12_widgets.model.probe.probe_read`).
+    (:func:`nv12_widgets.model.workflows.probe.probe_read`).
 ``nv12-widgets bundle``
     One zip to send a vendor: frame, config, model (slice), expected outputs, versions,
     README and a ``replay.py`` that needs only numpy and onnxruntime
-    (:func:`nv12_widgets.model.bundle.make_bundle`).
+    (:func:`nv12_widgets.model.workflows.bundle.make_bundle`).
 ``nv12-widgets diff``
     Regression gate between two result sets / board dump folders / models
-    (:func:`nv12_widgets.model.regression.diff_runs`); exit 1 on a significant regression.
+    (:func:`nv12_widgets.model.workflows.regression.diff_runs`); exit 1 on a significant regression.
 
 Errors follow the main CLI: one line ``nv12-widgets: error: ...``, exit 2.
 :func:`add_parser` is called by :func:`nv12_widgets.cli.build_parser`.
@@ -103,12 +103,12 @@ def _probe_usage(args: argparse.Namespace) -> int:
 
 
 def _cmd_probe_make(args: argparse.Namespace) -> int:
-    from nv12_widgets.model.probe import CAMERA_SIZES, probe_make
+    from nv12_widgets.model.workflows.probe import CAMERA_SIZES, probe_make
 
     size = tuple(args.size) if args.size else None
     if args.model:
         from nv12_widgets.model import Model
-        from nv12_widgets.model.pipeline import Pipeline
+        from nv12_widgets.model.devicepath.pipeline import Pipeline
 
         size = Pipeline.for_model(Model(args.model)).plan.size
     cameras = () if args.no_camera else [tuple(s) for s in args.camera_size or CAMERA_SIZES]
@@ -122,7 +122,7 @@ def _cmd_probe_make(args: argparse.Namespace) -> int:
 
 
 def _cmd_probe_read(args: argparse.Namespace) -> int:
-    from nv12_widgets.model.probe import probe_read
+    from nv12_widgets.model.workflows.probe import probe_read
 
     reading = probe_read(args.outputs if len(args.outputs) > 1 else args.outputs[0], seed=args.seed)
     if args.snippet and args.snippet not in reading.snippets:
@@ -149,7 +149,7 @@ large: the message names it, existing output without --overwrite)."""
 
 
 def _add_bundle(sub: Any, fmt: Any) -> None:
-    from nv12_widgets.model.bundle import BUNDLE_PARTS, DEFAULT_MAX_BYTES
+    from nv12_widgets.model.workflows.bundle import BUNDLE_PARTS, DEFAULT_MAX_BYTES
 
     b = sub.add_parser(
         "bundle",
@@ -181,7 +181,7 @@ def _add_bundle(sub: Any, fmt: Any) -> None:
 
 def _read_config(path: str | None):
     from nv12_widgets.core.io import read_file
-    from nv12_widgets.model.config import PreprocessConfig
+    from nv12_widgets.model.devicepath.config import PreprocessConfig
 
     if path is None:
         return None
@@ -191,7 +191,7 @@ def _read_config(path: str | None):
 
 
 def _cmd_bundle(args: argparse.Namespace) -> int:
-    from nv12_widgets.model.bundle import make_bundle
+    from nv12_widgets.model.workflows.bundle import make_bundle
 
     if args.demo:
         from nv12_widgets.model import demo_config, demo_image_paths, demo_model_path
@@ -273,7 +273,7 @@ def _add_diff(sub: Any, fmt: Any) -> None:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from nv12_widgets.core.io import OutputExistsError, atomic_write
-    from nv12_widgets.model.regression import diff_runs
+    from nv12_widgets.model.workflows.regression import diff_runs
     from nv12_widgets.report.regression import regression_html
 
     if (args.layers_a is None) != (args.layers_b is None):

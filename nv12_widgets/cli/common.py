@@ -69,7 +69,7 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
 
 def config_fields():
     """The PreprocessConfig field specs (options generated from them, in field order)."""
-    from nv12_widgets.model.config import FIELDS
+    from nv12_widgets.model.devicepath.config import FIELDS
 
     return FIELDS
 
@@ -202,7 +202,7 @@ def with_default_size(config, model, rgb: np.ndarray):
     """``config`` with the model's default size for this image when the model's input
     size is dynamic and no --size was given (fixed dimensions kept, dynamic ones from
     the image's aspect ratio, checked against the model: Model.default_size)."""
-    from nv12_widgets.model.session import is_dynamic
+    from nv12_widgets.model.devicepath.session import is_dynamic
 
     if config.size is not None or model.image_input is None:
         return config

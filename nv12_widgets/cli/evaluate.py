@@ -1,5 +1,5 @@
 """``nv12-widgets evaluate``: a model over an image set (loss decomposition, intervals,
-accuracy per path), :func:`nv12_widgets.model.dataset.evaluate`.
+accuracy per path), :func:`nv12_widgets.model.workflows.dataset.evaluate`.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     import tempfile
 
     from nv12_widgets.model import demo_config
-    from nv12_widgets.model.dataset import (
+    from nv12_widgets.model.workflows.dataset import (
         ExecutionOptions,
         LabelOptions,
         RungOptions,

@@ -1,5 +1,5 @@
 """``nv12-widgets identify``: which pipeline turned an image into a board dump (an NV12
-frame or the model input tensor), :func:`nv12_widgets.model.identify.identify_pipeline`.
+frame or the model input tensor), :func:`nv12_widgets.model.workflows.identify.identify_pipeline`.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def add_parser(sub: Any, formatter: Any) -> None:
 def _cmd_identify(args: argparse.Namespace) -> int:
     import json
 
-    from nv12_widgets.model.identify import identify_pipeline, load_dump
+    from nv12_widgets.model.workflows.identify import identify_pipeline, load_dump
 
     src = Path(args.image).expanduser()
     if not src.is_file():

@@ -1,5 +1,5 @@
 """``nv12-widgets layers``: per-node drift by cause, Model Explorer overlays and a plot
-(:func:`nv12_widgets.model.drift.drift_by_cause`).
+(:func:`nv12_widgets.model.workflows.drift.drift_by_cause`).
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def _cmd_layers(args: argparse.Namespace) -> int:
     import json
 
     from nv12_widgets.model import Model, demo_image_paths, demo_model_path
-    from nv12_widgets.model.compare import compare
-    from nv12_widgets.model.drift import drift_by_cause
+    from nv12_widgets.model.workflows.compare import compare
+    from nv12_widgets.model.workflows.drift import drift_by_cause
 
     if not -1.0 <= args.threshold <= 1.0:
         raise UsageError(f"argument --threshold: a cosine in [-1, 1], got {args.threshold}")
@@ -120,7 +120,7 @@ def _cmd_layers(args: argparse.Namespace) -> int:
         overwrite=True,
         what="drift.json",
     )
-    from nv12_widgets.model.drift import chart_png, drift_fields
+    from nv12_widgets.model.workflows.drift import chart_png, drift_fields
     from nv12_widgets.report import Findings
 
     atomic_write(out / "drift.png", chart_png(drift), overwrite=True, what="drift.png")

@@ -174,9 +174,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise UsageError("argument --title: must not be empty")
 
     from nv12_widgets.model import Model, demo_image_paths, demo_model_path
-    from nv12_widgets.model.compare import compare, verdict
-    from nv12_widgets.model.findings import finding_fields
-    from nv12_widgets.model.task_results import task_line
+    from nv12_widgets.model.judge.finding_fields import finding_fields
+    from nv12_widgets.model.judge.task_results import task_line
+    from nv12_widgets.model.workflows.compare import compare, verdict
     from nv12_widgets.report import DEFAULT_TITLE, Findings
 
     images = [Path(p) for p in (args.image or [])]

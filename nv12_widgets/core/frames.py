@@ -2,7 +2,7 @@
 
 A board or camera dump is a file of raw bytes with no header: its width, height, row
 stride and pixel format come from elsewhere. :func:`load_frame` takes them, in this order,
-from the arguments, from the JSON sidecar :func:`nv12_widgets.model.board.save_nv12`
+from the arguments, from the JSON sidecar :func:`nv12_widgets.model.exchange.board.save_nv12`
 writes next to the file (``frame.json`` for ``frame.nv12``), or from the file name
 (``frame_1920x1080.nv12``, ``cam0-1280x720.yuv``). A file may hold several frames back to
 back; ``index`` picks one. :func:`nv12_widgets.core.sources.load_source` reads either an image or a raw frame, so every

@@ -27,7 +27,7 @@ NV12 -> RGB (or RGB -> NV12) converter shows in the device's output:
     .5 ties that separate round-half-up from round-half-even occur, and an integer
     matrix can be checked bit for bit. Exact under nearest and bilinear (2-tap) chroma
     upsampling, the NPU converters' kinds; a wider filter mixes neighbouring cells and
-    the reader then leaves this frame out (:func:`nv12_widgets.model.probe.probe_read`).
+    the reader then leaves this frame out (:func:`nv12_widgets.model.workflows.probe.probe_read`).
 
 Every design keeps chroma flat around its sample points far enough that the points'
 outputs do not depend on the chroma upsampling (``ties``: any 2-tap filter; the other

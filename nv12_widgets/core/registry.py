@@ -108,7 +108,7 @@ class Device:
         ``g`` is the graph builder the model layer passes in (protocol
         :class:`nv12_widgets.devices.graph_ops.GraphOps`); None: no ONNX form.
     snippets : tuple of str
-        Keys of :func:`nv12_widgets.model.snippets` that configure this device's
+        Keys of :func:`nv12_widgets.model.exchange.snippets` that configure this device's
         toolchain (the snippet hook).
     sources : tuple of Source
         Pinned sources of the arithmetic (document, repository, path, version).

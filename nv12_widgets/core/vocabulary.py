@@ -398,7 +398,7 @@ NOT_MEASURED = "n/a"
 NOT_MEASURED_RAW = "n/a (raw frame)"
 #: The comparison paths a metric key can name (``cosine_format`` -> ``status_format``).
 PATHS = ("nv12", "noise", "format", "conversion")
-#: How the model layer's note on a raw frame's format path starts (model/results.py,
+#: How the model layer's note on a raw frame's format path starts (model/judge/results.py,
 #: ``FORMAT_NOT_MEASURABLE``); tests/widgets/test_first_hour.py pins the pairing.
 _RAW_NOTE = "raw camera frame"
 

@@ -117,8 +117,8 @@ def emit_ascend_aipp(preset: str, g: GraphOps, y_f: str, uv_half_f: str, rows: l
 
     Examples
     --------
-    >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
     >>> b = GraphBuilder("d_")
     >>> emit_ascend_aipp("bt601-narrow", DeviceGraph(b), "y", "uv", [0, 1, 2])
     'd_aipp_codes'

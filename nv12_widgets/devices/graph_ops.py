@@ -2,7 +2,7 @@
 
 A device record's ``emit(g, y_f, uv_half_f, rows) -> str`` appends the device's decode
 to an ONNX graph through ``g``, an object with the methods of :class:`GraphOps` (the
-model layer passes :class:`nv12_widgets.model.profile_graphs.DeviceGraph`, which wraps
+model layer passes :class:`nv12_widgets.model.devicepath.profile_graphs.DeviceGraph`, which wraps
 its graph builder). This package imports no ``onnx``: an emitter only names ops.
 
 The contract of an emitter:
@@ -35,8 +35,8 @@ class GraphOps(Protocol):
 
     Examples
     --------
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
-    >>> from nv12_widgets.model.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
     >>> b = GraphBuilder("p_")
     >>> g = DeviceGraph(b)
     >>> g.op("Relu", [g.const("k", np.zeros(1, np.float32))], "r")
@@ -76,8 +76,8 @@ def sub(g: GraphOps, x: str, value: float, base: str, dtype=np.float32) -> str:
 
     Examples
     --------
-    >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
     >>> b = GraphBuilder("d_")
     >>> sub(DeviceGraph(b), "y", 16.0, "c")
     'd_c'
@@ -92,8 +92,8 @@ def mul(g: GraphOps, x: str, value, base: str, dtype=np.float32) -> str:
 
     Examples
     --------
-    >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
     >>> b = GraphBuilder("d_")
     >>> mul(DeviceGraph(b), "y", 1.164, "scaled", np.float64)
     'd_scaled'
@@ -108,8 +108,8 @@ def clip(g: GraphOps, x: str, lo: float, hi: float, base: str = "clipped") -> st
 
     Examples
     --------
-    >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
     >>> b = GraphBuilder("d_")
     >>> clip(DeviceGraph(b), "x", 0.0, 255.0)
     'd_clipped'
@@ -125,8 +125,8 @@ def ordered(g: GraphOps, channels: list[str], rows: list[int], base: str) -> str
 
     Examples
     --------
-    >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
     >>> b = GraphBuilder("d_")
     >>> ordered(DeviceGraph(b), ["r", "g", "b"], [2, 1, 0], "bgr")
     'd_bgr'
@@ -144,8 +144,8 @@ def nearest_chroma(g: GraphOps, uv_half_f: str) -> tuple[str, str]:
 
     Examples
     --------
-    >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
     >>> b = GraphBuilder("d_")
     >>> nearest_chroma(DeviceGraph(b), "uv")
     ('d_u', 'd_v')
@@ -165,8 +165,8 @@ def integer_rows(g: GraphOps, planes: list[str], weights, base: str, dtype=np.fl
 
     Examples
     --------
-    >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
     >>> b = GraphBuilder("d_")
     >>> integer_rows(DeviceGraph(b), ["y", "u", "v"], [[2, 0, 3], [1, 0, 0]], "r")
     ['d_r_0_acc', 'd_r_10']

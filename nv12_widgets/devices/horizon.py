@@ -102,8 +102,8 @@ def emit_horizon(g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]) -> str:
     >>> import onnxruntime as ort
     >>> from onnx import TensorProto, helper
     >>> from nv12_widgets.devices.common import yuv_frame
-    >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
     >>> b = GraphBuilder("d_")
     >>> out = emit_horizon(DeviceGraph(b), "y", "uv", [0, 1, 2])
     >>> io = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in ("y", "uv", out)]
@@ -308,8 +308,8 @@ def emit_horizon_bpu(g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]) -> 
 
     Examples
     --------
-    >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
     >>> b = GraphBuilder("d_")
     >>> emit_horizon_bpu(DeviceGraph(b), "y", "uv", [0, 1, 2])
     'd_bpu_codes'

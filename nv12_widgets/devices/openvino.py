@@ -181,8 +181,8 @@ def emit_openvino(g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]) -> str
 
     Examples
     --------
-    >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
     >>> b = GraphBuilder("d_")
     >>> emit_openvino(DeviceGraph(b), "y", "uv", [2, 1, 0])  # BGR
     'd_ov_codes'
@@ -198,8 +198,8 @@ def emit_openvino_f32(g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]) ->
 
     Examples
     --------
-    >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
     >>> b = GraphBuilder("d_")
     >>> emit_openvino_f32(DeviceGraph(b), "y", "uv", [0, 1, 2])
     'd_ov_f32'

@@ -58,8 +58,8 @@ def emit_rga(
 
     Examples
     --------
-    >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
     >>> b = GraphBuilder("d_")
     >>> emit_rga("studio", "bt601", DeviceGraph(b), "y", "uv", [0, 1, 2])
     'd_pixels'

@@ -110,8 +110,8 @@ def emit_tidl(g: GraphOps, y_f: str, uv_half_f: str, rows: list[int]) -> str:
 
     Examples
     --------
-    >>> from nv12_widgets.model.builder import GraphBuilder
-    >>> from nv12_widgets.model.profile_graphs import DeviceGraph
+    >>> from nv12_widgets.model.devicepath.builder import GraphBuilder
+    >>> from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
     >>> b = GraphBuilder("d_")
     >>> emit_tidl(DeviceGraph(b), "y", "uv", [0, 1, 2])
     'd_tidl_rgb'

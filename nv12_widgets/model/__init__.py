@@ -1,36 +1,63 @@
-"""The model layer: one description of the device path, run and compared.
+"""The model layer: the device path described once, run, judged and used by workflows.
 
-onnxruntime + onnx, no widgets. Where things live:
+onnxruntime + onnx, no widgets. Four sub-packages, data flowing one way
+(source -> pipeline run -> judgement -> view):
 
-* ``config.py``: :class:`PreprocessConfig`, what a user sets, and other tools' spellings;
-* ``pipeline.py``: :class:`Pipeline`, the device path described once (fit -> encode ->
-  decode -> normalize, as frozen stage objects) with a numpy executor (every
-  intermediate) and an ONNX executor (the device stages as graph nodes);
-* ``compare.py``: :class:`Comparator`, a cache over the pipeline that runs the model on
-  the reference / NV12 / noise / matched paths; ``results.py``: what it returns
-  (:class:`Comparison`, :class:`OutputMetrics`, :class:`Verdict`, the verdict rules);
-* ``findings.py``: one Comparison -> finding assembler (dashboard and CLI);
-* users of the pipeline: ``sweep.py``, ``quantize.py``, ``layerwise.py``, ``graph.py``
-  (NV12 insertion), ``board.py`` (board exchange). Numbers are computed here and in
-  :mod:`nv12_widgets.core`; the widgets show them; :mod:`nv12_widgets.report` writes them.
+* :mod:`~nv12_widgets.model.devicepath`: what a user sets (``config``:
+  :class:`PreprocessConfig`), the device path (``pipeline``: :class:`Pipeline`, its stages
+  and the one executor, ``pipeline_run``: :class:`PipelineRun` with every intermediate and
+  the exact tensor fed on each path, ``input_plan``), its ONNX form (``graph``,
+  ``builder``, ``profile_graphs``), the model session and input sizes (``session``,
+  ``sizes``, ``tensors``) and the device path as a training transform (``training``);
+* :mod:`~nv12_widgets.model.judge`: what a comparison means - its records and verdict
+  rules (``results``, ``verdict_rules``), the task answers of every path
+  (``task_results``, ``task_pictures``), the configuration check and what a mistake costs
+  (``lint``, ``mistake_cost``), the pixel readout (``pixel``) and the finding assembler
+  (``finding_fields``);
+* :mod:`~nv12_widgets.model.workflows`: users of the pipeline's runs - one image
+  (``compare``: :class:`Comparator`), many images (``dataset``: ``evaluate``, ``sweep``,
+  and the shared infrastructure of image sets, execution, statistics and results), layers
+  (``layerwise``, ``drift``), quantisation (``quantize``, ``calibration``), the board
+  (``identify*``, ``probe*``, ``bundle`` with its ``replay_script``, ``regression``) and
+  fine-tuning (``finetune``);
+* :mod:`~nv12_widgets.model.exchange`: what goes to and comes from toolchains and boards:
+  tensors and frames (``board``, ``device_check``) and toolchain snippets (``snippets``,
+  ``tool_snippets``).
+
+Numbers are computed here and in :mod:`nv12_widgets.core`; the widgets show them;
+:mod:`nv12_widgets.report` writes them. The public names below are the API.
 """
 
 import importlib
 
-from .assets import demo_config, demo_image_paths, demo_model, demo_model_path
-from .compare import Comparator, Comparison, OutputMetrics, Verdict, compare, verdict
-from .config import FIELDS, FieldSpec, PreprocessConfig, field_spec
+from nv12_widgets.model.assets import demo_config, demo_image_paths, demo_model, demo_model_path
+from nv12_widgets.model.devicepath.config import FIELDS, FieldSpec, PreprocessConfig, field_spec
+from nv12_widgets.model.devicepath.pipeline import InputPlan, Pipeline, PipelineRun
+from nv12_widgets.model.devicepath.session import (
+    Model,
+    TensorInfo,
+    default_size,
+    guess_layout,
+    is_dynamic,
+    size_presets,
+)
+from nv12_widgets.model.devicepath.sizes import ModelMetadata, SizeFinder, read_metadata
+from nv12_widgets.model.exchange.snippets import snippets
+from nv12_widgets.model.workflows.compare import (
+    Comparator,
+    Comparison,
+    OutputMetrics,
+    Verdict,
+    compare,
+    verdict,
+)
 
 # ``layerwise`` is both a submodule and the function in __all__. Importing the function
 # here, eagerly (it is cheap: no onnxruntime.quantization), binds the package attribute to
 # the function once the submodule is loaded; a lazy attribute would be shadowed by the
-# submodule as soon as anything imported ``nv12_widgets.model.layerwise``.
-from .layerwise import LayerRow, LayerwiseResult, layerwise
-from .pipeline import InputPlan, Pipeline, PipelineRun
-from .session import Model, TensorInfo, default_size, guess_layout, is_dynamic, size_presets
-from .sizes import ModelMetadata, SizeFinder, read_metadata
-from .snippets import snippets
-from .sweep import SweepResult, common_variants, sweep
+# submodule as soon as anything imported ``nv12_widgets.model.workflows.layerwise``.
+from nv12_widgets.model.workflows.layerwise import LayerRow, LayerwiseResult, layerwise
+from nv12_widgets.model.workflows.sweep import SweepResult, common_variants, sweep
 
 __all__ = [
     "FIELDS",
@@ -69,31 +96,31 @@ __all__ = [
 ]
 
 _LAZY = {
-    "quantize_model": ("quantize", "quantize_model"),
-    "quant_matrix": ("quantize", "quant_matrix"),
-    "QuantMatrix": ("quantize", "QuantMatrix"),
-    "CalibrationCancelled": ("quantize", "CalibrationCancelled"),
-    "insert_nv12_preprocess": ("graph", "insert_nv12_preprocess"),
-    "save_tensor": ("board", "save_tensor"),
-    "load_tensor": ("board", "load_tensor"),
-    "load_device_output": ("board", "load_device_output"),
-    "compare_device_output": ("board", "compare_device_output"),
-    "save_nv12": ("board", "save_nv12"),
-    "load_nv12": ("board", "load_nv12"),
-    "identify_pipeline": ("identify", "identify_pipeline"),
-    "Identification": ("identify", "Identification"),
-    "Explanation": ("identify", "Explanation"),
-    "load_dump": ("identify", "load_dump"),
-    "evaluate": ("dataset", "evaluate"),
-    "DatasetResult": ("dataset", "DatasetResult"),
-    "make_orientation_dataset": ("dataset", "make_orientation_dataset"),
-    "DevicePathTransform": ("training", "DevicePathTransform"),
-    "DevicePathDataset": ("training", "DevicePathDataset"),
-    "albumentations_transform": ("training", "albumentations_transform"),
-    "extract_features": ("finetune", "extract_features"),
-    "feature_tensor": ("finetune", "feature_tensor"),
-    "fit_head": ("finetune", "fit_head"),
-    "with_head": ("finetune", "with_head"),
+    "quantize_model": ("workflows.quantize", "quantize_model"),
+    "quant_matrix": ("workflows.quantize", "quant_matrix"),
+    "QuantMatrix": ("workflows.quantize", "QuantMatrix"),
+    "CalibrationCancelled": ("workflows.quantize", "CalibrationCancelled"),
+    "insert_nv12_preprocess": ("devicepath.graph", "insert_nv12_preprocess"),
+    "save_tensor": ("exchange.board", "save_tensor"),
+    "load_tensor": ("exchange.board", "load_tensor"),
+    "load_device_output": ("exchange.board", "load_device_output"),
+    "compare_device_output": ("exchange.board", "compare_device_output"),
+    "save_nv12": ("exchange.board", "save_nv12"),
+    "load_nv12": ("exchange.board", "load_nv12"),
+    "identify_pipeline": ("workflows.identify", "identify_pipeline"),
+    "Identification": ("workflows.identify", "Identification"),
+    "Explanation": ("workflows.identify", "Explanation"),
+    "load_dump": ("workflows.identify", "load_dump"),
+    "evaluate": ("workflows.dataset", "evaluate"),
+    "DatasetResult": ("workflows.dataset", "DatasetResult"),
+    "make_orientation_dataset": ("workflows.dataset", "make_orientation_dataset"),
+    "DevicePathTransform": ("devicepath.training", "DevicePathTransform"),
+    "DevicePathDataset": ("devicepath.training", "DevicePathDataset"),
+    "albumentations_transform": ("devicepath.training", "albumentations_transform"),
+    "extract_features": ("workflows.finetune", "extract_features"),
+    "feature_tensor": ("workflows.finetune", "feature_tensor"),
+    "fit_head": ("workflows.finetune", "fit_head"),
+    "with_head": ("workflows.finetune", "with_head"),
 }
 __all__ += sorted(_LAZY)
 

@@ -11,8 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from nv12_widgets.core import InputError
-
-from .config import PreprocessConfig
+from nv12_widgets.model.devicepath.config import PreprocessConfig
 
 __all__ = [
     "DEMO_IMAGES",
@@ -138,6 +137,6 @@ def demo_model(name: str = "detector", **kwargs):
     >>> model.input(model.image_input).describe()
     'x: float32 [?, 3, ?, ?] (NCHW)'
     """
-    from .session import Model
+    from nv12_widgets.model.devicepath.session import Model
 
     return Model(demo_model_path(name), **kwargs)

@@ -202,7 +202,7 @@ def _lowest_cosine(finding: Any) -> float | None:
 
 
 #: The context entry a finding's configuration-check findings are read from (written by
-#: ``nv12_widgets.model.findings.finding_fields``): a list of dicts with ``code``,
+#: ``nv12_widgets.model.judge.finding_fields.finding_fields``): a list of dicts with ``code``,
 #: ``severity``, ``message`` and ``fields``.
 LINT_KEY = "lint"
 
@@ -223,7 +223,7 @@ def _lint_view(context: Mapping[str, Any]) -> list[dict[str, str]] | None:
 
 
 #: The context entry a finding's dataset evaluation is read from (written by
-#: ``nv12_widgets.model.findings.dataset_fields``): decomposition rows, verdict counts,
+#: ``nv12_widgets.model.judge.finding_fields.dataset_fields``): decomposition rows, verdict counts,
 #: agreement, accuracy, worst images, errors and the linter's findings.
 DATASET_KEY = "dataset"
 
@@ -238,7 +238,7 @@ def _dataset_view(context: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 #: The context entry a finding's task answers are read from (written by
-#: ``nv12_widgets.model.task_pictures.task_context``): per task its summary line,
+#: ``nv12_widgets.model.judge.task_pictures.task_context``): per task its summary line,
 #: agreements per path and recognised texts with their edits.
 TASKS_KEY = "tasks"
 _EDIT_OPS = ("equal", "replace", "delete", "insert")

@@ -1,6 +1,6 @@
 """The regression gate's HTML: a section (to embed) or a page (``nv12-widgets diff --html``).
 
-Renders the plain dict of :meth:`nv12_widgets.model.regression.RunDiff.to_dict` with
+Renders the plain dict of :meth:`nv12_widgets.model.workflows.regression.RunDiff.to_dict` with
 ``templates/regression.html.j2``; jinja2 autoescaping escapes every value (image names
 and layer names come from users' files).
 """

@@ -187,7 +187,7 @@ def lint_summary(items: Sequence[Mapping[str, str]]) -> dict[str, Any]:
 
 
 def identify_view(result: Any) -> dict[str, Any]:
-    """An ``identify_pipeline`` result (``nv12_widgets.model.identify.Identification``,
+    """An ``identify_pipeline`` result (``nv12_widgets.model.workflows.identify.Identification``,
     read by attribute) as the rows of its table: rank, pipeline, residuals, and the
     normalisation of a tensor dump.
 
@@ -272,7 +272,7 @@ def _dataset_rows(d: Mapping[str, Any]) -> tuple[list, list]:
 
 def dataset_view(d: Mapping[str, Any]) -> dict[str, Any] | None:
     """A dataset evaluation's summary (the entry of
-    ``nv12_widgets.model.findings.dataset_fields``: decomposition, verdicts, agreement,
+    ``nv12_widgets.model.judge.finding_fields.dataset_fields``: decomposition, verdicts, agreement,
     accuracy, worst images, errors, configuration check), formatted with the
     vocabulary's number formats; None when it is not in that shape.
 

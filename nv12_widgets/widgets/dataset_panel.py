@@ -1,7 +1,7 @@
 """Dataset panel: evaluate a folder of images in the background, see where the loss comes from.
 
-Every number shown comes from :class:`~nv12_widgets.model.dataset.DatasetResult`
-(through :func:`nv12_widgets.model.findings.dataset_fields`, the same entry a recorded
+Every number shown comes from :class:`~nv12_widgets.model.workflows.dataset.DatasetResult`
+(through :func:`nv12_widgets.model.judge.finding_fields.dataset_fields`, the same entry a recorded
 finding carries, so the panel and the report agree); the chart is
 :meth:`DatasetResult.plot`. The panel only formats and draws.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from nv12_widgets.model.findings import DATASET_CONTEXT_KEY, dataset_fields
+from nv12_widgets.model.judge.finding_fields import DATASET_CONTEXT_KEY, dataset_fields
 from nv12_widgets.model.workflows.demo import demo_pages_folder
 from nv12_widgets.model.workflows.imagesets import distinct_names
 from nv12_widgets.report import figure_to_png
@@ -249,7 +249,7 @@ def _pct(v: Any, signed: bool = False) -> str:
 
 
 def summary_html(entry: dict[str, Any], names: dict[str, str] | None = None) -> str:
-    """The dataset entry of :func:`~nv12_widgets.model.findings.dataset_fields` as HTML
+    """The dataset entry of :func:`~nv12_widgets.model.judge.finding_fields.dataset_fields` as HTML
     tables (the dashboard's ``nv12-metrics`` style): decomposition, verdicts, agreement,
     accuracy per path, worst images. Formatting only. ``names``: path -> the name shown
     (default: the file name)."""

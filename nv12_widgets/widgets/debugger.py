@@ -15,9 +15,9 @@ import numpy as np
 from nv12_widgets.core import NV12, InputError, load_source
 from nv12_widgets.core.io import read_file
 from nv12_widgets.model import Model, PreprocessConfig, demo_config, demo_image_paths, demo_model
-from nv12_widgets.model.compare import Comparator
-from nv12_widgets.model.findings import finding_fields
-from nv12_widgets.model.session import is_dynamic
+from nv12_widgets.model.devicepath.session import is_dynamic
+from nv12_widgets.model.judge.finding_fields import finding_fields
+from nv12_widgets.model.workflows.compare import Comparator
 
 from ._common import STYLE, ErrorArea, FieldErrors, no_null_tooltips
 from .panel import AREAS, DashboardState, Panel
@@ -409,7 +409,7 @@ class NV12Debugger(W.VBox):
     def run_sweep(self, progress, cancel):
         """The Sweep panel's run: noise amplitudes and common variants of the current
         config on the current image."""
-        from nv12_widgets.model.sweep import common_variants, sweep
+        from nv12_widgets.model.workflows.sweep import common_variants, sweep
 
         config = self.current_config()
         return sweep(
@@ -427,7 +427,7 @@ class NV12Debugger(W.VBox):
         its config (unless the dashboard's model is that classifier), any other folder
         with the dashboard's model and current config; ``options``: more ``evaluate``
         keywords (results file, board outputs). Returns (result, model name)."""
-        from nv12_widgets.model.dataset import evaluate
+        from nv12_widgets.model.workflows.dataset import evaluate
 
         model, config = self.model, self.current_config()
         if demo:

@@ -1,8 +1,8 @@
 """The "Drift by cause" panel: per-node drift of each cause of difference for the current
-comparison (:func:`nv12_widgets.model.drift.drift_by_cause`), computed in the background
+comparison (:func:`nv12_widgets.model.workflows.drift.drift_by_cause`), computed in the background
 with progress and cancel, shown as the plot along the critical path, the summary and the
 top amplifiers; recorded into the findings with
-:func:`~nv12_widgets.model.drift.drift_fields`."""
+:func:`~nv12_widgets.model.workflows.drift.drift_fields`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from nv12_widgets.model.drift import chart_png, drift_by_cause, drift_fields
+from nv12_widgets.model.workflows.drift import chart_png, drift_by_cause, drift_fields
 
 from ._common import ImageView
 from .findings import BackgroundJob

@@ -108,7 +108,7 @@ class FindingsPanel(Panel, W.VBox):
 
     def record_entry(self, **fields) -> Finding | None:
         """Record a finding from ready-made fields (another panel's entry, e.g. the drift
-        panel's :func:`~nv12_widgets.model.drift.drift_fields`), with the note typed
+        panel's :func:`~nv12_widgets.model.workflows.drift.drift_fields`), with the note typed
         here; list it. None (and the error shown) when the fields do not validate."""
         try:
             finding = self.findings.record(note=self.note.value, **fields)

@@ -1,7 +1,7 @@
 """A panel that loads a board dump next to the image and names the pipeline behind it.
 
-No maths here: the dump is read with :func:`nv12_widgets.model.identify.load_dump` and
-explained by :func:`nv12_widgets.model.identify.identify_pipeline`; the panel only
+No maths here: the dump is read with :func:`nv12_widgets.model.workflows.identify.load_dump` and
+explained by :func:`nv12_widgets.model.workflows.identify.identify_pipeline`; the panel only
 collects the inputs and renders the result as an HTML table.
 """
 
@@ -14,7 +14,7 @@ import ipywidgets as W
 import numpy as np
 
 from nv12_widgets.core import RAW_EXTENSIONS, InputError
-from nv12_widgets.model.identify import Identification, identify_pipeline, load_dump
+from nv12_widgets.model.workflows.identify import Identification, identify_pipeline, load_dump
 from nv12_widgets.views import identify_view, render
 
 from .panel import Panel

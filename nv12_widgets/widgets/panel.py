@@ -44,7 +44,7 @@ class DashboardState:
     Attributes
     ----------
     comparison : Comparison
-        The comparison just computed (``nv12_widgets.model.compare.Comparison``).
+        The comparison just computed (``nv12_widgets.model.workflows.compare.Comparison``).
     config : PreprocessConfig
         The configuration the controls describe.
     image_name : str

@@ -13,7 +13,7 @@ import numpy as np
 
 from nv12_widgets.core import NV12, RAW_EXTENSIONS, is_raw_frame_path, load_source
 from nv12_widgets.model import PreprocessConfig, snippets
-from nv12_widgets.model.config import FieldSpec, field_spec
+from nv12_widgets.model.devicepath.config import FieldSpec, field_spec
 
 from ._common import FieldErrors, ImageView, parse_floats
 from .panel import Panel
@@ -52,7 +52,7 @@ _TOGGLES = {"swing"}
 
 
 def field_control(spec: FieldSpec, value) -> W.Widget:
-    """The control of one :class:`~nv12_widgets.model.config.FieldSpec`, set to ``value``.
+    """The control of one :class:`~nv12_widgets.model.devicepath.config.FieldSpec`, set to ``value``.
 
     Choices are read from the spec (the core's current vocabulary) when the control is
     built; an optional field offers its None word first, labelled with what None means.

@@ -9,8 +9,8 @@ import ipywidgets as W
 import numpy as np
 
 from nv12_widgets.core import error_map
-from nv12_widgets.model.findings import ERROR_MAP_GAIN, error_map_title
-from nv12_widgets.model.pixel import largest_error, marked_zoom, pixel_readout, plane_pixel
+from nv12_widgets.model.judge.finding_fields import ERROR_MAP_GAIN, error_map_title
+from nv12_widgets.model.judge.pixel import largest_error, marked_zoom, pixel_readout, plane_pixel
 
 from ._common import ImageView
 from .panel import Panel
@@ -30,7 +30,7 @@ class PlanesPanel(Panel, W.VBox):
     Mouse events come from `ipyevents <https://github.com/mwcraig/ipyevents>`_ (a small,
     maintained Jupyter widget that forwards DOM events of an existing widget, here the
     planes' ``Image`` widgets, to Python, with throttling); the numbers come from
-    :func:`nv12_widgets.model.pixel.pixel_readout`.
+    :func:`nv12_widgets.model.judge.pixel.pixel_readout`.
     """
 
     ERROR_GAIN = ERROR_MAP_GAIN
@@ -120,7 +120,7 @@ class PlanesPanel(Panel, W.VBox):
         self.add_class("nv12-planes")
 
     def show(self, cmp) -> None:
-        """Show a :class:`~nv12_widgets.model.compare.Comparison`'s planes."""
+        """Show a :class:`~nv12_widgets.model.workflows.compare.Comparison`'s planes."""
         self.draw(self.prepare_views(cmp))
 
     def prepare(self, state) -> dict | None:

@@ -1,8 +1,8 @@
 """A panel that writes the probe frames and reads back what the board made of them.
 
-No maths here: the frames are written by :func:`nv12_widgets.model.probe.probe_make`,
-the board's outputs read by :func:`~nv12_widgets.model.probe.load_probe_output` and
-solved by :func:`~nv12_widgets.model.probe.probe_read`; the panel collects the inputs
+No maths here: the frames are written by :func:`nv12_widgets.model.workflows.probe.probe_make`,
+the board's outputs read by :func:`~nv12_widgets.model.workflows.probe.load_probe_output` and
+solved by :func:`~nv12_widgets.model.workflows.probe.probe_read`; the panel collects the inputs
 and shows the reading's own summary and snippets (escaped).
 """
 
@@ -14,7 +14,12 @@ from pathlib import Path
 import ipywidgets as W
 
 from nv12_widgets.core import InputError
-from nv12_widgets.model.probe import ProbeReading, load_probe_output, probe_make, probe_read
+from nv12_widgets.model.workflows.probe import (
+    ProbeReading,
+    load_probe_output,
+    probe_make,
+    probe_read,
+)
 
 __all__ = ["ProbePanel"]
 

@@ -17,8 +17,8 @@ from typing import Any
 import ipywidgets as W
 
 from nv12_widgets.core.heads import names as kind_names
-from nv12_widgets.model.task_pictures import task_pictures, task_texts
-from nv12_widgets.model.task_results import task_line
+from nv12_widgets.model.judge.task_pictures import task_pictures, task_texts
+from nv12_widgets.model.judge.task_results import task_line
 
 from ._common import ImageView
 from .panel import DashboardState, Panel, PanelRecord

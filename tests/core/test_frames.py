@@ -96,7 +96,7 @@ def test_i420_and_nv12_repacking_agree_with_opencv(tmp_path):
 
 
 def test_size_from_the_save_nv12_sidecar(tmp_path):
-    from nv12_widgets.model.board import read_sidecar, save_nv12
+    from nv12_widgets.model.exchange.board import read_sidecar, save_nv12
 
     frame = _frame(8, 10, seed=1)
     paths = save_nv12(frame, tmp_path / "dump")

@@ -63,14 +63,14 @@ def test_no_module_writes_its_own_suffix_table():
 
 def test_tables_and_accept_strings():
     assert ".raw" in RAW_SUFFIXES and ".bin" in RAW_SUFFIXES
-    from nv12_widgets.model.identify import RAW_FRAME_EXTENSIONS
+    from nv12_widgets.model.workflows.identify import RAW_FRAME_EXTENSIONS
     from nv12_widgets.widgets.panels import UPLOAD_ACCEPT
 
     assert RAW_FRAME_EXTENSIONS is RAW_SUFFIXES
     for ext in RAW_SUFFIXES:
         assert ext in UPLOAD_ACCEPT.split(",")
     dataset, quantize, sweep = (
-        importlib.import_module(f"nv12_widgets.model.{m}") for m in ("dataset", "quantize", "sweep")
+        importlib.import_module(f"nv12_widgets.model.workflows.{m}") for m in ("dataset", "quantize", "sweep")
     )
     assert dataset.IMAGE_SUFFIXES is sweep.IMAGE_SUFFIXES is quantize.IMAGE_SUFFIXES
     assert dataset.IMAGE_SUFFIXES is IMAGE_SUFFIXES

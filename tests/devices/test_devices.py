@@ -136,7 +136,7 @@ def test_no_device_table_is_restated_elsewhere():
 
 def test_snippet_hooks_name_real_snippets():
     from nv12_widgets.model import PreprocessConfig
-    from nv12_widgets.model.snippets import snippets, toolchain_snippets
+    from nv12_widgets.model.exchange.snippets import snippets, toolchain_snippets
 
     every = snippets(PreprocessConfig())
     for name in device_names():
@@ -194,8 +194,8 @@ def test_devices_import_core_only_and_no_onnx():
 def test_device_graph_uses_the_onnx_type_codes():
     from onnx import TensorProto
 
-    from nv12_widgets.model.builder import GraphBuilder
-    from nv12_widgets.model.profile_graphs import DeviceGraph
+    from nv12_widgets.model.devicepath.builder import GraphBuilder
+    from nv12_widgets.model.devicepath.profile_graphs import DeviceGraph
 
     b = GraphBuilder("t_")
     g = DeviceGraph(b)

@@ -43,7 +43,7 @@ decode_model, numpy_decode, photo, run = (
 def test_registry_cli_config_dashboard_and_docs_list_the_toy(toy):
     from nv12_widgets.cli import build_parser
     from nv12_widgets.model import PreprocessConfig
-    from nv12_widgets.model.config import field_spec
+    from nv12_widgets.model.devicepath.config import field_spec
     from nv12_widgets.widgets.panels import PreprocessPanel
 
     name = toy.name
@@ -73,7 +73,7 @@ def test_conversions_and_the_onnx_executor_run_the_toy(toy):
 
 
 def test_identify_names_the_toy(toy):
-    from nv12_widgets.model.identify import identify_pipeline
+    from nv12_widgets.model.workflows.identify import identify_pipeline
 
     rgb = photo("coffee.png")[120:184, 200:280]
     result = identify_pipeline(rgb, rgb_to_nv12(rgb, profile=toy.name))

@@ -14,7 +14,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from nv12_widgets.model.drift import drift_by_cause
+from nv12_widgets.model.workflows.drift import drift_by_cause
 
 from .conftest import KERNEL_TIMEOUT_MS, UPDATE_TIMEOUT_MS, diagnose
 from .test_lab import KERNEL_IDLE
@@ -22,7 +22,7 @@ from .test_lab import KERNEL_IDLE
 NOTEBOOK = "model_explorer.ipynb"
 OPEN = (
     "import numpy as np\n"
-    "from nv12_widgets.model.drift import drift_by_cause\n"
+    "from nv12_widgets.model.workflows.drift import drift_by_cause\n"
     "from nv12_widgets.widgets.explorer import open_model_explorer\n"
     "tensors = dict(np.load('toy_tensors.npz'))\n"
     "drift = drift_by_cause('toy.onnx', tensors)\n"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from nv12_widgets.model.pixel import plane_pixel
+from nv12_widgets.model.judge.pixel import plane_pixel
 
 from .conftest import (
     DARK,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from nv12_widgets.model import demo_config, demo_image_paths, demo_model
-from nv12_widgets.model.compare import Comparator
-from nv12_widgets.model.findings import finding_fields
+from nv12_widgets.model.judge.finding_fields import finding_fields
+from nv12_widgets.model.workflows.compare import Comparator
 from nv12_widgets.report import Findings
 
 MEASURE_JS = """() => { document.querySelectorAll('details').forEach(d => d.open = true);

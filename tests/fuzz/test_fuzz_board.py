@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nv12_widgets.core import InputError
-from nv12_widgets.model.board import load_device_output, load_nv12, load_tensor, read_sidecar
+from nv12_widgets.model.exchange.board import (
+    load_device_output,
+    load_nv12,
+    load_tensor,
+    read_sidecar,
+)
 
 from .conftest import FUZZ, mutated
 
@@ -36,8 +41,9 @@ json_values = st.recursive(
     | st.integers(min_value=-(10**30), max_value=10**30)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=12),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -52,8 +58,13 @@ sidecars = st.fixed_dictionaries(
         ),
         "byte_order": st.one_of(st.sampled_from(["little", "big"]), json_values),
         "files": st.one_of(
-            st.fixed_dictionaries({}, optional={"bin": st.sampled_from(["t.bin", "../t.bin", ""]),
-                                                "nv12": st.sampled_from(["t.nv12", "/t.nv12"])}),
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "bin": st.sampled_from(["t.bin", "../t.bin", ""]),
+                    "nv12": st.sampled_from(["t.nv12", "/t.nv12"]),
+                },
+            ),
             json_values,
         ),
         "sha256": st.one_of(st.text(max_size=64), json_values),
@@ -109,7 +120,9 @@ def test_sidecar_bytes(tmp_path, text):
 @given(
     payload=st.binary(max_size=64),
     shape=st.one_of(st.lists(st.integers(-1, 70), max_size=3), json_values),
-    dtype=st.one_of(st.none(), st.sampled_from(["int8", "float16", "U1", "object", "xx"]), json_values),
+    dtype=st.one_of(
+        st.none(), st.sampled_from(["int8", "float16", "U1", "object", "xx"]), json_values
+    ),
     scale=st.one_of(st.none(), st.floats(), st.lists(st.floats(), max_size=3), json_values),
     zero_point=st.one_of(st.integers(-300, 300), st.floats(), json_values),
     axis=st.one_of(st.none(), st.integers(-4, 4), json_values),
@@ -118,9 +131,7 @@ def test_device_outputs(tmp_path, payload, shape, dtype, scale, zero_point, axis
     path = tmp_path / "out.bin"
     path.write_bytes(payload)
     try:
-        out = load_device_output(
-            path, shape, dtype, scale=scale, zero_point=zero_point, axis=axis
-        )
+        out = load_device_output(path, shape, dtype, scale=scale, zero_point=zero_point, axis=axis)
     except InputError:
         return
     assert out.dtype == np.float32

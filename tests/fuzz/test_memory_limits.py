@@ -69,7 +69,7 @@ def test_npy_header_claiming_1e11_elements(tmp_path):
     )
     out, seconds = run_limited(
         """
-        from nv12_widgets.model.board import load_tensor
+        from nv12_widgets.model.exchange.board import load_tensor
         load_tensor("huge.npy")
         """,
         tmp_path,
@@ -92,7 +92,7 @@ def test_2gib_sparse_raw_files(tmp_path):
     assert "big.nv12" in out and "2147483648" in out
     out, _ = run_limited(
         """
-        from nv12_widgets.model.board import load_device_output
+        from nv12_widgets.model.exchange.board import load_device_output
         load_device_output("big.nv12", (1, 3, 8, 8), "int8", scale=0.1)
         """,
         tmp_path,

@@ -11,7 +11,7 @@ import pytest
 
 from nv12_widgets.core import NV12, InputError, quantize, rgb_to_nv12
 from nv12_widgets.model import Model
-from nv12_widgets.model.board import (
+from nv12_widgets.model.exchange.board import (
     compare_device_output,
     load_device_output,
     load_nv12,

@@ -12,7 +12,7 @@ import pytest
 
 from nv12_widgets.core import InputError, rgb_to_nv12
 from nv12_widgets.core import io as cio
-from nv12_widgets.model.board import (
+from nv12_widgets.model.exchange.board import (
     load_device_output,
     load_nv12,
     load_tensor,
@@ -45,7 +45,10 @@ def test_npy_header_claiming_1e11_elements_fails_before_allocating(tmp_path):
     [
         ({"descr": "|O", "fortran_order": False, "shape": (2,)}, "dtype object"),
         ({"descr": "<U3", "fortran_order": False, "shape": (2,)}, "plain numeric"),
-        ({"descr": [("a", "<i4"), ("b", "<f4")], "fortran_order": False, "shape": (2,)}, "plain numeric"),
+        (
+            {"descr": [("a", "<i4"), ("b", "<f4")], "fortran_order": False, "shape": (2,)},
+            "plain numeric",
+        ),
         ({"descr": "<M8[s]", "fortran_order": False, "shape": (2,)}, "plain numeric"),
         ({"descr": "<f4", "fortran_order": False, "shape": (4,)}, "truncated or corrupt"),
         ({"descr": "<f4", "fortran_order": "yes", "shape": (1,)}, "corrupt .npy header"),

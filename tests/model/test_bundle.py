@@ -17,7 +17,7 @@ import pytest
 from nv12_widgets.cli import main
 from nv12_widgets.core import InputError
 from nv12_widgets.model import Model, compare, demo_config, demo_image_paths, demo_model_path
-from nv12_widgets.model.bundle import make_bundle
+from nv12_widgets.model.workflows.bundle import bundle_comparison, make_bundle
 
 
 def _top_levels(dist_name: str, seen: set[str]) -> set[Path]:
@@ -71,7 +71,7 @@ def test_a_bundle_of_the_real_detector_replays_with_numpy_and_onnxruntime_only(
     name = model.output_names[0]
     dump = tmp_path / "board_out.npy"
     np.save(dump, out[name] + np.float32(0.01))
-    info = cmp.bundle(model, tmp_path / "bug.zip", board_dump=dump, toolchain={"rknn-toolkit2": "2.3.0"})  # fmt: skip
+    info = bundle_comparison(cmp, model, tmp_path / "bug.zip", board_dump=dump, toolchain={"rknn-toolkit2": "2.3.0"})  # fmt: skip
     assert info.diverging is not None and info.sliced
     labels = [n["label"] for n in info.numbers]
     assert any("board" in label for label in labels) and any("first diverging" in label for label in labels)  # fmt: skip
@@ -109,13 +109,13 @@ def test_a_bundle_of_the_real_detector_replays_with_numpy_and_onnxruntime_only(
 @pytest.mark.slow
 def test_exclusions_and_the_size_limit(tmp_path, det_comparison):
     model, cmp = det_comparison
-    info = cmp.bundle(model, tmp_path / "a.zip", exclude=["model", "frame"])
+    info = bundle_comparison(cmp, model, tmp_path / "a.zip", exclude=["model", "frame"])
     names = zipfile.ZipFile(info.path).namelist()
     assert "model.onnx" not in names and not any(n.startswith("frame/") for n in names)
     assert "replay.py" in names and "sender's request: frame, model" in zipfile.ZipFile(info.path).read("README.md").decode()  # fmt: skip
     folder = tmp_path / "partial"
     with zipfile.ZipFile(
-        cmp.bundle(model, tmp_path / "p.zip", exclude=["inputs", "expected"]).path
+        bundle_comparison(cmp, model, tmp_path / "p.zip", exclude=["inputs", "expected"]).path
     ) as z:
         z.extractall(folder)
     res = subprocess.run([sys.executable, "replay.py"], cwd=folder, capture_output=True, text=True)  # fmt: skip

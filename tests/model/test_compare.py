@@ -20,7 +20,7 @@ from nv12_widgets.model import (
     demo_config,
     verdict,
 )
-from nv12_widgets.model.compare import CONVERSION_RATIO, FRAGILE_RATIO, NO_LOSS
+from nv12_widgets.model.workflows.compare import CONVERSION_RATIO, FRAGILE_RATIO, NO_LOSS
 
 SIZE8 = {"size": None}  # the tiny models are 8x8 static
 
@@ -348,7 +348,7 @@ def test_raw_frame_gives_the_same_device_path_as_the_frame_made_from_rgb(
     conv_model, rgb_image, tiny_config
 ):
     from nv12_widgets.core import fit_image, rgb_to_nv12
-    from nv12_widgets.model.results import FORMAT_NOT_MEASURABLE
+    from nv12_widgets.model.judge.results import FORMAT_NOT_MEASURABLE
 
     comparator = Comparator(conv_model)
     from_rgb = comparator.compare(rgb_image, tiny_config)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from nv12_widgets.core import InputError, normalize
 from nv12_widgets.model import PreprocessConfig, demo_config, demo_image_paths, demo_model_path
-from nv12_widgets.model.snippets import snippets
+from nv12_widgets.model.exchange.snippets import snippets
 
 IMAGENET = PreprocessConfig(
     divisor=255.0, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), train_format="rgb"
@@ -282,7 +282,7 @@ def test_field_spec_covers_every_field_with_its_default_and_core_choices():
     import dataclasses
 
     import nv12_widgets.core as core
-    from nv12_widgets.model.config import FIELDS, field_spec
+    from nv12_widgets.model.devicepath.config import FIELDS, field_spec
 
     fields = dataclasses.fields(PreprocessConfig)
     assert [s.name for s in FIELDS] == [f.name for f in fields]
@@ -302,7 +302,7 @@ def test_validation_reads_the_choices_at_call_time(monkeypatch):
     import dataclasses
 
     import nv12_widgets.core as core
-    from nv12_widgets.model.config import field_spec
+    from nv12_widgets.model.devicepath.config import field_spec
 
     with pytest.raises(InputError, match="profile must be one of"):
         PreprocessConfig(profile="my-isp")
@@ -315,7 +315,7 @@ def test_validation_reads_the_choices_at_call_time(monkeypatch):
 
 def test_decode_matrix_decodes_with_another_matrix_than_the_frames_are_encoded_with():
     import nv12_widgets.core as core
-    from nv12_widgets.model.pipeline import Pipeline
+    from nv12_widgets.model.devicepath.pipeline import Pipeline
 
     c = PreprocessConfig(matrix="bt709", decode_matrix="bt601")
     assert c.effective_matrix == "bt709" and c.effective_decode_matrix == "bt601"

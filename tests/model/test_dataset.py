@@ -20,7 +20,7 @@ import pytest
 
 from nv12_widgets.core import InputError
 from nv12_widgets.model import PreprocessConfig, demo_config, demo_model
-from nv12_widgets.model.dataset import (
+from nv12_widgets.model.workflows.dataset import (
     ORIENTATION_CLASSES,
     bootstrap_ci,
     evaluate,
@@ -138,7 +138,7 @@ def test_dask_local_cluster_identical_and_model_loaded_once_per_worker(
         )
 
         def loads():
-            from nv12_widgets.model import dataset
+            from nv12_widgets.model.workflows import dataset
 
             return dict(dataset.WORKER_LOADS)
 
@@ -397,7 +397,7 @@ def test_non_finite_numbers_follow_the_json_policy_and_old_null_files_still_read
 
 
 def test_default_agreement_is_the_per_kind_task_agreement():
-    from nv12_widgets.model.dataset import task_kind_agreement, top1_agreement
+    from nv12_widgets.model.workflows.dataset import task_kind_agreement, top1_agreement
 
     rng = np.random.default_rng(0)
     cls_a, cls_b = rng.random((1, 4)), rng.random((1, 4))
@@ -436,7 +436,7 @@ def test_plot_draws_the_decomposition_with_its_intervals(serial):
 
 
 def test_dataset_fields_are_the_results_own_numbers(serial, pages):
-    from nv12_widgets.model.findings import DATASET_CONTEXT_KEY, dataset_fields
+    from nv12_widgets.model.judge.finding_fields import DATASET_CONTEXT_KEY, dataset_fields
     from nv12_widgets.report import Findings
 
     d = dataset_fields(serial, source=str(pages), worst=3)[DATASET_CONTEXT_KEY]
@@ -490,7 +490,7 @@ def test_records_are_the_comparators_numbers_bit_for_bit(orientation, pages, cfg
 def test_a_result_read_back_from_its_file_has_the_same_aggregates(
     orientation, pages, cfg, tmp_path
 ):
-    from nv12_widgets.model.dataset import DatasetResult
+    from nv12_widgets.model.workflows.dataset import DatasetResult
 
     out = tmp_path / "r.jsonl"
     res = evaluate(orientation, pages, cfg, labels="folder", results_path=out, progress=False)

@@ -18,14 +18,14 @@ import pytest
 
 from nv12_widgets.core import InputError, load_image
 from nv12_widgets.model import Pipeline, demo_config, demo_model, save_tensor
-from nv12_widgets.model.dataset import (
+from nv12_widgets.model.workflows.board_rung import match_board_dumps, read_board_dump
+from nv12_widgets.model.workflows.dataset import (
     JudgeOptions,
     RungOptions,
     evaluate,
     list_images,
     make_orientation_dataset,
 )
-from nv12_widgets.model.workflows.board_rung import match_board_dumps, read_board_dump
 from nv12_widgets.model.workflows.imagesets import collect_images
 
 SCALE, ZERO = 0.05, 3

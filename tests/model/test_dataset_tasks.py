@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from nv12_widgets.model import Model, PreprocessConfig, evaluate
-from nv12_widgets.model.dataset import DatasetResult
-from nv12_widgets.model.dataset_tasks import task_agreement_rows
+from nv12_widgets.model.workflows.dataset import DatasetResult
+from nv12_widgets.model.workflows.dataset_tasks import task_agreement_rows
 
 
 def _result(records):

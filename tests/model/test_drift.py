@@ -12,8 +12,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 from nv12_widgets.core import InputError, load_image
 from nv12_widgets.model import Model, demo_config, demo_image_paths, demo_model
-from nv12_widgets.model.drift import CAUSES, drift_by_cause, relative_error
-from nv12_widgets.model.pipeline import Pipeline
+from nv12_widgets.model.devicepath.pipeline import Pipeline
+from nv12_widgets.model.workflows.drift import CAUSES, drift_by_cause, relative_error
 
 H, W = 4, 4
 

@@ -10,7 +10,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from nv12_widgets.core import InputError
 from nv12_widgets.model import Model, PreprocessConfig, compare
-from nv12_widgets.model.session import default_size, is_dynamic, size_presets
+from nv12_widgets.model.devicepath.session import default_size, is_dynamic, size_presets
 
 
 def _needs_height_48() -> onnx.ModelProto:

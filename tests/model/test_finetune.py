@@ -16,16 +16,21 @@ from onnx.reference import ReferenceEvaluator
 
 from nv12_widgets.core import InputError, load_image
 from nv12_widgets.model import Model, demo_config, demo_model_path
-from nv12_widgets.model.dataset import (
+from nv12_widgets.model.devicepath.pipeline import Pipeline
+from nv12_widgets.model.devicepath.training import DevicePathTransform
+from nv12_widgets.model.workflows.dataset import (
     ORIENTATION_CLASSES,
     evaluate,
     list_images,
     make_orientation_dataset,
     paired_bootstrap_ci,
 )
-from nv12_widgets.model.finetune import extract_features, feature_tensor, fit_head, with_head
-from nv12_widgets.model.pipeline import Pipeline
-from nv12_widgets.model.training import DevicePathTransform
+from nv12_widgets.model.workflows.finetune import (
+    extract_features,
+    feature_tensor,
+    fit_head,
+    with_head,
+)
 
 pytest.importorskip("sklearn")
 

@@ -19,7 +19,7 @@ from nv12_widgets.core import (
     to_layout,
 )
 from nv12_widgets.model import PreprocessConfig, demo_config, demo_model_path
-from nv12_widgets.model.graph import (
+from nv12_widgets.model.devicepath.graph import (
     insert_nv12_preprocess,
     is_nv12_model,
     load_proto,
@@ -28,7 +28,7 @@ from nv12_widgets.model.graph import (
     preprocess_node_names,
     topological_nodes,
 )
-from nv12_widgets.model.pipeline import Pipeline
+from nv12_widgets.model.devicepath.pipeline import Pipeline
 
 NAMES = ("nv12_y", "nv12_uv")  # the tiny builders call their output "y"
 
@@ -310,7 +310,7 @@ def test_the_bundled_classifier_with_dynamic_minus_one_dims_takes_nv12():
     classifier (x [-1, 3, -1, -1]) must take the NV12 insertion, and the inserted graph
     must equal the numpy NV12 path."""
     from nv12_widgets.model import demo_model
-    from nv12_widgets.model.pipeline import Pipeline
+    from nv12_widgets.model.devicepath.pipeline import Pipeline
 
     model = demo_model("classifier")
     cfg = demo_config("classifier")

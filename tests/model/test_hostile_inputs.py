@@ -104,8 +104,15 @@ def test_from_json_only_raises_input_error(text):
 
 @pytest.mark.parametrize(
     ("amplitudes", "seeds"),
-    [(["abc"], range(1)), ([None], range(1)), ([BIG], range(1)), ([1.0], ["x"]), ([1.0], [-1]),
-     ([1.0], [1.5]), ([-1.0], range(1))],
+    [
+        (["abc"], range(1)),
+        ([None], range(1)),
+        ([BIG], range(1)),
+        ([1.0], ["x"]),
+        ([1.0], [-1]),
+        ([1.0], [1.5]),
+        ([-1.0], range(1)),
+    ],
 )
 def test_sweep_bad_amplitudes_and_seeds(conv_model, amplitudes, seeds):
     rgb = np.zeros((8, 8, 3), np.uint8)
@@ -124,14 +131,14 @@ def test_every_public_name_is_the_object_not_a_submodule():
 def test_layerwise_is_the_function_even_when_the_submodule_was_imported_first():
     code = (
         "import importlib, sys, types\n"
-        "sub = importlib.import_module('nv12_widgets.model.layerwise')\n"
-        "from nv12_widgets.model.layerwise import LayerwiseResult\n"
+        "sub = importlib.import_module('nv12_widgets.model.workflows.layerwise')\n"
+        "from nv12_widgets.model.workflows.layerwise import LayerwiseResult\n"
         "from nv12_widgets.model import layerwise\n"
         "import nv12_widgets.model as m\n"
         "assert layerwise is sub.layerwise is m.layerwise, layerwise\n"
-        "assert sys.modules['nv12_widgets.model.layerwise'] is sub\n"
+        "assert sys.modules['nv12_widgets.model.workflows.layerwise'] is sub\n"
         "assert m.quantize_model is m.quantize_model\n"
-        "import nv12_widgets.model.quantize\n"
+        "import nv12_widgets.model.workflows.quantize\n"
         "assert not isinstance(m.quantize_model, types.ModuleType)\n"
         "print('ok')\n"
     )

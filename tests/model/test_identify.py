@@ -23,9 +23,9 @@ import nv12_widgets.core as core
 from nv12_widgets.cli import main
 from nv12_widgets.core import NV12, InputError
 from nv12_widgets.model import PreprocessConfig, identify_pipeline
-from nv12_widgets.model.board import save_nv12, save_tensor
-from nv12_widgets.model.identify import Identification
-from nv12_widgets.model.pipeline import Pipeline
+from nv12_widgets.model.devicepath.pipeline import Pipeline
+from nv12_widgets.model.exchange.board import save_nv12, save_tensor
+from nv12_widgets.model.workflows.identify import Identification
 
 PROFILE_NAMES = list(core.PROFILES)  # whatever the core registers, picked up at collection
 
@@ -428,7 +428,7 @@ def test_cli_identify(capsys, tmp_path, crop):
 
 
 def test_load_dump_paths_and_uploads(tmp_path, crop):
-    from nv12_widgets.model.identify import load_dump
+    from nv12_widgets.model.workflows.identify import load_dump
 
     tensor = plain_tensor(crop, 255.0, 0.5, 0.5)
     np.save(tmp_path / "t.npy", tensor)

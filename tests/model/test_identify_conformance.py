@@ -15,7 +15,7 @@ import pytest
 
 import nv12_widgets.core as core
 from nv12_widgets.model import PreprocessConfig, identify_pipeline
-from nv12_widgets.model.pipeline import Pipeline
+from nv12_widgets.model.devicepath.pipeline import Pipeline
 
 SIZE = (16, 16)
 LAYOUTS = ("NCHW", "NHWC")

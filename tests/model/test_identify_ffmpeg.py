@@ -19,7 +19,7 @@ import nv12_widgets.core as core
 from nv12_widgets.cli import main
 from nv12_widgets.core import NV12
 from nv12_widgets.model import PreprocessConfig, identify_pipeline
-from nv12_widgets.model.pipeline import Pipeline
+from nv12_widgets.model.devicepath.pipeline import Pipeline
 
 FFMPEG = shutil.which("ffmpeg")
 pytestmark = pytest.mark.skipif(FFMPEG is None, reason="no ffmpeg on PATH")

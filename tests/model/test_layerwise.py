@@ -14,7 +14,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from nv12_widgets.core import InputError, cosine_similarity, max_abs_error, sqnr_db
 from nv12_widgets.model import Model, PreprocessConfig, demo_config
-from nv12_widgets.model.layerwise import LayerwiseResult, layerwise
+from nv12_widgets.model.workflows.layerwise import LayerwiseResult, layerwise
 
 
 def chain_model(shuffled: bool = False) -> onnx.ModelProto:
@@ -167,7 +167,7 @@ def test_bad_feeds_and_threshold():
 
 def test_model_b_compares_float_and_quantised_by_tensor_name(rgb_image):
     """Float conv vs its QDQ model on the same input: tensors matched through DequantizeLinear."""
-    from nv12_widgets.model.quantize import quantize_model
+    from nv12_widgets.model.workflows.quantize import quantize_model
 
     cfg = PreprocessConfig()
     float_model = onnx_builders.conv_nchw(size=(24, 32))
@@ -189,7 +189,7 @@ def test_model_b_compares_float_and_quantised_by_tensor_name(rgb_image):
 @pytest.mark.slow
 def test_demo_detector_reference_vs_nv12(detector):
     from nv12_widgets.model import demo_image_paths
-    from nv12_widgets.model.compare import compare
+    from nv12_widgets.model.workflows.compare import compare
 
     cfg = demo_config()
     comp = compare(detector, demo_image_paths()[1], cfg)  # coffee: has text

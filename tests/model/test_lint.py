@@ -13,14 +13,14 @@ import pytest
 
 from nv12_widgets.core import InputError
 from nv12_widgets.model import PreprocessConfig
-from nv12_widgets.model.lint import (
+from nv12_widgets.model.judge.lint import (
     LINT_CODES,
     MAX_ASPECT_DISTORTION,
     LintFinding,
     apply_fixes,
     lint,
 )
-from nv12_widgets.model.mistake_cost import mistake_cost
+from nv12_widgets.model.judge.mistake_cost import mistake_cost
 
 IMAGENET = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
 IMAGENET_PX = {"divisor": 1.0, "mean": (123.675, 116.28, 103.53), "std": (58.395, 57.12, 57.375)}

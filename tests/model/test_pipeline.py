@@ -16,8 +16,8 @@ from onnx import TensorProto, helper
 
 from nv12_widgets.core import PROFILES, InputError, fit_image, load_image
 from nv12_widgets.model import PreprocessConfig, demo_image_paths
-from nv12_widgets.model.builder import GraphBuilder
-from nv12_widgets.model.pipeline import (
+from nv12_widgets.model.devicepath.builder import GraphBuilder
+from nv12_widgets.model.devicepath.pipeline import (
     DecodeStage,
     EncodeStage,
     InputPlan,
@@ -26,7 +26,7 @@ from nv12_widgets.model.pipeline import (
     device_path_key,
     plan_input,
 )
-from nv12_widgets.model.session import is_dynamic
+from nv12_widgets.model.devicepath.session import is_dynamic
 
 SIZE = (96, 128)  # (height, width): small, but real photo content
 
@@ -68,7 +68,7 @@ def _run_decode_graph(stage: DecodeStage, frame) -> np.ndarray:
 
 
 def _graph_profiles() -> list[str | None]:
-    from nv12_widgets.model.profile_graphs import DECODE_GRAPHS
+    from nv12_widgets.model.devicepath.profile_graphs import DECODE_GRAPHS
 
     return [None, *sorted(DECODE_GRAPHS)]
 
@@ -273,7 +273,7 @@ def test_float_decode_profiles_feed_float_pixels(photos, profile):
 
 
 def test_the_stage_cache_runs_each_shared_stage_once(photos):
-    from nv12_widgets.model.pipeline import StageCache
+    from nv12_widgets.model.devicepath.pipeline import StageCache
 
     img = photos["chelsea"].copy()
     cache = StageCache(64)

@@ -7,7 +7,7 @@ import pytest
 
 from nv12_widgets.core import InputError
 from nv12_widgets.model import PreprocessConfig, compare
-from nv12_widgets.model.pixel import largest_error, pixel_readout, plane_pixel
+from nv12_widgets.model.judge.pixel import largest_error, pixel_readout, plane_pixel
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def test_plane_pixel_rejects_bad_input():
 @pytest.mark.parametrize(("row", "col"), [(10, 10), (0, 0), (19, 3), (25, 40)])
 def test_marked_zoom_outlines_the_centre_pixel(row, col):
     from nv12_widgets.core import crop_zoom
-    from nv12_widgets.model.pixel import MARKER_RGB, marked_zoom
+    from nv12_widgets.model.judge.pixel import MARKER_RGB, marked_zoom
 
     rng = np.random.default_rng(1)
     img = rng.integers(0, 200, (20, 30), dtype=np.uint8)  # no value equals the marker

@@ -16,7 +16,7 @@ from nv12_widgets.cli import main
 from nv12_widgets.core import NV12, InputError
 from nv12_widgets.core.probe import probe_frames
 from nv12_widgets.devices.ascend import AIPP_PRESETS, ascend_aipp_nv12_to_rgb
-from nv12_widgets.model.probe import probe_make, probe_png, probe_read
+from nv12_widgets.model.workflows.probe import probe_make, probe_png, probe_read
 
 NONSTANDARD_Q8 = np.array([[300, 3, 400], [297, -101, -210], [299, 520, -2]])
 BT709_FULL_Q10 = np.array([[1023, 1, 1613], [1025, -192, -479], [1024, 1901, 1]])
@@ -210,7 +210,7 @@ def test_cli_probe_make_then_read(tmp_path, capsys):
 
 
 def test_probe_make_writes_readable_frames(tmp_path):
-    from nv12_widgets.model.board import load_nv12
+    from nv12_widgets.model.exchange.board import load_nv12
 
     rows = probe_make(tmp_path, model_size=(64, 80), sizes=())
     assert [r["design"] for r in rows] == ["patches", "ramps", "edges", "ties"]

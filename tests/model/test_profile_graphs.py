@@ -9,8 +9,8 @@ import pytest
 from onnx import TensorProto, helper
 
 from nv12_widgets.core import NV12, PROFILES, load_image, rgb_to_nv12
-from nv12_widgets.model.builder import GraphBuilder
-from nv12_widgets.model.profile_graphs import DECODE_GRAPHS
+from nv12_widgets.model.devicepath.builder import GraphBuilder
+from nv12_widgets.model.devicepath.profile_graphs import DECODE_GRAPHS
 
 PHOTOS = ("astronaut.png", "coffee.png", "chelsea.png")
 ROWS = {"rgb": [0, 1, 2], "bgr": [2, 1, 0]}

@@ -29,9 +29,9 @@ from nv12_widgets.model import (
     demo_image_paths,
     demo_model_path,
 )
-from nv12_widgets.model.compare import compare
-from nv12_widgets.model.graph import insert_nv12_preprocess
-from nv12_widgets.model.quantize import (
+from nv12_widgets.model.devicepath.graph import insert_nv12_preprocess
+from nv12_widgets.model.workflows.compare import compare
+from nv12_widgets.model.workflows.quantize import (
     CalibrationCancelled,
     CalibrationFeeds,
     QuantMatrix,

@@ -13,9 +13,9 @@ from onnx import numpy_helper
 from nv12_widgets.cli import main
 from nv12_widgets.core import InputError
 from nv12_widgets.model import demo_config, demo_model, evaluate, make_orientation_dataset
-from nv12_widgets.model.board import save_tensor
-from nv12_widgets.model.dataset import list_images
-from nv12_widgets.model.regression import (  # fmt: skip
+from nv12_widgets.model.exchange.board import save_tensor
+from nv12_widgets.model.workflows.dataset import list_images
+from nv12_widgets.model.workflows.regression import (  # fmt: skip
     diff_dumps,
     diff_models,
     diff_results,

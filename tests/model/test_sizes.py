@@ -17,8 +17,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 from nv12_widgets.core import InputError
 from nv12_widgets.model import Model, PreprocessConfig, SizeFinder, compare, read_metadata
-from nv12_widgets.model.sizes import PROBE_MAX_TRIES, stated_area
-from nv12_widgets.model.tensors import TensorInfo
+from nv12_widgets.model.devicepath.sizes import PROBE_MAX_TRIES, stated_area
+from nv12_widgets.model.devicepath.tensors import TensorInfo
 
 
 def _height_48_only(metadata: dict[str, str] | None = None) -> onnx.ModelProto:

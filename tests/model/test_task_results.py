@@ -13,14 +13,14 @@ from nv12_widgets.core import InputError
 from nv12_widgets.core.heads import Binding, Interpreter
 from nv12_widgets.core.synthetic import grey_document_page
 from nv12_widgets.model import Model, PreprocessConfig, compare, demo_config, demo_model
-from nv12_widgets.model.results import ROUNDING_FLOOR
-from nv12_widgets.model.task_results import (
+from nv12_widgets.model.judge.results import ROUNDING_FLOOR
+from nv12_widgets.model.judge.task_results import (
     judge_tasks,
     model_metadata,
     per_output_kinds,
     resolve_bindings,
 )
-from nv12_widgets.model.verdict_rules import CONVERSION_RATIO, verdict_of
+from nv12_widgets.model.judge.verdict_rules import CONVERSION_RATIO, verdict_of
 
 OUTS = {
     "prob": np.array([[0.1, 0.9]], np.float32),

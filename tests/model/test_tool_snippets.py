@@ -11,7 +11,7 @@ import pytest
 
 from nv12_widgets.core import InputError, normalize
 from nv12_widgets.model import PreprocessConfig, snippets
-from nv12_widgets.model import tool_snippets as ts
+from nv12_widgets.model.exchange import tool_snippets as ts
 
 IMAGENET = dict(mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), divisor=255.0)
 EQUAL_STD = dict(mean=(0.5, 0.4, 0.3), std=(0.5,), divisor=255.0)

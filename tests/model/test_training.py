@@ -9,8 +9,8 @@ import pytest
 
 from nv12_widgets.core import PROFILES, InputError, load_image
 from nv12_widgets.model import PreprocessConfig, demo_image_paths
-from nv12_widgets.model.pipeline import Pipeline
-from nv12_widgets.model.training import (
+from nv12_widgets.model.devicepath.pipeline import Pipeline
+from nv12_widgets.model.devicepath.training import (
     CHROMA_VARIANTS,
     DevicePathDataset,
     DevicePathTransform,

@@ -11,7 +11,7 @@ import pytest
 
 from nv12_widgets.core.synthetic import grey_document_page
 from nv12_widgets.model import Model, PreprocessConfig, compare, demo_config, demo_model
-from nv12_widgets.model.results import CONVERSION_RATIO, NO_LOSS
+from nv12_widgets.model.judge.results import CONVERSION_RATIO, NO_LOSS
 
 pytestmark = pytest.mark.slow
 
@@ -88,6 +88,6 @@ def test_a_decode_swing_bug_on_a_grey_page_is_still_named():
         assert v.code == "preprocessing" and "decode-swing" in v.lint
         # without the linter, the measured rule (R5) names it too
         c = compare(model, page, config.replace(noise_amplitude=0.0, **fields))
-        from nv12_widgets.model.verdict_rules import verdict_of
+        from nv12_widgets.model.judge.verdict_rules import verdict_of
 
         assert verdict_of(list(c.metrics.values()), format_parts=c.format_parts).rule == "R5"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nv12_widgets.core.format_parts import FormatErrorParts
-from nv12_widgets.model.results import (
+from nv12_widgets.model.judge.results import (
     CONVERSION_RATIO,
     NO_LOSS,
     ROUNDING_FLOOR,
@@ -17,7 +17,7 @@ from nv12_widgets.model.results import (
     component_metrics,
     verdict,
 )
-from nv12_widgets.model.verdict_rules import answers_agree, task_score, verdict_of
+from nv12_widgets.model.judge.verdict_rules import answers_agree, task_score, verdict_of
 
 
 def _m(nv12, noise, fmt, conv, name="y", **kw) -> OutputMetrics:

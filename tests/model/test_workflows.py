@@ -159,8 +159,7 @@ def test_store_reader_writer_and_torn_lines(tmp_path):
 def test_every_raw_table_is_the_core_one():
     """Issue 17: four raw-extension tables disagreed (identify lacked .raw, the upload
     filter .bin); now each is the core's table."""
-    from nv12_widgets.model import identify, quantize
-    from nv12_widgets.model.workflows import imagesets
+    from nv12_widgets.model.workflows import identify, imagesets, quantize
     from nv12_widgets.widgets import panels
 
     assert identify.RAW_FRAME_EXTENSIONS is RAW_EXTENSIONS

@@ -70,7 +70,7 @@ def test_report_of_a_yolo_comparison_draws_the_detections(tmp_path):
 
     pytest.importorskip("nudenet")
     from nv12_widgets.model import Model, PreprocessConfig, compare, demo_image_paths
-    from nv12_widgets.model.findings import finding_fields
+    from nv12_widgets.model.judge.finding_fields import finding_fields
 
     path = Path(importlib.util.find_spec("nudenet").origin).parent / "320n.onnx"
     photo = next(p for p in demo_image_paths() if p.stem == "astronaut")

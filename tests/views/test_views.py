@@ -84,8 +84,8 @@ def test_lint_items_are_the_same_in_both():
 
 def test_a_raw_frame_comparison_reads_n_a_in_report_and_dashboard(dense_model):
     from nv12_widgets.model import Model, PreprocessConfig
-    from nv12_widgets.model.compare import Comparator
-    from nv12_widgets.model.findings import finding_metrics
+    from nv12_widgets.model.judge.finding_fields import finding_metrics
+    from nv12_widgets.model.workflows.compare import Comparator
     from nv12_widgets.report import Finding, render_html
 
     img = (np.arange(48 * 64 * 3) % 251).astype(np.uint8).reshape(48, 64, 3)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nv12_widgets.model.compare import Comparator
+from nv12_widgets.model.workflows.compare import Comparator
 from nv12_widgets.widgets.panels import metrics_table_html
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nv12_widgets.model.dataset import list_images, make_orientation_dataset
+from nv12_widgets.model.workflows.dataset import list_images, make_orientation_dataset
 from nv12_widgets.model.workflows.demo import CACHE_ENV
 from nv12_widgets.report import OUTPUT_DIR_ENV
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 
-from nv12_widgets.model.drift import drift_by_cause
+from nv12_widgets.model.workflows.drift import drift_by_cause
 from nv12_widgets.widgets import PANELS, NV12Debugger
 from nv12_widgets.widgets.drift_panel import DriftPanel
 

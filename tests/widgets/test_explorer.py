@@ -16,7 +16,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from nv12_widgets.core import InputError
-from nv12_widgets.model.drift import drift_by_cause
+from nv12_widgets.model.workflows.drift import drift_by_cause
 from nv12_widgets.widgets.explorer import open_model_explorer, start_model_explorer, stop_all
 
 pytest.importorskip("model_explorer")

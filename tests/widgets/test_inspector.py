@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from nv12_widgets.model.pixel import largest_error, pixel_readout
+from nv12_widgets.model.judge.pixel import largest_error, pixel_readout
 from nv12_widgets.widgets.planes_panel import INSPECT_EVENTS
 
 

@@ -215,10 +215,12 @@ def register(kind: OutputKind | type, *, replace: bool = False) -> OutputKind:
     ...         return float(arrays[0].sum())
     ...     def agreement(self, reference, test):
     ...         return {"score": float(reference == test)}
-    >>> register(Toy).name, "toy-doc" in names()
+    >>> register(Toy, replace=True).name, "toy-doc" in names()
     ('toy-doc', True)
-    >>> register(Toy, replace=True).name
-    'toy-doc'
+    >>> register(Toy)  # the name is taken: replacing must be asked for
+    Traceback (most recent call last):
+        ...
+    nv12_widgets.core._checks.InputError: output kind name(s) ['toy-doc'] already registered; pass replace=True to replace.
     """
     if isinstance(kind, type):
         kind = kind()

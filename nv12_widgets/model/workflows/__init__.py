@@ -13,5 +13,5 @@ One module per concept:
 * ``board_rung``: board output dumps as a rung of the ladder;
 * ``demo``: the labelled orientation pages.
 
-``nv12_widgets.model.dataset`` (``evaluate``) and ``nv12_widgets.model.sweep`` wire them.
+``nv12_widgets.model.workflows.dataset`` (``evaluate``) and ``nv12_widgets.model.workflows.sweep`` wire them.
 """

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from nv12_widgets.core import InputError
+from nv12_widgets.model.exchange.board import load_device_output, read_sidecar
 
-from ..board import load_device_output, read_sidecar
 from .imagesets import ImageSet
 
 __all__ = ["BOARD_SUFFIXES", "BoardRung", "match_board_dumps", "read_board_dump"]

@@ -45,8 +45,8 @@ from typing import Any
 import numpy as np
 
 from nv12_widgets.core import InputError, from_json_number
+from nv12_widgets.model.devicepath.config import PreprocessConfig
 
-from ..config import PreprocessConfig
 from .results_store import read_runs
 from .statistics import bootstrap_ci, mcnemar_exact, paired_bootstrap_ci
 

@@ -45,11 +45,11 @@ from nv12_widgets.core import (
     to_layout,
     unit_noise,
 )
+from nv12_widgets.model.devicepath.config import PreprocessConfig
+from nv12_widgets.model.devicepath.pipeline import Pipeline
+from nv12_widgets.model.devicepath.session import Model
+from nv12_widgets.model.judge.results import measure_path, output_metrics, verdict_of
 
-from ..config import PreprocessConfig
-from ..pipeline import Pipeline
-from ..results import measure_path, output_metrics, verdict_of
-from ..session import Model
 from .agreement import Agreement
 from .board_rung import BoardRung
 from .execution import ModelRef, load_model, worker_cached, worker_threads

@@ -42,8 +42,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from nv12_widgets.core import InputError
-
-from ..session import Model
+from nv12_widgets.model.devicepath.session import Model
 
 __all__ = [
     "WORKER_LOADS",

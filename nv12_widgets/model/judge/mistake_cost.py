@@ -1,0 +1,140 @@
+"""What a configuration mistake costs, measured: the device's output with the lint
+findings' fixes applied (the deployment done right) against the output as deployed.
+
+:func:`mistake_cost` runs the model twice (or once, given the deployed outputs);
+:func:`costs_of` judges two output sets (``Comparator`` measures them from its cache).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nv12_widgets.core import (
+    PairAssessment,
+    assess_pair,
+    compare_arrays,
+    output_kind,
+    task_agreement,
+)
+from nv12_widgets.model.devicepath.config import PreprocessConfig
+from nv12_widgets.model.devicepath.pipeline import Pipeline
+from nv12_widgets.model.judge.lint import LintFinding, apply_fixes, checked_image
+
+__all__ = ["MistakeCost", "costs_of", "mistake_cost"]
+
+
+# ---------------------------------------------------------------------- measured cost
+@dataclass(frozen=True)
+class MistakeCost:
+    """What the findings' mistakes cost one output on one image.
+
+    ``intended`` is the device's output with every fix applied (the deployment done
+    right), ``deployed`` the device's output with the config as given; both come
+    through the NV12 path, so the 4:2:0 format is in both and cancels out.
+
+    Attributes
+    ----------
+    output : str
+    cosine : float
+        ``compare_arrays(intended, deployed).cosine``.
+    max_abs : float
+    assessment : PairAssessment
+        ``assess_pair(intended, deployed)``: "no-signal" means this image cannot show
+        the cost (the model finds nothing either way): other images may suffer more.
+    task : dict
+        ``task_agreement(intended, deployed, output_kind(intended))`` ({} on shape
+        mismatch).
+    fixes : tuple of (str, value)
+        The field changes that were applied.
+    """
+
+    output: str
+    cosine: float
+    max_abs: float
+    assessment: PairAssessment
+    task: dict[str, Any]
+    fixes: tuple[tuple[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (the assessment as its status and reason)."""
+        return {
+            "output": self.output,
+            "cosine": self.cosine,
+            "max_abs": self.max_abs,
+            "status": self.assessment.status,
+            "reason": self.assessment.reason,
+            "task": {k: v for k, v in self.task.items() if not k.endswith("_decoded")},
+            "fixes": {k: list(v) if isinstance(v, tuple) else v for k, v in self.fixes},
+        }
+
+
+def mistake_cost(
+    model: Any,
+    image: Any,
+    findings: list[LintFinding] | tuple[LintFinding, ...],
+    config: PreprocessConfig,
+    device: PreprocessConfig | None = None,
+    *,
+    deployed_outputs: dict[str, np.ndarray] | None = None,
+    extra_feeds: dict[str, Any] | None = None,
+) -> dict[str, MistakeCost]:
+    """Measure what the findings with a ``fix`` cost on this image (runs the model).
+
+    Parameters
+    ----------
+    model : Model
+    image : numpy.ndarray or path
+        (H, W, 3) uint8 RGB.
+    findings : sequence of LintFinding
+        Usually the errors of :func:`lint` (those without a fix are ignored).
+    config, device : PreprocessConfig
+        As given to :func:`lint` / ``compare``.
+    deployed_outputs : dict, optional
+        The NV12 path's outputs of ``compare(model, image, config, device=device)``
+        when the caller has them (``Comparison.outputs_nv12``): saves one inference.
+    extra_feeds : dict, optional
+        Values for the model's non-image inputs.
+
+    Returns
+    -------
+    dict of str to MistakeCost
+        Per output; empty when no finding has a fix. One or two inferences.
+    """
+    fixes = tuple(kv for f in findings for kv in f.fix)
+    if not fixes:
+        return {}
+    img = checked_image(image)
+    fixed, fixed_device = apply_fixes(findings, config, device)
+    feeds = dict(extra_feeds or {})
+    name = model.image.name
+
+    def outputs(cfg: PreprocessConfig, dev: PreprocessConfig | None) -> dict[str, np.ndarray]:
+        tensor = Pipeline.for_model(model, cfg, dev).run(img).device_tensor
+        return model.run({**feeds, name: tensor})
+
+    deployed = deployed_outputs if deployed_outputs is not None else outputs(config, device)
+    return costs_of(outputs(fixed, fixed_device), deployed, fixes)
+
+
+def costs_of(
+    intended: Mapping[str, np.ndarray],
+    deployed: Mapping[str, np.ndarray],
+    fixes: tuple[tuple[str, Any], ...],
+) -> dict[str, MistakeCost]:
+    """The :class:`MistakeCost` of every output from the two runs' outputs: the device's
+    output with the fixes applied (``intended``) against the one as configured."""
+    result = {}
+    for out_name, want in intended.items():
+        got = np.asarray(deployed[out_name])
+        metrics = compare_arrays(want, got)
+        task: dict[str, Any] = {}
+        if want.shape == got.shape:
+            task = task_agreement(want, got, output_kind(want))
+        result[out_name] = MistakeCost(
+            out_name, metrics.cosine, metrics.max_abs, assess_pair(want, got), task, fixes
+        )
+    return result
