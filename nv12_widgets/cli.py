@@ -1175,6 +1175,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             results_path=args.results,
             rungs=RungOptions(args.quantized_model, board_dir=args.board_dir),
             execution=ExecutionOptions(executor, progress=not args.quiet),
+            output_kinds=_output_kinds(args),
         )
     print(result.summary())
     if args.results:

@@ -34,6 +34,7 @@ from .config import PreprocessConfig
 from .lint import lint as lint_config
 from .pipeline import Pipeline
 from .session import Model
+from .task_results import selection_key
 from .workflows.agreement import (
     KIND_AGREEMENT,
     Agreement,
@@ -142,15 +143,25 @@ class JudgeOptions:
         :func:`nv12_widgets.model.lint.lint`; None: no check).
     n_boot, seed : int
         Bootstrap resamples and seed of the intervals.
+    output_kinds, interpreters : optional
+        How the outputs read (:func:`~nv12_widgets.model.task_results.resolve_bindings`,
+        as :meth:`Comparator.compare` takes them): the task answers every image record
+        carries in ``tasks`` (read by :mod:`~nv12_widgets.model.dataset_tasks`) and the
+        verdicts. Part of the run key. On an executor they must pickle (kind names and
+        ``"module:Class"`` plug-ins do).
 
     >>> JudgeOptions().n_boot
     2000
+    >>> JudgeOptions(output_kinds={"output0": "yolov8"}).output_kinds
+    {'output0': 'yolov8'}
     """
 
     agreement: Agreement = task_kind_agreement
     lint: Callable[..., list] | None = lint_config
     n_boot: int = 2000
     seed: int = 0
+    output_kinds: Mapping[str, Any] | None = None
+    interpreters: Any = None
 
 
 @dataclass(frozen=True)
@@ -240,12 +251,14 @@ def evaluate(
         JSON-lines file to append to and resume from.
     rungs, judge, execution : option objects, optional
         :class:`RungOptions` (quantised model, board outputs), :class:`JudgeOptions`
-        (agreement, configuration check, bootstrap), :class:`ExecutionOptions`
+        (agreement, configuration check, bootstrap, output kinds),
+        :class:`ExecutionOptions`
         (executor, progress, cancel, threads, batching).
     **options
         The fields of those objects as keywords (``classes=``, ``quantized_model=``,
-        ``board_dir=``, ``executor=``, ``progress=``, ``cancel=``, ``lint=``...): the
-        keywords of earlier versions keep working.
+        ``board_dir=``, ``executor=``, ``progress=``, ``cancel=``, ``lint=``,
+        ``output_kinds=``, ``interpreters=``...): the keywords of earlier versions keep
+        working.
 
     Returns
     -------
@@ -302,6 +315,10 @@ def evaluate(
     }
     parts = [RESULTS_VERSION, model.digest, model.image_input, config.to_dict(),
              header["quantized_digest"], classes, class_output, agreement_name]  # fmt: skip
+    selection = selection_key(jud.output_kinds, jud.interpreters)  # None: the key as before
+    if selection is not None:
+        header["selection"] = selection
+        parts.append(["selection", selection])
     if board is not None:
         header["board_dir"] = str(Path(board.folder).absolute())
         parts.append(["board", header["board_dir"], board.output])
@@ -410,6 +427,8 @@ def _run(model, quant, config, paths, label_map, board, jud, exe, result, header
         class_output=result.class_output,
         findings=tuple(result.lint),
         board=board,
+        output_kinds=dict(jud.output_kinds) if jud.output_kinds else None,
+        interpreters=jud.interpreters,
         live=(model, quant) if plan.kind == "local" else None,
     )
     progress = Progress(exe.progress, len(paths), done=len(by_path), desc="evaluate",

@@ -569,6 +569,9 @@ def task_scores(c: Any) -> dict[str, dict[str, Any]]:
     per trusted task its kind, whether the reference answers nothing, and per path the
     agreement's numbers (``score``, ``f1``, ``ap50``, ``cer``... as the kind gives them).
 
+    ``c``: a Comparison (its ``tasks``) or the mapping name -> :class:`TaskResult` of
+    :func:`task_metrics` / :func:`judge_tasks` (what ``evaluate``'s per-image work has).
+
     Examples
     --------
     >>> class C:
@@ -576,9 +579,12 @@ def task_scores(c: Any) -> dict[str, dict[str, Any]]:
     ...     tasks = judge_tasks([(Binding("classifier", ("prob",)), True)], ref, ref, ref, ref)
     >>> task_scores(C())["classifier(prob)"]["paths"]["nv12"]["score"]
     1.0
+    >>> task_scores(C.tasks) == task_scores(C())
+    True
     """
+    tasks = c if isinstance(c, Mapping) else getattr(c, "tasks", {})
     out = {}
-    for name, t in getattr(c, "tasks", {}).items():
+    for name, t in tasks.items():
         if not t.trusted:
             continue
         out[name] = {
