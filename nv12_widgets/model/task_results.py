@@ -29,6 +29,7 @@ is trusted: its answers decide verdicts; a weaker guess only informs.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -284,6 +285,8 @@ def resolve_bindings(
 
 
 _MEMO: OrderedDict[tuple, tuple] = OrderedDict()
+#: Guards the two memos: ``evaluate`` judges images in several threads at once.
+_MEMO_LOCK = threading.Lock()
 
 
 def _decode(binding: Binding, outputs: Mapping[str, np.ndarray]) -> Any:
@@ -291,14 +294,16 @@ def _decode(binding: Binding, outputs: Mapping[str, np.ndarray]) -> Any:
     Comparator reuses its cached outputs: moving the noise slider decodes one path)."""
     arrays = tuple(outputs[n] for n in binding.outputs) if binding.outputs else ()
     key = (binding.kind, binding.outputs, repr(sorted(binding.params.items())), *map(id, arrays))
-    hit = _MEMO.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], arrays, strict=True)):
-        _MEMO.move_to_end(key)
-        return hit[1]
+    with _MEMO_LOCK:
+        hit = _MEMO.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], arrays, strict=True)):
+            _MEMO.move_to_end(key)
+            return hit[1]
     answer = binding.decode(outputs)
-    _MEMO[key] = (arrays, answer)
-    while len(_MEMO) > 64:
-        _MEMO.popitem(last=False)
+    with _MEMO_LOCK:
+        _MEMO[key] = (arrays, answer)
+        while len(_MEMO) > 64:
+            _MEMO.popitem(last=False)
     return answer
 
 
@@ -481,7 +486,8 @@ def task_metrics(
     """
     reference = paths["reference"]
     key = (id(reference), id(output_kinds), id(interpreters))
-    hit = _BINDINGS.get(key)
+    with _MEMO_LOCK:
+        hit = _BINDINGS.get(key)
     if (
         hit is not None
         and hit[0] is reference
@@ -496,9 +502,10 @@ def task_metrics(
             interpreters=interpreters,
             metadata=model_metadata(model),
         )
-        _BINDINGS[key] = (reference, output_kinds, interpreters, bindings)
-        while len(_BINDINGS) > 16:
-            _BINDINGS.popitem(last=False)
+        with _MEMO_LOCK:
+            _BINDINGS[key] = (reference, output_kinds, interpreters, bindings)
+            while len(_BINDINGS) > 16:
+                _BINDINGS.popitem(last=False)
     tasks = judge_tasks(
         bindings,
         reference,

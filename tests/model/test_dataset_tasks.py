@@ -166,3 +166,16 @@ def test_the_selection_keys_the_run_and_reaches_process_workers(
                     output_kinds={"nope": "classifier"})  # fmt: skip
     assert strip(pooled) == strip(serial) and pooled.run_key == serial.run_key
     assert len(bad.errors) == 2 and all("no output(s) ['nope']" in e for e in bad.errors)
+
+
+def test_threads_judging_at_once_give_the_serial_records(orientation_pages):
+    from concurrent.futures import ThreadPoolExecutor
+
+    model, cfg, files = orientation_pages
+    kinds = {"fetch_name_0": "classifier"}
+    serial = evaluate(model, files, cfg, progress=False, lint=None, output_kinds=kinds)
+    with ThreadPoolExecutor(2) as pool:
+        threaded = evaluate(model, files * 3, cfg, progress=False, lint=None,
+                            output_kinds=kinds, executor=pool, batch=1)  # fmt: skip
+    strip = [{k: v for k, v in r.items() if k != "seconds"} for r in serial.records]
+    assert [{k: v for k, v in r.items() if k != "seconds"} for r in threaded.records] == strip * 3
