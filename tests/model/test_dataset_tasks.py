@@ -104,6 +104,7 @@ def test_records_carry_the_comparators_task_scores_without_comparing_per_image(
     same selection), computed from evaluate's own batched outputs: no compare per image."""
     from nv12_widgets.core import load_image
     from nv12_widgets.model import Comparator
+    from nv12_widgets.model.results import verdict_of
     from nv12_widgets.model.task_results import task_scores
 
     model, cfg, files = orientation_pages
@@ -111,7 +112,9 @@ def test_records_carry_the_comparators_task_scores_without_comparing_per_image(
     expected = []
     for f in files:
         cmp = reference.compare(load_image(f), cfg, output_kinds=output_kinds)
-        expected.append((task_scores(cmp), [m.kind for m in cmp.metrics.values()]))
+        # the verdict of the metrics with the task attached, without configuration findings
+        code = verdict_of(list(cmp.metrics.values()), noise_amplitude=cfg.noise_amplitude).code
+        expected.append((task_scores(cmp), code))
     assert all(tasks for tasks, _ in expected)  # the classifier is read (guessed or chosen)
 
     def per_image(*args, **kwargs):
@@ -121,6 +124,7 @@ def test_records_carry_the_comparators_task_scores_without_comparing_per_image(
     res = evaluate(model, files, cfg, progress=False, lint=None, output_kinds=output_kinds)
     assert [r["status"] for r in res.records] == ["ok"] * len(files)
     assert [r["tasks"] for r in res.records] == [tasks for tasks, _ in expected]
+    assert [r["verdict"] for r in res.records] == [code for _, code in expected]
     rows = task_agreement_rows(res)
     assert {r["path"] for r in rows} >= {"nv12", "noise", "format", "conversion"}
     assert all(r["n"] == len(files) for r in rows)
