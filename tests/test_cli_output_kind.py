@@ -99,3 +99,19 @@ def test_evaluate_output_kind(capsys, tmp_path, setup):
     )  # fmt: skip
     assert code == 0, err
     assert "no output(s) ['nope']" in out or "error" in out.lower(), out
+
+
+def test_evaluate_output_kind_reaches_the_records(capsys, tmp_path, setup):
+    import json
+
+    model, image = setup
+    results = tmp_path / "r.jsonl"
+    code, _, err = run(
+        capsys, "evaluate", str(image.parent), "--model", model, "--quiet",
+        "--output-kind", "prob=classifier", "--size", "16", "16", "--results", results,
+    )  # fmt: skip
+    assert code == 0, err
+    header, *records = [json.loads(x) for x in results.read_text(encoding="utf-8").splitlines()]
+    assert header["selection"] == [["prob", "classifier"], []]
+    assert [r["status"] for r in records] == ["ok"]
+    assert "nv12" in records[0]["tasks"]["classifier(prob)"]["paths"]

@@ -18,6 +18,7 @@ from nv12_widgets.cli.common import (
     add_output_kind_option,
     config_overrides,
     note,
+    output_kinds,
     report_config,
 )
 from nv12_widgets.core import InputError
@@ -205,6 +206,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             results_path=args.results,
             rungs=RungOptions(args.quantized_model, board_dir=args.board_dir),
             execution=ExecutionOptions(executor, progress=not args.quiet),
+            output_kinds=output_kinds(args),
         )
     print(result.summary())
     if args.results:

@@ -328,7 +328,7 @@ class NV12Debugger(W.VBox):
             self._stale()
             return False
         try:
-            options = self.tasks.compare_options() if "tasks" in self.panels else {}
+            options = self.compare_options()
             cmp = self.comparator.compare(self.image, config, **options)
         except Exception as exc:  # noqa: BLE001 - shown, never lost
             self.report_error("Updating", exc)
@@ -405,10 +405,15 @@ class NV12Debugger(W.VBox):
         self.findings_panel.title.value = title
         self.findings_panel.record_finding()
 
+    def compare_options(self) -> dict:
+        """The Task panel's selection (``output_kinds`` / ``interpreters``) as the
+        keywords of ``compare``, ``sweep`` and ``evaluate`` ({} without the panel)."""
+        return self.tasks.compare_options() if "tasks" in self.panels else {}
+
     # ------------------------------------------------------------------------ sweep
     def run_sweep(self, progress, cancel):
         """The Sweep panel's run: noise amplitudes and common variants of the current
-        config on the current image."""
+        config on the current image, read with the Task panel's selection."""
         from nv12_widgets.model.workflows.sweep import common_variants, sweep
 
         config = self.current_config()
@@ -419,6 +424,7 @@ class NV12Debugger(W.VBox):
             variants=common_variants(config),
             progress=progress,
             cancel=cancel,
+            **self.compare_options(),
         )
 
     # ---------------------------------------------------------------------- dataset
@@ -426,15 +432,19 @@ class NV12Debugger(W.VBox):
         """The Dataset panel's run: the demo pages with the orientation classifier and
         its config (unless the dashboard's model is that classifier), any other folder
         with the dashboard's model and current config; ``options``: more ``evaluate``
-        keywords (results file, board outputs). Returns (result, model name)."""
+        keywords (results file, board outputs). The dashboard's model is read with the
+        Task panel's selection. Returns (result, model name)."""
         from nv12_widgets.model.workflows.dataset import evaluate
 
         model, config = self.model, self.current_config()
+        options = {**self.compare_options(), **options}
         if demo:
             if self._orientation is None:
                 self._orientation = demo_model("orientation")
             if self._orientation.digest != self.model.digest:
                 model, config = self._orientation, demo_config("orientation")
+                options.pop("output_kinds", None)  # names the dashboard model's outputs
+                options.pop("interpreters", None)
         result = evaluate(
             model, folder, config, labels=labels, progress=progress, cancel=cancel, **options
         )

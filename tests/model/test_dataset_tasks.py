@@ -67,3 +67,119 @@ def test_a_decode_swing_bug_changes_detections_on_a_set(tmp_path):
     assert bug["conversion"]["changed"] == 1 and bug["conversion"]["mean"] < 0.9
     assert bug["nv12"]["mean"] < rows["ok"]["nv12"]["mean"] - 0.1
     assert all(math.isfinite(r["mean"]) for r in bug.values())
+
+
+# ---------------------------------------------------------------------- evaluate's records
+PLUGIN = '''
+import numpy as np
+
+
+class MeanSign:
+    """A user's interpreter: is the output's mean above 0.05?"""
+
+    name = "mean-sign-dataset"
+
+    def __call__(self, outputs):
+        return bool(np.mean(next(iter(outputs.values()))) > 0.05)
+
+    def metric(self, reference, test):
+        return float(reference == test)
+'''
+
+
+@pytest.fixture(scope="module")
+def orientation_pages(tmp_path_factory):
+    from nv12_widgets.model import demo_config, demo_model
+    from nv12_widgets.model.workflows.dataset import list_images, make_orientation_dataset
+
+    pages = make_orientation_dataset(tmp_path_factory.mktemp("pages"), styles=("plain",))
+    return demo_model("orientation"), demo_config("orientation"), list_images(pages)[:4]
+
+
+@pytest.mark.parametrize("output_kinds", [None, {"fetch_name_0": "classifier"}])
+def test_records_carry_the_comparators_task_scores_without_comparing_per_image(
+    orientation_pages, output_kinds, monkeypatch
+):
+    """Each record's ``tasks`` is task_scores of Comparator.compare on that image (with the
+    same selection), computed from evaluate's own batched outputs: no compare per image."""
+    from nv12_widgets.core import load_image
+    from nv12_widgets.model import Comparator
+    from nv12_widgets.model.judge.results import verdict_of
+    from nv12_widgets.model.judge.task_results import task_scores
+
+    model, cfg, files = orientation_pages
+    reference = Comparator(model, cache_size=1)
+    expected = []
+    for f in files:
+        cmp = reference.compare(load_image(f), cfg, output_kinds=output_kinds)
+        # the verdict of the metrics with the task attached, without configuration findings
+        code = verdict_of(list(cmp.metrics.values()), noise_amplitude=cfg.noise_amplitude).code
+        expected.append((task_scores(cmp), code))
+    assert all(tasks for tasks, _ in expected)  # the classifier is read (guessed or chosen)
+
+    def per_image(*args, **kwargs):
+        raise AssertionError("a per-image comparison ran")
+
+    monkeypatch.setattr(Comparator, "compare", per_image)
+    res = evaluate(model, files, cfg, progress=False, lint=None, output_kinds=output_kinds)
+    assert [r["status"] for r in res.records] == ["ok"] * len(files)
+    assert [r["tasks"] for r in res.records] == [tasks for tasks, _ in expected]
+    assert [r["verdict"] for r in res.records] == [code for _, code in expected]
+    rows = task_agreement_rows(res)
+    assert {r["path"] for r in rows} >= {"nv12", "noise", "format", "conversion"}
+    assert all(r["n"] == len(files) for r in rows)
+
+
+def test_the_selection_keys_the_run_and_reaches_process_workers(
+    orientation_pages, tmp_path, monkeypatch
+):
+    import json
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from nv12_widgets.model import sweep
+
+    model, cfg, files = orientation_pages
+    (tmp_path / "dsplugin.py").write_text(PLUGIN, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))  # spawned workers get the parent's sys.path
+    kinds = {"fetch_name_0": "classifier"}
+    interp = ["dsplugin:MeanSign"]
+    results = tmp_path / "r.jsonl"
+
+    def strip(result):
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in result.records]
+
+    serial = evaluate(model, files, cfg, progress=False, lint=None, output_kinds=kinds,
+                      interpreters=interp, results_path=results)  # fmt: skip
+    plugin = "dsplugin:MeanSign(fetch_name_0)"
+    assert set(serial.records[0]["tasks"]) == {"classifier(fetch_name_0)", plugin}
+    header = json.loads(results.read_text(encoding="utf-8").splitlines()[0])
+    assert header["selection"] == [["fetch_name_0", "classifier"], [["*", "dsplugin:MeanSign"]]]
+    again = evaluate(model, files, cfg, progress=False, lint=None, output_kinds=kinds,
+                     interpreters=interp, results_path=results)  # fmt: skip
+    assert again.skipped == len(files) and again.computed == 0
+    other = evaluate(model, files, cfg, progress=False, lint=None, results_path=results)
+    assert other.run_key != serial.run_key and other.skipped == 0
+    assert plugin not in other.records[0]["tasks"]
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pooled = evaluate(model, files, cfg, progress=False, lint=None, output_kinds=kinds,
+                          interpreters=interp, executor=pool)  # fmt: skip
+        bad = sweep(model, str(files[0]), cfg, amplitudes=(0.5,), seeds=[0],
+                    variants={}, progress=False, executor=pool,
+                    output_kinds={"nope": "classifier"})  # fmt: skip
+    assert strip(pooled) == strip(serial) and pooled.run_key == serial.run_key
+    assert len(bad.errors) == 2 and all("no output(s) ['nope']" in e for e in bad.errors)
+
+
+def test_threads_judging_at_once_give_the_serial_records(orientation_pages):
+    from concurrent.futures import ThreadPoolExecutor
+
+    model, cfg, files = orientation_pages
+    kinds = {"fetch_name_0": "classifier"}
+    serial = evaluate(model, files, cfg, progress=False, lint=None, output_kinds=kinds)
+    with ThreadPoolExecutor(2) as pool:
+        threaded = evaluate(model, files * 3, cfg, progress=False, lint=None,
+                            output_kinds=kinds, executor=pool, batch=1)  # fmt: skip
+    strip = [{k: v for k, v in r.items() if k != "seconds"} for r in serial.records]
+    assert [{k: v for k, v in r.items() if k != "seconds"} for r in threaded.records] == strip * 3

@@ -42,3 +42,22 @@ def test_the_dashboard_reads_the_detector_as_chosen_and_draws_its_boxes():
     d.tasks.dropdowns[out].value = "other"
     assert d.comparison.tasks == {} and "No output reads as a task" in d.tasks.lines.value
     assert d.tasks.gallery.children == ()
+
+
+def test_the_task_selection_reaches_the_sweep_and_dataset_runs(tmp_path):
+    from nv12_widgets.model.workflows.dataset import evaluate, list_images, make_orientation_dataset
+
+    pages = make_orientation_dataset(tmp_path / "pages", styles=("plain",))
+    files = list_images(pages)[:2]
+    model, config = demo_model("orientation"), demo_config("orientation")
+    out = "fetch_name_0"
+    d = NV12Debugger(model, files[0], config, samples=[], output_kinds={out: "classifier"})
+    assert d.errors.message == "" and d.compare_options()["output_kinds"] == {out: "classifier"}
+    result, _ = d.run_dataset(str(pages), None, False, False, None, lint=None)
+    direct = evaluate(model, pages, d.current_config(), progress=False, lint=None,
+                      output_kinds={out: "classifier"})  # fmt: skip
+    assert result.run_key == direct.run_key
+    assert all(f"classifier({out})" in r["tasks"] for r in result.records)
+    d.tasks.dropdowns[out].value = "db"  # a mask kind cannot read a (1, C) classifier
+    sweep = d.run_sweep(False, None)
+    assert sweep.errors and all("cannot be read as 'db'" in e for e in sweep.errors), sweep.errors

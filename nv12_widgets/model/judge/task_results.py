@@ -29,6 +29,7 @@ is trusted: its answers decide verdicts; a weaker guess only informs.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -283,6 +284,8 @@ def resolve_bindings(
 
 
 _MEMO: OrderedDict[tuple, tuple] = OrderedDict()
+#: Guards the two memos: ``evaluate`` judges images in several threads at once.
+_MEMO_LOCK = threading.Lock()
 
 
 def _decode(binding: Binding, outputs: Mapping[str, np.ndarray]) -> Any:
@@ -290,14 +293,16 @@ def _decode(binding: Binding, outputs: Mapping[str, np.ndarray]) -> Any:
     Comparator reuses its cached outputs: moving the noise slider decodes one path)."""
     arrays = tuple(outputs[n] for n in binding.outputs) if binding.outputs else ()
     key = (binding.kind, binding.outputs, repr(sorted(binding.params.items())), *map(id, arrays))
-    hit = _MEMO.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], arrays, strict=True)):
-        _MEMO.move_to_end(key)
-        return hit[1]
+    with _MEMO_LOCK:
+        hit = _MEMO.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], arrays, strict=True)):
+            _MEMO.move_to_end(key)
+            return hit[1]
     answer = binding.decode(outputs)
-    _MEMO[key] = (arrays, answer)
-    while len(_MEMO) > 64:
-        _MEMO.popitem(last=False)
+    with _MEMO_LOCK:
+        _MEMO[key] = (arrays, answer)
+        while len(_MEMO) > 64:
+            _MEMO.popitem(last=False)
     return answer
 
 
@@ -480,7 +485,8 @@ def task_metrics(
     """
     reference = paths["reference"]
     key = (id(reference), id(output_kinds), id(interpreters))
-    hit = _BINDINGS.get(key)
+    with _MEMO_LOCK:
+        hit = _BINDINGS.get(key)
     if (
         hit is not None
         and hit[0] is reference
@@ -495,9 +501,10 @@ def task_metrics(
             interpreters=interpreters,
             metadata=model_metadata(model),
         )
-        _BINDINGS[key] = (reference, output_kinds, interpreters, bindings)
-        while len(_BINDINGS) > 16:
-            _BINDINGS.popitem(last=False)
+        with _MEMO_LOCK:
+            _BINDINGS[key] = (reference, output_kinds, interpreters, bindings)
+            while len(_BINDINGS) > 16:
+                _BINDINGS.popitem(last=False)
     tasks = judge_tasks(
         bindings,
         reference,
@@ -568,6 +575,9 @@ def task_scores(c: Any) -> dict[str, dict[str, Any]]:
     per trusted task its kind, whether the reference answers nothing, and per path the
     agreement's numbers (``score``, ``f1``, ``ap50``, ``cer``... as the kind gives them).
 
+    ``c``: a Comparison (its ``tasks``) or the mapping name -> :class:`TaskResult` of
+    :func:`task_metrics` / :func:`judge_tasks` (what ``evaluate``'s per-image work has).
+
     Examples
     --------
     >>> class C:
@@ -575,9 +585,12 @@ def task_scores(c: Any) -> dict[str, dict[str, Any]]:
     ...     tasks = judge_tasks([(Binding("classifier", ("prob",)), True)], ref, ref, ref, ref)
     >>> task_scores(C())["classifier(prob)"]["paths"]["nv12"]["score"]
     1.0
+    >>> task_scores(C.tasks) == task_scores(C())
+    True
     """
+    tasks = c if isinstance(c, Mapping) else getattr(c, "tasks", {})
     out = {}
-    for name, t in getattr(c, "tasks", {}).items():
+    for name, t in tasks.items():
         if not t.trusted:
             continue
         out[name] = {

@@ -33,6 +33,7 @@ from nv12_widgets.model.devicepath.config import PreprocessConfig
 from nv12_widgets.model.devicepath.pipeline import Pipeline
 from nv12_widgets.model.devicepath.session import Model
 from nv12_widgets.model.judge.lint import lint as lint_config
+from nv12_widgets.model.judge.task_results import selection_key
 from nv12_widgets.model.workflows.agreement import (
     KIND_AGREEMENT,
     Agreement,
@@ -155,15 +156,25 @@ class JudgeOptions:
         :func:`nv12_widgets.model.judge.lint.lint`; None: no check).
     n_boot, seed : int
         Bootstrap resamples and seed of the intervals.
+    output_kinds, interpreters : optional
+        How the outputs read (:func:`~nv12_widgets.model.judge.task_results.resolve_bindings`,
+        as :meth:`Comparator.compare` takes them): the task answers every image record
+        carries in ``tasks`` (read by :mod:`~nv12_widgets.model.workflows.dataset_tasks`) and the
+        verdicts. Part of the run key. On an executor they must pickle (kind names and
+        ``"module:Class"`` plug-ins do).
 
     >>> JudgeOptions().n_boot
     2000
+    >>> JudgeOptions(output_kinds={"output0": "yolov8"}).output_kinds
+    {'output0': 'yolov8'}
     """
 
     agreement: Agreement = task_kind_agreement
     lint: Callable[..., list] | None = lint_config
     n_boot: int = 2000
     seed: int = 0
+    output_kinds: Mapping[str, Any] | None = None
+    interpreters: Any = None
 
 
 @dataclass(frozen=True)
@@ -253,12 +264,14 @@ def evaluate(
         JSON-lines file to append to and resume from.
     rungs, judge, execution : option objects, optional
         :class:`RungOptions` (quantised model, board outputs), :class:`JudgeOptions`
-        (agreement, configuration check, bootstrap), :class:`ExecutionOptions`
+        (agreement, configuration check, bootstrap, output kinds),
+        :class:`ExecutionOptions`
         (executor, progress, cancel, threads, batching).
     **options
         The fields of those objects as keywords (``classes=``, ``quantized_model=``,
-        ``board_dir=``, ``executor=``, ``progress=``, ``cancel=``, ``lint=``...): the
-        keywords of earlier versions keep working.
+        ``board_dir=``, ``executor=``, ``progress=``, ``cancel=``, ``lint=``,
+        ``output_kinds=``, ``interpreters=``...): the keywords of earlier versions keep
+        working.
 
     Returns
     -------
@@ -315,6 +328,10 @@ def evaluate(
     }
     parts = [RESULTS_VERSION, model.digest, model.image_input, config.to_dict(),
              header["quantized_digest"], classes, class_output, agreement_name]  # fmt: skip
+    selection = selection_key(jud.output_kinds, jud.interpreters)  # None: the key as before
+    if selection is not None:
+        header["selection"] = selection
+        parts.append(["selection", selection])
     if board is not None:
         header["board_dir"] = str(Path(board.folder).absolute())
         parts.append(["board", header["board_dir"], board.output])
@@ -423,6 +440,8 @@ def _run(model, quant, config, paths, label_map, board, jud, exe, result, header
         class_output=result.class_output,
         findings=tuple(result.lint),
         board=board,
+        output_kinds=dict(jud.output_kinds) if jud.output_kinds else None,
+        interpreters=jud.interpreters,
         live=(model, quant) if plan.kind == "local" else None,
     )
     progress = Progress(exe.progress, len(paths), done=len(by_path), desc="evaluate",

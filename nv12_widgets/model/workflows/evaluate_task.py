@@ -49,6 +49,7 @@ from nv12_widgets.model.devicepath.config import PreprocessConfig
 from nv12_widgets.model.devicepath.pipeline import Pipeline
 from nv12_widgets.model.devicepath.session import Model
 from nv12_widgets.model.judge.results import measure_path, output_metrics, verdict_of
+from nv12_widgets.model.judge.task_results import per_output_kinds, task_metrics, task_scores
 
 from .agreement import Agreement
 from .board_rung import BoardRung
@@ -97,7 +98,12 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
-def _kind(reference: np.ndarray) -> str:
+def _kind(reference: np.ndarray, override: str | None = None) -> str:
+    """The output's kind as :class:`~nv12_widgets.model.Comparator` reads it: the
+    user's ``output_kinds`` entry (an unknown kind is an InputError: the image's error),
+    else ``core.output_kind`` ("other" when it cannot tell)."""
+    if override is not None:
+        return output_kind(reference, override)
     try:
         return output_kind(reference)
     except Exception:  # e.g. a non-numeric output: no task metric
@@ -135,6 +141,8 @@ class EvaluateTask:
     class_output: str | None
     findings: tuple = ()
     board: BoardRung | None = None
+    output_kinds: dict[str, Any] | None = None
+    interpreters: Any = None
     live: tuple[Model, Model | None] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -305,7 +313,7 @@ class EvaluateTask:
         self, state: _State, path: str, prep: _Prepared, outputs: dict, started: float
     ) -> dict:
         outputs = dict(outputs)
-        metrics = self._metrics(outputs, prep.is_frame)
+        metrics, tasks = self._task_metrics(state, outputs, prep.is_frame)
         config = state.pipeline.config
         verdict = verdict_of(list(metrics.values()), noise_amplitude=config.noise_amplitude,
                              lint=self.findings, frame=prep.is_frame)  # fmt: skip
@@ -352,15 +360,28 @@ class EvaluateTask:
             "loss": {n: {k: float(v) for k, v in row.items()} for n, row in losses.items()},
             "agreement": agree,
             "pred": pred,
+            "tasks": task_scores(tasks),  # per trusted task (model.dataset_tasks reads it)
             **extra,
             "seconds": round(time.perf_counter() - started, 6),
         }
 
+    def _task_metrics(self, state: _State, outputs: dict[str, dict], is_frame: bool):
+        """The outputs' metrics with the task's answers attached, and the task results
+        (:func:`~nv12_widgets.model.judge.task_results.task_metrics`, as
+        :meth:`Comparator.compare` does, on the outputs already computed)."""
+        metrics = self._metrics(outputs, is_frame)
+        paths = {"reference": outputs["reference"], "nv12": outputs["nv12"],
+                 "noise": outputs["noise"], "matched": outputs["format"], "frame": is_frame}  # fmt: skip
+        return task_metrics(state.model, metrics, paths, output_kinds=self.output_kinds,
+                            interpreters=self.interpreters)  # fmt: skip
+
     def _metrics(self, outputs: dict[str, dict], is_frame: bool) -> dict[str, Any]:
         ref, nv, fm, nz = (outputs[k] for k in ("reference", "nv12", "format", "noise"))
+        kinds = per_output_kinds(self.output_kinds, ref)
         metrics = {}
         for name, r in ref.items():
-            sig, kind = signal_of(r), _kind(r)
+            override = kinds.get(name)
+            sig, kind = signal_of(r), _kind(r, override)
             nv_m = measure_path(r, nv[name], signal=sig, kind=kind)
             metrics[name] = output_metrics(
                 name,
@@ -373,5 +394,6 @@ class EvaluateTask:
                 conversion=measure_path(fm[name], nv[name]),
                 signal=sig,
                 kind=kind,
+                kind_guessed=override is None,
             )  # fmt: skip
         return metrics

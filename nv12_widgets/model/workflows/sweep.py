@@ -444,6 +444,7 @@ class _SweepTask:
     extra_feeds: dict[str, np.ndarray]
     config: dict[str, Any]
     threads: Any
+    compare_options: dict[str, Any] = field(default_factory=dict)
     live: Comparator | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -479,7 +480,7 @@ class _SweepTask:
             except (InputError, OSError) as exc:
                 yield {"error": f"{type(exc).__name__}: {exc}"}
                 continue
-            yield _execute(comparator, loaded, config, task)
+            yield _execute(comparator, loaded, config, task, self.compare_options)
 
 
 _IMAGES_LOCK = threading.Lock()
@@ -641,6 +642,7 @@ def sweep(
         extra_feeds=feeds,
         config=config.to_dict(),
         threads=plan.threads,
+        compare_options={"output_kinds": output_kinds, "interpreters": interpreters},
         live=Comparator(model, extra_feeds=feeds) if plan.kind == "local" else None,
     )
     report = Progress(progress, len(tasks), desc="sweep", unit="item")
