@@ -6,7 +6,7 @@ same name everywhere: the key is the one of ``OutputMetrics`` / ``Comparison.to_
 table, the HTML report's metric tables and the CLI's printed lines (``cos NV12``), the
 meaning is the header's tooltip, and the format and the colour thresholds are shared.
 
-The four paths (DOMAIN.md): **reference** (training preprocessing, no NV12), **NV12**
+The four paths (docs/domain.md): **reference** (training preprocessing, no NV12), **NV12**
 (RGB -> NV12 -> the device's conversion), **noise** (reference plus the vendor's noise),
 **matched** (the same NV12 sampling decoded by an ideal float conversion with the
 device's swing: what the 4:2:0 *format* costs). ``*_conversion`` compares the NV12 path
