@@ -271,15 +271,13 @@ def _no_signal(m: Any) -> tuple[bool, str]:
     return False, ""
 
 
-def _judge(m: Any, amp: str, frame: bool, parts: Any = None) -> Verdict:
-    """Rules R2-R7 for one output (or one part of a head)."""
-    ln, lz, lf, lc = m.loss_nv12, m.loss_noise, m.loss_format, m.loss_conversion
-    losses = (ln, lz, lf, lc)
-    numbers: dict[str, Any] = {
-        "loss_nv12": ln,
-        "loss_noise": lz,
-        "loss_format": lf,
-        "loss_conversion": lc,
+def _verdict_numbers(m: Any) -> dict[str, Any]:
+    """The numbers every verdict of ``m`` carries (losses, statuses, peak, task scores)."""
+    return {
+        "loss_nv12": m.loss_nv12,
+        "loss_noise": m.loss_noise,
+        "loss_format": m.loss_format,
+        "loss_conversion": m.loss_conversion,
         "status_nv12": m.status_nv12,
         "status_noise": m.status_noise,
         "status_format": m.status_format,
@@ -291,6 +289,45 @@ def _judge(m: Any, amp: str, frame: bool, parts: Any = None) -> Verdict:
         "task_format": task_score(m.task_format),
         "task_conversion": task_score(m.task_conversion),
     }
+
+
+def _fragile_or_frame(
+    make, numbers: dict, ln: float, lz_eff: float, amp: str, frame: bool, nums: str
+) -> Verdict | None:
+    """Rule R6 (fragile model), then R7 for a raw frame; None when neither applies."""
+    if lz_eff > 0 and ln <= FRAGILE_RATIO * lz_eff:
+        numbers["nv12_over_noise"] = ln / lz_eff
+        return make(
+            "fragile",
+            "R6",
+            "Fragile model",
+            f"The NV12 path loses about what {amp} grey levels of noise lose ({nums}). The "
+            "preprocessing is consistent; the model is sensitive to tiny input changes. Fix "
+            "the model: train on YUV / NV12 round-tripped images, add noise augmentation, or "
+            "use QAT.",
+        )
+    if frame:
+        noise_part = (
+            f", {ln / lz_eff:.0f}x the noise loss" if lz_eff > 0 else " (noise test disabled)"
+        )
+        return make(
+            "format",
+            "R7",
+            "The device's chroma decode costs this",
+            f"The conversion is consistent with training, but the device's decode of this raw "
+            f"frame loses more than the noise{noise_part} against the PC's best decode "
+            f"(bilinear chroma) of the same frame ({nums}). The 4:2:0 format's own loss is not "
+            "measurable from a raw frame. Try other chroma upsampling if the hardware allows, "
+            "else fine-tune on NV12 round-tripped images or QAT with the NV12 input.",
+        )
+    return None
+
+
+def _judge(m: Any, amp: str, frame: bool, parts: Any = None) -> Verdict:
+    """Rules R2-R7 for one output (or one part of a head)."""
+    ln, lz, lf, lc = m.loss_nv12, m.loss_noise, m.loss_format, m.loss_conversion
+    losses = (ln, lz, lf, lc)
+    numbers = _verdict_numbers(m)
 
     def make(code: str, rule: str, title: str, text: str) -> Verdict:
         return Verdict(code, title, text, m.name, *losses, rule=rule, numbers=numbers)  # type: ignore[arg-type]
@@ -366,29 +403,10 @@ def _judge(m: Any, amp: str, frame: bool, parts: Any = None) -> Verdict:
                 "mean/std/divisor (normalised twice?), the colour matrix and the chroma "
                 "handling.",
             )
-    if lz_eff > 0 and ln <= FRAGILE_RATIO * lz_eff:
-        numbers["nv12_over_noise"] = ln / lz_eff
-        return make(
-            "fragile",
-            "R6",
-            "Fragile model",
-            f"The NV12 path loses about what {amp} grey levels of noise lose ({nums}). The "
-            "preprocessing is consistent; the model is sensitive to tiny input changes. Fix "
-            "the model: train on YUV / NV12 round-tripped images, add noise augmentation, or "
-            "use QAT.",
-        )
+    late = _fragile_or_frame(make, numbers, ln, lz_eff, amp, frame, nums)
+    if late is not None:
+        return late
     noise_part = f", {ln / lz_eff:.0f}x the noise loss" if lz_eff > 0 else " (noise test disabled)"
-    if frame:
-        return make(
-            "format",
-            "R7",
-            "The device's chroma decode costs this",
-            f"The conversion is consistent with training, but the device's decode of this raw "
-            f"frame loses more than the noise{noise_part} against the PC's best decode "
-            f"(bilinear chroma) of the same frame ({nums}). The 4:2:0 format's own loss is not "
-            "measurable from a raw frame. Try other chroma upsampling if the hardware allows, "
-            "else fine-tune on NV12 round-tripped images or QAT with the NV12 input.",
-        )
     return _format_verdict(make, numbers, parts, noise_part, nums)
 
 
