@@ -75,3 +75,90 @@ def test_yuv_to_rgb_affine_is_what_the_decoders_apply():
             expected = np.clip(exact, 0, 255).astype(np.uint8)
             got = yuv444_to_rgb(yuv, swing=swing, matrix=matrix)
             assert np.abs(got.astype(int) - expected).max() <= (0 if swing == "full" else 1)
+
+
+# ---------------------------------------------------------------------- the layout
+#: The layers, lowest first: a module may import its own layer or lower ones only.
+LAYERS = {
+    "nv12_widgets.core": 0,
+    "nv12_widgets.devices": 1,
+    "nv12_widgets.views": 1,
+    "nv12_widgets.report": 2,
+    "nv12_widgets.model.devicepath": 3,
+    "nv12_widgets.model.exchange": 4,
+    "nv12_widgets.model.judge": 5,
+    "nv12_widgets.model.assets": 5,
+    "nv12_widgets.model.workflows": 6,
+    "nv12_widgets.model": 7,  # the package's public API (__init__) re-exports the above
+    "nv12_widgets.widgets": 8,
+    "nv12_widgets.cli": 8,
+    "nv12_widgets.launch": 8,
+    "nv12_widgets": 9,
+}
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _layer(module: str) -> int:
+    best = max((k for k in LAYERS if module == k or module.startswith(k + ".")), key=len)
+    return LAYERS[best]
+
+
+def _absolute_imports(path: Path) -> set[str]:
+    """Every nv12_widgets module ``path`` imports, at any depth, relative ones resolved."""
+    here = _module_name(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("nv12_widgets")}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            if mod == "nv12_widgets":  # from the package: its submodules, not __version__
+                found |= {
+                    f"nv12_widgets.{a.name}"
+                    for a in node.names
+                    if (PACKAGE / a.name).is_dir() or (PACKAGE / f"{a.name}.py").is_file()
+                }
+            elif mod.startswith("nv12_widgets"):
+                found.add(mod)
+    return found
+
+
+def test_no_module_imports_a_higher_layer():
+    """widgets / cli -> model -> (workflows -> judge -> exchange -> devicepath) -> report ->
+    views / devices -> core: the README's layout, checked on every import."""
+    upward = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        me = _module_name(path)
+        for target in _absolute_imports(path):
+            if _layer(target) > _layer(me):
+                upward.append(f"{me} -> {target}")
+    assert upward == []
+
+
+def test_no_module_or_function_is_too_long():
+    """One concept per module: no module over 800 lines, no function body over 100."""
+    long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > 800:
+            long.append(f"{path.name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                body = node.body
+                doc = isinstance(body[0], ast.Expr) and isinstance(
+                    getattr(body[0], "value", None), ast.Constant
+                )
+                start = body[1].lineno if doc and len(body) > 1 else body[0].lineno
+                if node.end_lineno - start + 1 > 100:
+                    long.append(f"{path.name}:{node.name}: {node.end_lineno - start + 1} lines")
+    assert long == []
