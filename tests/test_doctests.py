@@ -58,7 +58,7 @@ PENDING |= frozenset("nv12_widgets.core." + name for name in ("signal", "visual"
 PENDING |= frozenset(
     "nv12_widgets." + name
     for name in (
-        "core.format_parts", "model.calibration", "model.drift", "model.identify_candidates",
+        "core.format_parts", "model.calibration", "model.identify_candidates",
         "model.identify_report", "model.identify_search", "model.input_plan",
         "model.layerwise", "model.mistake_cost", "model.pipeline_run", "model.task_pictures",
         "model.task_results", "model.training", "model.workflows.dataset_result",
