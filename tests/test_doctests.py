@@ -61,7 +61,7 @@ PENDING |= frozenset(
         "core.format_parts", "model.calibration", "model.identify_candidates",
         "model.identify_report", "model.identify_search", "model.input_plan",
         "model.layerwise", "model.mistake_cost", "model.pipeline_run", "model.task_pictures",
-        "model.task_results", "model.training", "model.workflows.dataset_result",
+        "model.task_results", "model.workflows.dataset_result",
         "model.workflows.evaluate_task", "model.workflows.execution",
         "model.workflows.results_store",
     )
