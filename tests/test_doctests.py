@@ -59,7 +59,7 @@ PENDING |= frozenset(
     "nv12_widgets." + name
     for name in (
         "core.format_parts", "model.calibration", "model.identify_candidates",
-        "model.identify_report", "model.identify_search", "model.input_plan",
+        "model.identify_report", "model.identify_search",
         "model.layerwise", "model.mistake_cost", "model.task_pictures",
         "model.task_results", "model.workflows.dataset_result",
         "model.workflows.evaluate_task", "model.workflows.execution",
