@@ -464,6 +464,22 @@ class Intermediates:
         Tensor name in A -> its name in B (a QDQ model's dequantised output).
     skipped : list of str
         Tensors left out, and why.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> vi = lambda name: helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, 4])
+    >>> relu = helper.make_node("Relu", ["x"], ["y"], name="relu")
+    >>> graph = helper.make_graph([relu], "g", [vi("x")], [vi("y")])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> a = np.array([[1, -2, 3, 4]], np.float32)
+    >>> got = collect_intermediates(tiny, a, np.abs(a))
+    >>> [t for _, _, t, _, _ in got.plan], got.name_b, got.skipped
+    (['y'], {'y': 'y'}, [])
+    >>> got.pair("y")  # A's -2 clipped to 0 by the Relu
+    (array([[1., 0., 3., 4.]], dtype=float32), array([[1., 2., 3., 4.]], dtype=float32))
+    >>> got.pair("x")[0]  # a graph input: the feeds
+    array([[ 1., -2.,  3.,  4.]], dtype=float32)
     """
 
     proto: onnx.ModelProto
