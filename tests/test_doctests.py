@@ -61,7 +61,7 @@ PENDING |= frozenset(
         "core.format_parts", "model.calibration", "model.identify_candidates",
         "model.identify_report", "model.identify_search",
         "model.task_pictures",
-        "model.task_results", "model.workflows.dataset_result",
+        "model.workflows.dataset_result",
         "model.workflows.evaluate_task", "model.workflows.execution",
         "model.workflows.results_store",
     )
