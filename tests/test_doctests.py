@@ -60,7 +60,6 @@ PENDING |= frozenset(
     for name in (
         "core.format_parts", "model.calibration", "model.identify_candidates",
         "model.identify_report", "model.identify_search",
-        "model.task_pictures",
         "model.workflows.dataset_result",
         "model.workflows.evaluate_task", "model.workflows.execution",
         "model.workflows.results_store",
