@@ -59,7 +59,7 @@ PENDING |= frozenset(
     "nv12_widgets." + name
     for name in (
         "model.identify_candidates",
-        "model.identify_report", "model.identify_search",
+        "model.identify_search",
         "model.workflows.dataset_result",
         "model.workflows.evaluate_task", "model.workflows.execution",
         "model.workflows.results_store",
