@@ -58,7 +58,6 @@ PENDING |= frozenset("nv12_widgets.core." + name for name in ("signal", "visual"
 PENDING |= frozenset(
     "nv12_widgets." + name
     for name in (
-        "model.identify_search",
         "model.workflows.dataset_result",
         "model.workflows.evaluate_task", "model.workflows.execution",
         "model.workflows.results_store",
