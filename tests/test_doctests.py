@@ -59,7 +59,7 @@ PENDING |= frozenset(
     "nv12_widgets." + name
     for name in (
         "model.workflows.dataset_result",
-        "model.workflows.evaluate_task", "model.workflows.execution",
+        "model.workflows.evaluate_task",
         "model.workflows.results_store",
     )
 )  # fmt: skip
