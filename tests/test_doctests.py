@@ -60,7 +60,6 @@ PENDING |= frozenset(
     for name in (
         "model.workflows.dataset_result",
         "model.workflows.evaluate_task",
-        "model.workflows.results_store",
     )
 )  # fmt: skip
 
