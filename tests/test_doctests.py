@@ -58,7 +58,6 @@ PENDING |= frozenset("nv12_widgets.core." + name for name in ("signal", "visual"
 PENDING |= frozenset(
     "nv12_widgets." + name
     for name in (
-        "model.workflows.dataset_result",
         "model.workflows.evaluate_task",
     )
 )  # fmt: skip
