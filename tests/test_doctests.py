@@ -54,13 +54,6 @@ PENDING = frozenset(
 
 #: Core modules other helpers were editing when the check was added; same rule as PENDING.
 PENDING |= frozenset("nv12_widgets.core." + name for name in ("signal", "visual", "vocabulary"))
-#: Modules merged after the check was added (the issue-17/18/20 rewrites); same rule.
-PENDING |= frozenset(
-    "nv12_widgets." + name
-    for name in (
-        "model.workflows.evaluate_task",
-    )
-)  # fmt: skip
 
 
 def _public_items(module_name: str) -> list[tuple[str, object]]:
