@@ -52,9 +52,6 @@ PENDING = frozenset(
     )
 )  # fmt: skip
 
-#: Core modules other helpers were editing when the check was added; same rule as PENDING.
-PENDING |= frozenset("nv12_widgets.core." + name for name in ("vocabulary",))
-
 
 def _public_items(module_name: str) -> list[tuple[str, object]]:
     """The functions and classes a module defines and lists in ``__all__`` (or, without
