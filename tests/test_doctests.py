@@ -42,39 +42,9 @@ def _walk(package) -> list[str]:
 
 MODULES = sorted(name for package in PACKAGES for name in _walk(package))
 
-#: Model modules excluded from the every-public-item check ONLY until their rewrite (issue 17)
-#: lands; the lead shrinks this set as each rewritten module gets its examples.
-def _resolve(short: str) -> str:
-    """``"model.drift"`` -> the module of that name wherever the layout puts it
-    (``"nv12_widgets.model.workflows.drift"``); unchanged when there is no single one."""
-    top, _, stem = short.rpartition(".")
-    root = "nv12_widgets." + top.split(".")[0] + "."
-    hits = [m for m in MODULES if m.startswith(root) and m.endswith("." + stem)]
-    return hits[0] if len(hits) == 1 else "nv12_widgets." + short
-
-
-PENDING = frozenset(
-    _resolve("model." + name)
-    for name in (
-        "compare", "config", "dataset", "finding_fields", "identify", "lint", "pipeline",
-        "pixel", "quantize", "results", "session", "sweep",
-    )
-)  # fmt: skip
-
-#: Core modules other helpers were editing when the check was added; same rule as PENDING.
-PENDING |= frozenset(_resolve("core." + name) for name in ("signal", "visual", "vocabulary"))
-#: Modules merged after the check was added (the issue-17/18/20 rewrites); same rule.
-PENDING |= frozenset(
-    _resolve(name)
-    for name in (
-        "core.format_parts", "model.calibration", "model.drift", "model.identify_candidates",
-        "model.identify_report", "model.identify_search", "model.input_plan",
-        "model.layerwise", "model.mistake_cost", "model.pipeline_run", "model.task_pictures",
-        "model.task_results", "model.training", "model.workflows.dataset_result",
-        "model.workflows.evaluate_task", "model.workflows.execution",
-        "model.workflows.results_store",
-    )
-)  # fmt: skip
+#: Modules excluded from the every-public-item check until they get their examples
+#: (issue 17); empty now: every core, devices and model module is checked.
+PENDING: frozenset[str] = frozenset()
 
 
 def _public_items(module_name: str) -> list[tuple[str, object]]:

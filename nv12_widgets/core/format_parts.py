@@ -49,6 +49,16 @@ class FormatErrorParts:
         The frame's swing (studio-swing luma loses more: 220 codes for 256 levels).
     dominant : {"luma", "chroma", "none"}
         The larger part ("none" when both are below 1e-9).
+
+    Examples
+    --------
+    >>> p = FormatErrorParts(luma_rms=0.3, chroma_rms=2.5, swing="studio", dominant="chroma")
+    >>> p.label
+    '4:2:0 chroma'
+    >>> p.to_dict()
+    {'luma_rms': 0.3, 'chroma_rms': 2.5, 'swing': 'studio', 'dominant': 'chroma', 'label': '4:2:0 chroma'}
+    >>> FormatErrorParts(0.0, 0.0, "full", "none").label
+    'nothing measurable'
     """
 
     luma_rms: float

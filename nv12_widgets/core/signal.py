@@ -97,6 +97,11 @@ class Signal:
         the peak for other float outputs, ``max|x|`` (at least 1) for integer outputs.
     reason : str
         One sentence with the numbers, for the user.
+
+    Examples
+    --------
+    >>> signal_of(np.array([[2.0, -1.0, 0.5]])).to_dict()
+    {'has_signal': True, 'peak': 2.0, 'scale': 2.0, 'reason': 'values span 3 (peak 2), above float32 rounding of the scale (6.1e-05)'}
     """
 
     has_signal: bool
@@ -121,6 +126,13 @@ class PairEvidence:
     floor : float
         ``ROUNDING_ULPS * eps * scale`` of the reference.
     reason : str
+
+    Examples
+    --------
+    >>> ref = np.array([0.2, 0.9, 0.1], np.float32)
+    >>> d = pair_evidence(ref, ref + np.float32(1e-2)).to_dict()
+    >>> d["is_evidence"], d["floor"]  # 256 ulps of float32 at scale 1
+    (True, 3.0517578125e-05)
     """
 
     is_evidence: bool
@@ -338,6 +350,16 @@ class PairAssessment:
     evidence : PairEvidence
     reason : str
         One sentence for the user (the deciding rule's reason).
+
+    Examples
+    --------
+    >>> empty = np.full((1, 1, 8, 8), 1e-6, np.float32)  # a detector that found nothing
+    >>> a = assess_pair(empty, empty * 1.5)
+    >>> a.status, a.takes_part, a.to_dict()["reference"]["has_signal"]
+    ('no-signal', False, False)
+    >>> ref = np.array([0.2, 0.9, 0.1], np.float32)
+    >>> assess_pair(ref, ref + np.float32(1e-7)).takes_part  # rounding still takes part
+    True
     """
 
     status: str

@@ -52,6 +52,13 @@ def error_map(a: np.ndarray, b: np.ndarray, *, gain: float = 16.0) -> np.ndarray
     -------
     numpy.ndarray
         (H, W) uint8, ``min(255, round(gain * max_c |a - b|))``.
+
+    Examples
+    --------
+    >>> a = np.array([[10, 20], [30, 40]], np.uint8)
+    >>> b = a.copy(); b[0, 1] = 23  # 3 levels off
+    >>> error_map(a, b).tolist(), error_map(a, b, gain=100).tolist()
+    ([[0, 48], [0, 0]], [[0, 255], [0, 0]])
     """
     a = np.asarray(a)
     b = np.asarray(b)
@@ -90,6 +97,13 @@ def heatmap(
     -------
     numpy.ndarray
         (H, W, 3) uint8 RGB.
+
+    Examples
+    --------
+    >>> heatmap(np.array([[0.0, 1.0]])).tolist()  # viridis: dark purple to yellow
+    [[[68, 1, 84], [253, 231, 37]]]
+    >>> heatmap(np.array([[0.0, 1.0]]), cmap="gray").tolist()
+    [[[0, 0, 0], [255, 255, 255]]]
     """
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.size == 0:
@@ -121,6 +135,13 @@ def image_like_output(output: np.ndarray) -> np.ndarray | None:
     -------
     numpy.ndarray or None
         (H, W) float32 view of the first batch item and channel, or None.
+
+    Examples
+    --------
+    >>> image_like_output(np.zeros((1, 1, 8, 8), np.float32)).shape
+    (8, 8)
+    >>> image_like_output(np.zeros((1, 10), np.float32)) is None  # a classifier's scores
+    True
     """
     a = np.asarray(output)
     if a.ndim == 4:
@@ -150,6 +171,12 @@ def display_downscale(image: np.ndarray, max_side: int = 640) -> tuple[np.ndarra
     -------
     (numpy.ndarray, int)
         The image (itself when it fits) and the factor (1 when unchanged).
+
+    Examples
+    --------
+    >>> small, factor = display_downscale(np.zeros((1000, 500, 3), np.uint8))
+    >>> small.shape, factor
+    ((500, 250, 3), 2)
     """
     check_image(image, "image", channels=None)
     side = max(image.shape[:2])
@@ -173,6 +200,11 @@ def png_bytes(image: np.ndarray, *, compression: int = 1) -> bytes:
     -------
     bytes
         The PNG file.
+
+    Examples
+    --------
+    >>> png_bytes(np.zeros((2, 2, 3), np.uint8))[:8]
+    b'\\x89PNG\\r\\n\\x1a\\n'
     """
     check_image(image, "image", channels=None)
     if image.ndim == 3 and image.shape[2] == 1:
@@ -209,6 +241,11 @@ def crop_zoom(
     -------
     numpy.ndarray
         (h * scale, w * scale[, C]) uint8.
+
+    Examples
+    --------
+    >>> crop_zoom(np.arange(16, dtype=np.uint8).reshape(4, 4), 0, 0, half=1, scale=2).tolist()
+    [[0, 0, 1, 1], [0, 0, 1, 1], [4, 4, 5, 5], [4, 4, 5, 5]]
     """
     check_image(image, "image", channels=None)
     h, w = image.shape[:2]
@@ -233,6 +270,13 @@ def output_heatmaps(
     (ref_rgb, test_rgb, diff_rgb, scale)
         Three (H, W, 3) uint8 RGB images (viridis on the shared range; inferno for
         ``|reference - test|`` from 0 to its max) and ``scale`` = {"lo", "hi", "diff_max"}.
+
+    Examples
+    --------
+    >>> ref, test = np.zeros((8, 8), np.float32), np.full((8, 8), 0.5, np.float32)
+    >>> ref_rgb, test_rgb, diff_rgb, scale = output_heatmaps(ref, test)
+    >>> ref_rgb.shape, diff_rgb.dtype, scale
+    ((8, 8, 3), dtype('uint8'), {'lo': 0.0, 'hi': 0.5, 'diff_max': 0.5})
     """
     a = np.asarray(reference, np.float32)
     b = np.asarray(test, np.float32)

@@ -100,6 +100,14 @@ class MetricSpec:
     good, fair : float or None
         Colour thresholds: ``value >= good`` is ``"good"``, ``value >= fair`` ``"fair"``,
         lower ``"poor"``; None: not coloured.
+
+    Examples
+    --------
+    >>> spec = MetricSpec("sqnr_nv12_db", "SQNR NV12", "signal to noise", ".2f", "dB", 30.0, 20.0)
+    >>> spec.header, spec.format(22.284), spec.format(float("inf")), spec.format(None)
+    ('SQNR NV12 (dB)', '22.28', '∞', '—')
+    >>> spec.level(35.0), spec.level(22.3), spec.level(3.0), spec.level(float("nan"))
+    ('good', 'fair', 'poor', None)
     """
 
     key: str

@@ -129,7 +129,14 @@ class PreprocessConfig:
     >>> c = PreprocessConfig(train_format="bgr", mean=0.5, std=0.5)  # (x / 255 - 0.5) / 0.5
     >>> c.pixel_mean, c.to_rknn()["std_values"]
     ((127.5, 127.5, 127.5), [[127.5, 127.5, 127.5]])
-    >>> PreprocessConfig.from_json(c.to_json()) == c
+    >>> PreprocessConfig.from_json(c.to_json()) == c == PreprocessConfig.from_dict(c.to_dict())
+    True
+    >>> g = PreprocessConfig(train_format="gray", mean=0.5, std=0.5, swing="studio")
+    >>> g.channels, g.pixel_std, g.effective_swing, g.effective_decode_swing, g.effective_matrix
+    (1, (127.5,), 'studio', 'studio', 'bt601')
+    >>> g.effective_decode_matrix, g.normalize_params()["std"], g.to_openvino()["scale_values"]
+    ('bt601', array([0.5], dtype=float32), [127.5])
+    >>> PreprocessConfig.from_hbdk4(**g.to_hbdk4(), train_format="gray", swing="studio") == g
     True
     >>> c.replace(swing="studio").decode_kwargs()
     {'swing': 'studio', 'matrix': 'bt601', 'upsample': 'nearest', 'profile': None}
@@ -494,8 +501,8 @@ class FieldSpec:
     >>> spec = field_spec("profile")
     >>> spec.option, spec.none_word, "horizon" in spec.choices
     ('--profile', 'none', True)
-    >>> field_spec("swing").default
-    'full'
+    >>> field_spec("swing").default, spec.optional, spec.default_text()
+    ('full', True, 'none')
     """
 
     name: str
@@ -695,6 +702,9 @@ def field_spec(name: str) -> FieldSpec:
     ------
     InputError
         For a name that is not a field.
+
+    >>> field_spec("decode_swing").default_text()  # None: the encode's swing
+    'same'
     """
     if name not in _SPECS:
         raise InputError(

@@ -43,6 +43,12 @@ class InputPlan:
         The input's element type (float32 for a float model).
     shape : tuple of int
         The full static input shape, batch 1.
+
+    Examples
+    --------
+    >>> p = InputPlan("x", "NHWC", (4, 4), 3, np.dtype("float32"), (1, 4, 4, 3))
+    >>> p == plan_input("x", [1, 4, 4, 3], np.dtype("float32"), PreprocessConfig())
+    True
     """
 
     name: str
@@ -147,7 +153,15 @@ def plan_input(
 
 def value_info_dims(value_info: onnx.ValueInfoProto) -> list[int | str | None]:
     """Dimensions of a graph input: ints, symbolic names, or None (unknown); a
-    ``dim_value`` <= 0 (Paddle2ONNX's -1) is dynamic (None)."""
+    ``dim_value`` <= 0 (Paddle2ONNX's -1) is dynamic (None).
+
+    Examples
+    --------
+    >>> from onnx import helper
+    >>> vi = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, -1, 4])
+    >>> value_info_dims(vi)
+    ['N', 3, None, 4]
+    """
     dims: list[int | str | None] = []
     for d in value_info.type.tensor_type.shape.dim:
         if d.HasField("dim_value") and d.dim_value > 0:

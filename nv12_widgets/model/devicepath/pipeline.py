@@ -93,7 +93,13 @@ __all__ = [
 # ---------------------------------------------------------------------- stages
 @dataclass(frozen=True)
 class FitStage:
-    """Fit an (H, W, 3) image to the model input: ``core.fit_image``."""
+    """Fit an (H, W, 3) image to the model input: ``core.fit_image``.
+
+    Examples
+    --------
+    >>> FitStage((2, 2), "resize", "nearest").numpy(np.zeros((4, 6, 3), np.uint8)).shape
+    (2, 2, 3)
+    """
 
     size: tuple[int, int]
     policy: str
@@ -111,6 +117,15 @@ class FrameFitStage:
     A device's resizer / pyramid scales Y and the interleaved UV plane apart (UV at half
     size); ``core.resize_nv12`` does the same with ``interpolation``. A frame already at
     the model size passes unchanged.
+
+    Examples
+    --------
+    >>> from nv12_widgets.core import rgb_to_nv12
+    >>> frame = rgb_to_nv12(np.zeros((4, 4, 3), np.uint8))
+    >>> FrameFitStage((2, 2), "nearest").numpy(frame).y.shape
+    (2, 2)
+    >>> FrameFitStage((4, 4), "nearest").numpy(frame) is frame
+    True
     """
 
     size: tuple[int, int]
@@ -131,6 +146,14 @@ class TrainPixelsStage:
     ``swing``/``matrix`` matter for yuv444 / gray training only (they define those
     pixels); for rgb / bgr they are fixed to ("full", "bt601") so that equal pipelines
     have equal stages.
+
+    Examples
+    --------
+    >>> TrainPixelsStage.of(PreprocessConfig(train_format="bgr", swing="studio"))
+    TrainPixelsStage(fmt='bgr', swing='full', matrix='bt601')
+    >>> gray = TrainPixelsStage.of(PreprocessConfig(train_format="gray", swing="studio"))
+    >>> gray.swing, gray.numpy(np.zeros((2, 2, 3), np.uint8)).tolist()
+    ('studio', [[[16], [16]], [[16], [16]]])
     """
 
     fmt: str
@@ -159,6 +182,14 @@ class EncodeStage:
 
     ``size`` is set when the encoder also resizes (swscale with the "resize" policy:
     ``ffmpeg -vf scale=W:H``): it then reads the source image, not the fitted one.
+
+    Examples
+    --------
+    >>> EncodeStage.of(PreprocessConfig(profile="tidl"))
+    EncodeStage(profile='tidl', swing='studio', matrix='bt601', chroma='profile', size=None)
+    >>> encode = EncodeStage.of(PreprocessConfig(swing="studio"))
+    >>> encode.numpy(np.zeros((2, 2, 3), np.uint8)).y.tolist()
+    [[16, 16], [16, 16]]
     """
 
     profile: str | None
@@ -206,6 +237,28 @@ class DecodeStage:
     out_swing, out_matrix : str or None
         yuv444 / gray only: when the training YUV has another swing or matrix than
         the frame, the frame is decoded to RGB and re-encoded with these.
+
+    Examples
+    --------
+    >>> from nv12_widgets.core import rgb_to_nv12
+    >>> frame = rgb_to_nv12(np.full((4, 4, 3), 90, np.uint8), swing="studio")
+    >>> decode = DecodeStage.device(PreprocessConfig(swing="studio"))
+    >>> decode.describe()
+    {'profile': None, 'swing': 'studio', 'matrix': 'bt601', 'upsample': 'nearest'}
+    >>> decode.numpy(frame)[0, 0].tolist(), decode.rgb(frame).shape
+    ([90, 90, 90], (4, 4, 3))
+    >>> DecodeStage.matched(PreprocessConfig(profile="opencv"), PreprocessConfig()).swing
+    'studio'
+    >>> DecodeStage.best(PreprocessConfig()).upsample  # a raw frame's reference
+    'bilinear'
+    >>> decode.graph_check()  # has an ONNX form
+    >>> b = GraphBuilder("", {"y_f", "uv_f"})
+    >>> decode.onnx(b, "y_f", "uv_f"), [n.op_type for n in b.nodes][:2]
+    ('pixels', ['Resize', 'Concat'])
+    >>> DecodeStage.device(PreprocessConfig(profile="vendor-pil")).graph_check()
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: profile='vendor-pil' has no ONNX form: ...
     """
 
     fmt: str
@@ -341,6 +394,16 @@ class NormalizeStage:
     ``core.normalize`` computes ``x * (1 / (divisor * std)) + (-mean / std)`` in float32
     with the constants computed in float64; the ONNX form is the same ``Mul`` + ``Add``
     with the same float32 constants, so both are bit-identical.
+
+    Examples
+    --------
+    >>> plan = plan_input("x", [1, 3, 2, 2], np.dtype("float32"), PreprocessConfig())
+    >>> norm = NormalizeStage.of(PreprocessConfig(mean=(0.5,) * 3, std=(0.25,) * 3), plan)
+    >>> norm.numpy(np.full((2, 2, 3), 255, np.uint8))[0, :, 0, 0].tolist()  # (1 - 0.5) / 0.25
+    [2.0, 2.0, 2.0]
+    >>> b = GraphBuilder("", {"pixels", "out"})
+    >>> norm.onnx(b, "pixels", "out"), [n.op_type for n in b.nodes]
+    ('out', ['Mul', 'Add', 'Transpose'])
     """
 
     divisor: float
@@ -427,6 +490,14 @@ for _stage in (FitStage, FrameFitStage, TrainPixelsStage, EncodeStage, DecodeSta
 def device_path_key(config: PreprocessConfig) -> tuple:
     """What defines a config's device path (encode, decode, normalisation), as a hashable
     key: two configs with equal keys give the same NV12 path whatever their other fields.
+
+    Examples
+    --------
+    >>> device_path_key(PreprocessConfig()) == device_path_key(
+    ...     PreprocessConfig(resize_policy="letterbox"))  # the fit is not the device path
+    True
+    >>> device_path_key(PreprocessConfig()) == device_path_key(PreprocessConfig(swing="studio"))
+    False
     """
     p = config.normalize_params()
     return (
@@ -457,6 +528,37 @@ class Pipeline:
     frame_fit, frame_reference : stages
         For a raw NV12 frame as the source: the NV12-domain resize, and the PC's best
         decode that stands in for the fitted RGB (see :meth:`run_frame`).
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 4, 4]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y])
+    >>> proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> p = Pipeline.for_proto(proto, PreprocessConfig(swing="studio"))
+    >>> p.plan.shape, Pipeline.for_model(Model(proto)).plan == p.plan
+    ((1, 3, 4, 4), True)
+    >>> Pipeline.from_plan(p.plan, PreprocessConfig()).encode.swing
+    'full'
+    >>> image = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5
+    >>> p.reference_tensor(image).shape
+    (1, 3, 4, 4)
+
+    The ONNX form of the device stages gives the numpy executor's tensor, bit for bit:
+
+    >>> import onnxruntime as ort
+    >>> from nv12_widgets.core import rgb_to_nv12
+    >>> frame = rgb_to_nv12(image, swing="studio")
+    >>> sess = ort.InferenceSession(p.preprocess_model().SerializeToString())
+    >>> planes = dict(zip(("y", "uv"), frame.as_model_inputs()))
+    >>> bool(np.array_equal(sess.run(None, planes)[0], p.device_tensor(frame)))
+    True
+    >>> b = GraphBuilder("pre/", {"y", "uv", "tensor"})
+    >>> p.emit(b, "y", "uv", "tensor")
+    >>> b.nodes[-1].output[0]
+    'tensor'
+    >>> json.loads(p.metadata("x", ("y", "uv")))["decode"]["swing"]
+    'studio'
     """
 
     plan: InputPlan

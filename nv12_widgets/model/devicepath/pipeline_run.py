@@ -87,6 +87,13 @@ class StageCache:
     (1, 1)
     >>> cache.hits
     {'x': 1}
+    >>> img = np.zeros((2, 2, 3), np.uint8)
+    >>> key = cache.source_key(img)
+    >>> img[0, 0, 0] = 1  # edited in place: a new image, a new key
+    >>> cache.source_key(img) == key
+    False
+    >>> cache.clear(); len(cache.data), cache.hits  # the counters are kept
+    (0, {'x': 1})
     """
 
     def __init__(self, size: int = 64, *, only: tuple[str, ...] | None = None) -> None:
@@ -167,6 +174,25 @@ class PipelineRun:
     >>> run = p.run(np.full((4, 4, 3), 131, np.uint8))
     >>> run.device_pixels.dtype, run.device_tensor.shape
     (dtype('float32'), (1, 4, 4, 3))
+    >>> run.fitted.shape, run.reference_pixels.shape, run.reference_tensor.shape
+    ((4, 4, 3), (4, 4, 3), (1, 4, 4, 3))
+    >>> run.frame.y.shape, run.matched_pixels.shape, run.matched_tensor.shape
+    ((4, 4), (4, 4, 3), (1, 4, 4, 3))
+    >>> run.get("frame") is run.frame, run.key("frame")  # no cache: no key
+    (True, None)
+
+    With a :class:`StageCache`, a second run of the same image reuses the first's results:
+
+    >>> cache = StageCache()
+    >>> image = np.full((4, 4, 3), 131, np.uint8)
+    >>> first = p.run(image, cache=cache)
+    >>> first.key("fitted")[0] == cache.source_key(image)
+    True
+    >>> p.run(image, cache=cache).reference_tensor is first.reference_tensor, cache.hits
+    (True, {'reference_tensor': 1})
+    >>> pixels, tensor = first.noisy(2.0, "uniform", seed=0)
+    >>> pixels.dtype, tensor.shape, bool(np.abs(pixels - first.reference_pixels).max() <= 2)
+    (dtype('float32'), (1, 4, 4, 3), True)
     """
 
     def __init__(

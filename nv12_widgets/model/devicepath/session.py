@@ -83,6 +83,31 @@ class Model:
     name : str
         Display name: the file name, or the graph name.
     session : onnxruntime.InferenceSession
+
+    Examples
+    --------
+    A model scaling its image by a side input ``k``:
+
+    >>> from onnx import TensorProto, helper
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 2, 2]) for n in "xy")
+    >>> k = helper.make_tensor_value_info("k", TensorProto.FLOAT, [1])
+    >>> g = helper.make_graph([helper.make_node("Mul", ["x", "k"], ["y"])], "scale", [x, k], [y])
+    >>> m = Model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]))
+    >>> m
+    Model('scale', inputs=[x: float32 [1, 3, 2, 2] (NCHW), k: float32 [1]], outputs=[y: float32 [1, 3, 2, 2] (NCHW)])
+    >>> m.input_names, m.output_names, m.image.name, m.input("k").shape
+    (['x', 'k'], ['y'], 'x', (1,))
+    >>> len(m.model_bytes) > 0, m.proto.graph.name, len(m.digest)
+    (True, 'scale', 24)
+    >>> two = {"k": np.array([2.0], np.float32)}
+    >>> m.run_image(np.ones((3, 2, 2), np.float32), two)["y"][0, :, 0, 0]  # batch axis added
+    array([2., 2., 2.], dtype=float32)
+    >>> float(m.run({"x": np.ones((1, 3, 2, 2), np.float32), **two}, outputs=["y"])["y"].max())
+    2.0
+    >>> m.check_feeds({"x": np.ones((1, 3, 2, 2)), **two})
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: Input 'x' expects dtype float32, got float64 (convert with .astype(np.float32)).
     """
 
     def __init__(

@@ -142,7 +142,20 @@ class DevicePathTransform:
     # ------------------------------------------------------------------ building
     @classmethod
     def for_model(cls, model: Any, config: PreprocessConfig | None = None, **kw: Any):
-        """The transform for a :class:`~nv12_widgets.model.Model`'s image input."""
+        """The transform for a :class:`~nv12_widgets.model.Model`'s image input.
+
+        Examples
+        --------
+        >>> from onnx import TensorProto, helper
+        >>> from nv12_widgets.model import Model, PreprocessConfig
+        >>> x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])
+        >>> y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 8, 8])
+        >>> g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y])
+        >>> m = Model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]))
+        >>> t = DevicePathTransform.for_model(m, PreprocessConfig(), batch_axis=True)
+        >>> t(np.zeros((8, 8, 3), np.uint8)).shape, t.random
+        ((1, 3, 8, 8), False)
+        """
         return cls(Pipeline.for_model(model, config), **kw)
 
     @classmethod
@@ -203,7 +216,15 @@ class DevicePathTransform:
         return tensor if self.batch_axis else tensor[0]
 
     def batch(self, images: Any) -> np.ndarray:
-        """(N, ...) device tensors of N images (a sequence, or an (N, H, W, 3) array)."""
+        """(N, ...) device tensors of N images (a sequence, or an (N, H, W, 3) array).
+
+        Examples
+        --------
+        >>> from nv12_widgets.model import PreprocessConfig
+        >>> t = DevicePathTransform.for_size((4, 4), PreprocessConfig(), batch_axis=True)
+        >>> t.batch(np.zeros((2, 4, 4, 3), np.uint8)).shape  # one batch axis, not two
+        (2, 3, 4, 4)
+        """
         items = list(images)
         if not items:
             raise InputError("batch() needs at least one image.")

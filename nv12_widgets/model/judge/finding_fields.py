@@ -47,7 +47,21 @@ MAX_OUTPUT_HEATMAPS = 3
 def finding_metrics(comparison: Comparison) -> dict[str, dict[str, Any]]:
     """``Comparison.to_dict()`` flattened to a finding's metric values (shape as
     ``"1x1x320x320"``, notes joined, task agreements as ``task_nv12.iou``..., the name
-    dropped; the parts of a head as rows of their own, ``"output0[class_scores]"``)."""
+    dropped; the parts of a head as rows of their own, ``"output0[class_scores]"``).
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> from nv12_widgets.model import PreprocessConfig, compare
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 1, 8, 8]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Sigmoid", ["x"], ["y"])], "g", [x], [y])
+    >>> tiny = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> ramp = np.arange(192, dtype=np.uint8).reshape(8, 8, 3)
+    >>> c = compare(tiny, ramp, PreprocessConfig(train_format="gray", swing="studio"))
+    >>> row = finding_metrics(c)["y"]
+    >>> row["shape"], "name" in row, round(row["cosine_nv12"], 3)
+    ('1x1x8x8', False, 1.0)
+    """
     metrics: dict[str, dict[str, Any]] = {}
     for output, values in comparison.to_dict().items():
         metrics[output] = _flat_metrics(values)
@@ -77,14 +91,41 @@ def _flat_metrics(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def error_map_title(gain: int = ERROR_MAP_GAIN) -> str:
-    """The title of the error picture, e.g. ``|reference - NV12| x 16``."""
+    """The title of the error picture, e.g. ``|reference - NV12| x 16``.
+
+    Examples
+    --------
+    >>> error_map_title(), error_map_title(4)
+    ('|reference - NV12| x 16', '|reference - NV12| x 4')
+    """
     return f"|reference - NV12| x {gain}"
 
 
 def finding_images(comparison: Comparison) -> dict[str, np.ndarray]:
     """The pictures of one comparison: fitted image, Y, interleaved UV, the RGB the
     device's decode rebuilds, the error map, output heatmaps of image-like outputs, and
-    the task answers drawn over the image (``model.task_pictures``)."""
+    the task answers drawn over the image (``model.task_pictures``).
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> from nv12_widgets.model import PreprocessConfig, compare
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 1, 8, 8]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Sigmoid", ["x"], ["y"])], "g", [x], [y])
+    >>> tiny = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> ramp = np.arange(192, dtype=np.uint8).reshape(8, 8, 3)
+    >>> c = compare(tiny, ramp, PreprocessConfig(train_format="gray", swing="studio"))
+    >>> for title, picture in finding_images(c).items():
+    ...     print(f"{title}: {picture.shape}")
+    Image fitted to the model input: (8, 8, 3)
+    Y plane: (8, 8)
+    UV plane (interleaved): (4, 8)
+    RGB rebuilt from NV12: (8, 8, 3)
+    |reference - NV12| x 16: (8, 8)
+    Output y: reference (0.517..0.669): (8, 8, 3)
+    Output y: NV12 path (same scale): (8, 8, 3)
+    Output y: |reference - NV12| (0..0): (8, 8, 3)
+    """
     frame = comparison.nv12_frame
     images = {
         "Image fitted to the model input": np.ascontiguousarray(comparison.fitted_image),
@@ -143,6 +184,21 @@ def finding_fields(
         Title -> PNG bytes (e.g. the sweep chart).
     context : mapping, optional
         More context rows (they win over the defaults).
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> from nv12_widgets.model import PreprocessConfig, compare
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 1, 8, 8]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Sigmoid", ["x"], ["y"])], "g", [x], [y])
+    >>> tiny = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> ramp = np.arange(192, dtype=np.uint8).reshape(8, 8, 3)
+    >>> c = compare(tiny, ramp, PreprocessConfig(train_format="gray", swing="studio"))
+    >>> f = finding_fields(c, image_name="ramp.png", context={"camera": "front"})
+    >>> sorted(f)
+    ['charts', 'config', 'context', 'images', 'metrics', 'note', 'snippets', 'title', 'verdict']
+    >>> f["title"], f["context"]["verdict"], f["context"]["camera"]
+    ('ramp.png: No measurable loss', 'no-loss', 'front')
     """
     v = comparison.verdict()
     h, w = comparison.size
@@ -213,6 +269,17 @@ def dataset_fields(
         "worst": [{"path", "loss", "verdict"}], "error_list": [{"path", "error"}],
         "lint": [{"code", "severity", "message", "fields"}]}}``; non-finite numbers stay
         floats here (the findings' JSON policy writes them as ``"nan"``).
+
+    Examples
+    --------
+    >>> from nv12_widgets.model import PreprocessConfig
+    >>> from nv12_widgets.model.workflows.dataset import DatasetResult
+    >>> one = {"path": "a.png", "status": "ok", "verdict": "no-loss",
+    ...        "loss": {"y": {"nv12": 0.25}}, "agreement": {}}
+    >>> r = DatasetResult([one], "m.onnx", "k", PreprocessConfig(), ("y",), total=1, n_boot=50)
+    >>> d = dataset_fields(r, source="imgs/")[DATASET_CONTEXT_KEY]
+    >>> d["source"], d["evaluated"], d["verdicts"], d["worst"][0]["loss"]
+    ('imgs/', 1, {'no-loss': 1}, 0.25)
     """
     name = result.output_name(output)
     decomposition = [

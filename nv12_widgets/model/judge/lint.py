@@ -155,6 +155,16 @@ class LintFinding:
         config); empty when there is no safe automatic fix (``tensor-stats``,
         ``aspect-ratio``, negative mean / std, infos). :func:`apply_fixes` applies
         them, so a verdict can measure what the mistake costs on this image.
+
+    Examples
+    --------
+    >>> found = lint(PreprocessConfig(), device=PreprocessConfig(decode_swing="studio"))
+    >>> (f,) = [f for f in found if f.code == "decode-swing"]
+    >>> str(f)[:40], f.severity
+    ('[error] decode-swing: device: the frames', 'error')
+    >>> d = f.to_dict()
+    >>> d["fields"], d["fix"]  # the fix: decode with the frames' own swing
+    (['device.swing', 'device.decode_swing'], {'device.decode_swing': None})
     """
 
     code: str

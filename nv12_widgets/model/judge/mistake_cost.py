@@ -50,6 +50,15 @@ class MistakeCost:
         mismatch).
     fixes : tuple of (str, value)
         The field changes that were applied.
+
+    Examples
+    --------
+    >>> intended = {"y": np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)}
+    >>> deployed = {"y": np.array([[1.0, 2.0], [3.0, 5.0]], np.float32)}
+    >>> cost = costs_of(intended, deployed, (("swing", "studio"),))["y"]
+    >>> d = cost.to_dict()
+    >>> round(d["cosine"], 4), d["max_abs"], d["status"], d["fixes"]
+    (0.994, 1.0, 'evidence', {'swing': 'studio'})
     """
 
     output: str
@@ -103,6 +112,27 @@ def mistake_cost(
     -------
     dict of str to MistakeCost
         Per output; empty when no finding has a fix. One or two inferences.
+
+    Examples
+    --------
+    An identity model (its output is the tensor it is fed) deployed without the mean
+    subtraction the finding asks for:
+
+    >>> from onnx import TensorProto, helper
+    >>> from nv12_widgets.model import Model
+    >>> from nv12_widgets.model.judge.lint import LintFinding
+    >>> x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])
+    >>> y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])
+    >>> g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y])
+    >>> m = Model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]))
+    >>> f = LintFinding("mean", "error", "no mean", ("mean",), fix=(("mean", (100.0,) * 3),))
+    >>> image = np.zeros((4, 4, 3), np.uint8)
+    >>> image[:2] = 200
+    >>> cost = mistake_cost(m, image, [f], PreprocessConfig())["y"]
+    >>> round(cost.cosine, 3), cost.max_abs, cost.assessment.status
+    (-0.704, 100.0, 'evidence')
+    >>> mistake_cost(m, image, [], PreprocessConfig())  # nothing to fix
+    {}
     """
     fixes = tuple(kv for f in findings for kv in f.fix)
     if not fixes:
@@ -126,7 +156,16 @@ def costs_of(
     fixes: tuple[tuple[str, Any], ...],
 ) -> dict[str, MistakeCost]:
     """The :class:`MistakeCost` of every output from the two runs' outputs: the device's
-    output with the fixes applied (``intended``) against the one as configured."""
+    output with the fixes applied (``intended``) against the one as configured.
+
+    Examples
+    --------
+    >>> intended = {"logits": np.array([[0.1, 0.9]], np.float32)}
+    >>> deployed = {"logits": np.array([[0.6, 0.4]], np.float32)}  # the top-1 flips
+    >>> cost = costs_of(intended, deployed, (("train_format", "bgr"),))["logits"]
+    >>> cost.task["kind"], cost.task["top1"], cost.fixes
+    ('classifier', 0.0, (('train_format', 'bgr'),))
+    """
     result = {}
     for out_name, want in intended.items():
         got = np.asarray(deployed[out_name])

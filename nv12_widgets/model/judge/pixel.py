@@ -142,6 +142,27 @@ class PixelReadout:
         ``nv12 - reference`` per channel, grey levels.
     error_map : int
         The error map's value here: ``min(255, gain * max |error|)``.
+
+    Examples
+    --------
+    A full-swing frame decoded as studio swing loses contrast:
+
+    >>> from onnx import TensorProto, helper
+    >>> from nv12_widgets.model import PreprocessConfig, compare
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 4, 4]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
+    >>> tiny = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> rgb = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5
+    >>> c = compare(tiny, rgb, PreprocessConfig(), device=PreprocessConfig(decode_swing="studio"))
+    >>> for label, value in pixel_readout(c, 1, 2).rows():
+    ...     print(f"{label:<25} {value}")
+    Y, U, V codes             94, 131, 125
+    RGB rebuilt from NV12     86, 92, 97
+    reference RGB             90, 95, 100
+    NV12 path RGB             86, 92, 97
+    reference normalised      +0.35294, +0.37255, +0.39216
+    NV12 normalised           +0.33725, +0.36078, +0.38039
+    error (NV12 - reference)  -4, -3, -3
     """
 
     row: int
@@ -202,6 +223,19 @@ def pixel_readout(
     Returns
     -------
     PixelReadout
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> from nv12_widgets.model import PreprocessConfig, compare
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 4, 4]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
+    >>> tiny = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> rgb = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5
+    >>> c = compare(tiny, rgb, PreprocessConfig(), device=PreprocessConfig(decode_swing="studio"))
+    >>> p = pixel_readout(c, 1, 2)
+    >>> (p.y, p.u, p.v), p.reference, p.nv12, p.error, p.error_map
+    ((94, 131, 125), (90, 95, 100), (86, 92, 97), (-4, -3, -3), 64)
     """
     f = cmp.nv12_frame
     h, w = cmp.reference_input.shape[:2]

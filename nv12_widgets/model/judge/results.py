@@ -108,6 +108,15 @@ class OutputMetrics:
     ``kind_guessed``: the kind is the shape guess (not chosen, bound or read from
     metadata): its decoded answers may be meaningless (a box-regression tensor read as
     a text map), so the verdict does not rest on them (see ``verdict_rules``).
+
+    Examples
+    --------
+    >>> ref, moved = {"p": np.array([1.0, 2.0, 3.0])}, {"p": np.array([1.0, 2.0, 3.5])}
+    >>> (m,) = component_metrics("y", ref, nv12=moved, noise=ref, matched=ref)
+    >>> round(m.loss_nv12, 4), m.loss_noise, m.loss_format, round(m.loss_conversion, 4)
+    (0.0026, 0.0, 0.0, 0.0026)
+    >>> m.to_dict()["name"], m.to_dict()["shape"], m.status_nv12, m.status_noise
+    ('y[p]', [3], 'evidence', 'rounding')
     """
 
     name: str
@@ -180,7 +189,20 @@ class OutputMetrics:
 def format_parts_of(c: Comparison) -> FormatErrorParts | None:
     """What the format lost on this comparison's image (None for a raw frame): the
     fitted image against its NV12 frame, with the matched decode's swing, matrix and
-    chroma upsampling (``core.format_parts.format_error_parts``)."""
+    chroma upsampling (``core.format_parts.format_error_parts``).
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> from nv12_widgets.model import compare
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 4, 4]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
+    >>> tiny = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> rgb = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5  # colour edges
+    >>> parts = format_parts_of(compare(tiny, rgb, PreprocessConfig()))
+    >>> parts.dominant, round(parts.luma_rms, 3), round(parts.chroma_rms, 3)
+    ('chroma', 0.075, 0.375)
+    """
     if c.source == "frame":
         return None
     stage = DecodeStage.matched(c.device_config, c.config)
@@ -222,6 +244,16 @@ def verdict(
     Returns
     -------
     Verdict
+
+    Examples
+    --------
+    >>> ref = np.array([1.0, 2.0, 3.0])
+    >>> same, off = measure_path(ref, ref), measure_path(ref, ref + [0, 0, 0.5])
+    >>> m = output_metrics("y", ref, nv12=off, noise=same, matched=same, conversion=off,
+    ...                    signal=signal_of(ref), kind="other")
+    >>> v = verdict(m)  # the conversion alone moves the output
+    >>> v.code, v.title
+    ('preprocessing', 'Preprocessing differs from training')
     """
     if isinstance(metrics, Comparison):
         c = metrics
@@ -288,6 +320,28 @@ class Comparison:
     tasks : dict
         Binding name (``"yolov8(output0)"``) -> ``model.task_results.TaskResult``:
         the decoded answers of every path and their agreement (the pictures read them).
+
+    Examples
+    --------
+    A full-swing camera decoded as studio swing by the device, on a one-Relu model:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from onnx import TensorProto, helper
+    >>> from nv12_widgets.model import compare
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 4, 4]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
+    >>> tiny = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> rgb = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5
+    >>> c = compare(tiny, rgb, PreprocessConfig(), device=PreprocessConfig(decode_swing="studio"))
+    >>> c
+    Comparison('g', 4x4, y: nv12=0.998203 noise=0.999982)
+    >>> c.to_dict()["y"]["shape"], c.nv12_rgb().shape, c.verdict().code
+    ([1, 3, 4, 4], (4, 4, 3), 'preprocessing')
+    >>> c.verdict_text().split(".")[0], c.to_record()["lint"][0]["code"]
+    ('Preprocessing differs from training', 'decode-swing')
+    >>> print(c.summary().splitlines()[0])
+    y: cos NV12 0.998203, cos noise 0.999982, cos format 0.999993, SQNR NV12 22.28 dB, ref peak 0.9216
     """
 
     model_name: str
@@ -388,7 +442,15 @@ FORMAT_NOT_MEASURABLE = (
 @dataclass(frozen=True)
 class PathMeasure:
     """One path's output against its reference: the metric bundle, whether the pair is
-    evidence (``core.signal.assess_pair``), and the task-level agreement."""
+    evidence (``core.signal.assess_pair``), and the task-level agreement.
+
+    Examples
+    --------
+    >>> ref = np.array([1.0, 2.0, 3.0])
+    >>> m = measure_path(ref, ref + [0, 0, 0.5])
+    >>> round(m.metrics.cosine, 4), m.metrics.max_abs, m.status, m.task
+    (0.9974, 0.5, 'evidence', None)
+    """
 
     metrics: PairMetrics
     status: str
@@ -404,7 +466,15 @@ def measure_path(
     task_options: Mapping[str, Any] | None = None,
 ) -> PathMeasure:
     """Compare one output of a path with the reference: metrics, evidence status and
-    (when ``kind`` is given) the task agreement of that kind."""
+    (when ``kind`` is given) the task agreement of that kind.
+
+    Examples
+    --------
+    >>> ref = np.array([[0.1, 0.9]])
+    >>> m = measure_path(ref, np.array([[0.6, 0.4]]), kind="classifier")
+    >>> m.status, m.task["top1"], measure_path(ref, ref + 1e-9).status
+    ('evidence', 0.0, 'rounding')
+    """
     metrics = compare_arrays(reference, test)
     if metrics.note:
         return PathMeasure(metrics, "unmeasurable")
@@ -447,6 +517,15 @@ def output_metrics(
     :func:`measure_path`); a pair that could not be measured leaves its metrics NaN and
     a note. ``matched=None``: the source was a raw frame, there is no full-resolution
     RGB, the format's own loss is not measurable.
+
+    Examples
+    --------
+    >>> ref = np.array([1.0, 2.0, 3.0])
+    >>> same, off = measure_path(ref, ref), measure_path(ref, ref + [0, 0, 0.5])
+    >>> m = output_metrics("y", ref, nv12=off, noise=same, matched=None, conversion=off,
+    ...                    signal=signal_of(ref), kind="other")
+    >>> round(m.cosine_nv12, 4), m.cosine_noise, m.status_format  # matched=None: a raw frame
+    (0.9974, 1.0, 'unmeasurable')
     """
     ref = np.asarray(reference)
     notes: list[str] = []

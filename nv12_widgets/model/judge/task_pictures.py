@@ -126,6 +126,21 @@ def task_texts(c: Comparison, *, max_items: int = 8) -> list[dict[str, Any]]:
     list of dict
         ``task``, ``item``, ``reference``, ``nv12`` (strings) and ``edits`` (``(op,
         reference_part, nv12_part)``, see ``core.visual.text_edits``).
+
+    Examples
+    --------
+    A CTC recogniser (blank, "x", "y") whose NV12 path loses one "x" (only ``c.tasks``
+    is read):
+
+    >>> from nv12_widgets.core.heads import Binding
+    >>> from nv12_widgets.model.judge.task_results import judge_tasks
+    >>> class C:
+    ...     ref = {"y": np.eye(3)[[1, 0, 1, 2]][None]}
+    ...     nv = {"y": np.eye(3)[[1, 0, 2, 2]][None]}
+    ...     ctc = Binding("ctc", ("y",), {"charset": "_xy"})
+    ...     tasks = judge_tasks([(ctc, True)], ref, nv, ref, ref)
+    >>> task_texts(C())
+    [{'task': 'ctc(y)', 'item': 0, 'reference': 'xxy', 'nv12': 'xy', 'edits': [('delete', 'x', ''), ('equal', 'xy', 'xy')]}]
     """
     rows = []
     for t in c.tasks.values():
@@ -146,7 +161,23 @@ def task_texts(c: Comparison, *, max_items: int = 8) -> list[dict[str, Any]]:
 def task_context(c: Comparison) -> list[dict[str, Any]]:
     """The task answers as plain values for a finding's context (``"tasks"`` entry):
     per task its name, whether it is trusted, whether the reference answers nothing,
-    the agreement of each path, and the recognised texts with their edits."""
+    the agreement of each path, and the recognised texts with their edits.
+
+    Examples
+    --------
+    >>> from nv12_widgets.core.heads import Binding
+    >>> from nv12_widgets.model.judge.task_results import judge_tasks
+    >>> class C:
+    ...     ref = {"y": np.eye(3)[[1, 0, 1, 2]][None]}
+    ...     nv = {"y": np.eye(3)[[1, 0, 2, 2]][None]}
+    ...     ctc = Binding("ctc", ("y",), {"charset": "_xy"})
+    ...     tasks = judge_tasks([(ctc, True)], ref, nv, ref, ref)
+    >>> (entry,) = task_context(C())
+    >>> entry["name"], entry["agreement"]["nv12"]["cer"], entry["texts"][0]["edits"][0]
+    ('ctc(y)', 0.3333333333333333, ['delete', 'x', ''])
+    >>> entry["summary"]
+    'NV12 path: steps 0.750, decoded differs (1 edits), CER 0.333 (chosen)'
+    """
     from nv12_widgets.model.judge.task_results import task_line
 
     texts = task_texts(c)

@@ -86,6 +86,16 @@ class TaskResult:
     empty_reason : str
     agreement : dict
         Path ("nv12", "noise", "format", "conversion") -> the kind's agreement dict.
+
+    Examples
+    --------
+    >>> ref, nv = {"prob": np.array([[0.1, 0.9]])}, {"prob": np.array([[0.8, 0.2]])}
+    >>> weak = Binding("classifier", ("prob",), {}, 0.5, "a guess")
+    >>> (t,) = judge_tasks([(weak, False)], ref, nv, ref, ref).values()
+    >>> t.name, t.trusted, t.score(), t.score("noise"), t.score("nowhere")
+    ('classifier(prob)', False, 0.0, 1.0, None)
+    >>> t.to_dict()["agreement"]["conversion"]
+    {'score': 0.0, 'top1': 0.0, 'top5': None}
     """
 
     binding: Binding
@@ -428,6 +438,17 @@ def attach_tasks(
     ``task_nv12`` / ``task_noise`` / ``task_format`` / ``task_conversion`` (the
     per-output task dict's own keys kept where the kind is the same), the reference's
     emptiness and - for a one-output head the kind splits - one OutputMetrics per part.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.judge.results import component_metrics
+    >>> ref, nv = {"prob": np.array([[0.1, 0.9]])}, {"prob": np.array([[0.8, 0.2]])}
+    >>> paths = {"reference": ref, "nv12": nv, "noise": ref, "matched": ref}
+    >>> (m,) = component_metrics("prob", ref, nv12=nv, noise=ref, matched=ref)
+    >>> tasks = judge_tasks([(Binding("classifier", ("prob",)), True)], ref, nv, ref, ref)
+    >>> out = attach_tasks({"prob": m}, tasks, paths)["prob"]
+    >>> out.kind, out.task_nv12["top1"], out.answer_empty
+    ('classifier', 0.0, False)
     """
     out = dict(metrics)
     for result in tasks.values():
@@ -482,6 +503,16 @@ def task_metrics(
     -------
     (metrics, tasks)
         See :func:`attach_tasks` and :func:`judge_tasks`.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.judge.results import component_metrics
+    >>> ref, nv = {"prob": np.array([[0.1, 0.9]])}, {"prob": np.array([[0.8, 0.2]])}
+    >>> paths = {"reference": ref, "nv12": nv, "noise": ref, "matched": ref}
+    >>> (m,) = component_metrics("prob", ref, nv12=nv, noise=ref, matched=ref)
+    >>> metrics, tasks = task_metrics(None, {"prob": m}, paths, output_kinds={"prob": "classifier"})
+    >>> list(tasks), metrics["prob"].task_nv12["score"]
+    (['classifier(prob)'], 0.0)
     """
     reference = paths["reference"]
     key = (id(reference), id(output_kinds), id(interpreters))

@@ -47,7 +47,22 @@ ImageSource = np.ndarray | str | os.PathLike[str]
 
 
 class CalibrationCancelled(RuntimeError):
-    """Raised by :func:`quantize_model` when its ``cancel`` event is set."""
+    """Raised by :func:`quantize_model` when its ``cancel`` event is set.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 2, 2]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y])
+    >>> stop = threading.Event()
+    >>> stop.set()
+    >>> reader = CalibrationFeeds(helper.make_model(g), np.zeros((2, 2, 3), np.uint8),
+    ...                           PreprocessConfig(), progress=False, cancel=stop)
+    >>> reader.get_next()
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.model.workflows.calibration.CalibrationCancelled: calibration cancelled after 0 image(s)
+    """
 
 
 # ---------------------------------------------------------------------- inputs
@@ -124,6 +139,20 @@ class ModelFeeds:
     ...     np.full((8, 8, 3), 255, np.uint8))
     >>> feeds["x"].shape, float(feeds["x"].max())
     ((1, 3, 4, 4), 1.0)
+
+    An NV12-inserted model (uint8 inputs ``y`` and ``uv``) is fed the frame's planes:
+
+    >>> y = helper.make_tensor_value_info("y", TensorProto.UINT8, [1, 2, 2, 1])
+    >>> uv = helper.make_tensor_value_info("uv", TensorProto.UINT8, [1, 1, 1, 2])
+    >>> out = helper.make_tensor_value_info("out", TensorProto.UINT8, [1, 2, 2, 1])
+    >>> g = helper.make_graph([helper.make_node("Identity", ["y"], ["out"])], "g", [y, uv], [out])
+    >>> nv12 = ModelFeeds(helper.make_model(g), PreprocessConfig())
+    >>> nv12.size, nv12.nv12_names
+    ((2, 2), ('y', 'uv'))
+    >>> from nv12_widgets.core import rgb_to_nv12
+    >>> planes = nv12.nv12_feeds(rgb_to_nv12(np.zeros((2, 2, 3), np.uint8)))
+    >>> {name: a.shape for name, a in planes.items()}
+    {'y': (1, 2, 2, 1), 'uv': (1, 1, 1, 2)}
     """
 
     def __init__(
@@ -201,6 +230,19 @@ class CalibrationFeeds:
         Show a ``tqdm.auto`` bar.
     cancel : threading.Event, optional
         Checked before each image; when set, :class:`CalibrationCancelled` is raised.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 4, 4]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y])
+    >>> images = np.zeros((2, 4, 4, 3), np.uint8)
+    >>> reader = CalibrationFeeds(helper.make_model(g), images, PreprocessConfig(), progress=False)
+    >>> len(reader), sorted(reader.get_next()), reader.get_next()["x"].shape, reader.get_next()
+    (2, ['x'], (1, 3, 4, 4), None)
+    >>> reader.rewind(); reader.count, len(list(reader))  # iterating rewinds too
+    (0, 2)
+    >>> reader.close()  # closes the progress bar, if any
     """
 
     def __init__(

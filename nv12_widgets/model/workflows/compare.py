@@ -140,6 +140,25 @@ class Comparator:
     * noise path: + amplitude, kind and seed (not cached when the seed is None).
 
     Not thread-safe: use one Comparator per thread.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 4, 4]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y])
+    >>> comparator = Comparator(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
+    >>> config = PreprocessConfig()
+    >>> p = comparator.pipeline(config)
+    >>> p is comparator.pipeline(config.replace(noise_amplitude=5.0)), comparator.plan(config).shape
+    (True, (1, 3, 4, 4))
+    >>> image = np.full((4, 4, 3), 100, np.uint8)
+    >>> comparator.run(image, p).reference_tensor.shape
+    (1, 3, 4, 4)
+    >>> _ = comparator.compare(image, config)
+    >>> _ = comparator.compare(image, config)  # every path from the caches
+    >>> comparator.inferences, comparator.hits
+    (2, {'fit': 2, 'reference': 1, 'nv12': 1, 'format': 2, 'noise': 1})
+    >>> comparator.clear_cache()  # the arrays go, the counters stay
     """
 
     def __init__(
@@ -469,6 +488,19 @@ def compare(
     Returns
     -------
     Comparison
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 4, 4]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y])
+    >>> m = Model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
+    >>> ramp = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5
+    >>> c = compare(m, ramp, PreprocessConfig(swing="studio"))
+    >>> c.size, round(c.metrics["y"].cosine_nv12, 6), c.verdict().code
+    ((4, 4), 0.99999, 'fragile')
+    >>> compare(m, ramp, PreprocessConfig(swing="studio")).inferences  # the same Comparator
+    0
     """
     if isinstance(model, Model) and not extra_feeds:
         comparator = _COMPARATORS.get(model)

@@ -167,6 +167,9 @@ class JudgeOptions:
     2000
     >>> JudgeOptions(output_kinds={"output0": "yolov8"}).output_kinds
     {'output0': 'yolov8'}
+    >>> same_top1 = JudgeOptions().agreement("y", np.array([[0.1, 0.9]]), np.array([[0.2, 0.8]]))
+    >>> same_top1, JudgeOptions().agreement("y", np.array([[0.1, 0.9]]), np.array([[0.8, 0.2]]))
+    (1.0, 0.0)
     """
 
     agreement: Agreement = task_kind_agreement

@@ -98,6 +98,44 @@ class DatasetResult:
     ...                   "m.onnx", "k", PreprocessConfig(), ("y",), total=1)
     >>> r.losses("nv12"), r.verdict_counts()
     (array([0.25]), {'no-loss': 1})
+
+    A classifier (classes cat, dog) on two images and an unreadable one, with a
+    quantised model and board dumps; the board alone flips the cat:
+
+    >>> def record(path, label, board):
+    ...     top = [["cat", "dog"].index(label)]
+    ...     loss = {"nv12": 0.02, "format": 0.01, "conversion": 0.01, "noise": 0.02,
+    ...             "quant": 0.04, "quantization": 0.02, "board": 0.3}
+    ...     return {"path": path, "status": "ok", "verdict": "no-loss", "label": label,
+    ...             "pred": {"reference": top, "nv12": top, "quant": top, "board": [board]},
+    ...             "loss": {"y": loss},
+    ...             "agreement": {"y": {"nv12": 1.0, "quant": 1.0, "board": float(top == [board])}}}
+    >>> records = [record("a.png", "cat", 1), record("b.png", "dog", 1),
+    ...            {"path": "c.png", "status": "error", "error": "unreadable"}]
+    >>> r = DatasetResult(records, "m.onnx", "k", PreprocessConfig(), ("y",),
+    ...                   classes=["cat", "dog"], class_output="y", total=3, n_boot=100)
+    >>> r.output_name(), r.paths, r.errors
+    ('y', ['a.png', 'b.png', 'c.png'], [{'path': 'c.png', 'error': 'unreadable'}])
+    >>> r.has_quant(), r.has_board(), r.board_errors()
+    (True, True, [])
+    >>> [(row["cause"], row["share"]) for row in r.decomposition()][:3]
+    [('format', 0.25), ('conversion', 0.25), ('quantisation', 0.5)]
+    >>> r.correct("board"), r.accuracy()["top1"]["board"][0], r.accuracy_drop("board")[0]
+    (array([False,  True]), 0.5, 0.5)
+    >>> [rung for rung, _, _ in r.rungs()]
+    ['float', 'NV12 emulated', 'quantised', 'board']
+    >>> [(row["rung"], row["step"] and row["step"]["mcnemar"]["b"]) for row in r.ladder()]
+    [('float', None), ('NV12 emulated', 0), ('quantised', 0), ('board', 1)]
+    >>> [c["top1"]["board"] for c in r.board_only_changes()], r.worst(1)[0]["loss"]
+    (['dog'], 0.02)
+    >>> r.to_pandas()[["path", "pred_board", "correct_board"]].values.tolist()
+    [['a.png', 'dog', False], ['b.png', 'dog', True], ['c.png', nan, nan]]
+    >>> print(r.summary().splitlines()[0])
+    m.onnx: 2 image(s) evaluated, 1 error(s) of 3; output 'y'
+    >>> "answer changes only on the board: 1 image(s)" in r.summary()
+    True
+    >>> r.plot().axes[0].get_xlabel()
+    'mean 1 - cosine over images (95% bootstrap CI)'
     """
 
     records: list[dict[str, Any]]

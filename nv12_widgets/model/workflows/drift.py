@@ -116,7 +116,15 @@ def _ratio(out: float, inp: float) -> float:
 
 @dataclass(frozen=True)
 class NodeDrift:
-    """One node output under one cause (see the module docstring)."""
+    """One node output under one cause (see the module docstring).
+
+    Examples
+    --------
+    >>> r = NodeDrift(1, "scale", "Mul", "y", drift=0.2, cosine=0.98, input_drift=0.1,
+    ...               amplification=2.0, reads=("r", "w"))
+    >>> r.to_dict()["amplification"], "reads" in r.to_dict()
+    (2.0, False)
+    """
 
     index: int
     node: str
@@ -143,7 +151,16 @@ class NodeDrift:
 
 @dataclass(frozen=True, eq=False)
 class CauseDrift:
-    """Every compared node output of one cause, in topological order."""
+    """Every compared node output of one cause, in topological order.
+
+    Examples
+    --------
+    >>> rows = [NodeDrift(0, "relu", "Relu", "r", 0.1, 0.9995, 0.1, 1.0, ("x",)),
+    ...         NodeDrift(1, "scale", "Mul", "y", 0.3, 0.99, 0.1, 3.0, ("r", "w"))]
+    >>> c = CauseDrift("format", rows, threshold=0.999, input_drift=0.1)
+    >>> c.first_below.node, [r.node for r in c.ranked(2)], c.row("y").node
+    ('scale', ['scale', 'relu'], 'scale')
+    """
 
     cause: str
     rows: list[NodeDrift]
@@ -173,7 +190,33 @@ class CauseDrift:
 
 @dataclass(frozen=True, eq=False)
 class DriftByCause:
-    """Per-node drift of each cause (see :func:`drift_by_cause`)."""
+    """Per-node drift of each cause (see :func:`drift_by_cause`).
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper, numpy_helper
+    >>> vi = lambda name: helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, 4])
+    >>> relu = helper.make_node("Relu", ["x"], ["r"], name="relu")
+    >>> scale = helper.make_node("Mul", ["r", "w"], ["y"], name="scale")
+    >>> w = numpy_helper.from_array(np.array([1, 1, 1, 10], np.float32), "w")
+    >>> graph = helper.make_graph([relu, scale], "g", [vi("x")], [vi("y")], [w])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> ref = np.array([[1, 2, 3, 4]], np.float32)
+    >>> fmt = np.array([[1, 2, 3, 4.5]], np.float32)  # the last value drifts
+    >>> d = drift_by_cause(tiny, {"reference": ref, "format": fmt})
+    >>> print(d.summary())
+    format: input drift 9.13e-02; first below cos 0.999 at relu (Relu, #0); top amplifier scale (Mul) x1.36
+    >>> [r.node for r in d.critical_path("format")], d.to_dict()["format"]["first_below"]
+    (['relu', 'scale'], 'relu')
+    >>> sorted(d.model_explorer())
+    ['format amplification', 'format drift']
+    >>> import os, tempfile
+    >>> [os.path.basename(p) for p in d.save_model_explorer(tempfile.mkdtemp())]
+    ['format_drift.json', 'format_amplification.json']
+    >>> from matplotlib.figure import Figure  # no display needed
+    >>> d.plot(Figure().subplots()).get_yscale()
+    'log'
+    """
 
     causes: dict[str, CauseDrift]
     nodes: list[tuple[int, str, str, tuple[str, ...], tuple[str, ...]]] = field(repr=False)
@@ -337,7 +380,16 @@ class DriftByCause:
 
 
 def chart_png(drift: DriftByCause, dpi: int = 110) -> bytes:
-    """:meth:`DriftByCause.plot` as PNG bytes (for reports and the dashboard)."""
+    """:meth:`DriftByCause.plot` as PNG bytes (for reports and the dashboard).
+
+    Examples
+    --------
+    >>> row = NodeDrift(0, "relu", "Relu", "r", 0.1, 0.99, 0.1, 1.0, ("x",))
+    >>> d = DriftByCause({"format": CauseDrift("format", [row], 0.999, 0.1)},
+    ...                  nodes=[(0, "relu", "Relu", ("x",), ("r",))])
+    >>> chart_png(d, dpi=20)[:4]
+    b'\\x89PNG'
+    """
     import io
 
     import matplotlib.pyplot as plt
@@ -356,8 +408,12 @@ def drift_fields(drift: DriftByCause, *, model_name: str, image_name: str, top: 
 
     Examples
     --------
-    >>> f = drift_fields(d, model_name="det.onnx", image_name="a.jpg")   # doctest: +SKIP
-    >>> Findings().record(**f)                                           # doctest: +SKIP
+    >>> row = NodeDrift(0, "relu", "Relu", "r", 0.1, 0.99, 0.1, 1.0, ("x",))
+    >>> d = DriftByCause({"format": CauseDrift("format", [row], 0.999, 0.1)},
+    ...                  nodes=[(0, "relu", "Relu", ("x",), ("r",))])
+    >>> f = drift_fields(d, model_name="det.onnx", image_name="a.jpg")
+    >>> f["title"], sorted(f["charts"]), f["context"]["format: first below cos 0.999"]
+    ('Drift by cause: a.jpg', ['drift by cause along the critical path'], 'relu (Relu, #0)')
     """
     context: dict[str, Any] = {"model": model_name, "image": image_name}
     for name, c in drift.causes.items():
@@ -470,9 +526,17 @@ def drift_by_cause(
 
     Examples
     --------
-    >>> d = drift_by_cause(model, comparison.tensors)           # doctest: +SKIP
-    >>> print(d.summary())                                       # doctest: +SKIP
-    >>> d.save_model_explorer("exports/drift")                   # doctest: +SKIP
+    >>> from onnx import TensorProto, helper
+    >>> vi = lambda name: helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, 4])
+    >>> relu = helper.make_node("Relu", ["x"], ["y"], name="relu")
+    >>> graph = helper.make_graph([relu], "g", [vi("x")], [vi("y")])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> ref = np.array([[1, 2, 3, 4]], np.float32)
+    >>> fmt = np.array([[1, 2, 3, 4.5]], np.float32)
+    >>> nv12 = np.array([[1.5, 2, 3, 4.5]], np.float32)
+    >>> d = drift_by_cause(tiny, {"reference": ref, "format": fmt, "nv12": nv12})
+    >>> list(d.causes), round(d["conversion"].row("relu").drift, 4)
+    (['format', 'conversion'], 0.0854)
     """
     from nv12_widgets.model.devicepath.graph import graph_inputs, load_proto
 

@@ -131,6 +131,16 @@ class EvaluateTask:
     ...                     task_kind_agreement, "fetch_name_0", live=(m, None))
     >>> [r["status"] for r in task.results([str(demo_image_paths()[0]), "missing.png"])]
     ['ok', 'error']
+
+    A Dask worker gets the model sources as arguments and puts them back:
+
+    >>> ref = ModelRef("bytes", b"<the model's bytes>", None, "digest")
+    >>> task = EvaluateTask(ref, None, {}, 1, task_kind_agreement, None)
+    >>> task.shipped()
+    [b"<the model's bytes>", None]
+    >>> resolved = task.with_shipped([b"<resolved on the worker>", None])
+    >>> resolved.model_ref.source, resolved.model_ref.digest, task.model_ref.source
+    (b'<resolved on the worker>', 'digest', b"<the model's bytes>")
     """
 
     model_ref: ModelRef

@@ -76,6 +76,15 @@ class Task(Protocol):
     :meth:`ExecutionPlan.model_ref`) also defines ``shipped() -> list`` (those values)
     and ``with_shipped(values) -> Task``: Dask resolves futures only among a call's
     arguments, so they travel as arguments of :func:`run_chunk` and are put back there.
+
+    Examples
+    --------
+    >>> class Negate:  # a Task: no base class needed (a Protocol)
+    ...     def results(self, items):
+    ...         return (-i for i in items)
+    >>> task: Task = Negate()
+    >>> list(task.results([1, 2])), run_chunk(task, [3])
+    ([-1, -2], [-3])
     """
 
     def results(self, items: Sequence[Any]) -> Iterator[Any]: ...  # pragma: no cover
@@ -175,6 +184,22 @@ class ExecutionPlan:
 
     >>> plan_execution(None).kind
     'local'
+
+    Locally, a model the workers can read from its file travels as its path, any other
+    as its bytes:
+
+    >>> import os, tempfile
+    >>> from onnx import TensorProto, helper, save
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 2, 2]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y])
+    >>> proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> plan_execution(None).model_ref(Model(proto)).kind
+    'bytes'
+    >>> path = os.path.join(tempfile.mkdtemp(), "tiny.onnx")
+    >>> save(proto, path)
+    >>> ref = plan_execution(None).model_ref(Model(path))
+    >>> ref.kind, os.path.basename(ref.source)
+    ('path', 'tiny.onnx')
     """
 
     kind: str

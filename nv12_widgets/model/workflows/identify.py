@@ -222,6 +222,19 @@ def load_dump(
     InputError
         Missing files, raw frames without a size, sizes not matching the bytes, size
         options given for a dump that carries its own.
+
+    Examples
+    --------
+    >>> frame = load_dump(bytes(range(6)), width=2, height=2)  # a raw 2x2 NV12 frame
+    >>> frame.y.tolist(), frame.uv.tolist()
+    ([[0, 1], [2, 3]], [[[4, 5]]])
+    >>> load_dump(bytes(range(6)), width=2, height=2, fmt="nv21").uv.tolist()  # V first
+    [[[5, 4]]]
+    >>> import io
+    >>> npy = io.BytesIO()
+    >>> np.save(npy, np.ones((1, 3, 2, 2), np.float32))
+    >>> load_dump(npy.getvalue()).shape  # a tensor dump (.npy content)
+    (1, 3, 2, 2)
     """
     import io
     from pathlib import Path

@@ -36,7 +36,14 @@ _SITING = {
 @dataclass
 class Candidate:
     """One candidate pipeline: its config, label, path ("pc" or "nv12") and pixels
-    ((h, w, C) for a tensor search; the frame's Y then UV bytes for a frame search)."""
+    ((h, w, C) for a tensor search; the frame's Y then UV bytes for a frame search).
+
+    Examples
+    --------
+    >>> c = Candidate("PC, no NV12: RGB", PreprocessConfig(), "pc", np.zeros((2, 2, 3), np.uint8))
+    >>> c.path, c.pixels.shape, c.equivalents
+    ('pc', (2, 2, 3), [])
+    """
 
     label: str
     config: PreprocessConfig
@@ -49,13 +56,29 @@ class Candidate:
 
 
 def digest(a: np.ndarray) -> bytes:
-    """A content key of an array (bytes, shape and dtype)."""
+    """A content key of an array (bytes, shape and dtype).
+
+    Examples
+    --------
+    >>> digest(np.zeros(2)) == digest(np.zeros(2)), digest(np.zeros(2)) == digest(np.zeros((1, 2)))
+    (True, False)
+    """
     head = hashlib.blake2b(np.ascontiguousarray(a).data, digest_size=16).digest()
     return head + bytes(f"{a.shape}{a.dtype}", "ascii")
 
 
 def merge(cands: list[Candidate]) -> list[Candidate]:
-    """Merge candidates with byte-identical pixels (first one kept, others equivalents)."""
+    """Merge candidates with byte-identical pixels (first one kept, others equivalents).
+
+    Examples
+    --------
+    >>> grey, white = np.zeros((2, 2, 3), np.uint8), np.ones((2, 2, 3), np.uint8)
+    >>> cands = [Candidate("a", PreprocessConfig(), "pc", grey),
+    ...          Candidate("b", PreprocessConfig(train_format="bgr"), "pc", grey.copy()),
+    ...          Candidate("c", PreprocessConfig(), "pc", white)]
+    >>> [(c.label, [e.label for e in c.equivalents]) for c in merge(cands)]
+    [('a', ['b']), ('c', [])]
+    """
     seen: dict[bytes, Candidate] = {}
     for c in cands:
         key = digest(c.pixels)
@@ -76,6 +99,18 @@ class CandidateMaker:
     >>> base = dict(size=(8, 8), resize_policy="resize", interpolation="bilinear")
     >>> cands = maker.nv12(["rgb"], base)
     >>> any(c.config.profile == "tidl" and c.pixels.dtype == np.float32 for c in cands)
+    True
+    >>> maker.run(PreprocessConfig(size=(4, 4))).fitted.shape
+    (4, 4, 3)
+    >>> [(policy, interp, len(alternatives)) for policy, interp, _, alternatives in maker.fits((4, 4))]
+    [('resize', 'bilinear', 5), ('resize', 'nearest', 2), ('resize', 'bicubic', 2)]
+    >>> small = dict(base, size=(4, 4))
+    >>> [c.label for c in maker.pc("rgb", small)], len(maker.pc("yuv444", small))
+    (['PC, no NV12: RGB'], 4)
+    >>> frames = maker.frames(small)
+    >>> frames[0].label, frames[0].pixels.shape  # 16 Y bytes, then 8 UV bytes
+    ('NV12 full bt601, chroma 2x2 mean, centre-sited', (24,))
+    >>> bool(np.array_equal(maker.pixels(frames[0]), frames[0].pixels))
     True
     """
 

@@ -47,6 +47,18 @@ class Explanation:
         False when the solved normalisation cannot be a real one (a std <= 0, a mean
         outside the code range: see ``identify_search.physical``); such an explanation
         is never the answer.
+
+    Examples
+    --------
+    >>> studio = PreprocessConfig(swing="studio")
+    >>> e = Explanation("NV12 studio", studio, "nv12", 0.0, 0.0, 0.0,
+    ...                 equivalents=(studio.replace(chroma="decimate"),),
+    ...                 equivalent_labels=("NV12 studio, decimated chroma",))
+    >>> [c.chroma for c in e.configs]
+    ['mean', 'decimate']
+    >>> d = e.to_dict()
+    >>> d["config"]["swing"], d["equivalent_labels"], d["physical"]
+    ('studio', ['NV12 studio, decimated chroma'], True)
     """
 
     label: str
@@ -113,6 +125,22 @@ class Identification:
     seconds : float
         Wall time of the search.
     notes : tuple of str
+
+    Examples
+    --------
+    >>> best = Explanation("NV12 studio", PreprocessConfig(swing="studio"), "nv12", 0.0, 0.0,
+    ...                    0.0, planes={"y": {"max_abs": 0.0, "mean_abs": 0.0, "bias": 0.0}})
+    >>> other = Explanation("NV12 full", PreprocessConfig(), "nv12", 18.0, 9.5, -9.5)
+    >>> message = verdict_message(best, (other,), True, 0, 1.0, 2)
+    >>> r = Identification(True, "nv12", best, (other,), 1.0, 1.5, message, None, 2, 0.01)
+    >>> r.config.swing, r.to_dict()["runners_up"][0]["max_abs"]
+    ('studio', 18.0)
+    >>> print(r.summary())
+    identified exactly: NV12 studio (residual max 0, mean 0 grey levels, tolerance 1 grey level); next best max 18
+      residual per plane: y: max 0, mean 0, bias +0
+      runners-up (max / mean |diff| in grey levels):
+          18.000   9.5000  NV12 full
+      2 candidate pipelines searched in 0.01 s
     """
 
     identified: bool
@@ -248,6 +276,12 @@ def verdict_message(
 
 
 def num(v: float) -> float | None:
-    """JSON-safe float (None for inf / nan)."""
+    """JSON-safe float (None for inf / nan).
+
+    Examples
+    --------
+    >>> num(2), num(float("inf")), num(float("nan"))
+    (2.0, None, None)
+    """
     v = float(v)
     return v if math.isfinite(v) else None

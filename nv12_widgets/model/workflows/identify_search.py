@@ -40,6 +40,11 @@ def solve_affine(t: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-column least squares ``t = a p + b``; (a, b) of shape (C,).
 
     A column whose pixels are constant takes the mean slope of the others (or 1).
+
+    Examples
+    --------
+    >>> solve_affine(np.array([[1.0, 7.0], [3.0, 7.0], [5.0, 7.0]]), np.array([[0, 4], [1, 4], [2, 4]]))
+    (array([2., 2.]), array([ 1., -1.]))
     """
     p = p.astype(np.float64)
     pm, tm = p.mean(0), t.mean(0)
@@ -181,7 +186,25 @@ def physical(config: PreprocessConfig) -> bool:
 
 
 class TensorSearch:
-    """Which candidate explains a tensor dump (see the module docstring)."""
+    """Which candidate explains a tensor dump (see the module docstring).
+
+    Examples
+    --------
+    A (1, 3, 4, 4) dump normalised on the PC with mean 128, std 64:
+
+    >>> rgb = np.random.default_rng(0).integers(0, 256, (4, 4, 3), dtype=np.uint8)
+    >>> dump = ((rgb.astype(np.float32) - 128) / 64).transpose(2, 0, 1)[None]
+    >>> search = TensorSearch(rgb, dump, None)
+    >>> ranked, tried, notes = search.run(3)
+    >>> best = ranked[0]
+    >>> best.label, best.max_abs, [round(m, 6) for m in best.config.pixel_mean]
+    ('PC, no NV12: RGB', 0.0, [128.0, 128.0, 128.0])
+    >>> search.layout_of(best), search.quant_step(best)  # a float32 dump: no rounding step
+    ('NCHW', 0.0)
+    >>> half = TensorSearch(rgb, dump.astype(np.float16), None)
+    >>> round(half.quant_step(half.run(1)[0][0]), 4)  # float16: 2^-10 of its largest value
+    0.1211
+    """
 
     kind = "tensor"
 
@@ -386,7 +409,18 @@ class TensorSearch:
 
 
 class FrameSearch:
-    """Which encoder made a frame dump (byte by byte, Y and UV planes apart)."""
+    """Which encoder made a frame dump (byte by byte, Y and UV planes apart).
+
+    Examples
+    --------
+    >>> rgb = np.random.default_rng(0).integers(0, 256, (4, 4, 3), dtype=np.uint8)
+    >>> search = FrameSearch(rgb, core.rgb_to_nv12(rgb, swing="studio"), None)
+    >>> ranked, tried, notes = search.run(3)
+    >>> ranked[0].label, ranked[0].max_abs
+    ('NV12 studio bt601, chroma 2x2 mean, centre-sited', 0.0)
+    >>> search.layout_of(ranked[0]), search.quant_step(ranked[0])  # bytes: no layout, exact
+    (None, 0.0)
+    """
 
     kind = "nv12"
 

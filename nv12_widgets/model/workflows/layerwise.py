@@ -468,6 +468,22 @@ class Intermediates:
         Tensor name in A -> its name in B (a QDQ model's dequantised output).
     skipped : list of str
         Tensors left out, and why.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> vi = lambda name: helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, 4])
+    >>> relu = helper.make_node("Relu", ["x"], ["y"], name="relu")
+    >>> graph = helper.make_graph([relu], "g", [vi("x")], [vi("y")])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> a = np.array([[1, -2, 3, 4]], np.float32)
+    >>> got = collect_intermediates(tiny, a, np.abs(a))
+    >>> [t for _, _, t, _, _ in got.plan], got.name_b, got.skipped
+    (['y'], {'y': 'y'}, [])
+    >>> got.pair("y")  # A's -2 clipped to 0 by the Relu
+    (array([[1., 0., 3., 4.]], dtype=float32), array([[1., 2., 3., 4.]], dtype=float32))
+    >>> got.pair("x")[0]  # a graph input: the feeds
+    array([[ 1., -2.,  3.,  4.]], dtype=float32)
     """
 
     proto: onnx.ModelProto
@@ -649,8 +665,17 @@ def layerwise(
 
     Examples
     --------
-    >>> res = layerwise(model, {"x": ref}, {"x": nv12})        # doctest: +SKIP
-    >>> res.first_below, res.worst(3)                          # doctest: +SKIP
+    >>> from onnx import TensorProto, helper, numpy_helper
+    >>> vi = lambda name: helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, 4])
+    >>> relu = helper.make_node("Relu", ["x"], ["r"], name="relu")
+    >>> scale = helper.make_node("Mul", ["r", "w"], ["y"], name="scale")
+    >>> w = numpy_helper.from_array(np.array([1, 1, 1, 10], np.float32), "w")
+    >>> graph = helper.make_graph([relu, scale], "g", [vi("x")], [vi("y")], [w])
+    >>> tiny = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    >>> ref = np.array([[1, 2, 3, 4]], np.float32)
+    >>> res = layerwise(tiny, ref, ref + np.float32(0.5))  # a bare array: the only input
+    >>> [(r.node, round(r.cosine, 4)) for r in res.rows], res.first_below.node
+    ([('relu', 0.998), ('scale', 0.9999)], 'relu')
     """
     if not (isinstance(threshold, int | float) and -1.0 <= float(threshold) <= 1.0):
         raise InputError(f"threshold must be a cosine in [-1, 1], got {threshold!r}.")

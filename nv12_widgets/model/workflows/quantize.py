@@ -333,6 +333,22 @@ def quantize_model(
         unknown method or types, a failing pre-processing step.
     CalibrationCancelled
         When ``cancel`` was set.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper, numpy_helper
+    >>> x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])
+    >>> y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])
+    >>> w = numpy_helper.from_array(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3, 1, 1), "w")
+    >>> g = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"])], "g", [x], [y], [w])
+    >>> tiny = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> images = np.random.default_rng(0).integers(0, 256, (2, 4, 4, 3), dtype=np.uint8)
+    >>> qdq = quantize_model(tiny, images, PreprocessConfig(), progress=False)
+    >>> sorted({n.op_type for n in qdq.graph.node})
+    ['Conv', 'DequantizeLinear', 'QuantizeLinear']
+    >>> settings = quantization_settings(qdq)
+    >>> settings["method"], settings["calibration_images"], settings["activation_type"]
+    ('minmax', 2, 'int8')
     """
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, quantize_static
 
@@ -478,6 +494,11 @@ class QuantCell:
     """One output of one cell, compared with the float featuremap output.
 
     ``cosine`` is NaN (with ``note``) when the output holds NaN/Inf or its shape differs.
+
+    Examples
+    --------
+    >>> QuantCell(0.99, 20.0, 0.1).to_dict()
+    {'cosine': 0.99, 'sqnr_db': 20.0, 'max_abs': 0.1, 'note': ''}
     """
 
     cosine: float
@@ -518,6 +539,30 @@ class QuantMatrix:
         float standing in for QAT).
     arrays : dict
         ``arrays[(row, column)][output]`` -> the output array (None for cells not run).
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper, numpy_helper
+    >>> x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])
+    >>> y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])
+    >>> w = numpy_helper.from_array(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3, 1, 1), "w")
+    >>> g = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"])], "g", [x], [y], [w])
+    >>> tiny = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> images = np.random.default_rng(0).integers(0, 256, (2, 4, 4, 3), dtype=np.uint8)
+    >>> qdq = quantize_model(tiny, images, PreprocessConfig(), progress=False)
+    >>> m = quant_matrix(tiny, qdq, images[0], PreprocessConfig())
+    >>> m.cosine("float", "featuremap"), round(m.cosine("quantized", "featuremap"), 3)
+    (1.0, 1.0)
+    >>> round(m.cosine("float", "nv12"), 3), round(m.cosine("quantized", "nv12"), 3)
+    (0.976, 0.976)
+    >>> sorted(m.to_dict()), m.to_dict()["reference"]
+    (['cells', 'outputs', 'reference', 'symptoms'], 'float/featuremap')
+    >>> print("\\n".join(m.to_markdown().splitlines()[:5]))
+    output `y`: cosine vs float model on featuremap input
+    <BLANKLINE>
+    | model | featuremap input | NV12 input |
+    |---|---:|---:|
+    | float | 1.000000 (reference) | 0.976072 (13.2 dB) |
     """
 
     outputs: list[str]
@@ -628,6 +673,20 @@ def quant_matrix(
     QuantMatrix
         Every cell's outputs compared with the float model's output on the featuremap
         (reference) input: cosine, SQNR, max abs, per output.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper, numpy_helper
+    >>> x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])
+    >>> y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])
+    >>> w = numpy_helper.from_array(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3, 1, 1), "w")
+    >>> g = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"])], "g", [x], [y], [w])
+    >>> tiny = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> images = np.random.default_rng(0).integers(0, 256, (2, 4, 4, 3), dtype=np.uint8)
+    >>> qdq = quantize_model(tiny, images, PreprocessConfig(), progress=False)
+    >>> m = quant_matrix(tiny, qdq, images[0], PreprocessConfig())
+    >>> {label: round(c["y"], 3) for label, c in m.symptoms.items()}
+    {'symptom 1: quantized nv12 vs quantized featuremap': 0.976, 'symptom 2: quantized nv12 vs float nv12': 1.0}
 
     Raises
     ------

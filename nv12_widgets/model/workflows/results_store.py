@@ -124,6 +124,16 @@ class ResultsWriter:
     was torn by a crash gets a newline first, so the next record starts clean.
 
     >>> ResultsWriter(None).write({"kind": "image"})  # no file: nothing written
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "results.jsonl"
+    >>> _ = path.write_text('{"kind": "image"}')  # a line torn by a crash
+    >>> w = ResultsWriter(path)
+    >>> w.write({"kind": "image", "index": 1})
+    >>> w.close()
+    >>> w.write({"kind": "image", "index": 2})  # reopened
+    >>> w.close()
+    >>> path.read_text().splitlines()
+    ['{"kind": "image"}', '{"kind":"image","index":1}', '{"kind":"image","index":2}']
     """
 
     def __init__(self, path: str | os.PathLike[str] | None) -> None:

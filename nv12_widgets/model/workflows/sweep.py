@@ -75,6 +75,14 @@ def common_variants(config: PreprocessConfig) -> dict[str, PreprocessConfig]:
         decimate/nearest chroma, each named profile, studio swing, full swing decoded
         as studio and the reverse, and R/B swapped (rgb/bgr models). Variants equal to
         an earlier one are dropped.
+
+    Examples
+    --------
+    >>> variants = common_variants(PreprocessConfig())
+    >>> list(variants)[:3], variants["R/B swapped"].train_format
+    (['as configured', 'float, 2x2 mean chroma, bilinear', 'float, decimated chroma, nearest'], 'bgr')
+    >>> "R/B swapped" in common_variants(PreprocessConfig(train_format="gray"))
+    False
     """
     base = config.replace(profile=None, decode_swing=None)
     candidates: list[tuple[str, PreprocessConfig]] = [
@@ -167,6 +175,36 @@ class SweepResult:
         True when the sweep was cancelled; the arrays then hold what finished.
     completed, total : int
         Work items done / planned.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 4, 4]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
+    >>> tiny = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> ramp = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5
+    >>> studio = {"studio swing": {"swing": "studio"}, "decoded as studio": {"decode_swing": "studio"}}
+    >>> r = sweep(tiny, ramp, amplitudes=(0, 2), seeds=(0,), variants=studio, progress=False)
+    >>> {k: v.round(6).tolist() for k, v in r.noise_curve().items()}["mean"]
+    [1.0, 0.999982]
+    >>> [(row["name"], row["verdicts"]) for row in r.ranking()]
+    [('as configured', ['no-loss']), ('studio swing', ['format']), ('decoded as studio', ['preprocessing'])]
+    >>> r.headline()
+    'NV12 cosine 0.999993; noise 2 grey levels 0.999982; worst variant: decoded as studio 0.998203'
+    >>> print(r.summary())
+    output 'y' over 1 image(s), 1 seed(s)
+       noise       mean        min        max        std
+           0   1.000000   1.000000   1.000000   0.000000
+           2   0.999982   0.999982   0.999982   0.000000
+    variant                               NV12 mean        min
+    as configured                          0.999993   0.999993
+    studio swing                           0.999990   0.999990
+    decoded as studio                      0.998203   0.998203
+    >>> r.to_dict()["variant_names"], r.to_dict()["completed"] == r.total
+    (['as configured', 'studio swing', 'decoded as studio'], True)
+    >>> from matplotlib.figure import Figure  # no display needed
+    >>> type(r.plot(Figure().subplots())).__name__
+    'Figure'
     """
 
     config: PreprocessConfig
@@ -571,6 +609,20 @@ def sweep(
     Returns
     -------
     SweepResult
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper
+    >>> x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 4, 4]) for n in "xy")
+    >>> g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
+    >>> tiny = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    >>> ramp = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5
+    >>> studio = {"studio swing": {"swing": "studio"}, "decoded as studio": {"decode_swing": "studio"}}
+    >>> r = sweep(tiny, ramp, amplitudes=(0, 2), seeds=(0,), variants=studio, progress=False)
+    >>> r.noise["y"].shape, r.variants["y"].shape  # (images, amplitudes, seeds), (images, variants)
+    ((1, 2, 1), (1, 3))
+    >>> r.variant_verdicts.tolist()
+    [['no-loss', 'format', 'preprocessing']]
     """
     model = model if isinstance(model, Model) else Model(model)
     config = config if config is not None else PreprocessConfig()
