@@ -64,7 +64,7 @@ def voc_class_ap(truths, tests, cls):
     """py-faster-rcnn's voc_eval loop (pooled detections sorted by score, per-image
     matching), with the one documented change: the best *unmatched* box (COCO)."""
     dets = [(s, i, b) for i, t in enumerate(tests)
-            for b, s, c in zip(t.boxes, t.scores, t.classes) if c == cls]  # fmt: skip
+            for b, s, c in zip(t.boxes, t.scores, t.classes, strict=True) if c == cls]  # fmt: skip
     dets.sort(key=lambda d: -d[0])
     used = {i: np.zeros(int(np.sum(g.classes == cls)), bool) for i, g in enumerate(truths)}
     npos = sum(len(v) for v in used.values())
@@ -110,7 +110,9 @@ def _random_set(rng, n_images=6, n_classes=3):
 @pytest.mark.parametrize("seed", range(5))
 def test_pooled_map_equals_voc_eval(seed):
     truths, tests = _random_set(np.random.default_rng(seed))
-    result = pooled_average_precision([match_image(g, t) for g, t in zip(truths, tests)])
+    result = pooled_average_precision(
+        [match_image(g, t) for g, t in zip(truths, tests, strict=True)]
+    )
     classes = sorted(set(np.concatenate([g.classes for g in truths]).tolist()))
     expected = {c: voc_class_ap(truths, tests, c) for c in classes}
     assert result["per_class"].keys() == expected.keys()
