@@ -77,6 +77,19 @@ class GroundTruth:
     texts: Mapping[str, str] = field(default_factory=dict)
     names: tuple[str, ...] | None = None
 
+    def has(self, image: str) -> bool:
+        """Whether ``image`` (a path; matched by file name) is in the ground truth.
+
+        >>> GroundTruth("text", "t.txt", texts={"a.png": "x"}).has("d/a.png")
+        True
+        """
+        name = os.path.basename(os.fspath(image))
+        if self.kind == "text":
+            return name in self.texts
+        if self.folder is None:
+            return name in self.boxes
+        return (Path(self.folder) / (os.path.splitext(name)[0] + ".txt")).is_file()
+
     def detections(self, image: str, size: tuple[int, int]) -> Detections | None:
         """The boxes of ``image`` (a path; matched by file name) in source pixels.
 
