@@ -26,7 +26,7 @@ def test_evaluate_ground_truth_prints_map_per_path(capsys, tmp_path):
     config = tmp_path / "cfg.json"
     config.write_text(json.dumps({"size": [320, 320], "resize_policy": "letterbox"}))
     coco = {"images": [{"id": 1, "file_name": "astronaut.png"}],
-            "annotations": [{"image_id": 1, "category_id": 1, "bbox": [270, 130, 160, 150]}],
+            "annotations": [{"image_id": 1, "category_id": 1, "bbox": [173, 83, 101, 97]}],
             "categories": [{"id": i, "name": str(i)} for i in range(18)]}  # fmt: skip
     (tmp_path / "gt.json").write_text(json.dumps(coco))
     code = main(["evaluate", str(images), "--model", model, "--config", str(config),
@@ -37,6 +37,9 @@ def test_evaluate_ground_truth_prints_map_per_path(capsys, tmp_path):
     lines = [line for line in out.splitlines() if "mAP@0.5" in line]
     assert {line.split()[1] for line in lines} >= {"reference", "nv12", "noise"}
     assert all("on 1 image(s)" in line for line in lines)
+    # the box is the reference path's own detection of the face (class 1), in source pixels
+    (ref,) = [line for line in lines if line.split()[1] == "reference"]
+    assert "mAP@0.5 1.0000 [1.0000, 1.0000]" in ref
     (tmp_path / "bad.json").write_text(
         json.dumps({**coco, "images": [{"id": 1, "file_name": "x.png"}]})
     )
