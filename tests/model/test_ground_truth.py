@@ -148,3 +148,18 @@ def test_evaluate_nudenet_reference_scores_its_own_detections_as_truth(tmp_path,
     assert all(0.0 <= r["value"] <= 1.0 for r in rows.values())
     assert "against the ground truth" in result.summary()
     assert "mAP@0.5 1.0000" in result.summary()
+    # the same truth as YOLO txt labels (normalised centre / size): the same rows
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    sizes = {r["path"]: r["frame"]["source"] for r in first.ok}
+    for image_id, name in ((1, "sheet"), (2, "astronaut")):
+        h, w = next(v for k, v in sizes.items() if name in k)
+        lines = [f"{a['category_id']} {(a['bbox'][0] + a['bbox'][2] / 2) / w} "
+                 f"{(a['bbox'][1] + a['bbox'][3] / 2) / h} {a['bbox'][2] / w} {a['bbox'][3] / h}"
+                 for a in annotations if a["image_id"] == image_id]  # fmt: skip
+        (labels / f"{name}.txt").write_text("\n".join(lines))
+    yolo = evaluate(model, str(images), config, progress=False, lint=None,
+                    ground_truth=labels, n_boot=100)  # fmt: skip
+    assert [(r["path"], round(r["value"], 9)) for r in yolo.ground_truth] == [
+        (r["path"], round(r["value"], 9)) for r in result.ground_truth
+    ]
