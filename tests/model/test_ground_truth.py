@@ -163,3 +163,19 @@ def test_evaluate_nudenet_reference_scores_its_own_detections_as_truth(tmp_path,
     assert [(r["path"], round(r["value"], 9)) for r in yolo.ground_truth] == [
         (r["path"], round(r["value"], 9)) for r in result.ground_truth
     ]
+
+
+def test_task_answers_decode_the_quantised_outputs_and_skip_untrusted():
+    from nv12_widgets.core.heads import Binding
+    from nv12_widgets.model.judge.task_results import judge_tasks
+    from nv12_widgets.model.workflows.ground_truth import task_answers
+
+    ref = {"y": np.eye(3)[[1, 0, 2]][None]}
+    quant = {"y": np.eye(3)[[2, 0, 2]][None]}  # b, blank, b: "bb"
+    chosen = (Binding("ctc", ("y",), params={"charset": "_ab"}), True)
+    tasks = judge_tasks([chosen], ref, ref, ref, None)
+    answers = task_answers(tasks, quant)["ctc(y)"]
+    assert answers == {"reference": {"text": ["ab"]}, "nv12": {"text": ["ab"]},
+                       "noise": {"text": ["ab"]}, "quant": {"text": ["bb"]}}  # fmt: skip
+    weak = (Binding("ctc", ("y",), params={"charset": "_ab"}, confidence=0.3), False)
+    assert task_answers(judge_tasks([weak], ref, ref, ref, None), quant) == {}
