@@ -83,6 +83,13 @@ exit codes:
         help="ground truth: 'folder' (class = parent folder name) or a CSV of path,label [none]",
     )
     ev.add_argument(
+        "--ground-truth",
+        metavar="PATH",
+        help="boxes (a COCO .json file, or a folder of YOLO <image stem>.txt labels) or text "
+        "labels (path<TAB>text lines, or a path,text CSV) matched by file name: each path's "
+        "mAP@0.5 / CER against them, with 95%% bootstrap intervals [none]",
+    )
+    ev.add_argument(
         "--classes",
         nargs="+",
         metavar="NAME",
@@ -202,7 +209,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             model,
             source,
             config,
-            labels=LabelOptions(labels, classes=args.classes),
+            labels=LabelOptions(labels, classes=args.classes, ground_truth=args.ground_truth),
             results_path=args.results,
             rungs=RungOptions(args.quantized_model, board_dir=args.board_dir),
             execution=ExecutionOptions(executor, progress=not args.quiet),

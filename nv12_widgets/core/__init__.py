@@ -41,6 +41,7 @@ from .frames import (
     parse_size_from_name,
     resize_nv12,
 )
+from .groundtruth import GroundTruth, read_ground_truth
 from .heads import (
     Binding,
     Interpreter,
@@ -58,6 +59,7 @@ from .image import (
     RESIZE_POLICIES,
     ImageConversionWarning,
     crop_even,
+    fit_boxes,
     fit_image,
     load_image,
     load_image_with_notes,
@@ -161,6 +163,9 @@ __all__ = [
     "resize_nv12",
     "png_bytes",
     "dequantize",
+    "GroundTruth",
+    "read_ground_truth",
+    "fit_boxes",
     "fit_image",
     "format_metric",
     "from_json_number",

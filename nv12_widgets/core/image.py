@@ -6,7 +6,7 @@ import io
 import os
 import warnings
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import cv2
 import numpy as np
@@ -16,6 +16,7 @@ from ._checks import InputError, check_choice, check_image, check_size
 from .io import LIMITS, read_file, read_stream
 
 __all__ = [
+    "fit_boxes",
     "ImageConversionWarning",
     "READERS",
     "RESIZE_POLICIES",
@@ -350,19 +351,84 @@ def fit_image(
     if (h, w) == (th, tw):
         return rgb
     interp = INTERPOLATIONS[interpolation]
+    nh, nw, top, left = _fit_geometry((h, w), (th, tw), policy)
+    scaled = cv2.resize(rgb, (nw, nh), interpolation=interp)
     if policy == "resize":
-        out = cv2.resize(rgb, (tw, th), interpolation=interp)
+        out = scaled
     elif policy == "center-crop":
-        scale = max(th / h, tw / w)
-        nh, nw = max(th, round(h * scale)), max(tw, round(w * scale))
-        scaled = cv2.resize(rgb, (nw, nh), interpolation=interp)
-        top, left = (nh - th) // 2, (nw - tw) // 2
         out = scaled[top : top + th, left : left + tw]
     else:
-        scale = min(th / h, tw / w)
-        nh, nw = min(th, max(1, round(h * scale))), min(tw, max(1, round(w * scale)))
-        scaled = cv2.resize(rgb, (nw, nh), interpolation=interp)
         out = np.full((th, tw) + rgb.shape[2:], LETTERBOX_FILL, np.uint8)
-        top, left = (th - nh) // 2, (tw - nw) // 2
         out[top : top + nh, left : left + nw] = scaled.reshape((nh, nw) + rgb.shape[2:])
     return np.ascontiguousarray(out.reshape((th, tw) + rgb.shape[2:]))
+
+
+def _fit_geometry(
+    source: tuple[int, int], size: tuple[int, int], policy: str
+) -> tuple[int, int, int, int]:
+    """The scaled image's (height, width) and where it sits in the target (top, left):
+    for "center-crop" the crop's offset into the scaled image, for "letterbox" the
+    scaled image's offset into the padded target, (0, 0) for "resize"."""
+    (h, w), (th, tw) = source, size
+    if policy == "resize":
+        return th, tw, 0, 0
+    if policy == "center-crop":
+        scale = max(th / h, tw / w)
+        nh, nw = max(th, round(h * scale)), max(tw, round(w * scale))
+        return nh, nw, (nh - th) // 2, (nw - tw) // 2
+    scale = min(th / h, tw / w)
+    nh, nw = min(th, max(1, round(h * scale))), min(tw, max(1, round(w * scale)))
+    return nh, nw, (th - nh) // 2, (tw - nw) // 2
+
+
+def fit_boxes(
+    boxes: Any,
+    source_size: tuple[int, int],
+    size: tuple[int, int],
+    *,
+    policy: str = "resize",
+) -> np.ndarray:
+    """Map boxes drawn on a source image into the frame :func:`fit_image` makes of it.
+
+    The same geometry as :func:`fit_image` (one private helper computes both): each
+    axis scales by the scaled image's size over the source's (``cv2.resize`` maps the
+    continuous edge coordinate ``x`` to ``x * new / old``; pixel ``i`` spans
+    ``[i, i + 1)``), then shifts by the letterbox bars (``+ left, + top``) or the
+    centre crop (``- left, - top``). Boxes are clipped to the target; a box the crop
+    cut away entirely comes out with zero width or height.
+
+    Parameters
+    ----------
+    boxes : array-like
+        (K, 4) ``x1, y1, x2, y2`` in source pixels (edges, not pixel centres).
+    source_size, size : (int, int)
+        The source image's and the model input's ``(height, width)``.
+    policy : {"resize", "center-crop", "letterbox"}
+
+    Returns
+    -------
+    numpy.ndarray
+        (K, 4) float64 in model-input pixels.
+
+    Examples
+    --------
+    >>> fit_boxes([[0, 0, 8, 4]], (4, 8), (4, 4), policy="letterbox").tolist()
+    [[0.0, 1.0, 4.0, 3.0]]
+    >>> fit_boxes([[2, 0, 6, 4]], (4, 8), (2, 2), policy="center-crop").tolist()
+    [[0.0, 0.0, 2.0, 2.0]]
+    """
+    check_choice("policy", policy, RESIZE_POLICIES)
+    (h, w), (th, tw) = check_size(source_size), check_size(size)
+    b = np.asarray(boxes, dtype=np.float64)
+    if b.size == 0:
+        return np.zeros((0, 4))
+    if b.ndim != 2 or b.shape[1] != 4:
+        raise InputError(f"boxes must be (K, 4) x1, y1, x2, y2, got shape {b.shape}.")
+    nh, nw, top, left = _fit_geometry((h, w), (th, tw), policy)
+    sign = -1.0 if policy == "center-crop" else 1.0
+    out = np.empty_like(b)
+    out[:, [0, 2]] = b[:, [0, 2]] * (nw / w) + sign * left
+    out[:, [1, 3]] = b[:, [1, 3]] * (nh / h) + sign * top
+    out[:, [0, 2]] = out[:, [0, 2]].clip(0, tw)
+    out[:, [1, 3]] = out[:, [1, 3]].clip(0, th)
+    return out

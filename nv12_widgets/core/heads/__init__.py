@@ -92,7 +92,9 @@ from .boxes import (
     detection_agreement,
     greedy_nms,
     iou_matrix,
+    match_image,
     nms,
+    pooled_average_precision,
     xywh_to_xyxy,
 )
 from .classify import ClassifierKind, ClassScores, OtherKind, SegmentationKind, SegmentationMask
@@ -111,6 +113,7 @@ from .multi import BoxesScoresKind, PicoDetKind, multilabel_nms
 from .text import (
     CTCKind,
     Text,
+    character_error_rate,
     ctc_greedy_decode,
     edit_distance,
     sequence_agreement,
@@ -143,8 +146,10 @@ __all__ = [
     "detection_agreement",
     "greedy_nms",
     "iou_matrix",
+    "match_image",
     "multilabel_nms",
     "nms",
+    "pooled_average_precision",
     "select_detections",
     "xywh_to_xyxy",
     "DENSE_THRESHOLD",
@@ -169,6 +174,7 @@ __all__ = [
     "box_match",
     "ctc_greedy_decode",
     "db_boxes",
+    "character_error_rate",
     "edit_distance",
     "from_interpreter",
     "get",

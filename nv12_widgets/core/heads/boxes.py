@@ -38,7 +38,9 @@ __all__ = [
     "detection_agreement",
     "greedy_nms",
     "iou_matrix",
+    "match_image",
     "nms",
+    "pooled_average_precision",
     "xywh_to_xyxy",
 ]
 
@@ -368,6 +370,97 @@ def detection_agreement(
         "matched": float(tp_total),
         "class_changes": float(changed),
         **extra,
+    }
+
+
+def match_image(
+    truth: Detections, test: Detections, *, iou_threshold: float = 0.5
+) -> dict[int, tuple[np.ndarray, np.ndarray, int]]:
+    """One image's detections matched to its ground truth, per class, for a set's mAP.
+
+    The matching is :func:`detection_agreement`'s (greedy, best unmatched box of the
+    same class at IoU >= ``iou_threshold``, pycocotools ``COCOeval.evaluateImg``).
+
+    Returns
+    -------
+    dict
+        class -> ``(scores, hits, n_truth)``: the test detections' scores in descending
+        order, whether each matched a ground-truth box, and that class's ground-truth
+        boxes in the image. Read by :func:`pooled_average_precision`.
+
+    Examples
+    --------
+    >>> gt = Detections(np.array([[0, 0, 10, 10.]]), np.ones(1), np.array([3]))
+    >>> t = Detections(np.array([[0, 0, 10, 9.], [50, 50, 60, 60]]), np.array([.6, .9]),
+    ...                np.array([3, 3]))
+    >>> scores, hits, n = match_image(gt, t)[3]
+    >>> scores.tolist(), hits.tolist(), n
+    ([0.9, 0.6], [False, True], 1)
+    """
+    out = {}
+    for c in np.union1d(truth.classes, test.classes):
+        rm, tm = truth.classes == c, test.classes == c
+        scores = np.asarray(test.scores[tm], np.float64)
+        hits, _pairs = _match_class(truth.boxes[rm], test.boxes[tm], scores, iou_threshold)
+        ordered = scores[np.argsort(-scores, kind="stable")]
+        out[int(c)] = (ordered, np.asarray(hits, bool), int(np.count_nonzero(rm)))
+    return out
+
+
+def pooled_average_precision(
+    matches: Sequence[Mapping[int, tuple[np.ndarray, np.ndarray, int]]],
+) -> dict[str, Any]:
+    """mAP@0.5 of a set of images: per class, every image's detections pooled.
+
+    PASCAL VOC 2010-2012 evaluation (devkit ``VOCevaldet.m`` / ``VOCap.m``;
+    py-faster-rcnn ``lib/datasets/voc_eval.py`` with ``use_07_metric=False``): per
+    class, the test detections of all images sorted by descending score, each a hit
+    or a false positive as matched in its own image (:func:`match_image`), AP with
+    **all-point interpolation** (:func:`average_precision`) over the class's
+    ground-truth boxes in the set; mAP = the mean over the classes that have ground
+    truth. Ties in score keep the images' order (a stable sort). Differences from
+    the devkit: no "difficult" flags; matching takes the best *unmatched* box
+    (COCO) where the devkit takes the best box and counts a duplicate.
+
+    Parameters
+    ----------
+    matches : sequence of dict
+        :func:`match_image` of each image (resampled images may repeat).
+
+    Returns
+    -------
+    dict
+        ``map50`` (NaN when no image has ground truth), ``per_class`` (class -> AP),
+        ``truth_boxes``, ``detections``.
+
+    Examples
+    --------
+    >>> gt = Detections(np.array([[0, 0, 10, 10.]]), np.ones(1), np.array([0]))
+    >>> hit = Detections(np.array([[0, 0, 10, 10.]]), np.array([.8]), np.array([0]))
+    >>> miss = Detections(np.array([[40, 40, 50, 50.]]), np.array([.9]), np.array([0]))
+    >>> r = pooled_average_precision([match_image(gt, hit), match_image(gt, miss)])
+    >>> r["map50"]  # ranked: miss (.9), hit (.8): P=1/2 at R=1/2
+    0.25
+    """
+    scores: dict[int, list[np.ndarray]] = {}
+    hits: dict[int, list[np.ndarray]] = {}
+    truth: dict[int, int] = {}
+    for image in matches:
+        for c, (s, h, n) in image.items():
+            scores.setdefault(c, []).append(np.asarray(s, np.float64))
+            hits.setdefault(c, []).append(np.asarray(h, bool))
+            truth[c] = truth.get(c, 0) + int(n)
+    per_class = {}
+    for c in sorted(truth):
+        if truth[c] <= 0:
+            continue
+        s, h = np.concatenate(scores[c]), np.concatenate(hits[c])
+        per_class[c] = average_precision(h[np.argsort(-s, kind="stable")], truth[c])
+    return {
+        "map50": float(np.mean(list(per_class.values()))) if per_class else float("nan"),
+        "per_class": per_class,
+        "truth_boxes": int(sum(truth.values())),
+        "detections": int(sum(len(x) for v in scores.values() for x in v)),
     }
 
 

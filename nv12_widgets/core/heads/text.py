@@ -23,6 +23,7 @@ __all__ = [
     "CTCKind",
     "Text",
     "ctc_greedy_decode",
+    "character_error_rate",
     "edit_distance",
     "sequence_agreement",
     "step_agreement",
@@ -120,6 +121,53 @@ def edit_distance(a: Sequence[Any], b: Sequence[Any]) -> int:
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y))
         prev = cur
     return prev[-1]
+
+
+def character_error_rate(
+    truths: Sequence[str], texts: Sequence[str], *, indices: Sequence[int] | None = None
+) -> dict[str, float]:
+    """Character error rate and exact match of recognised texts against ground truth.
+
+    CER = the sum over images of the Levenshtein distance (:func:`edit_distance`)
+    divided by the sum of the ground-truth lengths (corpus-level, as jiwer's ``cer``:
+    edits pooled over characters, so long lines weigh more than short ones); exact
+    match = the share of images whose text equals the truth (PaddleOCR's
+    ``ppocr/metrics/rec_metric.py`` ``RecMetric`` "acc", without its space stripping).
+
+    Parameters
+    ----------
+    truths, texts : sequence of str
+        Ground truth and recognised text, per image.
+    indices : sequence of int, optional
+        Images to use (a bootstrap resample; repeats allowed). Default: all.
+
+    Returns
+    -------
+    dict
+        ``cer`` (NaN when the truths have no character), ``exact``, ``edits``,
+        ``characters``, ``n``.
+
+    Examples
+    --------
+    >>> character_error_rate(["abcd", "xy"], ["abed", "xy"])["cer"]  # 1 edit / 6 chars
+    0.16666666666666666
+    """
+    if len(truths) != len(texts):
+        raise InputError(f"{len(truths)} ground-truth texts for {len(texts)} recognised texts.")
+    idx = range(len(truths)) if indices is None else indices
+    edits = chars = exact = n = 0
+    for i in idx:
+        edits += edit_distance(truths[i], texts[i])
+        chars += len(truths[i])
+        exact += truths[i] == texts[i]
+        n += 1
+    return {
+        "cer": edits / chars if chars else float("nan"),
+        "exact": exact / n if n else float("nan"),
+        "edits": float(edits),
+        "characters": float(chars),
+        "n": float(n),
+    }
 
 
 def sequence_agreement(reference: Any, test: Any, *, blank: int = 0) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from nv12_widgets.core import InputError
+from nv12_widgets.core import GroundTruth, InputError, read_ground_truth
 from nv12_widgets.model.devicepath.config import PreprocessConfig
 from nv12_widgets.model.devicepath.pipeline import Pipeline
 from nv12_widgets.model.devicepath.session import Model
@@ -49,6 +49,7 @@ from nv12_widgets.model.workflows.demo import (
 )
 from nv12_widgets.model.workflows.evaluate_task import TOPK, EvaluateTask
 from nv12_widgets.model.workflows.execution import WORKER_LOADS, Progress, plan_execution, run_tasks
+from nv12_widgets.model.workflows.ground_truth import ground_truth_rows
 from nv12_widgets.model.workflows.imagesets import (
     IMAGE_SUFFIXES,
     collect_images,
@@ -106,6 +107,11 @@ class LabelOptions:
     class_output : str, optional
         The classifier output for predictions / accuracy (default: the first (1, C)
         float output, C >= 2).
+    ground_truth : path, optional
+        Boxes (COCO ``.json`` file, YOLO txt label folder) or text labels (``path<TAB>
+        text`` / ``path,text``) of the images, matched by file name
+        (:func:`nv12_widgets.core.read_ground_truth`): each path's mAP@0.5 / CER
+        against them (:mod:`~nv12_widgets.model.workflows.ground_truth`).
 
     >>> LabelOptions("folder").labels
     'folder'
@@ -114,6 +120,7 @@ class LabelOptions:
     labels: Any = None
     classes: Sequence[str] | None = None
     class_output: str | None = None
+    ground_truth: str | os.PathLike[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -272,7 +279,7 @@ def evaluate(
         (executor, progress, cancel, threads, batching).
     **options
         The fields of those objects as keywords (``classes=``, ``quantized_model=``,
-        ``board_dir=``, ``executor=``, ``progress=``, ``cancel=``, ``lint=``,
+        ``board_dir=``, ``ground_truth=``, ``executor=``, ``progress=``, ``cancel=``, ``lint=``,
         ``output_kinds=``, ``interpreters=``...): the keywords of earlier versions keep
         working.
 
@@ -308,6 +315,7 @@ def evaluate(
     paths = list_images(images.items)
     label_map = read_labels(lab.labels, paths)
     class_output, classes = _classes(model, lab, label_map)
+    truth = _ground_truth(lab, paths)
     board = None
     if rung.board_dir is not None:
         output = rung.board_output or class_output or model.output_names[0]
@@ -335,6 +343,9 @@ def evaluate(
     if selection is not None:
         header["selection"] = selection
         parts.append(["selection", selection])
+    if truth is not None:  # the records keep their decoded answers
+        header["ground_truth"] = truth.source
+        parts.append(["answers"])
     if board is not None:
         header["board_dir"] = str(Path(board.folder).absolute())
         parts.append(["board", header["board_dir"], board.output])
@@ -354,8 +365,23 @@ def evaluate(
         seed=jud.seed,
         board_output=board.output if board is not None else None,
     )
-    _run(model, quant, config, paths, label_map, board, jud, exe, result, header)
+    _run(model, quant, config, paths, label_map, board, jud, exe, result, header, truth)
+    if truth is not None:
+        result.ground_truth = ground_truth_rows(result, truth)
     return result
+
+
+def _ground_truth(lab: LabelOptions, paths: Sequence[str]) -> GroundTruth | None:
+    """The ground truth of :class:`LabelOptions`, checked to cover an image of the set."""
+    if lab.ground_truth is None:
+        return None
+    truth = read_ground_truth(lab.ground_truth)
+    if paths and not any(truth.has(p) for p in paths):
+        raise InputError(
+            f"no image of the set is in the ground truth {truth.source!r} (images are "
+            f"matched by file name, e.g. {Path(paths[0]).name!r}): check the file names."
+        )
+    return truth
 
 
 def _quantised(quantized_model: Any, input_name: str) -> Model | None:
@@ -410,7 +436,7 @@ def _model_classes(model: Model) -> list[str] | None:
     return text.splitlines() if text else None
 
 
-def _run(model, quant, config, paths, label_map, board, jud, exe, result, header) -> None:
+def _run(model, quant, config, paths, label_map, board, jud, exe, result, header, truth) -> None:
     """Resume from the results file, run what is left, fill ``result.records``."""
     rpath = result.results_path
     done = read_records(rpath, result.run_key) if rpath is not None else {}
@@ -446,6 +472,7 @@ def _run(model, quant, config, paths, label_map, board, jud, exe, result, header
         output_kinds=dict(jud.output_kinds) if jud.output_kinds else None,
         interpreters=jud.interpreters,
         live=(model, quant) if plan.kind == "local" else None,
+        keep_answers=truth is not None,
     )
     progress = Progress(exe.progress, len(paths), done=len(by_path), desc="evaluate",
                         unit="image")  # fmt: skip

@@ -90,6 +90,9 @@ class DatasetResult:
         Bootstrap resamples and seed of every interval.
     board_output : str or None
         The output the board dumps hold (None: no board rung).
+    ground_truth : list of dict
+        With ``ground_truth=`` given: per task and path, mAP@0.5 or CER against it
+        (:func:`~nv12_widgets.model.workflows.ground_truth.ground_truth_rows`).
 
     Examples
     --------
@@ -154,6 +157,7 @@ class DatasetResult:
     n_boot: int = 2000
     seed: int = 0
     board_output: str | None = None
+    ground_truth: list = field(default_factory=list)
 
     # ------------------------------------------------------------------ views
     @classmethod
@@ -578,6 +582,12 @@ class DatasetResult:
                         f" (paired bootstrap), McNemar exact p={d['mcnemar']['p']:.3g}"
                     )
                 lines.append(f"  {p:<10} top-1 {_pct(v)}{extra}{diff}")
+        if self.ground_truth:
+            lines.extend(["", "against the ground truth (95% bootstrap CI over images):"])
+            for r in self.ground_truth:
+                extra = f", exact {100 * r['exact']:.1f}%" if "exact" in r else ""
+                lines.append(f"  {r['task']} {r['path']:<10} {r['metric']} {r['value']:.4f} "
+                             f"[{r['low']:.4f}, {r['high']:.4f}] on {r['n']} image(s){extra}")  # fmt: skip
         if self.has_board():
             lines.extend(["", *self._ladder_lines(name)])
         for e in self.errors[:10]:

@@ -54,6 +54,7 @@ from nv12_widgets.model.judge.task_results import per_output_kinds, task_metrics
 from .agreement import Agreement
 from .board_rung import BoardRung
 from .execution import ModelRef, load_model, worker_cached, worker_threads
+from .ground_truth import task_answers
 
 __all__ = ["TOPK", "EvaluateTask", "topk"]
 
@@ -88,6 +89,7 @@ class _Prepared:
     run: Any  # PipelineRun
     is_frame: bool
     noisy: np.ndarray | None
+    source_size: tuple[int, int] = (0, 0)
     tensors: dict[str, np.ndarray] = field(default_factory=dict)
     alias: dict[str, str] = field(default_factory=dict)
     batch: np.ndarray | None = None
@@ -154,6 +156,7 @@ class EvaluateTask:
     output_kinds: dict[str, Any] | None = None
     interpreters: Any = None
     live: tuple[Model, Model | None] | None = None
+    keep_answers: bool = False
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -227,7 +230,8 @@ class EvaluateTask:
             p = state.pipeline
             is_frame = isinstance(source, NV12)
             run = p.run_frame(source) if is_frame else p.run(source)
-            prep = _Prepared(run, is_frame, self._noise_tensor(state, run.reference_pixels))
+            noisy = self._noise_tensor(state, run.reference_pixels)
+            prep = _Prepared(run, is_frame, noisy, tuple(int(v) for v in source.shape[:2]))
             self._plan_passes(state, prep)
             return prep, started
         except Exception as exc:  # recorded by _finish
@@ -364,6 +368,11 @@ class EvaluateTask:
         if self.class_output is not None:
             c = self.class_output
             pred = {p: topk(outputs[p][c]) for p in outputs if c in outputs[p]}
+        if self.keep_answers:  # ground truth given: model.workflows.ground_truth reads them
+            extra["answers"] = task_answers(tasks, outputs.get("quant"))
+            fit = state.pipeline.fit
+            extra["frame"] = {"source": list(prep.source_size), "input": list(fit.size),
+                              "policy": "resize" if prep.is_frame else fit.policy}  # fmt: skip
         return {
             "status": "ok",
             "verdict": verdict.code,

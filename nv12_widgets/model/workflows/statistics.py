@@ -15,13 +15,13 @@ McNemar p is not small: read the p-value before trusting such an interval.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from nv12_widgets.core import InputError
 
-__all__ = ["bootstrap_ci", "mcnemar_exact", "paired_bootstrap_ci"]
+__all__ = ["bootstrap_ci", "bootstrap_statistic", "mcnemar_exact", "paired_bootstrap_ci"]
 
 
 def bootstrap_ci(
@@ -67,6 +67,48 @@ def bootstrap_ci(
     alpha = (1.0 - level) / 2.0
     lo, hi = np.percentile(means, [100 * alpha, 100 * (1 - alpha)])
     return (mean, float(lo), float(hi))
+
+
+def bootstrap_statistic(
+    n: int,
+    statistic: Callable[[np.ndarray], float],
+    *,
+    n_boot: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float, float]:
+    """A set-level statistic (pooled mAP, corpus CER) and its percentile-bootstrap interval.
+
+    For statistics that are not a mean of per-image values: ``statistic(indices)`` is
+    computed on all ``n`` images (``arange(n)``) and on ``n_boot`` resamples of image
+    indices with replacement, drawn as :func:`bootstrap_ci` draws them (the same
+    generator and seed); resamples where it is NaN are left out.
+
+    Returns
+    -------
+    (value, low, high) : tuple of float
+        NaN for all three when ``n`` is 0; ``(x, x, x)`` for one image.
+
+    Examples
+    --------
+    >>> x = np.array([1.0, 2.0, 3.0, 4.0])
+    >>> bootstrap_statistic(4, lambda i: x[i].mean()) == bootstrap_ci(x)
+    True
+    """
+    if n <= 0:
+        return (math.nan, math.nan, math.nan)
+    value = float(statistic(np.arange(n)))
+    if n == 1:
+        return (value, value, value)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(n_boot, n))
+    values = np.array([float(statistic(row)) for row in idx])
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return (value, math.nan, math.nan)
+    alpha = (1.0 - level) / 2.0
+    lo, hi = np.percentile(values, [100 * alpha, 100 * (1 - alpha)])
+    return (value, float(lo), float(hi))
 
 
 def paired_bootstrap_ci(
