@@ -48,7 +48,11 @@ from nv12_widgets.core.heads import (
     register,
     resolve,
 )
-from nv12_widgets.model.judge.results import OutputMetrics, component_metrics
+from nv12_widgets.model.judge.results import (
+    OutputMetrics,
+    component_measures,
+    component_metrics,
+)
 
 __all__ = [
     "TRUSTED_CONFIDENCE",
@@ -288,22 +292,43 @@ _MEMO: OrderedDict[tuple, tuple] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
 
 
-def _decode(binding: Binding, outputs: Mapping[str, np.ndarray]) -> Any:
-    """``binding.decode(outputs)``, memoised on the identity of the arrays read (the
-    Comparator reuses its cached outputs: moving the noise slider decodes one path)."""
-    arrays = tuple(outputs[n] for n in binding.outputs) if binding.outputs else ()
-    key = (binding.kind, binding.outputs, repr(sorted(binding.params.items())), *map(id, arrays))
+def _memoised(key: tuple, arrays: tuple, compute) -> Any:
+    """``compute()``, memoised under ``key`` for the objects ``arrays`` (the key holds
+    their ids; the memo keeps them alive and checks identity, so a recycled id never
+    returns a stale result). What changes when only the noise moves is recomputed."""
+    key = (*key, *map(id, arrays))
     with _MEMO_LOCK:
         hit = _MEMO.get(key)
         if hit is not None and all(a is b for a, b in zip(hit[0], arrays, strict=True)):
             _MEMO.move_to_end(key)
             return hit[1]
-    answer = binding.decode(outputs)
+    result = compute()
     with _MEMO_LOCK:
-        _MEMO[key] = (arrays, answer)
-        while len(_MEMO) > 64:
+        _MEMO[key] = (arrays, result)
+        while len(_MEMO) > 192:
             _MEMO.popitem(last=False)
-    return answer
+    return result
+
+
+def _binding_key(binding: Binding) -> tuple:
+    return (binding.kind, binding.outputs, repr(sorted(binding.params.items())))
+
+
+def _decode(binding: Binding, outputs: Mapping[str, np.ndarray]) -> Any:
+    """``binding.decode(outputs)``, memoised on the identity of the arrays read (the
+    Comparator reuses its cached outputs: moving the noise slider decodes one path)."""
+    arrays = tuple(outputs[n] for n in binding.outputs) if binding.outputs else ()
+    return _memoised(("decode", *_binding_key(binding)), arrays, lambda: binding.decode(outputs))
+
+
+def _agree(binding: Binding, kind: OutputKind, reference: Any, test: Any) -> dict:
+    """``kind.agreement(reference, test)``, memoised on the identity of the two
+    (memoised) answers: only a pair with a new answer is scored again."""
+    return _memoised(
+        ("agreement", *_binding_key(binding)),
+        (reference, test),
+        lambda: kind.agreement(reference, test),
+    )
 
 
 def _empty_reason(kind: OutputKind, params: Mapping[str, Any]) -> str:
@@ -355,13 +380,15 @@ def judge_tasks(
                 "matched": None if matched is None else _decode(binding, matched),
             }
             agreement = {
-                "nv12": kind.agreement(answers["reference"], answers["nv12"]),
-                "noise": kind.agreement(answers["reference"], answers["noise"]),
+                "nv12": _agree(binding, kind, answers["reference"], answers["nv12"]),
+                "noise": _agree(binding, kind, answers["reference"], answers["noise"]),
             }
             if matched is not None:
                 if not frame:  # a raw frame: the format's own effect is not measurable
-                    agreement["format"] = kind.agreement(answers["reference"], answers["matched"])
-                agreement["conversion"] = kind.agreement(answers["matched"], answers["nv12"])
+                    agreement["format"] = _agree(
+                        binding, kind, answers["reference"], answers["matched"]
+                    )
+                agreement["conversion"] = _agree(binding, kind, answers["matched"], answers["nv12"])
             empty = bool(kind.empty(answers["reference"]))
         except (InputError, ValueError, IndexError) as exc:
             if chosen:
@@ -400,17 +427,31 @@ def _components(result: TaskResult, paths: Mapping[str, Any], fields: dict) -> t
         except TypeError:  # a user's kind whose components() takes no parameters
             return kind.components([outputs[name]])
 
-    ref = split(paths["reference"])
-    if not ref:
+    arrays = tuple(
+        None if paths.get(p) is None else paths[p][name] for p in ("reference", "nv12", "matched")
+    )
+    frame = bool(paths.get("frame"))
+
+    def fixed():  # what does not change when only the noise moves
+        ref = split(paths["reference"])
+        if not ref:
+            return None
+        nv12, matched = split(paths["nv12"]), split(paths.get("matched"))
+        return ref, nv12, matched, component_measures(ref, nv12=nv12, matched=matched, frame=frame)
+
+    hit = _memoised(("components", *_binding_key(result.binding), frame), arrays, fixed)
+    if hit is None:
         return ()
+    ref, nv12, matched, measured = hit
     return component_metrics(
         name,
         ref,
-        nv12=split(paths["nv12"]),
+        nv12=nv12,
         noise=split(paths["noise"]),
-        matched=split(paths.get("matched")),
+        matched=matched,
         task=fields,
-        frame=bool(paths.get("frame")),
+        frame=frame,
+        measured=measured,
     )
 
 
