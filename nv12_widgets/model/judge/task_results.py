@@ -40,6 +40,8 @@ import numpy as np
 from nv12_widgets.core import InputError
 from nv12_widgets.core.heads import (
     Binding,
+    ClassScores,
+    Detections,
     InterpreterKind,
     OutputKind,
     from_interpreter,
@@ -58,9 +60,11 @@ __all__ = [
     "TRUSTED_CONFIDENCE",
     "TaskResult",
     "attach_tasks",
+    "judge_paths",
     "judge_tasks",
     "model_metadata",
     "per_output_kinds",
+    "replaces_task",
     "resolve_bindings",
     "selection_key",
     "task_line",
@@ -508,21 +512,24 @@ def _same_kind(a: Any, b: str) -> bool:
 _BINDINGS: OrderedDict[tuple, tuple] = OrderedDict()
 
 
-def task_metrics(
+def judge_paths(
     model: Any,
-    metrics: Mapping[str, OutputMetrics],
     paths: Mapping[str, Mapping[str, np.ndarray] | None],
     *,
     output_kinds: Mapping[Any, Any] | None = None,
     interpreters: Sequence[Any] | Mapping[Any, Any] | None = None,
-) -> tuple[dict[str, OutputMetrics], dict[str, TaskResult]]:
-    """Resolve the bindings (memoised per reference outputs and selection), judge the
-    tasks and attach them to the metrics: what :meth:`Comparator.compare` calls.
+) -> dict[str, TaskResult]:
+    """Resolve the bindings (memoised per reference outputs and selection) and judge the
+    tasks of ``paths`` (see :func:`attach_tasks`): the first half of :func:`task_metrics`.
 
-    Returns
-    -------
-    (metrics, tasks)
-        See :func:`attach_tasks` and :func:`judge_tasks`.
+    Examples
+    --------
+    >>> class M:
+    ...     metadata = {}
+    >>> ref = {"prob": np.array([[0.1, 0.9]])}
+    >>> paths = {"reference": ref, "nv12": ref, "noise": ref, "matched": ref}
+    >>> list(judge_paths(M(), paths, output_kinds={"prob": "classifier"}))
+    ['classifier(prob)']
     """
     reference = paths["reference"]
     key = (id(reference), id(output_kinds), id(interpreters))
@@ -546,7 +553,7 @@ def task_metrics(
             _BINDINGS[key] = (reference, output_kinds, interpreters, bindings)
             while len(_BINDINGS) > 16:
                 _BINDINGS.popitem(last=False)
-    tasks = judge_tasks(
+    return judge_tasks(
         bindings,
         reference,
         paths["nv12"],
@@ -554,7 +561,54 @@ def task_metrics(
         paths.get("matched"),
         frame=bool(paths.get("frame")),
     )
-    return attach_tasks(metrics, tasks, paths), tasks
+
+
+def task_metrics(
+    model: Any,
+    metrics: Mapping[str, OutputMetrics],
+    paths: Mapping[str, Mapping[str, np.ndarray] | None],
+    *,
+    output_kinds: Mapping[Any, Any] | None = None,
+    interpreters: Sequence[Any] | Mapping[Any, Any] | None = None,
+    tasks: Mapping[str, TaskResult] | None = None,
+) -> tuple[dict[str, OutputMetrics], dict[str, TaskResult]]:
+    """Resolve the bindings, judge the tasks (:func:`judge_paths`, unless ``tasks``
+    gives its result) and attach them to the metrics.
+
+    Returns
+    -------
+    (metrics, tasks)
+        See :func:`attach_tasks` and :func:`judge_tasks`.
+    """
+    if tasks is None:
+        tasks = judge_paths(model, paths, output_kinds=output_kinds, interpreters=interpreters)
+    return attach_tasks(metrics, tasks, paths), dict(tasks)
+
+
+def replaces_task(tasks: Mapping[str, TaskResult], name: str, kind: str, path: str) -> bool:
+    """Whether :func:`attach_tasks` drops the per-output task dict of output ``name``
+    (read as ``kind``, ``results.measure_path``) on ``path`` ("nv12", "noise",
+    "format", "conversion"), so a caller need not compute it.
+
+    It is dropped when the first trusted task reading ``name`` is of another kind or
+    has no agreement on ``path``; of the same kind, the two dicts are merged, and the
+    per-output one adds nothing when its keys are the kind's agreement keys (answers
+    that are detections or class scores; a text answer adds its decoded labels).
+
+    Examples
+    --------
+    >>> ref = {"prob": np.array([[0.1, 0.9]])}
+    >>> tasks = judge_tasks([(Binding("classifier", ("prob",)), True)], ref, ref, ref, ref)
+    >>> replaces_task(tasks, "prob", "classifier", "noise"), replaces_task(tasks, "x", "dense", "noise")
+    (True, False)
+    """
+    for result in tasks.values():
+        if not result.trusted or name not in result.binding.outputs:
+            continue
+        if result.agreement.get(path) is None or not _same_kind(kind, result.binding.kind):
+            return True
+        return isinstance(result.reference, Detections | ClassScores)
+    return False
 
 
 def selection_key(output_kinds: Mapping[Any, Any] | None, interpreters: Any) -> list | None:
