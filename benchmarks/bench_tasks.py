@@ -5,6 +5,12 @@ time of one ``Comparator.compare`` when only the noise seed moves (one inference
 other paths cached), and of the task work inside it (``model.task_results.task_metrics``:
 bindings, decoding, agreement of every path, the head's parts), against the bare
 inference measured in the same run. Run: ``PYTHONPATH=. python benchmarks/bench_tasks.py``.
+
+"task work after a noise move" is what ``compare`` adds for the task when only the noise
+outputs are new (fresh arrays each call): the judged tasks (one decode, the agreements,
+the head's parts measured on the noise path; the rest memoised on the cached outputs)
+plus the per-output task of the noise path where no trusted task replaces it. The
+issue's budget for it is 1 ms.
 """
 
 from __future__ import annotations
@@ -15,9 +21,14 @@ import time
 from pathlib import Path
 
 from nv12_widgets.core import load_image
-from nv12_widgets.core.heads import get
+from nv12_widgets.core.heads import get, task_agreement
 from nv12_widgets.model import Comparator, Model, PreprocessConfig, demo_image_paths
-from nv12_widgets.model.judge.task_results import _MEMO, task_metrics
+from nv12_widgets.model.judge.task_results import (
+    _MEMO,
+    judge_paths,
+    replaces_task,
+    task_metrics,
+)
 
 
 def best_ms(fn, repeat: int = 15) -> float:
@@ -54,6 +65,17 @@ def main() -> int:
         _MEMO.clear()
         task_metrics(model, c.metrics, paths)
 
+    def after_noise_move():
+        p = dict(paths, noise={n: a.copy() for n, a in c.outputs_noise.items()})
+        tasks = judge_paths(model, p)
+        for name, m in c.metrics.items():
+            if not replaces_task(tasks, name, m.kind, "noise"):
+                task_agreement(p["reference"][name], p["noise"][name], m.kind)
+        task_metrics(model, c.metrics, p, tasks=tasks)
+
+    def copy_only():
+        return {n: a.copy() for n, a in c.outputs_noise.items()}
+
     answer = kind.decode([head])
     tensor = comparator.pipeline(config).reference_tensor(load_image(photo))
     rows = [
@@ -62,12 +84,18 @@ def main() -> int:
          best_ms(lambda: comparator.compare(photo, config.replace(noise_seed=next(seed))), 8)),
         ("  of which task_metrics, all decodes cached", best_ms(lambda: task_metrics(model, c.metrics, paths))),
         ("  task_metrics, 4 paths decoded", best_ms(cold)),
+        ("  task work after a noise move", best_ms(after_noise_move, 30) - best_ms(copy_only, 30)),
         ("yolov8 decode of one path (2100 anchors, NMS)", best_ms(lambda: kind.decode([head]))),
         ("detection agreement of one pair", best_ms(lambda: kind.agreement(answer, answer))),
     ]  # fmt: skip
-    print(f"{'step':48s} {'ms':>8s}")
+    bare = rows[0][1]
+    print(f"{'step':48s} {'ms':>8s} {'x bare':>8s}")
     for name, ms in rows:
-        print(f"{name:48s} {ms:8.2f}")
+        print(f"{name:48s} {ms:8.2f} {ms / bare:8.3f}")
+    work = dict(rows)["  task work after a noise move"]
+    print(
+        f"task work after a noise move: {work:.2f} ms, budget 1 ms: {'met' if work <= 1 else 'NOT met'}"
+    )
     return 0
 
 

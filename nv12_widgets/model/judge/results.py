@@ -66,6 +66,7 @@ __all__ = [
     "ROUNDING_FLOOR",
     "answer_of",
     "answers_agree",
+    "component_measures",
     "component_metrics",
     "format_parts_of",
     "task_score",
@@ -413,7 +414,6 @@ class Comparison:
         }
         return to_jsonable(record)
 
-
     def summary(self) -> str:
         """A plain-text table of the main metrics (the vocabulary's names) and the verdict."""
         rows = [f"{m.name}: {metrics_line(m.to_dict())}" for m in self.metrics.values()]
@@ -660,6 +660,7 @@ def component_metrics(
     matched: Mapping[str, np.ndarray] | None,
     task: Mapping[str, Any] | None = None,
     frame: bool = False,
+    measured: Mapping[str, tuple] | None = None,
 ) -> tuple[OutputMetrics, ...]:
     """One :class:`OutputMetrics` per part of a head (box coordinates, scores...).
 
@@ -677,6 +678,9 @@ def component_metrics(
         The output's task fields copied onto every part (``task_nv12``,
         ``task_format``, ``task_conversion``, ``answer_empty``, ``answer_reason``),
         so the rules read the task answer for each part.
+    measured : mapping, optional
+        :func:`component_measures` of the same reference, NV12 and matched parts
+        (computed when not given): only the noise path is then measured.
 
     Examples
     --------
@@ -686,25 +690,23 @@ def component_metrics(
     >>> [p.name for p in parts], parts[1].cosine_nv12 < 0.5 < parts[0].cosine_nv12
     (['y[boxes]', 'y[scores]'], True)
     """
+    measured = (
+        measured
+        if measured is not None
+        else component_measures(reference, nv12=nv12, matched=matched, frame=frame)
+    )
     out = []
     extra = dict(task or {})
     for part, shaped in reference.items():
-        # measured flat: a (N, C) part is not a classifier (no top-k over its rows)
         r = np.asarray(shaped).reshape(-1)
-
-        def flat(path: Mapping[str, np.ndarray], part: str = part) -> np.ndarray:
-            return np.asarray(path[part]).reshape(-1)
-
-        sig = signal_of(r)
-        mt = None if matched is None or frame else measure_path(r, flat(matched), signal=sig)
-        conv_ref = r if matched is None else flat(matched)
+        sig, nv_m, mt, conv = measured[part]
         m = output_metrics(
             f"{name}[{part}]",
             r,
-            nv12=measure_path(r, flat(nv12), signal=sig),
-            noise=measure_path(r, flat(noise), signal=sig),
+            nv12=nv_m,
+            noise=measure_path(r, np.asarray(noise[part]).reshape(-1), signal=sig),
             matched=mt,
-            conversion=measure_path(conv_ref, flat(nv12)),
+            conversion=conv,
             signal=sig,
             kind="other",
             answer_empty=extra.get("answer_empty"),
@@ -717,3 +719,43 @@ def component_metrics(
         }
         out.append(replace(m, **fields) if fields else m)
     return tuple(out)
+
+
+def component_measures(
+    reference: Mapping[str, np.ndarray],
+    *,
+    nv12: Mapping[str, np.ndarray],
+    matched: Mapping[str, np.ndarray] | None,
+    frame: bool = False,
+) -> dict[str, tuple]:
+    """The noise-independent part of :func:`component_metrics`: per part, the
+    reference's signal and the NV12, matched and conversion :class:`PathMeasure`
+    (matched None when there is no matched path or the source was a raw frame).
+    Callers that see the same reference, NV12 and matched outputs again (the noise
+    slider) keep this and pass it as ``measured``.
+
+    Examples
+    --------
+    >>> ref = {"scores": np.array([[0.9, 0.1]])}
+    >>> m = component_measures(ref, nv12=ref, matched=None)
+    >>> m["scores"][1].metrics.cosine, m["scores"][2]
+    (1.0, None)
+    """
+    out = {}
+    for part, shaped in reference.items():
+        # measured flat: a (N, C) part is not a classifier (no top-k over its rows)
+        r = np.asarray(shaped).reshape(-1)
+
+        def flat(path: Mapping[str, np.ndarray], part: str = part) -> np.ndarray:
+            return np.asarray(path[part]).reshape(-1)
+
+        sig = signal_of(r)
+        mt = None if matched is None or frame else measure_path(r, flat(matched), signal=sig)
+        conv_ref = r if matched is None else flat(matched)
+        out[part] = (
+            sig,
+            measure_path(r, flat(nv12), signal=sig),
+            mt,
+            measure_path(conv_ref, flat(nv12)),
+        )
+    return out

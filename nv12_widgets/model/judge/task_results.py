@@ -40,6 +40,8 @@ import numpy as np
 from nv12_widgets.core import InputError
 from nv12_widgets.core.heads import (
     Binding,
+    ClassScores,
+    Detections,
     InterpreterKind,
     OutputKind,
     from_interpreter,
@@ -48,15 +50,21 @@ from nv12_widgets.core.heads import (
     register,
     resolve,
 )
-from nv12_widgets.model.judge.results import OutputMetrics, component_metrics
+from nv12_widgets.model.judge.results import (
+    OutputMetrics,
+    component_measures,
+    component_metrics,
+)
 
 __all__ = [
     "TRUSTED_CONFIDENCE",
     "TaskResult",
     "attach_tasks",
+    "judge_paths",
     "judge_tasks",
     "model_metadata",
     "per_output_kinds",
+    "replaces_task",
     "resolve_bindings",
     "selection_key",
     "task_line",
@@ -298,22 +306,43 @@ _MEMO: OrderedDict[tuple, tuple] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
 
 
-def _decode(binding: Binding, outputs: Mapping[str, np.ndarray]) -> Any:
-    """``binding.decode(outputs)``, memoised on the identity of the arrays read (the
-    Comparator reuses its cached outputs: moving the noise slider decodes one path)."""
-    arrays = tuple(outputs[n] for n in binding.outputs) if binding.outputs else ()
-    key = (binding.kind, binding.outputs, repr(sorted(binding.params.items())), *map(id, arrays))
+def _memoised(key: tuple, arrays: tuple, compute) -> Any:
+    """``compute()``, memoised under ``key`` for the objects ``arrays`` (the key holds
+    their ids; the memo keeps them alive and checks identity, so a recycled id never
+    returns a stale result). What changes when only the noise moves is recomputed."""
+    key = (*key, *map(id, arrays))
     with _MEMO_LOCK:
         hit = _MEMO.get(key)
         if hit is not None and all(a is b for a, b in zip(hit[0], arrays, strict=True)):
             _MEMO.move_to_end(key)
             return hit[1]
-    answer = binding.decode(outputs)
+    result = compute()
     with _MEMO_LOCK:
-        _MEMO[key] = (arrays, answer)
-        while len(_MEMO) > 64:
+        _MEMO[key] = (arrays, result)
+        while len(_MEMO) > 192:
             _MEMO.popitem(last=False)
-    return answer
+    return result
+
+
+def _binding_key(binding: Binding) -> tuple:
+    return (binding.kind, binding.outputs, repr(sorted(binding.params.items())))
+
+
+def _decode(binding: Binding, outputs: Mapping[str, np.ndarray]) -> Any:
+    """``binding.decode(outputs)``, memoised on the identity of the arrays read (the
+    Comparator reuses its cached outputs: moving the noise slider decodes one path)."""
+    arrays = tuple(outputs[n] for n in binding.outputs) if binding.outputs else ()
+    return _memoised(("decode", *_binding_key(binding)), arrays, lambda: binding.decode(outputs))
+
+
+def _agree(binding: Binding, kind: OutputKind, reference: Any, test: Any) -> dict:
+    """``kind.agreement(reference, test)``, memoised on the identity of the two
+    (memoised) answers: only a pair with a new answer is scored again."""
+    return _memoised(
+        ("agreement", *_binding_key(binding)),
+        (reference, test),
+        lambda: kind.agreement(reference, test),
+    )
 
 
 def _empty_reason(kind: OutputKind, params: Mapping[str, Any]) -> str:
@@ -365,13 +394,15 @@ def judge_tasks(
                 "matched": None if matched is None else _decode(binding, matched),
             }
             agreement = {
-                "nv12": kind.agreement(answers["reference"], answers["nv12"]),
-                "noise": kind.agreement(answers["reference"], answers["noise"]),
+                "nv12": _agree(binding, kind, answers["reference"], answers["nv12"]),
+                "noise": _agree(binding, kind, answers["reference"], answers["noise"]),
             }
             if matched is not None:
                 if not frame:  # a raw frame: the format's own effect is not measurable
-                    agreement["format"] = kind.agreement(answers["reference"], answers["matched"])
-                agreement["conversion"] = kind.agreement(answers["matched"], answers["nv12"])
+                    agreement["format"] = _agree(
+                        binding, kind, answers["reference"], answers["matched"]
+                    )
+                agreement["conversion"] = _agree(binding, kind, answers["matched"], answers["nv12"])
             empty = bool(kind.empty(answers["reference"]))
         except (InputError, ValueError, IndexError) as exc:
             if chosen:
@@ -410,17 +441,31 @@ def _components(result: TaskResult, paths: Mapping[str, Any], fields: dict) -> t
         except TypeError:  # a user's kind whose components() takes no parameters
             return kind.components([outputs[name]])
 
-    ref = split(paths["reference"])
-    if not ref:
+    arrays = tuple(
+        None if paths.get(p) is None else paths[p][name] for p in ("reference", "nv12", "matched")
+    )
+    frame = bool(paths.get("frame"))
+
+    def fixed():  # what does not change when only the noise moves
+        ref = split(paths["reference"])
+        if not ref:
+            return None
+        nv12, matched = split(paths["nv12"]), split(paths.get("matched"))
+        return ref, nv12, matched, component_measures(ref, nv12=nv12, matched=matched, frame=frame)
+
+    hit = _memoised(("components", *_binding_key(result.binding), frame), arrays, fixed)
+    if hit is None:
         return ()
+    ref, nv12, matched, measured = hit
     return component_metrics(
         name,
         ref,
-        nv12=split(paths["nv12"]),
+        nv12=nv12,
         noise=split(paths["noise"]),
-        matched=split(paths.get("matched")),
+        matched=matched,
         task=fields,
-        frame=bool(paths.get("frame")),
+        frame=frame,
+        measured=measured,
     )
 
 
@@ -488,31 +533,24 @@ def _same_kind(a: Any, b: str) -> bool:
 _BINDINGS: OrderedDict[tuple, tuple] = OrderedDict()
 
 
-def task_metrics(
+def judge_paths(
     model: Any,
-    metrics: Mapping[str, OutputMetrics],
     paths: Mapping[str, Mapping[str, np.ndarray] | None],
     *,
     output_kinds: Mapping[Any, Any] | None = None,
     interpreters: Sequence[Any] | Mapping[Any, Any] | None = None,
-) -> tuple[dict[str, OutputMetrics], dict[str, TaskResult]]:
-    """Resolve the bindings (memoised per reference outputs and selection), judge the
-    tasks and attach them to the metrics: what :meth:`Comparator.compare` calls.
-
-    Returns
-    -------
-    (metrics, tasks)
-        See :func:`attach_tasks` and :func:`judge_tasks`.
+) -> dict[str, TaskResult]:
+    """Resolve the bindings (memoised per reference outputs and selection) and judge the
+    tasks of ``paths`` (see :func:`attach_tasks`): the first half of :func:`task_metrics`.
 
     Examples
     --------
-    >>> from nv12_widgets.model.judge.results import component_metrics
-    >>> ref, nv = {"prob": np.array([[0.1, 0.9]])}, {"prob": np.array([[0.8, 0.2]])}
-    >>> paths = {"reference": ref, "nv12": nv, "noise": ref, "matched": ref}
-    >>> (m,) = component_metrics("prob", ref, nv12=nv, noise=ref, matched=ref)
-    >>> metrics, tasks = task_metrics(None, {"prob": m}, paths, output_kinds={"prob": "classifier"})
-    >>> list(tasks), metrics["prob"].task_nv12["score"]
-    (['classifier(prob)'], 0.0)
+    >>> class M:
+    ...     metadata = {}
+    >>> ref = {"prob": np.array([[0.1, 0.9]])}
+    >>> paths = {"reference": ref, "nv12": ref, "noise": ref, "matched": ref}
+    >>> list(judge_paths(M(), paths, output_kinds={"prob": "classifier"}))
+    ['classifier(prob)']
     """
     reference = paths["reference"]
     key = (id(reference), id(output_kinds), id(interpreters))
@@ -536,7 +574,7 @@ def task_metrics(
             _BINDINGS[key] = (reference, output_kinds, interpreters, bindings)
             while len(_BINDINGS) > 16:
                 _BINDINGS.popitem(last=False)
-    tasks = judge_tasks(
+    return judge_tasks(
         bindings,
         reference,
         paths["nv12"],
@@ -544,7 +582,64 @@ def task_metrics(
         paths.get("matched"),
         frame=bool(paths.get("frame")),
     )
-    return attach_tasks(metrics, tasks, paths), tasks
+
+
+def task_metrics(
+    model: Any,
+    metrics: Mapping[str, OutputMetrics],
+    paths: Mapping[str, Mapping[str, np.ndarray] | None],
+    *,
+    output_kinds: Mapping[Any, Any] | None = None,
+    interpreters: Sequence[Any] | Mapping[Any, Any] | None = None,
+    tasks: Mapping[str, TaskResult] | None = None,
+) -> tuple[dict[str, OutputMetrics], dict[str, TaskResult]]:
+    """Resolve the bindings, judge the tasks (:func:`judge_paths`, unless ``tasks``
+    gives its result) and attach them to the metrics.
+
+    Returns
+    -------
+    (metrics, tasks)
+        See :func:`attach_tasks` and :func:`judge_tasks`.
+
+    Examples
+    --------
+    >>> from nv12_widgets.model.judge.results import component_metrics
+    >>> ref, nv = {"prob": np.array([[0.1, 0.9]])}, {"prob": np.array([[0.8, 0.2]])}
+    >>> paths = {"reference": ref, "nv12": nv, "noise": ref, "matched": ref}
+    >>> (m,) = component_metrics("prob", ref, nv12=nv, noise=ref, matched=ref)
+    >>> metrics, tasks = task_metrics(None, {"prob": m}, paths, output_kinds={"prob": "classifier"})
+    >>> list(tasks), metrics["prob"].task_nv12["score"]
+    (['classifier(prob)'], 0.0)
+    """
+    if tasks is None:
+        tasks = judge_paths(model, paths, output_kinds=output_kinds, interpreters=interpreters)
+    return attach_tasks(metrics, tasks, paths), dict(tasks)
+
+
+def replaces_task(tasks: Mapping[str, TaskResult], name: str, kind: str, path: str) -> bool:
+    """Whether :func:`attach_tasks` drops the per-output task dict of output ``name``
+    (read as ``kind``, ``results.measure_path``) on ``path`` ("nv12", "noise",
+    "format", "conversion"), so a caller need not compute it.
+
+    It is dropped when the first trusted task reading ``name`` is of another kind or
+    has no agreement on ``path``; of the same kind, the two dicts are merged, and the
+    per-output one adds nothing when its keys are the kind's agreement keys (answers
+    that are detections or class scores; a text answer adds its decoded labels).
+
+    Examples
+    --------
+    >>> ref = {"prob": np.array([[0.1, 0.9]])}
+    >>> tasks = judge_tasks([(Binding("classifier", ("prob",)), True)], ref, ref, ref, ref)
+    >>> replaces_task(tasks, "prob", "classifier", "noise"), replaces_task(tasks, "x", "dense", "noise")
+    (True, False)
+    """
+    for result in tasks.values():
+        if not result.trusted or name not in result.binding.outputs:
+            continue
+        if result.agreement.get(path) is None or not _same_kind(kind, result.binding.kind):
+            return True
+        return isinstance(result.reference, Detections | ClassScores)
+    return False
 
 
 def selection_key(output_kinds: Mapping[Any, Any] | None, interpreters: Any) -> list | None:

@@ -62,7 +62,12 @@ from nv12_widgets.model.judge.results import (
     output_metrics,
     verdict,
 )
-from nv12_widgets.model.judge.task_results import per_output_kinds, task_metrics
+from nv12_widgets.model.judge.task_results import (
+    judge_paths,
+    per_output_kinds,
+    replaces_task,
+    task_metrics,
+)
 
 __all__ = [
     "CONVERSION_RATIO",
@@ -332,13 +337,12 @@ class Comparator:
         fm = self._path(run, "matched", nv, ref)
         nz = self._noise_path(run, ref, config)
         is_frame = run.source == "frame"
-        metrics = self._metrics(
-            ref, nv, fm, nz, is_frame, per_output_kinds(output_kinds, ref.outputs)
-        )
         paths = {"reference": ref.outputs, "nv12": nv.outputs, "noise": nz.outputs}
         paths.update(matched=fm.outputs, frame=is_frame)
+        kinds = self._kinds(ref, per_output_kinds(output_kinds, ref.outputs))
+        tasks = judge_paths(self.model, paths, output_kinds=output_kinds, interpreters=interpreters)
         metrics, tasks = task_metrics(
-            self.model, metrics, paths, output_kinds=output_kinds, interpreters=interpreters
+            self.model, self._metrics(ref, nv, fm, nz, is_frame, kinds, tasks), paths, tasks=tasks
         )
         lint_findings, costs = self._lint(source, run, nv)
         return Comparison(
@@ -372,29 +376,47 @@ class Comparator:
             tasks=tasks,
         )
 
-    def _metrics(self, ref, nv, fm, nz, is_frame: bool, kinds: dict) -> dict[str, OutputMetrics]:
-        """Every output's metrics (the noise-independent ones memoised)."""
-        metrics = {}
+    def _kinds(self, ref, overrides: dict) -> dict[str, tuple]:
+        """Output name -> (signal, kind, kind guessed) of the reference outputs (memoised;
+        an override the output cannot be read as is an InputError)."""
+        out = {}
         for name in self.model.output_names:
-            r, nv_out, fm_out = ref.outputs[name], nv.outputs[name], fm.outputs[name]
-            override = kinds.get(name)
+            r, override = ref.outputs[name], overrides.get(name)
             sig, kind = self._memo(
                 ("signal", id(r), name, override),
                 (r,),
                 lambda r=r, override=override: (signal_of(r), _kind(r, override)),
             )
+            out[name] = (sig, kind, override is None)
+        return out
+
+    def _metrics(
+        self, ref, nv, fm, nz, is_frame: bool, kinds: dict, tasks: dict
+    ) -> dict[str, OutputMetrics]:
+        """Every output's metrics (the noise-independent ones memoised; the noise path's
+        per-output task left out where a trusted task of ``tasks`` replaces it).
+        ``kinds``: :meth:`_kinds`."""
+        metrics = {}
+        for name in self.model.output_names:
+            r, nv_out, fm_out = ref.outputs[name], nv.outputs[name], fm.outputs[name]
+            sig, kind, guessed = kinds[name]
             metrics[name] = output_metrics(
                 name,
                 r,
                 nv12=self._measure(("nv12", name), r, nv_out, sig, kind),
-                noise=measure_path(r, nz.outputs[name], signal=sig, kind=kind),
+                noise=measure_path(
+                    r,
+                    nz.outputs[name],
+                    signal=sig,
+                    kind=None if replaces_task(tasks, name, kind, "noise") else kind,
+                ),
                 matched=None
                 if is_frame
                 else self._measure(("matched", name), r, fm_out, sig, kind),
                 conversion=self._measure(("conversion", name), fm_out, nv_out, kind=kind),
                 signal=sig,
                 kind=kind,
-                kind_guessed=override is None,
+                kind_guessed=guessed,
             )
         return metrics
 
