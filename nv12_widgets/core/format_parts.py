@@ -122,12 +122,17 @@ def format_error_parts(
         )
     m = yuv_matrix(swing, matrix)
     a = yuv_to_rgb_affine(swing, matrix)
-    exact = x.astype(np.float64) @ m[:, :3].T + m[:, 3]
-    d_y = frame.y.astype(np.float64) - exact[..., 0]
-    uv = upsample_uv(frame.uv, frame.height, frame.width, upsample).astype(np.float64)
-    d_uv = uv - exact[..., 1:]
+    # per channel as whole planes (a (3, 3) matmul over (H, W, 3) is slow in numpy)
+    px = [x[..., k].astype(np.float64) for k in range(3)]
+    exact = [m[i, 0] * px[0] + m[i, 1] * px[1] + m[i, 2] * px[2] + m[i, 3] for i in range(3)]
+    d_y = frame.y.astype(np.float64) - exact[0]
+    uv = upsample_uv(frame.uv, frame.height, frame.width, upsample)
+    d_u = uv[..., 0].astype(np.float64) - exact[1]
+    d_v = uv[..., 1].astype(np.float64) - exact[2]
     luma = float(np.sqrt(np.mean(np.square(d_y)) * np.sum(np.square(a[:, 0])) / 3.0))
-    chroma = float(np.sqrt(np.mean(np.square(d_uv @ a[:, 1:3].T))))
+    # the chroma error as RGB: a[:, 1:3] @ (d_u, d_v) per pixel, mean square over the 3 rows
+    sq = sum(np.square(a[r, 1] * d_u + a[r, 2] * d_v) for r in range(3))
+    chroma = float(np.sqrt(np.mean(sq) / 3.0))
     if max(luma, chroma) < 1e-9:
         dominant = "none"
     else:

@@ -16,6 +16,7 @@ from typing import Any
 
 import ipywidgets as W
 
+from nv12_widgets.core.vocabulary import format_loss, format_percent
 from nv12_widgets.model.judge.finding_fields import DATASET_CONTEXT_KEY, dataset_fields
 from nv12_widgets.model.workflows.demo import demo_pages_folder
 from nv12_widgets.model.workflows.imagesets import distinct_names
@@ -240,14 +241,6 @@ class DatasetPanel(W.VBox):
         return dict(self.fields), charts
 
 
-def _e(v: Any) -> str:
-    return "—" if v is None else (f"{v:.2e}" if v == v else "nan")
-
-
-def _pct(v: Any, signed: bool = False) -> str:
-    return "—" if v is None else (f"{100 * v:{'+' if signed else ''}.1f}" if v == v else "nan")
-
-
 def summary_html(entry: dict[str, Any], names: dict[str, str] | None = None) -> str:
     """The dataset entry of :func:`~nv12_widgets.model.judge.finding_fields.dataset_fields` as HTML
     tables (the dashboard's ``nv12-metrics`` style): decomposition, verdicts, agreement,
@@ -257,8 +250,8 @@ def summary_html(entry: dict[str, Any], names: dict[str, str] | None = None) -> 
     names = names or {}
     rows = "".join(
         f"<tr><td title='{esc(r['what'], quote=True)}'>{esc(r['cause'])}</td>"
-        f"<td>{_e(r['mean'])}</td><td>[{_e(r['low'])}, {_e(r['high'])}]</td>"
-        f"<td>{_pct(r['share']) + '%' if r['share'] is not None else '—'}</td>"
+        f"<td>{format_loss(r['mean'])}</td><td>[{format_loss(r['low'])}, {format_loss(r['high'])}]</td>"
+        f"<td>{format_percent(r['share']) + '%' if r['share'] is not None else '—'}</td>"
         f"<td>{r['n']}</td></tr>"
         for r in entry["decomposition"]
     )
@@ -280,7 +273,7 @@ def summary_html(entry: dict[str, Any], names: dict[str, str] | None = None) -> 
         parts.append(
             "<div>task agreement with the reference: "
             + ", ".join(
-                f"{esc(a['path'])} {_pct(a['mean'])}% [{_pct(a['low'])}, {_pct(a['high'])}]"
+                f"{esc(a['path'])} {format_percent(a['mean'])}% [{format_percent(a['low'])}, {format_percent(a['high'])}]"
                 for a in entry["agreement"]
             )
             + "</div>"
@@ -288,11 +281,11 @@ def summary_html(entry: dict[str, Any], names: dict[str, str] | None = None) -> 
     acc = entry["accuracy"]
     if acc["n"]:
         arows = "".join(
-            f"<tr><td>{esc(r['path'])}</td><td>{_pct(r['top1'])}% [{_pct(r['low'])}, "
-            f"{_pct(r['high'])}]</td><td>"
+            f"<tr><td>{esc(r['path'])}</td><td>{format_percent(r['top1'])}% [{format_percent(r['low'])}, "
+            f"{format_percent(r['high'])}]</td><td>"
             + (
-                f"{_pct(r['diff'], True)} pts [{_pct(r['diff_low'], True)}, "
-                f"{_pct(r['diff_high'], True)}]</td><td>{r['mcnemar_p']:.3g}"
+                f"{format_percent(r['diff'], True)} pts [{format_percent(r['diff_low'], True)}, "
+                f"{format_percent(r['diff_high'], True)}]</td><td>{r['mcnemar_p']:.3g}"
                 if "diff" in r
                 else "—</td><td>—"
             )
@@ -307,7 +300,7 @@ def summary_html(entry: dict[str, Any], names: dict[str, str] | None = None) -> 
     if entry["worst"]:
         wrows = "".join(
             f"<tr><td title='{esc(w['path'], quote=True)}'>"
-            f"{esc(names.get(w['path'], Path(w['path']).name))}</td><td>{_e(w['loss'])}</td>"
+            f"{esc(names.get(w['path'], Path(w['path']).name))}</td><td>{format_loss(w['loss'])}</td>"
             f"<td><code>{esc(w['verdict'])}</code></td></tr>"
             for w in entry["worst"]
         )
@@ -328,7 +321,7 @@ def summary_html(entry: dict[str, Any], names: dict[str, str] | None = None) -> 
 
 
 def _ci(v: Any) -> str:
-    return "—" if v is None else f"{_pct(v[0])}% [{_pct(v[1])}, {_pct(v[2])}]"
+    return "—" if v is None else f"{format_percent(v[0])}% [{format_percent(v[1])}, {format_percent(v[2])}]"
 
 
 def ladder_html(result: Any, names: dict[str, str] | None = None) -> str:
@@ -337,7 +330,7 @@ def ladder_html(result: Any, names: dict[str, str] | None = None) -> str:
     esc, names = html.escape, names or {}
     rows = "".join(
         f"<tr><td title='{esc(r['what'], quote=True)}'>{esc(r['rung'])}</td><td>{r['n']}</td>"
-        f"<td>{'—' if r['loss'] is None else _e(r['loss'][0])}</td>"
+        f"<td>{'—' if r['loss'] is None else format_loss(r['loss'][0])}</td>"
         f"<td>{_ci(r['agreement'])}</td><td>{_ci(r['accuracy'])}</td>"
         f"<td>{'—' if r['step'] is None else format(r['step']['mcnemar']['p'], '.3g')}</td></tr>"
         for r in result.ladder()

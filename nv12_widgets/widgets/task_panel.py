@@ -114,6 +114,7 @@ class TaskPanel(Panel, W.VBox):
         self.gallery = W.HBox([])
         self.gallery.layout.flex_flow = "row wrap"
         self.texts = W.HTML("")
+        self._pictures_drawn = False  # set by draw(): the pictures on screen are current
         super().__init__(
             [W.HTML("<b>Task: how the outputs read, and the answers</b>"), *rows, self.lines,
              self.gallery, self.texts]
@@ -141,12 +142,20 @@ class TaskPanel(Panel, W.VBox):
             f"<li><b>{html.escape(t.name)}</b>: {html.escape(task_line(t))}</li>"
             for t in c.tasks.values()
         ]
+        none = "<li>No output reads as a task here (every output is 'other').</li>"
+        prepared: dict[str, Any] = {"lines": f"<ul>{''.join(lines) or none}</ul>"}
+        # The pictures and texts show the reference and NV12 paths only: a noise move
+        # (state.changed False) keeps the ones drawn.
+        if state.changed or not self._pictures_drawn:
+            prepared["pictures"] = self._prepare_pictures(c)
+        return prepared
+
+    def _prepare_pictures(self, c: Any) -> dict[str, Any]:
         pictures = list(task_pictures(c).items())[:MAX_PICTURES]
         views = [
             view.prepare(img, title)
             for view, (title, img) in zip(self.views, pictures, strict=False)
         ]
-        titles = [title for title, _ in pictures]
         rows = [
             f"<tr><td>{html.escape(r['task'])} #{r['item']}</td>"
             f"<td><code>{html.escape(r['reference'])}</code></td>"
@@ -159,23 +168,19 @@ class TaskPanel(Panel, W.VBox):
             if rows
             else ""
         )
-        none = "<li>No output reads as a task here (every output is 'other').</li>"
-        return {
-            "lines": f"<ul>{''.join(lines) or none}</ul>",
-            "views": views,
-            "titles": titles,
-            "texts": texts,
-        }
+        return {"views": views, "titles": [t for t, _ in pictures], "texts": texts}
 
     def draw(self, prepared: dict[str, Any]) -> None:
         self.lines.value = prepared["lines"]
-        for view, data, title in zip(
-            self.views, prepared["views"], prepared["titles"], strict=False
-        ):
+        pics = prepared.get("pictures")
+        if pics is None:
+            return
+        for view, data, title in zip(self.views, pics["views"], pics["titles"], strict=False):
             view.draw(data)
             view.title.value = f"<b>{html.escape(title)}</b>"
-        self.gallery.children = tuple(self.views[: len(prepared["views"])])
-        self.texts.value = prepared["texts"]
+        self.gallery.children = tuple(self.views[: len(pics["views"])])
+        self.texts.value = pics["texts"]
+        self._pictures_drawn = True
 
     def record(self) -> PanelRecord:
         chosen = self.selection

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from nv12_widgets.core import InputError, from_json_number
+from nv12_widgets.core.vocabulary import format_loss, format_percent
 from nv12_widgets.model.devicepath.config import PreprocessConfig
 
 from .results_store import read_runs
@@ -556,7 +557,7 @@ class DatasetResult:
         for r in self.decomposition(name):
             share = f"{100 * r['share']:5.1f}%" if r["share"] is not None else "     -"
             lines.append(
-                f"{r['cause']:<16} {_e(r['mean']):>11} [{_e(r['low'])}, {_e(r['high'])}] "
+                f"{r['cause']:<16} {format_loss(r['mean']):>11} [{format_loss(r['low'])}, {format_loss(r['high'])}] "
                 f"{share:>6}  {r['what']}"
             )
         lines.append("")
@@ -604,7 +605,7 @@ class DatasetResult:
             parts = [f"  {r['rung']:<14} {r['n']:>4} image(s)"]
             if r["loss"] is not None:
                 m, lo, hi = r["loss"]
-                parts.append(f"1-cos {_e(m)} [{_e(lo)}, {_e(hi)}]")
+                parts.append(f"1-cos {format_loss(m)} [{format_loss(lo)}, {format_loss(hi)}]")
             if r["agreement"] is not None:
                 parts.append(f"agreement {_pct(r['agreement'])}")
             if r["accuracy"] is not None:
@@ -674,10 +675,6 @@ def _nan(v: Any) -> float:
     return math.nan if v is None else float(from_json_number(v))
 
 
-def _e(v: float) -> str:
-    return "nan" if not math.isfinite(v) else f"{v:.2e}"
-
-
 def _pct(v: tuple[float, float, float]) -> str:
-    m, lo, hi = v
-    return f"{100 * m:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]"
+    m, lo, hi = (format_percent(x) for x in v)
+    return f"{m}% [{lo}, {hi}]"
