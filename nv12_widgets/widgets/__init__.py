@@ -12,10 +12,11 @@ the dashboard builds the list :data:`PANELS`; :func:`register_panel` adds one.
 from .dataset_panel import DatasetPanel
 from .debugger import NV12Debugger
 from .explorer import open_model_explorer
-from .findings import FindingsPanel, SweepPanel
+from .findings_panel import FindingsPanel
 from .panel import DashboardState, Panel, PanelRecord
 from .panels import ImagePanel, NoisePanel, PlanesPanel, PreprocessPanel, SimilarityPanel
 from .registry import PANELS, register_panel
+from .sweep_panel import SweepPanel
 
 __all__ = [
     "PANELS",

@@ -23,7 +23,7 @@ from nv12_widgets.model.workflows.imagesets import distinct_names
 from nv12_widgets.report import figure_to_png
 
 from ._common import ImageView
-from .findings import BackgroundJob
+from .background import BackgroundJob
 from .panels import lint_html
 
 #: Rows of the worst-images table (and choices of the selector).

@@ -15,7 +15,7 @@ import ipywidgets as W
 from nv12_widgets.model.workflows.drift import chart_png, drift_by_cause, drift_fields
 
 from ._common import ImageView
-from .findings import BackgroundJob
+from .background import BackgroundJob
 from .panel import Panel, PanelRecord
 
 __all__ = ["DriftPanel"]

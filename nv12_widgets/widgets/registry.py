@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from .dataset_panel import DatasetPanel
 from .drift_panel import DriftPanel
-from .findings import FindingsPanel, SweepPanel
+from .findings_panel import FindingsPanel
 from .identify_panel import IdentifyPanel
 from .panel import AREAS, Panel, PanelRecord
 from .panels import ImagePanel, NoisePanel, PreprocessPanel
 from .planes_panel import PlanesPanel
 from .similarity_panel import SimilarityPanel
+from .sweep_panel import SweepPanel
 from .task_panel import TaskPanel
 
 __all__ = ["PANELS", "DatasetEntry", "register_panel"]

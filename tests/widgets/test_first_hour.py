@@ -56,7 +56,7 @@ def test_a_wrong_image_path_shows_no_broken_state(tiny_model, tiny_config, photo
 
 
 def test_the_first_export_does_not_refuse(dashboard, tmp_path, monkeypatch):
-    from nv12_widgets.widgets.findings import FindingsPanel
+    from nv12_widgets.widgets.findings_panel import FindingsPanel
 
     monkeypatch.setenv("NV12_OUTPUT_DIR", str(tmp_path))
     (tmp_path / "nv12_report.html").write_text("last session's")

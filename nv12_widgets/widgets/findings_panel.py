@@ -1,10 +1,9 @@
-"""Findings panel (note, record, list, export) and sweep panel (progress, cancel, chart)."""
+"""The Findings panel: a note, Record, the list of findings, Export to one offline HTML file."""
 
 from __future__ import annotations
 
 import html
 import re
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,8 +11,7 @@ import ipywidgets as W
 
 from nv12_widgets.report import Finding, Findings, next_free_path, output_dir
 
-from ._common import ChartView
-from .panel import Panel, PanelRecord
+from .panel import Panel
 
 #: The export's file name, numbered (``nv12_report-1.html``...) when it exists.
 DEFAULT_REPORT_NAME = "nv12_report.html"
@@ -170,122 +168,3 @@ def _finding_item(f) -> str:
         f"<li><details class='nv12-note'><summary>{head}: {preview}</summary>"
         f"<div class='nv12-note-text'>{html.escape(note)}</div></details></li>"
     )
-
-
-class BackgroundJob:
-    """A start button, a Cancel button and a progress bar driving one job at a time.
-
-    ``work(progress, cancel)`` does the job: ``progress(done, total)`` moves the bar,
-    ``cancel`` is a ``threading.Event`` set by the Cancel button; it handles its own
-    errors. :meth:`run` runs it in a thread (the buttons) or in the caller's thread
-    (scripts, tests); the buttons are re-enabled when it ends, however it ends. Shared by
-    the sweep and dataset panels.
-    """
-
-    def __init__(self, work: Callable, label: str, icon: str, bar: str):
-        self._work = work
-        self.start = W.Button(description=label, icon=icon)
-        self.cancel = W.Button(description="Cancel", icon="stop", disabled=True)
-        self.progress = W.IntProgress(value=0, min=0, max=1, description=bar)
-        self.cancel_event = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.controls = W.HBox([self.start, self.cancel, self.progress])
-        self.start.on_click(lambda _: self.run(background=True))
-        self.cancel.on_click(lambda _: self.cancel_event.set())
-
-    @property
-    def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def report(self, done: int, total: int) -> None:
-        """The ``progress`` callback: ``done`` of ``total`` items finished."""
-        self.progress.max = max(1, total)
-        self.progress.value = done
-
-    def run(self, background: bool = False) -> bool:
-        """Start the job (False when one is running already)."""
-        if self.busy:
-            return False
-        self.cancel_event.clear()
-        self.progress.value = 0
-        self.start.disabled, self.cancel.disabled = True, False
-        if background:
-            self._thread = threading.Thread(target=self._body, daemon=True)
-            self._thread.start()
-        else:
-            self._body()
-        return True
-
-    def _body(self) -> None:
-        try:
-            self._work(self.report, self.cancel_event)
-        finally:
-            self.start.disabled, self.cancel.disabled = False, True
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Wait for a background run to end."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-
-class SweepPanel(Panel, W.VBox):
-    """Cosine vs noise amplitude, and preprocessing variants ranked, with progress and cancel.
-
-    ``run_sweep(progress, cancel)`` (given by the dashboard) runs the model-layer sweep
-    and returns a result with ``.plot()`` and ``.summary()``; ``progress(done, total)``
-    is called as work items finish; ``cancel`` is a ``threading.Event``.
-    """
-
-    name, area = "sweep", "below"
-
-    @classmethod
-    def create(cls, dashboard) -> SweepPanel:
-        return cls(dashboard.run_sweep, dashboard.reporter(cls.name))
-
-    def record(self) -> PanelRecord:
-        """The chart shown (none before the first sweep)."""
-        return PanelRecord(charts={"Sweep": self.chart_png} if self.chart_png else {})
-
-    def __init__(self, run_sweep: Callable, on_error: Callable):
-        self._run_sweep, self._on_error = run_sweep, on_error
-        self.job = BackgroundJob(self._work, "Run sweep", "line-chart", "Sweep")
-        self.start, self.cancel, self.progress = self.job.start, self.job.cancel, self.job.progress
-        self.start.add_class("nv12-sweep")
-        self.info = W.HTML("")
-        self.chart = ChartView("Cosine vs noise and variants", "nv12-sweep-chart")
-        self.result = None
-        self.chart_png: bytes | None = None
-        super().__init__(
-            [
-                W.HTML("<span class='nv12-title'>Sweep</span> <span class='nv12-caption'>"
-                       "noise amplitudes x seeds, and the NV12 cosine of common preprocessing "
-                       "variants</span>"),
-                self.job.controls,
-                self.info,
-                self.chart,
-            ]
-        )  # fmt: skip
-
-    def run(self, background: bool = False) -> None:
-        """Run the sweep; in a thread when ``background`` (the button), so Cancel works."""
-        if not self.job.busy:
-            self.info.value = "running..."
-        self.job.run(background)
-
-    def _work(self, progress, cancel) -> None:
-        try:
-            result = self._run_sweep(progress, cancel)
-            self.result = result
-            fig = result.plot()
-            self.chart_png = self.chart.show(fig)
-            import matplotlib.pyplot as plt
-
-            plt.close(fig)
-            state = "cancelled: partial result" if getattr(result, "cancelled", False) else "done"
-            self.info.value = f"{state}. {html.escape(getattr(result, 'headline', lambda: '')())}"
-        except Exception as exc:  # noqa: BLE001
-            self.info.value = ""
-            self._on_error("The sweep", exc)
-
-    def wait(self, timeout: float | None = None) -> None:
-        self.job.wait(timeout)
