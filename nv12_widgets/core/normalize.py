@@ -107,9 +107,11 @@ def normalize(
     # One fused affine in float32: x * (1 / (d s)) + (-m / s).
     scale = (1.0 / (d * s)).astype(np.float32)
     offset = (-m / s).astype(np.float32)
-    in_place = not copy and x.dtype == np.float32 and x.flags.writeable
-    out = x if in_place else x.astype(np.float32, copy=True)
-    out *= scale
+    if not copy and x.dtype == np.float32 and x.flags.writeable:
+        out = x
+        out *= scale
+    else:  # the same float32 product as astype(float32) then *=, in one pass
+        out = np.multiply(x, scale, dtype=np.float32)
     out += offset
     return out
 

@@ -3,6 +3,7 @@ data (strings already formatted with the vocabulary's words and number formats).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -40,6 +41,7 @@ _RANKS: tuple[tuple[tuple[str, ...], int], ...] = (
 _NOT_COLUMNS = frozenset({"name"})
 
 
+@functools.lru_cache(maxsize=4096)
 def _column_rank(name: str) -> int:
     lowered = name.lower()
     for needles, rank in _RANKS:
@@ -106,7 +108,10 @@ def metrics_table(
 
 
 def metrics_view(
-    metrics: Mapping[str, Mapping[str, Any]], primary: Sequence[str] = DASHBOARD_KEYS
+    metrics: Mapping[str, Mapping[str, Any]],
+    primary: Sequence[str] = DASHBOARD_KEYS,
+    *,
+    secondary: bool = True,
 ) -> dict[str, Any]:
     """The main table (the ``primary`` keys that have a value, in that order, then any
     key the vocabulary does not know), the "more metrics" table (the rest, cosines
@@ -114,6 +119,8 @@ def metrics_view(
 
     Flattened task agreements (``task_nv12.iou``, as a finding records them) are folded
     back into one readable ``task NV12`` column; every header is the vocabulary's name.
+    ``secondary=False``: the main table alone (``"secondary"`` None), for a view that
+    shows no more (the dashboard's table, redrawn on every noise move).
 
     Examples
     --------
@@ -123,6 +130,7 @@ def metrics_view(
     (['cos NV12', 'task NV12'], 'IoU 0.900 (> 0.3)')
     >>> [c["header"] for c in v["secondary"]["columns"]]
     ['shape', 'kind']
+    >>> metrics_view({"out": {"cosine_nv12": 0.5, "shape": "1x3"}}, secondary=False)["secondary"]
     """
     rows = {output: fold_task_keys(values) for output, values in metrics.items()}
     present = [
@@ -131,10 +139,10 @@ def metrics_view(
         if k not in _NOT_COLUMNS and any(r.get(k) is not None for r in rows.values())
     ]
     main = [k for k in primary if k in present] + [k for k in present if not is_known(k)]
-    more = [k for k in present if k not in main]
+    more = [k for k in present if k not in main] if secondary else []
     return {
         "primary": metrics_table(rows, main) if rows else None,
-        "secondary": metrics_table(rows, more),
+        "secondary": metrics_table(rows, more) if secondary else None,
         "coloured": any(
             metric_level(k, r.get(k)) is not None for r in rows.values() for k in main + more
         ),

@@ -330,6 +330,7 @@ class NV12Debugger(W.VBox):
         try:
             options = self.compare_options()
             cmp = self.comparator.compare(self.image, config, **options)
+            _ = cmp.evidence.metrics  # judged here: what fails to judge is an update error
         except Exception as exc:  # noqa: BLE001 - shown, never lost
             self.report_error("Updating", exc)
             self._stale()

@@ -3,6 +3,7 @@ the pictures of the first output."""
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Sequence
 
@@ -22,9 +23,14 @@ def metrics_table_html(metrics: dict[str, dict]) -> str:
     :func:`nv12_widgets.views.metrics_view` (the report's, with the same macro), i.e.
     :data:`~nv12_widgets.core.vocabulary.DASHBOARD_KEYS` that have a value for some
     output; headers, tooltips, number formats and colours from the core's vocabulary."""
-    table = metrics_view(metrics)["primary"]
-    legend = render("legend", legend_items(), "(hover a header for its meaning)", LEGEND)
-    return (render("metrics_table", table) if table else "") + legend
+    table = metrics_view(metrics, secondary=False)["primary"]
+    return (render("metrics_table", table) if table else "") + _legend_html()
+
+
+@functools.cache
+def _legend_html() -> str:
+    """The colour legend under the table (the same on every update)."""
+    return render("legend", legend_items(), "(hover a header for its meaning)", LEGEND)
 
 
 def lint_html(findings: Sequence) -> str:
@@ -80,6 +86,7 @@ class SimilarityPanel(Panel, W.VBox):
     name, area = "similarity", "results"
 
     def __init__(self):
+        self._lint_shown: tuple = (None, "")
         self.warnings = W.HTML("")
         self.warnings.add_class("nv12-warnings")
         self.warnings.layout.display = "none"
@@ -130,7 +137,9 @@ class SimilarityPanel(Panel, W.VBox):
         table = metrics_table_html(cmp.to_dict())
         v = cmp.verdict()
         verdict = render("verdict", verdict_view(v.title, v.text))
-        return table, verdict, lint_html(cmp.lint)
+        if self._lint_shown[0] is not cmp.lint:  # the findings are cached per image/config
+            self._lint_shown = (cmp.lint, lint_html(cmp.lint))
+        return table, verdict, self._lint_shown[1]
 
     def draw_metrics(self, prepared: tuple[str, str, str]) -> None:
         self.table.value, self.verdict.value, warnings = prepared

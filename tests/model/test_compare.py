@@ -348,7 +348,7 @@ def test_raw_frame_gives_the_same_device_path_as_the_frame_made_from_rgb(
     conv_model, rgb_image, tiny_config
 ):
     from nv12_widgets.core import fit_image, rgb_to_nv12
-    from nv12_widgets.model.judge.results import FORMAT_NOT_MEASURABLE
+    from nv12_widgets.model.judge.measures import FORMAT_NOT_MEASURABLE
 
     comparator = Comparator(conv_model)
     from_rgb = comparator.compare(rgb_image, tiny_config)

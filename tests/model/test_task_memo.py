@@ -11,7 +11,7 @@ import pytest
 from nv12_widgets.core import signal_of
 from nv12_widgets.core.heads import Binding, get
 from nv12_widgets.model import Comparator, Model, PreprocessConfig, demo_image_paths
-from nv12_widgets.model.judge.results import component_measures, component_metrics, measure_path
+from nv12_widgets.model.judge.measures import component_measures, component_metrics, measure_path
 from nv12_widgets.model.judge.task_results import judge_tasks, replaces_task
 
 YOLO = PreprocessConfig(train_format="rgb", layout="NCHW", size=(320, 320), noise_amplitude=4.0)

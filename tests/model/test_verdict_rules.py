@@ -8,15 +8,8 @@ import numpy as np
 import pytest
 
 from nv12_widgets.core.format_parts import FormatErrorParts
-from nv12_widgets.model.judge.results import (
-    CONVERSION_RATIO,
-    NO_LOSS,
-    ROUNDING_FLOOR,
-    OutputMetrics,
-    answer_of,
-    component_metrics,
-    verdict,
-)
+from nv12_widgets.model.judge.measures import OutputMetrics, answer_of, component_metrics
+from nv12_widgets.model.judge.results import CONVERSION_RATIO, NO_LOSS, ROUNDING_FLOOR, verdict
 from nv12_widgets.model.judge.verdict_rules import answers_agree, task_score, verdict_of
 
 

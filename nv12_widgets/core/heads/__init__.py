@@ -107,6 +107,7 @@ from .guess import (
     metadata_size,
     output_kind,
     task_agreement,
+    task_from_answers,
     task_summary,
 )
 from .multi import BoxesScoresKind, PicoDetKind, multilabel_nms
@@ -193,6 +194,7 @@ __all__ = [
     "sequence_agreement",
     "step_agreement",
     "task_agreement",
+    "task_from_answers",
     "task_summary",
     "text_agreement",
 ]

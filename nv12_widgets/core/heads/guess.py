@@ -39,6 +39,7 @@ __all__ = [
     "metadata_size",
     "output_kind",
     "task_agreement",
+    "task_from_answers",
     "task_summary",
 ]
 
@@ -221,11 +222,40 @@ def task_agreement(reference: Any, test: Any, kind: str, **opts: Any) -> dict[st
     if r.shape != t.shape:
         raise InputError(f"shapes differ: reference {r.shape}, test {t.shape}.")
     ref_answer, test_answer = k.decode([r], **params), k.decode([t], **params)
-    out: dict[str, Any] = {"kind": kind, **k.agreement(ref_answer, test_answer)}
-    if isinstance(ref_answer, Text):
+    return task_from_answers(kind, ref_answer, test_answer, **opts)
+
+
+def task_from_answers(
+    kind: str,
+    reference: Any,
+    test: Any,
+    *,
+    agreement: Mapping[str, Any] | None = None,
+    **opts: Any,
+) -> dict[str, Any]:
+    """:func:`task_agreement`'s dict from answers already decoded with ``opts`` (a
+    caller that holds them, e.g. a binding's memoised answers, decodes nothing again).
+
+    ``agreement``: the kind's ``agreement(reference, test)`` when the caller has it too.
+
+    Examples
+    --------
+    >>> from nv12_widgets.core.heads import get
+    >>> k = get("classifier")
+    >>> r, t = k.decode([np.array([[0.1, 0.9]])]), k.decode([np.array([[0.8, 0.2]])])
+    >>> task_from_answers("classifier", r, t) == task_agreement(
+    ...     np.array([[0.1, 0.9]]), np.array([[0.8, 0.2]]), "classifier")
+    True
+    """
+    k = get(kind)
+    if agreement is None:
+        agreement = k.agreement(reference, test)
+    out: dict[str, Any] = {"kind": kind, **agreement}
+    if isinstance(reference, Text):
+        params = {_LEGACY_OPTS.get(key, key): value for key, value in opts.items()}
         out["edit_distance"] = int(out["edit_distance"])
-        out["reference_decoded"] = ref_answer.labels
-        out["test_decoded"] = test_answer.labels
+        out["reference_decoded"] = reference.labels
+        out["test_decoded"] = test.labels
         out["blank"] = int(k.params(**params)["blank"])
     return out
 

@@ -49,8 +49,9 @@ from nv12_widgets.core.heads import (
     guess_bindings,
     register,
     resolve,
+    task_from_answers,
 )
-from nv12_widgets.model.judge.results import (
+from nv12_widgets.model.judge.measures import (
     OutputMetrics,
     component_measures,
     component_metrics,
@@ -64,6 +65,7 @@ __all__ = [
     "judge_tasks",
     "model_metadata",
     "per_output_kinds",
+    "per_output_task",
     "replaces_task",
     "resolve_bindings",
     "selection_key",
@@ -486,7 +488,7 @@ def attach_tasks(
 
     Examples
     --------
-    >>> from nv12_widgets.model.judge.results import component_metrics
+    >>> from nv12_widgets.model.judge.measures import component_metrics
     >>> ref, nv = {"prob": np.array([[0.1, 0.9]])}, {"prob": np.array([[0.8, 0.2]])}
     >>> paths = {"reference": ref, "nv12": nv, "noise": ref, "matched": ref}
     >>> (m,) = component_metrics("prob", ref, nv12=nv, noise=ref, matched=ref)
@@ -603,7 +605,7 @@ def task_metrics(
 
     Examples
     --------
-    >>> from nv12_widgets.model.judge.results import component_metrics
+    >>> from nv12_widgets.model.judge.measures import component_metrics
     >>> ref, nv = {"prob": np.array([[0.1, 0.9]])}, {"prob": np.array([[0.8, 0.2]])}
     >>> paths = {"reference": ref, "nv12": nv, "noise": ref, "matched": ref}
     >>> (m,) = component_metrics("prob", ref, nv12=nv, noise=ref, matched=ref)
@@ -640,6 +642,49 @@ def replaces_task(tasks: Mapping[str, TaskResult], name: str, kind: str, path: s
             return True
         return isinstance(result.reference, Detections | ClassScores)
     return False
+
+
+_ANSWERS = {
+    "nv12": ("reference", "nv12"),
+    "noise": ("reference", "noise"),
+    "format": ("reference", "matched"),
+    "conversion": ("matched", "nv12"),
+}
+
+
+def per_output_task(
+    tasks: Mapping[str, TaskResult], name: str, kind: str, path: str
+) -> dict[str, Any] | None:
+    """The per-output task dict of output ``name`` read as ``kind`` on ``path``
+    (``results.measure_path``'s ``task``) taken from a task that already decoded it,
+    trusted or not: one that reads ``name`` alone, as the same kind, with the kind's
+    default parameters; None when there is none (then the caller measures it).
+
+    Equal to ``core.heads.task_agreement`` of the two outputs (a test holds them
+    together): the answers are the same memoised decodes, nothing is decoded twice.
+
+    Examples
+    --------
+    >>> ref, nv = {"prob": np.array([[0.1, 0.9]])}, {"prob": np.array([[0.8, 0.2]])}
+    >>> weak = Binding("classifier", ("prob",), {}, 0.5, "a guess")
+    >>> tasks = judge_tasks([(weak, False)], ref, nv, ref, ref)
+    >>> per_output_task(tasks, "prob", "classifier", "nv12")
+    {'kind': 'classifier', 'score': 0.0, 'top1': 0.0, 'top5': None}
+    >>> per_output_task(tasks, "other", "classifier", "nv12") is None
+    True
+    """
+    for result in tasks.values():
+        binding = result.binding
+        if binding.outputs != (name,) or binding.params or not _same_kind(kind, binding.kind):
+            continue
+        agreement = result.agreement.get(path)
+        if agreement is None:
+            return None
+        first, second = _ANSWERS[path]
+        return task_from_answers(
+            kind, getattr(result, first), getattr(result, second), agreement=agreement
+        )
+    return None
 
 
 def selection_key(output_kinds: Mapping[Any, Any] | None, interpreters: Any) -> list | None:

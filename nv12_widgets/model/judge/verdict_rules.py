@@ -510,7 +510,7 @@ def verdict_of(
 
     Examples
     --------
-    >>> from nv12_widgets.model.judge.results import OutputMetrics
+    >>> from nv12_widgets.model.judge.measures import OutputMetrics
     >>> m = OutputMetrics("y", (1, 4), "float32", 1.0, 1.0, 1.0, 1.0, *([0.0] * 6))
     >>> verdict_of([m]).code
     'no-loss'

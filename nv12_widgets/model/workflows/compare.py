@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
@@ -50,21 +51,21 @@ from nv12_widgets.model.devicepath.config import PreprocessConfig
 from nv12_widgets.model.devicepath.pipeline import InputPlan, Pipeline, PipelineRun, StageCache
 from nv12_widgets.model.devicepath.session import Model
 from nv12_widgets.model.judge.lint import apply_fixes, lint
+from nv12_widgets.model.judge.measures import OutputMetrics, measure_path, output_metrics
 from nv12_widgets.model.judge.mistake_cost import costs_of
 from nv12_widgets.model.judge.results import (
     CONVERSION_RATIO,
     FRAGILE_RATIO,
     NO_LOSS,
     Comparison,
-    OutputMetrics,
+    Evidence,
     Verdict,
-    measure_path,
-    output_metrics,
     verdict,
 )
 from nv12_widgets.model.judge.task_results import (
     judge_paths,
     per_output_kinds,
+    per_output_task,
     replaces_task,
     task_metrics,
 )
@@ -187,6 +188,9 @@ class Comparator:
         self._lint_cache = _LRU(cache_size)
         self._measures: OrderedDict[tuple, Any] = OrderedDict()
         self._pipelines = _LRU(16)
+        # Guards the measures memo: a comparison's evidence may be judged later, in
+        # another thread, while this comparator compares the next image.
+        self._lock = threading.RLock()
 
     @property
     def hits(self) -> dict[str, int]:
@@ -200,7 +204,8 @@ class Comparator:
         for cache in (self._outputs, self._noise, self._lint_cache, self._pipelines):
             cache.clear()
         self.stages.clear()
-        self._measures.clear()
+        with self._lock:
+            self._measures.clear()
 
     # -------------------------------------------------------------- planning
     def pipeline(
@@ -340,10 +345,17 @@ class Comparator:
         paths = {"reference": ref.outputs, "nv12": nv.outputs, "noise": nz.outputs}
         paths.update(matched=fm.outputs, frame=is_frame)
         kinds = self._kinds(ref, per_output_kinds(output_kinds, ref.outputs))
-        tasks = judge_paths(self.model, paths, output_kinds=output_kinds, interpreters=interpreters)
-        metrics, tasks = task_metrics(
-            self.model, self._metrics(ref, nv, fm, nz, is_frame, kinds, tasks), paths, tasks=tasks
-        )
+
+        def judge() -> tuple[dict, dict]:
+            tasks = judge_paths(
+                self.model, paths, output_kinds=output_kinds, interpreters=interpreters
+            )
+            measured = self._metrics(ref, nv, fm, nz, is_frame, kinds, tasks)
+            return task_metrics(self.model, measured, paths, tasks=tasks)
+
+        # Judged on first read; a user's choice of output kinds is judged at once, so
+        # that a kind that cannot read the outputs is refused by compare itself.
+        evidence = Evidence(*judge()) if output_kinds or interpreters else Evidence.later(judge)
         lint_findings, costs = self._lint(source, run, nv)
         return Comparison(
             model_name=self.model.name,
@@ -362,7 +374,7 @@ class Comparator:
             outputs_nv12=nv.outputs,
             outputs_noise=nz.outputs,
             outputs_format=fm.outputs,
-            metrics=metrics,
+            evidence=evidence,
             inferences=self.inferences - before,
             source=run.source,
             lint=lint_findings,
@@ -373,7 +385,6 @@ class Comparator:
                 "noise": nz.tensor,
                 "format": fm.tensor,
             },
-            tasks=tasks,
         )
 
     def _kinds(self, ref, overrides: dict) -> dict[str, tuple]:
@@ -400,6 +411,7 @@ class Comparator:
         for name in self.model.output_names:
             r, nv_out, fm_out = ref.outputs[name], nv.outputs[name], fm.outputs[name]
             sig, kind, guessed = kinds[name]
+            noise_kind = None if replaces_task(tasks, name, kind, "noise") else kind
             metrics[name] = output_metrics(
                 name,
                 r,
@@ -408,7 +420,8 @@ class Comparator:
                     r,
                     nz.outputs[name],
                     signal=sig,
-                    kind=None if replaces_task(tasks, name, kind, "noise") else kind,
+                    kind=noise_kind,
+                    task=noise_kind and per_output_task(tasks, name, noise_kind, "noise"),
                 ),
                 matched=None
                 if is_frame
@@ -425,14 +438,16 @@ class Comparator:
         the identity of the cached paths; the memo keeps the arrays alive and checks
         them, so a recycled id never returns a stale result)."""
         memo = self._measures
-        hit = memo.get(key)
-        if hit is not None and all(a is b for a, b in zip(hit[0], arrays, strict=True)):
-            memo.move_to_end(key)
-            return hit[1]
+        with self._lock:
+            hit = memo.get(key)
+            if hit is not None and all(a is b for a, b in zip(hit[0], arrays, strict=True)):
+                memo.move_to_end(key)
+                return hit[1]
         result = compute()
-        memo[key] = (arrays, result)
-        while len(memo) > 128:
-            memo.popitem(last=False)
+        with self._lock:
+            memo[key] = (arrays, result)
+            while len(memo) > 128:
+                memo.popitem(last=False)
         return result
 
     def _measure(self, key: tuple, a: np.ndarray, b: np.ndarray, signal=None, kind=None):

@@ -48,7 +48,8 @@ from nv12_widgets.core import (
 from nv12_widgets.model.devicepath.config import PreprocessConfig
 from nv12_widgets.model.devicepath.pipeline import Pipeline
 from nv12_widgets.model.devicepath.session import Model
-from nv12_widgets.model.judge.results import measure_path, output_metrics, verdict_of
+from nv12_widgets.model.judge.measures import measure_path, output_metrics
+from nv12_widgets.model.judge.results import verdict_of
 from nv12_widgets.model.judge.task_results import per_output_kinds, task_metrics, task_scores
 
 from .agreement import Agreement
