@@ -128,8 +128,8 @@ class SimilarityPanel(Panel, W.VBox):
         """The metrics table, the verdict and the lint findings as HTML, without
         drawing them."""
         table = metrics_table_html(cmp.to_dict())
-        v = cmp.verdict()
-        verdict = render("verdict", verdict_view(v.title, v.text))
+        view = verdict_view(cmp.verdict())  # the report renders the recorded one the same way
+        verdict = render("verdict", view) if view is not None else ""
         return table, verdict, lint_html(cmp.lint)
 
     def draw_metrics(self, prepared: tuple[str, str, str]) -> None:
