@@ -310,6 +310,34 @@ def _ground_truth_rows(d: Mapping[str, Any]) -> list[dict[str, str]]:
     ]
 
 
+def _ladder_view(d: Mapping[str, Any], names: Mapping[str, str] | None) -> dict[str, Any] | None:
+    ladder = d.get("ladder")
+    if not ladder:
+        return None
+
+    def ci(v: Any) -> str:
+        return MISSING if v is None else _pct_ci(*v)
+
+    return {
+        "rows": [
+            {
+                "rung": str(r["rung"]),
+                "what": str(r.get("what", "")),
+                "n": str(r["n"]),
+                "loss": MISSING if r["loss"] is None else format_loss(r["loss"][0]),
+                "agreement": ci(r["agreement"]),
+                "accuracy": ci(r["accuracy"]),
+                "p": format_number(r.get("mcnemar_p"), ".3g"),
+            }
+            for r in ladder["rows"]
+        ],
+        "board_only": str(ladder["board_only"]),
+        "board_only_names": ", ".join(
+            _shown_name(str(p), names) for p in ladder.get("board_only_paths", [])
+        ),
+    }
+
+
 def _shown_name(path: str, names: Mapping[str, str] | None) -> str:
     return str(names.get(path, path)) if names else path
 
@@ -319,7 +347,8 @@ def dataset_view(
 ) -> dict[str, Any] | None:
     """A dataset evaluation's summary (the entry of
     ``nv12_widgets.model.judge.finding_fields.dataset_fields``: decomposition, verdicts,
-    agreement, accuracy, ground truth, worst images, errors, configuration check),
+    agreement, accuracy, ground truth, the board ladder, worst images, errors,
+    configuration check),
     formatted with the vocabulary's number formats; None when it is not in that shape.
     The dashboard's Dataset panel and the report's "Dataset" section render it with the
     same macro (``dataset_summary``).
@@ -359,6 +388,7 @@ def dataset_view(
             "accuracy_n": d.get("accuracy", {}).get("n", 0),
             "accuracy": accuracy,
             "ground_truth": _ground_truth_rows(d),
+            "ladder": _ladder_view(d, names),
             "worst": [
                 {
                     "path": str(w["path"]),

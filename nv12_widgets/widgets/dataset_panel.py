@@ -16,7 +16,6 @@ from typing import Any
 
 import ipywidgets as W
 
-from nv12_widgets.core.vocabulary import format_loss, format_percent
 from nv12_widgets.model.judge.finding_fields import DATASET_CONTEXT_KEY, dataset_fields
 from nv12_widgets.model.workflows.demo import demo_pages_folder
 from nv12_widgets.model.workflows.imagesets import distinct_names
@@ -184,12 +183,11 @@ class DatasetPanel(W.VBox):
             (f"{names[w['path']]}: 1-cos {w['loss']:.2e} ({w['verdict']})", w["path"])
             for w in entry["worst"]
         ]
-        ladder = ladder_html(result, names) if result.has_board() else ""
         return {
             "result": result,
             "fields": fields,
             "chart": chart,
-            "summary": summary_html(entry, names) + ladder,
+            "summary": summary_html(entry, names),
             "worst": worst,
             "model": model_name,
         }
@@ -245,36 +243,9 @@ def summary_html(entry: dict[str, Any], names: dict[str, str] | None = None) -> 
     """The dataset entry of :func:`~nv12_widgets.model.judge.finding_fields.dataset_fields`
     as HTML: its view model (:func:`nv12_widgets.views.dataset_view`) rendered by the
     macro the report's "Dataset" section uses (``dataset_summary``): decomposition,
-    verdicts, agreement, accuracy, ground truth, worst images, errors, configuration
-    check. ``names``: path -> the name shown (default: the path)."""
+    verdicts, agreement, accuracy, ground truth, the board ladder, worst images,
+    errors, configuration check. ``names``: path -> the name shown (default: the path)."""
     view = dataset_view(entry, names)
     if view is None:
         raise ValueError("the dataset entry is not in the shape dataset_fields writes.")
     return render("dataset_summary", view)
-
-
-def _ci(v: Any) -> str:
-    return "—" if v is None else f"{format_percent(v[0])}% [{format_percent(v[1])}, {format_percent(v[2])}]"
-
-
-def ladder_html(result: Any, names: dict[str, str] | None = None) -> str:
-    """:meth:`DatasetResult.ladder` and :meth:`DatasetResult.board_only_changes` as an
-    HTML table (float -> NV12 emulated -> quantised -> board). Formatting only."""
-    esc, names = html.escape, names or {}
-    rows = "".join(
-        f"<tr><td title='{esc(r['what'], quote=True)}'>{esc(r['rung'])}</td><td>{r['n']}</td>"
-        f"<td>{'—' if r['loss'] is None else format_loss(r['loss'][0])}</td>"
-        f"<td>{_ci(r['agreement'])}</td><td>{_ci(r['accuracy'])}</td>"
-        f"<td>{'—' if r['step'] is None else format(r['step']['mcnemar']['p'], '.3g')}</td></tr>"
-        for r in result.ladder()
-    )
-    only = result.board_only_changes()
-    listed = ", ".join(esc(names.get(c["path"], Path(c["path"]).name)) for c in only[:10])
-    return (
-        "<div class='nv12-metrics'><div>ladder: float → NV12 emulated → quantised → board "
-        "(95% bootstrap CI)</div><table class='nv12-dataset-ladder'><tr><th>rung</th>"
-        "<th>images</th><th>mean 1-cos</th><th>task agreement</th><th>top-1</th>"
-        f"<th>McNemar p vs rung above</th></tr>{rows}</table>"
-        f"<div class='nv12-dataset-board-only'>answer changes only on the board: {len(only)}"
-        f" image(s){': ' + listed if listed else ''}</div></div>"
-    )

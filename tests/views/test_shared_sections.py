@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
 from nv12_widgets.views import dataset_view, render, verdict_view
 
@@ -139,3 +140,39 @@ def test_a_dataset_entry_without_ground_truth_has_no_such_table():
     entry = {"evaluated": 1, "errors": 0, "total": 1, "output": "y", "decomposition": []}
     html = render("dataset_summary", dataset_view(entry))
     assert "dataset-ground-truth" not in html and "1 image(s) evaluated" in html
+
+
+def test_the_board_ladder_is_in_the_panel_and_in_the_report():
+    from nv12_widgets.model import PreprocessConfig
+    from nv12_widgets.model.judge.finding_fields import DATASET_CONTEXT_KEY, dataset_fields
+    from nv12_widgets.model.workflows.dataset import DatasetResult
+    from nv12_widgets.report import Finding, render_html
+    from nv12_widgets.widgets.dataset_panel import summary_html
+
+    def record(path, label, board):  # DatasetResult's own example: the board flips a.png
+        top = [["cat", "dog"].index(label)]
+        loss = {"nv12": 0.02, "format": 0.01, "conversion": 0.01, "noise": 0.02,
+                "quant": 0.04, "quantization": 0.02, "board": 0.3}  # fmt: skip
+        return {"path": path, "status": "ok", "verdict": "no-loss", "label": label,
+                "pred": {"reference": top, "nv12": top, "quant": top, "board": [board]},
+                "loss": {"y": loss},
+                "agreement": {"y": {"nv12": 1.0, "quant": 1.0, "board": float(top == [board])}}}  # fmt: skip
+
+    result = DatasetResult([record("x/a.png", "cat", 1), record("x/b.png", "dog", 1)],
+                           "m.onnx", "k", PreprocessConfig(), ("y",), classes=["cat", "dog"],
+                           class_output="y", total=2, n_boot=100)  # fmt: skip
+    entry = dataset_fields(result)[DATASET_CONTEXT_KEY]
+    ladder = result.ladder()
+    assert [r["rung"] for r in entry["ladder"]["rows"]] == [r["rung"] for r in ladder]
+    assert entry["ladder"]["board_only"] == 1
+    panel = summary_html(entry, {"x/a.png": "a.png", "x/b.png": "b.png"})
+    page = render_html([Finding("t", context={"dataset": entry})])
+    assert _table(panel, "dataset-ladder") == _table(page, "dataset-ladder")
+    board = ladder[-1]
+    p = f"{board['step']['mcnemar']['p']:.3g}"
+    what = escape(board["what"])  # an apostrophe: &#39;
+    assert f'<th scope="row" title="{what}">board</th><td class="num">2</td>' in page
+    assert f'<td class="num">{p}</td></tr>' in _table(page, "dataset-ladder")
+    assert "The answer changes only on the board: 1 image(s): a.png</p>" in panel
+    assert "The answer changes only on the board: 1 image(s): x/a.png</p>" in page
+    assert "dataset-ladder" not in summary_html({**entry, "ladder": None})

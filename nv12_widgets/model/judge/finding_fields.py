@@ -275,7 +275,9 @@ def dataset_fields(
         "agreement": [{"path", "mean", "low", "high"}], "accuracy": {"n", "rows":
         [{"path", "top1", "low", "high", "diff", "diff_low", "diff_high", "mcnemar_p"}]},
         "ground_truth": [{"task", "path", "what", "metric", "value", "low", "high", "n",
-        "truth_boxes" (detections) / "exact" (text)}],
+        "truth_boxes" (detections) / "exact" (text)}], "ladder": None or {"rows":
+        [{"rung", "what", "n", "loss", "agreement", "accuracy": [mean, low, high] or
+        None, "mcnemar_p"}], "board_only": n, "board_only_paths": [path]},
         "worst": [{"path", "loss", "verdict"}], "error_list": [{"path", "error"}],
         "lint": [{"code", "severity", "message", "fields"}]}}``; non-finite numbers stay
         floats here (the findings' JSON policy writes them as ``"nan"``).
@@ -325,6 +327,7 @@ def dataset_fields(
             {k: r[k] for k in GROUND_TRUTH_FIELDS if k in r}
             for r in getattr(result, "ground_truth", None) or ()
         ],
+        "ladder": _ladder(result, name, worst),
         "worst": [dict(w) for w in result.worst(worst, output=name)] if result.ok else [],
         "error_list": list(result.errors[:worst]),
         "lint": [
@@ -334,3 +337,23 @@ def dataset_fields(
         ],
     }  # fmt: skip
     return {DATASET_CONTEXT_KEY: entry}
+
+
+def _ladder(result: Any, output: str, most: int) -> dict[str, Any] | None:
+    """The ladder (``DatasetResult.ladder``, ``board_only_changes``) as plain data; None
+    without board outputs."""
+    if not result.has_board():
+        return None
+    rows = [
+        {
+            "rung": r["rung"],
+            "what": r["what"],
+            "n": r["n"],
+            **{k: None if r[k] is None else list(r[k]) for k in ("loss", "agreement", "accuracy")},
+            "mcnemar_p": None if r["step"] is None else r["step"]["mcnemar"]["p"],
+        }
+        for r in result.ladder(output)
+    ]
+    only = result.board_only_changes(output)
+    return {"rows": rows, "board_only": len(only),
+            "board_only_paths": [c["path"] for c in only[:most]]}  # fmt: skip
