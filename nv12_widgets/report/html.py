@@ -35,7 +35,7 @@ from nv12_widgets.core.vocabulary import (
     legend_items,
     metric_level,
 )
-from nv12_widgets.views import dataset_view, lint_view, metric_columns, metrics_view
+from nv12_widgets.views import dataset_view, lint_view, metric_columns, metrics_view, verdict_view
 
 from .media import downscale_for_display, encode_png, png_data_uri, png_size
 from .versions import nv12_widgets_version, package_versions
@@ -237,6 +237,21 @@ def _dataset_view(context: Mapping[str, Any]) -> dict[str, Any] | None:
     return dataset_view(d)
 
 
+#: The context entry a finding's verdict is read from (written by
+#: ``nv12_widgets.model.judge.finding_fields.finding_fields``): ``{"code", "title", "text"}``.
+VERDICT_KEY = "verdict"
+
+
+def _verdict_view(finding: Any) -> tuple[dict[str, str] | None, bool]:
+    """The finding's verdict view (the dashboard's, :func:`nv12_widgets.views.verdict_view`)
+    and whether it was read from the context: the recorded ``{"code", "title", "text"}``
+    when the context holds one, else the finding's free-text ``verdict`` (no title)."""
+    entry = finding.context.get(VERDICT_KEY)
+    if isinstance(entry, Mapping) and (view := verdict_view(entry)) is not None:
+        return view, True
+    return verdict_view(finding.verdict), False
+
+
 #: The context entry a finding's task answers are read from (written by
 #: ``nv12_widgets.model.judge.task_pictures.task_context``): per task its summary line,
 #: agreements per path and recognised texts with their edits.
@@ -299,13 +314,16 @@ def _finding_view(index: int, total: int, finding: Any) -> dict[str, Any]:
     tasks = _tasks_view(finding.context)
     if tasks is not None:
         context = {k: v for k, v in context.items() if k != TASKS_KEY}
+    verdict, from_context = _verdict_view(finding)
+    if from_context:
+        context = {k: v for k, v in context.items() if k != VERDICT_KEY}
     return {
         "index": index,
         "total": total,
         "anchor": anchor,
         "title": finding.title,
         "created": _utc_iso(finding.created),
-        "verdict": finding.verdict if finding.verdict.strip() else "",
+        "verdict": verdict,
         "note": finding.note if finding.note.strip() else "",
         "metrics": metrics_view(finding.metrics),
         "images": [_image_view(name, img) for name, img in finding.images.items()],

@@ -233,15 +233,34 @@ def identify_view(result: Any) -> dict[str, Any]:
     return {"message": str(result.message), "rows": rows, "caption": caption}
 
 
-def verdict_view(title: str, text: str) -> dict[str, str]:
-    """A verdict's title and explanation.
+def verdict_view(verdict: Any) -> dict[str, str] | None:
+    """A verdict's title, explanation and code: what the dashboard's Similarity panel and
+    the report's "Verdict" block show.
+
+    ``verdict`` is a ``nv12_widgets.model.judge.verdict_rules.Verdict`` (read by
+    attribute), the ``{"code", "title", "text"}`` a finding records for it
+    (``model.judge.finding_fields.finding_fields``), or a free-text verdict (a str: no
+    title, no code). None for an empty or malformed verdict.
 
     Examples
     --------
-    >>> verdict_view("Fragile model", "the NV12 path loses what the noise loses")["title"]
+    >>> verdict_view({"code": "fragile", "title": "Fragile model",
+    ...               "text": "the NV12 path loses what the noise loses"})["title"]
     'Fragile model'
+    >>> verdict_view("The format itself dominates.")
+    {'code': '', 'title': '', 'text': 'The format itself dominates.'}
+    >>> verdict_view("  "), verdict_view({"title": 3})
+    (None, None)
     """
-    return {"title": str(title), "text": str(text)}
+    if isinstance(verdict, str):
+        return {"code": "", "title": "", "text": verdict} if verdict.strip() else None
+    if isinstance(verdict, Mapping):
+        parts = [verdict.get(k, "") for k in ("code", "title", "text")]
+    else:
+        parts = [getattr(verdict, k, "") for k in ("code", "title", "text")]
+    if not all(isinstance(x, str) for x in parts) or not (parts[1] or parts[2]).strip():
+        return None
+    return dict(zip(("code", "title", "text"), parts, strict=True))
 
 
 def _pct_ci(mean: Any, low: Any, high: Any) -> str:
@@ -278,21 +297,88 @@ def _dataset_rows(d: Mapping[str, Any]) -> tuple[list, list]:
     return decomposition, accuracy
 
 
-def dataset_view(d: Mapping[str, Any]) -> dict[str, Any] | None:
+#: Digits of a ground-truth score (mAP@0.5, CER: fractions 0..1), as the plain-text
+#: summary (``DatasetResult.summary``) writes them.
+GT_FORMAT = ".4f"
+
+
+def _ground_truth_rows(d: Mapping[str, Any]) -> list[dict[str, str]]:
+    return [
+        {
+            "task": str(r["task"]),
+            "path": str(r["path"]),
+            "what": str(r.get("what", "")),
+            "metric": str(r["metric"]),
+            "value": format_number(r["value"], GT_FORMAT),
+            "ci": f"[{format_number(r['low'], GT_FORMAT)}, {format_number(r['high'], GT_FORMAT)}]",
+            "n": str(r["n"]),
+            "exact": f"{format_percent(r['exact'])}%" if r.get("exact") is not None else MISSING,
+        }
+        for r in d.get("ground_truth", [])
+    ]
+
+
+def _ladder_view(d: Mapping[str, Any], names: Mapping[str, str] | None) -> dict[str, Any] | None:
+    ladder = d.get("ladder")
+    if not ladder:
+        return None
+
+    def ci(v: Any) -> str:
+        return MISSING if v is None else _pct_ci(*v)
+
+    return {
+        "rows": [
+            {
+                "rung": str(r["rung"]),
+                "what": str(r.get("what", "")),
+                "n": str(r["n"]),
+                "loss": MISSING if r["loss"] is None else format_loss(r["loss"][0]),
+                "agreement": ci(r["agreement"]),
+                "accuracy": ci(r["accuracy"]),
+                "p": format_number(r.get("mcnemar_p"), ".3g"),
+            }
+            for r in ladder["rows"]
+        ],
+        "board_only": str(ladder["board_only"]),
+        "board_only_names": ", ".join(
+            _shown_name(str(p), names) for p in ladder.get("board_only_paths", [])
+        ),
+    }
+
+
+def _shown_name(path: str, names: Mapping[str, str] | None) -> str:
+    return str(names.get(path, path)) if names else path
+
+
+def dataset_view(
+    d: Mapping[str, Any], names: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
     """A dataset evaluation's summary (the entry of
-    ``nv12_widgets.model.judge.finding_fields.dataset_fields``: decomposition, verdicts, agreement,
-    accuracy, worst images, errors, configuration check), formatted with the
-    vocabulary's number formats; None when it is not in that shape.
+    ``nv12_widgets.model.judge.finding_fields.dataset_fields``: decomposition, verdicts,
+    agreement, accuracy, ground truth, the board ladder, worst images, errors,
+    configuration check),
+    formatted with the vocabulary's number formats; None when it is not in that shape.
+    The dashboard's Dataset panel and the report's "Dataset" section render it with the
+    same macro (``dataset_summary``).
+
+    ``names``: path -> the name shown for an image (the panel's folder-distinct names);
+    default: the path as recorded (the full path is always the cell's tooltip).
 
     Examples
     --------
     >>> v = dataset_view({"evaluated": 2, "errors": 0, "total": 2, "decomposition": [
-    ...     {"cause": "format", "mean": 1.5e-4, "low": 1e-4, "high": 2e-4, "share": 0.25}]})
+    ...     {"cause": "format", "mean": 1.5e-4, "low": 1e-4, "high": 2e-4, "share": 0.25}],
+    ...     "ground_truth": [{"task": "det(y)", "path": "nv12", "metric": "mAP@0.5",
+    ...                       "value": 0.8125, "low": 0.75, "high": 0.875, "n": 2}]})
     >>> v["counts"], v["decomposition"][0]["ci"], v["decomposition"][0]["share"]
     ('2 image(s) evaluated, 0 error(s) of 2', '[1.00e-04, 2.00e-04]', '25.0%')
+    >>> g = v["ground_truth"][0]
+    >>> g["metric"], g["value"], g["ci"], g["exact"]
+    ('mAP@0.5', '0.8125', '[0.7500, 0.8750]', '—')
     """
     try:
         decomposition, accuracy = _dataset_rows(d)
+        lint = lint_view(d.get("lint", []))
         return {
             "source": str(d.get("source", "")),
             "model": str(d.get("model", "")),
@@ -309,16 +395,23 @@ def dataset_view(d: Mapping[str, Any]) -> dict[str, Any] | None:
             ],
             "accuracy_n": d.get("accuracy", {}).get("n", 0),
             "accuracy": accuracy,
+            "ground_truth": _ground_truth_rows(d),
+            "ladder": _ladder_view(d, names),
             "worst": [
                 {
                     "path": str(w["path"]),
+                    "name": _shown_name(str(w["path"]), names),
                     "loss": format_loss(w["loss"]),
                     "verdict": str(w["verdict"]),
                 }
                 for w in d.get("worst", [])
             ],
-            "errors": [(str(e["path"]), str(e["error"])) for e in d.get("error_list", [])],
-            "lint": lint_view(d.get("lint", [])),
+            "errors": [
+                (str(e["path"]), _shown_name(str(e["path"]), names), str(e["error"]))
+                for e in d.get("error_list", [])
+            ],
+            "lint": lint,
+            "lint_summary": lint_summary(lint),
         }
     except (KeyError, TypeError, AttributeError):
         return None

@@ -30,8 +30,8 @@ def render(macro: str, *args: Any, **kwargs: Any) -> str:
 
     Examples
     --------
-    >>> render("verdict", {"title": "Fragile <model>", "text": "same loss as noise"})
-    '<div class="verdict"><b>Fragile &lt;model&gt;</b><br>same loss as noise</div>'
+    >>> render("verdict", {"code": "fragile", "title": "Fragile <model>", "text": "same loss"})
+    '<div class="verdict" data-code="fragile"><b>Fragile &lt;model&gt;</b><br><span class="verdict-text">same loss</span></div>'
     """
     module = environment().get_template(MACROS).module
     return str(Markup(getattr(module, macro)(*args, **kwargs))).strip()

@@ -61,6 +61,7 @@ STYLE = W.HTML(
 .nv12-dashboard pre {white-space: pre-wrap; overflow-wrap: anywhere;}
 .nv12-metrics table {border-collapse: collapse; font-size: 0.8em; width: 100%;
   line-height: 1.35;}
+.nv12-metrics.dataset-summary p {margin: 6px 0 2px; font-size: 0.9em; line-height: 1.35;}
 .nv12-dashboard .nv12-field-error, .nv12-dashboard .nv12-lint, .nv12-dashboard .nv12-stale
   {line-height: 1.35;}
 .nv12-metrics th {white-space: normal; vertical-align: bottom; font-weight: 600;}

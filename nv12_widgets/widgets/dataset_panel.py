@@ -16,15 +16,14 @@ from typing import Any
 
 import ipywidgets as W
 
-from nv12_widgets.core.vocabulary import format_loss, format_percent
 from nv12_widgets.model.judge.finding_fields import DATASET_CONTEXT_KEY, dataset_fields
 from nv12_widgets.model.workflows.demo import demo_pages_folder
 from nv12_widgets.model.workflows.imagesets import distinct_names
 from nv12_widgets.report import figure_to_png
+from nv12_widgets.views import dataset_view, render
 
 from ._common import ImageView
 from .background import BackgroundJob
-from .panels import lint_html
 
 #: Rows of the worst-images table (and choices of the selector).
 WORST = 10
@@ -184,12 +183,11 @@ class DatasetPanel(W.VBox):
             (f"{names[w['path']]}: 1-cos {w['loss']:.2e} ({w['verdict']})", w["path"])
             for w in entry["worst"]
         ]
-        ladder = ladder_html(result, names) if result.has_board() else ""
         return {
             "result": result,
             "fields": fields,
             "chart": chart,
-            "summary": summary_html(entry, names) + ladder + lint_html(result.lint),
+            "summary": summary_html(entry, names),
             "worst": worst,
             "model": model_name,
         }
@@ -242,106 +240,12 @@ class DatasetPanel(W.VBox):
 
 
 def summary_html(entry: dict[str, Any], names: dict[str, str] | None = None) -> str:
-    """The dataset entry of :func:`~nv12_widgets.model.judge.finding_fields.dataset_fields` as HTML
-    tables (the dashboard's ``nv12-metrics`` style): decomposition, verdicts, agreement,
-    accuracy per path, worst images. Formatting only. ``names``: path -> the name shown
-    (default: the file name)."""
-    esc = html.escape
-    names = names or {}
-    rows = "".join(
-        f"<tr><td title='{esc(r['what'], quote=True)}'>{esc(r['cause'])}</td>"
-        f"<td>{format_loss(r['mean'])}</td><td>[{format_loss(r['low'])}, {format_loss(r['high'])}]</td>"
-        f"<td>{format_percent(r['share']) + '%' if r['share'] is not None else '—'}</td>"
-        f"<td>{r['n']}</td></tr>"
-        for r in entry["decomposition"]
-    )
-    parts = [
-        f"<div class='nv12-caption'>{entry['evaluated']} image(s) evaluated, "
-        f"{entry['errors']} error(s) of {entry['total']}"
-        f"{' (cancelled: partial result)' if entry['cancelled'] else ''}; output "
-        f"<code>{esc(entry['output'])}</code></div>",
-        "<table class='nv12-dataset-decomposition'><tr><th>cause</th><th>mean 1-cos</th>"
-        f"<th>95% CI</th><th>share</th><th>images</th></tr>{rows}</table>",
-    ]
-    if entry["verdicts"]:
-        parts.append(
-            "<div>verdicts: "
-            + ", ".join(f"<code>{esc(k)}</code> {v}" for k, v in entry["verdicts"].items())
-            + "</div>"
-        )
-    if entry["agreement"]:
-        parts.append(
-            "<div>task agreement with the reference: "
-            + ", ".join(
-                f"{esc(a['path'])} {format_percent(a['mean'])}% [{format_percent(a['low'])}, {format_percent(a['high'])}]"
-                for a in entry["agreement"]
-            )
-            + "</div>"
-        )
-    acc = entry["accuracy"]
-    if acc["n"]:
-        arows = "".join(
-            f"<tr><td>{esc(r['path'])}</td><td>{format_percent(r['top1'])}% [{format_percent(r['low'])}, "
-            f"{format_percent(r['high'])}]</td><td>"
-            + (
-                f"{format_percent(r['diff'], True)} pts [{format_percent(r['diff_low'], True)}, "
-                f"{format_percent(r['diff_high'], True)}]</td><td>{r['mcnemar_p']:.3g}"
-                if "diff" in r
-                else "—</td><td>—"
-            )
-            + "</td></tr>"
-            for r in acc["rows"]
-        )
-        parts.append(
-            f"<div>top-1 accuracy on {acc['n']} labelled image(s)</div>"
-            "<table class='nv12-dataset-accuracy'><tr><th>path</th><th>top-1</th>"
-            f"<th>vs reference (paired bootstrap)</th><th>McNemar p</th></tr>{arows}</table>"
-        )
-    if entry["worst"]:
-        wrows = "".join(
-            f"<tr><td title='{esc(w['path'], quote=True)}'>"
-            f"{esc(names.get(w['path'], Path(w['path']).name))}</td><td>{format_loss(w['loss'])}</td>"
-            f"<td><code>{esc(w['verdict'])}</code></td></tr>"
-            for w in entry["worst"]
-        )
-        parts.append(
-            "<div>worst images (largest NV12 loss)</div><table class='nv12-dataset-worst'>"
-            f"<tr><th>image</th><th>1-cos</th><th>verdict</th></tr>{wrows}</table>"
-        )
-    if entry["error_list"]:
-        parts.append(
-            "<div>unreadable: "
-            + "; ".join(
-                f"{esc(names.get(e['path'], Path(e['path']).name))}: {esc(e['error'])}"
-                for e in entry["error_list"]
-            )  # fmt: skip
-            + "</div>"
-        )
-    return "<div class='nv12-metrics'>" + "".join(parts) + "</div>"
-
-
-def _ci(v: Any) -> str:
-    return "—" if v is None else f"{format_percent(v[0])}% [{format_percent(v[1])}, {format_percent(v[2])}]"
-
-
-def ladder_html(result: Any, names: dict[str, str] | None = None) -> str:
-    """:meth:`DatasetResult.ladder` and :meth:`DatasetResult.board_only_changes` as an
-    HTML table (float -> NV12 emulated -> quantised -> board). Formatting only."""
-    esc, names = html.escape, names or {}
-    rows = "".join(
-        f"<tr><td title='{esc(r['what'], quote=True)}'>{esc(r['rung'])}</td><td>{r['n']}</td>"
-        f"<td>{'—' if r['loss'] is None else format_loss(r['loss'][0])}</td>"
-        f"<td>{_ci(r['agreement'])}</td><td>{_ci(r['accuracy'])}</td>"
-        f"<td>{'—' if r['step'] is None else format(r['step']['mcnemar']['p'], '.3g')}</td></tr>"
-        for r in result.ladder()
-    )
-    only = result.board_only_changes()
-    listed = ", ".join(esc(names.get(c["path"], Path(c["path"]).name)) for c in only[:10])
-    return (
-        "<div class='nv12-metrics'><div>ladder: float → NV12 emulated → quantised → board "
-        "(95% bootstrap CI)</div><table class='nv12-dataset-ladder'><tr><th>rung</th>"
-        "<th>images</th><th>mean 1-cos</th><th>task agreement</th><th>top-1</th>"
-        f"<th>McNemar p vs rung above</th></tr>{rows}</table>"
-        f"<div class='nv12-dataset-board-only'>answer changes only on the board: {len(only)}"
-        f" image(s){': ' + listed if listed else ''}</div></div>"
-    )
+    """The dataset entry of :func:`~nv12_widgets.model.judge.finding_fields.dataset_fields`
+    as HTML: its view model (:func:`nv12_widgets.views.dataset_view`) rendered by the
+    macro the report's "Dataset" section uses (``dataset_summary``): decomposition,
+    verdicts, agreement, accuracy, ground truth, the board ladder, worst images,
+    errors, configuration check. ``names``: path -> the name shown (default: the path)."""
+    view = dataset_view(entry, names)
+    if view is None:
+        raise ValueError("the dataset entry is not in the shape dataset_fields writes.")
+    return render("dataset_summary", view)

@@ -135,8 +135,8 @@ class SimilarityPanel(Panel, W.VBox):
         """The metrics table, the verdict and the lint findings as HTML, without
         drawing them."""
         table = metrics_table_html(cmp.to_dict())
-        v = cmp.verdict()
-        verdict = render("verdict", verdict_view(v.title, v.text))
+        view = verdict_view(cmp.verdict())  # the report renders the recorded one the same way
+        verdict = render("verdict", view) if view is not None else ""
         if self._lint_shown[0] is not cmp.lint:  # the findings are cached per image/config
             self._lint_shown = (cmp.lint, lint_html(cmp.lint))
         return table, verdict, self._lint_shown[1]

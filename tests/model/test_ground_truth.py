@@ -84,6 +84,64 @@ def test_text_rows_cer_and_exact_by_hand():
         ground_truth_rows(_result(records), truth)
 
 
+_OK = {"status": "ok", "verdict": "no-loss", "loss": {"y": {"nv12": 0.0}}, "agreement": {}}
+_TEXT_RECORDS = [
+    {**_OK, "path": "set/0.png", "answers": {"ctc(y)": {
+        "reference": {"text": ["abcd"]}, "nv12": {"text": ["abed"]}, "quant": {"text": ["a"]}}}},
+    {**_OK, "path": "set/1.png", "answers": {"ctc(y)": {
+        "reference": {"text": ["xy"]}, "nv12": {"text": ["xy"]}, "quant": {"text": ["xyz"]}}}},
+    {"status": "error", "path": "set/2.png", "error": "unreadable"},
+]  # fmt: skip
+
+
+def _results_file(path: Path, records, **header) -> Path:
+    from nv12_widgets.model.workflows.results_store import ResultsWriter
+
+    writer = ResultsWriter(path)
+    writer.write({"kind": "run", "run": "k", "model": "m.onnx", "config": {}, **header})
+    for rec in records:
+        writer.write({"kind": "image", "run": "k", **rec})
+    writer.close()
+    return path
+
+
+def test_from_results_scores_the_stored_answers_again(tmp_path):
+    labels = tmp_path / "rec_gt.txt"
+    labels.write_text("0.png\tabcd\n1.png\txy\n")
+    results = _results_file(tmp_path / "r.jsonl", _TEXT_RECORDS, ground_truth=str(labels))
+    read = DatasetResult.from_results(results, n_boot=200)
+    rows = {r["path"]: r for r in read.ground_truth}
+    assert list(rows) == ["reference", "nv12", "quant"]
+    # by hand, corpus CER over 6 characters: "abed" 1 substitution; "a" 3 deletions and
+    # "xyz" 1 insertion
+    assert rows["reference"]["value"] == 0.0 and rows["reference"]["exact"] == 1.0
+    assert rows["nv12"]["value"] == pytest.approx(1 / 6) and rows["nv12"]["exact"] == 0.5
+    assert rows["quant"]["value"] == pytest.approx(4 / 6) and rows["quant"]["n"] == 2
+    # the rows evaluate computes from the same records (same n_boot and seed)
+    in_memory = _result([dict(r) for r in _TEXT_RECORDS], n_boot=200)
+    assert read.ground_truth == ground_truth_rows(in_memory, read_ground_truth(labels))
+    assert "against the ground truth" in read.summary()
+    # the file moved: said, with what to do; its new place, or no scores at all
+    labels.rename(tmp_path / "moved.txt")
+    with pytest.raises(InputError, match="ground_truth= its new place"):
+        DatasetResult.from_results(results, n_boot=200)
+    moved = DatasetResult.from_results(results, ground_truth=tmp_path / "moved.txt", n_boot=200)
+    assert moved.ground_truth == read.ground_truth
+    assert DatasetResult.from_results(results, ground_truth=False).ground_truth == []
+
+
+def test_from_results_of_a_run_without_ground_truth_has_no_rows(tmp_path):
+    labels = tmp_path / "rec_gt.txt"
+    labels.write_text("0.png\tabcd\n")
+    plain = [{k: v for k, v in r.items() if k != "answers"} for r in _TEXT_RECORDS]
+    results = _results_file(tmp_path / "r.jsonl", plain)
+    assert DatasetResult.from_results(results).ground_truth == []
+    with pytest.raises(InputError, match="kept no decoded answers"):
+        DatasetResult.from_results(results, ground_truth=labels)
+    with pytest.raises(InputError, match="names no ground truth"):
+        DatasetResult.from_results(results, ground_truth=True)
+
+
 def test_evaluate_refuses_ground_truth_that_names_no_image(tmp_path):
     from nv12_widgets.model import demo_config, demo_image_paths, demo_model
 
@@ -139,8 +197,12 @@ def test_evaluate_nudenet_reference_scores_its_own_detections_as_truth(tmp_path,
     assert len(annotations) >= 4  # the sheet's faces
     (tmp_path / "gt.json").write_text(json.dumps({**empty, "annotations": annotations}))
     result = evaluate(model, str(images), config, progress=False, lint=None,
-                      ground_truth=tmp_path / "gt.json", n_boot=100)  # fmt: skip
+                      ground_truth=tmp_path / "gt.json", n_boot=100,
+                      results_path=tmp_path / "r.jsonl")  # fmt: skip
     rows = {r["path"]: r for r in result.ground_truth}
+    # read back from the results file: the stored answers scored again, the same rows
+    read = DatasetResult.from_results(tmp_path / "r.jsonl", n_boot=100)
+    assert read.ground_truth == result.ground_truth
     assert {"reference", "nv12", "matched", "noise"} <= set(rows)
     ref = rows["reference"]
     assert ref["value"] == pytest.approx(1.0) and ref["n"] == 2

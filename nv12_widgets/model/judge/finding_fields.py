@@ -23,6 +23,7 @@ __all__ = [
     "DATASET_CONTEXT_KEY",
     "ERROR_MAP_GAIN",
     "LINT_CONTEXT_KEY",
+    "VERDICT_CONTEXT_KEY",
     "MAX_OUTPUT_HEATMAPS",
     "dataset_fields",
     "error_map_title",
@@ -37,9 +38,16 @@ ERROR_MAP_GAIN = 16
 #: ``{"code", "severity", "message", "fields"}``); the HTML report shows it as its own
 #: section (``nv12_widgets.report.html``).
 LINT_CONTEXT_KEY = "lint"
+#: The finding's context entry holding the verdict as ``{"code", "title", "text"}``; the
+#: HTML report renders it with the dashboard's verdict view (``nv12_widgets.views``).
+VERDICT_CONTEXT_KEY = "verdict"
 #: The finding's context entry holding a dataset evaluation (:func:`dataset_fields`); the
 #: HTML report shows it as its own "Dataset" section (``nv12_widgets.report.html``).
 DATASET_CONTEXT_KEY = "dataset"
+#: What a dataset entry keeps of each ground-truth row
+#: (``model.workflows.ground_truth.ground_truth_rows``; ``per_class`` is left out).
+GROUND_TRUTH_FIELDS = ("task", "path", "what", "metric", "value", "low", "high", "n",
+                       "truth_boxes", "exact")  # fmt: skip
 #: At most this many image-like outputs get reference / NV12 / difference heatmaps.
 MAX_OUTPUT_HEATMAPS = 3
 
@@ -197,7 +205,7 @@ def finding_fields(
     >>> f = finding_fields(c, image_name="ramp.png", context={"camera": "front"})
     >>> sorted(f)
     ['charts', 'config', 'context', 'images', 'metrics', 'note', 'snippets', 'title', 'verdict']
-    >>> f["title"], f["context"]["verdict"], f["context"]["camera"]
+    >>> f["title"], f["context"]["verdict"]["code"], f["context"]["camera"]
     ('ramp.png: No measurable loss', 'no-loss', 'front')
     """
     v = comparison.verdict()
@@ -208,7 +216,7 @@ def finding_fields(
         "model input size (HxW)": f"{h}x{w}",
         "layout": comparison.layout,
         "image": image_name,
-        "verdict": v.code,
+        VERDICT_CONTEXT_KEY: {"code": v.code, "title": v.title, "text": v.text},
         "image loading notes": list(loading_notes),
         "comparison notes": list(comparison.notes),
     }
@@ -244,9 +252,9 @@ def dataset_fields(
     """The dataset evaluation as a finding's context entry, ``{"dataset": {...}}``.
 
     Every number is read from the :class:`~nv12_widgets.model.workflows.dataset.DatasetResult`'s
-    own methods (``decomposition``, ``verdict_counts``, ``agreement``, ``accuracy``,
-    ``worst``, ``errors``, ``lint``), never from widgets: the dashboard and a script
-    record the same section for the same result. Merge it into ``context`` of
+    own methods and fields (``decomposition``, ``verdict_counts``, ``agreement``,
+    ``accuracy``, ``ground_truth``, ``worst``, ``errors``, ``lint``), never from
+    widgets: the dashboard and a script record the same section for the same result. Merge it into ``context`` of
     :func:`finding_fields`; the HTML report shows it as a "Dataset" section.
 
     Parameters
@@ -266,6 +274,10 @@ def dataset_fields(
         "total", "cancelled", "decomposition": [rows], "verdicts": {code: n},
         "agreement": [{"path", "mean", "low", "high"}], "accuracy": {"n", "rows":
         [{"path", "top1", "low", "high", "diff", "diff_low", "diff_high", "mcnemar_p"}]},
+        "ground_truth": [{"task", "path", "what", "metric", "value", "low", "high", "n",
+        "truth_boxes" (detections) / "exact" (text)}], "ladder": None or {"rows":
+        [{"rung", "what", "n", "loss", "agreement", "accuracy": [mean, low, high] or
+        None, "mcnemar_p"}], "board_only": n, "board_only_paths": [path]},
         "worst": [{"path", "loss", "verdict"}], "error_list": [{"path", "error"}],
         "lint": [{"code", "severity", "message", "fields"}]}}``; non-finite numbers stay
         floats here (the findings' JSON policy writes them as ``"nan"``).
@@ -311,6 +323,11 @@ def dataset_fields(
         "verdicts": dict(result.verdict_counts()),
         "agreement": agreement,
         "accuracy": {"n": int(acc.get("n", 0)), "rows": rows},
+        "ground_truth": [
+            {k: r[k] for k in GROUND_TRUTH_FIELDS if k in r}
+            for r in getattr(result, "ground_truth", None) or ()
+        ],
+        "ladder": _ladder(result, name, worst),
         "worst": [dict(w) for w in result.worst(worst, output=name)] if result.ok else [],
         "error_list": list(result.errors[:worst]),
         "lint": [
@@ -320,3 +337,23 @@ def dataset_fields(
         ],
     }  # fmt: skip
     return {DATASET_CONTEXT_KEY: entry}
+
+
+def _ladder(result: Any, output: str, most: int) -> dict[str, Any] | None:
+    """The ladder (``DatasetResult.ladder``, ``board_only_changes``) as plain data; None
+    without board outputs."""
+    if not result.has_board():
+        return None
+    rows = [
+        {
+            "rung": r["rung"],
+            "what": r["what"],
+            "n": r["n"],
+            **{k: None if r[k] is None else list(r[k]) for k in ("loss", "agreement", "accuracy")},
+            "mcnemar_p": None if r["step"] is None else r["step"]["mcnemar"]["p"],
+        }
+        for r in result.ladder(output)
+    ]
+    only = result.board_only_changes(output)
+    return {"rows": rows, "board_only": len(only),
+            "board_only_paths": [c["path"] for c in only[:most]]}  # fmt: skip

@@ -344,7 +344,7 @@ def evaluate(
         header["selection"] = selection
         parts.append(["selection", selection])
     if truth is not None:  # the records keep their decoded answers
-        header["ground_truth"] = truth.source
+        header["ground_truth"] = str(Path(truth.source).absolute())  # from_results reads it
         parts.append(["answers"])
     if board is not None:
         header["board_dir"] = str(Path(board.folder).absolute())

@@ -44,10 +44,11 @@ from typing import Any
 
 import numpy as np
 
-from nv12_widgets.core import InputError, from_json_number
+from nv12_widgets.core import InputError, from_json_number, read_ground_truth
 from nv12_widgets.core.vocabulary import format_loss, format_percent
 from nv12_widgets.model.devicepath.config import PreprocessConfig
 
+from .ground_truth import ground_truth_rows
 from .results_store import read_runs
 from .statistics import bootstrap_ci, mcnemar_exact, paired_bootstrap_ci
 
@@ -163,7 +164,11 @@ class DatasetResult:
     # ------------------------------------------------------------------ views
     @classmethod
     def from_results(
-        cls, path: str | os.PathLike[str], run: str | None = None, **stats: int
+        cls,
+        path: str | os.PathLike[str],
+        run: str | None = None,
+        ground_truth: str | os.PathLike[str] | bool | None = None,
+        **stats: int,
     ) -> DatasetResult:
         """A result read back from a results file, without the model (for comparing runs).
 
@@ -174,6 +179,15 @@ class DatasetResult:
         run : str, optional
             The run key; default: the file's only run (InputError when it holds several:
             the keys are listed).
+        ground_truth : path or False, optional
+            The ground truth the stored answers are scored against again
+            (:attr:`ground_truth`, by
+            :func:`~nv12_widgets.model.workflows.ground_truth.ground_truth_rows`). Default:
+            the file the run was evaluated with (its header's ``ground_truth``); a run
+            evaluated without ground truth kept no decoded answers and gets no rows.
+            ``False``: no rows; ``True``: the recorded file, InputError when the run
+            names none. InputError when the file is gone (pass its new place or False)
+            or when a path is given for a run that kept no answers.
         **stats
             ``n_boot`` / ``seed`` of the intervals.
 
@@ -202,7 +216,7 @@ class DatasetResult:
         records = list(found.records.values())
         outputs = tuple(dict.fromkeys(n for r in records for n in r.get("loss", {})))
         config = header.get("config")
-        return cls(
+        result = cls(
             records=records,
             model_name=str(header.get("model", "?")),
             run_key=run,
@@ -215,6 +229,8 @@ class DatasetResult:
             total=len(records),
             **stats,
         )
+        result.ground_truth = _rescore(result, header.get("ground_truth"), ground_truth)
+        return result
 
     def _output(self, output: str | None) -> str:
         if output is None:
@@ -663,6 +679,29 @@ class DatasetResult:
             f"DatasetResult({self.model_name!r}, {len(self.ok)} ok, {len(self.errors)} errors, "
             f"total {self.total}{', cancelled' if self.cancelled else ''})"
         )
+
+
+def _rescore(result: DatasetResult, recorded: Any, given: Any) -> list[dict[str, Any]]:
+    """``ground_truth_rows`` of a result read back (see ``from_results``'s ``ground_truth``)."""
+    if given is False or (given is None and not recorded):
+        return []
+    answered = any(r.get("answers") for r in result.ok)
+    if given is not None and given is not True:
+        if not answered:
+            raise InputError(
+                f"{result.results_path}: run {result.run_key!r} kept no decoded answers (it "
+                "was evaluated without ground truth): evaluate again with ground_truth=."
+            )
+        return ground_truth_rows(result, read_ground_truth(given))
+    if not recorded:
+        raise InputError(f"{result.results_path}: run {result.run_key!r} names no ground truth.")
+    if not Path(str(recorded)).exists():
+        raise InputError(
+            f"{result.results_path}: run {result.run_key!r} was scored against "
+            f"{recorded!r}, which does not exist any more: pass ground_truth= its new place, "
+            "or ground_truth=False to read the run without scores."
+        )
+    return ground_truth_rows(result, read_ground_truth(recorded)) if answered else []
 
 
 def _has_quant(r: dict[str, Any]) -> bool:

@@ -22,7 +22,7 @@ Intervals are 95% percentile bootstrap over images
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,8 +35,10 @@ from nv12_widgets.core.heads import (
     pooled_average_precision,
 )
 
-from .dataset_result import DatasetResult
 from .statistics import bootstrap_statistic
+
+if TYPE_CHECKING:  # dataset_result imports this module (DatasetResult.from_results)
+    from .dataset_result import DatasetResult
 
 __all__ = ["GT_PATHS", "answer_data", "ground_truth_rows", "task_answers"]
 
@@ -186,6 +188,7 @@ def ground_truth_rows(result: DatasetResult, truth: GroundTruth) -> list[dict[st
 
     Examples
     --------
+    >>> from nv12_widgets.model.workflows.dataset_result import DatasetResult
     >>> rec = {"status": "ok", "path": "a.png", "answers": {"ctc(y)": {
     ...     "reference": {"text": ["abc"]}, "nv12": {"text": ["abd"]}}}}
     >>> r = DatasetResult(records=[rec], model_name="m", run_key="k", config=None,
