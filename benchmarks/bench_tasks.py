@@ -55,7 +55,7 @@ def main() -> int:
         "reference": c.outputs_reference,
         "nv12": c.outputs_nv12,
         "noise": c.outputs_noise,
-        "matched": c.outputs_format,
+        "format": c.outputs_format,
     }
     head = c.outputs_reference["output0"]
     kind = get("yolov8")

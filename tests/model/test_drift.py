@@ -173,7 +173,7 @@ def test_real_model_all_causes_from_a_pipeline_run():
         model,
         {
             "reference": run.reference_tensor,
-            "format": run.matched_tensor,
+            "format": run.format_tensor,
             "nv12": run.device_tensor,
             "noise": noise.astype(np.float32),
         },
@@ -183,7 +183,7 @@ def test_real_model_all_causes_from_a_pipeline_run():
         assert len(c.rows) > 50
         assert all(r.index >= 0 for r in c.rows)
     assert d["conversion"].input_drift == pytest.approx(
-        relative_error(run.matched_tensor, run.device_tensor)
+        relative_error(run.format_tensor, run.device_tensor)
     )
     # the demo config is consistent: device decode == the right decode, no conversion drift
     assert d["conversion"].input_drift == 0.0 and not d["conversion"].ranked()

@@ -203,7 +203,7 @@ def test_evaluate_nudenet_reference_scores_its_own_detections_as_truth(tmp_path,
     # read back from the results file: the stored answers scored again, the same rows
     read = DatasetResult.from_results(tmp_path / "r.jsonl", n_boot=100)
     assert read.ground_truth == result.ground_truth
-    assert {"reference", "nv12", "matched", "noise"} <= set(rows)
+    assert {"reference", "nv12", "format", "noise"} <= set(rows)
     ref = rows["reference"]
     assert ref["value"] == pytest.approx(1.0) and ref["n"] == 2
     assert ref["truth_boxes"] == len(annotations)

@@ -182,7 +182,7 @@ def test_run_gives_every_intermediate(photos):
     assert run.reference_tensor.shape == (1, 3, *SIZE)
     assert (run.frame.height, run.frame.width) == SIZE
     # a consistent full-swing float pipeline: matched == device decode
-    assert np.array_equal(run.device_pixels, run.matched_pixels)
+    assert np.array_equal(run.device_pixels, run.format_pixels)
     assert np.array_equal(pipe.device_tensor(run.frame), run.device_tensor)
     assert np.array_equal(pipe.reference_tensor(photos["coffee"]), run.reference_tensor)
     # the NV12 path is close to, not equal to, the reference
@@ -195,7 +195,7 @@ def test_matched_decode_is_the_true_swing_while_the_device_assumes_another(photo
     pipe = Pipeline.from_plan(_plan(3), cfg)
     assert pipe.decode.swing == "studio" and pipe.matched.swing == "full"
     run = pipe.run(photos["chelsea"])
-    assert not np.array_equal(run.device_pixels, run.matched_pixels)
+    assert not np.array_equal(run.device_pixels, run.format_pixels)
 
 
 def test_profiles_decode_with_their_own_upsampling():
@@ -259,7 +259,7 @@ def test_a_run_holds_every_intermediate_and_the_tensors_it_feeds(photos):
     np.testing.assert_array_equal(run.device_pixels, nv12_to_format(frame, "bgr", swing="studio"))
     want = to_layout(normalize(rgb_to_format(img, "bgr"), mean=0.5, std=0.25, divisor=255), "NCHW")
     np.testing.assert_array_equal(run.reference_tensor, want)
-    assert run.matched_tensor.shape == run.device_tensor.shape == (1, 3, *SIZE)
+    assert run.format_tensor.shape == run.device_tensor.shape == (1, 3, *SIZE)
 
 
 @pytest.mark.parametrize("profile", ["openvino-f32", "tidl"])

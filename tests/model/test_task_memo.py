@@ -57,8 +57,8 @@ def test_component_measures_passed_in_give_the_same_parts():
     nv = {k: v + rng.normal(0, 0.01, v.shape) for k, v in ref.items()}
     noise = {k: v + rng.normal(0, 0.02, v.shape) for k, v in ref.items()}
     for matched, frame in ((ref, False), (nv, True), (None, False)):
-        kwargs = {"nv12": nv, "noise": noise, "matched": matched, "frame": frame}
-        measured = component_measures(ref, nv12=nv, matched=matched, frame=frame)
+        kwargs = {"nv12": nv, "noise": noise, "format": matched, "frame": frame}
+        measured = component_measures(ref, nv12=nv, format=matched, frame=frame)
         a = component_metrics("y", ref, **kwargs)
         b = component_metrics("y", ref, measured=measured, **kwargs)
         np.testing.assert_equal([p.to_dict() for p in a], [p.to_dict() for p in b])

@@ -69,9 +69,7 @@ def test_a_head_is_judged_part_by_part():
     bad = scores.copy()
     bad[0, 1, 7] = 0.4  # the conversion halves the only detection's score
     ref = {"boxes": boxes, "scores": scores}
-    parts = component_metrics(
-        "y", ref, nv12={"boxes": boxes, "scores": bad}, noise=ref, matched=ref
-    )
+    parts = component_metrics("y", ref, nv12={"boxes": boxes, "scores": bad}, noise=ref, format=ref)
     whole = np.concatenate([boxes, scores], axis=1)
     whole_bad = np.concatenate([boxes, bad], axis=1)
     from nv12_widgets.core import compare_arrays

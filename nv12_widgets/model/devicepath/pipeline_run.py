@@ -2,7 +2,7 @@
 
 :class:`PipelineRun` is the numpy executor's record: every intermediate of the device
 path, *including the exact tensor the model is fed on each path* (reference, device,
-matched; float32 pixels where a profile decodes to float, e.g. ``openvino-f32`` and
+format (through the matched decode); float32 pixels where a profile decodes to float, e.g. ``openvino-f32`` and
 ``tidl``), computed on first access. With a :class:`StageCache` each intermediate is
 looked up by the stage that makes it and the identity of that stage's input (a content
 hash of the source, then the chain of stages), so a second run of the same image through
@@ -35,8 +35,8 @@ RUN_FIELDS = (
     "frame",
     "device_pixels",
     "device_tensor",
-    "matched_pixels",
-    "matched_tensor",
+    "format_pixels",
+    "format_tensor",
 )
 
 
@@ -45,8 +45,8 @@ _COMMON = {
     "reference_tensor": ("reference_pixels", "normalize"),
     "device_pixels": ("frame", "decode"),
     "device_tensor": ("device_pixels", "device_normalize"),
-    "matched_pixels": ("frame", "matched"),
-    "matched_tensor": ("matched_pixels", "normalize"),
+    "format_pixels": ("frame", "matched"),
+    "format_tensor": ("format_pixels", "normalize"),
 }
 #: Per source kind: intermediate -> (its input, the pipeline attribute of its stage).
 _RECIPES = {
@@ -162,7 +162,7 @@ class PipelineRun:
     device_pixels, device_tensor : numpy.ndarray
         What the device's decode gives (float32 for a float-decode profile) and the
         exact tensor it feeds the model.
-    matched_pixels, matched_tensor : numpy.ndarray
+    format_pixels, format_tensor : numpy.ndarray
         The same frame decoded right (float, true swing, training format).
     source : {"image", "frame"}
 
@@ -176,7 +176,7 @@ class PipelineRun:
     (dtype('float32'), (1, 4, 4, 3))
     >>> run.fitted.shape, run.reference_pixels.shape, run.reference_tensor.shape
     ((4, 4, 3), (4, 4, 3), (1, 4, 4, 3))
-    >>> run.frame.y.shape, run.matched_pixels.shape, run.matched_tensor.shape
+    >>> run.frame.y.shape, run.format_pixels.shape, run.format_tensor.shape
     ((4, 4), (4, 4, 3), (1, 4, 4, 3))
     >>> run.get("frame") is run.frame, run.key("frame")  # no cache: no key
     (True, None)
@@ -271,8 +271,8 @@ class PipelineRun:
     frame = property(lambda self: self.get("frame"))
     device_pixels = property(lambda self: self.get("device_pixels"))
     device_tensor = property(lambda self: self.get("device_tensor"))
-    matched_pixels = property(lambda self: self.get("matched_pixels"))
-    matched_tensor = property(lambda self: self.get("matched_tensor"))
+    format_pixels = property(lambda self: self.get("format_pixels"))
+    format_tensor = property(lambda self: self.get("format_tensor"))
 
     # ------------------------------------------------------------------ the noise path
     def noisy(self, amplitude: float, kind: str, seed: int | None) -> tuple[np.ndarray, np.ndarray]:

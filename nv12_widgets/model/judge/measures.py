@@ -6,7 +6,7 @@ The metrics of each pair of arrays come from the one bundle
 ``nv12_widgets.core.signal``, the task agreement from ``nv12_widgets.core.heads``.
 For an output whose kind decodes an answer (detections, text, classes, masks),
 :func:`output_metrics` records whether the reference answer is empty (``answer_empty``)
-and the task agreement of the NV12, matched (format), noise and conversion pairs; a head
+and the task agreement of the NV12, format, noise and conversion pairs; a head
 split into parts (``components``) gets one nested :class:`OutputMetrics` per part (its
 own cosine, SQNR, max error and status). :mod:`nv12_widgets.model.judge.results` holds
 the comparison of one image and its verdict.
@@ -66,8 +66,8 @@ class OutputMetrics:
     ``"rounding"`` only, has ``"no-signal"`` on either side, or is ``"unmeasurable"``;
     ``task_*`` are the task-level agreements of the NV12 and noise paths
     (``core.heads.task_agreement``: top-1/top-5, per-step and decoded-sequence
-    agreement, IoU of the thresholded maps), ``task_format`` the matched path's and
-    ``task_conversion`` the NV12 path's against the matched path's. ``answer_empty``
+    agreement, IoU of the thresholded maps), ``task_format`` the format path's and
+    ``task_conversion`` the NV12 path's against the format path's. ``answer_empty``
     says whether the reference answer is empty for the kind (None: the kind has no
     answer rule), ``answer_reason`` why. ``components``: one nested OutputMetrics per
     part of a head (named ``"output[part]"``), judged instead of the whole tensor.
@@ -78,7 +78,7 @@ class OutputMetrics:
     Examples
     --------
     >>> ref, moved = {"p": np.array([1.0, 2.0, 3.0])}, {"p": np.array([1.0, 2.0, 3.5])}
-    >>> (m,) = component_metrics("y", ref, nv12=moved, noise=ref, matched=ref)
+    >>> (m,) = component_metrics("y", ref, nv12=moved, noise=ref, format=ref)
     >>> round(m.loss_nv12, 4), m.loss_noise, m.loss_format, round(m.loss_conversion, 4)
     (0.0026, 0.0, 0.0, 0.0026)
     >>> m.to_dict()["name"], m.to_dict()["shape"], m.status_nv12, m.status_noise
@@ -240,7 +240,7 @@ def output_metrics(
     *,
     nv12: PathMeasure,
     noise: PathMeasure,
-    matched: PathMeasure | None,
+    format: PathMeasure | None,
     conversion: PathMeasure,
     signal: Signal,
     kind: str,
@@ -256,26 +256,26 @@ def output_metrics(
     rule (:func:`answer_of`). ``components``: the parts of a head
     (:func:`component_metrics`).
 
-    ``nv12``, ``noise`` and ``matched`` compare each path's output with the reference
-    output, ``conversion`` the NV12 path's with the matched path's (see
+    ``nv12``, ``noise`` and ``format`` compare each path's output with the reference
+    output, ``conversion`` the NV12 path's with the format path's (see
     :func:`measure_path`); a pair that could not be measured leaves its metrics NaN and
-    a note. ``matched=None``: the source was a raw frame, there is no full-resolution
+    a note. ``format=None``: the source was a raw frame, there is no full-resolution
     RGB, the format's own loss is not measurable.
 
     Examples
     --------
     >>> ref = np.array([1.0, 2.0, 3.0])
     >>> same, off = measure_path(ref, ref), measure_path(ref, ref + [0, 0, 0.5])
-    >>> m = output_metrics("y", ref, nv12=off, noise=same, matched=None, conversion=off,
+    >>> m = output_metrics("y", ref, nv12=off, noise=same, format=None, conversion=off,
     ...                    signal=signal_of(ref), kind="other")
-    >>> round(m.cosine_nv12, 4), m.cosine_noise, m.status_format  # matched=None: a raw frame
+    >>> round(m.cosine_nv12, 4), m.cosine_noise, m.status_format  # format=None: a raw frame
     (0.9974, 1.0, 'unmeasurable')
     """
     ref = np.asarray(reference)
     notes: list[str] = []
-    if matched is None:
+    if format is None:
         nan = math.nan
-        matched = PathMeasure(
+        format = PathMeasure(
             PairMetrics(nan, nan, nan, nan, note=FORMAT_NOT_MEASURABLE), "unmeasurable"
         )
     if np.issubdtype(ref.dtype, np.integer) or ref.dtype == np.bool_:
@@ -283,7 +283,7 @@ def output_metrics(
             f"integer output ({ref.dtype}): cosine/SQNR are computed on its values; "
             "'agreement' is the fraction of equal elements"
         )
-    pairs = (("NV12", nv12.metrics), ("noise", noise.metrics), ("matched NV12", matched.metrics))
+    pairs = (("NV12", nv12.metrics), ("noise", noise.metrics), ("matched NV12", format.metrics))
     reference_note = next(
         (p.note for _, p in pairs if p.note.startswith(("non-numeric", "reference"))), None
     )
@@ -304,7 +304,7 @@ def output_metrics(
         notes.append(f"no signal on this image: {signal.reason}")
     if answer_empty is None and (not kind_guessed or kind in TRUSTED_GUESSES):
         answer_empty, answer_reason = answer_of(ref, kind)
-    n, z, f = nv12.metrics, noise.metrics, matched.metrics
+    n, z, f = nv12.metrics, noise.metrics, format.metrics
     return OutputMetrics(
         name=name,
         shape=tuple(ref.shape),
@@ -334,11 +334,11 @@ def output_metrics(
         signal_reason=signal.reason,
         status_nv12=nv12.status,
         status_noise=noise.status,
-        status_format=matched.status,
+        status_format=format.status,
         status_conversion=conversion.status,
         task_nv12=nv12.task,
         task_noise=noise.task,
-        task_format=matched.task,
+        task_format=format.task,
         task_conversion=conversion.task,
         answer_empty=answer_empty,
         answer_reason=answer_reason,
@@ -401,7 +401,7 @@ def component_metrics(
     *,
     nv12: Mapping[str, np.ndarray],
     noise: Mapping[str, np.ndarray],
-    matched: Mapping[str, np.ndarray] | None,
+    format: Mapping[str, np.ndarray] | None,
     task: Mapping[str, Any] | None = None,
     frame: bool = False,
     measured: Mapping[str, tuple] | None = None,
@@ -412,32 +412,32 @@ def component_metrics(
     ----------
     name : str
         The output's name; each part is named ``"name[part]"``.
-    reference, nv12, noise, matched : mapping
-        Part name -> array, per path (the output kind's ``components()``); ``matched``
-        None when there is no matched path.
+    reference, nv12, noise, format : mapping
+        Part name -> array, per path (the output kind's ``components()``); ``format``
+        None when there is no format path.
     frame : bool
-        The source was a raw frame: the matched path is only the conversion's reference
+        The source was a raw frame: the format path is only the conversion's reference
         (the format's own loss is not measurable).
     task : mapping, optional
         The output's task fields copied onto every part (``task_nv12``,
         ``task_format``, ``task_conversion``, ``answer_empty``, ``answer_reason``),
         so the rules read the task answer for each part.
     measured : mapping, optional
-        :func:`component_measures` of the same reference, NV12 and matched parts
+        :func:`component_measures` of the same reference, NV12 and format parts
         (computed when not given): only the noise path is then measured.
 
     Examples
     --------
     >>> ref = {"boxes": np.array([[100.0, 200.0]]), "scores": np.array([[0.9, 0.1]])}
     >>> nv = {"boxes": np.array([[100.0, 201.0]]), "scores": np.array([[0.1, 0.9]])}
-    >>> parts = component_metrics("y", ref, nv12=nv, noise=ref, matched=ref)
+    >>> parts = component_metrics("y", ref, nv12=nv, noise=ref, format=ref)
     >>> [p.name for p in parts], parts[1].cosine_nv12 < 0.5 < parts[0].cosine_nv12
     (['y[boxes]', 'y[scores]'], True)
     """
     measured = (
         measured
         if measured is not None
-        else component_measures(reference, nv12=nv12, matched=matched, frame=frame)
+        else component_measures(reference, nv12=nv12, format=format, frame=frame)
     )
     out = []
     extra = dict(task or {})
@@ -449,7 +449,7 @@ def component_metrics(
             r,
             nv12=nv_m,
             noise=measure_path(r, np.asarray(noise[part]).reshape(-1), signal=sig),
-            matched=mt,
+            format=mt,
             conversion=conv,
             signal=sig,
             kind="other",
@@ -469,19 +469,19 @@ def component_measures(
     reference: Mapping[str, np.ndarray],
     *,
     nv12: Mapping[str, np.ndarray],
-    matched: Mapping[str, np.ndarray] | None,
+    format: Mapping[str, np.ndarray] | None,
     frame: bool = False,
 ) -> dict[str, tuple]:
     """The noise-independent part of :func:`component_metrics`: per part, the
-    reference's signal and the NV12, matched and conversion :class:`PathMeasure`
-    (matched None when there is no matched path or the source was a raw frame).
-    Callers that see the same reference, NV12 and matched outputs again (the noise
+    reference's signal and the NV12, format and conversion :class:`PathMeasure`
+    (format None when there is no format path or the source was a raw frame).
+    Callers that see the same reference, NV12 and format outputs again (the noise
     slider) keep this and pass it as ``measured``.
 
     Examples
     --------
     >>> ref = {"scores": np.array([[0.9, 0.1]])}
-    >>> m = component_measures(ref, nv12=ref, matched=None)
+    >>> m = component_measures(ref, nv12=ref, format=None)
     >>> m["scores"][1].metrics.cosine, m["scores"][2]
     (1.0, None)
     """
@@ -494,8 +494,8 @@ def component_measures(
             return np.asarray(path[part]).reshape(-1)
 
         sig = signal_of(r)
-        mt = None if matched is None or frame else measure_path(r, flat(matched), signal=sig)
-        conv_ref = r if matched is None else flat(matched)
+        mt = None if format is None or frame else measure_path(r, flat(format), signal=sig)
+        conv_ref = r if format is None else flat(format)
         out[part] = (
             sig,
             measure_path(r, flat(nv12), signal=sig),

@@ -144,7 +144,7 @@ def verdict(
     >>> from nv12_widgets.model.judge.measures import measure_path, output_metrics
     >>> ref = np.array([1.0, 2.0, 3.0])
     >>> same, off = measure_path(ref, ref), measure_path(ref, ref + [0, 0, 0.5])
-    >>> m = output_metrics("y", ref, nv12=off, noise=same, matched=same, conversion=off,
+    >>> m = output_metrics("y", ref, nv12=off, noise=same, format=same, conversion=off,
     ...                    signal=signal_of(ref), kind="other")
     >>> v = verdict(m)  # the conversion alone moves the output
     >>> v.code, v.title

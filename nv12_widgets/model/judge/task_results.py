@@ -2,10 +2,10 @@
 
 For every :class:`~nv12_widgets.core.heads.Binding` (a kind of the output-kind registry
 ``core.heads`` reading one or several outputs) :func:`judge_tasks` decodes the
-reference, NV12, noise and matched paths' outputs into the task's answer
+reference, NV12, noise and format paths' outputs into the task's answer
 (detections, text boxes, text, classes, masks) and scores each path against the
 reference with the kind's own ``agreement`` (headline ``"score"``: 1 = the same
-answer), and the NV12 path against the matched one (the conversion's own effect).
+answer), and the NV12 path against the format path (the conversion's own effect).
 :func:`attach_tasks` writes those answers onto the outputs' metrics, where the verdict
 rules read them (``model.verdict_rules``: an empty reference answer is no-signal; a
 changed answer makes a conversion effect material; equal answers within rounding are
@@ -89,8 +89,8 @@ class TaskResult:
     binding : Binding
     chosen : bool
         Named by the user (``output_kinds`` / ``interpreters``), not guessed.
-    reference, nv12, noise, matched : Any
-        The decoded answers (``matched`` None for a raw frame).
+    reference, nv12, noise, format : Any
+        The decoded answers (``format`` None for a raw frame).
     reference_empty : bool
         The kind's ``empty()`` of the reference answer (no signal for the task).
     empty_reason : str
@@ -113,7 +113,7 @@ class TaskResult:
     reference: Any
     nv12: Any
     noise: Any
-    matched: Any
+    format: Any
     reference_empty: bool
     empty_reason: str
     agreement: dict = field(default_factory=dict)
@@ -366,7 +366,7 @@ def judge_tasks(
     reference: Mapping[str, np.ndarray],
     nv12: Mapping[str, np.ndarray],
     noise: Mapping[str, np.ndarray],
-    matched: Mapping[str, np.ndarray] | None,
+    format: Mapping[str, np.ndarray] | None,
     frame: bool = False,
 ) -> dict[str, TaskResult]:
     """Decode every binding on every path and score each against the reference.
@@ -393,18 +393,18 @@ def judge_tasks(
                 "reference": _decode(binding, reference),
                 "nv12": _decode(binding, nv12),
                 "noise": _decode(binding, noise),
-                "matched": None if matched is None else _decode(binding, matched),
+                "format": None if format is None else _decode(binding, format),
             }
             agreement = {
                 "nv12": _agree(binding, kind, answers["reference"], answers["nv12"]),
                 "noise": _agree(binding, kind, answers["reference"], answers["noise"]),
             }
-            if matched is not None:
+            if format is not None:
                 if not frame:  # a raw frame: the format's own effect is not measurable
                     agreement["format"] = _agree(
-                        binding, kind, answers["reference"], answers["matched"]
+                        binding, kind, answers["reference"], answers["format"]
                     )
-                agreement["conversion"] = _agree(binding, kind, answers["matched"], answers["nv12"])
+                agreement["conversion"] = _agree(binding, kind, answers["format"], answers["nv12"])
             empty = bool(kind.empty(answers["reference"]))
         except (InputError, ValueError, IndexError) as exc:
             if chosen:
@@ -418,7 +418,7 @@ def judge_tasks(
             answers["reference"],
             answers["nv12"],
             answers["noise"],
-            answers["matched"],
+            answers["format"],
             empty,
             _empty_reason(kind, binding.params) if empty else "",
             agreement,
@@ -444,7 +444,7 @@ def _components(result: TaskResult, paths: Mapping[str, Any], fields: dict) -> t
             return kind.components([outputs[name]])
 
     arrays = tuple(
-        None if paths.get(p) is None else paths[p][name] for p in ("reference", "nv12", "matched")
+        None if paths.get(p) is None else paths[p][name] for p in ("reference", "nv12", "format")
     )
     frame = bool(paths.get("frame"))
 
@@ -452,19 +452,19 @@ def _components(result: TaskResult, paths: Mapping[str, Any], fields: dict) -> t
         ref = split(paths["reference"])
         if not ref:
             return None
-        nv12, matched = split(paths["nv12"]), split(paths.get("matched"))
-        return ref, nv12, matched, component_measures(ref, nv12=nv12, matched=matched, frame=frame)
+        nv12, fmt = split(paths["nv12"]), split(paths.get("format"))
+        return ref, nv12, fmt, component_measures(ref, nv12=nv12, format=fmt, frame=frame)
 
     hit = _memoised(("components", *_binding_key(result.binding), frame), arrays, fixed)
     if hit is None:
         return ()
-    ref, nv12, matched, measured = hit
+    ref, nv12, fmt, measured = hit
     return component_metrics(
         name,
         ref,
         nv12=nv12,
         noise=split(paths["noise"]),
-        matched=matched,
+        format=fmt,
         task=fields,
         frame=frame,
         measured=measured,
@@ -478,7 +478,7 @@ def attach_tasks(
 ) -> dict[str, OutputMetrics]:
     """The outputs' metrics with their binding's answers (and a head's parts).
 
-    ``paths``: "reference", "nv12", "noise", "matched" -> that path's outputs, and
+    ``paths``: "reference", "nv12", "noise", "format" -> that path's outputs, and
     "frame": whether the source was a raw frame.
     Each output a trusted binding (:attr:`TaskResult.trusted`) reads gets the binding's
     kind, its agreements as
@@ -490,8 +490,8 @@ def attach_tasks(
     --------
     >>> from nv12_widgets.model.judge.measures import component_metrics
     >>> ref, nv = {"prob": np.array([[0.1, 0.9]])}, {"prob": np.array([[0.8, 0.2]])}
-    >>> paths = {"reference": ref, "nv12": nv, "noise": ref, "matched": ref}
-    >>> (m,) = component_metrics("prob", ref, nv12=nv, noise=ref, matched=ref)
+    >>> paths = {"reference": ref, "nv12": nv, "noise": ref, "format": ref}
+    >>> (m,) = component_metrics("prob", ref, nv12=nv, noise=ref, format=ref)
     >>> tasks = judge_tasks([(Binding("classifier", ("prob",)), True)], ref, nv, ref, ref)
     >>> out = attach_tasks({"prob": m}, tasks, paths)["prob"]
     >>> out.kind, out.task_nv12["top1"], out.answer_empty
@@ -550,7 +550,7 @@ def judge_paths(
     >>> class M:
     ...     metadata = {}
     >>> ref = {"prob": np.array([[0.1, 0.9]])}
-    >>> paths = {"reference": ref, "nv12": ref, "noise": ref, "matched": ref}
+    >>> paths = {"reference": ref, "nv12": ref, "noise": ref, "format": ref}
     >>> list(judge_paths(M(), paths, output_kinds={"prob": "classifier"}))
     ['classifier(prob)']
     """
@@ -581,7 +581,7 @@ def judge_paths(
         reference,
         paths["nv12"],
         paths["noise"],
-        paths.get("matched"),
+        paths.get("format"),
         frame=bool(paths.get("frame")),
     )
 
@@ -607,8 +607,8 @@ def task_metrics(
     --------
     >>> from nv12_widgets.model.judge.measures import component_metrics
     >>> ref, nv = {"prob": np.array([[0.1, 0.9]])}, {"prob": np.array([[0.8, 0.2]])}
-    >>> paths = {"reference": ref, "nv12": nv, "noise": ref, "matched": ref}
-    >>> (m,) = component_metrics("prob", ref, nv12=nv, noise=ref, matched=ref)
+    >>> paths = {"reference": ref, "nv12": nv, "noise": ref, "format": ref}
+    >>> (m,) = component_metrics("prob", ref, nv12=nv, noise=ref, format=ref)
     >>> metrics, tasks = task_metrics(None, {"prob": m}, paths, output_kinds={"prob": "classifier"})
     >>> list(tasks), metrics["prob"].task_nv12["score"]
     (['classifier(prob)'], 0.0)
@@ -647,8 +647,8 @@ def replaces_task(tasks: Mapping[str, TaskResult], name: str, kind: str, path: s
 _ANSWERS = {
     "nv12": ("reference", "nv12"),
     "noise": ("reference", "noise"),
-    "format": ("reference", "matched"),
-    "conversion": ("matched", "nv12"),
+    "format": ("reference", "format"),
+    "conversion": ("format", "nv12"),
 }
 
 

@@ -30,8 +30,8 @@ made by :func:`make_bundle` (or :meth:`Comparison.bundle`):
 
 Paths (the names of :class:`~nv12_widgets.model.PipelineRun`): ``reference`` (training
 preprocessing, no NV12), ``device`` (the NV12 frame through the device's conversion and
-normalisation) and ``matched`` (the same frame decoded right: the 4:2:0 format's own
-cost). Bounded: a bundle over ``max_bytes`` is refused, naming its largest part.
+normalisation) and ``format`` (the same frame through the matched decode: the 4:2:0
+format's own cost). Bounded: a bundle over ``max_bytes`` is refused, naming its largest part.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ __all__ = ["BUNDLE_PARTS", "DEFAULT_MAX_BYTES", "BundleInfo", "bundle_comparison
 BUNDLE_PARTS = ("frame", "config", "model", "preprocess", "inputs", "expected", "board", "versions")
 #: Default size limit of a bundle (bytes).
 DEFAULT_MAX_BYTES = 200 * 2**20
-_PATHS = ("reference", "device", "matched")
+_PATHS = ("reference", "device", "format")
 
 
 @dataclass(frozen=True)
@@ -244,7 +244,7 @@ def _run_paths(model: Model, run, name: str) -> tuple[dict[str, np.ndarray], dic
     tensors = {
         "reference": run.reference_tensor,
         "device": run.device_tensor,
-        "matched": run.matched_tensor,
+        "format": run.format_tensor,
     }
     feeds = {p: (t if t.ndim == rank else t[None]) for p, t in tensors.items()}
     return feeds, {p: model.run({name: t}) for p, t in feeds.items()}
@@ -263,7 +263,7 @@ def _model_files(model, proto, name, feeds, full, diverging, slice_model):
             files[f"expected/full/{p}/{_safe(out)}.npy"] = _npy(value)
     for out in full["reference"]:
         ref = f"expected/full/reference/{_safe(out)}.npy"
-        for p, what in (("device", "NV12 device path"), ("matched", "matched NV12 decode (the format)")):  # fmt: skip
+        for p, what in (("device", "NV12 device path"), ("format", "matched NV12 decode (the format)")):  # fmt: skip
             b = f"expected/full/{p}/{_safe(out)}.npy"
             numbers.append(_comparison(f"output {out}: reference vs {what}", ref, b, full["reference"][out], full[p][out]))  # fmt: skip
     sliced = None

@@ -9,12 +9,17 @@ size (the device's resizer delivers NV12 at model size, so the image is fitted f
   decode -> its normalisation;
 * **noise**: the reference pixels plus noise in pixel units, normalised: the vendor's
   fragility test;
-* **matched** (``format``): the same NV12 frame decoded right (float, true swing,
-  training format) - it differs from the reference only by the 4:2:0 format, and from
-  the NV12 path only by the conversion arithmetic.
+* **format**: the same NV12 frame decoded right by the *matched* decode (float, true
+  swing, training format) - it differs from the reference only by the 4:2:0 format, and
+  from the NV12 path only by the conversion arithmetic.
+
+One name per thing: "matched" names that decode stage (``Pipeline.matched``), "format"
+the path through it (``PipelineRun.format_pixels`` / ``format_tensor``,
+``Comparison.format_input`` / ``outputs_format`` / ``tensors["format"]``, the
+``*_format`` metrics).
 
 Every output is compared with the reference output (and the NV12 output with the
-matched one) by ``nv12_widgets.core.compare_arrays``; the results and the verdict rules
+format path's) by ``nv12_widgets.core.compare_arrays``; the results and the verdict rules
 live in :mod:`nv12_widgets.model.judge.results`.
 
 :class:`Comparator` is the pipeline's numpy executor (:meth:`Pipeline.run` /
@@ -123,7 +128,7 @@ class Comparator:
         Values for the model's non-image inputs, used on every run.
     cache_size : int
         Images (of one config) kept: the stage cache holds 6 x, the model outputs 3 x
-        (reference, NV12, matched) and the noise outputs 4 x this many entries.
+        (reference, NV12, format) and the noise outputs 4 x this many entries.
 
     Attributes
     ----------
@@ -141,7 +146,7 @@ class Comparator:
     * fitted image: the fit stage;
     * reference: + the training-pixels and normalize stages;
     * NV12 path: + the encode, device decode and device normalize stages;
-    * matched path: + the encode, matched decode and normalize stages (its outputs are
+    * format path: + the encode, matched decode and normalize stages (its outputs are
       reused from the NV12 or reference path when the tensors are the same);
     * noise path: + amplitude, kind and seed (not cached when the seed is None).
 
@@ -243,9 +248,9 @@ class Comparator:
 
     def _path(self, run: PipelineRun, which: str, *same: _Path) -> _Path:
         """The model outputs of the ``which`` tensor ("reference", "device" or
-        "matched"), cached by the tensor's identity (its stages); a tensor equal to one
+        "format"), cached by the tensor's identity (its stages); a tensor equal to one
         of the ``same`` paths' tensors reuses their outputs (nothing to run)."""
-        counter = {"reference": "reference", "device": "nv12", "matched": "format"}[which]
+        counter = "nv12" if which == "device" else which
         key = run.key(f"{which}_tensor")
         hit = self._outputs.get(key)
         if hit is not None:
@@ -285,7 +290,7 @@ class Comparator:
         output_kinds: Mapping[str, Any] | None = None,
         interpreters: Any = None,
     ) -> Comparison:
-        """Compare the reference, NV12, noise and matched paths for one image.
+        """Compare the reference, NV12, noise and format paths for one image.
 
         Parameters
         ----------
@@ -339,11 +344,11 @@ class Comparator:
         run = self.run(source, p)
         ref = self._path(run, "reference")
         nv = self._path(run, "device", ref)
-        fm = self._path(run, "matched", nv, ref)
+        fm = self._path(run, "format", nv, ref)
         nz = self._noise_path(run, ref, config)
         is_frame = run.source == "frame"
         paths = {"reference": ref.outputs, "nv12": nv.outputs, "noise": nz.outputs}
-        paths.update(matched=fm.outputs, frame=is_frame)
+        paths.update(format=fm.outputs, frame=is_frame)
         kinds = self._kinds(ref, per_output_kinds(output_kinds, ref.outputs))
 
         def judge() -> tuple[dict, dict]:
@@ -423,9 +428,7 @@ class Comparator:
                     kind=noise_kind,
                     task=noise_kind and per_output_task(tasks, name, noise_kind, "noise"),
                 ),
-                matched=None
-                if is_frame
-                else self._measure(("matched", name), r, fm_out, sig, kind),
+                format=None if is_frame else self._measure(("format", name), r, fm_out, sig, kind),
                 conversion=self._measure(("conversion", name), fm_out, nv_out, kind=kind),
                 signal=sig,
                 kind=kind,

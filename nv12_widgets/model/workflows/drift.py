@@ -505,7 +505,7 @@ def drift_by_cause(
         The tensors the model is fed on each path, named as a
         :class:`~nv12_widgets.model.Comparison`'s ``tensors`` (pass the comparison
         itself): ``"reference"``, ``"format"`` (the frame decoded right: ``Pipeline.run``'s
-        ``matched_tensor``), ``"nv12"`` (the device's decode: ``device_tensor``) and
+        ``format_tensor``), ``"nv12"`` (the device's decode: ``device_tensor``) and
         ``"noise"``. A cause is measured when both of its paths are given.
     quantized : model, optional
         The quantised (QDQ) model: adds the "quantisation" cause (float vs quantised on

@@ -268,12 +268,12 @@ class EvaluateTask:
             alias["nv12"] = "reference"  # e.g. a gray model fed the Y plane
         else:
             tensors["nv12"] = run.device_tensor
-        if same_norm and _same(run.matched_pixels, run.device_pixels):
+        if same_norm and _same(run.format_pixels, run.device_pixels):
             alias["format"] = "nv12"  # the device path already is the matched one
-        elif _same(run.matched_pixels, run.reference_pixels):
+        elif _same(run.format_pixels, run.reference_pixels):
             alias["format"] = "reference"
         else:
-            tensors["format"] = run.matched_tensor
+            tensors["format"] = run.format_tensor
         if prep.noisy is None:
             alias["noise"] = "reference"
         else:
@@ -391,7 +391,7 @@ class EvaluateTask:
         :meth:`Comparator.compare` does, on the outputs already computed)."""
         metrics = self._metrics(outputs, is_frame)
         paths = {"reference": outputs["reference"], "nv12": outputs["nv12"],
-                 "noise": outputs["noise"], "matched": outputs["format"], "frame": is_frame}  # fmt: skip
+                 "noise": outputs["noise"], "format": outputs["format"], "frame": is_frame}  # fmt: skip
         return task_metrics(state.model, metrics, paths, output_kinds=self.output_kinds,
                             interpreters=self.interpreters)  # fmt: skip
 
@@ -408,7 +408,7 @@ class EvaluateTask:
                 r,
                 nv12=nv_m,
                 noise=measure_path(r, nz[name], signal=sig, kind=kind),
-                matched=None if is_frame else (
+                format=None if is_frame else (
                     nv_m if fm is nv else measure_path(r, fm[name], signal=sig, kind=kind)
                 ),
                 conversion=measure_path(fm[name], nv[name]),

@@ -46,7 +46,7 @@ __all__ = ["GT_PATHS", "answer_data", "ground_truth_rows", "task_answers"]
 GT_PATHS = {
     "reference": "the float reference",
     "nv12": "the NV12 path",
-    "matched": "the float decode of the same NV12 (format only)",
+    "format": "the float decode of the same NV12 (format only)",
     "noise": "the noise path",
     "quant": "the quantised model on the NV12 path",
 }
@@ -89,7 +89,7 @@ def task_answers(tasks: Mapping[str, Any], quant: Mapping[str, np.ndarray] | Non
     for name, t in tasks.items():
         if not t.trusted:
             continue
-        answers = {"reference": t.reference, "nv12": t.nv12, "matched": t.matched,
+        answers = {"reference": t.reference, "nv12": t.nv12, "format": t.format,
                    "noise": t.noise}  # fmt: skip
         if quant is not None and all(o in quant for o in t.binding.outputs):
             answers["quant"] = t.binding.decode(quant)
