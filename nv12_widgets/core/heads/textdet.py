@@ -160,10 +160,10 @@ def db_boxes(
     ((1, 4, 2), 0.9)
     """
     m = _squeeze_map(prob_map, "db_boxes()")
-    bitmap = (m > thresh).astype(np.uint8)
+    bitmap = (m > thresh).view(np.uint8)  # 0 / 1: findContours reads any non-zero as 1
     if use_dilation:
         bitmap = cv2.dilate(bitmap, np.ones((2, 2), np.uint8))
-    contours, _ = cv2.findContours(bitmap * 255, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(bitmap, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     boxes, scores = [], []
     for contour in contours[:max_candidates]:
         pts, sside, rect = _mini_box(contour)
