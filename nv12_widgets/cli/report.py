@@ -225,7 +225,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
             )
             print(f"{path}  {name}: {metrics_line(m.to_dict())} - {v.title}")
             if gate is not None and not m.cosine_nv12 >= gate:
-                shown = "not measurable" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
+                why = f" ({m.notes[0]})" if m.notes else ""
+                shown = (
+                    f"not measurable{why}" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
+                )
                 failures.append(
                     (
                         "below --min-cosine",
