@@ -185,13 +185,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if not images:
         raise UsageError("give at least one --image IMG (or --demo for the bundled photos)")
 
-    config = report_config(args)
     if args.model is None:
         model_path = demo_model_path()
         note(f"no --model: using the bundled demo model {model_path.name}")
     else:
         model_path = Path(args.model).expanduser()
     model = Model(model_path)
+    config = report_config(args, model)
 
     if not any(core.is_raw_frame_path(p) for p in images):
         reject(

@@ -97,7 +97,8 @@ class NV12Debugger(W.VBox):
         self.model = model if isinstance(model, Model) else Model(model)
         self.comparator = Comparator(self.model)
         self.output_kinds, self.interpreters = output_kinds, interpreters  # the task panel's
-        config = config or PreprocessConfig()
+        # no config: where the model says to start (gray for a one-channel input)
+        config = config or self.model.starting_config()
         self.comparison = None
         self.image: np.ndarray | NV12 | None = None  # RGB, or the raw frame itself
         self.frame: NV12 | None = None  # the raw frame loaded, when the source is one

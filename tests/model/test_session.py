@@ -134,3 +134,17 @@ def test_pickle_rebuilds_the_session(tmp_path, conv_model):
 def test_repr_and_proto(conv_model):
     assert "x: float32 [1, 3, 8, 8] (NCHW)" in repr(conv_model)
     assert conv_model.proto.graph.name == "conv_nchw"
+
+
+def test_starting_config_is_gray_for_a_one_channel_input():
+    """What the dashboard and the CLI start from without a config: the default three
+    channels cannot feed a [1, 1, H, W] input, grey levels can."""
+    from nv12_widgets.model import compare
+
+    gray = Model(onnx_builders.gray_nchw(size=(8, 8)))
+    assert gray.starting_config().train_format == "gray"
+    assert gray.starting_config().mean == (0.0,)
+    rgb = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    assert compare(gray, rgb, gray.starting_config()).config.train_format == "gray"
+    assert Model(onnx_builders.conv_nchw()).starting_config().train_format == "rgb"
+    assert Model(onnx_builders.nhwc_model()).starting_config().train_format == "rgb"

@@ -21,6 +21,7 @@ from onnx.external_data_helper import load_external_data_for_model, uses_externa
 
 from nv12_widgets.core import InputError
 from nv12_widgets.core.io import read_file
+from nv12_widgets.model.devicepath.config import PreprocessConfig
 from nv12_widgets.model.devicepath.sizes import (
     DEFAULT_DYNAMIC_SIDE,
     ModelMetadata,
@@ -301,6 +302,21 @@ class Model:
             return found
         sizes = {s for _, s in found}
         return found + [(label, s) for label, s in presets if s not in sizes]
+
+    def starting_config(self) -> PreprocessConfig:
+        """The config to start from when the user gives none: ``PreprocessConfig()``
+        with ``train_format="gray"`` when the image input takes one channel (a
+        grey-level model such as ddddocr's CTC recognisers, ``[1, 1, 64, ?]``), where
+        the default three-channel RGB cannot feed it.
+
+        >>> from nv12_widgets.model.assets import demo_model_path
+        >>> Model(demo_model_path("orientation")).starting_config().train_format
+        'rgb'
+        """
+        config = PreprocessConfig()
+        if self.image_input is not None and self.image.channels == 1:
+            config = config.replace(train_format="gray")
+        return config
 
     def default_size(self, image_hw: Sequence[int] | None = None) -> tuple[int, int]:
         """The size to use when the config gives none: the first of :meth:`size_options`

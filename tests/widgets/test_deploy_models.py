@@ -1,0 +1,34 @@
+"""The dashboard opened on models the other widget tests do not use, with no config."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from nv12_widgets.widgets import NV12Debugger
+
+
+def _gray_model(width: int | str = 24):
+    """[1, 1, 16, W] -> conv: a grey-level model (ddddocr's recognisers are [1, 1, 64, ?])."""
+    w = np.random.default_rng(0).normal(0, 0.5, (2, 1, 3, 3)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1])],
+        "gray",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 16, width])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 16, width])],
+        initializer=[numpy_helper.from_array(w, "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model
+
+
+@pytest.mark.parametrize("width", [24, "width"])
+def test_a_one_channel_model_opens_without_a_config(width):
+    """It used to open on "takes 1 channel(s) ... train_format='rgb' gives 3"."""
+    rgb = np.random.default_rng(1).integers(0, 256, (30, 44, 3), dtype=np.uint8)
+    d = NV12Debugger(_gray_model(width), rgb)
+    assert d.errors.last_error is None, d.errors.value
+    assert d.comparison is not None and d.comparison.config.train_format == "gray"
+    assert d.preprocess.train_format.value == "gray"
