@@ -301,3 +301,17 @@ def test_stages_pickle_without_their_cached_hash():
     hash(stage)
     again = pickle.loads(pickle.dumps(stage))
     assert "_hash" not in again.__dict__ and again == stage and hash(again) == hash(stage)
+
+
+@pytest.mark.parametrize("config", [PreprocessConfig(), PreprocessConfig(size=(299, 299))])
+def test_a_model_fixed_at_an_odd_size_is_not_told_to_set_config_size(config):
+    """An Inception-style 299 x 299 input: config.size cannot change a fixed size (it must
+    equal it), so the message names the real way out instead of a dead end."""
+    with pytest.raises(InputError) as err:
+        plan_input("x", [1, 3, 299, 299], np.dtype(np.float32), config)
+    message = str(err.value)
+    assert "fixed at an odd size 299 x 299" in message and "300 x 300" in message
+    assert "Set config.size" not in message
+    # a dynamic input at an odd config.size: there config.size is the way out
+    with pytest.raises(InputError, match="Set config.size to even numbers"):
+        plan_input("x", [1, 3, "h", "w"], np.dtype(np.float32), PreprocessConfig(size=(33, 32)))

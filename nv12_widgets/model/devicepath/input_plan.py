@@ -131,6 +131,15 @@ def plan_input(
             f"config.size={size} but input {name!r} is fixed at {static}; use size=None or {static}."
         )
     if require_even and (size[0] % 2 or size[1] % 2):
+        if static is not None:
+            # the model fixes the odd side: config.size cannot change it
+            raise InputError(
+                f"Input {described} is fixed at an odd size {size[0]} x {size[1]} (height x "
+                "width), and an NV12 (4:2:0) frame has even sides: a device cannot feed it "
+                "NV12 as it is. Export the model at an even size (e.g. "
+                f"{size[0] + size[0] % 2} x {size[1] + size[1] % 2}), or pad / crop to it in "
+                "the model's first layer."
+            )
         raise InputError(
             f"Model input size {size} (height, width) is odd; NV12 (4:2:0) needs even height "
             "and width. Set config.size to even numbers."
