@@ -82,3 +82,44 @@ def test_evaluate_on_a_dynamic_model_without_size_uses_the_models_size(capsys, t
     assert code == 0, err
     assert "dynamic input size: using --size" in out and "for every image" in out
     assert "total NV12" in out
+
+
+def _uint8_model(path: Path) -> Path:
+    """[1, 16, 16, 3] uint8 codes, normalised inside (Cast, /255), then a 1x1 conv."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = np.random.default_rng(4).normal(0, 0.5, (2, 3, 1, 1)).astype(np.float32)
+    nodes = [
+        helper.make_node("Cast", ["image"], ["f"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["f", "k"], ["s"]),
+        helper.make_node("Transpose", ["s"], ["t"], perm=[0, 3, 1, 2]),
+        helper.make_node("Conv", ["t", "w"], ["y"]),
+    ]
+    model = onnx_builders.make_model(
+        nodes,
+        [helper.make_tensor_value_info("image", TensorProto.UINT8, [1, 16, 16, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 16, 16])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(np.float32(1 / 255), "k")],
+    )
+    onnx.save(model, str(path))
+    return path
+
+
+def test_report_and_bundle_on_a_uint8_model_feed_codes(capsys, tmp_path, photos):
+    """Without --config a uint8 input is fed codes (divisor 1); both used to fail with
+    "is uint8, not floating point"."""
+    model = _uint8_model(tmp_path / "u8.onnx")
+    code, out, err = run(
+        capsys, "report", "--model", model, "--image", photos[0], "-o", tmp_path / "r.html"
+    )
+    assert code == 0, err
+    assert "cos NV12" in out
+    code, out, err = run(capsys, "bundle", "--model", model, photos[0], "-o", tmp_path / "b.zip")
+    assert code == 0, err
+    assert (tmp_path / "b.zip").is_file()
+    # a normalising config is refused, saying what to set
+    code, _, err = run(
+        capsys, "report", "--model", model, "--image", photos[0], "-o", tmp_path / "s.html",
+        "--divisor", 255,
+    )  # fmt: skip
+    assert code == 2 and "set divisor=1, mean=0, std=1" in err

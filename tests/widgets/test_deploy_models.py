@@ -32,3 +32,38 @@ def test_a_one_channel_model_opens_without_a_config(width):
     assert d.errors.last_error is None, d.errors.value
     assert d.comparison is not None and d.comparison.config.train_format == "gray"
     assert d.preprocess.train_format.value == "gray"
+
+
+def _uint8_nhwc_model():
+    """[1, 16, 24, 3] uint8 -> Cast, /255, 1x1 conv: normalises inside, like a
+    TensorFlow detector's ``image_tensor``."""
+    w = np.random.default_rng(2).normal(0, 0.5, (2, 3, 1, 1)).astype(np.float32)
+    nodes = [
+        helper.make_node("Cast", ["image"], ["f"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["f", "k"], ["s"]),
+        helper.make_node("Transpose", ["s"], ["t"], perm=[0, 3, 1, 2]),
+        helper.make_node("Conv", ["t", "w"], ["y"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "u8",
+        [helper.make_tensor_value_info("image", TensorProto.UINT8, [1, 16, 24, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 16, 24])],
+        initializer=[
+            numpy_helper.from_array(w, "w"),
+            numpy_helper.from_array(np.float32(1 / 255), "k"),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model
+
+
+def test_a_uint8_model_opens_without_a_config():
+    """It used to open on "is uint8, not floating point"; it is fed codes (divisor 1)."""
+    rgb = np.random.default_rng(3).integers(0, 256, (32, 48, 3), dtype=np.uint8)
+    d = NV12Debugger(_uint8_nhwc_model(), rgb)
+    assert d.errors.last_error is None, d.errors.value
+    c = d.comparison
+    assert c.config.divisor == 1.0 and c.tensors["nv12"].dtype == np.uint8
+    assert np.array_equal(c.tensors["reference"][0], c.reference_input)

@@ -81,8 +81,11 @@ def plan_input(
     require_even : bool
         Reject odd sizes (NV12 needs even height and width).
 
-    Rules: the layout is ``config.layout`` or guessed from the shape; the batch must be
-    1 or dynamic; the channels must match the training format; the size is the model's
+    Rules: the input is floating point, or three-channel uint8 fed pixel codes (the
+    model normalises inside, e.g. a TensorFlow detector's ``image_tensor``: the config
+    must leave codes as they are, divisor 1, mean 0, std 1; a one-channel uint8 input is
+    an NV12-inserted model's Y plane, refused); the layout is ``config.layout`` or guessed
+    from the shape; the batch must be 1 or dynamic; the channels must match the training format; the size is the model's
     static size or ``config.size`` (they must agree when both exist; a dynamic size
     needs ``config.size``).
 
@@ -95,7 +98,9 @@ def plan_input(
     dims = [None if is_dynamic(d) else int(d) for d in dims]
     shown = "[" + ", ".join("?" if d is None else str(d) for d in dims) + "]"
     described = f"{name!r} {shown}"
-    if dtype is None or not np.issubdtype(dtype, np.floating):
+    if dtype is not None and np.dtype(dtype) == np.uint8 and 3 in dims[1:] and 1 not in dims[1:]:
+        _check_codes(described, config)  # uint8 RGB codes (one channel: an NV12 model's Y)
+    elif dtype is None or not np.issubdtype(dtype, np.floating):
         raise InputError(
             f"Input {described} is {dtype if dtype is not None else 'not a float tensor'}, not "
             "floating point: the NV12 path feeds normalised float values (an NV12-inserted or "
@@ -158,6 +163,18 @@ def plan_input(
         )
     shape = (1, config.channels, *size) if layout == "NCHW" else (1, *size, config.channels)
     return InputPlan(name, layout, (int(size[0]), int(size[1])), config.channels, dtype, shape)
+
+
+def _check_codes(described: str, config: PreprocessConfig) -> None:
+    """A uint8 input takes pixel codes 0..255: the config must not normalise them."""
+    p = config.normalize_params()
+    scale = np.float64(p["divisor"]) * p["std"].astype(np.float64)
+    if not (np.all(scale == 1.0) and np.all(p["mean"] == 0.0)):
+        raise InputError(
+            f"Input {described} is uint8: it takes pixel codes 0..255 (the model normalises "
+            f"inside), but the config maps them to (x / {config.divisor:g} - mean) / std; "
+            "set divisor=1, mean=0, std=1."
+        )
 
 
 def value_info_dims(value_info: onnx.ValueInfoProto) -> list[int | str | None]:

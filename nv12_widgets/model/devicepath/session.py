@@ -307,7 +307,8 @@ class Model:
         """The config to start from when the user gives none: ``PreprocessConfig()``
         with ``train_format="gray"`` when the image input takes one channel (a
         grey-level model such as ddddocr's CTC recognisers, ``[1, 1, 64, ?]``), where
-        the default three-channel RGB cannot feed it.
+        the default three-channel RGB cannot feed it; ``divisor=1`` when it is uint8
+        (it takes pixel codes and normalises inside).
 
         >>> from nv12_widgets.model.assets import demo_model_path
         >>> Model(demo_model_path("orientation")).starting_config().train_format
@@ -316,6 +317,8 @@ class Model:
         config = PreprocessConfig()
         if self.image_input is not None and self.image.channels == 1:
             config = config.replace(train_format="gray")
+        if self.image_input is not None and self.image.dtype == np.uint8:
+            config = config.replace(divisor=1.0)  # it takes codes: normalised inside
         return config
 
     def default_size(self, image_hw: Sequence[int] | None = None) -> tuple[int, int]:
