@@ -287,7 +287,8 @@ class Model:
     ) -> list[tuple[str, tuple[int, int]]]:
         """Sizes for the size control, ``(label, (height, width))``, best first: for a
         dynamic input the sizes the model runs at (:class:`~.sizes.SizeFinder`), then
-        the rule's other presets when the rule's own size runs; else :func:`size_presets`.
+        the rule's other presets that run too, when the rule's own size runs; else
+        :func:`size_presets`.
 
         >>> from nv12_widgets.model.assets import demo_model_path
         >>> Model(demo_model_path("orientation")).size_options((100, 400))
@@ -300,8 +301,10 @@ class Model:
             return presets
         if finder.probed:  # the rule's sizes failed: offer only what was seen to run
             return found
+        # the other presets only where the model runs (PP-OCRv4's recogniser runs at the
+        # rule's 32 x 32 but not at 224 x 224): a size offered is a size that works
         sizes = {s for _, s in found}
-        return found + [(label, s) for label, s in presets if s not in sizes]
+        return found + [(lb, s) for lb, s in presets if s not in sizes and finder.runs(s)]
 
     def starting_config(self) -> PreprocessConfig:
         """The config to start from when the user gives none: ``PreprocessConfig()``
