@@ -286,9 +286,18 @@ def crop_even(image: np.ndarray) -> np.ndarray:
     --------
     >>> crop_even(np.zeros((3, 5, 3), np.uint8)).shape
     (2, 4, 3)
+    >>> crop_even(np.zeros((1, 5, 3), np.uint8))
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: cropping a 5x1 image to even sides leaves no pixels; ...
     """
     check_image(image, "image", channels=None, dtype=None)
     h, w = image.shape[:2]
+    if h == 1 or w == 1:
+        raise InputError(
+            f"cropping a {w}x{h} image to even sides leaves no pixels; pad it instead "
+            "(nv12_widgets.core.pad_even, convert --pad)."
+        )
     return image[: h - h % 2, : w - w % 2]
 
 

@@ -267,6 +267,14 @@ def test_crop_even():
     assert crop_even(np.zeros((3, 3), np.float32)).shape == (2, 2)
 
 
+@pytest.mark.parametrize("shape", [(1, 1, 3), (1, 500, 3), (7, 1)])
+def test_crop_even_of_a_one_pixel_side_says_to_pad(shape):
+    """It used to return an empty image, refused later as "rgb is empty (shape (0, 0, 3))"."""
+    with pytest.raises(InputError, match="leaves no pixels; pad it instead"):
+        crop_even(np.zeros(shape, np.uint8))
+    assert min(pad_even(np.zeros(shape, np.uint8)).shape[:2]) == 2
+
+
 def test_pad_even():
     x = np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3)
     p = pad_even(x)
