@@ -166,3 +166,31 @@ def test_a_single_value_output_that_moved_is_never_no_loss(tmp_path):
     v = c.verdict()
     assert v.code == "unmeasurable" and v.code != "no-loss"
     assert "single value" in v.text and f"{m.max_abs_nv12:.3g}" in v.text
+
+
+def test_a_logit_map_below_0_3_is_judged_by_its_numbers_not_called_empty():
+    """A (1, 1, H, W) map of logits (all < 0.3) was guessed a DB probability map and
+    judged "No signal on this image" (no pixel above 0.3) while the NV12 path moved it."""
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx_builders import make_model
+
+    from nv12_widgets.model import PreprocessConfig, compare
+
+    rng = np.random.default_rng(0)
+    init = [
+        numpy_helper.from_array(rng.normal(0, 0.5, (1, 3, 3, 3)).astype(np.float32), "w"),
+        numpy_helper.from_array(np.array([-8.0], np.float32), "b"),
+    ]
+    model = make_model(
+        [helper.make_node("Conv", ["x", "w", "b"], ["logits"], pads=[1, 1, 1, 1])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 1, 32, 32])],
+        init,
+    )
+    yy, xx = np.mgrid[0:32, 0:32]
+    image = np.dstack([xx * 8, yy * 8, (xx + yy) * 4]).astype(np.uint8)
+    c = compare(model, image, PreprocessConfig())
+    assert c.outputs_reference["logits"].max() < 0.3
+    assert "db(logits)" not in c.tasks
+    v = c.verdict()
+    assert v.code != "no-signal" and c.metrics["logits"].cosine_nv12 < 1.0
