@@ -371,6 +371,8 @@ def test_result_serialises_and_reads(crop):
         (None, np.zeros((1, 3, 8, 8)), {"tolerance": -1}, "tolerance"),
         (None, np.zeros((1, 3, 8, 8)), {"model_size": (9, 8)}, "model_size"),
         (None, np.zeros((1, 3, 8, 8), bool), {}, "numbers"),
+        (None, np.zeros((0, 3, 8, 8), np.float32), {}, "holds no values"),  # was IndexError
+        (None, np.zeros((1, 3, 0, 8), np.float32), {}, "holds no values"),
     ],
 )
 def test_bad_input_raises_input_error(rgb, observed, kw, match):
