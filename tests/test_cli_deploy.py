@@ -123,3 +123,36 @@ def test_report_and_bundle_on_a_uint8_model_feed_codes(capsys, tmp_path, photos)
         "--divisor", 255,
     )  # fmt: skip
     assert code == 2 and "set divisor=1, mean=0, std=1" in err
+
+
+def test_report_feeds_a_side_input_from_a_file(capsys, tmp_path, photos):
+    """``--feed NAME=T.npy``: a model with a non-image input (PaddleDetection's
+    ``scale_factor``) could not be reported from the command line at all."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = np.random.default_rng(7).normal(0, 0.5, (4, 3, 3, 3)).astype(np.float32)
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("ReduceMean", ["c"], ["m"], axes=[2, 3], keepdims=0),
+        helper.make_node("Mul", ["m", "gain"], ["y"]),
+    ]
+    model = onnx_builders.make_model(
+        nodes,
+        [
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16]),
+            helper.make_tensor_value_info("gain", TensorProto.FLOAT, [1, 1]),
+        ],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
+        [numpy_helper.from_array(w, "w")],
+    )
+    path = tmp_path / "side.onnx"
+    onnx.save(model, str(path))
+    np.save(tmp_path / "gain.npy", np.array([[2.0]], np.float32))
+    base = ["report", "--model", path, "--image", photos[0], "-o", tmp_path / "r.html"]
+    code, _, err = run(capsys, *base)
+    assert code == 2 and "--feed NAME=T.npy" in err
+    code, out, err = run(capsys, *base, "--feed", f"gain={tmp_path / 'gain.npy'}")
+    assert code == 0, err
+    assert "cos NV12" in out
+    code, _, err = run(capsys, *base, "--overwrite", "--feed", "gain")
+    assert code == 2 and "expected NAME=T.npy" in err

@@ -289,6 +289,36 @@ def add_output_kind_option(parser: Any) -> None:
     )
 
 
+def add_feed_option(parser: Any) -> None:
+    """``--feed NAME=TENSOR.npy`` (repeatable): a value for a non-image model input."""
+    parser.add_argument(
+        "--feed",
+        action="append",
+        metavar="NAME=T.npy",
+        help="a value for a non-image input of the model (repeatable), e.g. "
+        "scale_factor=sf.npy: a .npy, or a .bin with its JSON sidecar [none: a model with "
+        "such an input is refused, naming it]",
+    )
+
+
+def extra_feeds(args: argparse.Namespace) -> dict[str, np.ndarray] | None:
+    """``--feed NAME=T.npy`` entries, loaded (``load_tensor``: no pickle), or None.
+
+    >>> import argparse
+    >>> extra_feeds(argparse.Namespace(feed=None)) is None
+    True
+    """
+    from nv12_widgets.model.exchange.board import load_tensor
+
+    out: dict[str, np.ndarray] = {}
+    for spec in getattr(args, "feed", None) or []:
+        name, sep, path = spec.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise UsageError(f"argument --feed: expected NAME=T.npy, got {spec!r}")
+        out[name.strip()] = load_tensor(Path(path.strip()).expanduser())
+    return out or None
+
+
 def output_kinds(args: argparse.Namespace) -> dict[str, str] | None:
     """``--output-kind NAME=KIND`` entries as ``{NAME: KIND}`` (None when none).
 

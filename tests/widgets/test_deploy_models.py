@@ -67,3 +67,48 @@ def test_a_uint8_model_opens_without_a_config():
     c = d.comparison
     assert c.config.divisor == 1.0 and c.tensors["nv12"].dtype == np.uint8
     assert np.array_equal(c.tensors["reference"][0], c.reference_input)
+
+
+def _side_input_model():
+    """x [1, 3, 16, 16] and scale_factor [1, 2] (a PaddleDetection export's side input):
+    y = mean(conv(x)) * scale_factor[:, :1]."""
+    w = np.random.default_rng(5).normal(0, 0.5, (4, 3, 3, 3)).astype(np.float32)
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("ReduceMean", ["c"], ["m"], axes=[2, 3], keepdims=0),
+        helper.make_node("Slice", ["scale_factor", "s0", "s1", "ax"], ["sf0"]),
+        helper.make_node("Mul", ["m", "sf0"], ["y"]),
+    ]
+    ints = {"s0": [0], "s1": [1], "ax": [1]}
+    graph = helper.make_graph(
+        nodes,
+        "side",
+        [
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16]),
+            helper.make_tensor_value_info("scale_factor", TensorProto.FLOAT, [1, 2]),
+        ],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
+        initializer=[numpy_helper.from_array(w, "w")]
+        + [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in ints.items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model
+
+
+def test_a_model_with_a_side_input_runs_with_extra_feeds():
+    """The error told the user to pass extra_feeds, which NV12Debugger did not accept;
+    now the comparison, the sweep and the drift by cause all get them."""
+    rgb = np.random.default_rng(6).integers(0, 256, (24, 30, 3), dtype=np.uint8)
+    bare = NV12Debugger(_side_input_model(), rgb)
+    assert "extra_feeds" in str(bare.errors.last_error) and bare.comparison is None
+    feeds = {"scale_factor": np.array([[2.0, 3.0]], np.float32)}
+    d = NV12Debugger(_side_input_model(), rgb, extra_feeds=feeds)
+    assert d.errors.last_error is None, d.errors.value
+    assert d.comparison.outputs_reference["y"].shape == (1, 4)
+    d.sweep.run()
+    d.sweep.wait(60)
+    d.drift.run()
+    d.drift.wait(60)
+    assert d.errors.last_error is None, d.errors.value
+    assert d.sweep.result is not None and d.drift.result is not None

@@ -379,7 +379,10 @@ class Model:
         if missing:
             hint = ""
             if self.image_input is not None and self.image_input not in missing:
-                hint = " Pass side inputs with extra_feeds={name: array}."
+                hint = (
+                    " Pass side inputs with extra_feeds={name: array} (NV12Debugger too;"
+                    " report --feed NAME=T.npy on the command line)."
+                )
             raise InputError(
                 f"Missing value for input(s) {missing} of model {self.name!r} "
                 f"({'; '.join(self.input(n).describe() for n in missing)}).{hint}"
