@@ -232,7 +232,12 @@ def test_vendor_pil_has_no_onnx_form(photos):
         ([1, 1, 8, 8], PreprocessConfig(), "takes 1 channel"),
         ([1, 3, 7, 8], PreprocessConfig(), "odd"),
         ([1, 3, 8], PreprocessConfig(), "not 4-D"),
-        ([1, 8, 5, 5], PreprocessConfig(), "layout"),
+        # neither layout gives 1 or 3 channels: setting config.layout cannot help
+        ([1, 8, 5, 5], PreprocessConfig(), "8 channels as NCHW and 5 as NHWC.*cannot feed"),
+        ([1, 4, 32, 32], PreprocessConfig(layout="NCHW"), "4 channel.*cannot feed"),
+        ([1, 4, 32, 32], PreprocessConfig(), "RGBA"),
+        ([3, 32, 32], PreprocessConfig(), "without a batch axis.*re-export"),
+        ([1, 3, 8, 8], PreprocessConfig(layout="NHWC"), "takes 8 channel.*set config.layout"),
     ],
 )
 def test_plan_input_errors(dims, config, match):

@@ -107,8 +107,20 @@ def plan_input(
             "already-quantized model takes raw codes; give its float original)."
         )
     if len(dims) != 4:
+        hint = (
+            " A (C, H, W) input without a batch axis is not supported: re-export the model "
+            "with a batch axis of 1."
+            if len(dims) == 3
+            else ""
+        )
         raise InputError(
-            f"Input {described} is not 4-D: an image input is (N, C, H, W) or (N, H, W, C)."
+            f"Input {described} is not 4-D: an image input is (N, C, H, W) or (N, H, W, C)." + hint
+        )
+    if config.layout is None and dims[1] not in (1, 3, None) and dims[3] not in (1, 3, None):
+        raise InputError(
+            f"Input {described} has {dims[1]} channels as NCHW and {dims[3]} as NHWC: an NV12 "
+            "frame decodes to 3 channels (rgb, bgr, yuv444) or 1 (gray), so it cannot feed "
+            "this input (an RGBA or RGB-D model needs its other channels from elsewhere)."
         )
     layout = config.layout or guess_layout(dims)
     if layout is None:
@@ -120,8 +132,10 @@ def plan_input(
     if c is not None and c != config.channels:
         if c in (1, 3):
             fix = f"use train_format={'gray' if c == 1 else 'rgb/bgr/yuv444'!r}"
-        else:
+        elif dims[4 - c_ax] in (1, 3, None):  # the other layout's channel axis fits
             fix = f"layout={layout!r} looks wrong for this shape: set config.layout"
+        else:
+            fix = "an NV12 frame decodes to 3 channels or 1, so it cannot feed this input"
         raise InputError(
             f"Input {described} takes {c} channel(s) in layout {layout} but "
             f"train_format={config.train_format!r} gives {config.channels}; {fix}."
