@@ -202,6 +202,10 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
         if not args.model or not args.source:
             raise InputError("bundle needs --model and an IMAGE or FRAME (or --demo)")
         model, source, config = args.model, args.source, _read_config(args.config)
+        if config is None:  # where the model says to start (gray, uint8 codes)
+            from nv12_widgets.model import Model
+
+            config = Model(Path(model).expanduser()).starting_config()
     toolchain = {}
     for item in args.toolchain:
         key, sep, value = item.partition("=")

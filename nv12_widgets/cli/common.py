@@ -169,9 +169,10 @@ def config_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
-def report_config(args: argparse.Namespace):
-    """The PreprocessConfig of a command: --config (else PreprocessConfig(), or
-    demo_config() without --model) with the field options applied on top.
+def report_config(args: argparse.Namespace, model: Any = None):
+    """The PreprocessConfig of a command: --config (else ``model.starting_config()``:
+    PreprocessConfig(), gray for a one-channel model; or demo_config() without --model)
+    with the field options applied on top.
 
     >>> p = argparse.ArgumentParser(); add_config_options(p); _ = p.add_argument("--model")
     >>> report_config(p.parse_args(["--model", "m.onnx", "--swing", "studio"])).swing
@@ -192,16 +193,19 @@ def report_config(args: argparse.Namespace):
             raise InputError(f"--config {str(path)!r}: {exc}") from None
     elif args.model is None:
         base = demo_config()
+    elif model is not None:
+        base = model.starting_config()
     else:
         base = PreprocessConfig()
     overrides = config_overrides(args)
     return base.replace(**overrides) if overrides else base
 
 
-def with_default_size(config, model, rgb: np.ndarray):
+def with_default_size(config, model, rgb: np.ndarray | core.NV12 | None):
     """``config`` with the model's default size for this image when the model's input
     size is dynamic and no --size was given (fixed dimensions kept, dynamic ones from
-    the image's aspect ratio, checked against the model: Model.default_size)."""
+    the image's aspect ratio, checked against the model: Model.default_size); with
+    ``rgb=None`` (a whole set) the size the model itself suggests."""
     from nv12_widgets.model.devicepath.session import is_dynamic
 
     if config.size is not None or model.image_input is None:
@@ -209,8 +213,10 @@ def with_default_size(config, model, rgb: np.ndarray):
     spatial = model.image.spatial
     if spatial is None or not any(is_dynamic(d) for d in spatial):
         return config
-    size = model.default_size(source_hw(rgb))  # a size the model runs at (SizeFinder)
-    note(f"dynamic input size: using --size {size[0]} {size[1]} (height width) for this image")
+    hw = None if rgb is None else source_hw(rgb)
+    size = model.default_size(hw)  # a size the model runs at (SizeFinder)
+    what = "every image" if rgb is None else "this image"
+    note(f"dynamic input size: using --size {size[0]} {size[1]} (height width) for {what}")
     return config.replace(size=size)
 
 
@@ -281,6 +287,36 @@ def add_output_kind_option(parser: Any) -> None:
         "module:Class; NAME may list several outputs, comma-separated [guessed from the "
         "shapes and the model's metadata]",
     )
+
+
+def add_feed_option(parser: Any) -> None:
+    """``--feed NAME=TENSOR.npy`` (repeatable): a value for a non-image model input."""
+    parser.add_argument(
+        "--feed",
+        action="append",
+        metavar="NAME=T.npy",
+        help="a value for a non-image input of the model (repeatable), e.g. "
+        "scale_factor=sf.npy: a .npy, or a .bin with its JSON sidecar [none: a model with "
+        "such an input is refused, naming it]",
+    )
+
+
+def extra_feeds(args: argparse.Namespace) -> dict[str, np.ndarray] | None:
+    """``--feed NAME=T.npy`` entries, loaded (``load_tensor``: no pickle), or None.
+
+    >>> import argparse
+    >>> extra_feeds(argparse.Namespace(feed=None)) is None
+    True
+    """
+    from nv12_widgets.model.exchange.board import load_tensor
+
+    out: dict[str, np.ndarray] = {}
+    for spec in getattr(args, "feed", None) or []:
+        name, sep, path = spec.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise UsageError(f"argument --feed: expected NAME=T.npy, got {spec!r}")
+        out[name.strip()] = load_tensor(Path(path.strip()).expanduser())
+    return out or None
 
 
 def output_kinds(args: argparse.Namespace) -> dict[str, str] | None:

@@ -20,6 +20,7 @@ from nv12_widgets.cli.common import (
     note,
     output_kinds,
     report_config,
+    with_default_size,
 )
 from nv12_widgets.core import InputError
 
@@ -163,7 +164,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         config = demo_config("orientation")
         config = config.replace(**overrides) if overrides else config
     else:
-        config = report_config(args)
+        from nv12_widgets.model import Model
+
+        loaded = Model(args.model) if args.model is not None else None
+        # without --config the model says where to start (gray for a one-channel input)
+        config = report_config(args, loaded if args.config is None else None)
+        if loaded is not None:  # a dynamic input without --size: one size for the set
+            config = with_default_size(config, loaded, None)
     model = args.model if args.model is not None else _demo_model_path("orientation")
     labels = args.labels
     if labels is not None and labels != "folder" and not Path(labels).is_file():

@@ -88,7 +88,7 @@ def _cmd_layers(args: argparse.Namespace) -> int:
     model_path = Path(args.model).expanduser() if args.model else demo_model_path()
     image = Path(args.image) if args.image else demo_image_paths()[1]
     model = Model(model_path)
-    config = report_config(args)
+    config = report_config(args, model)
     source, notes = load_report_image(image, args)
     for text in notes:
         note(f"{image}: {text}")

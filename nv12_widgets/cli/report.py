@@ -19,8 +19,10 @@ from nv12_widgets.cli.common import (
     RAW_FORMATS,
     UsageError,
     add_config_options,
+    add_feed_option,
     add_output_kind_option,
     check_output,
+    extra_feeds,
     load_report_image,
     note,
     output_kinds,
@@ -130,6 +132,7 @@ examples:
         help="free text attached to every finding (what was tested, build id, ...) [none]",
     )
     add_output_kind_option(io_group)
+    add_feed_option(io_group)
     add_config_options(rep)
     rep.set_defaults(func=_cmd_report)
 
@@ -185,13 +188,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if not images:
         raise UsageError("give at least one --image IMG (or --demo for the bundled photos)")
 
-    config = report_config(args)
     if args.model is None:
         model_path = demo_model_path()
         note(f"no --model: using the bundled demo model {model_path.name}")
     else:
         model_path = Path(args.model).expanduser()
     model = Model(model_path)
+    config = report_config(args, model)
 
     if not any(core.is_raw_frame_path(p) for p in images):
         reject(
@@ -208,12 +211,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
             note(f"{path}: {text}")
         loaded.append((path, rgb, notes))
 
-    kinds = output_kinds(args)
+    kinds, feeds = output_kinds(args), extra_feeds(args)
     findings = Findings()
     failures: list[tuple[str, str]] = []  # (gate, what failed it)
     gate = args.min_cosine
     for path, rgb, load_notes in loaded:
-        comparison = compare(model, rgb, with_default_size(config, model, rgb), output_kinds=kinds)
+        comparison = compare(
+            model,
+            rgb,
+            with_default_size(config, model, rgb),
+            output_kinds=kinds,
+            extra_feeds=feeds,
+        )
         image_verdict = comparison.verdict()
         for name, m in comparison.metrics.items():
             v = verdict(
@@ -225,7 +234,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
             )
             print(f"{path}  {name}: {metrics_line(m.to_dict())} - {v.title}")
             if gate is not None and not m.cosine_nv12 >= gate:
-                shown = "not measurable" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
+                why = f" ({m.notes[0]})" if m.notes else ""
+                shown = (
+                    f"not measurable{why}" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
+                )
                 failures.append(
                     (
                         "below --min-cosine",

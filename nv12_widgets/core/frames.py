@@ -546,14 +546,16 @@ def fit_nv12(
     * ``"letterbox"``: scale so the frame fits inside ``size`` (long side fits), then
       place it in the centre of a frame filled with ``pad`` = ``(Y, UV)`` (hbdk4
       ``insert_roi_resize(..., pad_mode="constant", pad_value=...)``; RGA ``imfill`` of
-      the bars). Default ``(16, 128)``: studio black; ``(0, 128)`` is full-swing black.
+      the bars). Default ``(16, 128)``: studio black; ``(0, 128)`` is full-swing black;
+    * ``"letterbox-topleft"``: the same scale, the frame at the top-left corner, the bars
+      below and to the right (YOLOX's ``preproc`` done by the resizer).
 
     Parameters
     ----------
     frame : NV12
     size : (int, int)
         Target ``(height, width)``, both even.
-    policy : {"resize", "center-crop", "letterbox"}
+    policy : {"resize", "center-crop", "letterbox", "letterbox-topleft"}
     interpolation : {"bilinear", "area", "nearest"}
         See :func:`resize_nv12`.
     pad : (int, int)
@@ -597,7 +599,9 @@ def fit_nv12(
     scale = min(th / h, tw / w)
     nh, nw = min(th, _even(h * scale)), min(tw, _even(w * scale))
     scaled = resize_nv12(frame, (nh, nw), interpolation=interpolation)
-    top, left = (th - nh) // 4 * 2, (tw - nw) // 4 * 2
+    top, left = (
+        (0, 0) if policy == "letterbox-topleft" else ((th - nh) // 4 * 2, (tw - nw) // 4 * 2)
+    )
     y = np.full((th, tw), pad_y, np.uint8)
     uv = np.full((th // 2, tw // 2, 2), pad_uv, np.uint8)
     y[top : top + nh, left : left + nw] = scaled.y

@@ -29,7 +29,11 @@ __all__ = [
 ]
 
 READERS = ("pil", "opencv")
-RESIZE_POLICIES = ("resize", "center-crop", "letterbox")
+#: How an image is fitted to the model input (:func:`fit_image`); "letterbox-topleft" is
+#: YOLOX's ``preproc`` (Megvii-BaseDetection/YOLOX ``yolox/data/data_augment.py``, copied
+#: by ddddocr 1.6.1 ``DetectionEngine.preproc``): the scaled image at the top-left corner,
+#: the bars below and to the right.
+RESIZE_POLICIES = ("resize", "center-crop", "letterbox", "letterbox-topleft")
 INTERPOLATIONS = {
     "bilinear": cv2.INTER_LINEAR,
     "area": cv2.INTER_AREA,
@@ -282,9 +286,18 @@ def crop_even(image: np.ndarray) -> np.ndarray:
     --------
     >>> crop_even(np.zeros((3, 5, 3), np.uint8)).shape
     (2, 4, 3)
+    >>> crop_even(np.zeros((1, 5, 3), np.uint8))
+    Traceback (most recent call last):
+    ...
+    nv12_widgets.core._checks.InputError: cropping a 5x1 image to even sides leaves no pixels; ...
     """
     check_image(image, "image", channels=None, dtype=None)
     h, w = image.shape[:2]
+    if h == 1 or w == 1:
+        raise InputError(
+            f"cropping a {w}x{h} image to even sides leaves no pixels; pad it instead "
+            "(nv12_widgets.core.pad_even, convert --pad)."
+        )
     return image[: h - h % 2, : w - w % 2]
 
 
@@ -324,9 +337,12 @@ def fit_image(
         (H, W, C) uint8.
     size : (int, int)
         Target (height, width).
-    policy : {"resize", "center-crop", "letterbox"}
+    policy : {"resize", "center-crop", "letterbox", "letterbox-topleft"}
         "resize" stretches to the size; "center-crop" scales the short side to fit and
-        crops the centre; "letterbox" scales the long side to fit and pads with grey 114.
+        crops the centre; "letterbox" scales the long side to fit and pads with grey 114
+        around it (centred, Ultralytics); "letterbox-topleft" scales the same way (sides
+        rounded down, as YOLOX's ``preproc``) and puts the image at the top-left corner,
+        the grey 114 bars below and to the right.
     interpolation : {"bilinear", "area", "nearest", "bicubic"}
         OpenCV interpolation.
 
@@ -342,6 +358,8 @@ def fit_image(
     (2, 2, 3)
     >>> fit_image(wide, (4, 4), policy="letterbox")[:, 0, 0].tolist()  # grey 114 bars
     [114, 0, 0, 114]
+    >>> fit_image(wide, (4, 4), policy="letterbox-topleft")[:, 0, 0].tolist()
+    [0, 0, 114, 114]
     """
     check_image(rgb, "rgb", channels=None)
     check_choice("policy", policy, RESIZE_POLICIES)
@@ -368,7 +386,8 @@ def _fit_geometry(
 ) -> tuple[int, int, int, int]:
     """The scaled image's (height, width) and where it sits in the target (top, left):
     for "center-crop" the crop's offset into the scaled image, for "letterbox" the
-    scaled image's offset into the padded target, (0, 0) for "resize"."""
+    scaled image's offset into the padded target, (0, 0) for "resize" and
+    "letterbox-topleft" (whose sides are rounded down: ``int(h * r)`` in YOLOX)."""
     (h, w), (th, tw) = source, size
     if policy == "resize":
         return th, tw, 0, 0
@@ -377,6 +396,8 @@ def _fit_geometry(
         nh, nw = max(th, round(h * scale)), max(tw, round(w * scale))
         return nh, nw, (nh - th) // 2, (nw - tw) // 2
     scale = min(th / h, tw / w)
+    if policy == "letterbox-topleft":
+        return min(th, max(1, int(h * scale))), min(tw, max(1, int(w * scale))), 0, 0
     nh, nw = min(th, max(1, round(h * scale))), min(tw, max(1, round(w * scale)))
     return nh, nw, (th - nh) // 2, (tw - nw) // 2
 
@@ -403,7 +424,7 @@ def fit_boxes(
         (K, 4) ``x1, y1, x2, y2`` in source pixels (edges, not pixel centres).
     source_size, size : (int, int)
         The source image's and the model input's ``(height, width)``.
-    policy : {"resize", "center-crop", "letterbox"}
+    policy : {"resize", "center-crop", "letterbox", "letterbox-topleft"}
 
     Returns
     -------

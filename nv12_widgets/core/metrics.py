@@ -11,6 +11,7 @@ from ._checks import InputError
 
 __all__ = [
     "PairMetrics",
+    "SINGLE_VALUE",
     "compare_arrays",
     "cosine_similarity",
     "sqnr_db",
@@ -18,6 +19,10 @@ __all__ = [
     "mean_abs_error",
     "topk_agreement",
 ]
+
+
+#: ``PairMetrics.note`` of a one-element output that changed: its cosine is NaN.
+SINGLE_VALUE = "is a single value, whose cosine is +-1 whatever the change (read max |diff|, SQNR)"
 
 
 def _pair(a, b) -> tuple[np.ndarray, np.ndarray]:
@@ -166,7 +171,8 @@ class PairMetrics:
     agreement : float or None
         Fraction of equal elements for integer / boolean outputs, else None.
     note : str
-        Why the metrics are NaN ("" when they are measured).
+        Why the metrics (or, for a single value, the cosine) are NaN ("" when they are
+        measured).
 
     Examples
     --------
@@ -217,6 +223,10 @@ def compare_arrays(reference: np.ndarray, test: np.ndarray) -> PairMetrics:
     * identical arrays (``test is reference`` or equal element by element): cosine 1,
       SQNR ``inf``, errors 0 - even for all-zero arrays, whose cosine would otherwise
       be 0 by the vendor's convention;
+    * a single value that changed (a (1, 1) sigmoid score, a regressed scalar, an
+      ArgMax class index): the cosine of two one-element vectors is their sign
+      agreement, +-1 whatever the change (``a * b / (|a| |b|)``), so it is NaN with a
+      ``note``; SQNR and the errors are measured (read those);
     * otherwise cosine (:func:`cosine_similarity`), SQNR (:func:`sqnr_db`) and the
       absolute errors, all accumulated in float64;
     * top-1 / top-5 agreement (:func:`topk_agreement`) for classifier-shaped arrays
@@ -240,6 +250,9 @@ def compare_arrays(reference: np.ndarray, test: np.ndarray) -> PairMetrics:
     1.0
     >>> compare_arrays(np.zeros(3), np.zeros(4)).note
     'shapes differ: reference (3,), this path (4,)'
+    >>> one = compare_arrays(np.array([[0.8]]), np.array([[0.3]]))  # a score fell 0.8 -> 0.3
+    >>> one.cosine, round(one.max_abs, 2), one.measured
+    (nan, 0.5, False)
     """
     nan = math.nan
     ref = np.asarray(reference)
@@ -295,6 +308,9 @@ def compare_arrays(reference: np.ndarray, test: np.ndarray) -> PairMetrics:
     else:
         sqnr = float(10.0 * np.log10(signal / noise))
     absd = np.abs(d, out=d)
+    note = ""
+    if ref.size == 1:
+        cosine, note = nan, SINGLE_VALUE
     return PairMetrics(
         cosine,
         sqnr,
@@ -303,4 +319,5 @@ def compare_arrays(reference: np.ndarray, test: np.ndarray) -> PairMetrics:
         top1=topk_agreement(ref, out, k=1) if classifier else None,
         top5=(topk_agreement(ref, out, k=5) if ref.shape[1] > 5 else None) if classifier else None,
         agreement=float(np.mean(ref == out)) if integer else None,
+        note=note,
     )

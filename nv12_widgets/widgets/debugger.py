@@ -65,6 +65,10 @@ class NV12Debugger(W.VBox):
     output_kinds, interpreters : optional
         How the outputs read (the Task panel's "reads as" dropdowns start there; see
         :meth:`~nv12_widgets.model.Comparator.compare`).
+    extra_feeds : mapping, optional
+        Values of the model's non-image inputs (a PaddleDetection export's
+        ``scale_factor``, say), given to every run: the comparison, the sweep and the
+        drift by cause.
 
     Attributes
     ----------
@@ -90,14 +94,17 @@ class NV12Debugger(W.VBox):
         panels: Sequence[type] | None = None,
         output_kinds: Mapping[str, str] | None = None,
         interpreters: Any = None,
+        extra_feeds: Mapping[str, Any] | None = None,
     ):
         config = as_config(config)
         if model is None:
             model, config = demo_model(), config or demo_config()
         self.model = model if isinstance(model, Model) else Model(model)
-        self.comparator = Comparator(self.model)
+        self.comparator = Comparator(self.model, extra_feeds=extra_feeds)
+        self.extra_feeds = self.comparator.extra_feeds  # checked, as arrays
         self.output_kinds, self.interpreters = output_kinds, interpreters  # the task panel's
-        config = config or PreprocessConfig()
+        # no config: where the model says to start (gray for a one-channel input)
+        config = config or self.model.starting_config()
         self.comparison = None
         self.image: np.ndarray | NV12 | None = None  # RGB, or the raw frame itself
         self.frame: NV12 | None = None  # the raw frame loaded, when the source is one
@@ -425,6 +432,7 @@ class NV12Debugger(W.VBox):
             variants=common_variants(config),
             progress=progress,
             cancel=cancel,
+            extra_feeds=self.extra_feeds or None,
             **self.compare_options(),
         )
 

@@ -41,10 +41,14 @@ class DriftPanel(Panel, W.VBox):
             dashboard.model,
             lambda **fields: dashboard.findings_panel.record_entry(**fields),
             dashboard.report_error,
+            extra_feeds=getattr(dashboard, "extra_feeds", None),
         )
 
-    def __init__(self, model: Any, record_entry: Callable, on_error: Callable):
+    def __init__(
+        self, model: Any, record_entry: Callable, on_error: Callable, extra_feeds: Any = None
+    ):
         self._model, self._record_entry, self._on_error = model, record_entry, on_error
+        self._extra_feeds = dict(extra_feeds or {})  # the model's non-image inputs
         self.job = BackgroundJob(self._work, "Drift by cause", "sitemap", "Causes")
         self.start, self.cancel, self.progress = self.job.start, self.job.cancel, self.job.progress
         self.start.add_class("nv12-drift")
@@ -128,7 +132,14 @@ class DriftPanel(Panel, W.VBox):
     def _work(self, progress, cancel) -> None:
         comparison, image_name = self.comparison, self.image_name
         try:
-            result = drift_by_cause(self._model, comparison, progress=progress, cancel=cancel)
+            result = drift_by_cause(
+                self._model,
+                comparison,
+                input_name=comparison.image_input if self._extra_feeds else None,
+                extra_feeds=self._extra_feeds or None,
+                progress=progress,
+                cancel=cancel,
+            )
             png = chart_png(result)
         except Exception as exc:  # noqa: BLE001
             self.info.value = ""

@@ -18,7 +18,7 @@ from nv12_widgets.core.heads import (
 
 
 # ---------------------------------------------------------------------- fit_boxes
-@pytest.mark.parametrize("policy", ["resize", "center-crop", "letterbox"])
+@pytest.mark.parametrize("policy", ["resize", "center-crop", "letterbox", "letterbox-topleft"])
 @pytest.mark.parametrize("source", [(120, 200), (200, 90)])
 def test_fit_boxes_follows_fit_image(policy, source):
     """A white box drawn on a black image lands where fit_boxes says (within 1 px)."""

@@ -267,6 +267,14 @@ def test_crop_even():
     assert crop_even(np.zeros((3, 3), np.float32)).shape == (2, 2)
 
 
+@pytest.mark.parametrize("shape", [(1, 1, 3), (1, 500, 3), (7, 1)])
+def test_crop_even_of_a_one_pixel_side_says_to_pad(shape):
+    """It used to return an empty image, refused later as "rgb is empty (shape (0, 0, 3))"."""
+    with pytest.raises(InputError, match="leaves no pixels; pad it instead"):
+        crop_even(np.zeros(shape, np.uint8))
+    assert min(pad_even(np.zeros(shape, np.uint8)).shape[:2]) == 2
+
+
 def test_pad_even():
     x = np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3)
     p = pad_even(x)
@@ -324,6 +332,21 @@ def test_fit_letterbox_tall():
     assert (out[:, 20:40] == 250).all()
 
 
+@pytest.mark.parametrize("source", [(400, 600), (517, 333), (240, 360), (416, 416), (33, 500)])
+def test_fit_letterbox_topleft_equals_yolox_preproc(source):
+    """YOLOX's ``preproc`` as ddddocr 1.6.1 ships it (its YOLOX detector's own
+    preprocessing, an independent implementation): the image scaled by
+    min(416 / h, 416 / w), sides rounded down, at the top-left of a grey-114 canvas."""
+    ddddocr = pytest.importorskip("ddddocr")
+    from ddddocr.core.detection_engine import DetectionEngine
+
+    assert ddddocr  # the wheel is there
+    bgr = np.random.default_rng(sum(source)).integers(0, 256, (*source, 3), dtype=np.uint8)
+    theirs, _ratio = DetectionEngine.preproc(None, bgr, (416, 416))
+    ours = fit_image(bgr, (416, 416), policy="letterbox-topleft", interpolation="bilinear")
+    np.testing.assert_array_equal(ours.transpose(2, 0, 1), theirs.astype(np.uint8))
+
+
 def test_fit_center_crop():
     rgb = np.random.default_rng(0).integers(0, 256, (100, 200, 3), dtype=np.uint8)
     # No scaling needed (scale = max(1, 0.5) = 1): exactly the centre 100 columns.
@@ -338,7 +361,7 @@ def test_fit_center_crop():
     assert out[0, 0].tolist() == [60, 60, 60]
 
 
-@pytest.mark.parametrize("policy", ["resize", "center-crop", "letterbox"])
+@pytest.mark.parametrize("policy", ["resize", "center-crop", "letterbox", "letterbox-topleft"])
 @pytest.mark.parametrize("size", [(64, 64), (37, 91), (300, 20)])
 def test_fit_output_sizes(policy, size):
     rgb = images()["astronaut_238x322"]

@@ -136,3 +136,33 @@ def test_topk_errors():
 def test_size_mismatch(func):
     with pytest.raises(InputError, match=r"cannot compare arrays of 3 and 4 elements.*same output"):
         func(np.zeros(3), np.zeros((2, 2)))
+
+
+# -- a single value -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "ref, test",
+    [
+        (np.array([[0.8]], np.float32), np.array([[0.3]], np.float32)),  # a sigmoid score
+        (np.float32(2.5), np.float32(-7.0)),  # a regressed scalar, rank 0
+        (np.array([3], np.int64), np.array([5], np.int64)),  # an ArgMax class index
+    ],
+)
+def test_a_single_changed_value_has_no_cosine_but_its_errors(ref, test):
+    """The cosine of two one-element vectors is +-1 whatever the change (scikit-learn's
+    independent cosine_similarity says so too): it must not read as "no loss"."""
+    from sklearn.metrics.pairwise import cosine_similarity as sk_cosine
+
+    from nv12_widgets.core import compare_arrays
+    from nv12_widgets.core.metrics import SINGLE_VALUE
+
+    a, b = (np.asarray(v, np.float64).reshape(1, 1) for v in (ref, test))
+    assert abs(sk_cosine(a, b)[0, 0]) == pytest.approx(1.0)  # the degeneracy
+    m = compare_arrays(ref, test)
+    assert math.isnan(m.cosine) and m.note == SINGLE_VALUE and not m.measured
+    assert m.max_abs == pytest.approx(abs(float(a[0, 0]) - float(b[0, 0])), rel=1e-6)
+    assert math.isfinite(m.sqnr_db)
+    if np.asarray(ref).dtype.kind == "i":
+        assert m.agreement == 0.0
+    # the same value on both paths: nothing changed, cosine 1 as for any identical pair
+    same = compare_arrays(ref, np.array(ref, copy=True))
+    assert same.cosine == 1.0 and same.measured

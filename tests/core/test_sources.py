@@ -70,7 +70,8 @@ def test_tables_and_accept_strings():
     for ext in RAW_SUFFIXES:
         assert ext in UPLOAD_ACCEPT.split(",")
     dataset, quantize, sweep = (
-        importlib.import_module(f"nv12_widgets.model.workflows.{m}") for m in ("dataset", "quantize", "sweep")
+        importlib.import_module(f"nv12_widgets.model.workflows.{m}")
+        for m in ("dataset", "quantize", "sweep")
     )
     assert dataset.IMAGE_SUFFIXES is sweep.IMAGE_SUFFIXES is quantize.IMAGE_SUFFIXES
     assert dataset.IMAGE_SUFFIXES is IMAGE_SUFFIXES
@@ -248,3 +249,18 @@ def test_a_1088_row_buffer_read_as_1080_names_the_aligned_height():
     with pytest.raises(InputError, match=r"aligned_height=1088"):
         load_frame(data, width=64, height=1080)
     assert load_frame(data, width=64, height=1080, aligned_height=1088).shape == (1080, 64)
+
+
+@pytest.mark.parametrize("tall", [False, True])
+def test_letterbox_topleft_puts_the_bars_below_and_right(tall):
+    """Pad only (no scaling): the frame at the top-left, what rgb_to_nv12 makes of the
+    image padded bottom/right with black - as fit_image places it in RGB."""
+    rgb = _rgb(12, 32, seed=5) if not tall else _rgb(32, 12, seed=5)
+    frame = rgb_to_nv12(rgb)
+    got = fit_nv12(frame, (32, 32), policy="letterbox-topleft", pad=(0, 128))
+    h, w = rgb.shape[:2]
+    padded = np.zeros((32, 32, 3), np.uint8)
+    padded[:h, :w] = rgb
+    assert got == rgb_to_nv12(padded)
+    placed = fit_image(rgb, (32, 32), policy="letterbox-topleft")
+    np.testing.assert_array_equal(placed[:h, :w], rgb)

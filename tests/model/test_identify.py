@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import nv12_widgets.core as core
 from nv12_widgets.cli import main
 from nv12_widgets.core import NV12, InputError
-from nv12_widgets.model import PreprocessConfig, identify_pipeline
+from nv12_widgets.model import PreprocessConfig, demo_image_paths, identify_pipeline
 from nv12_widgets.model.devicepath.pipeline import Pipeline
 from nv12_widgets.model.exchange.board import save_nv12, save_tensor
 from nv12_widgets.model.workflows.identify import Identification
@@ -371,6 +371,8 @@ def test_result_serialises_and_reads(crop):
         (None, np.zeros((1, 3, 8, 8)), {"tolerance": -1}, "tolerance"),
         (None, np.zeros((1, 3, 8, 8)), {"model_size": (9, 8)}, "model_size"),
         (None, np.zeros((1, 3, 8, 8), bool), {}, "numbers"),
+        (None, np.zeros((0, 3, 8, 8), np.float32), {}, "holds no values"),  # was IndexError
+        (None, np.zeros((1, 3, 0, 8), np.float32), {}, "holds no values"),
     ],
 )
 def test_bad_input_raises_input_error(rgb, observed, kw, match):
@@ -498,3 +500,19 @@ def test_float16_dump_within_its_rounding(crop):
     assert result.identified, result.summary()
     assert result.effective_tolerance > result.tolerance  # half a float16 step added
     np.testing.assert_allclose(result.config.pixel_std, [127.5] * 3, rtol=1e-2)
+
+
+def test_yolox_preprocessing_is_identified_as_a_top_left_letterbox():
+    """ddddocr's YOLOX detector input (its own ``preproc``: BGR codes 0..255, the image
+    at the top-left of a grey-114 416 x 416 canvas) used to be "not from this image"."""
+    pytest.importorskip("ddddocr")
+    from ddddocr.core.detection_engine import DetectionEngine
+
+    rgb = core.load_image(next(p for p in demo_image_paths() if p.stem == "chelsea"))
+    tensor, _ratio = DetectionEngine.preproc(None, rgb[..., ::-1], (416, 416))
+    result = identify_pipeline(rgb, tensor[None])
+    assert result.identified, result.summary()
+    c = result.config
+    assert (c.resize_policy, c.train_format, c.size) == ("letterbox-topleft", "bgr", (416, 416))
+    assert c.pixel_mean == pytest.approx((0, 0, 0), abs=1e-3)
+    assert c.pixel_std == pytest.approx((1, 1, 1), abs=1e-3)

@@ -3,9 +3,9 @@
 The dumps are made by the package's own executor (``Pipeline.run``: the tensor the
 model is fed on the device path, float where a profile decodes to float) for every
 device profile (and the generic keyword encoder) x training format x layout x resize
-policy. The full product is ~370 searches; it is subsampled deterministically so that
-every profile meets every format, and every (layout, policy) pair occurs for each
-profile (2 and 3 are coprime), on a small image to stay fast.
+policy. The full product is ~500 searches; it is subsampled deterministically so that
+every profile meets every format, every layout and every resize policy, on a small image
+to stay fast.
 """
 
 from __future__ import annotations
@@ -33,7 +33,11 @@ def _cases():
         fmts = [f for f in core.TRAIN_FORMATS if f != "yuv444" or _has_yuv444(profile)]
         for f, fmt in enumerate(fmts):
             i = p + f
-            out.append((profile, fmt, LAYOUTS[i % 2], POLICIES[i % 3]))
+            out.append((profile, fmt, LAYOUTS[i % 2], POLICIES[i % len(POLICIES)]))
+        # fewer formats than policies: each policy the loop missed, once, in rgb
+        seen = {c[3] for c in out if c[0] == profile}
+        for k, policy in enumerate(q for q in POLICIES if q not in seen):
+            out.append((profile, "rgb", LAYOUTS[(p + k + 1) % 2], policy))
     return out
 
 
@@ -88,7 +92,7 @@ def test_identify_names_the_pipeline_of_its_own_tensor(rgb, profile, fmt, layout
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_identify_names_the_encoder_of_its_own_frame(rgb, profile):
-    policy = POLICIES[PROFILES.index(profile) % 3]
+    policy = POLICIES[PROFILES.index(profile) % len(POLICIES)]
     cfg = _config(profile, "rgb", "NHWC", policy)
     frame = Pipeline.for_size(cfg, SIZE).run(rgb).frame
     result = identify_pipeline(rgb, frame)

@@ -18,6 +18,7 @@ from nv12_widgets.model.judge.lint import (
     MAX_ASPECT_DISTORTION,
     LintFinding,
     apply_fixes,
+    checked_image,
     lint,
 )
 from nv12_widgets.model.judge.mistake_cost import mistake_cost
@@ -410,3 +411,20 @@ def test_decode_matrix_mismatch_is_an_error_with_a_fix():
     assert [x.code for x in lint(prof) if x.code == "decode-matrix"] == ["decode-matrix"]
     assert not [x for x in lint(c.replace(train_format="gray")) if x.code == "decode-matrix"]
     assert not [x for x in lint(c.replace(decode_matrix="bt709")) if x.code == "decode-matrix"]
+
+
+def test_a_one_pixel_image_file_is_refused_for_its_size_not_its_shape(tmp_path, conv_model):
+    """A 1x1 PNG read from a path used to be refused with "must be an (H, W, 3) uint8 RGB
+    array ..., got (1, 1, 3)", which it is; the message now names the size."""
+    from PIL import Image
+
+    from nv12_widgets.model import compare
+
+    path = tmp_path / "dot.png"
+    Image.fromarray(np.full((1, 1, 3), 90, np.uint8)).save(path)
+    with pytest.raises(InputError, match=r"1x1 pixels is too small: it needs at least 2x2"):
+        compare(conv_model, path, PreprocessConfig())
+    with pytest.raises(InputError, match=r"too small: it needs at least 2x2"):
+        checked_image(np.full((1, 5, 3), 90, np.uint8))
+    with pytest.raises(InputError, match=r"shape \(H, W, 3\), got \(4, 4\)"):
+        checked_image(np.zeros((4, 4), np.uint8))

@@ -15,8 +15,9 @@ import pytest
 from onnx import TensorProto, helper
 
 from nv12_widgets.core import PROFILES, InputError, fit_image, load_image
-from nv12_widgets.model import PreprocessConfig, demo_image_paths
+from nv12_widgets.model import Model, PreprocessConfig, demo_image_paths
 from nv12_widgets.model.devicepath.builder import GraphBuilder
+from nv12_widgets.model.devicepath.graph import insert_nv12_preprocess
 from nv12_widgets.model.devicepath.pipeline import (
     DecodeStage,
     EncodeStage,
@@ -231,7 +232,12 @@ def test_vendor_pil_has_no_onnx_form(photos):
         ([1, 1, 8, 8], PreprocessConfig(), "takes 1 channel"),
         ([1, 3, 7, 8], PreprocessConfig(), "odd"),
         ([1, 3, 8], PreprocessConfig(), "not 4-D"),
-        ([1, 8, 5, 5], PreprocessConfig(), "layout"),
+        # neither layout gives 1 or 3 channels: setting config.layout cannot help
+        ([1, 8, 5, 5], PreprocessConfig(), "8 channels as NCHW and 5 as NHWC.*cannot feed"),
+        ([1, 4, 32, 32], PreprocessConfig(layout="NCHW"), "4 channel.*cannot feed"),
+        ([1, 4, 32, 32], PreprocessConfig(), "RGBA"),
+        ([3, 32, 32], PreprocessConfig(), "without a batch axis.*re-export"),
+        ([1, 3, 8, 8], PreprocessConfig(layout="NHWC"), "takes 8 channel.*set config.layout"),
     ],
 )
 def test_plan_input_errors(dims, config, match):
@@ -243,7 +249,7 @@ def test_plan_input_treats_minus_one_as_dynamic():
     plan = plan_input("x", [-1, 3, -1, -1], np.dtype(np.float32), PreprocessConfig(size=(48, 320)))
     assert plan.shape == (1, 3, 48, 320)
     assert is_dynamic(-1) and is_dynamic(0) and is_dynamic("N") and not is_dynamic(1)
-    with pytest.raises(InputError, match="not floating point"):
+    with pytest.raises(InputError, match="uint8: it takes pixel codes"):
         plan_input("x", [1, 3, 8, 8], np.dtype(np.uint8), PreprocessConfig())
 
 
@@ -301,3 +307,82 @@ def test_stages_pickle_without_their_cached_hash():
     hash(stage)
     again = pickle.loads(pickle.dumps(stage))
     assert "_hash" not in again.__dict__ and again == stage and hash(again) == hash(stage)
+
+
+@pytest.mark.parametrize("config", [PreprocessConfig(), PreprocessConfig(size=(299, 299))])
+def test_a_model_fixed_at_an_odd_size_is_not_told_to_set_config_size(config):
+    """An Inception-style 299 x 299 input: config.size cannot change a fixed size (it must
+    equal it), so the message names the real way out instead of a dead end."""
+    with pytest.raises(InputError) as err:
+        plan_input("x", [1, 3, 299, 299], np.dtype(np.float32), config)
+    message = str(err.value)
+    assert "fixed at an odd size 299 x 299" in message and "300 x 300" in message
+    assert "Set config.size" not in message
+    # a dynamic input at an odd config.size: there config.size is the way out
+    with pytest.raises(InputError, match="Set config.size to even numbers"):
+        plan_input("x", [1, 3, "h", "w"], np.dtype(np.float32), PreprocessConfig(size=(33, 32)))
+
+
+# ---------------------------------------------------------------------- uint8 image inputs
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
+def test_a_uint8_input_gets_codes_rounded_and_clipped_numpy_equals_onnx(layout):
+    """A model taking uint8 pixel codes (it normalises inside, e.g. a TensorFlow
+    detector's ``image_tensor``): float pixels (noise, float-decoding profiles) are
+    rounded half to even and clipped to 0..255 - numpy and ONNX Round + Clip + Cast
+    bit for bit, ties and out-of-range values included."""
+    cfg = PreprocessConfig(divisor=1.0, layout=layout)
+    stage = NormalizeStage.of(cfg, _plan(3, layout, np.uint8))
+    b = GraphBuilder("t/", {"px", "out"})
+    stage.onnx(b, "px", "out")
+    graph = helper.make_graph(
+        b.nodes,
+        "norm",
+        [helper.make_tensor_value_info("px", TensorProto.FLOAT, [1, *SIZE, 3])],
+        [helper.make_tensor_value_info("out", TensorProto.UINT8, None)],
+        initializer=b.inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    ramp = np.linspace(-3.5, 258.5, SIZE[0] * SIZE[1] * 3, dtype=np.float32)
+    pixels = np.concatenate([ramp, np.float32([0.5, 1.5, 2.5, 254.5, -0.5, 300.0])])
+    pixels = np.resize(pixels, (*SIZE, 3)).astype(np.float32)
+    got = sess.run(None, {"px": pixels[None]})[0]
+    want = stage.numpy(pixels)
+    assert got.dtype == want.dtype == np.uint8 and np.array_equal(got, want)
+    laid = pixels.transpose(2, 0, 1) if layout == "NCHW" else pixels
+    assert np.array_equal(want[0], np.clip(np.rint(laid), 0, 255).astype(np.uint8))
+
+
+def test_a_uint8_input_is_fed_codes_and_refuses_a_normalising_config(photos):
+    """It used to be refused whatever the config ("not floating point ... give its float
+    original"); a normalising config is still refused, saying what to set."""
+    with pytest.raises(InputError, match=r"uint8: it takes pixel codes.*set divisor=1, mean=0"):
+        plan_input("x", [1, 3, 8, 8], np.dtype(np.uint8), PreprocessConfig())
+    with pytest.raises(InputError, match="not floating point"):  # int8: quantised, not codes
+        plan_input("x", [1, 3, 8, 8], np.dtype(np.int8), PreprocessConfig(divisor=1.0))
+    # one uint8 channel: an NV12-inserted model's Y plane, not an image of codes
+    nv12_model = insert_nv12_preprocess(
+        _float_model(), PreprocessConfig(), input_names=("nv12_y", "nv12_uv")
+    )
+    gray_codes = PreprocessConfig(train_format="gray", divisor=1.0)
+    with pytest.raises(InputError, match="NV12-inserted .* give its float original"):
+        Pipeline.for_model(Model(nv12_model), gray_codes)
+    for profile in (None, "openvino-f32", "horizon"):
+        cfg = PreprocessConfig(divisor=1.0, profile=profile)
+        pipe = Pipeline.from_plan(_plan(3, "NHWC", np.uint8), cfg)
+        run = pipe.run(photos["coffee"])
+        assert run.device_tensor.dtype == run.reference_tensor.dtype == np.uint8
+        np.testing.assert_array_equal(run.reference_tensor[0], run.reference_pixels)
+        sess = ort.InferenceSession(
+            pipe.preprocess_model().SerializeToString(), providers=["CPUExecutionProvider"]
+        )
+        y, uv = run.frame.as_model_inputs()
+        got = sess.run(None, {"y": np.ascontiguousarray(y), "uv": np.ascontiguousarray(uv)})
+        assert np.array_equal(got[0], run.device_tensor)
+
+
+def _float_model():
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 8, 8])
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "relu", [x], [y])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])

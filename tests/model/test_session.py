@@ -134,3 +134,38 @@ def test_pickle_rebuilds_the_session(tmp_path, conv_model):
 def test_repr_and_proto(conv_model):
     assert "x: float32 [1, 3, 8, 8] (NCHW)" in repr(conv_model)
     assert conv_model.proto.graph.name == "conv_nchw"
+
+
+def test_starting_config_is_gray_for_a_one_channel_input():
+    """What the dashboard and the CLI start from without a config: the default three
+    channels cannot feed a [1, 1, H, W] input, grey levels can."""
+    from nv12_widgets.model import compare
+
+    gray = Model(onnx_builders.gray_nchw(size=(8, 8)))
+    assert gray.starting_config().train_format == "gray"
+    assert gray.starting_config().mean == (0.0,)
+    rgb = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    assert compare(gray, rgb, gray.starting_config()).config.train_format == "gray"
+    assert Model(onnx_builders.conv_nchw()).starting_config().train_format == "rgb"
+    assert Model(onnx_builders.nhwc_model()).starting_config().train_format == "rgb"
+
+
+def test_starting_config_feeds_codes_to_a_uint8_input():
+    """A uint8 RGB input normalises inside: it starts at divisor 1 (codes as they are),
+    and the comparison feeds it uint8 on every path."""
+    from onnx import TensorProto, helper
+
+    from nv12_widgets.model import compare
+
+    x = helper.make_tensor_value_info("x", TensorProto.UINT8, [1, 8, 8, 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 8, 3])
+    nodes = [helper.make_node("Cast", ["x"], ["f"], to=TensorProto.FLOAT),
+             helper.make_node("Sqrt", ["f"], ["y"])]  # fmt: skip
+    proto = onnx_builders.make_model(nodes, [x], [y])
+    model = Model(proto)
+    config = model.starting_config()
+    assert config.divisor == 1.0 and config.train_format == "rgb"
+    rgb = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    c = compare(model, rgb, config)
+    assert {t.dtype for t in c.tensors.values()} == {np.dtype(np.uint8)}
+    np.testing.assert_allclose(c.outputs_reference["y"][0], np.sqrt(rgb.astype(np.float32)))

@@ -156,3 +156,41 @@ def test_without_the_graph_squares_are_the_last_resort():
 def test_graph_constants_that_do_not_follow_the_pixels_say_nothing(conv_model):
     """A per-pixel / per-column head (here a 1x1-conv model) states no pixel count."""
     assert stated_area(conv_model.proto, conv_model.image) is None
+
+
+def _height_32_only() -> onnx.ModelProto:
+    """x [1, 3, ?, ?] + c [1, 1, 32, 1]: runs at height 32 only - the size rule's 32 x 32
+    for a tiny image runs, the square presets 224 / 320 / 640 do not."""
+    c = np.linspace(0, 1, 32, dtype=np.float32).reshape(1, 1, 32, 1)
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["x", "c"], ["y"])],
+        "h32",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, "h", "w"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, "h", "w"])],
+        initializer=[numpy_helper.from_array(c, "c")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model
+
+
+def test_every_size_offered_runs_when_the_rules_size_runs():
+    """The size control offered 224 x 224, 320 x 320 and 640 x 640 next to the rule's
+    32 x 32 without trying them: on PP-OCRv4's recogniser (a 2 x 3 image) they failed
+    in onnxruntime. Now every size offered is one the model was seen to run at."""
+    model = Model(_height_32_only())
+    options = model.size_options((2, 3))
+    assert options[0][1] == (32, 32)
+    rgb = np.random.default_rng(0).integers(0, 256, (24, 36, 3), dtype=np.uint8)
+    for _label, size in options:
+        assert size[0] == 32
+        compare(model, rgb, PreprocessConfig(size=size))  # raises when it does not run
+
+
+def test_every_size_offered_for_the_rapidocr_recogniser_runs():
+    rapidocr = pytest.importorskip("rapidocr_onnxruntime")
+    path = Path(rapidocr.__file__).parent / "models" / "ch_PP-OCRv4_rec_infer.onnx"
+    model = Model(path)
+    rgb = np.random.default_rng(1).integers(0, 256, (24, 36, 3), dtype=np.uint8)
+    for _label, size in model.size_options((2, 3)):
+        compare(model, rgb, PreprocessConfig(size=size))

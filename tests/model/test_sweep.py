@@ -240,3 +240,38 @@ def test_dask_client_runs_the_sweep_too(conv_model, images, tiny_config, variant
     np.testing.assert_allclose(remote.noise["y"], local.noise["y"], rtol=0, atol=1e-12)
     np.testing.assert_allclose(remote.variants["y"], local.variants["y"], rtol=0, atol=1e-12)
     assert remote.variant_verdicts.tolist() == local.variant_verdicts.tolist()
+
+
+def test_a_single_value_output_says_why_the_sweep_is_all_n_a():
+    """A (1, 1) score has no cosine (core.metrics.SINGLE_VALUE): every cell is n/a, and
+    the summary and headline say why instead of leaving bare n/a (it used to read
+    1.000000 everywhere, whatever the score did)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    from nv12_widgets.model.workflows.sweep import UNMEASURED
+
+    rng = np.random.default_rng(0)
+    init = [
+        numpy_helper.from_array(rng.normal(0, 0.5, (4, 3, 3, 3)).astype(np.float32), "w"),
+        numpy_helper.from_array(rng.normal(0, 1.5, (1, 4)).astype(np.float32), "fc"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("GlobalAveragePool", ["c"], ["g"]),
+        helper.make_node("Flatten", ["g"], ["f"]),
+        helper.make_node("Gemm", ["f", "fc"], ["logit"], transB=1),
+        helper.make_node("Sigmoid", ["logit"], ["p"]),
+    ]
+    model = onnx_builders.make_model(
+        nodes,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+        [helper.make_tensor_value_info("p", TensorProto.FLOAT, [1, 1])],
+        init,
+    )
+    image = rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)
+    r = sweep(model, image, PreprocessConfig(), (0, 2), (0,), progress=False)
+    assert UNMEASURED in r.summary() and UNMEASURED in r.headline()
+    # a multi-value output keeps its numbers and no such line
+    r = sweep(onnx_builders.conv_nchw(size=(16, 16)), image, PreprocessConfig(), (0, 2), (0,),
+              progress=False)  # fmt: skip
+    assert UNMEASURED not in r.summary() and "n/a" not in r.headline()

@@ -118,3 +118,70 @@ def test_dense_map_below_its_threshold_is_no_signal_by_the_task():
     assert m.answer_empty is True and "threshold 0.3" in m.answer_reason
     v = c.verdict()
     assert (v.code, v.rule) == ("no-signal", "R2") and "answers nothing" in v.text
+
+
+def test_a_single_value_output_that_moved_is_never_no_loss(tmp_path):
+    """A (1, 1) sigmoid score: its cosine is 1 whatever it does, so the verdict used to
+    say "No measurable loss" while the score moved; it now says it cannot judge by the
+    cosine and gives how far each path moved the value."""
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx_builders import make_model
+
+    from nv12_widgets.model import PreprocessConfig, compare
+
+    rng = np.random.default_rng(0)
+    init = [
+        numpy_helper.from_array(rng.normal(0, 0.5, (4, 3, 3, 3)).astype(np.float32), "w"),
+        numpy_helper.from_array(np.zeros(4, np.float32), "b"),
+        numpy_helper.from_array(rng.normal(0, 1.5, (1, 4)).astype(np.float32), "fc"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("GlobalAveragePool", ["c"], ["g"]),
+        helper.make_node("Flatten", ["g"], ["f"]),
+        helper.make_node("Gemm", ["f", "fc"], ["logit"], transB=1),
+        helper.make_node("Sigmoid", ["logit"], ["p"]),
+    ]
+    model = make_model(
+        nodes,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+        [helper.make_tensor_value_info("p", TensorProto.FLOAT, [1, 1])],
+        init,
+    )
+    ramp = np.linspace(0, 255, 16 * 16 * 3).reshape(16, 16, 3).astype(np.uint8)
+    image = np.ascontiguousarray(np.dstack([ramp[..., 0], ramp[::-1, :, 1], ramp[:, ::-1, 2]]))
+    c = compare(model, image, PreprocessConfig())
+    m = c.metrics["p"]
+    moved = abs(float(c.outputs_nv12["p"][0, 0]) - float(c.outputs_reference["p"][0, 0]))
+    assert moved > 1e-4 and m.max_abs_nv12 == pytest.approx(moved)
+    v = c.verdict()
+    assert v.code == "unmeasurable" and v.code != "no-loss"
+    assert "single value" in v.text and f"{m.max_abs_nv12:.3g}" in v.text
+
+
+def test_a_logit_map_below_0_3_is_judged_by_its_numbers_not_called_empty():
+    """A (1, 1, H, W) map of logits (all < 0.3) was guessed a DB probability map and
+    judged "No signal on this image" (no pixel above 0.3) while the NV12 path moved it."""
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx_builders import make_model
+
+    from nv12_widgets.model import PreprocessConfig, compare
+
+    rng = np.random.default_rng(0)
+    init = [
+        numpy_helper.from_array(rng.normal(0, 0.5, (1, 3, 3, 3)).astype(np.float32), "w"),
+        numpy_helper.from_array(np.array([-8.0], np.float32), "b"),
+    ]
+    model = make_model(
+        [helper.make_node("Conv", ["x", "w", "b"], ["logits"], pads=[1, 1, 1, 1])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 1, 32, 32])],
+        init,
+    )
+    yy, xx = np.mgrid[0:32, 0:32]
+    image = np.dstack([xx * 8, yy * 8, (xx + yy) * 4]).astype(np.uint8)
+    c = compare(model, image, PreprocessConfig())
+    assert c.outputs_reference["logits"].max() < 0.3
+    assert "db(logits)" not in c.tasks
+    v = c.verdict()
+    assert v.code != "no-signal" and c.metrics["logits"].cosine_nv12 < 1.0

@@ -387,23 +387,43 @@ class DBKind(OutputKind):
         return line
 
     def fits(self, arrays, metadata=None) -> bool:
-        """The shapes it reads (see :meth:`confidence`)."""
-        return self.confidence(arrays, metadata) > 0.0
+        """The shapes it reads: one float ``(1, 1, H, W)`` or ``(N, H, W)`` map. A user
+        may read any such map as DB; only the guess (:meth:`confidence`) asks its values
+        to be probabilities."""
+        if len(arrays) != 1:
+            return False
+        a = np.asarray(arrays[0])
+        if a.dtype.kind != "f" or a.size == 0:
+            return False
+        if a.ndim == 4:
+            return a.shape[1] == 1 and a.shape[2] >= 2 and a.shape[3] >= 2
+        return a.ndim == 3 and min(a.shape[1:]) >= 2
 
     def confidence(
         self, arrays: Sequence[np.ndarray], metadata: Mapping[str, str] | None = None
     ) -> float:
+        """How sure a shape guess can be that ``arrays`` is one DB probability map.
+
+        DB's map is a sigmoid output (PaddleOCR ``ppocr/modeling/heads/det_db_head.py``:
+        ``Head.forward`` ends in ``F.sigmoid``): a ``(1, 1, H, W)`` map with a value
+        outside 0..1 (logits, depth, a heat map) is not one (0), whatever its shape.
+        """
         if len(arrays) != 1:
             return 0.0
         a = np.asarray(arrays[0])
         if a.dtype.kind != "f" or a.size == 0:
             return 0.0
         if a.ndim == 4 and a.shape[1] == 1 and a.shape[2] >= 2 and a.shape[3] >= 2:
-            return 0.7
+            return 0.7 if _probabilities(a) else 0.0
         if a.ndim == 3 and min(a.shape[1:]) >= 2:
-            x = a.astype(np.float64)
-            return 0.5 if np.all(np.isfinite(x)) and x.min() >= 0 and x.max() <= 1 else 0.2
+            return 0.5 if _probabilities(a) else 0.2
         return 0.0
+
+
+def _probabilities(a: np.ndarray) -> bool:
+    """Every value finite and within 0..1 (min / max: NaN fails both comparisons)."""
+    lo, hi = float(np.min(a)), float(np.max(a))
+    return lo >= 0.0 and hi <= 1.0
 
 
 @dataclass(frozen=True)

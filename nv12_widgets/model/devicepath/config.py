@@ -106,7 +106,7 @@ class PreprocessConfig:
         The model input's layout; None = the model's own (guessed from its shape).
     size : (int, int) or None
         ``(height, width)`` of the model input; None = the model's own static size.
-    resize_policy : {"resize", "center-crop", "letterbox"}
+    resize_policy : {"resize", "center-crop", "letterbox", "letterbox-topleft"}
         How an image is fitted to ``size`` (see ``nv12_widgets.core.fit_image``).
     interpolation : {"bilinear", "area", "nearest", "bicubic"}
         The resize filter.
@@ -155,7 +155,7 @@ class PreprocessConfig:
     std: tuple[float, ...] = (1.0,)
     layout: Literal["NCHW", "NHWC"] | None = None
     size: tuple[int, int] | None = None
-    resize_policy: Literal["resize", "center-crop", "letterbox"] = "resize"
+    resize_policy: Literal["resize", "center-crop", "letterbox", "letterbox-topleft"] = "resize"
     interpolation: Literal["bilinear", "area", "nearest", "bicubic"] = "bilinear"
     noise_amplitude: float = 2.0
     noise_kind: Literal["uniform", "symmetric", "gaussian"] = "uniform"

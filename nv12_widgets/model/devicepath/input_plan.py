@@ -81,8 +81,11 @@ def plan_input(
     require_even : bool
         Reject odd sizes (NV12 needs even height and width).
 
-    Rules: the layout is ``config.layout`` or guessed from the shape; the batch must be
-    1 or dynamic; the channels must match the training format; the size is the model's
+    Rules: the input is floating point, or three-channel uint8 fed pixel codes (the
+    model normalises inside, e.g. a TensorFlow detector's ``image_tensor``: the config
+    must leave codes as they are, divisor 1, mean 0, std 1; a one-channel uint8 input is
+    an NV12-inserted model's Y plane, refused); the layout is ``config.layout`` or guessed
+    from the shape; the batch must be 1 or dynamic; the channels must match the training format; the size is the model's
     static size or ``config.size`` (they must agree when both exist; a dynamic size
     needs ``config.size``).
 
@@ -95,15 +98,29 @@ def plan_input(
     dims = [None if is_dynamic(d) else int(d) for d in dims]
     shown = "[" + ", ".join("?" if d is None else str(d) for d in dims) + "]"
     described = f"{name!r} {shown}"
-    if dtype is None or not np.issubdtype(dtype, np.floating):
+    if dtype is not None and np.dtype(dtype) == np.uint8 and 3 in dims[1:] and 1 not in dims[1:]:
+        _check_codes(described, config)  # uint8 RGB codes (one channel: an NV12 model's Y)
+    elif dtype is None or not np.issubdtype(dtype, np.floating):
         raise InputError(
             f"Input {described} is {dtype if dtype is not None else 'not a float tensor'}, not "
             "floating point: the NV12 path feeds normalised float values (an NV12-inserted or "
             "already-quantized model takes raw codes; give its float original)."
         )
     if len(dims) != 4:
+        hint = (
+            " A (C, H, W) input without a batch axis is not supported: re-export the model "
+            "with a batch axis of 1."
+            if len(dims) == 3
+            else ""
+        )
         raise InputError(
-            f"Input {described} is not 4-D: an image input is (N, C, H, W) or (N, H, W, C)."
+            f"Input {described} is not 4-D: an image input is (N, C, H, W) or (N, H, W, C)." + hint
+        )
+    if config.layout is None and dims[1] not in (1, 3, None) and dims[3] not in (1, 3, None):
+        raise InputError(
+            f"Input {described} has {dims[1]} channels as NCHW and {dims[3]} as NHWC: an NV12 "
+            "frame decodes to 3 channels (rgb, bgr, yuv444) or 1 (gray), so it cannot feed "
+            "this input (an RGBA or RGB-D model needs its other channels from elsewhere)."
         )
     layout = config.layout or guess_layout(dims)
     if layout is None:
@@ -115,8 +132,10 @@ def plan_input(
     if c is not None and c != config.channels:
         if c in (1, 3):
             fix = f"use train_format={'gray' if c == 1 else 'rgb/bgr/yuv444'!r}"
-        else:
+        elif dims[4 - c_ax] in (1, 3, None):  # the other layout's channel axis fits
             fix = f"layout={layout!r} looks wrong for this shape: set config.layout"
+        else:
+            fix = "an NV12 frame decodes to 3 channels or 1, so it cannot feed this input"
         raise InputError(
             f"Input {described} takes {c} channel(s) in layout {layout} but "
             f"train_format={config.train_format!r} gives {config.channels}; {fix}."
@@ -131,6 +150,15 @@ def plan_input(
             f"config.size={size} but input {name!r} is fixed at {static}; use size=None or {static}."
         )
     if require_even and (size[0] % 2 or size[1] % 2):
+        if static is not None:
+            # the model fixes the odd side: config.size cannot change it
+            raise InputError(
+                f"Input {described} is fixed at an odd size {size[0]} x {size[1]} (height x "
+                "width), and an NV12 (4:2:0) frame has even sides: a device cannot feed it "
+                "NV12 as it is. Export the model at an even size (e.g. "
+                f"{size[0] + size[0] % 2} x {size[1] + size[1] % 2}), or pad / crop to it in "
+                "the model's first layer."
+            )
         raise InputError(
             f"Model input size {size} (height, width) is odd; NV12 (4:2:0) needs even height "
             "and width. Set config.size to even numbers."
@@ -149,6 +177,18 @@ def plan_input(
         )
     shape = (1, config.channels, *size) if layout == "NCHW" else (1, *size, config.channels)
     return InputPlan(name, layout, (int(size[0]), int(size[1])), config.channels, dtype, shape)
+
+
+def _check_codes(described: str, config: PreprocessConfig) -> None:
+    """A uint8 input takes pixel codes 0..255: the config must not normalise them."""
+    p = config.normalize_params()
+    scale = np.float64(p["divisor"]) * p["std"].astype(np.float64)
+    if not (np.all(scale == 1.0) and np.all(p["mean"] == 0.0)):
+        raise InputError(
+            f"Input {described} is uint8: it takes pixel codes 0..255 (the model normalises "
+            f"inside), but the config maps them to (x / {config.divisor:g} - mean) / std; "
+            "set divisor=1, mean=0, std=1."
+        )
 
 
 def value_info_dims(value_info: onnx.ValueInfoProto) -> list[int | str | None]:

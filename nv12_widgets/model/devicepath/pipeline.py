@@ -389,7 +389,7 @@ class DecodeStage:
 
 @dataclass(frozen=True)
 class NormalizeStage:
-    """Pixels -> the model tensor: layout, ``(x / divisor - mean) / std``, dtype.
+    """Pixels -> the model tensor: layout, ``(x / divisor - mean) / std``, dtype (uint8: codes).
 
     ``core.normalize`` computes ``x * (1 / (divisor * std)) + (-mean / std)`` in float32
     with the constants computed in float64; the ONNX form is the same ``Mul`` + ``Add``
@@ -445,26 +445,28 @@ class NormalizeStage:
             std=np.asarray(self.std, np.float32),
             copy=laid_out or np.shares_memory(laid, pixels),  # a fresh float32 copy is reused
         )
+        if np.dtype(self.dtype) == np.uint8:  # codes: rounded half to even (ONNX Round), 0..255
+            tensor = np.clip(np.rint(tensor), 0, 255)
         return tensor if tensor.dtype == self.dtype else tensor.astype(self.dtype)
 
     def onnx(self, b: GraphBuilder, pixels: str, output: str) -> str:
         """Emit on float NHWC pixels; the last node writes ``output``."""
         scale, offset = self._constants()
         x = b.op("Mul", [pixels, b.const("norm_scale", scale)], "scaled")
-        tail: list[tuple[str, dict[str, Any]]] = []
+        dt = np.dtype(self.dtype)
+        tail: list[tuple[str, list[str], dict[str, Any]]] = []
         if self.layout == "NCHW":
-            tail.append(("Transpose", {"perm": [0, 3, 1, 2]}))
-        if np.dtype(self.dtype) != np.float32:
-            tail.append(("Cast", {"to": helper.np_dtype_to_tensor_dtype(np.dtype(self.dtype))}))
-        x = b.op(
-            "Add",
-            [x, b.const("norm_offset", offset)],
-            "normalized",
-            output=None if tail else output,
-        )
-        for i, (op_type, attrs) in enumerate(tail):
-            last = i == len(tail) - 1
-            x = b.op(op_type, [x], op_type.lower(), output=output if last else None, **attrs)
+            tail.append(("Transpose", [], {"perm": [0, 3, 1, 2]}))
+        if dt == np.uint8:  # codes: Round, Clip 0..255 (bounds are inputs)
+            lo, hi = (b.const(n, np.float32(v)) for n, v in (("codes_min", 0), ("codes_max", 255)))
+            tail += [("Round", [], {}), ("Clip", [lo, hi], {})]
+        if dt != np.float32:
+            tail.append(("Cast", [], {"to": helper.np_dtype_to_tensor_dtype(dt)}))
+        off = b.const("norm_offset", offset)
+        x = b.op("Add", [x, off], "normalized", output=None if tail else output)
+        for i, (op_type, extra, attrs) in enumerate(tail):
+            out = output if i == len(tail) - 1 else None
+            x = b.op(op_type, [x, *extra], op_type.lower(), output=out, **attrs)
         return x
 
 

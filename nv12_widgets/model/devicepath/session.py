@@ -21,6 +21,7 @@ from onnx.external_data_helper import load_external_data_for_model, uses_externa
 
 from nv12_widgets.core import InputError
 from nv12_widgets.core.io import read_file
+from nv12_widgets.model.devicepath.config import PreprocessConfig
 from nv12_widgets.model.devicepath.sizes import (
     DEFAULT_DYNAMIC_SIDE,
     ModelMetadata,
@@ -286,7 +287,8 @@ class Model:
     ) -> list[tuple[str, tuple[int, int]]]:
         """Sizes for the size control, ``(label, (height, width))``, best first: for a
         dynamic input the sizes the model runs at (:class:`~.sizes.SizeFinder`), then
-        the rule's other presets when the rule's own size runs; else :func:`size_presets`.
+        the rule's other presets that run too, when the rule's own size runs; else
+        :func:`size_presets`.
 
         >>> from nv12_widgets.model.assets import demo_model_path
         >>> Model(demo_model_path("orientation")).size_options((100, 400))
@@ -299,8 +301,28 @@ class Model:
             return presets
         if finder.probed:  # the rule's sizes failed: offer only what was seen to run
             return found
+        # the other presets only where the model runs (PP-OCRv4's recogniser runs at the
+        # rule's 32 x 32 but not at 224 x 224): a size offered is a size that works
         sizes = {s for _, s in found}
-        return found + [(label, s) for label, s in presets if s not in sizes]
+        return found + [(lb, s) for lb, s in presets if s not in sizes and finder.runs(s)]
+
+    def starting_config(self) -> PreprocessConfig:
+        """The config to start from when the user gives none: ``PreprocessConfig()``
+        with ``train_format="gray"`` when the image input takes one channel (a
+        grey-level model such as ddddocr's CTC recognisers, ``[1, 1, 64, ?]``), where
+        the default three-channel RGB cannot feed it; ``divisor=1`` when it is uint8
+        (it takes pixel codes and normalises inside).
+
+        >>> from nv12_widgets.model.assets import demo_model_path
+        >>> Model(demo_model_path("orientation")).starting_config().train_format
+        'rgb'
+        """
+        config = PreprocessConfig()
+        if self.image_input is not None and self.image.channels == 1:
+            config = config.replace(train_format="gray")
+        if self.image_input is not None and self.image.dtype == np.uint8:
+            config = config.replace(divisor=1.0)  # it takes codes: normalised inside
+        return config
 
     def default_size(self, image_hw: Sequence[int] | None = None) -> tuple[int, int]:
         """The size to use when the config gives none: the first of :meth:`size_options`
@@ -357,7 +379,10 @@ class Model:
         if missing:
             hint = ""
             if self.image_input is not None and self.image_input not in missing:
-                hint = " Pass side inputs with extra_feeds={name: array}."
+                hint = (
+                    " Pass side inputs with extra_feeds={name: array} (NV12Debugger too;"
+                    " report --feed NAME=T.npy on the command line)."
+                )
             raise InputError(
                 f"Missing value for input(s) {missing} of model {self.name!r} "
                 f"({'; '.join(self.input(n).describe() for n in missing)}).{hint}"

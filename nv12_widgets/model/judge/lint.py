@@ -79,6 +79,7 @@ from nv12_widgets.core import (
     InputError,
     load_image,
 )
+from nv12_widgets.core._checks import check_image
 from nv12_widgets.model.devicepath.config import PreprocessConfig
 from nv12_widgets.model.devicepath.pipeline import Pipeline, plan_input
 
@@ -578,21 +579,18 @@ def checked_image(image: Any) -> np.ndarray:
     >>> checked_image(np.zeros((2, 2, 3), np.uint8)).shape
     (2, 2, 3)
     """
-    if isinstance(image, str | os.PathLike):
-        return load_image(image)
-    if not (
-        isinstance(image, np.ndarray)
-        and image.ndim == 3
-        and image.shape[2] == 3
-        and image.dtype == np.uint8
-        and image.shape[0] >= 2
-        and image.shape[1] >= 2
-    ):
+    rgb = load_image(image) if isinstance(image, str | os.PathLike) else image
+    if not isinstance(rgb, np.ndarray):
         raise InputError(
-            "image must be an (H, W, 3) uint8 RGB array or a file path, got "
-            f"{getattr(image, 'shape', type(image).__name__)}."
+            f"image must be an (H, W, 3) uint8 RGB array or a file path, got {type(rgb).__name__}."
         )
-    return image
+    check_image(rgb, "image")  # (H, W, 3) uint8, each failure with its own hint
+    if rgb.shape[0] < 2 or rgb.shape[1] < 2:
+        raise InputError(
+            f"image of {rgb.shape[1]}x{rgb.shape[0]} pixels is too small: it needs at least "
+            "2x2 pixels (one 2x2 chroma block of NV12)."
+        )
+    return rgb
 
 
 def apply_fixes(

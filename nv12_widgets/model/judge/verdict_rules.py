@@ -29,7 +29,7 @@ R2 ``no-signal``: an output whose NV12 pair is not evidence takes no part; when 
    non-empty reference answer always takes part. Other outputs use
    ``core.signal.assess_pair`` (a probability map below 1e-3, a constant output).
 R3 ``unmeasurable``: a NaN in the NV12, noise or conversion metrics of the outputs that
-   take part.
+   take part (a single value has no cosine: the text gives how far each path moved it).
 R4 ``no-loss``: the NV12 pair differs by float32 rounding only (status "rounding"), or
    ``L_nv12 <= NO_LOSS``.
 R4b ``no-loss``, titled "No visible effect": every task answer of the output (NV12
@@ -91,6 +91,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
+
+from nv12_widgets.core.metrics import SINGLE_VALUE
 
 __all__ = [
     "CONVERSION_RATIO",
@@ -337,8 +339,7 @@ def _judge(m: Any, amp: str, frame: bool, parts: Any = None) -> Verdict:
         return make("no-signal", "R2", "No signal on this image", why)
     measured = (ln, lz, lc) if frame else (ln, lz, lf, lc)
     if not all(math.isfinite(v) for v in measured):
-        why = "; ".join(m.notes) or "a metric is NaN"
-        return make("unmeasurable", "R3", "Not measurable", f"No verdict for {m.name!r}: {why}.")
+        return make("unmeasurable", "R3", "Not measurable", _unmeasurable_text(m, amp))
     fmt_part = "not measurable (raw frame)" if frame else f"{lf:.2e}"
     nums = (
         f"1 - cosine vs the reference: NV12 path {ln:.2e}, matched float NV12 {fmt_part}, "
@@ -443,6 +444,23 @@ def _format_verdict(make, numbers: dict, parts: Any, noise_part: str, nums: str)
     )
 
 
+def _unmeasurable_text(m: Any, amp: str) -> str:
+    """Rule R3's text: why ``m`` has no verdict; for a single value (whose cosine is
+    +-1 whatever the change: ``core.metrics.SINGLE_VALUE``) how far each path moved it."""
+    if math.prod(getattr(m, "shape", ()) or (0,)) != 1 or not any(
+        SINGLE_VALUE in n for n in m.notes
+    ):
+        why = "; ".join(m.notes) or "a metric is NaN"
+        return f"No verdict for {m.name!r}: {why}."
+    return (
+        f"No cosine verdict for {m.name!r}: it is a single value, and the cosine of one "
+        "number against another is +-1 whatever the change. Judge it by how far it moved: "
+        f"NV12 path max |diff| {m.max_abs_nv12:.3g} (SQNR {m.sqnr_nv12_db:.1f} dB), noise "
+        f"({amp} grey levels) {m.max_abs_noise:.3g} (SQNR {m.sqnr_noise_db:.1f} dB), "
+        f"reference |value| {m.ref_peak:.4g}."
+    )
+
+
 def _cost_text(costs: Mapping[str, Any]) -> str:
     parts = []
     for name, c in costs.items():
@@ -461,9 +479,10 @@ def _cost_text(costs: Mapping[str, Any]) -> str:
                 task = f", top-1 agreement {c.task['top1']:.3f}"
             elif c.task.get("exact_match") is not None:
                 task = f", decoded sequence {'equal' if c.task['exact_match'] else 'differs'}"
+            cosine = f"cosine {c.cosine:.6f}, " if math.isfinite(c.cosine) else ""
             parts.append(
-                f"output {name!r}: cosine {c.cosine:.6f} against the fixed configuration "
-                f"(max |diff| {c.max_abs:.3g}{task})"
+                f"output {name!r}: {cosine}max |diff| {c.max_abs:.3g} against the fixed "
+                f"configuration{task}"
             )
     return "; ".join(parts)
 

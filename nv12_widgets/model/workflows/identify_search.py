@@ -89,6 +89,8 @@ def interpretations(observed: Any) -> tuple[list[tuple[str, np.ndarray]], list[s
         np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)
     ):
         raise InputError(f"the dump must hold numbers (integer or float), got dtype {x.dtype}.")
+    if x.size == 0:
+        raise InputError(f"the dump has shape {x.shape}: it holds no values (an empty batch?).")
     if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
         raise InputError("the dump holds NaN or infinite values; it is not a valid model input.")
     prefix = ""

@@ -292,6 +292,8 @@ class SweepResult:
             parts.append(f"worst variant: {ranking[-1]['name']} {_fmt(ranking[-1]['mean'])}")
         if self.cancelled:
             parts.append(f"cancelled after {self.completed}/{self.total} items")
+        if self._unmeasured(out):
+            parts.append(UNMEASURED)
         return "; ".join(parts)
 
     def summary(self, output: str | None = None) -> str:
@@ -309,11 +311,22 @@ class SweepResult:
             lines.append(f"{'variant':<36} {'NV12 mean':>10} {'min':>10}")
             for r in self.ranking(out):
                 lines.append(f"{r['name'][:36]:<36} {_fmt(r['mean']):>10} {_fmt(r['min']):>10}")
+        if self._unmeasured(out):
+            lines.append(UNMEASURED)
         if self.errors:
             lines.append(f"{len(self.errors)} item(s) failed: " + "; ".join(self.errors[:3]))
         if self.cancelled:
             lines.append(f"cancelled after {self.completed}/{self.total} items")
         return "\n".join(lines)
+
+    def _unmeasured(self, out: str) -> bool:
+        """Items finished, none failed, and not one cosine measured (every n/a has the
+        same reason: the output has no cosine, e.g. one value)."""
+        noisy = [i for i, a in enumerate(self.amplitudes) if a != 0]  # 0: 1.0, no inference
+        measured = [self.noise[out][:, noisy], self.variants[out]]
+        if not (self.completed and not self.errors and any(m.size for m in measured)):
+            return False
+        return not any(np.isfinite(m).any() for m in measured)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible: config, axes, per-output curves, raw cosines and rankings.
@@ -422,6 +435,13 @@ def _nanstat(fn: Callable, data: np.ndarray) -> np.ndarray:
     if ok.any():
         out[ok] = fn(data[ok], axis=1)
     return out
+
+
+#: Why a sweep shows n/a everywhere for an output (``SweepResult.summary`` / ``headline``).
+UNMEASURED = (
+    "n/a: no cosine is measurable for this output (e.g. a single value, whose cosine is "
+    "+-1 whatever the change); compare() gives its max |diff| and SQNR"
+)
 
 
 def _fmt(v: float) -> str:

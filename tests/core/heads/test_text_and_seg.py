@@ -77,3 +77,24 @@ def test_answers_as_plain_data():
     m[0, 0, 8:16, 4:28] = 0.9
     boxes = json.loads(json.dumps(get("db").decode([m]).to_dict()))
     assert len(boxes["boxes"]) == 1 and boxes["threshold"] == 0.3
+
+
+@pytest.mark.parametrize(
+    "values",
+    [(-9.7, -7.4), (10.0, 62.0), (-0.5, 0.9), (0.1, 1.5)],  # logits, depth, both ends
+)
+def test_a_one_channel_map_outside_0_1_is_not_guessed_as_a_db_map(values):
+    """DB's map is a sigmoid (PaddleOCR det_db_head.py); a (1, 1, H, W) logit or depth
+    map used to be guessed "dense"/db and called empty ("no pixel above 0.3": no signal)
+    when all its values were below 0.3."""
+    from nv12_widgets.core import output_kind
+
+    lo, hi = values
+    a = np.linspace(lo, hi, 32 * 32, dtype=np.float32).reshape(1, 1, 32, 32)
+    assert get("db").confidence([a]) == 0.0  # never guessed ...
+    assert get("db").fits([a]) and output_kind(a, override="db") == "db"  # ... but choosable
+    assert output_kind(a) == "other"
+    assert not any(b.kind == "db" for b in guess_bindings({"map": a}))
+    prob = 1 / (1 + np.exp(-a.astype(np.float64)))  # the same map through a sigmoid
+    assert output_kind(prob.astype(np.float32)) == "dense"
+    assert get("db").confidence([prob.astype(np.float32)]) == pytest.approx(0.7)
