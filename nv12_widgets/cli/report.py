@@ -169,6 +169,33 @@ def _add_raw_options(rep: argparse.ArgumentParser) -> None:
     )
 
 
+def _print_outputs(path: Path, comparison, gate: float | None) -> list[tuple[str, str]]:
+    """Print one line per output (metrics and its verdict); the outputs below the
+    ``--min-cosine`` gate as (gate, what failed it)."""
+    from nv12_widgets.model.workflows.compare import verdict
+
+    failures = []
+    for name, m in comparison.metrics.items():
+        v = verdict(
+            m,
+            noise_amplitude=comparison.config.noise_amplitude,
+            lint=comparison.lint,  # a configuration error names every line (rule R1)
+            costs=comparison.mistake_costs,
+            frame=comparison.source == "frame",
+        )
+        print(f"{path}  {name}: {metrics_line(m.to_dict())} - {v.title}")
+        if gate is not None and not m.cosine_nv12 >= gate:
+            why = f" ({m.notes[0]})" if m.notes else ""
+            shown = f"not measurable{why}" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
+            failures.append(
+                (
+                    "below --min-cosine",
+                    f"{path} output {name!r}: {column_name('cosine_nv12')} {shown} < {gate:g}",
+                )
+            )
+    return failures
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     output = check_output(args.output, args.overwrite)
     if args.min_cosine is not None and not -1.0 <= args.min_cosine <= 1.0:
@@ -179,7 +206,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from nv12_widgets.model import Model, demo_image_paths, demo_model_path
     from nv12_widgets.model.judge.finding_fields import finding_fields
     from nv12_widgets.model.judge.task_results import task_line
-    from nv12_widgets.model.workflows.compare import compare, verdict
+    from nv12_widgets.model.workflows.compare import compare
     from nv12_widgets.report import DEFAULT_TITLE, Findings
 
     images = [Path(p) for p in (args.image or [])]
@@ -224,26 +251,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             extra_feeds=feeds,
         )
         image_verdict = comparison.verdict()
-        for name, m in comparison.metrics.items():
-            v = verdict(
-                m,
-                noise_amplitude=comparison.config.noise_amplitude,
-                lint=comparison.lint,  # a configuration error names every line (rule R1)
-                costs=comparison.mistake_costs,
-                frame=comparison.source == "frame",
-            )
-            print(f"{path}  {name}: {metrics_line(m.to_dict())} - {v.title}")
-            if gate is not None and not m.cosine_nv12 >= gate:
-                why = f" ({m.notes[0]})" if m.notes else ""
-                shown = (
-                    f"not measurable{why}" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
-                )
-                failures.append(
-                    (
-                        "below --min-cosine",
-                        f"{path} output {name!r}: {column_name('cosine_nv12')} {shown} < {gate:g}",
-                    )
-                )
+        failures += _print_outputs(path, comparison, gate)
         for task in comparison.tasks.values():
             print(f"{path}  task {task.name}: {task_line(task)}")
         for finding in comparison.lint:
