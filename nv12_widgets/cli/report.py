@@ -169,6 +169,13 @@ def _add_raw_options(rep: argparse.ArgumentParser) -> None:
     )
 
 
+def _below_gate(path: Path, name: str, m: Any, gate: float) -> str:
+    """What failed the --min-cosine gate: the cosine, or why it is not measurable."""
+    why = f" ({m.notes[0]})" if m.notes else ""
+    shown = f"not measurable{why}" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
+    return f"{path} output {name!r}: {column_name('cosine_nv12')} {shown} < {gate:g}"
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     output = check_output(args.output, args.overwrite)
     if args.min_cosine is not None and not -1.0 <= args.min_cosine <= 1.0:
@@ -234,16 +241,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             )
             print(f"{path}  {name}: {metrics_line(m.to_dict())} - {v.title}")
             if gate is not None and not m.cosine_nv12 >= gate:
-                why = f" ({m.notes[0]})" if m.notes else ""
-                shown = (
-                    f"not measurable{why}" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
-                )
-                failures.append(
-                    (
-                        "below --min-cosine",
-                        f"{path} output {name!r}: {column_name('cosine_nv12')} {shown} < {gate:g}",
-                    )
-                )
+                failures.append(("below --min-cosine", _below_gate(path, name, m, gate)))
         for task in comparison.tasks.values():
             print(f"{path}  task {task.name}: {task_line(task)}")
         for finding in comparison.lint:

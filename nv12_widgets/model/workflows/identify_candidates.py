@@ -103,7 +103,7 @@ class CandidateMaker:
     >>> maker.run(PreprocessConfig(size=(4, 4))).fitted.shape
     (4, 4, 3)
     >>> [(policy, interp, len(alternatives)) for policy, interp, _, alternatives in maker.fits((4, 4))]
-    [('resize', 'bilinear', 5), ('resize', 'nearest', 2), ('resize', 'bicubic', 2)]
+    [('resize', 'bilinear', 7), ('resize', 'nearest', 3), ('resize', 'bicubic', 3)]
     >>> small = dict(base, size=(4, 4))
     >>> [c.label for c in maker.pc("rgb", small)], len(maker.pc("yuv444", small))
     (['PC, no NV12: RGB'], 4)
