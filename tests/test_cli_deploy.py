@@ -156,3 +156,15 @@ def test_report_feeds_a_side_input_from_a_file(capsys, tmp_path, photos):
     assert "cos NV12" in out
     code, _, err = run(capsys, *base, "--overwrite", "--feed", "gain")
     assert code == 2 and "expected NAME=T.npy" in err
+
+
+def test_probe_make_sizes_its_frames_for_gray_and_dynamic_models(capsys, tmp_path):
+    """``probe make --model`` read the model size through PreprocessConfig(): a one-channel
+    model failed ("takes 1 channel(s) ... use train_format='gray'") and a dynamic one
+    ("has a dynamic size"); it now starts where the model says and at a size it runs at."""
+    model = tmp_path / "gray.onnx"
+    onnx.save(onnx_builders.gray_nchw(size=None), str(model))
+    code, out, err = run(capsys, "probe", "make", tmp_path / "probes", "--model", model,
+                         "--no-camera")  # fmt: skip
+    assert code == 0, err
+    assert "wrote" in out and list((tmp_path / "probes").glob("*.nv12"))
