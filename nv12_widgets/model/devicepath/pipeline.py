@@ -615,8 +615,9 @@ class Pipeline:
         config: PreprocessConfig | None = None,
         device: PreprocessConfig | None = None,
     ) -> Pipeline:
-        """Stages for ``model``'s image input (or InputError)."""
-        config = config if config is not None else PreprocessConfig()
+        """Stages for ``model``'s image input (or InputError); no config: the model's
+        ``starting_config()``."""
+        config = config if config is not None else model.starting_config()
         if not isinstance(config, PreprocessConfig):
             raise InputError(f"config must be a PreprocessConfig, got {type(config).__name__}.")
         info = model.image  # InputError when there is no image input
