@@ -31,6 +31,7 @@ from nv12_widgets.cli.common import (
     source_hw,
     with_default_size,
 )
+from nv12_widgets.core.metrics import SINGLE_VALUE
 from nv12_widgets.core.vocabulary import column_name, metrics_line
 
 _REPORT_DESCRIPTION = """\
@@ -115,7 +116,8 @@ examples:
         "--min-cosine",
         type=float,
         metavar="C",
-        help="CI gate: exit 1 when any output's NV12 cosine is below C (or not measurable), "
+        help="CI gate: exit 1 when any output's NV12 cosine is below C (or not measurable; "
+        "a single-value output, which has no cosine, is skipped with a note), "
         "e.g. 0.999; the report is written anyway [no gate]",
     )
     io_group.add_argument(
@@ -240,7 +242,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 frame=comparison.source == "frame",
             )
             print(f"{path}  {name}: {metrics_line(m.to_dict())} - {v.title}")
-            if gate is not None and not m.cosine_nv12 >= gate:
+            if gate is not None and any(SINGLE_VALUE in n for n in m.notes):
+                note(f"{path}: --min-cosine does not apply to output {name!r}, a single value "
+                     f"(no cosine); its max |diff| is {m.max_abs_nv12:.3g}")  # fmt: skip
+            elif gate is not None and not m.cosine_nv12 >= gate:
                 failures.append(("below --min-cosine", _below_gate(path, name, m, gate)))
         for task in comparison.tasks.values():
             print(f"{path}  task {task.name}: {task_line(task)}")
