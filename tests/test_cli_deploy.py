@@ -156,3 +156,47 @@ def test_report_feeds_a_side_input_from_a_file(capsys, tmp_path, photos):
     assert "cos NV12" in out
     code, _, err = run(capsys, *base, "--overwrite", "--feed", "gain")
     assert code == 2 and "expected NAME=T.npy" in err
+
+
+def test_probe_make_sizes_its_frames_for_gray_and_dynamic_models(capsys, tmp_path):
+    """``probe make --model`` read the model size through PreprocessConfig(): a one-channel
+    model failed ("takes 1 channel(s) ... use train_format='gray'") and a dynamic one
+    ("has a dynamic size"); it now starts where the model says and at a size it runs at."""
+    model = tmp_path / "gray.onnx"
+    onnx.save(onnx_builders.gray_nchw(size=None), str(model))
+    code, out, err = run(capsys, "probe", "make", tmp_path / "probes", "--model", model,
+                         "--no-camera")  # fmt: skip
+    assert code == 0, err
+    assert "wrote" in out and list((tmp_path / "probes").glob("*.nv12"))
+
+
+def test_the_cosine_gate_skips_a_single_value_output_with_a_note(capsys, tmp_path, photos):
+    """A (1, 1) score has no cosine (core.metrics.SINGLE_VALUE): --min-cosine used to
+    pass it as cosine 1.000000 whatever it did; it is skipped, and says so."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    init = [
+        numpy_helper.from_array(rng.normal(0, 0.5, (4, 3, 3, 3)).astype(np.float32), "w"),
+        numpy_helper.from_array(rng.normal(0, 1.5, (1, 4)).astype(np.float32), "fc"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("GlobalAveragePool", ["c"], ["g"]),
+        helper.make_node("Flatten", ["g"], ["f"]),
+        helper.make_node("Gemm", ["f", "fc"], ["logit"], transB=1),
+        helper.make_node("Sigmoid", ["logit"], ["p"]),
+    ]
+    model = onnx_builders.make_model(
+        nodes,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+        [helper.make_tensor_value_info("p", TensorProto.FLOAT, [1, 1])],
+        init,
+    )
+    path = tmp_path / "score.onnx"
+    onnx.save(model, str(path))
+    code, out, err = run(capsys, "report", "--model", path, "--image", photos[0],
+                         "-o", tmp_path / "r.html", "--min-cosine", 0.999)  # fmt: skip
+    assert code == 0, err
+    assert "--min-cosine does not apply to output 'p', a single value" in out
+    assert "cos NV12 n/a" in out or "cos NV12 NaN" in out

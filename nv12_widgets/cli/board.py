@@ -110,7 +110,9 @@ def _cmd_probe_make(args: argparse.Namespace) -> int:
         from nv12_widgets.model import Model
         from nv12_widgets.model.devicepath.pipeline import Pipeline
 
-        size = Pipeline.for_model(Model(args.model)).plan.size
+        model = Model(args.model)  # its own start (gray, uint8 codes) and a size it runs at
+        config = model.starting_config().replace(size=model.default_size())
+        size = Pipeline.for_model(model, config).plan.size
     cameras = () if args.no_camera else [tuple(s) for s in args.camera_size or CAMERA_SIZES]
     written = probe_make(
         Path(args.out), model_size=size, sizes=cameras, seed=args.seed, overwrite=args.overwrite

@@ -31,6 +31,7 @@ from nv12_widgets.cli.common import (
     source_hw,
     with_default_size,
 )
+from nv12_widgets.core.metrics import SINGLE_VALUE
 from nv12_widgets.core.vocabulary import column_name, metrics_line
 
 _REPORT_DESCRIPTION = """\
@@ -115,7 +116,8 @@ examples:
         "--min-cosine",
         type=float,
         metavar="C",
-        help="CI gate: exit 1 when any output's NV12 cosine is below C (or not measurable), "
+        help="CI gate: exit 1 when any output's NV12 cosine is below C (or not measurable; "
+        "a single-value output, which has no cosine, is skipped with a note), "
         "e.g. 0.999; the report is written anyway [no gate]",
     )
     io_group.add_argument(
@@ -169,31 +171,11 @@ def _add_raw_options(rep: argparse.ArgumentParser) -> None:
     )
 
 
-def _print_outputs(path: Path, comparison, gate: float | None) -> list[tuple[str, str]]:
-    """Print one line per output (metrics and its verdict); the outputs below the
-    ``--min-cosine`` gate as (gate, what failed it)."""
-    from nv12_widgets.model.workflows.compare import verdict
-
-    failures = []
-    for name, m in comparison.metrics.items():
-        v = verdict(
-            m,
-            noise_amplitude=comparison.config.noise_amplitude,
-            lint=comparison.lint,  # a configuration error names every line (rule R1)
-            costs=comparison.mistake_costs,
-            frame=comparison.source == "frame",
-        )
-        print(f"{path}  {name}: {metrics_line(m.to_dict())} - {v.title}")
-        if gate is not None and not m.cosine_nv12 >= gate:
-            why = f" ({m.notes[0]})" if m.notes else ""
-            shown = f"not measurable{why}" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
-            failures.append(
-                (
-                    "below --min-cosine",
-                    f"{path} output {name!r}: {column_name('cosine_nv12')} {shown} < {gate:g}",
-                )
-            )
-    return failures
+def _below_gate(path: Path, name: str, m: Any, gate: float) -> str:
+    """What failed the --min-cosine gate: the cosine, or why it is not measurable."""
+    why = f" ({m.notes[0]})" if m.notes else ""
+    shown = f"not measurable{why}" if math.isnan(m.cosine_nv12) else f"{m.cosine_nv12:.6f}"
+    return f"{path} output {name!r}: {column_name('cosine_nv12')} {shown} < {gate:g}"
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -206,7 +188,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from nv12_widgets.model import Model, demo_image_paths, demo_model_path
     from nv12_widgets.model.judge.finding_fields import finding_fields
     from nv12_widgets.model.judge.task_results import task_line
-    from nv12_widgets.model.workflows.compare import compare
+    from nv12_widgets.model.workflows.compare import compare, verdict
     from nv12_widgets.report import DEFAULT_TITLE, Findings
 
     images = [Path(p) for p in (args.image or [])]
@@ -251,7 +233,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
             extra_feeds=feeds,
         )
         image_verdict = comparison.verdict()
-        failures += _print_outputs(path, comparison, gate)
+        for name, m in comparison.metrics.items():
+            v = verdict(
+                m,
+                noise_amplitude=comparison.config.noise_amplitude,
+                lint=comparison.lint,  # a configuration error names every line (rule R1)
+                costs=comparison.mistake_costs,
+                frame=comparison.source == "frame",
+            )
+            print(f"{path}  {name}: {metrics_line(m.to_dict())} - {v.title}")
+            if gate is not None and any(SINGLE_VALUE in n for n in m.notes):
+                note(f"{path}: --min-cosine does not apply to output {name!r}, a single value "
+                     f"(no cosine); its max |diff| is {m.max_abs_nv12:.3g}")  # fmt: skip
+            elif gate is not None and not m.cosine_nv12 >= gate:
+                failures.append(("below --min-cosine", _below_gate(path, name, m, gate)))
         for task in comparison.tasks.values():
             print(f"{path}  task {task.name}: {task_line(task)}")
         for finding in comparison.lint:

@@ -88,7 +88,8 @@ def swing_hint(frame: NV12) -> str | None:
         return None
     return (
         f"codes stay within {STUDIO_Y[0]}..{STUDIO_Y[1]}: this frame is probably studio "
-        f"swing (Y {int(frame.y.min())}..{int(frame.y.max())}, 99% of it in {y_lo}..{y_hi}); "
+        f"swing (99% of Y in {y_lo}..{y_hi}; extremes {int(frame.y.min())}.."
+        f"{int(frame.y.max())}, overshoots studio video may have); "
         "set swing to 'studio' if its source writes limited range (FFmpeg does by default)."
     )
 

@@ -55,7 +55,8 @@ class NV12Debugger(W.VBox):
         :meth:`PreprocessConfig.from_dict`), or a JSON file as ``nv12-widgets report
         --config`` takes (:meth:`PreprocessConfig.from_json`). Default: the demo model's
         (:func:`~nv12_widgets.model.demo_config`) with the demo model, else
-        ``PreprocessConfig()``.
+        ``model.starting_config()`` (``PreprocessConfig()``, gray for a one-channel
+        input, divisor 1 for uint8 codes).
     samples : sequence of paths, optional
         Images offered in the sample list (default: the bundled photos).
     panels : sequence of panel classes, optional

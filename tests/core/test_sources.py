@@ -264,3 +264,15 @@ def test_letterbox_topleft_puts_the_bars_below_and_right(tall):
     assert got == rgb_to_nv12(padded)
     placed = fit_image(rgb, (32, 32), policy="letterbox-topleft")
     np.testing.assert_array_equal(placed[:h, :w], rgb)
+
+
+def test_the_swing_hint_does_not_contradict_its_numbers():
+    """FFmpeg's scaler rings past 235 on edges: the note used to say "codes stay within
+    16..235" and then "(Y 18..248, ...)"; the extremes are now named as overshoots."""
+    from nv12_widgets.core import NV12
+
+    y = np.linspace(20, 230, 64 * 64).reshape(64, 64)
+    y[0, 0], y[0, 1] = 18, 248  # two ringing pixels
+    note = swing_hint(NV12(y.astype(np.uint8), np.full((32, 32, 2), 128, np.uint8)))
+    assert "codes stay within 16..235" in note and "extremes 18..248, overshoots" in note
+    assert "(Y 18..248" not in note

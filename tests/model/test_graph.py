@@ -327,3 +327,35 @@ def test_the_bundled_classifier_with_dynamic_minus_one_dims_takes_nv12():
     pre = Pipeline.for_model(model, cfg).preprocess_model()
     (tensor,) = _graph_path(pre, run.frame, names=("y", "uv"))
     assert np.array_equal(tensor, run.device_tensor)
+
+
+def test_insert_into_a_uint8_model_equals_the_compared_nv12_path():
+    """A model taking uint8 RGB codes used to be "no image-like input (a 4-D float
+    tensor ...)"; the inserted graph (Round, Clip, Cast) feeds it what compare's NV12
+    path feeds it, bit for bit."""
+    from onnx import numpy_helper
+
+    from nv12_widgets.model import compare
+
+    w = np.random.default_rng(8).normal(0, 0.5, (2, 3, 1, 1)).astype(np.float32)
+    nodes = [
+        helper.make_node("Cast", ["image"], ["f"], to=TensorProto.FLOAT),
+        helper.make_node("Transpose", ["f"], ["t"], perm=[0, 3, 1, 2]),
+        helper.make_node("Conv", ["t", "w"], ["y"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "u8",
+        [helper.make_tensor_value_info("image", TensorProto.UINT8, [1, 16, 24, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 16, 24])],
+        initializer=[numpy_helper.from_array(w, "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    config = PreprocessConfig(divisor=1.0, profile="openvino-f32")  # float decode: rounded
+    inserted = insert_nv12_preprocess(model, config, input_names=("ny", "nuv"))
+    rgb = np.random.default_rng(9).integers(0, 256, (32, 40, 3), dtype=np.uint8)
+    c = compare(model, rgb, config)
+    y, uv = c.nv12_frame.as_model_inputs()
+    sess = ort.InferenceSession(inserted.SerializeToString(), providers=["CPUExecutionProvider"])
+    (out,) = sess.run(None, {"ny": np.ascontiguousarray(y), "nuv": np.ascontiguousarray(uv)})
+    assert np.array_equal(out, c.outputs_nv12["y"])

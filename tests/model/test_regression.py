@@ -128,3 +128,45 @@ def test_cli_diff_exit_codes_and_escaped_html(runs, tmp_path, capsys):
     assert d.layers[0]["delta"] == pytest.approx(-0.7999)
     text = regression_html(d.to_dict(), page=False)
     assert "&lt;img src=x&gt;" in text and "<img" not in text
+
+
+def test_a_gate_over_outputs_without_a_cosine_says_it_sees_nothing(tmp_path):
+    """A single-value output has no cosine (NaN losses on every image): the diff printed
+    "A nan, B nan; change +nan" after two "Mean of empty slice" warnings, then "no
+    significant regression"; it now says the gate cannot see a change."""
+    import warnings
+
+    from onnx import TensorProto, helper
+    from onnx_builders import make_model
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    init = [
+        numpy_helper.from_array(rng.normal(0, 0.5, (4, 3, 3, 3)).astype(np.float32), "w"),
+        numpy_helper.from_array(rng.normal(0, 1.5, (1, 4)).astype(np.float32), "fc"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("GlobalAveragePool", ["c"], ["g"]),
+        helper.make_node("Flatten", ["g"], ["f"]),
+        helper.make_node("Gemm", ["f", "fc"], ["logit"], transB=1),
+        helper.make_node("Sigmoid", ["logit"], ["p"]),
+    ]
+    model = make_model(
+        nodes,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+        [helper.make_tensor_value_info("p", TensorProto.FLOAT, [1, 1])],
+        init,
+    )
+    folder = tmp_path / "set"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)).save(folder / f"{i}.png")
+    for name in ("a", "b"):
+        evaluate(model, folder, results_path=tmp_path / f"{name}.jsonl", progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        d = diff_results(tmp_path / "a.jsonl", tmp_path / "b.jsonl")
+        text = d.summary()
+        d.to_dict()
+    assert "not measured on any image" in text and "nan" not in text.split("\n")[1]

@@ -169,3 +169,15 @@ def test_starting_config_feeds_codes_to_a_uint8_input():
     c = compare(model, rgb, config)
     assert {t.dtype for t in c.tensors.values()} == {np.dtype(np.uint8)}
     np.testing.assert_allclose(c.outputs_reference["y"][0], np.sqrt(rgb.astype(np.float32)))
+
+
+def test_workflows_without_a_config_start_where_the_model_says():
+    """Pipeline.for_model and sweep with config=None used PreprocessConfig(): a grey-level
+    model failed ("takes 1 channel(s) ... use train_format='gray'")."""
+    from nv12_widgets.model import Pipeline, sweep
+
+    gray = Model(onnx_builders.gray_nchw(size=(8, 8)))
+    assert Pipeline.for_model(gray).config.train_format == "gray"
+    rgb = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    r = sweep(gray, rgb, amplitudes=(0, 1), seeds=(0,), variants={}, progress=False)
+    assert r.config.train_format == "gray" and r.completed == r.total

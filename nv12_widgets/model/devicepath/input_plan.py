@@ -144,7 +144,10 @@ def plan_input(
     static = (h, w) if h is not None and w is not None else None
     size = tuple(config.size) if config.size is not None else static
     if size is None:
-        raise InputError(f"Input {described} has a dynamic size; set config.size=(height, width).")
+        raise InputError(
+            f"Input {described} has a dynamic size; set config.size=(height, width) "
+            "(Model(...).size_options(image.shape[:2]) lists sizes it runs at, best first)."
+        )
     if static is not None and config.size is not None and size != static:
         raise InputError(
             f"config.size={size} but input {name!r} is fixed at {static}; use size=None or {static}."

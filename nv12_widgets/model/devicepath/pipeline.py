@@ -615,8 +615,9 @@ class Pipeline:
         config: PreprocessConfig | None = None,
         device: PreprocessConfig | None = None,
     ) -> Pipeline:
-        """Stages for ``model``'s image input (or InputError)."""
-        config = config if config is not None else PreprocessConfig()
+        """Stages for ``model``'s image input (or InputError); no config: the model's
+        ``starting_config()``."""
+        config = config if config is not None else model.starting_config()
         if not isinstance(config, PreprocessConfig):
             raise InputError(f"config must be a PreprocessConfig, got {type(config).__name__}.")
         info = model.image  # InputError when there is no image input
@@ -665,7 +666,7 @@ class Pipeline:
         device: PreprocessConfig | None = None,
     ) -> Pipeline:
         """Stages for the image input of an ``onnx.ModelProto`` (default: the single
-        4-D float input with 1 or 3 channels)."""
+        4-D float or uint8 input with 1 or 3 channels)."""
         if not isinstance(config, PreprocessConfig):
             raise InputError(f"config must be a PreprocessConfig, got {type(config).__name__}.")
         inputs = [
@@ -682,13 +683,13 @@ class Pipeline:
             candidates = [
                 i
                 for i in inputs
-                if i.type.tensor_type.elem_type in FLOAT_TYPES
+                if i.type.tensor_type.elem_type in (*FLOAT_TYPES, TensorProto.UINT8)
                 and guess_layout(value_info_dims(i)) is not None
             ]
             if not candidates:
                 raise InputError(
-                    "The model has no image-like input (a 4-D float tensor with 1 or 3 channels, "
-                    f"NCHW or NHWC); its inputs are: {described}. Pass input_name= when the "
+                    "The model has no image-like input (a 4-D float or uint8 tensor with 1 or 3 "
+                    f"channels, NCHW or NHWC); its inputs are: {described}. Pass input_name= if "
                     "image input has another shape."
                 )
             if len(candidates) > 1:

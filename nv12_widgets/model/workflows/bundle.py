@@ -443,7 +443,7 @@ def make_bundle(
     others = [n for n in m.input_names if n != m.image_input]
     if others:
         raise InputError(f"The bundle replays single-input models; {m.name} also takes {others}.")  # fmt: skip
-    config = config if config is not None else PreprocessConfig()
+    config = config if config is not None else m.starting_config()
     pipe = Pipeline.for_model(m, config, device)
     if isinstance(source, str | os.PathLike):
         source, _notes = load_source(source)

@@ -138,8 +138,8 @@ class RunDiff:
                 "kind": self.kind,
                 "images": len(self.names),
                 "directed": self.directed,
-                "loss_a": float(np.nanmean(self.a)) if len(self.a) else math.nan,
-                "loss_b": float(np.nanmean(self.b)) if len(self.b) else math.nan,
+                "loss_a": _finite_mean(self.a),
+                "loss_b": _finite_mean(self.b),
                 "loss_change": list(self.loss_change),
                 "mcnemar": self.mcnemar,
                 "regression": self.regression,
@@ -164,8 +164,11 @@ class RunDiff:
                 if self.only_a or self.only_b
                 else ""
             ),  # fmt: skip
-            f"  {what}: A {np.nanmean(self.a):.3e}, B {np.nanmean(self.b):.3e}; change B - A "
-            f"{m:+.3e} [95% {lo:+.3e}, {hi:+.3e}]",
+            f"  {what}: A {_finite_mean(self.a):.3e}, B {_finite_mean(self.b):.3e}; change B - A "
+            f"{m:+.3e} [95% {lo:+.3e}, {hi:+.3e}]"
+            if np.isfinite(self.a).any() or np.isfinite(self.b).any()
+            else f"  {what}: not measured on any image (no cosine, e.g. a single-value "
+            "output): this gate cannot see a change",
         ]
         if self.mcnemar is not None:
             mc = self.mcnemar
@@ -180,6 +183,13 @@ class RunDiff:
         verdict = "REGRESSION" if self.regression else "no significant regression"
         lines.append(f"  {verdict}" + (": " + "; ".join(self.reasons) if self.reasons else ""))
         return "\n".join(lines)
+
+
+def _finite_mean(x: np.ndarray) -> float:
+    """The mean of the finite values (NaN, without a warning, when there is none)."""
+    finite = np.asarray(x, np.float64)
+    finite = finite[np.isfinite(finite)]
+    return float(finite.mean()) if finite.size else math.nan
 
 
 # ---------------------------------------------------------------------- the gate

@@ -600,6 +600,7 @@ def sweep(
     config : PreprocessConfig, optional
         The training-side config (reference); its ``noise_kind`` is used for the curve
         and its ``noise_amplitude`` / ``noise_seed`` are replaced by the sweep's.
+        Default: ``model.starting_config()``.
     amplitudes : sequence of float
         Noise amplitudes in grey levels (0 gives cosine 1.0 without an inference).
     seeds : iterable of int
@@ -645,7 +646,7 @@ def sweep(
     [['no-loss', 'format', 'preprocessing']]
     """
     model = model if isinstance(model, Model) else Model(model)
-    config = config if config is not None else PreprocessConfig()
+    config = config if config is not None else model.starting_config()
     if not isinstance(config, PreprocessConfig):
         raise InputError(f"config must be a PreprocessConfig, got {type(config).__name__}.")
     try:
