@@ -411,3 +411,17 @@ def test_the_comparison_holds_the_tensor_each_path_fed(conv_model, rgb_image, ti
         for name, value in outputs.items():
             np.testing.assert_array_equal(again[name], value, err_msg=path)
     assert cmp.nv12_input.dtype == np.float32  # tidl feeds unrounded values
+
+
+def test_compare_without_a_config_starts_where_the_model_can_be_fed():
+    """A one-channel model compared with no config starts grey (``starting_config``),
+    as the dashboard and the CLI do, instead of refusing the default RGB."""
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 8, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 8, 8])
+    g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
+    gray = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    ramp = (np.arange(192, dtype=np.uint32).reshape(8, 8, 3) * 7 % 256).astype(np.uint8)
+    c = compare(gray, ramp)
+    assert c.config.train_format == "gray" and c.tensors["reference"].shape == (1, 1, 8, 8)

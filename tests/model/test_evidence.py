@@ -130,3 +130,4 @@ def test_per_output_task_equals_decoding_again(kind, reference, test):
             )
             is None
         )
+

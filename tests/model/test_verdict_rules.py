@@ -157,6 +157,7 @@ def test_a_single_value_output_that_moved_is_never_no_loss(tmp_path):
     v = c.verdict()
     assert v.code == "unmeasurable" and v.code != "no-loss"
     assert "single value" in v.text and f"{m.max_abs_nv12:.3g}" in v.text
+    assert sum("single value" in n for n in m.notes) == 1  # one note, not one per path
 
 
 def test_a_logit_map_below_0_3_is_judged_by_its_numbers_not_called_empty():

@@ -33,6 +33,7 @@ from nv12_widgets.core import (
 )
 from nv12_widgets.core.heads import DENSE_THRESHOLD, OutputKind
 from nv12_widgets.core.heads import get as get_kind
+from nv12_widgets.core.metrics import SINGLE_VALUE
 
 __all__ = [
     "FORMAT_NOT_MEASURABLE",
@@ -295,10 +296,13 @@ def output_metrics(
         else:
             notes.append(reference_note)
     else:
+        single = [label for label, p in pairs if p.note == SINGLE_VALUE]
+        if single:  # one note for every path: only the cosine is NaN
+            notes.append(f"the output {SINGLE_VALUE}: its cosine is NaN on every path")
         for label, p in pairs:
             if p.note == FORMAT_NOT_MEASURABLE:
                 notes.append(FORMAT_NOT_MEASURABLE)
-            elif p.note:
+            elif p.note and p.note != SINGLE_VALUE:
                 notes.append(f"{label} output {p.note}: its metrics are NaN")
     if not signal.has_signal:
         notes.append(f"no signal on this image: {signal.reason}")

@@ -302,7 +302,8 @@ class Comparator:
             differs; see :meth:`Pipeline.run_frame`: the format's own loss is then not
             measurable, its metrics are NaN with a note).
         config : PreprocessConfig, optional
-            Training-side preprocessing (default ``PreprocessConfig()``).
+            Training-side preprocessing (default ``Model.starting_config()``:
+            ``PreprocessConfig()``, grey for a one-channel input, divisor 1 for uint8).
         device : PreprocessConfig, optional
             What the device does instead, for the NV12 path only (its format, NV12,
             normalisation fields; its size/layout/noise fields are ignored). Default:
@@ -333,7 +334,7 @@ class Comparator:
         >>> comparator.compare(image, PreprocessConfig(noise_amplitude=3.0)).inferences
         1
         """
-        config = config if config is not None else PreprocessConfig()
+        config = config if config is not None else self.model.starting_config()
         if not isinstance(config, PreprocessConfig) or not (
             device is None or isinstance(device, PreprocessConfig)
         ):
