@@ -25,6 +25,8 @@ __all__ = [
     "OtherKind",
     "SegmentationKind",
     "SegmentationMask",
+    "MAX_LABEL",
+    "label_map",
     "mean_iou",
 ]
 
@@ -169,11 +171,51 @@ def mean_iou(reference: np.ndarray, test: np.ndarray, num_classes: int) -> dict[
     return {"miou": miou, "pixel_accuracy": acc, "classes": float(present.sum())}
 
 
+#: The largest class index an integer map may hold to be read as a label map (the
+#: logits' channel limit of :class:`SegmentationKind`).
+MAX_LABEL = 1023
+
+
+def label_map(array: Any) -> np.ndarray | None:
+    """An argmax label map as ``(N, H, W)`` int64, or None when ``array`` is not one:
+    integer or boolean, ``(H, W)``, ``(N, H, W)`` or ``(N, 1, H, W)``, values in
+    ``0..MAX_LABEL``. Segmentation exports often end in ArgMax: PaddleSeg's
+    ``tools/export.py`` appends it by default (``--output_op argmax``, int32
+    ``[N, H, W]``; docs/model_export.md), mmdeploy's ``mmseg`` configs keep the
+    segmentor's ``ArgMax`` (``seg_maps``, int64 ``[N, 1, H, W]``).
+
+    Examples
+    --------
+    >>> label_map(np.array([[[0, 2], [1, 1]]], np.int32)).shape
+    (1, 2, 2)
+    >>> label_map(np.zeros((1, 2, 4, 4), np.int64)) is None, label_map(np.zeros((2, 2))) is None
+    (True, True)
+    """
+    a = np.asarray(array)
+    if a.dtype.kind not in "iub" or a.size == 0:
+        return None
+    if a.ndim == 2:
+        a = a[None]
+    elif a.ndim == 4 and a.shape[1] == 1:
+        a = a[:, 0]
+    if a.ndim != 3:
+        return None
+    lo, hi = int(a.min()), int(a.max())
+    if lo < 0 or hi > MAX_LABEL:
+        return None
+    return a.astype(np.int64)
+
+
 class SegmentationKind(OutputKind):
-    """Semantic segmentation logits ``(N, C, H, W)`` (C >= 2): argmax masks, mIoU.
+    """Semantic segmentation: logits ``(N, C, H, W)`` (C >= 2) read by their argmax, or
+    the argmax label map itself (:func:`label_map`: an integer ``(N, H, W)`` /
+    ``(N, 1, H, W)`` output); agreement by mIoU.
 
     ``background`` (default 0, the VOC / Cityscapes-style "background" class index;
     None: no background class) decides :meth:`empty`: a mask with no other class.
+    An integer map of image size (both sides >= 8) is guessed a label map with
+    confidence 0.85 (trusted: nothing else an image model outputs is an integer map of
+    small class indices); logits only weakly (0.3: any float map fits).
 
     Examples
     --------
@@ -187,6 +229,9 @@ class SegmentationKind(OutputKind):
     >>> big = np.zeros((1, 3, 8, 8), np.float32)
     >>> k.fits([big]), round(k.confidence([big]), 2), k.fits([x])  # a 4 x 4 map is too small to guess
     (True, 0.3, False)
+    >>> labels = np.zeros((1, 8, 8), np.int64); labels[0, :4] = 3  # an ArgMax output
+    >>> k.confidence([labels]), k.decode([labels]).num_classes
+    (0.85, 4)
     """
 
     name = "segmentation"
@@ -197,6 +242,9 @@ class SegmentationKind(OutputKind):
     def decode(self, arrays: Sequence[np.ndarray], **params: Any) -> SegmentationMask:
         p = self.params(**params)
         (a,) = self.arrays(arrays)
+        labels = label_map(a)
+        if labels is not None:
+            return SegmentationMask(labels, max(2, int(labels.max()) + 1), p["background"])
         if a.ndim == 3:
             a = a[None]
         if a.ndim != 4 or a.shape[1] < 2:
@@ -227,6 +275,9 @@ class SegmentationKind(OutputKind):
         if len(arrays) != 1:
             return 0.0
         a = np.asarray(arrays[0])
+        labels = label_map(a)
+        if labels is not None:
+            return 0.85 if min(labels.shape[1:]) >= 8 else 0.0
         if a.dtype.kind != "f" or a.ndim != 4:
             return 0.0
         if a.shape[1] >= 2 and min(a.shape[2:]) >= 8 and a.shape[1] <= 1024:

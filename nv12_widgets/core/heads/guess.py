@@ -327,9 +327,17 @@ def guess_bindings(
         if out_name in taken:
             continue
         if a.dtype == object or a.dtype.kind != "f" or a.size == 0:
-            bindings.append(Binding("other", (out_name,), {}, 1.0, "not a float array"))
-            continue
-        kind_name, conf = guess_kind(a, metadata)
+            # an integer map of class indices (an ArgMax export) is a segmentation answer
+            kind_name, conf = (
+                guess_kind(a, metadata, among=("segmentation",))
+                if a.dtype.kind in "iub" and a.size
+                else ("other", 0.0)
+            )
+            if conf <= 0:
+                bindings.append(Binding("other", (out_name,), {}, 1.0, "not a float array"))
+                continue
+        else:
+            kind_name, conf = guess_kind(a, metadata)
         kind: OutputKind = get(kind_name)
         params = kind.suggest([a], metadata) if conf > 0 else {}
         reason = f"shape {tuple(a.shape)}" + (" + metadata" if metadata else "")
