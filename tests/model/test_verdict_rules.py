@@ -186,3 +186,22 @@ def test_a_logit_map_below_0_3_is_judged_by_its_numbers_not_called_empty():
     assert "db(logits)" not in c.tasks
     v = c.verdict()
     assert v.code != "no-signal" and c.metrics["logits"].cosine_nv12 < 1.0
+
+
+def test_an_output_that_moved_unmeasurably_is_not_hidden_behind_one_without_loss():
+    """Severity: unmeasurable > no-loss. A single-value output that moved (its cosine
+    is +-1 whatever the change) names the verdict, not the flag beside it that lost
+    nothing."""
+    from nv12_widgets.core import signal_of
+    from nv12_widgets.model.judge.measures import measure_path, output_metrics
+
+    def metrics(name, ref, moved):
+        same, off = measure_path(ref, ref), measure_path(ref, moved)
+        return output_metrics(name, ref, nv12=off, noise=same, format=same, conversion=off,
+                              signal=signal_of(ref), kind="other")  # fmt: skip
+
+    p = metrics("p", np.array([[0.5]]), np.array([[0.52]]))
+    flag = metrics("flag", np.arange(1.0, 9.0), np.arange(1.0, 9.0))
+    assert verdict_of([flag]).code == "no-loss"
+    v = verdict_of([flag, p])
+    assert v.code == "unmeasurable" and v.output == "p"

@@ -53,7 +53,8 @@ R7 ``format``: otherwise - the format as this device samples it costs more than 
    frame, as the format's own loss cannot be measured.
 
 For a comparison with several outputs (or parts), each is judged (R2-R7) and the most
-severe verdict wins (preprocessing > format > fragile > no-loss > unmeasurable), naming
+severe verdict wins (preprocessing > format > fragile > unmeasurable > no-loss: an output that moved but
+cannot be measured is not hidden behind one that lost nothing), naming
 its output.
 
 How ``ROUNDING_FLOOR`` was measured (``benchmarks/measure_rounding_floor.py`` is the
@@ -134,8 +135,10 @@ ROUNDING_FLOOR = 4e-4
 VerdictCode = Literal["no-loss", "fragile", "format", "preprocessing", "unmeasurable", "no-signal"]
 _SEVERITY = {
     "no-signal": -1,
-    "unmeasurable": 0,
-    "no-loss": 1,
+    "no-loss": 0,
+    # an output that moved but cannot be measured (a single value, a broken reference)
+    # is not hidden behind another that lost nothing
+    "unmeasurable": 1,
     "fragile": 2,
     "format": 3,
     "preprocessing": 4,
