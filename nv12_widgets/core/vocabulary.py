@@ -433,6 +433,8 @@ def metric_cell(key: str, row: Mapping[str, Any]) -> tuple[str, str]:
     ('n/a (raw frame)', "raw camera frame: the 4:2:0 format's own loss is not measurable")
     >>> metric_cell("cosine_nv12", {"cosine_nv12": 0.5})[0]
     '0.500000'
+    >>> metric_cell("ref_peak", {"ref_peak": float("nan"), "signal_reason": "empty output"})
+    ('n/a', 'empty output')
     """
     spec = metric_spec(key)
     value = row.get(key)
@@ -442,6 +444,10 @@ def metric_cell(key: str, row: Mapping[str, Any]) -> tuple[str, str]:
             why = _notes_text(row.get("notes"))
             text = NOT_MEASURED_RAW if _RAW_NOTE in why else NOT_MEASURED
             return text, why or spec.meaning
+        if path is None and key in SIGNAL_KEYS and (row.get("signal_reason") or row.get("notes")):
+            # the reference's own numbers (peak, scale) of an output with no values
+            why = row.get("signal_reason") or _notes_text(row.get("notes"))
+            return NOT_MEASURED, str(why)
     return spec.format(value), spec.meaning
 
 
