@@ -545,3 +545,25 @@ def test_closing_the_records_early_leaves_the_rest_of_the_set_unread(orientation
     assert next(records)["status"] == "ok"
     records.close()
     assert len(prepared) <= EvaluateTask.AHEAD + 2 < 24
+
+
+@pytest.mark.parametrize("kind", ["uniform", "symmetric"])
+def test_noise_tensor_is_add_noise_normalised(orientation, pages, cfg, kind):
+    """The noise path's tensor (unit noise drawn once per set, scaled, added to the laid-out
+    codes, normalised in place) is exactly core.add_noise's pixels through the device
+    normalisation, on uint8 codes and on float32 pixels."""
+    from nv12_widgets.core import add_noise, load_image, normalize, to_layout
+    from nv12_widgets.model.workflows.agreement import task_kind_agreement
+    from nv12_widgets.model.workflows.evaluate_task import EvaluateTask
+
+    config = cfg.replace(noise_kind=kind, noise_amplitude=3.0, noise_seed=5)
+    task = EvaluateTask(None, None, config.to_dict(), 1, task_kind_agreement, None,
+                        live=(orientation, None))  # fmt: skip
+    state = task._state()
+    pixels = state.pipeline.run(load_image(list_images(pages)[0])).reference_pixels
+    for codes in (pixels, pixels.astype(np.float32) + 0.25):
+        noisy = add_noise(codes, 3.0, kind=kind, seed=5).astype(np.float32)
+        expected = normalize(to_layout(noisy, "NCHW"), layout="NCHW",
+                             **config.normalize_params())  # fmt: skip
+        got = task._noise_tensor(state, codes)
+        assert got.dtype == np.float32 and np.array_equal(got, expected)

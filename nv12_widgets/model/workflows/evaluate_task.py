@@ -276,9 +276,10 @@ class EvaluateTask:
             if unit is None:
                 drawn = unit_noise(pixels.shape, kind=c.noise_kind, seed=c.noise_seed)
                 unit = state.units[key] = to_layout(drawn, norm.layout)
-        noisy = scale_noise(unit, c.noise_amplitude, kind=c.noise_kind)
-        noisy += to_layout(pixels.astype(np.float32), norm.layout)
-        return norm.numpy(noisy, laid_out=True)
+        noisy = scale_noise(unit, c.noise_amplitude, kind=c.noise_kind)  # a new array
+        laid = to_layout(pixels, norm.layout)  # uint8 codes add exactly as float32 ones
+        noisy += laid if laid.dtype == np.uint8 else laid.astype(np.float32)
+        return norm.numpy(noisy, laid_out=True, in_place=True)
 
     @staticmethod
     def _plan_passes(state: _State, prep: _Prepared) -> None:
