@@ -55,7 +55,13 @@ from nv12_widgets.model.judge.task_results import per_output_kinds, task_metrics
 
 from .agreement import Agreement
 from .board_rung import BoardRung
-from .execution import ModelRef, load_model, worker_cached, worker_threads
+from .execution import (
+    ModelRef,
+    heap_for_large_arrays,
+    load_model,
+    worker_cached,
+    worker_threads,
+)
 from .ground_truth import task_answers
 
 __all__ = ["TOPK", "EvaluateTask", "topk"]
@@ -189,6 +195,7 @@ class EvaluateTask:
                self.quant_ref and self.quant_ref.digest, n)  # fmt: skip
 
         def make() -> tuple[Model, Model | None]:
+            heap_for_large_arrays()  # a Dask worker: no mmap + zeroing per image array
             quant = load_model(self.quant_ref, n) if self.quant_ref is not None else None
             return load_model(self.model_ref, n), quant
 
