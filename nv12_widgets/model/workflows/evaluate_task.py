@@ -194,13 +194,14 @@ class EvaluateTask:
         key = ("evaluate", self.model_ref.digest, self.model_ref.image_input,
                self.quant_ref and self.quant_ref.digest, n)  # fmt: skip
 
-        def make() -> tuple[Model, Model | None]:
+        def make() -> tuple[Model, Model | None, dict]:
             heap_for_large_arrays()  # a Dask worker: no mmap + zeroing per image array
             quant = load_model(self.quant_ref, n) if self.quant_ref is not None else None
-            return load_model(self.model_ref, n), quant
+            return load_model(self.model_ref, n), quant, {}  # {}: the unit noises drawn
 
-        model, quant = worker_cached(key, make)
-        return _State(model, quant, Pipeline.for_model(model, config), _free_batch(model))
+        model, quant, units = worker_cached(key, make)  # once per worker, not per batch
+        pipeline = Pipeline.for_model(model, config)
+        return _State(model, quant, pipeline, _free_batch(model), units)
 
     # ------------------------------------------------------------------ the work
     def results(self, items: Sequence[str]) -> Iterator[dict[str, Any]]:
