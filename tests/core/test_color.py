@@ -393,3 +393,15 @@ def test_bad_input(func):
     with pytest.raises(InputError, match="empty"):
         func(np.zeros((0, 2, 3), np.uint8))
     assert issubclass(InputError, ValueError)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 3), (224, 224, 3), (7, 5, 3)])
+def test_rgb_to_format_bgr_is_the_channel_reversal(shape):
+    """OpenCV's swap against numpy's reversed channel axis, on contiguous and strided
+    (a crop's) inputs; the result is a new C-contiguous array."""
+    rng = np.random.default_rng(sum(shape))
+    rgb = rng.integers(0, 256, shape, dtype=np.uint8)
+    for image in (rgb, rgb[:, ::2] if shape[1] > 1 else rgb):
+        bgr = rgb_to_format(image, "bgr")
+        assert bgr.flags.c_contiguous and bgr.dtype == np.uint8
+        assert np.array_equal(bgr, image[..., ::-1]) and not np.shares_memory(bgr, image)

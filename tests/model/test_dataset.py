@@ -503,3 +503,67 @@ def test_a_result_read_back_from_its_file_has_the_same_aggregates(
     with pytest.raises(InputError, match="holds 2 runs"):
         DatasetResult.from_results(out)
     assert DatasetResult.from_results(out, res.run_key).total == 24
+
+
+def test_forward_passes_run_in_their_own_thread_and_records_do_not_depend_on_it(
+    orientation, pages, cfg, serial, monkeypatch
+):
+    """The runner thread does every forward pass (so they follow each other as in a bare
+    loop while images are read and measured around them); the records are the same as
+    with one image in flight at a time."""
+    from nv12_widgets.model.workflows.evaluate_task import EvaluateTask
+
+    threads = set()
+    run_image = type(orientation).run_image
+
+    def spy(self, tensor, extra_feeds=None):
+        threads.add(threading.current_thread().name)
+        return run_image(self, tensor, extra_feeds)
+
+    monkeypatch.setattr(type(orientation), "run_image", spy)
+    piped = evaluate(orientation, pages, cfg, labels="folder", progress=False)
+    assert threads and all(name.startswith("nv12-evaluate-run") for name in threads)
+    monkeypatch.setattr(EvaluateTask, "AHEAD", 0)
+    one_at_a_time = evaluate(orientation, pages, cfg, labels="folder", progress=False)
+    assert _per_image(piped) == _per_image(one_at_a_time) == _per_image(serial)
+
+
+def test_closing_the_records_early_leaves_the_rest_of_the_set_unread(orientation, pages, cfg):
+    from nv12_widgets.model.workflows.agreement import task_kind_agreement
+    from nv12_widgets.model.workflows.evaluate_task import EvaluateTask
+
+    prepared = []
+
+    class Counting(EvaluateTask):
+        def _prepare(self, state, path):
+            prepared.append(path)
+            return super()._prepare(state, path)
+
+    task = Counting(None, None, cfg.to_dict(), 1, task_kind_agreement, "fetch_name_0",
+                    live=(orientation, None))  # fmt: skip
+    records = task.results(list_images(pages))
+    assert next(records)["status"] == "ok"
+    records.close()
+    assert len(prepared) <= EvaluateTask.AHEAD + 2 < 24
+
+
+@pytest.mark.parametrize("kind", ["uniform", "symmetric"])
+def test_noise_tensor_is_add_noise_normalised(orientation, pages, cfg, kind):
+    """The noise path's tensor (unit noise drawn once per set, scaled, added to the laid-out
+    codes, normalised in place) is exactly core.add_noise's pixels through the device
+    normalisation, on uint8 codes and on float32 pixels."""
+    from nv12_widgets.core import add_noise, load_image, normalize, to_layout
+    from nv12_widgets.model.workflows.agreement import task_kind_agreement
+    from nv12_widgets.model.workflows.evaluate_task import EvaluateTask
+
+    config = cfg.replace(noise_kind=kind, noise_amplitude=3.0, noise_seed=5)
+    task = EvaluateTask(None, None, config.to_dict(), 1, task_kind_agreement, None,
+                        live=(orientation, None))  # fmt: skip
+    state = task._state()
+    pixels = state.pipeline.run(load_image(list_images(pages)[0])).reference_pixels
+    for codes in (pixels, pixels.astype(np.float32) + 0.25):
+        noisy = add_noise(codes, 3.0, kind=kind, seed=5).astype(np.float32)
+        expected = normalize(to_layout(noisy, "NCHW"), layout="NCHW",
+                             **config.normalize_params())  # fmt: skip
+        got = task._noise_tensor(state, codes)
+        assert got.dtype == np.float32 and np.array_equal(got, expected)

@@ -428,11 +428,14 @@ class NormalizeStage:
         s = np.asarray(self.std, np.float64)
         return (1.0 / (self.divisor * s)).astype(np.float32), (-m / s).astype(np.float32)
 
-    def numpy(self, pixels: np.ndarray, *, laid_out: bool = False) -> np.ndarray:
+    def numpy(
+        self, pixels: np.ndarray, *, laid_out: bool = False, in_place: bool = False
+    ) -> np.ndarray:
         """(h, w, C) pixels (any numeric dtype) -> (1, C, h, w) / (1, h, w, C) tensor.
 
         ``laid_out=True``: ``pixels`` are already in the model's layout (1, ...); they are
-        normalised into a new array.
+        normalised into a new array, or - ``in_place=True``, float32 pixels the caller
+        no longer needs - in place (the same arithmetic, one copy less).
         """
         # Lay out first, normalise second: the same per-element float32 arithmetic, but
         # with the channel axis outermost numpy's inner loops run over whole rows.
@@ -443,7 +446,8 @@ class NormalizeStage:
             divisor=self.divisor,
             mean=np.asarray(self.mean, np.float32),
             std=np.asarray(self.std, np.float32),
-            copy=laid_out or np.shares_memory(laid, pixels),  # a fresh float32 copy is reused
+            # a fresh float32 layout copy (or pixels given up by the caller) is reused
+            copy=not (laid_out and in_place) and (laid_out or np.shares_memory(laid, pixels)),
         )
         if np.dtype(self.dtype) == np.uint8:  # codes: rounded half to even (ONNX Round), 0..255
             tensor = np.clip(np.rint(tensor), 0, 255)

@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -54,7 +56,13 @@ from nv12_widgets.model.judge.task_results import per_output_kinds, task_metrics
 
 from .agreement import Agreement
 from .board_rung import BoardRung
-from .execution import ModelRef, load_model, worker_cached, worker_threads
+from .execution import (
+    ModelRef,
+    heap_for_large_arrays,
+    load_model,
+    worker_cached,
+    worker_threads,
+)
 from .ground_truth import task_answers
 
 __all__ = ["TOPK", "EvaluateTask", "topk"]
@@ -159,6 +167,9 @@ class EvaluateTask:
     live: tuple[Model, Model | None] | None = None
     keep_answers: bool = False
 
+    #: Images read, run or measured ahead of the one handed out (:meth:`results`).
+    AHEAD = 3
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["live"] = None
@@ -184,41 +195,63 @@ class EvaluateTask:
         key = ("evaluate", self.model_ref.digest, self.model_ref.image_input,
                self.quant_ref and self.quant_ref.digest, n)  # fmt: skip
 
-        def make() -> tuple[Model, Model | None]:
+        def make() -> tuple[Model, Model | None, dict]:
+            heap_for_large_arrays()  # a Dask worker: no mmap + zeroing per image array
             quant = load_model(self.quant_ref, n) if self.quant_ref is not None else None
-            return load_model(self.model_ref, n), quant
+            return load_model(self.model_ref, n), quant, {}  # {}: the unit noises drawn
 
-        model, quant = worker_cached(key, make)
-        return _State(model, quant, Pipeline.for_model(model, config), _free_batch(model))
+        model, quant, units = worker_cached(key, make)  # once per worker, not per batch
+        pipeline = Pipeline.for_model(model, config)
+        return _State(model, quant, pipeline, _free_batch(model), units)
 
     # ------------------------------------------------------------------ the work
     def results(self, items: Sequence[str]) -> Iterator[dict[str, Any]]:
         """One record per path, in order.
 
-        Three stages overlap: a reader thread prepares image i+1 (read, pipeline,
-        tensors), this thread runs the model on image i, a finisher thread measures
-        image i-1 (onnxruntime, image decoding and numpy release the GIL).
+        Three stages overlap, each in its own thread, so that the forward passes follow
+        each other as in a bare loop of ``session.run``: a reader prepares the next
+        images (read, pipeline, tensors), a runner runs the model on each as soon as it
+        is prepared, a finisher measures each as soon as it ran; this thread only hands
+        the records out (and the caller stores them meanwhile). onnxruntime, image
+        decoding and numpy release the GIL. At most :attr:`AHEAD` + 1 images are in
+        flight; closing the iterator cancels the ones not started.
         """
         items = list(items)
         if not items:
             return
         state = self._state()
-        with (
-            ThreadPoolExecutor(1, thread_name_prefix="nv12-evaluate-read") as reader,
-            ThreadPoolExecutor(1, thread_name_prefix="nv12-evaluate-measure") as finisher,
-        ):
-            ahead = reader.submit(self._prepare, state, items[0])
-            pending = None
-            for i, path in enumerate(items):
-                prepared, started = ahead.result()
-                if i + 1 < len(items):
-                    ahead = reader.submit(self._prepare, state, items[i + 1])
-                outputs = self._forward(state, prepared)
-                done = finisher.submit(self._finish, state, path, prepared, outputs, started)
-                if pending is not None:
-                    yield pending.result()
-                pending = done
-            yield pending.result()
+        pools = [ThreadPoolExecutor(1, thread_name_prefix=f"nv12-evaluate-{stage}")
+                 for stage in ("read", "run", "measure")]  # fmt: skip
+        reader, runner, finisher = pools
+        queued: deque[Future] = deque()
+        todo = iter(items)
+
+        def submit(path: str) -> None:
+            prepared = reader.submit(self._prepare, state, path)
+            ran = runner.submit(self._run, state, prepared)
+            queued.append(finisher.submit(self._measure, state, path, ran))
+
+        try:
+            for path in islice(todo, self.AHEAD + 1):
+                submit(path)
+            while queued:
+                record = queued.popleft().result()
+                for path in islice(todo, 1):
+                    submit(path)
+                yield record
+        finally:
+            for pool in pools:  # upstream first: a cancelled stage ends the ones after it
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, state: _State, prepared: Future) -> tuple[Any, Any, float]:
+        """The runner's stage: the forward passes of an image once it is prepared."""
+        prep, started = prepared.result()
+        return prep, self._forward(state, prep), started
+
+    def _measure(self, state: _State, path: str, ran: Future) -> dict[str, Any]:
+        """The finisher's stage: the record of an image once its passes ran."""
+        prep, outputs, started = ran.result()
+        return self._finish(state, path, prep, outputs, started)
 
     def _prepare(self, state: _State, path: str) -> tuple[Any, float]:
         """Read, run the pipeline, choose the passes (never raises: the exception is
@@ -252,9 +285,10 @@ class EvaluateTask:
             if unit is None:
                 drawn = unit_noise(pixels.shape, kind=c.noise_kind, seed=c.noise_seed)
                 unit = state.units[key] = to_layout(drawn, norm.layout)
-        noisy = scale_noise(unit, c.noise_amplitude, kind=c.noise_kind)
-        noisy += to_layout(pixels.astype(np.float32), norm.layout)
-        return norm.numpy(noisy, laid_out=True)
+        noisy = scale_noise(unit, c.noise_amplitude, kind=c.noise_kind)  # a new array
+        laid = to_layout(pixels, norm.layout)  # uint8 codes add exactly as float32 ones
+        noisy += laid if laid.dtype == np.uint8 else laid.astype(np.float32)
+        return norm.numpy(noisy, laid_out=True, in_place=True)
 
     @staticmethod
     def _plan_passes(state: _State, prep: _Prepared) -> None:
