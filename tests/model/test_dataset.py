@@ -567,3 +567,22 @@ def test_noise_tensor_is_add_noise_normalised(orientation, pages, cfg, kind):
                              **config.normalize_params())  # fmt: skip
         got = task._noise_tensor(state, codes)
         assert got.dtype == np.float32 and np.array_equal(got, expected)
+
+
+def test_evaluate_without_a_config_starts_where_the_model_can_be_fed(tmp_path):
+    """A one-channel model evaluated with no config starts grey (``starting_config``),
+    as compare, the dashboard and the CLI do, instead of refusing the default RGB."""
+    from onnx import TensorProto, helper
+    from PIL import Image
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 16, 16])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 16, 16])
+    g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
+    gray = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)).save(
+            tmp_path / f"{i}.png"
+        )
+    r = evaluate(gray, tmp_path, progress=False)
+    assert len(r.ok) == 2 and not r.errors

@@ -266,8 +266,9 @@ def evaluate(
         See :func:`~nv12_widgets.model.workflows.imagesets.collect_images` (folders are
         walked recursively; raw frames are read by sidecar / ``WxH`` name).
     config : PreprocessConfig, optional
-        The training-side preprocessing (default ``PreprocessConfig()``). Keep
-        ``noise_seed`` set (the default 0) for reproducible, resumable results.
+        The training-side preprocessing (default ``Model.starting_config()``: grey
+        for a one-channel input, divisor 1 for uint8). Keep ``noise_seed`` set (the
+        default 0) for reproducible, resumable results.
     labels : "folder", CSV path, mapping or LabelOptions, optional
         Ground truth (:class:`LabelOptions`).
     results_path : path, optional
@@ -306,7 +307,7 @@ def evaluate(
     """
     lab, rung, jud, exe = _grouped(labels, rungs, judge, execution, options)
     model = model if isinstance(model, Model) else Model(model)
-    config = config if config is not None else PreprocessConfig()
+    config = config if config is not None else model.starting_config()
     if not isinstance(config, PreprocessConfig):
         raise InputError(f"config must be a PreprocessConfig, got {type(config).__name__}.")
     plan = Pipeline.for_model(model, config).plan  # InputError early: size, channels
