@@ -18,6 +18,7 @@ def environment() -> jinja2.Environment:
     undefined. The report extends it with its own templates (a ChoiceLoader)."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("nv12_widgets.views", "templates"),
+        auto_reload=False,  # the templates ship with the package: no stat per render
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -33,5 +34,10 @@ def render(macro: str, *args: Any, **kwargs: Any) -> str:
     >>> render("verdict", {"code": "fragile", "title": "Fragile <model>", "text": "same loss"})
     '<div class="verdict" data-code="fragile"><b>Fragile &lt;model&gt;</b><br><span class="verdict-text">same loss</span></div>'
     """
-    module = environment().get_template(MACROS).module
-    return str(Markup(getattr(module, macro)(*args, **kwargs))).strip()
+    return str(Markup(getattr(_macros(), macro)(*args, **kwargs))).strip()
+
+
+@functools.cache
+def _macros() -> Any:
+    """The macros file's module (loaded once)."""
+    return environment().get_template(MACROS).module

@@ -395,6 +395,7 @@ class PreprocessPanel(Panel, W.VBox):
         # one message line under each field: a rejected value is explained where it is typed
         self.messages = {name: _field_message() for name in (*PANEL_FIELDS, "size")}
         self._errors: dict[str, str] = {}
+        self._marks_clear = False  # _mark() has not run: clear everything the first time
         self.size_box = W.VBox(
             [
                 W.HBox([self.size_preset]),
@@ -569,7 +570,10 @@ class PreprocessPanel(Panel, W.VBox):
 
     def _mark(self, errors: dict[str, str]) -> None:
         """Mark the rejected fields and show their messages; unmark the others."""
+        if not errors and not self._errors and self._marks_clear:
+            return  # nothing marked, nothing to mark (every noise move)
         self._errors = dict(errors)
+        self._marks_clear = not errors
         for name, message in self.messages.items():
             widgets = (self.size_h, self.size_w) if name == "size" else (self.controls[name],)
             text = errors.get(name, "")
