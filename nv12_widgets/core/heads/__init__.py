@@ -63,6 +63,16 @@ picodet            per-stride scores (1, N_s, C) + box         detections
                    distributions (1, N_s, 4 (reg_max+1))
 boxes_scores       boxes (1, N, 4) + scores (1, N, C) / (1,    detections
 (ppyoloe, ssd)     C, N) (PP-YOLOE without NMS, SSD-style)
+end2end            (1, K, 6 [+extra]) x1 y1 x2 y2 score class  detections (K may differ
+(ultralytics_nms)  (Ultralytics export(nms=True), YOLOv10)     between paths)
+nms_gathered       NonMaxSuppression + Gather: (K, 4), (K,),   detections
+                   classes (K,) or selected_indices (K, 3)
+nms_indices        selected_indices (K, 3) + boxes (1, N, 4)   detections
+                   + scores (1, C, N)
+dets_labels        mmdeploy dets (1, K, 5) + labels (1, K)     detections
+(mmdeploy)
+tf_detections      num_detections, detection_boxes (1, K, 4)   detections
+(tf_od)            yxyx, detection_scores, detection_classes
 segmentation       (N, C, H, W) class logits                   mIoU
 other              anything                                    none
 =================  ==========================================  ===========================
@@ -111,6 +121,14 @@ from .guess import (
     task_summary,
 )
 from .multi import BoxesScoresKind, PicoDetKind, multilabel_nms
+from .postnms import (
+    DetsLabelsKind,
+    EndToEndKind,
+    NMSGatheredKind,
+    NMSIndicesKind,
+    TFDetectionsKind,
+    kept_detections,
+)
 from .text import (
     CTCKind,
     Text,
@@ -135,6 +153,12 @@ from .yolo import YOLOv5Kind, YOLOv8Kind, YOLOXKind, select_detections
 
 __all__ = [
     "BoxesScoresKind",
+    "DetsLabelsKind",
+    "EndToEndKind",
+    "NMSGatheredKind",
+    "NMSIndicesKind",
+    "TFDetectionsKind",
+    "kept_detections",
     "DetectionKind",
     "Detections",
     "PicoDetKind",
@@ -208,6 +232,11 @@ for _kind in (
     YOLOXKind,
     PicoDetKind,
     BoxesScoresKind,
+    EndToEndKind,
+    NMSGatheredKind,
+    NMSIndicesKind,
+    DetsLabelsKind,
+    TFDetectionsKind,
     SegmentationKind,
     OtherKind,
 ):
