@@ -53,6 +53,7 @@ Built-in kinds
 kind (aliases)     outputs                                     agreement ("score")
 =================  ==========================================  ===========================
 classifier         (C,), (N, C), (N, C, 1, 1)                  top-1 (top-5)
+binary (sigmoid)   (N, 1) one sigmoid score per image          same side of 0.5
 ctc (sequence)     (B, T, C) or (T, B, C) per-step scores       1 - CER, exact match
 db (dense)         (N, 1, H, W) / (N, H, W) text probability   box F1 (IoU >= 0.5), mask IoU
 yolov8 (yolo11)    (1, 4+C[+3K|+32], N) or transpose; pose,    detections: F1, AP@0.5,
@@ -107,7 +108,15 @@ from .boxes import (
     pooled_average_precision,
     xywh_to_xyxy,
 )
-from .classify import ClassifierKind, ClassScores, OtherKind, SegmentationKind, SegmentationMask
+from .classify import (
+    BinaryKind,
+    BinaryScores,
+    ClassifierKind,
+    ClassScores,
+    OtherKind,
+    SegmentationKind,
+    SegmentationMask,
+)
 from .components import compare_components, component_metrics, judge
 from .guess import (
     KINDS,
@@ -152,6 +161,8 @@ from .textdet import (
 from .yolo import YOLOv5Kind, YOLOv8Kind, YOLOXKind, select_detections
 
 __all__ = [
+    "BinaryKind",
+    "BinaryScores",
     "BoxesScoresKind",
     "DetsLabelsKind",
     "EndToEndKind",
@@ -237,6 +248,7 @@ for _kind in (
     NMSIndicesKind,
     DetsLabelsKind,
     TFDetectionsKind,
+    BinaryKind,
     SegmentationKind,
     OtherKind,
 ):

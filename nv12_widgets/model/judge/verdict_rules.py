@@ -479,6 +479,8 @@ def _task_verdict(m: Any, numbers: dict, amp: str, frame: bool) -> Verdict | Non
         f"matched float NV12 {fmt}, noise ({amp} grey levels) {lz:.3f}; NV12 path vs "
         f"matched: {lc:.3f}"
     )
+    if math.isfinite(getattr(m, "max_abs_nv12", math.nan)):  # a single value: how far it moved
+        nums += f"; the raw output moved by max |diff| {m.max_abs_nv12:.3g} on the NV12 path"
 
     def make(code: str, title: str, text: str) -> Verdict:
         return Verdict(code, title, text, m.name, ln, lz, lf, lc, rule="R3b", numbers=numbers)  # type: ignore[arg-type]
