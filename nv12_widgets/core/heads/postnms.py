@@ -11,7 +11,8 @@ tensors then cannot be compared element by element, the answers still can.
   ``(1, max_det, 6 + extra)`` rows ``x1, y1, x2, y2, score, class`` (input pixels),
   zero rows padding up to ``max_det`` (300). Ultralytics' own reading keeps the rows
   with ``score > conf`` (``ultralytics/utils/nms.py`` ``non_max_suppression``,
-  end2end branch; ``conf`` 0.25 from ``ultralytics/cfg/default.yaml``).
+  end2end branch: ``pred[pred[:, 4] > conf_thres][:max_det]``; ``conf`` 0.25 from
+  ``ultralytics/cfg/default.yaml``).
 * ``nms_gathered`` — an ONNX graph ending in ``NonMaxSuppression`` (ONNX operator
   spec, opset 10+: ``selected_indices`` ``(K, 3)`` int64 ``[batch, class, box]``)
   followed by ``Gather`` of the kept boxes ``(K, 4)`` (``center_point_box=0``:

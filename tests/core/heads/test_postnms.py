@@ -144,6 +144,19 @@ def test_end2end_rows_and_guess():
     # a YOLOv5 head (1, N, 6) of one class is not read as post-NMS rows
     v5 = np.random.default_rng(0).uniform(0, 1, (1, 6300, 6)).astype(np.float32)
     assert get("end2end").confidence([v5]) == 0.0
+    # Ultralytics' own reading of (1, 300, 6) (ultralytics/utils/nms.py
+    # non_max_suppression, end2end branch): pred[pred[:, 4] > conf_thres][:max_det]
+    rng = np.random.default_rng(3)
+    rows = np.zeros((1, 300, 6), np.float32)
+    xy = rng.uniform(0, 500, (40, 2))
+    rows[0, :40, :4] = np.concatenate([xy, xy + rng.uniform(5, 90, (40, 2))], 1)
+    rows[0, :40, 4] = np.sort(rng.uniform(0.05, 1, 40))[::-1]
+    rows[0, :40, 5] = rng.integers(0, 80, 40)
+    pred = rows[0]
+    want = pred[pred[:, 4] > 0.25][:300]
+    d = get("end2end").decode([rows])
+    assert np.allclose(d.boxes, want[:, :4]) and np.array_equal(d.classes, want[:, 5])
+    assert np.allclose(d.scores, want[:, 4])
     shifted = out.copy()
     shifted[0, 0, :4] += 2
     assert task_agreement(out, shifted, "end2end")["f1"] == 1.0
