@@ -140,7 +140,7 @@ class EndToEndKind(DetectionKind):
     >>> d.boxes.tolist(), d.classes.tolist()  # 0.2 <= conf 0.25, padding dropped
     ([[10.0, 20.0, 50.0, 60.0]], [2])
     >>> EndToEndKind().confidence([out]), EndToEndKind().confidence([out], {"args": "{'nms': True}"})
-    (0.85, 0.95)
+    (0.92, 0.95)
     """
 
     name = "end2end"
@@ -177,9 +177,11 @@ class EndToEndKind(DetectionKind):
         ordered = np.all(rows[kept, 2] >= rows[kept, 0]) and np.all(rows[kept, 3] >= rows[kept, 1])
         padded = np.all(rows[~kept, :6] == 0)
         integral = np.all(cls == np.rint(cls)) and cls.min() >= 0
-        # a YOLOv5 head (1, N, 6) has a class probability in column 5 and no zero rows
+        # a YOLOv5 / YOLOX head (1, N, 6) has a class probability in column 5 and no
+        # zero rows; a class index above 1 cannot be a probability (surer than a
+        # YOLOX guess for N = a grid count, 0.9)
         if integral and ordered and padded and score.max() <= 1 and (~kept).any():
-            return 0.85
+            return 0.92 if cls.max() > 1 else 0.85
         return 0.0
 
     def suggest(self, arrays, metadata=None) -> dict[str, Any]:

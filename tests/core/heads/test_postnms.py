@@ -162,6 +162,13 @@ def test_end2end_rows_and_guess():
     assert task_agreement(out, shifted, "end2end")["f1"] == 1.0
 
 
+def test_end2end_padded_to_a_grid_count_is_not_read_as_yolox():
+    out = np.zeros((1, 8400, 6), np.float32)  # max_det = 8400 anchors of a 640 x 640 grid
+    out[0, :2] = [[10, 20, 50, 60, 0.9, 2], [1, 1, 5, 5, 0.4, 7]]
+    (b,) = guess_bindings({"output0": out})
+    assert (b.kind, b.confidence) == ("end2end", 0.92)
+
+
 def test_dets_labels_and_tf_detections():
     dets = np.zeros((1, 100, 5), np.float32)
     dets[0, :2] = [[0, 0, 10, 10, 0.9], [20, 20, 30, 30, 0.03]]
