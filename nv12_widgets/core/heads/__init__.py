@@ -53,6 +53,7 @@ Built-in kinds
 kind (aliases)     outputs                                     agreement ("score")
 =================  ==========================================  ===========================
 classifier         (C,), (N, C), (N, C, 1, 1)                  top-1 (top-5)
+binary (sigmoid)   (N, 1) one sigmoid score per image          same side of 0.5
 ctc (sequence)     (B, T, C) or (T, B, C) per-step scores       1 - CER, exact match
 db (dense)         (N, 1, H, W) / (N, H, W) text probability   box F1 (IoU >= 0.5), mask IoU
 yolov8 (yolo11)    (1, 4+C[+3K|+32], N) or transpose; pose,    detections: F1, AP@0.5,
@@ -63,6 +64,16 @@ picodet            per-stride scores (1, N_s, C) + box         detections
                    distributions (1, N_s, 4 (reg_max+1))
 boxes_scores       boxes (1, N, 4) + scores (1, N, C) / (1,    detections
 (ppyoloe, ssd)     C, N) (PP-YOLOE without NMS, SSD-style)
+end2end            (1, K, 6 [+extra]) x1 y1 x2 y2 score class  detections (K may differ
+(ultralytics_nms)  (Ultralytics export(nms=True), YOLOv10)     between paths)
+nms_gathered       NonMaxSuppression + Gather: (K, 4), (K,),   detections
+                   classes (K,) or selected_indices (K, 3)
+nms_indices        selected_indices (K, 3) + boxes (1, N, 4)   detections
+                   + scores (1, C, N)
+dets_labels        mmdeploy dets (1, K, 5) + labels (1, K)     detections
+(mmdeploy)
+tf_detections      num_detections, detection_boxes (1, K, 4)   detections
+(tf_od)            yxyx, detection_scores, detection_classes
 segmentation       (N, C, H, W) class logits                   mIoU
 other              anything                                    none
 =================  ==========================================  ===========================
@@ -97,7 +108,15 @@ from .boxes import (
     pooled_average_precision,
     xywh_to_xyxy,
 )
-from .classify import ClassifierKind, ClassScores, OtherKind, SegmentationKind, SegmentationMask
+from .classify import (
+    BinaryKind,
+    BinaryScores,
+    ClassifierKind,
+    ClassScores,
+    OtherKind,
+    SegmentationKind,
+    SegmentationMask,
+)
 from .components import compare_components, component_metrics, judge
 from .guess import (
     KINDS,
@@ -111,6 +130,14 @@ from .guess import (
     task_summary,
 )
 from .multi import BoxesScoresKind, PicoDetKind, multilabel_nms
+from .postnms import (
+    DetsLabelsKind,
+    EndToEndKind,
+    NMSGatheredKind,
+    NMSIndicesKind,
+    TFDetectionsKind,
+    kept_detections,
+)
 from .text import (
     CTCKind,
     Text,
@@ -134,7 +161,15 @@ from .textdet import (
 from .yolo import YOLOv5Kind, YOLOv8Kind, YOLOXKind, select_detections
 
 __all__ = [
+    "BinaryKind",
+    "BinaryScores",
     "BoxesScoresKind",
+    "DetsLabelsKind",
+    "EndToEndKind",
+    "NMSGatheredKind",
+    "NMSIndicesKind",
+    "TFDetectionsKind",
+    "kept_detections",
     "DetectionKind",
     "Detections",
     "PicoDetKind",
@@ -208,6 +243,12 @@ for _kind in (
     YOLOXKind,
     PicoDetKind,
     BoxesScoresKind,
+    EndToEndKind,
+    NMSGatheredKind,
+    NMSIndicesKind,
+    DetsLabelsKind,
+    TFDetectionsKind,
+    BinaryKind,
     SegmentationKind,
     OtherKind,
 ):

@@ -20,6 +20,8 @@ from ..metrics import is_classifier_shaped, topk_agreement
 from .base import Default, OutputKind
 
 __all__ = [
+    "BinaryKind",
+    "BinaryScores",
     "ClassScores",
     "ClassifierKind",
     "OtherKind",
@@ -127,6 +129,121 @@ class ClassifierKind(OutputKind):
         if a.ndim == 2 and a.shape[1] >= 2:
             return 0.5
         return 0.0
+
+
+@dataclass(frozen=True)
+class BinaryScores:
+    """A one-output binary classifier's answer: one score per image and the threshold.
+
+    Examples
+    --------
+    >>> BinaryScores(np.array([0.7, 0.2]), 0.5).positive.tolist()
+    [True, False]
+    """
+
+    scores: np.ndarray
+    threshold: float = 0.5
+
+    @property
+    def positive(self) -> np.ndarray:
+        """``score > threshold`` per image (the predicted class is 1)."""
+        return self.scores > self.threshold
+
+
+class BinaryKind(OutputKind):
+    """A binary sigmoid classifier: one score per image, ``(N, 1)`` or ``(1,)``.
+
+    The class is 1 when the sigmoid probability is above 0.5 (Keras
+    ``keras/src/metrics/accuracy_metrics.py`` ``BinaryAccuracy(threshold=0.5)``;
+    scikit-learn ``LinearClassifierMixin.predict``: decision function ``> 0``, i.e. a
+    probability ``> 0.5``); for logits (``logits=True``: values outside [0, 1]) the
+    same rule is ``logit > 0``. Two answers agree image by image when they fall on
+    the same side of the threshold (``score``: the fraction that do); ``max_change``
+    is how far the score moved. A binary classifier always answers (never empty).
+
+    Examples
+    --------
+    >>> k = BinaryKind()
+    >>> a = k.agreement(k.decode([np.array([[0.7]])]), k.decode([np.array([[0.4]])]))
+    >>> a["score"], round(a["max_change"], 2)
+    (0.0, 0.3)
+    >>> k.summary(a)
+    'same side of 0.5: 0/1 (ref 1 positive, test 0)'
+    >>> k.confidence([np.array([[0.7]], np.float32)]), k.confidence([np.array([[3.2]], np.float32)])
+    (0.75, 0.5)
+    >>> k.suggest([np.array([[3.2]], np.float32)]), k.decode([np.array([[3.2]])], logits=True).threshold
+    ({'logits': True}, 0.0)
+    """
+
+    name = "binary"
+    aliases = ("sigmoid", "binary_classifier")
+    defaults = {
+        "threshold": Default(
+            0.5, "Keras BinaryAccuracy(threshold=0.5); scikit-learn predict (proba > 0.5)"
+        ),
+        "logits": Default(False, "sigmoid outputs; True: logits, compared with 0"),
+    }
+
+    def decode(self, arrays: Sequence[np.ndarray], **params: Any) -> BinaryScores:
+        p = self.params(**params)
+        (a,) = self.arrays(arrays)
+        if not self.fits([a]):
+            raise InputError(f"a binary classifier output must be (N, 1) or (1,), got {a.shape}.")
+        t = float(p["threshold"])
+        if p["logits"]:
+            t = float(np.log(t / (1.0 - t)))  # the logit of the probability threshold
+        return BinaryScores(a.reshape(-1).astype(np.float64), t)
+
+    def agreement(self, reference: BinaryScores, test: BinaryScores) -> dict[str, Any]:
+        if reference.scores.shape != test.scores.shape:
+            raise InputError(
+                f"shapes differ: reference {reference.scores.shape}, test {test.scores.shape}."
+            )
+        same = reference.positive == test.positive
+        change = np.abs(test.scores - reference.scores)
+        return {
+            "score": float(same.mean()),
+            "same_side": float(same.sum()),
+            "images": float(same.size),
+            "reference_positive": float(reference.positive.sum()),
+            "test_positive": float(test.positive.sum()),
+            "max_change": float(change.max()) if change.size else 0.0,
+            "threshold": reference.threshold,
+        }
+
+    def summary(self, agreement: Mapping[str, Any]) -> str:
+        if not agreement or agreement.get("same_side") is None:
+            return ""
+        return (
+            f"same side of {agreement['threshold']:g}: "
+            f"{int(agreement['same_side'])}/{int(agreement['images'])} "
+            f"(ref {int(agreement['reference_positive'])} positive, "
+            f"test {int(agreement['test_positive'])})"
+        )
+
+    def fits(self, arrays, metadata=None) -> bool:
+        """``(N, 1)`` or ``(1,)`` float."""
+        if len(arrays) != 1:
+            return False
+        a = np.asarray(arrays[0])
+        shaped = (a.ndim == 2 and a.shape[1] == 1) or a.shape == (1,)
+        return shaped and a.dtype.kind == "f" and a.size > 0
+
+    def confidence(self, arrays, metadata=None) -> float:
+        """0.75 for ``(N, 1)`` probabilities (every value in [0, 1]), 0.5 for logits: a
+        guess that informs but does not decide verdicts (below the model layer's
+        trusted 0.8: a single regressed value looks the same); name the kind to let
+        its answers decide."""
+        if not self.fits(arrays):
+            return 0.0
+        a = np.asarray(arrays[0])
+        if not np.all(np.isfinite(a)):
+            return 0.0
+        return 0.75 if a.min() >= 0 and a.max() <= 1 else 0.5
+
+    def suggest(self, arrays, metadata=None) -> dict[str, Any]:
+        a = np.asarray(arrays[0])
+        return {"logits": True} if a.size and (a.min() < 0 or a.max() > 1) else {}
 
 
 @dataclass(frozen=True)

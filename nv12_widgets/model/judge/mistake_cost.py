@@ -158,6 +158,9 @@ def costs_of(
     """The :class:`MistakeCost` of every output from the two runs' outputs: the device's
     output with the fixes applied (``intended``) against the one as configured.
 
+    An output whose shape differs between the two runs (an exported NMS kept another
+    number of boxes) has no element-wise cost and is left out.
+
     Examples
     --------
     >>> intended = {"logits": np.array([[0.1, 0.9]], np.float32)}
@@ -165,14 +168,18 @@ def costs_of(
     >>> cost = costs_of(intended, deployed, (("train_format", "bgr"),))["logits"]
     >>> cost.task["kind"], cost.task["top1"], cost.fixes
     ('classifier', 0.0, (('train_format', 'bgr'),))
+    >>> costs_of({"boxes": np.zeros((3, 4))}, {"boxes": np.zeros((2, 4))}, ())
+    {}
     """
     result = {}
     for out_name, want in intended.items():
         got = np.asarray(deployed[out_name])
+        if np.shape(want) != got.shape:
+            # a dynamic output (the K boxes an exported NMS kept): no element-wise cost;
+            # the comparison's task answers judge it
+            continue
         metrics = compare_arrays(want, got)
-        task: dict[str, Any] = {}
-        if want.shape == got.shape:
-            task = task_agreement(want, got, output_kind(want))
+        task = task_agreement(want, got, output_kind(want))
         result[out_name] = MistakeCost(
             out_name, metrics.cosine, metrics.max_abs, assess_pair(want, got), task, fixes
         )

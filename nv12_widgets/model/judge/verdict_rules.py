@@ -30,6 +30,13 @@ R2 ``no-signal``: an output whose NV12 pair is not evidence takes no part; when 
    ``core.signal.assess_pair`` (a probability map below 1e-3, a constant output).
 R3 ``unmeasurable``: a NaN in the NV12, noise or conversion metrics of the outputs that
    take part (a single value has no cosine: the text gives how far each path moved it).
+R3b when the raw tensors cannot be compared (their shapes differ: an export that ends
+   in NMS keeps another number of boxes on each path) but a trusted kind decoded every
+   path, R4-R7 run on the task losses ``1 - task score`` instead: no change of the NV12
+   answer is ``no-loss``; a conversion (NV12 vs matched) that changes the answer more
+   than ``CONVERSION_RATIO`` x the format's and the noise's changes is
+   ``preprocessing``; an NV12 change within ``FRAGILE_RATIO`` x the noise's is
+   ``fragile``; otherwise ``format``.
 R4 ``no-loss``: the NV12 pair differs by float32 rounding only (status "rounding"), or
    ``L_nv12 <= NO_LOSS``.
 R4b ``no-loss``, titled "No visible effect": every task answer of the output (NV12
@@ -342,6 +349,9 @@ def _judge(m: Any, amp: str, frame: bool, parts: Any = None) -> Verdict:
         return make("no-signal", "R2", "No signal on this image", why)
     measured = (ln, lz, lc) if frame else (ln, lz, lf, lc)
     if not all(math.isfinite(v) for v in measured):
+        by_task = _task_verdict(m, numbers, amp, frame)
+        if by_task is not None:
+            return by_task
         return make("unmeasurable", "R3", "Not measurable", _unmeasurable_text(m, amp))
     fmt_part = "not measurable (raw frame)" if frame else f"{lf:.2e}"
     nums = (
@@ -444,6 +454,67 @@ def _format_verdict(make, numbers: dict, parts: Any, noise_part: str, nums: str)
         f"samples it loses more than the noise{noise_part} ({nums}).{lost} Try other chroma "
         "down/up-sampling if the hardware allows (the sweep ranks them), else fine-tune "
         "on NV12 round-tripped images or QAT with the NV12 input.",
+    )
+
+
+def _task_verdict(m: Any, numbers: dict, amp: str, frame: bool) -> Verdict | None:
+    """Rule R3b: the raw tensors cannot be compared (an exported NMS kept another
+    number of boxes: the shapes differ) but a trusted kind decoded every path: the
+    rules R4-R7 run on the task losses ``1 - task score`` instead of ``1 - cosine``.
+    None when a path has no task score (then R3)."""
+    if getattr(m, "kind_guessed", False) and m.kind != "classifier":
+        return None
+    paths = ("nv12", "noise", "conversion") if frame else ("nv12", "noise", "format", "conversion")
+    scores = {p: task_score(getattr(m, f"task_{p}", None)) for p in paths}
+    if any(v is None or not math.isfinite(v) for v in scores.values()):
+        return None
+    ln, lz, lc = (1.0 - scores[p] for p in ("nv12", "noise", "conversion"))
+    lf = math.nan if frame else 1.0 - scores["format"]
+    numbers.update(basis="task", task_loss_nv12=ln, task_loss_noise=lz, task_loss_conversion=lc)
+    numbers["task_loss_format"] = lf
+    fmt = "not measurable (raw frame)" if frame else f"{lf:.3f}"
+    nums = (
+        f"the raw outputs cannot be compared ({'; '.join(m.notes) or 'a metric is NaN'}), "
+        f"so the task answers decide: 1 - task score vs the reference: NV12 path {ln:.3f}, "
+        f"matched float NV12 {fmt}, noise ({amp} grey levels) {lz:.3f}; NV12 path vs "
+        f"matched: {lc:.3f}"
+    )
+    if math.isfinite(getattr(m, "max_abs_nv12", math.nan)):  # a single value: how far it moved
+        nums += f"; the raw output moved by max |diff| {m.max_abs_nv12:.3g} on the NV12 path"
+
+    def make(code: str, title: str, text: str) -> Verdict:
+        return Verdict(code, title, text, m.name, ln, lz, lf, lc, rule="R3b", numbers=numbers)  # type: ignore[arg-type]
+
+    if ln <= 0.0:
+        return make(
+            "no-loss",
+            "No visible effect",
+            f"Every task answer of the NV12 path equals the reference's ({nums}). Nothing "
+            "the model answers changes on this image.",
+        )
+    floor = max(0.0 if frame else lf, lz)
+    if lc > 0.0 and lc > CONVERSION_RATIO * floor:
+        return make(
+            "preprocessing",
+            "Preprocessing differs from training",
+            f"The device's conversion changes the task answer more than the NV12 format "
+            f"itself or the noise do ({nums}). Check the swing (full vs studio), the "
+            "channel order, mean/std/divisor, the colour matrix and the chroma handling.",
+        )
+    if lz > 0.0 and ln <= FRAGILE_RATIO * lz:
+        return make(
+            "fragile",
+            "Fragile model",
+            f"The NV12 path changes the answer about as much as {amp} grey levels of noise "
+            f"do ({nums}). The preprocessing is consistent; the model is sensitive to tiny "
+            "input changes: train on NV12 round-tripped images, add noise augmentation.",
+        )
+    return make(
+        "format",
+        "The NV12 format itself costs this",
+        f"The conversion is consistent with training, but the NV12 frame changes the task "
+        f"answer more than the noise does ({nums}). Fine-tune on NV12 round-tripped images "
+        "or QAT with the NV12 input.",
     )
 
 
