@@ -173,6 +173,8 @@ class BinaryKind(OutputKind):
     (0.75, 0.5)
     >>> k.suggest([np.array([[3.2]], np.float32)]), k.decode([np.array([[3.2]])], logits=True).threshold
     ({'logits': True}, 0.0)
+    >>> k.fits([np.array([[0.7]], np.float32)]), k.fits([np.zeros((1, 10), np.float32)])
+    (True, False)
     """
 
     name = "binary"

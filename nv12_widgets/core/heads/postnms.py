@@ -141,6 +141,8 @@ class EndToEndKind(DetectionKind):
     ([[10.0, 20.0, 50.0, 60.0]], [2])
     >>> EndToEndKind().confidence([out]), EndToEndKind().confidence([out], {"args": "{'nms': True}"})
     (0.92, 0.95)
+    >>> EndToEndKind().fits([out]), EndToEndKind().suggest([out], {"names": "{0: 'cat'}"})
+    (True, {'names': ['cat']})
     """
 
     name = "end2end"
