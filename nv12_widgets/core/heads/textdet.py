@@ -111,13 +111,17 @@ def _round_offset(pts: np.ndarray, d: float) -> np.ndarray:
     return np.round(ring.reshape(-1, 2)).astype(np.float32)
 
 
+#: PaddleOCR's ``DBPostProcess.min_size`` (a box's shortest side, map pixels).
+MIN_SIZE = 3
+
+
 def db_boxes(
     prob_map: Any,
     *,
     thresh: float = DENSE_THRESHOLD,
     box_thresh: float = 0.6,
     unclip_ratio: float = 1.5,
-    min_size: int = 3,
+    min_size: int = MIN_SIZE,
     max_candidates: int = 1000,
     use_dilation: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -160,7 +164,14 @@ def db_boxes(
     ((1, 4, 2), 0.9)
     """
     m = _squeeze_map(prob_map, "db_boxes()")
-    bitmap = (m > thresh).view(np.uint8)  # 0 / 1: findContours reads any non-zero as 1
+    return _db_boxes(
+        m, m > thresh, box_thresh, unclip_ratio, min_size, max_candidates, use_dilation
+    )
+
+
+def _db_boxes(m, mask, box_thresh, unclip_ratio, min_size, max_candidates, use_dilation):
+    """:func:`db_boxes` of the (H, W) float32 map ``m`` and its thresholded ``mask``."""
+    bitmap = mask.view(np.uint8)  # 0 / 1: findContours reads any non-zero as 1
     if use_dilation:
         bitmap = cv2.dilate(bitmap, np.ones((2, 2), np.uint8))
     contours, _ = cv2.findContours(bitmap, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
@@ -345,17 +356,19 @@ class DBKind(OutputKind):
     def decode(self, arrays: Sequence[np.ndarray], **params: Any) -> TextBoxes:
         p = self.params(**params)
         (a,) = self.arrays(arrays)
-        m = self.first_map(a).astype(np.float32)
-        boxes, scores = db_boxes(
+        m = np.asarray(self.first_map(a), dtype=np.float32)  # no copy of a float32 map
+        mask = m > p["thresh"]  # thresholded once: the boxes' bitmap and the mask
+        boxes, scores = _db_boxes(
             m,
-            thresh=p["thresh"],
-            box_thresh=p["box_thresh"],
-            unclip_ratio=p["unclip_ratio"],
-            use_dilation=p["use_dilation"],
-            max_candidates=p["max_candidates"],
+            mask,
+            p["box_thresh"],
+            p["unclip_ratio"],
+            MIN_SIZE,
+            p["max_candidates"],
+            p["use_dilation"],
         )
         peak = float(m.max()) if m.size else 0.0
-        return TextBoxes(boxes, scores, m > p["thresh"], float(p["thresh"]), peak)
+        return TextBoxes(boxes, scores, mask, float(p["thresh"]), peak)
 
     def empty(self, answer: TextBoxes) -> bool:
         return len(answer.boxes) == 0
