@@ -31,7 +31,8 @@ R2 ``no-signal``: an output whose NV12 pair is not evidence takes no part; when 
 R3 ``unmeasurable``: a NaN in the NV12, noise or conversion metrics of the outputs that
    take part (a single value has no cosine: the text gives how far each path moved it).
 R3b when the raw tensors cannot be compared (their shapes differ: an export that ends
-   in NMS keeps another number of boxes on each path) but a trusted kind decoded every
+   in NMS keeps another number of boxes on each path; an ArgMax export's label map,
+   whose class indices have no meaningful cosine) but a trusted kind decoded every
    path, R4-R7 run on the task losses ``1 - task score`` instead: no change of the NV12
    answer is ``no-loss``; a conversion (NV12 vs matched) that changes the answer more
    than ``CONVERSION_RATIO`` x the format's and the noise's changes is
@@ -348,6 +349,11 @@ def _judge(m: Any, amp: str, frame: bool, parts: Any = None) -> Verdict:
     if silent:
         return make("no-signal", "R2", "No signal on this image", why)
     measured = (ln, lz, lc) if frame else (ln, lz, lf, lc)
+    if _is_label_map(m):  # class indices are names, not magnitudes: no cosine of them
+        why = "an argmax label map: the cosine of class indices measures nothing"
+        by_task = _task_verdict(m, numbers, amp, frame, why=why)
+        if by_task is not None:
+            return by_task
     if not all(math.isfinite(v) for v in measured):
         by_task = _task_verdict(m, numbers, amp, frame)
         if by_task is not None:
@@ -457,11 +463,20 @@ def _format_verdict(make, numbers: dict, parts: Any, noise_part: str, nums: str)
     )
 
 
-def _task_verdict(m: Any, numbers: dict, amp: str, frame: bool) -> Verdict | None:
+def _is_label_map(m: Any) -> bool:
+    """An integer output read as segmentation: an ArgMax export's label map
+    (``core.heads.classify.label_map``)."""
+    dtype = str(getattr(m, "dtype", ""))
+    return m.kind == "segmentation" and (dtype.startswith(("int", "uint")) or dtype == "bool")
+
+
+def _task_verdict(
+    m: Any, numbers: dict, amp: str, frame: bool, why: str | None = None
+) -> Verdict | None:
     """Rule R3b: the raw tensors cannot be compared (an exported NMS kept another
-    number of boxes: the shapes differ) but a trusted kind decoded every path: the
-    rules R4-R7 run on the task losses ``1 - task score`` instead of ``1 - cosine``.
-    None when a path has no task score (then R3)."""
+    number of boxes: the shapes differ; an ArgMax label map, ``why``) but a trusted
+    kind decoded every path: the rules R4-R7 run on the task losses ``1 - task score``
+    instead of ``1 - cosine``. None when a path has no task score (then R3)."""
     if getattr(m, "kind_guessed", False) and m.kind != "classifier":
         return None
     paths = ("nv12", "noise", "conversion") if frame else ("nv12", "noise", "format", "conversion")
@@ -474,12 +489,12 @@ def _task_verdict(m: Any, numbers: dict, amp: str, frame: bool) -> Verdict | Non
     numbers["task_loss_format"] = lf
     fmt = "not measurable (raw frame)" if frame else f"{lf:.3f}"
     nums = (
-        f"the raw outputs cannot be compared ({'; '.join(m.notes) or 'a metric is NaN'}), "
+        f"the raw outputs cannot be compared ({why or '; '.join(m.notes) or 'a metric is NaN'}), "
         f"so the task answers decide: 1 - task score vs the reference: NV12 path {ln:.3f}, "
         f"matched float NV12 {fmt}, noise ({amp} grey levels) {lz:.3f}; NV12 path vs "
         f"matched: {lc:.3f}"
     )
-    if math.isfinite(getattr(m, "max_abs_nv12", math.nan)):  # a single value: how far it moved
+    if why is None and math.isfinite(getattr(m, "max_abs_nv12", math.nan)):  # a single value
         nums += f"; the raw output moved by max |diff| {m.max_abs_nv12:.3g} on the NV12 path"
 
     def make(code: str, title: str, text: str) -> Verdict:

@@ -74,3 +74,30 @@ def test_an_argmax_segmenter_is_judged_by_its_masks():
     assert task.trusted and task.binding.kind == "segmentation"
     expected = _miou_by_hand(c.outputs_reference["labels"], c.outputs_nv12["labels"])
     assert m.task_nv12["miou"] == pytest.approx(expected)
+
+
+def test_a_label_map_verdict_rests_on_the_masks_not_on_a_cosine_of_indices():
+    """Class indices are names: the verdict of an ArgMax segmenter runs on 1 - mIoU
+    (rule R3b), the cosine of the indices is not quoted as its loss."""
+    from nv12_widgets.core import load_image
+    from nv12_widgets.model import PreprocessConfig, compare, demo_image_paths
+
+    rng = np.random.default_rng(3)
+    w = numpy_helper.from_array(rng.normal(0, 0.05, (4, 3, 3, 3)).astype(np.float32), "w")
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["logits"], pads=[1, 1, 1, 1]),
+        helper.make_node("ArgMax", ["logits"], ["labels"], axis=1, keepdims=0),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "seg",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
+        [helper.make_tensor_value_info("labels", TensorProto.INT64, [1, 32, 32])],
+        [w],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    c = compare(model, load_image(demo_image_paths()[0]), PreprocessConfig(noise_amplitude=1.0))
+    v = c.verdict()
+    miou = c.metrics["labels"].task_nv12["miou"]
+    assert v.rule == "R3b" and v.numbers["basis"] == "task"
+    assert v.loss_nv12 == pytest.approx(1.0 - miou) and "class indices" in v.text
