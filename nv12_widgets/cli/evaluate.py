@@ -15,8 +15,10 @@ from nv12_widgets.cli.common import (
     EXIT_OK,
     UsageError,
     add_config_options,
+    add_feed_option,
     add_output_kind_option,
     config_overrides,
+    extra_feeds,
     note,
     output_kinds,
     report_config,
@@ -135,6 +137,7 @@ exit codes:
     )
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
     add_output_kind_option(ev)
+    add_feed_option(ev)
     add_config_options(ev)
     ev.set_defaults(func=_cmd_evaluate)
 
@@ -221,6 +224,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             rungs=RungOptions(args.quantized_model, board_dir=args.board_dir),
             execution=ExecutionOptions(executor, progress=not args.quiet),
             output_kinds=output_kinds(args),
+            extra_feeds=extra_feeds(args),
         )
     print(result.summary())
     if args.results:

@@ -455,6 +455,10 @@ class NV12Debugger(W.VBox):
                 model, config = self._orientation, demo_config("orientation")
                 options.pop("output_kinds", None)  # names the dashboard model's outputs
                 options.pop("interpreters", None)
+            elif self.extra_feeds:  # the dashboard's own model: its side inputs too
+                options["extra_feeds"] = self.extra_feeds
+        elif self.extra_feeds:
+            options["extra_feeds"] = self.extra_feeds
         result = evaluate(
             model, folder, config, labels=labels, progress=progress, cancel=cancel, **options
         )

@@ -20,6 +20,7 @@ The configuration is checked once per set (``lint``); its findings are kept in
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -27,6 +28,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from nv12_widgets.core import GroundTruth, InputError, read_ground_truth
 from nv12_widgets.model.devicepath.config import PreprocessConfig
@@ -254,6 +257,7 @@ def evaluate(
     rungs: RungOptions | None = None,
     judge: JudgeOptions | None = None,
     execution: ExecutionOptions | None = None,
+    extra_feeds: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> DatasetResult:
     """Compare the reference, NV12, noise (quantised, board) paths on every image of a set.
@@ -278,6 +282,10 @@ def evaluate(
         (agreement, configuration check, bootstrap, output kinds),
         :class:`ExecutionOptions`
         (executor, progress, cancel, threads, batching).
+    extra_feeds : mapping, optional
+        Values for the model's non-image inputs (a detector's ``scale_factor``...), fed
+        on every path of every image, as :meth:`Comparator.compare` takes them; their
+        contents are part of the run key.
     **options
         The fields of those objects as keywords (``classes=``, ``quantized_model=``,
         ``board_dir=``, ``ground_truth=``, ``executor=``, ``progress=``, ``cancel=``, ``lint=``,
@@ -311,6 +319,7 @@ def evaluate(
     if not isinstance(config, PreprocessConfig):
         raise InputError(f"config must be a PreprocessConfig, got {type(config).__name__}.")
     plan = Pipeline.for_model(model, config).plan  # InputError early: size, channels
+    feeds = _side_feeds(model, plan.name, extra_feeds)
     quant = _quantised(rung.quantized_model, plan.name)
     images = collect_images(source)
     paths = list_images(images.items)
@@ -347,6 +356,10 @@ def evaluate(
     if truth is not None:  # the records keep their decoded answers
         header["ground_truth"] = str(Path(truth.source).absolute())  # from_results reads it
         parts.append(["answers"])
+    if feeds:
+        parts.append(
+            ["feeds", {k: hashlib.sha1(v.tobytes()).hexdigest() for k, v in feeds.items()}]
+        )
     if board is not None:
         header["board_dir"] = str(Path(board.folder).absolute())
         parts.append(["board", header["board_dir"], board.output])
@@ -366,7 +379,7 @@ def evaluate(
         seed=jud.seed,
         board_output=board.output if board is not None else None,
     )
-    _run(model, quant, config, paths, label_map, board, jud, exe, result, header, truth)
+    _run(model, quant, config, paths, label_map, board, jud, exe, result, header, truth, feeds)
     if truth is not None:
         result.ground_truth = ground_truth_rows(result, truth)
     return result
@@ -437,7 +450,30 @@ def _model_classes(model: Model) -> list[str] | None:
     return text.splitlines() if text else None
 
 
-def _run(model, quant, config, paths, label_map, board, jud, exe, result, header, truth) -> None:
+def _side_feeds(model: Model, image_input: str, extra_feeds: Any) -> dict[str, np.ndarray]:
+    """``extra_feeds`` as arrays, checked against the model's other inputs (an
+    InputError naming what is unknown or missing, before any image runs)."""
+    feeds = {str(k): np.asarray(v) for k, v in dict(extra_feeds or {}).items()}
+    if image_input in feeds:
+        raise InputError(f"extra_feeds must not contain the image input {image_input!r}.")
+    unknown = [k for k in feeds if k not in model.input_names]
+    if unknown:
+        raise InputError(
+            f"extra_feeds names {unknown}, not inputs of the model; its inputs are "
+            f"{model.input_names}."
+        )
+    missing = [n for n in model.input_names if n != image_input and n not in feeds]
+    if missing:
+        raise InputError(
+            f"the model also takes input(s) {missing}: pass their values with "
+            "extra_feeds={name: array} (the CLI: --feed NAME=T.npy)."
+        )
+    return feeds
+
+
+def _run(
+    model, quant, config, paths, label_map, board, jud, exe, result, header, truth, feeds
+) -> None:
     """Resume from the results file, run what is left, fill ``result.records``."""
     rpath = result.results_path
     done = read_records(rpath, result.run_key) if rpath is not None else {}
@@ -474,6 +510,7 @@ def _run(model, quant, config, paths, label_map, board, jud, exe, result, header
         interpreters=jud.interpreters,
         live=(model, quant) if plan.kind == "local" else None,
         keep_answers=truth is not None,
+        extra_feeds=feeds or None,
     )
     progress = Progress(exe.progress, len(paths), done=len(by_path), desc="evaluate",
                         unit="image")  # fmt: skip

@@ -166,6 +166,7 @@ class EvaluateTask:
     interpreters: Any = None
     live: tuple[Model, Model | None] | None = None
     keep_answers: bool = False
+    extra_feeds: dict[str, np.ndarray] | None = None
 
     #: Images read, run or measured ahead of the one handed out (:meth:`results`).
     AHEAD = 3
@@ -323,14 +324,16 @@ class EvaluateTask:
         try:
             names = list(prep.tensors)
             if state.batched and prep.batch is not None:
-                out = state.model.run_image(prep.batch)
+                out = state.model.run_image(prep.batch, self.extra_feeds)
                 if all(v.ndim and v.shape[0] == len(names) for v in out.values()):
                     outputs = {
                         n: {k: v[i : i + 1] for k, v in out.items()} for i, n in enumerate(names)
                     }
                     return self._aliased(outputs, prep.alias)
                 state.batched = False  # an output without the batch axis: one run per path
-            outputs = {n: state.model.run_image(t) for n, t in prep.tensors.items()}
+            outputs = {
+                n: state.model.run_image(t, self.extra_feeds) for n, t in prep.tensors.items()
+            }
             return self._aliased(outputs, prep.alias)
         except Exception as exc:  # recorded by _finish
             return exc
@@ -377,7 +380,7 @@ class EvaluateTask:
         }
         extra: dict[str, Any] = {}
         if state.quant is not None:
-            outputs["quant"] = state.quant.run_image(prep.run.device_tensor)
+            outputs["quant"] = state.quant.run_image(prep.run.device_tensor, self.extra_feeds)
             for name, row in losses.items():
                 ref, q = outputs["reference"][name], outputs["quant"][name]
                 row["quant"] = 1.0 - compare_arrays(ref, q).cosine
