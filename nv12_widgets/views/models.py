@@ -318,6 +318,22 @@ def _ground_truth_rows(d: Mapping[str, Any]) -> list[dict[str, str]]:
     ]
 
 
+def _task_rows(d: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Each binding's answers vs the reference's, per path (``DatasetResult.task_rows``)."""
+    return [
+        {
+            "task": str(r["task"]),
+            "path": str(r["path"]),
+            "what": str(r.get("what", "")),
+            "score": format_number(r["mean"], ".3f"),
+            "ci": f"[{format_number(r['low'], '.3f')}, {format_number(r['high'], '.3f')}]",
+            "changed": f"{r['changed']} of {r['n']}",
+            "empty": str(r.get("empty", 0)),
+        }
+        for r in d.get("tasks", [])
+    ]
+
+
 def _ladder_view(d: Mapping[str, Any], names: Mapping[str, str] | None) -> dict[str, Any] | None:
     ladder = d.get("ladder")
     if not ladder:
@@ -375,6 +391,11 @@ def dataset_view(
     >>> g = v["ground_truth"][0]
     >>> g["metric"], g["value"], g["ci"], g["exact"]
     ('mAP@0.5', '0.8125', '[0.7500, 0.8750]', '—')
+    >>> dataset_view({"evaluated": 1, "errors": 0, "total": 1, "decomposition": [],
+    ...     "tasks": [{"task": "db(y)",
+    ...     "path": "nv12", "mean": 0.5, "low": 0.5, "high": 0.5, "n": 1, "changed": 1,
+    ...     "empty": 0}]})["tasks"][0]["changed"]
+    '1 of 1'
     """
     try:
         decomposition, accuracy = _dataset_rows(d)
@@ -396,6 +417,7 @@ def dataset_view(
             "accuracy_n": d.get("accuracy", {}).get("n", 0),
             "accuracy": accuracy,
             "ground_truth": _ground_truth_rows(d),
+            "tasks": _task_rows(d),
             "ladder": _ladder_view(d, names),
             "worst": [
                 {

@@ -1,4 +1,4 @@
-"""Task agreement over an image set (model.dataset_tasks) from evaluate's records."""
+"""Task agreement over an image set (``DatasetResult.task_rows``) from evaluate's records."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 
 from nv12_widgets.model import Model, PreprocessConfig, evaluate
 from nv12_widgets.model.workflows.dataset import DatasetResult
-from nv12_widgets.model.workflows.dataset_tasks import task_agreement_rows
 
 
 def _result(records):
@@ -29,15 +28,15 @@ def test_rows_count_changes_and_empty_references():
         {"status": "error", "error": "x"},
         {"status": "ok"},  # an old record without tasks
     ]  # fmt: skip
-    rows = task_agreement_rows(_result(recs))
+    rows = _result(recs).task_rows()
     assert [(r["path"], r["n"], r["changed"], r["empty"]) for r in rows] == [
         ("nv12", 2, 1, 1),
         ("conversion", 2, 1, 1),
     ]
     assert rows[0]["mean"] == pytest.approx(0.9) and rows[0]["low"] <= 0.9 <= rows[0]["high"]
-    cer = task_agreement_rows(_result(recs), metric="cer")
+    cer = _result(recs).task_rows(metric="cer")
     assert [r["changed"] for r in cer] == [1, 1]
-    assert task_agreement_rows(_result([])) == []
+    assert _result([]).task_rows() == []
 
 
 @pytest.mark.slow
@@ -59,7 +58,7 @@ def test_a_decode_swing_bug_changes_detections_on_a_set(tmp_path):
     rows = {}
     for name, cfg in (("ok", config), ("bug", config.replace(decode_swing="studio"))):
         result = evaluate(model, str(tmp_path), cfg, progress=False, lint=None)
-        rows[name] = {r["path"]: r for r in task_agreement_rows(result)}
+        rows[name] = {r["path"]: r for r in result.task_rows()}
         assert all(r["empty"] == 1 for r in rows[name].values())  # coffee: nothing to detect
     assert rows["ok"]["conversion"]["changed"] == 0 and rows["ok"]["conversion"]["n"] == 1
     bug = rows["bug"]
@@ -125,7 +124,7 @@ def test_records_carry_the_comparators_task_scores_without_comparing_per_image(
     assert [r["status"] for r in res.records] == ["ok"] * len(files)
     assert [r["tasks"] for r in res.records] == [tasks for tasks, _ in expected]
     assert [r["verdict"] for r in res.records] == [code for _, code in expected]
-    rows = task_agreement_rows(res)
+    rows = res.task_rows()
     assert {r["path"] for r in rows} >= {"nv12", "noise", "format", "conversion"}
     assert all(r["n"] == len(files) for r in rows)
 

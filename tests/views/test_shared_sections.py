@@ -176,3 +176,29 @@ def test_the_board_ladder_is_in_the_panel_and_in_the_report():
     assert "The answer changes only on the board: 1 image(s): a.png</p>" in panel
     assert "The answer changes only on the board: 1 image(s): x/a.png</p>" in page
     assert "dataset-ladder" not in summary_html({**entry, "ladder": None})
+
+
+def test_each_bindings_answers_are_in_the_summary_the_panel_and_the_report():
+    """The per-image task scores evaluate records (every binding, post-NMS detections
+    included) are aggregated by ``DatasetResult.task_rows`` and shown by the text
+    summary, the Dataset panel and the report alike (they were stored but shown nowhere)."""
+    from nv12_widgets.model.judge.finding_fields import DATASET_CONTEXT_KEY
+    from nv12_widgets.report import Finding, render_html
+    from nv12_widgets.widgets.dataset_panel import DatasetPanel
+
+    result = _dataset_result()
+    for rec, score in zip(result.ok, (1.0, 1.0, 0.5, 1.0, 0.0), strict=True):
+        rec["tasks"] = {"end2end(out)": {"empty": False, "paths": {"nv12": {"score": score}}}}
+    (row,) = result.task_rows()
+    assert row["mean"] == pytest.approx(0.7) and (row["changed"], row["n"]) == (2, 5)
+    assert "end2end(out) nv12       score 0.700" in result.summary()
+    errors = []
+    panel = DatasetPanel(lambda *a, **k: None, lambda path: None, lambda *a: errors.append(a))
+    panel._draw(panel._prepare(result, "set/", "m<1>.onnx"))
+    assert errors == []
+    page = render_html([Finding("t", context=panel.fields)])
+    table = _table(page, "dataset-tasks")
+    assert table == _table(panel.summary.value, "dataset-tasks")
+    assert ">end2end(out)</td>" in table and '<td class="num">0.700</td>' in table
+    assert '<td class="num">2 of 5</td>' in table
+    assert panel.fields[DATASET_CONTEXT_KEY]["tasks"][0]["changed"] == 2

@@ -48,6 +48,8 @@ DATASET_CONTEXT_KEY = "dataset"
 #: (``model.workflows.ground_truth.ground_truth_rows``; ``per_class`` is left out).
 GROUND_TRUTH_FIELDS = ("task", "path", "what", "metric", "value", "low", "high", "n",
                        "truth_boxes", "exact")  # fmt: skip
+#: The fields of a task-answer row (``DatasetResult.task_rows``) a finding keeps.
+TASK_FIELDS = ("task", "path", "what", "mean", "low", "high", "n", "changed", "empty")
 #: At most this many image-like outputs get reference / NV12 / difference heatmaps.
 MAX_OUTPUT_HEATMAPS = 3
 
@@ -253,7 +255,7 @@ def dataset_fields(
 
     Every number is read from the :class:`~nv12_widgets.model.workflows.dataset.DatasetResult`'s
     own methods and fields (``decomposition``, ``verdict_counts``, ``agreement``,
-    ``accuracy``, ``ground_truth``, ``worst``, ``errors``, ``lint``), never from
+    ``accuracy``, ``ground_truth``, ``task_rows``, ``worst``, ``errors``, ``lint``), never from
     widgets: the dashboard and a script record the same section for the same result. Merge it into ``context`` of
     :func:`finding_fields`; the HTML report shows it as a "Dataset" section.
 
@@ -275,7 +277,9 @@ def dataset_fields(
         "agreement": [{"path", "mean", "low", "high"}], "accuracy": {"n", "rows":
         [{"path", "top1", "low", "high", "diff", "diff_low", "diff_high", "mcnemar_p"}]},
         "ground_truth": [{"task", "path", "what", "metric", "value", "low", "high", "n",
-        "truth_boxes" (detections) / "exact" (text)}], "ladder": None or {"rows":
+        "truth_boxes" (detections) / "exact" (text)}], "tasks": [{"task", "path", "what",
+        "mean", "low", "high", "n", "changed", "empty"}] (each binding's answers vs the
+        reference's), "ladder": None or {"rows":
         [{"rung", "what", "n", "loss", "agreement", "accuracy": [mean, low, high] or
         None, "mcnemar_p"}], "board_only": n, "board_only_paths": [path]},
         "worst": [{"path", "loss", "verdict"}], "error_list": [{"path", "error"}],
@@ -326,6 +330,10 @@ def dataset_fields(
         "ground_truth": [
             {k: r[k] for k in GROUND_TRUTH_FIELDS if k in r}
             for r in getattr(result, "ground_truth", None) or ()
+        ],
+        "tasks": [
+            {k: r[k] for k in TASK_FIELDS}
+            for r in (result.task_rows() if hasattr(result, "task_rows") else ())
         ],
         "ladder": _ladder(result, name, worst),
         "worst": [dict(w) for w in result.worst(worst, output=name)] if result.ok else [],

@@ -169,7 +169,7 @@ class JudgeOptions:
     output_kinds, interpreters : optional
         How the outputs read (:func:`~nv12_widgets.model.judge.task_results.resolve_bindings`,
         as :meth:`Comparator.compare` takes them): the task answers every image record
-        carries in ``tasks`` (read by :mod:`~nv12_widgets.model.workflows.dataset_tasks`) and the
+        carries in ``tasks`` (read by ``DatasetResult.task_rows``) and the
         verdicts. Part of the run key. On an executor they must pickle (kind names and
         ``"module:Class"`` plug-ins do).
 

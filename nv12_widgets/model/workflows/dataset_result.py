@@ -45,7 +45,6 @@ from typing import Any
 import numpy as np
 
 from nv12_widgets.core import InputError, from_json_number, read_ground_truth
-from nv12_widgets.core.vocabulary import format_loss, format_percent
 from nv12_widgets.model.devicepath.config import PreprocessConfig
 
 from .ground_truth import ground_truth_rows
@@ -59,6 +58,15 @@ __all__ = ["LOSSES", "PATHS", "DatasetResult"]
 PATHS = ("reference", "nv12", "format", "noise", "quant", "board")
 #: Losses per output in the results (``1 - cosine``), see the module docstring.
 LOSSES = ("nv12", "format", "conversion", "noise", "quant", "quantization", "board")
+
+
+#: The paths of a task record, in display order, and what a change there means.
+TASK_PATHS = {
+    "nv12": "the NV12 path (everything)",
+    "format": "the 4:2:0 format (matched float decode)",
+    "conversion": "the device's conversion (NV12 vs matched)",
+    "noise": "the noise path",
+}
 
 
 @dataclass
@@ -338,6 +346,76 @@ class DatasetResult:
                 out[p] = bootstrap_ci(values, n_boot=self.n_boot, seed=self.seed)
         return out
 
+    def task_rows(self, metric: str = "score") -> list[dict[str, Any]]:
+        """Per task and path: the mean ``metric`` with its bootstrap interval, and the images
+        whose answer changed (``metric`` below 1; for ``cer``: above 0).
+
+        Reads the ``tasks`` entry of each image record (``task_results.task_scores``: per
+        trusted task, the agreement of every path with the reference): the mean of each
+        agreement number (``score``, detections' ``f1`` / ``ap50``, text's ``cer``...) with its
+        percentile bootstrap interval, and how many images change answer because of the
+        format, the conversion, the whole NV12 path and the noise. Images whose reference
+        answers nothing are counted apart (they cannot show a change).
+
+        Parameters
+        ----------
+        metric : str
+            An agreement number of the kind (``score`` always; ``f1``, ``ap50``, ``cer``...).
+
+        Returns
+        -------
+        list of dict
+            ``task``, ``path``, ``what``, ``mean``, ``low``, ``high``, ``n`` (images with a
+            non-empty reference answer), ``changed`` (of those), ``empty`` (images whose
+            reference answers nothing).
+
+        Examples
+        --------
+        >>> r = DatasetResult(records=[
+        ...     {"status": "ok", "tasks": {"t": {"empty": False, "paths": {"nv12": {"score": s}}}}}
+        ...     for s in (1.0, 0.5, 1.0)], model_name="m", run_key="k", config=None, outputs=("y",))
+        >>> row = r.task_rows()[0]
+        >>> row["path"], round(row["mean"], 3), row["changed"], row["n"]
+        ('nv12', 0.833, 1, 3)
+        """
+        per: dict[tuple[str, str], list[float]] = {}
+        empty: dict[str, int] = {}
+        for rec in self.ok:
+            for task, entry in (rec.get("tasks") or {}).items():
+                if entry.get("empty"):
+                    empty[task] = empty.get(task, 0) + 1
+                    continue
+                for path, numbers in entry.get("paths", {}).items():
+                    value = numbers.get(metric)
+                    if value is not None:
+                        per.setdefault((task, path), []).append(float(value))
+        rows = []
+        order = {p: i for i, p in enumerate(TASK_PATHS)}
+        for (task, path), values in sorted(
+            per.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 9))
+        ):
+            mean, low, high = bootstrap_ci(values, n_boot=self.n_boot, seed=self.seed)
+            finite = [v for v in values if math.isfinite(v)]
+            changed = (
+                sum(v > 1e-12 for v in finite)
+                if metric == "cer"
+                else sum(v < 1 - 1e-12 for v in finite)
+            )
+            rows.append(
+                {
+                    "task": task,
+                    "path": path,
+                    "what": TASK_PATHS.get(path, path),
+                    "mean": mean,
+                    "low": low,
+                    "high": high,
+                    "n": len(finite),
+                    "changed": int(changed),
+                    "empty": empty.get(task, 0),
+                }
+            )
+        return rows
+
     def _labelled(self) -> tuple[list[dict[str, Any]], list[int]]:
         if self.classes is None:
             return [], []
@@ -560,81 +638,11 @@ class DatasetResult:
         return pd.DataFrame(rows)
 
     def summary(self, output: str | None = None) -> str:
-        """A plain-text report: counts, decomposition, verdicts, accuracy."""
-        name = self._output(output)
-        lines = [
-            f"{self.model_name}: {len(self.ok)} image(s) evaluated, {len(self.errors)} "
-            f"error(s) of {self.total}"
-            + (" (cancelled)" if self.cancelled else "")
-            + f"; output {name!r}",
-            "",
-            f"{'cause':<16} {'mean 1-cos':>11} {'95% CI':>23} {'share':>6}  what",
-        ]
-        for r in self.decomposition(name):
-            share = f"{100 * r['share']:5.1f}%" if r["share"] is not None else "     -"
-            lines.append(
-                f"{r['cause']:<16} {format_loss(r['mean']):>11} [{format_loss(r['low'])}, {format_loss(r['high'])}] "
-                f"{share:>6}  {r['what']}"
-            )
-        lines.append("")
-        lines.append("verdicts: " + ", ".join(f"{k} {v}" for k, v in self.verdict_counts().items()))
-        agree = self.agreement(name)
-        if agree:
-            lines.append(
-                "task agreement with the reference: "
-                + ", ".join(f"{p} {_pct(v)}" for p, v in agree.items())
-            )
-        acc = self.accuracy()
-        if acc.get("n"):
-            lines.append("")
-            lines.append(f"accuracy on {acc['n']} labelled image(s), 95% bootstrap CI:")
-            for p, v in acc["top1"].items():
-                extra = f", top-5 {_pct(acc['top5'][p])}" if p in acc["top5"] else ""
-                diff = ""
-                if p in acc["diff"]:
-                    d = acc["diff"][p]
-                    m, lo, hi = d["top1"]
-                    diff = (
-                        f"; vs reference {100 * m:+.1f} pts [{100 * lo:+.1f}, {100 * hi:+.1f}]"
-                        f" (paired bootstrap), McNemar exact p={d['mcnemar']['p']:.3g}"
-                    )
-                lines.append(f"  {p:<10} top-1 {_pct(v)}{extra}{diff}")
-        if self.ground_truth:
-            lines.extend(["", "against the ground truth (95% bootstrap CI over images):"])
-            for r in self.ground_truth:
-                extra = f", exact {100 * r['exact']:.1f}%" if "exact" in r else ""
-                lines.append(f"  {r['task']} {r['path']:<10} {r['metric']} {r['value']:.4f} "
-                             f"[{r['low']:.4f}, {r['high']:.4f}] on {r['n']} image(s){extra}")  # fmt: skip
-        if self.has_board():
-            lines.extend(["", *self._ladder_lines(name)])
-        for e in self.errors[:10]:
-            lines.append(f"error: {e['path']}: {e['error']}")
-        if self.lint:
-            lines.append("")
-            lines.append("configuration check:")
-            lines.extend(f"  {f}" for f in self.lint)
-        return "\n".join(lines)
+        """A plain-text report: counts, decomposition, verdicts, task answers, accuracy
+        (:func:`~nv12_widgets.model.workflows.dataset_summary.summary_text`)."""
+        from .dataset_summary import summary_text
 
-    def _ladder_lines(self, name: str) -> list[str]:
-        lines = [f"ladder (output {name!r}, vs the float reference, 95% bootstrap CI):"]
-        for r in self.ladder(name):
-            parts = [f"  {r['rung']:<14} {r['n']:>4} image(s)"]
-            if r["loss"] is not None:
-                m, lo, hi = r["loss"]
-                parts.append(f"1-cos {format_loss(m)} [{format_loss(lo)}, {format_loss(hi)}]")
-            if r["agreement"] is not None:
-                parts.append(f"agreement {_pct(r['agreement'])}")
-            if r["accuracy"] is not None:
-                parts.append(f"top-1 {_pct(r['accuracy'])}")
-            if r["step"] is not None:
-                parts.append(f"McNemar p vs rung above {r['step']['mcnemar']['p']:.3g}")
-            lines.append(", ".join(parts))
-        only = self.board_only_changes(name)
-        lines.append(f"answer changes only on the board: {len(only)} image(s)")
-        lines.extend(f"  {c['path']}" for c in only[:10])
-        for e in self.board_errors()[:5]:
-            lines.append(f"board: {e['path']}: {e['error']}")
-        return lines
+        return summary_text(self, output)
 
     def plot(self, ax: Any = None, *, output: str | None = None) -> Any:
         """The decomposition as bars with their 95% bootstrap intervals as whiskers.
@@ -712,8 +720,3 @@ def _nan(v: Any) -> float:
     """A stored number as a float: ``"nan"``/``"inf"`` (the JSON policy) and ``null``
     (files written before it, and undefined values) read as NaN / inf."""
     return math.nan if v is None else float(from_json_number(v))
-
-
-def _pct(v: tuple[float, float, float]) -> str:
-    m, lo, hi = (format_percent(x) for x in v)
-    return f"{m}% [{lo}, {hi}]"

@@ -417,7 +417,7 @@ class EvaluateTask:
             "loss": {n: {k: float(v) for k, v in row.items()} for n, row in losses.items()},
             "agreement": agree,
             "pred": pred,
-            "tasks": task_scores(tasks),  # per trusted task (model.dataset_tasks reads it)
+            "tasks": task_scores(tasks),  # per trusted task (DatasetResult.task_rows reads it)
             **extra,
             "seconds": round(time.perf_counter() - started, 6),
         }
