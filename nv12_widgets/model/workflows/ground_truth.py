@@ -22,7 +22,7 @@ Intervals are 95% percentile bootstrap over images
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -36,9 +36,6 @@ from nv12_widgets.core.heads import (
 )
 
 from .statistics import bootstrap_statistic
-
-if TYPE_CHECKING:  # dataset_result imports this module (DatasetResult.from_results)
-    from .dataset_result import DatasetResult
 
 __all__ = ["GT_PATHS", "answer_data", "ground_truth_rows", "task_answers"]
 
@@ -172,8 +169,11 @@ def _text_rows(result, truth, task, items) -> list[dict[str, Any]]:
     return rows
 
 
-def ground_truth_rows(result: DatasetResult, truth: GroundTruth) -> list[dict[str, Any]]:
+def ground_truth_rows(result: Any, truth: GroundTruth) -> list[dict[str, Any]]:
     """Per task and path: mAP@0.5 (detections) or CER (text) against ``truth``.
+
+    ``result``: a ``DatasetResult`` (its ``ok`` records, ``n_boot`` and ``seed``; not
+    imported: ``dataset_result`` imports this module for ``from_results``).
 
     Only images with answers (records of a run with ground truth) that are in
     ``truth`` count; a detection task is scored against box ground truth, a text task
