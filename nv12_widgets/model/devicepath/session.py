@@ -486,6 +486,37 @@ class Model:
             f"{_fmt_dim(declared[1])}. Try {try_}."
         )
 
+    def side_feeds(
+        self, extra_feeds: Mapping[str, Any] | None, *, complete: bool = False
+    ) -> dict[str, np.ndarray]:
+        """``extra_feeds`` (values for the inputs other than the image) as arrays,
+        checked: not the image input, only the model's input names, and with
+        ``complete`` every other input given (InputError naming what is wrong).
+
+        >>> from nv12_widgets.model.assets import demo_model_path
+        >>> Model(demo_model_path("orientation")).side_feeds(None, complete=True)
+        {}
+        """
+        feeds = {str(k): np.asarray(v) for k, v in dict(extra_feeds or {}).items()}
+        if self.image_input is not None and self.image_input in feeds:
+            raise InputError(
+                f"extra_feeds must not contain the image input {self.image_input!r}; it is "
+                "fed from the image."
+            )
+        unknown = [k for k in feeds if k not in self.input_names]
+        if unknown:
+            raise InputError(
+                f"extra_feeds names {unknown}, not inputs of the model; its inputs are "
+                f"{self.input_names}."
+            )
+        missing = [n for n in self.input_names if n != self.image_input and n not in feeds]
+        if complete and missing:
+            raise InputError(
+                f"the model also takes input(s) {missing}: pass their values with "
+                "extra_feeds={name: array} (the CLI: --feed NAME=T.npy)."
+            )
+        return feeds
+
     def run_image(
         self, tensor: np.ndarray, extra_feeds: Mapping[str, Any] | None = None
     ) -> dict[str, np.ndarray]:
@@ -507,11 +538,7 @@ class Model:
         tensor = np.asarray(tensor)
         if tensor.ndim == 3 and len(info.shape) == 4:
             tensor = tensor[None]
-        feeds = dict(extra_feeds or {})
-        if info.name in feeds:
-            raise InputError(
-                f"extra_feeds must not contain the image input {info.name!r}; pass it as tensor."
-            )
+        feeds = self.side_feeds(extra_feeds)
         feeds[info.name] = tensor
         return self.run(feeds)
 

@@ -180,11 +180,7 @@ class Comparator:
         cache_size: int = 8,
     ) -> None:
         self.model = model if isinstance(model, Model) else Model(model)
-        self.extra_feeds = {k: np.asarray(v) for k, v in (extra_feeds or {}).items()}
-        if self.model.image_input is not None and self.model.image_input in self.extra_feeds:
-            raise InputError(
-                f"extra_feeds must not contain the image input {self.model.image_input!r}."
-            )
+        self.extra_feeds = self.model.side_feeds(extra_feeds)
         self.inferences = 0
         self._hits = {"reference": 0, "nv12": 0, "format": 0, "noise": 0}
         self.stages = StageCache(cache_size * 6)

@@ -29,8 +29,6 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from nv12_widgets.core import GroundTruth, InputError, read_ground_truth
 from nv12_widgets.model.devicepath.config import PreprocessConfig
 from nv12_widgets.model.devicepath.pipeline import Pipeline
@@ -319,7 +317,7 @@ def evaluate(
     if not isinstance(config, PreprocessConfig):
         raise InputError(f"config must be a PreprocessConfig, got {type(config).__name__}.")
     plan = Pipeline.for_model(model, config).plan  # InputError early: size, channels
-    feeds = _side_feeds(model, plan.name, extra_feeds)
+    feeds = model.side_feeds(extra_feeds, complete=True)  # InputError before any image
     quant = _quantised(rung.quantized_model, plan.name)
     images = collect_images(source)
     paths = list_images(images.items)
@@ -448,27 +446,6 @@ def _model_classes(model: Model) -> list[str] | None:
         return None
     text = meta.get("character")
     return text.splitlines() if text else None
-
-
-def _side_feeds(model: Model, image_input: str, extra_feeds: Any) -> dict[str, np.ndarray]:
-    """``extra_feeds`` as arrays, checked against the model's other inputs (an
-    InputError naming what is unknown or missing, before any image runs)."""
-    feeds = {str(k): np.asarray(v) for k, v in dict(extra_feeds or {}).items()}
-    if image_input in feeds:
-        raise InputError(f"extra_feeds must not contain the image input {image_input!r}.")
-    unknown = [k for k in feeds if k not in model.input_names]
-    if unknown:
-        raise InputError(
-            f"extra_feeds names {unknown}, not inputs of the model; its inputs are "
-            f"{model.input_names}."
-        )
-    missing = [n for n in model.input_names if n != image_input and n not in feeds]
-    if missing:
-        raise InputError(
-            f"the model also takes input(s) {missing}: pass their values with "
-            "extra_feeds={name: array} (the CLI: --feed NAME=T.npy)."
-        )
-    return feeds
 
 
 def _run(
