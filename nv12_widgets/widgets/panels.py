@@ -394,8 +394,7 @@ class PreprocessPanel(Panel, W.VBox):
         self.size_note = W.HTML("")
         # one message line under each field: a rejected value is explained where it is typed
         self.messages = {name: _field_message() for name in (*PANEL_FIELDS, "size")}
-        self._errors: dict[str, str] = {}
-        self._marks_clear = False  # _mark() has not run: clear everything the first time
+        self._errors: dict[str, str] | None = None  # None: never marked (clear all first)
         self.size_box = W.VBox(
             [
                 W.HBox([self.size_preset]),
@@ -570,10 +569,9 @@ class PreprocessPanel(Panel, W.VBox):
 
     def _mark(self, errors: dict[str, str]) -> None:
         """Mark the rejected fields and show their messages; unmark the others."""
-        if not errors and not self._errors and self._marks_clear:
+        if not errors and self._errors == {}:
             return  # nothing marked, nothing to mark (every noise move)
         self._errors = dict(errors)
-        self._marks_clear = not errors
         for name, message in self.messages.items():
             widgets = (self.size_h, self.size_w) if name == "size" else (self.controls[name],)
             text = errors.get(name, "")
@@ -585,7 +583,7 @@ class PreprocessPanel(Panel, W.VBox):
     @property
     def errors(self) -> dict[str, str]:
         """The rejected fields of the last :meth:`config`, ``{field: message}``."""
-        return dict(self._errors)
+        return dict(self._errors or {})
 
     def prepare(self, state) -> tuple[dict[str, str], str] | None:
         """The panel contract: the vendor snippets of ``state.config`` when more than the
